@@ -1,0 +1,66 @@
+import type { DType, TypedArray } from '../ir/dtype.js';
+import type { KernelKind, Program } from '../lower/program.js';
+
+/** Matmul precision: strict float32, or TensorFloat-32 where a backend offers it. */
+export type Precision = 'fp32' | 'tf32';
+
+/** What a backend can run, as plain data: core checks a Program against it before compiling. */
+export interface Capabilities {
+  readonly dtypes: readonly DType[];
+  readonly kernels: readonly KernelKind[];
+  /** Largest buffer, in elements. */
+  readonly maxBufferElements: number;
+  readonly precisions: readonly Precision[];
+  /** Whether `readSync` exists (results can be read without awaiting). */
+  readonly syncRead: boolean;
+  /** A human-readable device name ("TypeScript (V8)", "NVIDIA H100 …"). */
+  readonly device: string;
+}
+
+export type Availability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** A backend's buffer. Opaque to core apart from its dtype and size. */
+export interface DeviceBuffer {
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+export interface CompileOptions {
+  readonly precision: Precision;
+}
+
+/** A compiled Program: runs over a buffer table indexed by the Program's buffer ids. */
+export interface Executable {
+  /** Enqueues one run; returns without waiting for the device. */
+  run(buffers: readonly DeviceBuffer[]): void;
+  /** Resolves once asynchronous preparation (pipelines, modules) is done; absent when compile was synchronous. */
+  readonly ready?: Promise<void>;
+  dispose(): void;
+}
+
+/**
+ * The contract a backend package implements. Buffers are allocated by core's runtime
+ * from the Program's memory plan; `compile` turns a Program into an Executable and
+ * rejects, before anything runs, a Program with kernels or dtypes it cannot run.
+ */
+export interface Backend {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  allocate(dtype: DType, size: number): DeviceBuffer;
+  free(buffer: DeviceBuffer): void;
+  /** Copies host data into a buffer; ordered before later runs, never blocks compute. */
+  write(buffer: DeviceBuffer, data: TypedArray): void;
+  /** Reads a buffer back once all work enqueued before it has finished. */
+  read(buffer: DeviceBuffer): Promise<TypedArray>;
+  /** Synchronous read, where `capabilities.syncRead`. */
+  readSync?(buffer: DeviceBuffer): TypedArray;
+  compile(program: Program, options: CompileOptions): Executable;
+  /** Releases the device; the backend is unusable afterwards. */
+  dispose?(): void;
+}
+
+/** Creates a backend, or reports why it cannot run here. */
+export interface BackendFactory {
+  availability(): Promise<Availability> | Availability;
+  create(): Promise<Backend> | Backend;
+}

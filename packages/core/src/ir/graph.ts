@@ -1,0 +1,124 @@
+import { Apply, Variable } from './variable.js';
+import { getOp, OpTypeError, type OpName, type OpProps } from './op.js';
+import { atSite, captureCallSite } from './call-site.js';
+import { formatType } from './type.js';
+
+/** A user mistake in building or running a graph; the message names ops, inputs, shapes and call sites. */
+export class GraphError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GraphError';
+  }
+}
+
+/**
+ * Applies an op to inputs: infers output types (throwing a GraphError that names the op,
+ * its inputs and the user's call site) and returns the output variables.
+ */
+export function applyOp<N extends OpName>(op: N, props: OpProps[N], inputs: readonly Variable[]): Variable[] {
+  const def = getOp(op);
+  const site = captureCallSite();
+  const arity = def.arity;
+  const okArity = typeof arity === 'number' ? inputs.length === arity : inputs.length >= arity.min;
+  if (!okArity) {
+    const want = typeof arity === 'number' ? `${arity}` : `at least ${arity.min}`;
+    throw new GraphError(`${op}: expected ${want} inputs, got ${inputs.length}${atSite(site)}`);
+  }
+  inputs.forEach((x, i) => {
+    if (!(x instanceof Variable)) throw new GraphError(`${op}: input ${i} is not a symbolic variable (got ${typeof x})${atSite(site)}`);
+  });
+  let types;
+  try {
+    types = def.inferType(inputs.map((v) => v.type), props);
+  } catch (err) {
+    if (err instanceof OpTypeError) {
+      throw new GraphError(`${op}: ${err.message}; inputs: ${inputs.map((v) => v.describe()).join(', ')}${atSite(site)}`);
+    }
+    throw err;
+  }
+  const node = new Apply(op, props, inputs, site);
+  node.outputs = types.map((t, i) => new Variable(t, 'result', { owner: node, outputIndex: i, ...(site === undefined ? {} : { callSite: site }) }));
+  return node.outputs;
+}
+
+/** Applies a single-output op. */
+export function apply1<N extends OpName>(op: N, props: OpProps[N], inputs: readonly Variable[]): Variable {
+  return applyOp(op, props, inputs)[0]!;
+}
+
+/**
+ * Apply nodes needed to compute `outputs`, inputs before users (a topological order).
+ * Iterative, so deep graphs do not overflow the stack.
+ */
+export function topoSort(outputs: readonly Variable[]): Apply[] {
+  const order: Apply[] = [];
+  const state = new Map<Apply, 1 | 2>();
+  for (const root of outputs) {
+    if (!root.owner) continue;
+    const stack: [Apply, number][] = [[root.owner, 0]];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const [node, i] = top;
+      if (i === 0) {
+        if (state.get(node) === 2) { stack.pop(); continue; }
+        state.set(node, 1);
+      }
+      if (i < node.inputs.length) {
+        top[1]++;
+        const owner = node.inputs[i]!.owner;
+        if (owner && state.get(owner) !== 2) {
+          if (state.get(owner) === 1) throw new GraphError('graph has a cycle');
+          stack.push([owner, 0]);
+        }
+      } else {
+        state.set(node, 2);
+        order.push(node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+/** Variables without an owner (inputs, constants, shared variables) that `outputs` depend on. */
+export function graphLeaves(outputs: readonly Variable[]): Variable[] {
+  const seen = new Set<Variable>();
+  const leaves: Variable[] = [];
+  const add = (v: Variable): void => {
+    if (!v.owner && !seen.has(v)) {
+      seen.add(v);
+      leaves.push(v);
+    }
+  };
+  outputs.forEach(add);
+  for (const node of topoSort(outputs)) node.inputs.forEach(add);
+  return leaves;
+}
+
+/**
+ * Rebuilds the graph of `outputs` with some variables replaced (Theano's `clone` with
+ * `replace`/`givens`). Replacements must have the same dtype and rank; nodes that do not
+ * depend on a replaced variable are kept as they are.
+ */
+export function cloneReplace(outputs: readonly Variable[], replace: ReadonlyMap<Variable, Variable>): Variable[] {
+  for (const [from, to] of replace) {
+    if (from.dtype !== to.dtype || from.ndim !== to.ndim) {
+      throw new GraphError(`replace: ${from.describe()} cannot be replaced by ${to.describe()}: dtype and rank must match`);
+    }
+  }
+  const map = new Map<Variable, Variable>(replace);
+  for (const node of topoSort(outputs)) {
+    if (node.outputs.some((o) => map.has(o))) continue;
+    const inputs = node.inputs.map((x) => map.get(x) ?? x);
+    if (inputs.every((x, i) => x === node.inputs[i])) continue;
+    const outs = applyOp(node.op, node.props, inputs);
+    node.outputs.forEach((o, i) => {
+      const n = outs[i]!;
+      n.name = o.name;
+      map.set(o, n);
+    });
+  }
+  return outputs.map((o) => map.get(o) ?? o);
+}
+
+export { formatType };

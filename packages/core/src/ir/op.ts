@@ -1,0 +1,106 @@
+import type { DType } from './dtype.js';
+import type { Dim, TensorType } from './type.js';
+
+/** Ops whose scalar form is one node of the scalar expression language. */
+export const UNARY_OPS = [
+  'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'square', 'abs', 'sign', 'tanh', 'sigmoid', 'relu',
+] as const;
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum'] as const;
+export const COMPARE_OPS = ['lt', 'le', 'gt', 'ge', 'eq', 'ne'] as const;
+export const REDUCE_OPS = ['sum', 'max', 'min'] as const;
+
+export type UnaryOp = (typeof UNARY_OPS)[number];
+export type BinaryOp = (typeof BINARY_OPS)[number];
+export type CompareOp = (typeof COMPARE_OPS)[number];
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+type NoProps = Record<string, never>;
+
+/**
+ * The one typed table of op names and their attributes ("props"). Core, autodiff and
+ * every backend use these names; props give node equality (for merging) and cache keys.
+ */
+export interface OpProps extends Record<UnaryOp | BinaryOp | CompareOp, NoProps>, Record<ReduceOp, { axes: number[]; keepdims: boolean }> {
+  where: NoProps;
+  cast: { dtype: DType };
+  argmax: { axis: number; keepdims: boolean };
+  matmul: { transA: boolean; transB: boolean };
+  transpose: { perm: number[] };
+  /** `shape` may hold one -1, resolved from the input's size. */
+  reshape: { shape: number[] };
+  /** Reshapes input 0 to the shape of input 1 (whose values are unused). */
+  reshapeLike: NoProps;
+  broadcastTo: { shape: number[] };
+  /** Broadcasts input 0 to the shape of input 1 (whose values are unused). */
+  broadcastLike: NoProps;
+  /** Per axis: begin, end (null: to the end) and a positive step; negatives count from the end. */
+  slice: { begin: number[]; end: (number | null)[]; step: number[] };
+  /** Zeros shaped like input 1, with input 0 written at the slice `props` describes: the transpose of slice. */
+  padSlice: { begin: number[]; end: (number | null)[]; step: number[] };
+  concat: { axis: number };
+  /** Splits input 0 along `axis` into pieces shaped like inputs 1…n: the transpose of concat. */
+  splitLike: { axis: number };
+  oneHot: { depth: number; dtype: DType };
+  softmax: { axis: number };
+  logSoftmax: { axis: number };
+  /** Rows of probabilities against int labels (rank − 1) or one-hot/soft targets (same shape). */
+  categoricalCrossentropy: NoProps;
+}
+
+export type OpName = keyof OpProps;
+
+export type OpFamily = 'elementwise' | 'reduce' | 'linalg' | 'movement' | 'indexing' | 'nnet';
+
+/** A user mistake found while inferring an op's output type; the graph builder adds names and call site. */
+export class OpTypeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OpTypeError';
+  }
+}
+
+export interface OpDef<N extends OpName = OpName> {
+  readonly name: N;
+  readonly family: OpFamily;
+  /** Number of inputs, or a minimum for variadic ops. */
+  readonly arity: number | { min: number };
+  /** Output types from input types; throws OpTypeError naming what is wrong. Works for static and concrete shapes. */
+  inferType(inputs: readonly TensorType[], props: OpProps[N]): TensorType[];
+}
+
+const OPS = new Map<OpName, OpDef>();
+
+/**
+ * Declares an op. Ops are data, not subclasses: a name from the OpProps table, a family,
+ * and type inference that owns the op's validation messages.
+ *
+ * @example
+ * ```ts
+ * defineOp({ name: 'exp', family: 'elementwise', arity: 1, inferType: ([x]) => [x] });
+ * ```
+ */
+export function defineOp<N extends OpName>(def: OpDef<N>): OpDef<N> {
+  if (OPS.has(def.name)) throw new Error(`defineOp: op '${def.name}' is already defined`);
+  OPS.set(def.name, def as unknown as OpDef);
+  return def;
+}
+
+export function getOp<N extends OpName>(name: N): OpDef<N> {
+  const def = OPS.get(name);
+  if (!def) throw new Error(`unknown op '${name}'`);
+  return def as unknown as OpDef<N>;
+}
+
+/** Every defined op's name, for coverage tests (each op needs a gradient rule or a marker). */
+export function listOps(): OpName[] {
+  return [...OPS.keys()];
+}
+
+/** Canonical string of props: equal props give equal keys (PyTensor's __props__). */
+export function propsKey(props: object): string {
+  return JSON.stringify(props, Object.keys(props).sort());
+}
+
+export function formatDims(shape: readonly Dim[]): string {
+  return `[${shape.map((d) => (d === null ? '?' : d)).join(', ')}]`;
+}

@@ -1,0 +1,146 @@
+import type { DType } from '../ir/dtype.js';
+import type { ScalarExpr } from '../codegen/scalar-expr.js';
+
+/**
+ * The Program IR: the contract between core and every backend. A Program is a flat,
+ * topologically ordered list of kernels over numbered buffers. Views (transposes,
+ * broadcasts, slices, reshapes) are offsets and strides, never kernels.
+ */
+
+/** Why a buffer exists; the runtime binds input, shared, constant and output buffers. */
+export type BufferRole = 'input' | 'shared' | 'constant' | 'temp' | 'output';
+
+export interface BufferSpec {
+  readonly id: number;
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly size: number;
+  readonly role: BufferRole;
+}
+
+/**
+ * A strided view of a buffer. Element i (a multi-index over `shape`) lives at
+ * `offset + Σ i[d]·strides[d]`; a stride of 0 broadcasts.
+ */
+export interface View {
+  readonly buffer: number;
+  readonly offset: number;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+}
+
+/** outputs[j][i] = exprs[j](inputs[0][i], inputs[1][i], …) for every multi-index i of `shape`. */
+export interface ElementwiseKernel {
+  readonly kind: 'elementwise';
+  readonly shape: readonly number[];
+  /** Views with the kernel's shape (broadcast by zero strides). */
+  readonly inputs: readonly View[];
+  readonly outputs: readonly View[];
+  /** One expression per output, over input(k) = inputs[k]. */
+  readonly exprs: readonly ScalarExpr[];
+  /** The source ops this kernel computes, for printing and profiles. */
+  readonly label: string;
+}
+
+export type ReduceKind = 'sum' | 'max' | 'min' | 'argmax';
+
+/**
+ * output[kept] = epilogue(reduce over `axes` of prologue(inputs[0][i], …)).
+ * For argmax, `axes` has one axis, the output dtype is int32 and ties take the first index;
+ * NaN counts as the maximum. An empty max/min is -Infinity/+Infinity, an empty sum 0.
+ */
+export interface ReduceKernel {
+  readonly kind: 'reduce';
+  readonly op: ReduceKind;
+  /** The iteration shape (the input's full shape). */
+  readonly shape: readonly number[];
+  readonly axes: readonly number[];
+  /** Views with the iteration shape. */
+  readonly inputs: readonly View[];
+  /** Evaluated per element over input(k); its dtype is the accumulation dtype. */
+  readonly prologue: ScalarExpr;
+  /** Applied to the reduced value, input(0); its dtype is the output's. */
+  readonly epilogue?: ScalarExpr;
+  /** The kept dims only, in order. */
+  readonly output: View;
+  readonly label: string;
+}
+
+/**
+ * out = alpha · op(A) · op(B) + beta · out, batched over leading dims, then `epilogue`.
+ * `a` is the stored matrix [...batch, M, K] (or [...batch, K, M] when transA), last stride 1;
+ * likewise `b`. Batch strides may be 0 (broadcast). `out` is [...batch, M, N], last stride 1.
+ */
+export interface MatmulKernel {
+  readonly kind: 'matmul';
+  readonly batch: readonly number[];
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly a: View;
+  readonly b: View;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly out: View;
+  /** Applied to every result element: input(0) is the accumulated value, input(k) = epilogueInputs[k-1]. */
+  readonly epilogue?: { readonly expr: ScalarExpr; readonly inputs: readonly View[] };
+  readonly dtype: DType;
+  readonly label: string;
+}
+
+/** output[r] = input[r, indices[r]] over a [rows, classes] view; an index out of range gives NaN. */
+export interface GatherKernel {
+  readonly kind: 'gather';
+  readonly input: View;
+  readonly indices: View;
+  readonly output: View;
+  readonly label: string;
+}
+
+/** output[..., c] = (indices[...] == c) ? 1 : 0 in the output's dtype. */
+export interface OneHotKernel {
+  readonly kind: 'oneHot';
+  readonly indices: View;
+  readonly depth: number;
+  readonly output: View;
+  readonly dtype: DType;
+  readonly label: string;
+}
+
+/**
+ * Fused softmax cross-entropy on [rows, classes] logits against int labels:
+ * loss[r] = logsumexp(z[r]) − z[r, y[r]]; when `grad` is present also
+ * grad.output[r, c] = (softmax(z[r])[c] − [c = y[r]]) · grad.scale[r].
+ */
+export interface SoftmaxCrossEntropyKernel {
+  readonly kind: 'softmaxCrossEntropy';
+  readonly logits: View;
+  readonly labels: View;
+  readonly loss: View;
+  readonly grad?: { readonly output: View; readonly scale: View };
+  readonly dtype: DType;
+  readonly label: string;
+}
+
+export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | GatherKernel | OneHotKernel | SoftmaxCrossEntropyKernel;
+export type KernelKind = Kernel['kind'];
+export const KERNEL_KINDS: readonly KernelKind[] = ['elementwise', 'reduce', 'matmul', 'gather', 'oneHot', 'softmaxCrossEntropy'];
+
+export interface Program {
+  readonly buffers: readonly BufferSpec[];
+  readonly kernels: readonly Kernel[];
+}
+
+/** Every view a kernel reads, then every view it writes. */
+export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
+  switch (k.kind) {
+    case 'elementwise': return { reads: [...k.inputs], writes: [...k.outputs] };
+    case 'reduce': return { reads: [...k.inputs], writes: [k.output] };
+    case 'matmul': return { reads: [k.a, k.b, ...(k.beta !== 0 ? [k.out] : []), ...(k.epilogue?.inputs ?? [])], writes: [k.out] };
+    case 'gather': return { reads: [k.input, k.indices], writes: [k.output] };
+    case 'oneHot': return { reads: [k.indices], writes: [k.output] };
+    case 'softmaxCrossEntropy': return { reads: [k.logits, k.labels, ...(k.grad ? [k.grad.scale] : [])], writes: [k.loss, ...(k.grad ? [k.grad.output] : [])] };
+  }
+}

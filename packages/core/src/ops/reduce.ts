@@ -1,0 +1,46 @@
+import { defineOp, OpTypeError, REDUCE_OPS } from '../ir/op.js';
+import type { Dim, TensorType } from '../ir/type.js';
+
+function checkAxes(x: TensorType, axes: readonly number[]): void {
+  const seen = new Set<number>();
+  for (const a of axes) {
+    if (!Number.isInteger(a) || a < 0 || a >= x.shape.length) {
+      throw new OpTypeError(`axis ${a} is out of range for a tensor of rank ${x.shape.length}`);
+    }
+    if (seen.has(a)) throw new OpTypeError(`axis ${a} is repeated in axes [${axes.join(', ')}]`);
+    seen.add(a);
+  }
+}
+
+export function reducedShape(shape: readonly Dim[], axes: readonly number[], keepdims: boolean): Dim[] {
+  const out: Dim[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepdims) out.push(1);
+  });
+  return out;
+}
+
+for (const name of REDUCE_OPS) {
+  defineOp({
+    name,
+    family: 'reduce',
+    arity: 1,
+    inferType: ([x], { axes, keepdims }) => {
+      checkAxes(x!, axes);
+      const dtype = name === 'sum' && x!.dtype === 'bool' ? 'int32' : x!.dtype;
+      return [{ dtype, shape: reducedShape(x!.shape, axes, keepdims) }];
+    },
+  });
+}
+
+defineOp({
+  name: 'argmax',
+  family: 'reduce',
+  arity: 1,
+  inferType: ([x], { axis, keepdims }) => {
+    checkAxes(x!, [axis]);
+    if (x!.shape[axis] === 0) throw new OpTypeError(`argmax of an empty axis ${axis}`);
+    return [{ dtype: 'int32', shape: reducedShape(x!.shape, [axis], keepdims) }];
+  },
+});
