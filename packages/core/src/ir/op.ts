@@ -45,6 +45,8 @@ export interface OpProps extends Record<UnaryOp | BinaryOp | CompareOp, NoProps>
   logSoftmax: { axis: number };
   /** Rows of probabilities against int labels (rank − 1) or one-hot/soft targets (same shape). */
   categoricalCrossentropy: NoProps;
+  /** A scalar: the product of input 0's sizes along `axes` (known once shapes are concrete), e.g. a mean's divisor. */
+  sizeOf: { axes: number[]; dtype: DType };
 }
 
 export type OpName = keyof OpProps;

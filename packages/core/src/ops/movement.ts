@@ -159,3 +159,13 @@ defineOp({
     return refs.map((r) => ({ dtype: x!.dtype, shape: [...r.shape] }));
   },
 });
+
+defineOp({
+  name: 'sizeOf',
+  family: 'movement',
+  arity: 1,
+  inferType: ([x], { axes, dtype }) => {
+    for (const a of axes) if (!Number.isInteger(a) || a < 0 || a >= x!.shape.length) throw new OpTypeError(`axis ${a} is out of range for rank ${x!.shape.length}`);
+    return [{ dtype, shape: [] }];
+  },
+});

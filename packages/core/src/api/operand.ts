@@ -1,0 +1,35 @@
+import { promoteWithScalar, type DType } from '../ir/dtype.js';
+import { GraphError } from '../ir/graph.js';
+import { ConstantVariable, Variable } from '../ir/variable.js';
+import { NDArray, type NestedArray } from '../host/ndarray.js';
+
+/** What tensor functions accept: a symbolic variable, a JS number/boolean, an NDArray or nested arrays. */
+export type Operand = Variable | number | boolean | NDArray | NestedArray;
+
+/**
+ * Turns operands into variables. JS numbers are weakly typed (as in JAX): they take the
+ * dtype of the tensor operands, so `x.mul(0.1)` stays float32.
+ */
+export function asVariables(op: string, operands: readonly Operand[]): Variable[] {
+  const tensors = operands.filter((o): o is Variable => o instanceof Variable);
+  const anchor: DType | undefined = tensors.length ? tensors.map((t) => t.dtype).reduce((a, b) => (rank(a) >= rank(b) ? a : b)) : undefined;
+  return operands.map((o, i) => {
+    if (o instanceof Variable) return o;
+    if (typeof o === 'number' || typeof o === 'boolean') {
+      const dtype = anchor === undefined ? (typeof o === 'boolean' ? 'bool' : 'float32') : promoteWithScalar(anchor, o);
+      return new ConstantVariable(NDArray.from(o, dtype));
+    }
+    if (o instanceof NDArray) return new ConstantVariable(o);
+    if (Array.isArray(o)) return new ConstantVariable(NDArray.from(o as NestedArray, anchor));
+    throw new GraphError(`${op}: operand ${i} is ${o === null ? 'null' : typeof o}, not a tensor, number or array`);
+  });
+}
+
+function rank(d: DType): number {
+  return { bool: 0, int32: 1, float32: 2, float64: 3 }[d];
+}
+
+/** A single operand as a variable. */
+export function asVariable(op: string, o: Operand): Variable {
+  return asVariables(op, [o])[0]!;
+}

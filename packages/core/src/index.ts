@@ -1,0 +1,51 @@
+/**
+ * @symgrad/core — symbolic tensors, ops, lowering to the Program IR, `fn`, and the backend
+ * registry. Import a backend package (e.g. `@symgrad/backend-cpu`) to run functions.
+ *
+ * @example
+ * ```ts
+ * import { T, fn, shared } from '@symgrad/core';
+ * import '@symgrad/backend-cpu';
+ * const x = T.vector('x');
+ * const f = fn([x], x.mul(2).sum());
+ * await f([1, 2, 3]); // NDArray 12
+ * ```
+ */
+import './ops/index.js';
+import './api/methods.js';
+
+export * from './ir/dtype.js';
+export * from './ir/type.js';
+export { OpTypeError, defineOp, getOp, listOps, propsKey, UNARY_OPS, BINARY_OPS, COMPARE_OPS, REDUCE_OPS } from './ir/op.js';
+export type { OpDef, OpFamily, OpName, OpProps, UnaryOp, BinaryOp, CompareOp, ReduceOp } from './ir/op.js';
+export { Variable, ConstantVariable, Apply, type VariableKind } from './ir/variable.js';
+export { SharedVariable, type DeviceCopy } from './ir/shared.js';
+export { GraphError, applyOp, apply1, topoSort, graphLeaves, cloneReplace } from './ir/graph.js';
+export { captureCallSite, atSite } from './ir/call-site.js';
+export { debugPrint, toDot } from './ir/debug-print.js';
+export * from './ops/index.js';
+export { NDArray, type NestedArray, type ArrayLike } from './host/ndarray.js';
+
+export { T } from './api/t.js';
+export { constant, shared, tensor, type TensorOptions } from './api/constructors.js';
+export { asVariable, asVariables, type Operand } from './api/operand.js';
+export type { Axes } from './api/reduce.js';
+export type { SliceSpec } from './api/movement.js';
+
+export * from './codegen/scalar-expr.js';
+export * from './lower/program.js';
+export { lowerGraph, type LoweredProgram, type LowerRequest } from './lower/lower-graph.js';
+export { formatProgram } from './lower/format-program.js';
+export { contiguousView, isContiguous, broadcastView, transposeView, sliceView, reshapeView } from './lower/view.js';
+
+export * from './backend/backend.js';
+export {
+  registerBackend, unregisterBackend, setBackend, getBackend, getBackendIfReady, listBackends, ready,
+  currentBackendName, skippedBackends, BackendError,
+} from './backend/registry.js';
+
+export { fn, type CompiledFunction, type FnOptions, type Update } from './runtime/function.js';
+export { DeviceArray } from './runtime/device-array.js';
+export { deviceAllocations, AllocationCounter } from './runtime/allocation.js';
+export { checkProgramSupport } from './runtime/capability-check.js';
+export type { InputValue } from './runtime/call-args.js';

@@ -1,0 +1,226 @@
+import type { Backend, DeviceBuffer, Executable, Precision } from '../backend/backend.js';
+import { BackendError, currentBackendName, getBackend, getBackendIfReady } from '../backend/registry.js';
+import { asVariable, type Operand } from '../api/operand.js';
+import { atSite } from '../ir/call-site.js';
+import { cloneReplace, GraphError, graphLeaves } from '../ir/graph.js';
+import { SharedVariable } from '../ir/shared.js';
+import { formatShape } from '../ir/type.js';
+import { Variable } from '../ir/variable.js';
+import { NDArray } from '../host/ndarray.js';
+import { lowerGraph, type LoweredProgram } from '../lower/lower-graph.js';
+import type { Program } from '../lower/program.js';
+import { deviceAllocations } from './allocation.js';
+import { coerceArgument, type InputValue } from './call-args.js';
+import { checkProgramSupport } from './capability-check.js';
+import { DeviceArray } from './device-array.js';
+import { sharedBufferOn } from './shared-storage.js';
+
+/** An update: a shared variable and the expression of its next value. */
+export type Update = readonly [SharedVariable, Operand];
+
+export interface FnOptions {
+  /** New values of shared variables, applied after all outputs are computed (every right-hand side sees old values). */
+  readonly updates?: Iterable<Update> | ReadonlyMap<SharedVariable, Operand>;
+  /** Substitutions made in the graph before compiling (Theano's givens). */
+  readonly givens?: Iterable<readonly [Variable, Operand]> | ReadonlyMap<Variable, Operand>;
+  /** Backend name; the default backend when omitted. The function stays on the backend of its first call. */
+  readonly backend?: string;
+  readonly precision?: Precision;
+  /** 'debug' checks inputs for NaN and Inf. */
+  readonly mode?: 'normal' | 'debug';
+}
+
+interface Compiled {
+  readonly lowered: LoweredProgram;
+  readonly executable: Executable;
+  readonly table: DeviceBuffer[];
+  readonly owned: DeviceBuffer[];
+  readonly shared: readonly [SharedVariable, number][];
+}
+
+type Outputs<O> = O extends readonly Variable[] ? NDArray[] : NDArray;
+type DeviceOutputs<O> = O extends readonly Variable[] ? DeviceArray[] : DeviceArray;
+
+/**
+ * A compiled function: call it to run and read the outputs, `enqueue` to run without
+ * waiting, `sync` to run and read synchronously where the backend can.
+ */
+export interface CompiledFunction<O extends Variable | readonly Variable[] = Variable | readonly Variable[]> {
+  (...args: InputValue[]): Promise<Outputs<O>>;
+  /** Runs and returns device arrays without waiting for the device. The backend must be ready (`await ready()`). */
+  enqueue(...args: InputValue[]): DeviceOutputs<O>;
+  /** Runs and reads synchronously (backends with `capabilities.syncRead`, such as cpu). */
+  sync(...args: InputValue[]): Outputs<O>;
+  /** The Program of the most recent input signature, if compiled. */
+  readonly program: Program | undefined;
+  /** The backend the function is bound to, once it has run. */
+  readonly backendName: string | undefined;
+  /** Frees every buffer and executable the function holds. */
+  dispose(): void;
+}
+
+/**
+ * Compiles a function from inputs to outputs, with updates of shared variables
+ * (Theano's `theano.function`). Compilation for concrete shapes happens on the first call
+ * with each input signature and is cached.
+ *
+ * @example
+ * ```ts
+ * const train = fn([x, y], loss, { updates: [[w1, w1.sub(g1.mul(0.1))]] });
+ * const l = await train(X, labels);   // NDArray
+ * const predict = fn([x], yPred);
+ * ```
+ */
+export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Variable[], outputs: O, options: FnOptions = {}): CompiledFunction<O> {
+  const site = new Error().stack?.split('\n')[2]?.trim().replace(/^at /, '');
+  const single = outputs instanceof Variable;
+  const outList0: Variable[] = single ? [outputs as Variable] : [...(outputs as readonly Variable[])];
+  outList0.forEach((o, i) => {
+    if (!(o instanceof Variable)) throw new GraphError(`fn: output ${i} is not a symbolic variable${atSite(site)}`);
+  });
+  checkInputs(inputs, site);
+  let updates = normalizeUpdates(options.updates, site);
+  let outList = outList0;
+  if (options.givens) {
+    const replace = new Map<Variable, Variable>();
+    for (const [from, to] of options.givens instanceof Map ? options.givens.entries() : options.givens) {
+      replace.set(from, asVariable('givens', to));
+    }
+    const cloned = cloneReplace([...outList, ...updates.map(([, r]) => r)], replace);
+    outList = cloned.slice(0, outList.length);
+    updates = updates.map(([s], i) => [s, cloned[outList.length + i]!] as const);
+  }
+  const needed = graphLeaves([...outList, ...updates.map(([, r]) => r)]).filter((v) => v.kind === 'input');
+  const missing = needed.filter((v) => !inputs.includes(v));
+  if (missing.length) {
+    throw new GraphError(`fn: the outputs depend on ${missing.map((v) => v.describe()).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not in the inputs [${inputs.map((v) => v.label()).join(', ')}]${atSite(site)}`);
+  }
+
+  const cache = new Map<string, Compiled>();
+  let bound: Backend | undefined;
+  let last: Compiled | undefined;
+  const debug = options.mode === 'debug';
+
+  const bind = (b: Backend): Backend => {
+    if (bound && bound !== b) throw new BackendError(`fn: this function runs on backend '${bound.name}'; compile another function for '${b.name}'`);
+    bound = b;
+    return b;
+  };
+
+  const compile = (backend: Backend, args: NDArray[]): Compiled => {
+    const key = args.map((a) => a.shape.join('x')).join(',');
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const lowered = lowerGraph({ inputs, inputShapes: args.map((a) => a.shape), outputs: outList, updates });
+    checkProgramSupport(lowered.program, backend);
+    const executable = backend.compile(lowered.program, { precision: options.precision ?? 'fp32' });
+    const table: DeviceBuffer[] = [];
+    const owned: DeviceBuffer[] = [];
+    for (const spec of lowered.program.buffers) {
+      if (spec.role === 'shared') continue;
+      const buf = deviceAllocations.allocate(backend, spec.dtype, spec.size);
+      table[spec.id] = buf;
+      owned.push(buf);
+      const data = lowered.constants.get(spec.id);
+      if (data) backend.write(buf, data);
+    }
+    const compiled: Compiled = { lowered, executable, table, owned, shared: [...lowered.sharedBuffers] };
+    cache.set(key, compiled);
+    return compiled;
+  };
+
+  const launch = (backend: Backend, raw: InputValue[]): Compiled => {
+    if (raw.length !== inputs.length) {
+      throw new GraphError(`fn: expected ${inputs.length} argument${inputs.length === 1 ? '' : 's'} (${inputs.map((v) => v.label()).join(', ')}), got ${raw.length}`);
+    }
+    const args = raw.map((v, i) => coerceArgument(inputs[i]!, v, i, debug));
+    const c = compile(backend, args);
+    for (const [s, id] of c.shared) c.table[id] = sharedBufferOn(s, backend, deviceAllocations);
+    c.lowered.inputBuffers.forEach((id, i) => backend.write(c.table[id]!, args[i]!.data));
+    c.executable.run(c.table);
+    for (const s of c.lowered.updated) s.device!.deviceNewer = true;
+    last = c;
+    return c;
+  };
+
+  const backendSync = (): Backend => {
+    const name = options.backend ?? bound?.name ?? currentBackendName();
+    const b = bound ?? getBackendIfReady(name);
+    if (!b) throw new BackendError(`fn: backend '${name ?? '(default)'}' is not initialized yet: \`await ready()\` first, or call the function with await`);
+    return bind(b);
+  };
+
+  const wrap = <T>(list: T[]): T | T[] => (single ? list[0]! : list);
+
+  const call = (async (...raw: InputValue[]) => {
+    const backend = bind(bound ?? (await getBackend(options.backend)));
+    const c = launch(backend, raw);
+    if (c.executable.ready) await c.executable.ready;
+    const data = await Promise.all(c.lowered.outputs.map((o) => backend.read(c.table[o.buffer]!)));
+    return wrap(c.lowered.outputs.map((o, i) => new NDArray(outList[i]!.dtype, o.shape, data[i]!)));
+  }) as CompiledFunction<O>;
+
+  Object.defineProperties(call, {
+    enqueue: {
+      value: (...raw: InputValue[]) => {
+        const backend = backendSync();
+        const c = launch(backend, raw);
+        return wrap(c.lowered.outputs.map((o, i) => new DeviceArray(backend, c.table[o.buffer]!, outList[i]!.dtype, o.shape)));
+      },
+    },
+    sync: {
+      value: (...raw: InputValue[]) => {
+        const backend = backendSync();
+        if (!backend.readSync) throw new BackendError(`fn.sync: backend '${backend.name}' cannot read synchronously; use await f(...) or f.enqueue(...)`);
+        const c = launch(backend, raw);
+        return wrap(c.lowered.outputs.map((o, i) => new NDArray(outList[i]!.dtype, o.shape, backend.readSync!(c.table[o.buffer]!))));
+      },
+    },
+    program: { get: () => last?.lowered.program },
+    backendName: { get: () => bound?.name },
+    dispose: {
+      value: () => {
+        for (const c of cache.values()) {
+          c.executable.dispose();
+          for (const b of c.owned) bound?.free(b);
+        }
+        cache.clear();
+        last = undefined;
+      },
+    },
+  });
+  return call;
+}
+
+function checkInputs(inputs: readonly Variable[], site: string | undefined): void {
+  const seen = new Set<Variable>();
+  inputs.forEach((v, i) => {
+    if (!(v instanceof Variable)) throw new GraphError(`fn: input ${i} is not a symbolic variable${atSite(site)}`);
+    if (v.kind === 'shared') throw new GraphError(`fn: input ${i} ${v.describe()} is a shared variable; shared variables are implicit inputs, leave it out${atSite(site)}`);
+    if (v.kind !== 'input') throw new GraphError(`fn: input ${i} ${v.describe()} is ${v.kind === 'constant' ? 'a constant' : 'computed by an op'}; inputs must be variables made with T.matrix, T.ivector, …${atSite(site)}`);
+    if (seen.has(v)) throw new GraphError(`fn: input ${v.describe()} is listed twice${atSite(site)}`);
+    seen.add(v);
+  });
+}
+
+function normalizeUpdates(updates: FnOptions['updates'], site: string | undefined): (readonly [SharedVariable, Variable])[] {
+  if (!updates) return [];
+  const list = updates instanceof Map ? [...updates.entries()] : [...(updates as Iterable<Update>)];
+  const seen = new Set<SharedVariable>();
+  return list.map(([s, rhs], i) => {
+    if (!(s instanceof SharedVariable)) {
+      throw new GraphError(`fn: update ${i} targets ${s instanceof Variable ? s.describe() : String(s)}, which is not a shared variable${atSite(site)}`);
+    }
+    if (seen.has(s)) throw new GraphError(`fn: shared variable ${s.label()} is updated twice${atSite(site)}`);
+    seen.add(s);
+    const v = asVariable('update', rhs);
+    if (v.dtype !== s.dtype) {
+      throw new GraphError(`fn: update of shared variable ${s.describe()} has dtype ${v.dtype} (${v.label()}); cast it with T.cast(…, '${s.dtype}')${atSite(v.callSite ?? site)}`);
+    }
+    const want = s.shape;
+    if (v.ndim !== want.length || v.shape.some((d, k) => d !== null && d !== want[k])) {
+      throw new GraphError(`fn: update of shared variable ${s.describe()} has shape ${formatShape(v.shape)} (${v.label()})${atSite(v.callSite ?? site)}`);
+    }
+    return [s, v] as const;
+  });
+}
