@@ -1,4 +1,4 @@
-import { floatOf } from '../ir/dtype.js';
+import { floatOf, type DType } from '../ir/dtype.js';
 import { apply1, GraphError } from '../ir/graph.js';
 import type { ReduceOp } from '../ir/op.js';
 import { normalizeAxis } from '../ir/type.js';
@@ -45,6 +45,11 @@ export const reductions = {
     const f = v.dtype === floatOf(v.dtype) ? v : elementwise.cast(v, floatOf(v.dtype));
     const total = apply1('sum', { axes, keepdims }, [f]);
     return elementwise.div(total, apply1('sizeOf', { axes, dtype: f.dtype }, [v]));
+  },
+  /** The number of elements along axes (all by default) as a scalar, known once shapes are concrete. */
+  size(x: Operand, axis?: Axes, dtype: DType = 'float32'): Variable {
+    const v = asVariable('size', x);
+    return apply1('sizeOf', { axes: normalizeAxes('size', v, axis), dtype }, [v]);
   },
   /** Index of the largest element along one axis (the last by default); ties pick the first. */
   argmax(x: Operand, axis = -1, keepdims = false): Variable {

@@ -1,0 +1,117 @@
+import { sx } from '../codegen/scalar-expr.js';
+import type { DType } from '../ir/dtype.js';
+import type { BufferSpec, Kernel, Program, View } from '../lower/program.js';
+import { contiguousView } from '../lower/view.js';
+import type { TestRandom } from './random.js';
+
+/** A hand-built Program exercising one kernel kind's options, with initial buffer contents. */
+export interface KernelCase {
+  readonly program: Program;
+  readonly init: readonly Float64Array[];
+  readonly tol?: number;
+}
+
+class Builder {
+  buffers: BufferSpec[] = [];
+  init: Float64Array[] = [];
+  constructor(private rng: TestRandom) {}
+  buf(dtype: DType, size: number, lo = -1, hi = 1): number {
+    const id = this.buffers.length;
+    this.buffers.push({ id, dtype, size, role: 'temp' });
+    const d = new Float64Array(size);
+    for (let i = 0; i < size; i++) d[i] = dtype === 'int32' ? this.rng.int(lo, hi) : dtype === 'float32' ? Math.fround(this.rng.uniform(lo, hi)) : this.rng.uniform(lo, hi);
+    this.init.push(d);
+    return id;
+  }
+  done(kernels: Kernel[], tol?: number): KernelCase {
+    return { program: { buffers: this.buffers, kernels }, init: this.init, ...(tol === undefined ? {} : { tol }) };
+  }
+}
+
+const f = (i: number, dt: DType = 'float32') => sx.input(i, dt);
+
+/** Kernel-level cases: options the lowering of today's ops does not emit, but the IR allows. */
+export const KERNEL_CASES: Record<string, (rng: TestRandom) => KernelCase> = {
+  'kernel.elementwise.multi-output-strided': (rng) => {
+    const b = new Builder(rng);
+    const x = b.buf('float32', 60);
+    const y = b.buf('float32', 6);
+    const o1 = b.buf('float32', 200);
+    const o2 = b.buf('int32', 30);
+    const xv: View = { buffer: x, offset: 3, shape: [5, 6], strides: [1, 9] };
+    const yv: View = { buffer: y, offset: 0, shape: [5, 6], strides: [0, 1] };
+    const sum = sx.binary('add', f(0), f(1), 'float32');
+    return b.done([{
+      kind: 'elementwise', shape: [5, 6], inputs: [xv, yv],
+      outputs: [{ buffer: o1, offset: 7, shape: [5, 6], strides: [12, 2] }, contiguousView(o2, [5, 6])],
+      exprs: [sx.unary('tanh', sum), sx.binary('gt', sum, sx.const(0, 'float32'), 'bool')].map((e, i) => (i === 1 ? sx.unary('cast', e, 'int32') : e)), label: 'test',
+    }]);
+  },
+  'kernel.reduce.prologue-epilogue': (rng) => {
+    const b = new Builder(rng);
+    const x = b.buf('float32', 3 * 7 * 5);
+    const w = b.buf('float32', 5);
+    const o = b.buf('float32', 7);
+    const prologue = sx.unary('square', sx.binary('mul', f(0), f(1), 'float32'));
+    return b.done([{
+      kind: 'reduce', op: 'sum', shape: [3, 7, 5], axes: [0, 2],
+      inputs: [contiguousView(x, [3, 7, 5]), { buffer: w, offset: 0, shape: [3, 7, 5], strides: [0, 0, 1] }],
+      prologue, epilogue: sx.unary('sqrt', f(0)), output: contiguousView(o, [7]), label: 'test',
+    }], 1e-5);
+  },
+  'kernel.reduce.max-min-argmax-strided': (rng) => {
+    const b = new Builder(rng);
+    const x = b.buf('float32', 13 * 11);
+    const view: View = { buffer: x, offset: 0, shape: [11, 13], strides: [1, 11] };
+    const outs = (['max', 'min', 'argmax'] as const).map((op) => [op, b.buf(op === 'argmax' ? 'int32' : 'float32', 13)] as const);
+    return b.done(outs.map(([op, o]) => ({ kind: 'reduce', op, shape: [11, 13], axes: [0], inputs: [view], prologue: f(0), output: contiguousView(o, [13]), label: op } as Kernel)));
+  },
+  'kernel.matmul.alpha-beta-epilogue': (rng) => {
+    const b = new Builder(rng);
+    const [m, n, k] = [13, 17, 29];
+    const a = b.buf('float32', m * k);
+    const bb = b.buf('float32', n * k);
+    const bias = b.buf('float32', n);
+    const o = b.buf('float32', m * n);
+    return b.done([{
+      kind: 'matmul', batch: [], m, n, k, a: contiguousView(a, [k, m]), b: contiguousView(bb, [n, k]), transA: true, transB: true,
+      alpha: 0.5, beta: 2, out: contiguousView(o, [m, n]), dtype: 'float32', label: 'test',
+      epilogue: { expr: sx.unary('relu', sx.binary('add', f(0), f(1), 'float32')), inputs: [{ buffer: bias, offset: 0, shape: [m, n], strides: [0, 1] }] },
+    }], 2e-5);
+  },
+  'kernel.matmul.batched-strided': (rng) => {
+    const b = new Builder(rng);
+    const a = b.buf('float32', 2 * 5 * 16);
+    const bb = b.buf('float32', 7 * 3);
+    const o = b.buf('float32', 2 * 5 * 3);
+    return b.done([{
+      kind: 'matmul', batch: [2], m: 5, n: 3, k: 7,
+      a: { buffer: a, offset: 1, shape: [2, 5, 7], strides: [80, 16, 1] }, b: { buffer: bb, offset: 0, shape: [2, 7, 3], strides: [0, 3, 1] },
+      transA: false, transB: false, alpha: 1, beta: 0, out: contiguousView(o, [2, 5, 3]), dtype: 'float32', label: 'test',
+    }], 2e-5);
+  },
+  'kernel.gather-onehot': (rng) => {
+    const b = new Builder(rng);
+    const x = b.buf('float32', 9 * 4);
+    const idx = b.buf('int32', 9, -1, 4);
+    const g = b.buf('float32', 9);
+    const oh = b.buf('float32', 9 * 4);
+    return b.done([
+      { kind: 'gather', input: contiguousView(x, [9, 4]), indices: contiguousView(idx, [9]), output: contiguousView(g, [9]), label: 'gather' },
+      { kind: 'oneHot', indices: contiguousView(idx, [9]), depth: 4, output: contiguousView(oh, [9, 4]), dtype: 'float32', label: 'oneHot' },
+    ]);
+  },
+  'kernel.softmax-cross-entropy': (rng) => {
+    const b = new Builder(rng);
+    const [rows, classes] = [11, 10];
+    const z = b.buf('float32', rows * classes, -20, 20);
+    const y = b.buf('int32', rows, 0, classes - 1);
+    const loss = b.buf('float32', rows);
+    const grad = b.buf('float32', rows * classes);
+    const scale = b.buf('float32', 1, 0.1, 0.2);
+    return b.done([{
+      kind: 'softmaxCrossEntropy', logits: contiguousView(z, [rows, classes]), labels: contiguousView(y, [rows]), loss: contiguousView(loss, [rows]),
+      grad: { output: contiguousView(grad, [rows, classes]), scale: { buffer: scale, offset: 0, shape: [rows], strides: [0] } }, dtype: 'float32', label: 'test',
+    }], 1e-5);
+  },
+};

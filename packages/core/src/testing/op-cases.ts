@@ -1,0 +1,108 @@
+import { T } from '../api/t.js';
+import { tensor } from '../api/constructors.js';
+import type { DType } from '../ir/dtype.js';
+import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, type UnaryOp } from '../ir/op.js';
+import type { Dim } from '../ir/type.js';
+import type { Variable } from '../ir/variable.js';
+import type { NDArray } from '../host/ndarray.js';
+import type { TestRandom } from './random.js';
+
+/** One op-level conformance case: inputs with values, and the outputs to compare. */
+export interface OpCase {
+  readonly inputs: readonly Variable[];
+  readonly values: readonly NDArray[];
+  readonly outputs: readonly Variable[];
+  /** Norm-wise relative tolerance for float32 results (float64 uses 1e-12 unless stated). */
+  readonly tol?: number;
+}
+
+export type OpCaseFactory = (rng: TestRandom, dtype: DType) => OpCase;
+
+/** Sizes that catch tiling and edge bugs: 1, primes, and non-multiples of common tiles. */
+export const AWKWARD_SIZES = [1, 2, 3, 5, 7, 13, 17, 31, 37, 64, 65];
+
+const DOMAIN: Partial<Record<UnaryOp, [number, number]>> = {
+  log: [0.1, 4], sqrt: [0.01, 4], rsqrt: [0.1, 4], log1p: [-0.9, 3], exp: [-5, 5], expm1: [-3, 3],
+};
+
+function input(rng: TestRandom, dtype: DType, shape: number[], lo = -2, hi = 2, staticShape?: Dim[]): [Variable, NDArray] {
+  return [tensor(dtype, staticShape ?? shape.map((d) => (d === 1 ? 1 : null)), 'in'), rng.array(shape, dtype, lo, hi)];
+}
+
+function one(rng: TestRandom, pairs: [Variable, NDArray][], out: (...v: Variable[]) => Variable | Variable[], tol?: number): OpCase {
+  const inputs = pairs.map((p) => p[0]);
+  const o = out(...inputs);
+  return { inputs, values: pairs.map((p) => p[1]), outputs: Array.isArray(o) ? o : [o], ...(tol === undefined ? {} : { tol }) };
+}
+
+const shape2 = (rng: TestRandom) => [rng.pick(AWKWARD_SIZES), rng.pick(AWKWARD_SIZES)];
+
+/** Every op (and the API's decompositions) with random awkward shapes, keyed by case name. */
+export const OP_CASES: Record<string, OpCaseFactory> = {};
+
+for (const op of UNARY_OPS) {
+  OP_CASES[`unary.${op}`] = (rng, dt) => {
+    const [lo, hi] = DOMAIN[op] ?? [-3, 3];
+    return one(rng, [input(rng, dt, [rng.pick(AWKWARD_SIZES), rng.int(1, 9)], lo, hi)], (x) => T[op](x));
+  };
+}
+for (const op of BINARY_OPS) {
+  OP_CASES[`binary.${op}`] = (rng, dt) => {
+    const [m, n] = shape2(rng);
+    const lo = op === 'pow' ? 0.2 : op === 'div' ? 0.5 : -3;
+    return one(rng, [input(rng, dt, [m, 1], lo, 3), input(rng, dt, [1, n], lo, 3)], (a, b) => T[op](a, b));
+  };
+  OP_CASES[`binary.${op}.rank-broadcast`] = (rng, dt) => {
+    const [m, n] = shape2(rng);
+    return one(rng, [input(rng, dt, [n], 0.5, 2), input(rng, dt, [m, n], 0.5, 2)], (a, b) => T[op](a, b));
+  };
+}
+for (const op of COMPARE_OPS) {
+  OP_CASES[`compare.${op}`] = (rng, dt) => {
+    const [m, n] = shape2(rng);
+    const pairs = [input(rng, dt, [m, n], -2, 2), input(rng, dt, [m, n], -2, 2)];
+    // Equal elements make eq/ne/le/ge meaningful.
+    for (let i = 0; i < pairs[0]![1].size; i += 3) pairs[1]![1].data[i] = pairs[0]![1].data[i]!;
+    return one(rng, pairs, (a, b) => T[op](a, b));
+  };
+}
+
+Object.assign(OP_CASES, {
+  'int.arith': (rng) => one(rng, [input(rng, 'int32', [7, 5], -9, 9), input(rng, 'int32', [7, 5], -9, 9)], (a, b) => [T.add(a, b), T.mul(a, b), T.sub(a, b), T.maximum(a, b), T.neg(a), T.abs(b), T.square(a)]),
+  'int.scalar-weak': (rng) => one(rng, [input(rng, 'int32', [13], -9, 9)], (a) => [T.mul(a, 3), T.add(a, 0.5)]),
+  'bool.sum': (rng) => one(rng, [input(rng, 'bool', [17, 3])], (a) => [T.sum(a, 0), T.sum(a)]),
+  'where': (rng, dt) => one(rng, [input(rng, dt, [5, 7]), input(rng, dt, [1, 7])], (a, b) => T.where(T.gt(a, 0), a, b)),
+  'cast.float-int': (rng, dt) => one(rng, [input(rng, dt, [37], -50, 50)], (a) => [T.cast(a, 'int32'), T.cast(T.cast(a, 'int32'), dt), T.cast(T.gt(a, 0), dt)]),
+  'reduce.all-axes': (rng, dt) => one(rng, [input(rng, dt, [rng.pick(AWKWARD_SIZES), 3, rng.pick(AWKWARD_SIZES)])], (a) => [T.sum(a), T.max(a), T.min(a), T.mean(a)], 2e-5),
+  'reduce.axes': (rng, dt) => one(rng, [input(rng, dt, [rng.pick(AWKWARD_SIZES), 4, rng.pick(AWKWARD_SIZES)])], (a) =>
+    [T.sum(a, 0), T.sum(a, [0, 2]), T.max(a, 1, true), T.min(a, -1), T.mean(a, [1, 2], true), T.sum(a, 1, true)], 2e-5),
+  'reduce.argmax': (rng, dt) => one(rng, [input(rng, dt, [rng.pick(AWKWARD_SIZES), rng.pick(AWKWARD_SIZES)])], (a) => [T.argmax(a), T.argmax(a, 0), T.argmax(a, 1, true)]),
+  'matmul.2d': (rng, dt) => {
+    const [m, k, n] = [rng.pick(AWKWARD_SIZES), rng.pick(AWKWARD_SIZES), rng.pick(AWKWARD_SIZES)];
+    return one(rng, [input(rng, dt, [m, k]), input(rng, dt, [k, n])], (a, b) => T.dot(a, b), 2e-5);
+  },
+  'matmul.large-odd': (rng, dt) => one(rng, [input(rng, dt, [67, 131]), input(rng, dt, [131, 45])], (a, b) => T.dot(a, b), 2e-5),
+  'matmul.trans': (rng, dt) => {
+    const [m, k, n] = [rng.pick(AWKWARD_SIZES), rng.pick(AWKWARD_SIZES), rng.pick(AWKWARD_SIZES)];
+    return one(rng, [input(rng, dt, [k, m]), input(rng, dt, [n, k])], (a, b) => [T.matmul(a, b, { transA: true, transB: true }), T.dot(T.transpose(a), T.transpose(b))], 2e-5);
+  },
+  'matmul.batched-broadcast': (rng, dt) => one(rng, [input(rng, dt, [3, 1, 5, 7]), input(rng, dt, [4, 7, 2])], (a, b) => T.matmul(a, b), 2e-5),
+  'dot.vectors': (rng, dt) => one(rng, [input(rng, dt, [13]), input(rng, dt, [13, 5]), input(rng, dt, [5])], (v, m, w) => [T.dot(v, m), T.dot(m, w), T.dot(w, w)], 2e-5),
+  'movement.transpose-reshape': (rng, dt) => one(rng, [input(rng, dt, [3, 5, 7])], (a) => [T.transpose(a, [2, 0, 1]), T.reshape(T.transpose(a), [-1, 3]), T.flatten(a), T.exp(T.transpose(a))]),
+  'movement.broadcast-slice': (rng, dt) => one(rng, [input(rng, dt, [1, 7]), input(rng, dt, [11, 9])], (a, b) =>
+    [T.broadcastTo(a, [4, 7]), T.slice(b, [1, -1, 2], [null, null, 3]), T.slice(b, -1), T.slice(b, null, 4), T.add(T.slice(b, [2, 6]), 1)]),
+  'movement.concat': (rng, dt) => one(rng, [input(rng, dt, [3, 5]), input(rng, dt, [2, 5]), input(rng, dt, [3, 4])], (a, b, c) => [T.concat([a, b], 0), T.concat([a, c], 1), T.concat([T.transpose(a), T.transpose(b)], 1)]),
+  'nnet.softmax': (rng, dt) => one(rng, [input(rng, dt, [rng.pick(AWKWARD_SIZES), rng.pick(AWKWARD_SIZES)], -5, 5)], (a) => [T.softmax(a), T.softmax(a, 0), T.logSoftmax(a), T.logSoftmax(a, 0)]),
+  'nnet.softmax-extreme': (rng, dt) => one(rng, [input(rng, dt, [4, 9], -5, 5)], (a) => [T.softmax(T.mul(a, 30)), T.logSoftmax(T.mul(a, 30))]),
+  'nnet.cce-int': (rng, dt) => {
+    const n = rng.pick(AWKWARD_SIZES);
+    return one(rng, [input(rng, dt, [n, 10], -3, 3), input(rng, 'int32', [n], 0, 9)], (z, y) => [T.categoricalCrossentropy(T.softmax(z), y), T.mean(T.categoricalCrossentropy(T.softmax(z), y))]);
+  },
+  'nnet.cce-onehot': (rng, dt) => {
+    const n = rng.pick(AWKWARD_SIZES);
+    return one(rng, [input(rng, dt, [n, 6], -3, 3), input(rng, 'int32', [n], 0, 5)], (z, y) => T.categoricalCrossentropy(T.softmax(z), T.oneHot(y, 6, dt)));
+  },
+  'nnet.onehot': (rng) => one(rng, [input(rng, 'int32', [7, 3], -1, 5)], (y) => [T.oneHot(y, 5), T.oneHot(y, 5, 'int32')]),
+  'nnet.bce-softplus-lse': (rng, dt) => one(rng, [input(rng, dt, [5, 7], 0.05, 0.95), input(rng, dt, [5, 7], 0, 1), input(rng, dt, [5, 7], -30, 30)], (p, t, z) =>
+    [T.binaryCrossentropy(p, t), T.softplus(z), T.logSumExp(z, 1), T.logSumExp(z, 0, true)]),
+} satisfies Record<string, OpCaseFactory>);

@@ -1,0 +1,56 @@
+import type { Backend, BackendFactory, DeviceBuffer } from '../backend/backend.js';
+import { roundTo } from '../codegen/scalar-expr.js';
+import { allocTyped, DTYPES, type DType, type TypedArray } from '../ir/dtype.js';
+import { KERNEL_KINDS, type Program } from '../lower/program.js';
+import { interpretProgram } from './reference-program.js';
+
+interface RefBuffer extends DeviceBuffer {
+  data: Float64Array;
+}
+
+/**
+ * A slow, obviously correct backend that interprets Programs with the reference scalar
+ * evaluator. Core's own tests run `fn` and the conformance suite on it, so lowering is
+ * tested without any real backend.
+ */
+export class ReferenceBackend implements Backend {
+  readonly name: string;
+  readonly capabilities = {
+    dtypes: DTYPES, kernels: KERNEL_KINDS, maxBufferElements: 1 << 24, precisions: ['fp32'] as const, syncRead: true, device: 'reference interpreter',
+  };
+  allocations = 0;
+
+  constructor(name = 'reference') {
+    this.name = name;
+  }
+
+  allocate(dtype: DType, size: number): RefBuffer {
+    this.allocations++;
+    return { dtype, size, data: new Float64Array(size) };
+  }
+  free(): void {}
+  write(buffer: DeviceBuffer, data: TypedArray): void {
+    const b = buffer as RefBuffer;
+    for (let i = 0; i < b.size; i++) b.data[i] = roundTo(b.dtype, data[i]!);
+  }
+  readSync(buffer: DeviceBuffer): TypedArray {
+    const b = buffer as RefBuffer;
+    const out = allocTyped(b.dtype, b.size);
+    out.set(b.data);
+    return out;
+  }
+  async read(buffer: DeviceBuffer): Promise<TypedArray> {
+    return this.readSync(buffer);
+  }
+  compile(program: Program) {
+    return {
+      run: (buffers: readonly DeviceBuffer[]) => interpretProgram(program, buffers.map((b) => (b as RefBuffer).data)),
+      dispose: () => {},
+    };
+  }
+}
+
+/** A factory for registering the reference backend under a name (tests). */
+export function referenceBackendFactory(name = 'reference'): BackendFactory {
+  return { availability: () => ({ ok: true }), create: () => new ReferenceBackend(name) };
+}
