@@ -84,7 +84,12 @@ async function availabilityOf(e: Entry): Promise<Availability> {
  * setBackend('cpu');
  * ```
  */
-export function setBackend(name: string): void {
+export function setBackend(name: string | 'auto'): void {
+  if (name === 'auto') {
+    state.current = undefined;
+    state.skipped = [];
+    return;
+  }
   entryOrThrow(name);
   state.current = name;
   state.skipped = [];

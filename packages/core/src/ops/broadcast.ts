@@ -20,7 +20,7 @@ export function broadcastShapes(shapes: readonly (readonly Dim[])[]): Dim[] {
         throw new OpTypeError(`shapes ${shapes.map(formatShape).join(' and ')} cannot be broadcast (axis ${i - rank}: ${d} vs ${x})`);
       }
     }
-    out.push(d ?? 1);
+    out.push(d === undefined ? 1 : d);
   }
   return out;
 }
