@@ -15,9 +15,8 @@ export class GraphError extends Error {
  * Applies an op to inputs: infers output types (throwing a GraphError that names the op,
  * its inputs and the user's call site) and returns the output variables.
  */
-export function applyOp<N extends OpName>(op: N, props: OpProps[N], inputs: readonly Variable[]): Variable[] {
+export function applyOp<N extends OpName>(op: N, props: OpProps[N], inputs: readonly Variable[], site: string | undefined = captureCallSite()): Variable[] {
   const def = getOp(op);
-  const site = captureCallSite();
   const arity = def.arity;
   const okArity = typeof arity === 'number' ? inputs.length === arity : inputs.length >= arity.min;
   if (!okArity) {
@@ -42,8 +41,8 @@ export function applyOp<N extends OpName>(op: N, props: OpProps[N], inputs: read
 }
 
 /** Applies a single-output op. */
-export function apply1<N extends OpName>(op: N, props: OpProps[N], inputs: readonly Variable[]): Variable {
-  return applyOp(op, props, inputs)[0]!;
+export function apply1<N extends OpName>(op: N, props: OpProps[N], inputs: readonly Variable[], site?: string): Variable {
+  return applyOp(op, props, inputs, site ?? captureCallSite())[0]!;
 }
 
 /**
@@ -111,7 +110,7 @@ export function cloneReplace(outputs: readonly Variable[], replace: ReadonlyMap<
     if (node.outputs.some((o) => map.has(o))) continue;
     const inputs = node.inputs.map((x) => map.get(x) ?? x);
     if (inputs.every((x, i) => x === node.inputs[i])) continue;
-    const outs = applyOp(node.op, node.props, inputs);
+    const outs = applyOp(node.op, node.props, inputs, node.callSite);
     node.outputs.forEach((o, i) => {
       const n = outs[i]!;
       n.name = o.name;

@@ -14,6 +14,7 @@ import { nnetRules } from './rules/nnet.js';
 import { reduceRules } from './rules/reduce.js';
 import type { ConcreteType, LowerRule, LowerTable } from './rules/types.js';
 import { contiguousView, isContiguous } from './view.js';
+import type { KernelSource } from './passes/draft.js';
 
 const RULES: LowerTable = { ...elementwiseRules, ...reduceRules, ...linalgRules, ...movementRules, ...nnetRules };
 
@@ -30,6 +31,8 @@ export interface LoweredProgram {
   readonly outputs: readonly { buffer: number; shape: readonly number[] }[];
   /** Shared variables whose buffers the program overwrites. */
   readonly updated: readonly SharedVariable[];
+  /** Per kernel: the ops it computes and where the user built them. */
+  readonly sources: readonly (readonly KernelSource[])[];
 }
 
 export interface LowerRequest {
@@ -50,6 +53,7 @@ export function lowerGraph(req: LowerRequest): LoweredProgram {
   const types = new Map<Variable, ConcreteType>();
   const values = new Map<Variable, View>();
   const sharedBuffers = new Map<SharedVariable, number>();
+  const sources: KernelSource[][] = [];
 
   const inputBuffers = req.inputs.map((v, i) => {
     const shape = req.inputShapes[i]!;
@@ -85,7 +89,9 @@ export function lowerGraph(req: LowerRequest): LoweredProgram {
     const outTypes = concreteTypes(node, inTypes);
     const rule = RULES[node.op] as LowerRule<OpName> | undefined;
     if (!rule) throw new GraphError(`${node.op}: no lowering rule (internal error)`);
+    const before = ctx.kernels.length;
     const outs = rule(ctx, { op: node.op, props: node.props, inputs, inTypes, outTypes, label: node.op });
+    for (let k = before; k < ctx.kernels.length; k++) sources[k] = [{ op: node.op, site: node.callSite }];
     node.outputs.forEach((o, i) => {
       types.set(o, outTypes[i]!);
       values.set(o, outs[i]!);
@@ -125,8 +131,10 @@ export function lowerGraph(req: LowerRequest): LoweredProgram {
     ctx.copy(view, t, 'update');
   }
 
+  for (let k = sources.length; k < ctx.kernels.length; k++) sources[k] = [{ op: 'copy', site: undefined }];
   return {
     program: { buffers: ctx.buffers, kernels: ctx.kernels },
+    sources,
     inputBuffers,
     sharedBuffers,
     constants: ctx.constants,

@@ -144,3 +144,15 @@ export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
     case 'softmaxCrossEntropy': return { reads: [k.logits, k.labels, ...(k.grad ? [k.grad.scale] : [])], writes: [k.loss, ...(k.grad ? [k.grad.output] : [])] };
   }
 }
+
+/** The same kernel with every view passed through `f` (for renumbering buffers). */
+export function mapKernelViews(k: Kernel, f: (v: View) => View): Kernel {
+  switch (k.kind) {
+    case 'elementwise': return { ...k, inputs: k.inputs.map(f), outputs: k.outputs.map(f) };
+    case 'reduce': return { ...k, inputs: k.inputs.map(f), output: f(k.output) };
+    case 'matmul': return { ...k, a: f(k.a), b: f(k.b), out: f(k.out), ...(k.epilogue ? { epilogue: { expr: k.epilogue.expr, inputs: k.epilogue.inputs.map(f) } } : {}) };
+    case 'gather': return { ...k, input: f(k.input), indices: f(k.indices), output: f(k.output) };
+    case 'oneHot': return { ...k, indices: f(k.indices), output: f(k.output) };
+    case 'softmaxCrossEntropy': return { ...k, logits: f(k.logits), labels: f(k.labels), loss: f(k.loss), ...(k.grad ? { grad: { output: f(k.grad.output), scale: f(k.grad.scale) } } : {}) };
+  }
+}

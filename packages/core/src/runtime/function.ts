@@ -8,12 +8,15 @@ import { formatShape } from '../ir/type.js';
 import { Variable } from '../ir/variable.js';
 import { NDArray } from '../host/ndarray.js';
 import { lowerGraph, type LoweredProgram } from '../lower/lower-graph.js';
+import { optimizeProgram } from '../lower/passes/optimize-program.js';
+import { programStats, type ProgramStats } from '../lower/program-stats.js';
 import type { Program } from '../lower/program.js';
 import { deviceAllocations } from './allocation.js';
 import { coerceArgument, type InputValue } from './call-args.js';
 import { checkProgramSupport } from './capability-check.js';
 import { DeviceArray } from './device-array.js';
 import { sharedBufferOn } from './shared-storage.js';
+import { enabledPasses, rewriteOutputs, type OptLevel, type PassName } from '../rewrite/pipeline.js';
 
 /** An update: a shared variable and the expression of its next value. */
 export type Update = readonly [SharedVariable, Operand];
@@ -28,6 +31,10 @@ export interface FnOptions {
   readonly precision?: Precision;
   /** 'debug' checks inputs for NaN and Inf. */
   readonly mode?: 'normal' | 'debug';
+  /** Optimization level: O0 no rewrites, O1 graph rewrites, O2 (default) also kernel fusion and memory planning. */
+  readonly optimizer?: OptLevel;
+  /** Rewrite passes to switch off by name, e.g. `{ exclude: ['fuseElementwise'] }`. */
+  readonly rewrites?: { readonly exclude?: readonly PassName[] };
 }
 
 interface Compiled {
@@ -36,6 +43,13 @@ interface Compiled {
   readonly table: DeviceBuffer[];
   readonly owned: DeviceBuffer[];
   readonly shared: readonly [SharedVariable, number][];
+  readonly stats: FunctionStats;
+}
+
+/** Cost and compile-time figures of a compiled function for one input signature. */
+export interface FunctionStats extends ProgramStats {
+  /** Milliseconds spent in each rewrite pass and in lowering, in order. */
+  readonly passes: readonly { pass: string; ms: number }[];
 }
 
 type Outputs<O> = O extends readonly Variable[] ? NDArray[] : NDArray;
@@ -53,6 +67,10 @@ export interface CompiledFunction<O extends Variable | readonly Variable[] = Var
   sync(...args: InputValue[]): Outputs<O>;
   /** The Program of the most recent input signature, if compiled. */
   readonly program: Program | undefined;
+  /** Kernel count, FLOPs, bytes moved, peak intermediate memory and compile time per pass, for the most recent input signature. */
+  stats(): FunctionStats;
+  /** The kernels of the most recent signature with the ops and call sites they compute. */
+  readonly sources: readonly (readonly { op: string; site: string | undefined }[])[] | undefined;
   /** The backend the function is bound to, once it has run. */
   readonly backendName: string | undefined;
   /** Frees every buffer and executable the function holds. */
@@ -96,6 +114,12 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     throw new GraphError(`fn: the outputs depend on ${missing.map((v) => v.describe()).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not in the inputs [${inputs.map((v) => v.label()).join(', ')}]${atSite(site)}`);
   }
 
+  const passes = enabledPasses({ level: options.optimizer ?? 'O2', exclude: options.rewrites?.exclude ?? [] });
+  const rewritten = rewriteOutputs([...outList, ...updates.map(([, r]) => r)], passes);
+  outList = rewritten.outputs.slice(0, outList.length);
+  updates = updates.map(([s], i) => [s, rewritten.outputs[outList.length + i]!] as const);
+  const graphReport = rewritten.report;
+
   const cache = new Map<string, Compiled>();
   let bound: Backend | undefined;
   let last: Compiled | undefined;
@@ -111,7 +135,10 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     const key = args.map((a) => a.shape.join('x')).join(',');
     const hit = cache.get(key);
     if (hit) return hit;
-    const lowered = lowerGraph({ inputs, inputShapes: args.map((a) => a.shape), outputs: outList, updates });
+    const t0 = performance.now();
+    const raw = lowerGraph({ inputs, inputShapes: args.map((a) => a.shape), outputs: outList, updates });
+    const lowerMs = performance.now() - t0;
+    const { lowered, report, memory } = optimizeProgram(raw, passes);
     checkProgramSupport(lowered.program, backend);
     const executable = backend.compile(lowered.program, { precision: options.precision ?? 'fp32' });
     const table: DeviceBuffer[] = [];
@@ -124,7 +151,11 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
       const data = lowered.constants.get(spec.id);
       if (data) backend.write(buf, data);
     }
-    const compiled: Compiled = { lowered, executable, table, owned, shared: [...lowered.sharedBuffers] };
+    const stats: FunctionStats = {
+      ...programStats(lowered.program, memory),
+      passes: [...graphReport.map((r) => ({ pass: r.pass, ms: r.ms })), { pass: 'lower', ms: lowerMs }, ...report.map((r) => ({ pass: r.pass, ms: r.ms }))],
+    };
+    const compiled: Compiled = { lowered, executable, table, owned, shared: [...lowered.sharedBuffers], stats };
     cache.set(key, compiled);
     return compiled;
   };
@@ -177,6 +208,13 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
       },
     },
     program: { get: () => last?.lowered.program },
+    sources: { get: () => last?.lowered.sources },
+    stats: {
+      value: () => {
+        if (!last) throw new GraphError('fn.stats(): the function has not been called yet; stats describe a compiled input signature');
+        return last.stats;
+      },
+    },
     backendName: { get: () => bound?.name },
     dispose: {
       value: () => {

@@ -6,7 +6,7 @@ import type { NDArray } from '../host/ndarray.js';
 import { fn } from '../runtime/function.js';
 import { KERNEL_CASES } from './kernel-cases.js';
 import { OP_CASES } from './op-cases.js';
-import { evaluateReference } from './reference-graph.js';
+import { evaluateReference } from '../ir/evaluate.js';
 import { interpretProgram } from './reference-program.js';
 import { relativeError, TestRandom } from './random.js';
 import { buildSeedStep } from './seed-step.js';

@@ -9,7 +9,7 @@
  * ```
  */
 export { runConformanceSuite, conformanceCaseNames, type ConformanceOptions } from './conformance.js';
-export { evaluateReference } from './reference-graph.js';
+export { evaluateReference } from '../ir/evaluate.js';
 export { interpretProgram } from './reference-program.js';
 export { TestRandom, relativeError } from './random.js';
 export { OP_CASES, AWKWARD_SIZES, type OpCase, type OpCaseFactory } from './op-cases.js';

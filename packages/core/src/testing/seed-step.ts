@@ -28,7 +28,7 @@ export function heNormalForTest(rng: TestRandom, shape: [number, number], dtype:
 /**
  * The reference workload (MLP sizes[0] → … → sizes[3], relu, softmax, mean categorical
  * cross-entropy against int labels, SGD) with gradients derived by hand:
- * dz3 = (softmax − onehot)/n, dW = hᵀ·dz, dh = dz·Wᵀ, relu' from the pre-activation.
+ * dz3 = (softmax − onehot)/n, dW = hᵀ·dz, dh = dz·Wᵀ, relu' masked by the relu's output (h > 0).
  */
 export function buildSeedStep(rng: TestRandom, sizes: readonly [number, number, number, number], lr: number, dtype: DType = 'float32'): SeedStep {
   const x = T.tensor(dtype, [null, sizes[0]], 'x');
@@ -43,9 +43,9 @@ export function buildSeedStep(rng: TestRandom, sizes: readonly [number, number, 
   const loss = T.mean(T.categoricalCrossentropy(p, y));
   const dz3 = T.div(T.sub(p, T.oneHot(y, sizes[3], dtype)), T.size(x, 0, dtype));
   const g3 = T.dot(T.transpose(h2), dz3);
-  const dz2 = T.where(T.gt(z2, 0), T.dot(dz3, T.transpose(w3)), 0);
+  const dz2 = T.where(T.gt(h2, 0), T.dot(dz3, T.transpose(w3)), 0);
   const g2 = T.dot(T.transpose(h1), dz2);
-  const dz1 = T.where(T.gt(z1, 0), T.dot(dz2, T.transpose(w2)), 0);
+  const dz1 = T.where(T.gt(h1, 0), T.dot(dz2, T.transpose(w2)), 0);
   const g1 = T.dot(T.transpose(x), dz1);
   const grads = [g1, g2, g3];
   return { x, y, weights: ws, loss, grads, probabilities: p, updates: ws.map((w, i) => [w, T.sub(w, T.mul(grads[i]!, lr))] as const) };

@@ -1,10 +1,10 @@
 import { roundTo, SCALAR_SEMANTICS } from '../codegen/scalar-expr.js';
-import { topoSort } from '../ir/graph.js';
-import { getOp, type OpName } from '../ir/op.js';
-import { SharedVariable } from '../ir/shared.js';
-import { contiguousStrides, sizeOf } from '../ir/type.js';
-import { ConstantVariable, type Apply, type Variable } from '../ir/variable.js';
-import type { DType } from '../ir/dtype.js';
+import { topoSort } from './graph.js';
+import { getOp, type OpName } from './op.js';
+import { SharedVariable } from './shared.js';
+import { contiguousStrides, sizeOf } from './type.js';
+import { ConstantVariable, type Apply, type Variable } from './variable.js';
+import type { DType } from './dtype.js';
 import { NDArray } from '../host/ndarray.js';
 import { resolveSliceAxis } from '../ops/movement.js';
 

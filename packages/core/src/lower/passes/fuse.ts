@@ -1,0 +1,209 @@
+import { sx, type ScalarExpr } from '../../codegen/scalar-expr.js';
+import type { ElementwiseKernel, Kernel, MatmulKernel, ReduceKernel, View } from '../program.js';
+import { composeView } from './compose-view.js';
+import { isTemp, isWhole, reads, sameViewExact, untouchedBetween, usersOf, writes, type ProgramDraft } from './draft.js';
+import { InputList, substituteInputs } from './expr-subst.js';
+
+/** The elementwise producer of a temp buffer that only consumer `j` reads, if fusing it into `j` is legal. */
+function soleElementwiseProducer(d: ProgramDraft, buffer: number, j: number): { i: number; p: ElementwiseKernel } | undefined {
+  if (!isTemp(d, buffer)) return undefined;
+  const { readers, writers } = usersOf(d, buffer);
+  if (writers.length !== 1 || readers.length !== 1 || readers[0] !== j) return undefined;
+  const i = writers[0]!;
+  const p = d.kernels[i]!;
+  if (i >= j || p.kind !== 'elementwise' || p.outputs.length !== 1 || !isWhole(d, p.outputs[0]!)) return undefined;
+  // The producer's computation moves from i to j: its inputs must hold the same values there.
+  if (!untouchedBetween(d, p.inputs.map((v) => v.buffer), i, j)) return undefined;
+  return { i, p };
+}
+
+/**
+ * Inlines elementwise producers into the consumer's inputs. Returns the consumer's new
+ * input views and a function that rewrites its expressions, or undefined when nothing fused.
+ */
+function inlineProducers(d: ProgramDraft, j: number, inputs: readonly View[]): { views: View[]; rewrite: (e: ScalarExpr) => ScalarExpr; fused: number[] } | undefined {
+  const list = new InputList();
+  const replacement = new Map<number, ScalarExpr>();
+  const fused = new Set<number>();
+  inputs.forEach((v, k) => {
+    const prod = soleElementwiseProducer(d, v.buffer, j);
+    const composed = prod && prod.p.inputs.map((inner) => composeView(v, prod.p.shape, inner));
+    if (!prod || !composed || composed.some((c) => c === undefined)) {
+      const idx = list.add(v);
+      replacement.set(k, sx.input(idx, d.buffers[v.buffer]!.dtype));
+      return;
+    }
+    const idx = composed.map((c) => list.add(c!));
+    replacement.set(k, substituteInputs(prod.p.exprs[0]!, (m, dt) => sx.input(idx[m]!, dt)));
+    fused.add(prod.i);
+  });
+  if (!fused.size) return undefined;
+  return { views: list.views, rewrite: (e) => substituteInputs(e, (k) => replacement.get(k)!), fused: [...fused] };
+}
+
+function absorb(d: ProgramDraft, j: number, fused: number[], kernel: Kernel): void {
+  for (const i of fused) {
+    d.sources[j] = [...d.sources[i]!, ...d.sources[j]!];
+    d.kernels[i] = undefined;
+  }
+  d.kernels[j] = kernel;
+}
+
+/** Elementwise chains and DAGs become one kernel: producers are evaluated inside their consumer. */
+export function fuseElementwise(d: ProgramDraft): boolean {
+  let any = false;
+  for (let j = 0; j < d.kernels.length; j++) {
+    for (;;) {
+      const c = d.kernels[j];
+      if (c?.kind !== 'elementwise') break;
+      const r = inlineProducers(d, j, c.inputs);
+      if (!r) break;
+      absorb(d, j, r.fused, { ...c, inputs: r.views, exprs: c.exprs.map(r.rewrite), label: `${labelsOf(d, r.fused)}+${c.label}` });
+      any = true;
+    }
+  }
+  return any;
+}
+
+/** Elementwise producers of a reduce's inputs become its prologue. */
+export function fuseReduce(d: ProgramDraft): boolean {
+  let any = false;
+  for (let j = 0; j < d.kernels.length; j++) {
+    for (;;) {
+      const c = d.kernels[j];
+      if (c?.kind !== 'reduce') break;
+      const r = inlineProducers(d, j, c.inputs);
+      if (!r) break;
+      const next: ReduceKernel = { ...c, inputs: r.views, prologue: r.rewrite(c.prologue), label: `${labelsOf(d, r.fused)}+${c.label}` };
+      absorb(d, j, r.fused, next);
+      any = true;
+    }
+  }
+  return any;
+}
+
+/**
+ * An elementwise consumer that reads only a reduce's result (constants aside) becomes the
+ * reduce's epilogue, e.g. the division of a mean.
+ */
+export function fuseReduceEpilogue(d: ProgramDraft): boolean {
+  let any = false;
+  for (let i = 0; i < d.kernels.length; i++) {
+    const r = d.kernels[i];
+    if (r?.kind !== 'reduce' || r.op === 'argmax' || !isTemp(d, r.output.buffer) || !isWhole(d, r.output)) continue;
+    const { readers, writers } = usersOf(d, r.output.buffer);
+    if (writers.length !== 1 || readers.length !== 1) continue;
+    const j = readers[0]!;
+    const c = d.kernels[j]!;
+    if (c.kind !== 'elementwise' || c.outputs.length !== 1 || j <= i) continue;
+    const out = c.outputs[0]!;
+    if (!c.inputs.every((v) => sameViewExact(v, { ...r.output, shape: v.shape, strides: v.strides }) && v.offset === 0 && isWhole(d, v))) continue;
+    if (out.shape.length !== r.output.shape.length || out.shape.some((x, k) => x !== r.output.shape[k]) || !isWhole(d, out)) continue;
+    if (!c.inputs.every((v) => v.shape.length === out.shape.length && v.shape.every((x, k) => x === out.shape[k]))) continue;
+    if (!untouchedBetween(d, [out.buffer], i, j, true)) continue;
+    const prev = r.epilogue ?? sx.input(0, r.prologue.dtype);
+    const expr = substituteInputs(c.exprs[0]!, () => prev);
+    d.kernels[i] = { ...r, output: out, epilogue: expr, label: `${r.label}+${c.label}` };
+    d.sources[i] = [...d.sources[i]!, ...d.sources[j]!];
+    d.kernels[j] = undefined;
+    any = true;
+  }
+  return any;
+}
+
+function labelsOf(d: ProgramDraft, ks: number[]): string {
+  return ks.map((i) => d.kernels[i]!.label).join('+');
+}
+
+/**
+ * An elementwise consumer of a matmul's result (bias, activation, mask) becomes the
+ * matmul's epilogue, so the product is never written out before it.
+ */
+export function fuseMatmulEpilogue(d: ProgramDraft): boolean {
+  let any = false;
+  for (let i = 0; i < d.kernels.length; i++) {
+    const m = d.kernels[i];
+    if (m?.kind !== 'matmul' || m.beta !== 0 || !isTemp(d, m.out.buffer) || !isWhole(d, m.out)) continue;
+    const { readers, writers } = usersOf(d, m.out.buffer);
+    if (writers.length !== 1 || readers.length !== 1) continue;
+    const j = readers[0]!;
+    const c = d.kernels[j]!;
+    if (c.kind !== 'elementwise' || c.outputs.length !== 1 || j <= i) continue;
+    const out = c.outputs[0]!;
+    if (!isWhole(d, out) || out.shape.length !== m.out.shape.length || out.shape.some((x, k) => x !== m.out.shape[k])) continue;
+    if (!c.inputs.every((v) => v.buffer !== m.out.buffer || sameViewExact(v, m.out))) continue;
+    const others = c.inputs.filter((v) => v.buffer !== m.out.buffer);
+    // The consumer's work moves from j to i: its other inputs and its output must be untouched in between.
+    if (!untouchedBetween(d, [...others.map((v) => v.buffer), out.buffer], i - 1, j, false)) continue;
+    if (!untouchedBetween(d, [out.buffer], i, j, true)) continue;
+    const list = new InputList();
+    const prevInputs = m.epilogue?.inputs ?? [];
+    const prevIdx = prevInputs.map((v) => list.add(v));
+    const acc = m.epilogue ? substituteInputs(m.epilogue.expr, (k, dt) => (k === 0 ? sx.input(0, dt) : sx.input(prevIdx[k - 1]! + 1, dt))) : sx.input(0, m.dtype);
+    const expr = substituteInputs(c.exprs[0]!, (k, dt) => (c.inputs[k]!.buffer === m.out.buffer ? acc : sx.input(list.add(c.inputs[k]!) + 1, dt)));
+    const next: MatmulKernel = { ...m, out, epilogue: { expr, inputs: list.views }, label: `${m.label}+${c.label}` };
+    d.kernels[i] = next;
+    d.sources[i] = [...d.sources[i]!, ...d.sources[j]!];
+    d.kernels[j] = undefined;
+    any = true;
+  }
+  return any;
+}
+
+/**
+ * The SGD update `w ← w − c·g`, where g is a matmul result used nowhere else, becomes the
+ * matmul itself accumulating into w (alpha = −c, beta = 1), run where the update was.
+ */
+export function foldUpdateIntoMatmul(d: ProgramDraft): boolean {
+  let any = false;
+  for (let j = 0; j < d.kernels.length; j++) {
+    const u = d.kernels[j];
+    if (u?.kind !== 'elementwise' || u.outputs.length !== 1 || u.inputs.length !== 2) continue;
+    const w = u.outputs[0]!;
+    if (d.buffers[w.buffer]!.role !== 'shared' || !isWhole(d, w)) continue;
+    const pattern = matchScaledSubtract(u.exprs[0]!);
+    if (!pattern) continue;
+    const wIn = u.inputs[pattern.w]!;
+    const gIn = u.inputs[pattern.g]!;
+    if (!sameViewExact(wIn, w) || !isTemp(d, gIn.buffer)) continue;
+    const { readers, writers } = usersOf(d, gIn.buffer);
+    if (writers.length !== 1 || readers.length !== 1 || readers[0] !== j) continue;
+    const i = writers[0]!;
+    const m = d.kernels[i]!;
+    if (m.kind !== 'matmul' || m.beta !== 0 || m.epilogue || !sameViewExact(m.out, gIn) || !isWhole(d, m.out)) continue;
+    if (!untouchedBetween(d, [m.a.buffer, m.b.buffer], i, j)) continue;
+    d.kernels[j] = { ...m, out: w, alpha: -pattern.c * m.alpha, beta: 1, label: `${m.label}+sgd` };
+    d.sources[j] = [...d.sources[i]!, ...d.sources[j]!];
+    d.kernels[i] = undefined;
+    any = true;
+  }
+  return any;
+}
+
+/** Matches sub(input(w), mul(input(g), const c)) in either mul order. */
+function matchScaledSubtract(e: ScalarExpr): { w: number; g: number; c: number } | undefined {
+  if (e.op !== 'sub') return undefined;
+  const [a, b] = e.args;
+  if (a.op !== 'input' || b.op !== 'mul') return undefined;
+  const [x, y] = b.args;
+  if (x.op === 'input' && y.op === 'const') return { w: a.index, g: x.index, c: y.value };
+  if (y.op === 'input' && x.op === 'const') return { w: a.index, g: y.index, c: x.value };
+  return undefined;
+}
+
+/** Removes kernels whose results nothing reads. */
+export function deadCode(d: ProgramDraft): boolean {
+  const needed = new Set<number>([...d.pinned].filter((b) => d.buffers[b]!.role !== 'input' && d.buffers[b]!.role !== 'constant'));
+  let any = false;
+  for (let i = d.kernels.length - 1; i >= 0; i--) {
+    const k = d.kernels[i];
+    if (!k) continue;
+    if (writes(k).some((v) => needed.has(v.buffer))) {
+      for (const v of reads(k)) needed.add(v.buffer);
+    } else {
+      d.kernels[i] = undefined;
+      any = true;
+    }
+  }
+  return any;
+}

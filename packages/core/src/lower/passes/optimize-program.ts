@@ -1,0 +1,76 @@
+import type { PassName } from '../../rewrite/pipeline.js';
+import type { LoweredProgram } from '../lower-graph.js';
+import { mapKernelViews, type Kernel } from '../program.js';
+import { reads, writes, type ProgramDraft } from './draft.js';
+import { deadCode, foldUpdateIntoMatmul, fuseElementwise, fuseMatmulEpilogue, fuseReduce, fuseReduceEpilogue } from './fuse.js';
+import { inlineConstants } from './inline-constants.js';
+import { planMemory, type MemoryReport } from './memory-plan.js';
+
+export interface ProgramPassReport {
+  readonly pass: string;
+  readonly ms: number;
+  readonly kernels: number;
+}
+
+const ORDER: [PassName, (d: ProgramDraft) => boolean][] = [
+  ['inlineConstants', inlineConstants],
+  ['fuseElementwise', fuseElementwise],
+  ['fuseMatmulEpilogue', fuseMatmulEpilogue],
+  ['fuseReduce', fuseReduce],
+  ['fuseReduce', fuseReduceEpilogue],
+  ['foldUpdateIntoMatmul', foldUpdateIntoMatmul],
+  ['deadCode', deadCode],
+];
+
+/**
+ * Runs the Program passes (constant inlining, fusion, the SGD fold, dead-kernel removal,
+ * memory planning) and renumbers buffers so that only the ones still used are allocated.
+ */
+export function optimizeProgram(lowered: LoweredProgram, enabled: ReadonlySet<PassName>): { lowered: LoweredProgram; report: ProgramPassReport[]; memory: MemoryReport } {
+  const pinned = new Set<number>([...lowered.inputBuffers, ...lowered.sharedBuffers.values(), ...lowered.outputs.map((o) => o.buffer)]);
+  const d: ProgramDraft = {
+    buffers: [...lowered.program.buffers],
+    kernels: [...lowered.program.kernels],
+    sources: lowered.sources.map((s) => [...s]),
+    constants: new Map(lowered.constants),
+    pinned,
+  };
+  const report: ProgramPassReport[] = [];
+  const count = () => d.kernels.filter(Boolean).length;
+  for (const [name, pass] of ORDER) {
+    if (!enabled.has(name)) continue;
+    const t0 = performance.now();
+    while (pass(d)) { /* to a fixpoint */ }
+    report.push({ pass: name, ms: performance.now() - t0, kernels: count() });
+  }
+  const t0 = performance.now();
+  const { rename, report: memory } = planMemory(d, enabled.has('memoryPlan'));
+  if (enabled.has('memoryPlan')) report.push({ pass: 'memoryPlan', ms: performance.now() - t0, kernels: count() });
+
+  // Renumber: keep runtime-bound buffers and the temp slots live kernels use, in order.
+  const kernels = d.kernels.filter((k): k is Kernel => k !== undefined);
+  const sources = d.sources.filter((_, i) => d.kernels[i] !== undefined);
+  const slotOf = (b: number) => rename.get(b) ?? b;
+  const used = new Set<number>(pinned);
+  for (const k of kernels) for (const v of [...reads(k), ...writes(k)]) used.add(slotOf(v.buffer));
+  const order = [...used].sort((a, b) => a - b);
+  const index = new Map(order.map((b, i) => [b, i]));
+  const id = (b: number) => index.get(slotOf(b))!;
+  const program = {
+    buffers: order.map((b, i) => ({ ...d.buffers[b]!, id: i })),
+    kernels: kernels.map((k) => mapKernelViews(k, (v) => ({ ...v, buffer: id(v.buffer) }))),
+  };
+  return {
+    lowered: {
+      program,
+      sources,
+      inputBuffers: lowered.inputBuffers.map(id),
+      sharedBuffers: new Map([...lowered.sharedBuffers].map(([s, b]) => [s, id(b)])),
+      constants: new Map([...d.constants].filter(([b]) => used.has(b)).map(([b, data]) => [id(b), data])),
+      outputs: lowered.outputs.map((o) => ({ ...o, buffer: id(o.buffer) })),
+      updated: lowered.updated,
+    },
+    report,
+    memory,
+  };
+}

@@ -1,0 +1,41 @@
+import { applyOp, topoSort } from '../ir/graph.js';
+import type { Apply, Variable } from '../ir/variable.js';
+
+/**
+ * A local rewrite: given a node whose inputs are already rewritten, returns replacements
+ * for its outputs (same dtypes and shapes), or undefined to keep it.
+ */
+export type LocalRewrite = (node: Apply) => readonly Variable[] | undefined;
+
+/**
+ * Rebuilds the graph of `outputs` bottom-up, offering every node to `rewrite`. Nodes
+ * whose inputs did not change are reused, so an unchanged graph comes back identical.
+ * Nodes that no output needs are dropped on the way (dead-code elimination is free).
+ */
+export function rewriteGraph(outputs: readonly Variable[], rewrite: LocalRewrite): { outputs: Variable[]; changed: boolean } {
+  const map = new Map<Variable, Variable>();
+  let changed = false;
+  for (const node of topoSort(outputs)) {
+    const inputs = node.inputs.map((x) => map.get(x) ?? x);
+    const rebuilt = inputs.some((x, i) => x !== node.inputs[i]) ? applyOp(node.op, node.props, inputs, node.callSite) : node.outputs;
+    const replaced = rewrite(rebuilt[0]!.owner!) ?? rebuilt;
+    if (replaced !== rebuilt) changed = true;
+    node.outputs.forEach((o, i) => {
+      const n = replaced[i]!;
+      if (n !== o) map.set(o, n);
+      if (n !== o && n.name === undefined && n.owner) n.name = o.name;
+    });
+  }
+  return { outputs: outputs.map((o) => map.get(o) ?? o), changed };
+}
+
+/** Applies a local rewrite until nothing changes (at most `limit` sweeps). */
+export function rewriteToFixpoint(outputs: readonly Variable[], rewrite: LocalRewrite, limit = 8): Variable[] {
+  let cur = [...outputs];
+  for (let i = 0; i < limit; i++) {
+    const r = rewriteGraph(cur, rewrite);
+    cur = r.outputs;
+    if (!r.changed) break;
+  }
+  return cur;
+}
