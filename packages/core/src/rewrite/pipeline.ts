@@ -12,7 +12,7 @@ export type OptLevel = 'O0' | 'O1' | 'O2';
 
 /** Every pass by name, graph passes first, in pipeline order. Program passes run after lowering. */
 export const GRAPH_PASSES = ['canonicalize', 'constantFold', 'merge', 'stabilize'] as const;
-export const PROGRAM_PASSES = ['inlineConstants', 'fuseElementwise', 'fuseReduce', 'fuseMatmulEpilogue', 'foldUpdateIntoMatmul', 'deadCode', 'memoryPlan'] as const;
+export const PROGRAM_PASSES = ['inlineConstants', 'fuseElementwise', 'foldUpdateIntoMatmul', 'fuseMatmulEpilogue', 'fuseReduce', 'deadCode', 'memoryPlan'] as const;
 export type PassName = (typeof GRAPH_PASSES)[number] | (typeof PROGRAM_PASSES)[number];
 
 export interface RewriteOptions {
@@ -62,4 +62,17 @@ export function rewriteOutputs(outputs: readonly Variable[], enabled: ReadonlySe
     report.push({ pass: name, ms: performance.now() - t0, nodes: topoSort(cur).length });
   }
   return { outputs: cur, report };
+}
+
+/**
+ * The graph a function would compile, after the graph rewrites of a level: for inspecting
+ * rewrites with `debugPrint`.
+ *
+ * @example
+ * ```ts
+ * console.log(debugPrint(optimizeGraph([T.log(T.softmax(x))])));  // logSoftmax …
+ * ```
+ */
+export function optimizeGraph(outputs: readonly Variable[], opts: RewriteOptions = {}): Variable[] {
+  return rewriteOutputs(outputs, enabledPasses(opts)).outputs;
 }

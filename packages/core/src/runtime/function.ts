@@ -16,6 +16,7 @@ import { coerceArgument, type InputValue } from './call-args.js';
 import { checkProgramSupport } from './capability-check.js';
 import { DeviceArray } from './device-array.js';
 import { sharedBufferOn } from './shared-storage.js';
+import { formatProfile, InstrumentedRun, type KernelProfile } from './instrumented-run.js';
 import { enabledPasses, rewriteOutputs, type OptLevel, type PassName } from '../rewrite/pipeline.js';
 
 /** An update: a shared variable and the expression of its next value. */
@@ -29,8 +30,13 @@ export interface FnOptions {
   /** Backend name; the default backend when omitted. The function stays on the backend of its first call. */
   readonly backend?: string;
   readonly precision?: Precision;
-  /** 'debug' checks inputs for NaN and Inf. */
+  /**
+   * 'debug' checks inputs for NaN and Inf, and every kernel's output afterwards, naming the
+   * first op (and where it was built) that produced a non-finite value. Awaited calls only.
+   */
   readonly mode?: 'normal' | 'debug';
+  /** Times every kernel (awaited calls); read the table with `f.profile()`. */
+  readonly profile?: boolean;
   /** Optimization level: O0 no rewrites, O1 graph rewrites, O2 (default) also kernel fusion and memory planning. */
   readonly optimizer?: OptLevel;
   /** Rewrite passes to switch off by name, e.g. `{ exclude: ['fuseElementwise'] }`. */
@@ -44,6 +50,7 @@ interface Compiled {
   readonly owned: DeviceBuffer[];
   readonly shared: readonly [SharedVariable, number][];
   readonly stats: FunctionStats;
+  instrumented?: InstrumentedRun;
 }
 
 /** Cost and compile-time figures of a compiled function for one input signature. */
@@ -69,6 +76,8 @@ export interface CompiledFunction<O extends Variable | readonly Variable[] = Var
   readonly program: Program | undefined;
   /** Kernel count, FLOPs, bytes moved, peak intermediate memory and compile time per pass, for the most recent input signature. */
   stats(): FunctionStats;
+  /** Time per kernel and per source op of a function compiled with `{ profile: true }`, with a printable table. */
+  profile(): { kernels: readonly KernelProfile[]; table: string };
   /** The kernels of the most recent signature with the ops and call sites they compute. */
   readonly sources: readonly (readonly { op: string; site: string | undefined }[])[] | undefined;
   /** The backend the function is bound to, once it has run. */
@@ -114,7 +123,9 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     throw new GraphError(`fn: the outputs depend on ${missing.map((v) => v.describe()).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not in the inputs [${inputs.map((v) => v.label()).join(', ')}]${atSite(site)}`);
   }
 
-  const passes = enabledPasses({ level: options.optimizer ?? 'O2', exclude: options.rewrites?.exclude ?? [] });
+  // Debug mode checks every op's own result, so it keeps ops in separate kernels and buffers.
+  const unfused: PassName[] = options.mode === 'debug' ? ['fuseElementwise', 'fuseReduce', 'fuseMatmulEpilogue', 'foldUpdateIntoMatmul', 'memoryPlan'] : [];
+  const passes = enabledPasses({ level: options.optimizer ?? 'O2', exclude: [...(options.rewrites?.exclude ?? []), ...unfused] });
   const rewritten = rewriteOutputs([...outList, ...updates.map(([, r]) => r)], passes);
   outList = rewritten.outputs.slice(0, outList.length);
   updates = updates.map(([s], i) => [s, rewritten.outputs[outList.length + i]!] as const);
@@ -160,7 +171,9 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     return compiled;
   };
 
-  const launch = (backend: Backend, raw: InputValue[]): Compiled => {
+  const instrument = debug || options.profile === true;
+
+  const launch = (backend: Backend, raw: InputValue[], instrumented = false): Compiled => {
     if (raw.length !== inputs.length) {
       throw new GraphError(`fn: expected ${inputs.length} argument${inputs.length === 1 ? '' : 's'} (${inputs.map((v) => v.label()).join(', ')}), got ${raw.length}`);
     }
@@ -168,7 +181,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     const c = compile(backend, args);
     for (const [s, id] of c.shared) c.table[id] = sharedBufferOn(s, backend, deviceAllocations);
     c.lowered.inputBuffers.forEach((id, i) => backend.write(c.table[id]!, args[i]!.data));
-    c.executable.run(c.table);
+    if (!instrumented) c.executable.run(c.table);
     for (const s of c.lowered.updated) s.device!.deviceNewer = true;
     last = c;
     return c;
@@ -185,7 +198,11 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
 
   const call = (async (...raw: InputValue[]) => {
     const backend = bind(bound ?? (await getBackend(options.backend)));
-    const c = launch(backend, raw);
+    const c = launch(backend, raw, instrument);
+    if (instrument) {
+      c.instrumented ??= new InstrumentedRun(backend, c.lowered.program, c.lowered.sources, options.precision ?? 'fp32');
+      await c.instrumented.run(c.table, { debug, profile: options.profile === true });
+    }
     if (c.executable.ready) await c.executable.ready;
     const data = await Promise.all(c.lowered.outputs.map((o) => backend.read(c.table[o.buffer]!)));
     return wrap(c.lowered.outputs.map((o, i) => new NDArray(outList[i]!.dtype, o.shape, data[i]!)));
@@ -209,6 +226,13 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     },
     program: { get: () => last?.lowered.program },
     sources: { get: () => last?.lowered.sources },
+    profile: {
+      value: () => {
+        const rows = last?.instrumented?.profile;
+        if (!rows) throw new GraphError('fn.profile(): compile the function with { profile: true } and await a call first');
+        return { kernels: rows, table: formatProfile(rows) };
+      },
+    },
     stats: {
       value: () => {
         if (!last) throw new GraphError('fn.stats(): the function has not been called yet; stats describe a compiled input signature');
@@ -220,6 +244,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
       value: () => {
         for (const c of cache.values()) {
           c.executable.dispose();
+          c.instrumented?.dispose();
           for (const b of c.owned) bound?.free(b);
         }
         cache.clear();

@@ -15,10 +15,10 @@ export interface ProgramPassReport {
 const ORDER: [PassName, (d: ProgramDraft) => boolean][] = [
   ['inlineConstants', inlineConstants],
   ['fuseElementwise', fuseElementwise],
+  ['foldUpdateIntoMatmul', foldUpdateIntoMatmul],
   ['fuseMatmulEpilogue', fuseMatmulEpilogue],
   ['fuseReduce', fuseReduce],
   ['fuseReduce', fuseReduceEpilogue],
-  ['foldUpdateIntoMatmul', foldUpdateIntoMatmul],
   ['deadCode', deadCode],
 ];
 

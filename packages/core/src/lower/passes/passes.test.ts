@@ -1,0 +1,61 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fn, registerBackend, shared, T, NDArray, type FnOptions, type Variable } from '../../index.js';
+import { referenceBackendFactory } from '../../testing/reference-backend.js';
+
+beforeAll(() => registerBackend('ref-passes', referenceBackendFactory('ref-passes'), -5));
+
+async function kernelsOf(inputs: Variable[], outputs: Variable[], args: NDArray[], opts: FnOptions = {}): Promise<string[]> {
+  const f = fn(inputs, outputs, { backend: 'ref-passes', ...opts });
+  await f(...args);
+  return f.program!.kernels.map((k) => `${k.kind}[${k.label}]`);
+}
+
+const x = T.matrix('x');
+const X = NDArray.full([3, 4], 0.5);
+
+describe('program passes', () => {
+  it('fuses an elementwise chain into one kernel, with constants inlined', async () => {
+    const e = T.tanh(T.add(T.mul(T.exp(x), 2), 1));
+    expect(await kernelsOf([x], [e], [X], { optimizer: 'O0' })).toHaveLength(4);
+    const f = fn([x], e, { backend: 'ref-passes' });
+    await f(X);
+    expect(f.program!.kernels).toHaveLength(1);
+    const k = f.program!.kernels[0]!;
+    expect(k.kind).toBe('elementwise');
+    expect(k.kind === 'elementwise' && k.inputs.length).toBe(1);
+  });
+  it('fuses a transposed consumer through the view', async () => {
+    expect(await kernelsOf([x], [T.transpose(T.exp(x)).add(1)], [X])).toEqual(['elementwise[exp+add]']);
+  });
+  it('fuses elementwise producers into a reduce prologue and a consumer into its epilogue', async () => {
+    expect(await kernelsOf([x], [T.mean(T.square(T.sub(x, 1)))], [X])).toEqual(['reduce[sub+square+sum+div]']);
+  });
+  it('fuses bias and activation into the matmul epilogue', async () => {
+    const w = shared(NDArray.full([4, 5], 0.1), 'w');
+    const b = shared(NDArray.full([5], 0.2), 'b');
+    expect(await kernelsOf([x], [T.relu(T.add(T.dot(x, w), b))], [X])).toEqual(['matmul[matmul+add+relu]']);
+  });
+  it('folds the SGD update into the matmul producing the gradient', async () => {
+    const w = shared(NDArray.full([4, 5], 0.1), 'w');
+    const g = T.dot(T.transpose(x), T.dot(x, w));
+    const ks = await kernelsOf([x], [], [X], { updates: [[w, w.sub(g.mul(0.1))]] });
+    expect(ks).toEqual(['matmul[matmul]', 'matmul[matmul+sgd]']);
+    expect(w.get().get(0, 0)).toBeCloseTo(0.1 - 0.1 * (3 * 0.5 * 0.5 * 4 * 0.1), 5);
+  });
+  it('switching a pass off keeps its kernels', async () => {
+    const e = T.tanh(T.exp(x));
+    expect(await kernelsOf([x], [e], [X], { rewrites: { exclude: ['fuseElementwise'] } })).toHaveLength(2);
+  });
+  it('plans memory: temporaries are reused and peak stays near the live set', async () => {
+    let h: Variable = x;
+    for (let i = 0; i < 8; i++) h = T.dot(T.exp(h), T.transpose(T.exp(h)));
+    const f = fn([x], T.sum(h), { backend: 'ref-passes', rewrites: { exclude: ['fuseMatmulEpilogue'] } });
+    await f(NDArray.full([6, 6], 0.01));
+    const s = f.stats();
+    expect(s.peakIntermediateBytes).toBeLessThanOrEqual(1.5 * s.liveSetBytes);
+    const g = fn([x], T.sum(h), { backend: 'ref-passes', rewrites: { exclude: ['fuseMatmulEpilogue', 'memoryPlan'] } });
+    await g(NDArray.full([6, 6], 0.01));
+    expect(g.stats().peakIntermediateBytes).toBeGreaterThan(2 * s.peakIntermediateBytes);
+    expect((await f(NDArray.full([6, 6], 0.01))).item()).toBeCloseTo((await g(NDArray.full([6, 6], 0.01))).item(), 4);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { debugPrint, NDArray, optimizeGraph, T, type Variable } from '../../index.js';
+
+const x = T.matrix('x');
+const show = (v: Variable, level: 'O1' | 'O0' = 'O1') => debugPrint(optimizeGraph([v], { level }));
+const strip = (s: string) => s.replace(/ id \d+/g, '');
+
+describe('graph rewrites, printed before and after', () => {
+  it('canonicalize removes neutral elements and double negation', () => {
+    const e = T.neg(T.neg(T.add(T.mul(x, 1), 0)));
+    expect(strip(show(e, 'O0'))).toBe(strip(debugPrint(e)));
+    expect(strip(show(e))).toBe("input 'x' float32[?, ?]");
+  });
+  it('canonicalize composes transposes and collapses reshape chains', () => {
+    const t = T.tensor3('t');
+    expect(strip(show(T.transpose(T.transpose(t, [1, 2, 0]), [2, 0, 1])))).toBe("input 't' float32[?, ?, ?]");
+    expect(strip(show(T.transpose(T.transpose(t, [1, 0, 2]), [0, 2, 1])))).toBe(`transpose {"perm":[1,2,0]} float32[?, ?, ?]\n |input 't' float32[?, ?, ?]`);
+    const w = T.tensor('float32', [4, 6], 'w');
+    expect(strip(show(T.reshape(T.reshape(w, [2, 12]), [3, 8])))).toBe(`reshape {"shape":[3,8]} 'w' float32[3, 8]\n |input 'w' float32[4, 6]`.replace(" 'w'", ''));
+    expect(strip(show(T.reshape(T.reshape(w, [24]), [4, 6])))).toBe("input 'w' float32[4, 6]");
+  });
+  it('x + 0 keeps the broadcast when 0 widens x', () => {
+    const v = T.vector('v');
+    const e = T.add(v, T.constant(NDArray.zeros([3, 1])));
+    expect(strip(show(e)).split('\n')[0]).toBe('add float32[3, ?]');
+  });
+  it('constant folding evaluates constant subgraphs and static sizes', () => {
+    const c = T.mul(T.add(T.constant([1, 2]), 1), 3);
+    expect(strip(show(c))).toBe('constant float32[2]');
+    const w = T.tensor('float32', [4, 6], 'w');
+    expect(strip(show(T.mean(w)))).toBe(`div float32[]\n |sum {"axes":[0,1],"keepdims":false} float32[]\n | |input 'w' float32[4, 6]\n |constant float32[]`);
+  });
+  it('merge computes identical subexpressions once', () => {
+    const a = T.exp(x);
+    const b = T.exp(x);
+    const out = optimizeGraph([T.add(a, b)], { level: 'O1' });
+    const add = out[0]!.owner!;
+    expect(add.inputs[0]).toBe(add.inputs[1]);
+    const c = optimizeGraph([T.add(T.mul(x, 2), T.mul(x, 2))], { level: 'O1' })[0]!.owner!;
+    expect(c.inputs[0]).toBe(c.inputs[1]);
+  });
+  it('stabilize: log∘softmax, log1p, expm1, log∘sigmoid', () => {
+    expect(strip(show(T.log(T.softmax(x))))).toBe(`logSoftmax {"axis":1} float32[?, ?]\n |input 'x' float32[?, ?]`);
+    expect(strip(show(T.log(T.add(1, x))))).toBe(`log1p float32[?, ?]\n |input 'x' float32[?, ?]`);
+    expect(strip(show(T.sub(T.exp(x), 1)))).toBe(`expm1 float32[?, ?]\n |input 'x' float32[?, ?]`);
+    expect(strip(show(T.log(T.sigmoid(x)))).split('\n')[0]).toBe('neg float32[?, ?]');
+  });
+  it('passes can be excluded by name, and unknown names are errors', () => {
+    expect(strip(debugPrint(optimizeGraph([T.log(T.softmax(x))], { level: 'O1', exclude: ['stabilize'] }))).split('\n')[0]).toBe('log float32[?, ?]');
+    expect(() => optimizeGraph([x], { exclude: ['fusion' as never] })).toThrow(/^unknown rewrite pass 'fusion': passes are canonicalize, constantFold, merge, stabilize, inlineConstants, fuseElementwise/);
+  });
+});

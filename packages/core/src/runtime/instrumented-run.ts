@@ -1,0 +1,104 @@
+import type { Backend, DeviceBuffer, Executable } from '../backend/backend.js';
+import { atSite } from '../ir/call-site.js';
+import { GraphError } from '../ir/graph.js';
+import { isFloat, type TypedArray } from '../ir/dtype.js';
+import type { KernelSource } from '../lower/passes/draft.js';
+import { kernelViews, type Program, type View } from '../lower/program.js';
+
+/** Accumulated time per kernel of a profiled function. */
+export interface KernelProfile {
+  readonly index: number;
+  readonly label: string;
+  readonly ops: string;
+  calls: number;
+  totalMs: number;
+}
+
+function* viewOffsets(v: View): Generator<number> {
+  const n = v.shape.reduce((a, b) => a * b, 1);
+  const idx = new Array<number>(v.shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    yield idx.reduce((o, x, d) => o + x * v.strides[d]!, v.offset);
+    for (let d = v.shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < v.shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+function statistics(data: TypedArray, v: View): string {
+  let min = Infinity, max = -Infinity, sum = 0, n = 0, nan = 0, inf = 0;
+  for (const o of viewOffsets(v)) {
+    const x = data[o]!;
+    if (Number.isNaN(x)) nan++;
+    else if (!Number.isFinite(x)) inf++;
+    else { min = Math.min(min, x); max = Math.max(max, x); sum += x; n++; }
+  }
+  return `min ${n ? min : 'n/a'}, max ${n ? max : 'n/a'}, mean ${n ? sum / n : 'n/a'}, NaN ${nan}, Inf ${inf}`;
+}
+
+/**
+ * Runs a Program one kernel at a time (each compiled on its own), for debug mode (a NaN/Inf
+ * check after every kernel that names the first offending op, its inputs' statistics and
+ * the user's call site) and profile mode (time per kernel, waiting for each to finish).
+ */
+export class InstrumentedRun {
+  private readonly steps: Executable[];
+  readonly profile: KernelProfile[];
+
+  constructor(private readonly backend: Backend, private readonly program: Program, private readonly sources: readonly (readonly KernelSource[])[], precision: 'fp32' | 'tf32') {
+    this.steps = program.kernels.map((k) => backend.compile({ buffers: program.buffers, kernels: [k] }, { precision }));
+    this.profile = program.kernels.map((k, i) => ({ index: i, label: k.label, ops: sources[i]!.map((s) => s.op).join('+'), calls: 0, totalMs: 0 }));
+  }
+
+  async run(table: readonly DeviceBuffer[], opts: { debug: boolean; profile: boolean }): Promise<void> {
+    for (const [i, step] of this.steps.entries()) {
+      if (step.ready) await step.ready;
+      const kernel = this.program.kernels[i]!;
+      const { reads, writes } = kernelViews(kernel);
+      const t0 = performance.now();
+      step.run(table);
+      if (opts.profile) {
+        await this.backend.read(table[writes[0]!.buffer]!);
+        this.profile[i]!.totalMs += performance.now() - t0;
+        this.profile[i]!.calls++;
+      }
+      if (opts.debug) await this.check(i, table, reads, writes);
+    }
+  }
+
+  private async check(i: number, table: readonly DeviceBuffer[], reads: View[], writes: View[]): Promise<void> {
+    for (const w of writes) {
+      if (!isFloat(this.program.buffers[w.buffer]!.dtype)) continue;
+      const data = await this.backend.read(table[w.buffer]!);
+      let bad = -1;
+      let k = 0;
+      for (const o of viewOffsets(w)) {
+        if (!Number.isFinite(data[o]!)) { bad = k; break; }
+        k++;
+      }
+      if (bad < 0) continue;
+      const src = this.sources[i]!;
+      const kind = Number.isNaN(data[[...viewOffsets(w)][bad]!]!) ? 'NaN' : 'Inf';
+      const where = src.map((s) => `${s.op}${atSite(s.site)}`).join(', then ');
+      const stats = await Promise.all(reads.map(async (r, j) => `  input ${j}: ${statistics(await this.backend.read(table[r.buffer]!), r)}`));
+      throw new GraphError(`debug mode: kernel #${i} [${this.program.kernels[i]!.label}] produced ${kind} at element ${bad} of its output; it computes ${where}\n${stats.join('\n')}`);
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.steps) s.dispose();
+  }
+}
+
+/** A table of time per kernel and per source op, slowest first. */
+export function formatProfile(rows: readonly KernelProfile[]): string {
+  const total = rows.reduce((a, r) => a + r.totalMs, 0) || 1;
+  const line = (a: string, b: string, c: string, d: string) => `${a.padEnd(6)} ${b.padEnd(48)} ${c.padStart(10)} ${d.padStart(7)}`;
+  const kernels = [...rows].sort((a, b) => b.totalMs - a.totalMs).map((r) =>
+    line(`#${r.index}`, r.label.slice(0, 48), (r.totalMs / Math.max(r.calls, 1)).toFixed(3), `${((100 * r.totalMs) / total).toFixed(1)}%`));
+  const byOp = new Map<string, number>();
+  for (const r of rows) for (const op of r.ops.split('+')) byOp.set(op, (byOp.get(op) ?? 0) + r.totalMs / r.ops.split('+').length);
+  const ops = [...byOp].sort((a, b) => b[1] - a[1]).map(([op, ms]) => line('', op, (ms / Math.max(rows[0]?.calls ?? 1, 1)).toFixed(3), `${((100 * ms) / total).toFixed(1)}%`));
+  return [line('kernel', 'label', 'ms/call', 'share'), ...kernels, '', line('', 'source op (time split among fused ops)', 'ms/call', 'share'), ...ops].join('\n');
+}
