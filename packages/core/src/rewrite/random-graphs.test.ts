@@ -43,7 +43,7 @@ describe('rewrites preserve results', () => {
     const rng = new TestRandom(20261126);
     for (let g = 0; g < 200; g++) {
       const { inputs, values, outputs } = randomGraph(rng);
-      const results = [];
+      const results: NDArray[][] = [];
       for (const level of ['O0', 'O1', 'O2'] as const) {
         const f = fn(inputs, outputs, { backend: 'ref-prop', optimizer: level });
         results.push(await f(...values));
