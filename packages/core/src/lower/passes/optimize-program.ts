@@ -4,6 +4,7 @@ import { mapKernelViews, type Kernel } from '../program.js';
 import { reads, writes, type ProgramDraft } from './draft.js';
 import { deadCode, foldUpdateIntoMatmul, fuseElementwise, fuseMatmulEpilogue, fuseReduce, fuseReduceEpilogue } from './fuse.js';
 import { inlineConstants } from './inline-constants.js';
+import { specializeMatmul } from './specialize-matmul.js';
 import { planMemory, type MemoryReport } from './memory-plan.js';
 
 export interface ProgramPassReport {
@@ -17,6 +18,7 @@ const ORDER: [PassName, (d: ProgramDraft) => boolean][] = [
   ['fuseElementwise', fuseElementwise],
   ['foldUpdateIntoMatmul', foldUpdateIntoMatmul],
   ['fuseMatmulEpilogue', fuseMatmulEpilogue],
+  ['specializeMatmul', specializeMatmul],
   ['fuseReduce', fuseReduce],
   ['fuseReduce', fuseReduceEpilogue],
   ['deadCode', deadCode],

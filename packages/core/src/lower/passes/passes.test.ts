@@ -42,6 +42,17 @@ describe('program passes', () => {
     expect(ks).toEqual(['matmul[matmul]', 'matmul[matmul+sgd]']);
     expect(w.get().get(0, 0)).toBeCloseTo(0.1 - 0.1 * (3 * 0.5 * 0.5 * 4 * 0.1), 5);
   });
+  it('specializes scale and accumulate into alpha and beta', async () => {
+    const w = shared(NDArray.full([4, 5], 0.1), 'w');
+    const w2 = shared(NDArray.full([4, 5], 0.1), 'w2');
+    const y = T.matrix('y');
+    const e = T.exp(y);
+    const f = fn([x, y], [T.mul(T.dot(x, w), 3), T.sum(e), T.sum(T.add(T.mul(T.dot(x, w2), 0.5), e))], { backend: 'ref-passes' });
+    const [a, , b] = await f(X, NDArray.full([3, 5], 0));
+    expect(f.program!.kernels.map((k) => (k.kind === 'matmul' ? `${k.alpha}/${k.beta}/${k.epilogue ? 'epi' : '-'}` : k.kind))).toEqual(['3/0/-', 'elementwise', 'reduce', '0.5/1/-', 'reduce']);
+    expect(a!.get(0, 0)).toBeCloseTo(3 * 4 * 0.5 * 0.1, 5);
+    expect(b!.item()).toBeCloseTo(15 * (0.5 * 4 * 0.5 * 0.1 + 1), 4);
+  });
   it('switching a pass off keeps its kernels', async () => {
     const e = T.tanh(T.exp(x));
     expect(await kernelsOf([x], [e], [X], { rewrites: { exclude: ['fuseElementwise'] } })).toHaveLength(2);
