@@ -34,6 +34,14 @@ export const nnet = {
     const [p, t] = asVariables('categoricalCrossentropy', [probabilities, targets]);
     return apply1('categoricalCrossentropy', {}, [p!, t!]);
   },
+  /**
+   * −log softmax(logits)[label] per row, computed from the logits (stable, fused): what
+   * `categoricalCrossentropy(softmax(z), y)` becomes after the stabilize rewrite.
+   */
+  softmaxCrossEntropy(logits: Operand, labels: Operand): Variable {
+    const [z, y] = asVariables('softmaxCrossEntropy', [logits, labels]);
+    return apply1('softmaxCrossEntropy', {}, [z!, y!]);
+  },
   /** −(t·log p + (1 − t)·log(1 − p)) elementwise. */
   binaryCrossentropy(probabilities: Operand, targets: Operand): Variable {
     const [p, t] = asVariables('binaryCrossentropy', [probabilities, targets]);

@@ -177,6 +177,22 @@ const RULES: Partial<Record<OpName, RefRule>> = {
       return s;
     })];
   },
+  softmaxCrossEntropy: (_n, [z, y], [o]) => {
+    const c = z!.shape[z!.shape.length - 1]!;
+    const ls = softmaxRef(z!, z!.shape.length - 1, z!.dtype, true);
+    return [mapShape(mk(o!.dtype, o!.shape), (_idx, r) => {
+      const t = y!.data[r]!;
+      return t >= 0 && t < c ? -ls.data[r * c + t]! : NaN;
+    })];
+  },
+  softmaxCrossEntropyGrad: (_n, [z, y, g], [o]) => {
+    const c = z!.shape[z!.shape.length - 1]!;
+    const s = softmaxRef(z!, z!.shape.length - 1, z!.dtype, false);
+    return [mapShape(mk(o!.dtype, o!.shape), (idx, i) => {
+      const r = Math.floor(i / c);
+      return (s.data[i]! - (y!.data[r] === idx[idx.length - 1] ? 1 : 0)) * g!.data[r]!;
+    })];
+  },
   sizeOf: (n, [x], [o]) => [mk(o!.dtype, [], Float64Array.of((n.props as { axes: number[] }).axes.reduce((a, ax) => a * x!.shape[ax]!, 1)))],
 };
 

@@ -45,6 +45,13 @@ export interface OpProps extends Record<UnaryOp | BinaryOp | CompareOp, NoProps>
   logSoftmax: { axis: number };
   /** Rows of probabilities against int labels (rank − 1) or one-hot/soft targets (same shape). */
   categoricalCrossentropy: NoProps;
+  /**
+   * Fused −log softmax(logits)[label] per row, computed stably (logsumexp − logit): the
+   * stabilize rewrite's form of categoricalCrossentropy(softmax(z), int labels).
+   */
+  softmaxCrossEntropy: NoProps;
+  /** (softmax(logits) − onehot(labels)) · g per row: softmaxCrossEntropy's gradient, with no one-hot tensor. */
+  softmaxCrossEntropyGrad: NoProps;
   /** A scalar: the product of input 0's sizes along `axes` (known once shapes are concrete), e.g. a mean's divisor. */
   sizeOf: { axes: number[]; dtype: DType };
 }

@@ -1,6 +1,6 @@
 import { isFloat } from '../ir/dtype.js';
 import { defineOp, OpTypeError } from '../ir/op.js';
-import { formatShape } from '../ir/type.js';
+import { formatShape, type TensorType } from '../ir/type.js';
 
 for (const name of ['softmax', 'logSoftmax'] as const) {
   defineOp({
@@ -40,5 +40,36 @@ defineOp({
       throw new OpTypeError(`targets must be int32 labels or float one-hot rows, got ${t!.dtype}`);
     }
     return [{ dtype: p!.dtype, shape: rows.map((d, i) => d ?? t!.shape[i] ?? null) }];
+  },
+});
+
+function checkLogitsLabels(z: TensorType, y: TensorType): void {
+  if (!isFloat(z.dtype)) throw new OpTypeError(`logits must be float, got ${z.dtype}`);
+  if (z.shape.length < 1) throw new OpTypeError('logits need at least one axis (the classes)');
+  if (y.dtype !== 'int32') throw new OpTypeError(`labels must be int32, got ${y.dtype}`);
+  const rows = z.shape.slice(0, -1);
+  if (y.shape.length !== rows.length || y.shape.some((d, i) => d !== null && rows[i] !== null && d !== rows[i])) {
+    throw new OpTypeError(`labels must have shape ${formatShape(rows)} for logits ${formatShape(z.shape)}, got ${formatShape(y.shape)}`);
+  }
+}
+
+defineOp({
+  name: 'softmaxCrossEntropy',
+  family: 'nnet',
+  arity: 2,
+  inferType: ([z, y]) => {
+    checkLogitsLabels(z!, y!);
+    return [{ dtype: z!.dtype, shape: z!.shape.slice(0, -1).map((d, i) => d ?? y!.shape[i] ?? null) }];
+  },
+});
+
+defineOp({
+  name: 'softmaxCrossEntropyGrad',
+  family: 'nnet',
+  arity: 3,
+  inferType: ([z, y, g]) => {
+    checkLogitsLabels(z!, y!);
+    if (g!.dtype !== z!.dtype) throw new OpTypeError(`the cotangent must have the logits' dtype ${z!.dtype}, got ${g!.dtype}`);
+    return [{ dtype: z!.dtype, shape: [...z!.shape] }];
   },
 });

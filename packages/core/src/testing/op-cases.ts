@@ -1,5 +1,6 @@
 import { T } from '../api/t.js';
 import { tensor } from '../api/constructors.js';
+import { apply1 } from '../ir/graph.js';
 import type { DType } from '../ir/dtype.js';
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, type UnaryOp } from '../ir/op.js';
 import type { Dim } from '../ir/type.js';
@@ -101,6 +102,11 @@ Object.assign(OP_CASES, {
   'nnet.cce-onehot': (rng, dt) => {
     const n = rng.pick(AWKWARD_SIZES);
     return one(rng, [input(rng, dt, [n, 6], -3, 3), input(rng, 'int32', [n], 0, 5)], (z, y) => T.categoricalCrossentropy(T.softmax(z), T.oneHot(y, 6, dt)));
+  },
+  'nnet.softmax-cross-entropy': (rng, dt) => {
+    const n = rng.pick(AWKWARD_SIZES);
+    return one(rng, [input(rng, dt, [n, 7], -20, 20), input(rng, 'int32', [n], 0, 6), input(rng, dt, [n], 0.1, 2)], (z, y, g) =>
+      [T.softmaxCrossEntropy(z, y), apply1('softmaxCrossEntropyGrad', {}, [z, y, g]), T.mean(T.softmaxCrossEntropy(z, y))]);
   },
   'nnet.onehot': (rng) => one(rng, [input(rng, 'int32', [7, 3], -1, 5)], (y) => [T.oneHot(y, 5), T.oneHot(y, 5, 'int32')]),
   'nnet.bce-softplus-lse': (rng, dt) => one(rng, [input(rng, dt, [5, 7], 0.05, 0.95), input(rng, dt, [5, 7], 0, 1), input(rng, dt, [5, 7], -30, 30)], (p, t, z) =>

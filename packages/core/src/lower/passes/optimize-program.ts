@@ -4,6 +4,8 @@ import { mapKernelViews, type Kernel } from '../program.js';
 import { reads, writes, type ProgramDraft } from './draft.js';
 import { deadCode, foldUpdateIntoMatmul, fuseElementwise, fuseMatmulEpilogue, fuseReduce, fuseReduceEpilogue } from './fuse.js';
 import { inlineConstants } from './inline-constants.js';
+import { foldConstantKernels } from './fold-constant-kernels.js';
+import { mergeSoftmaxCrossEntropy } from './merge-softmax-cross-entropy.js';
 import { specializeMatmul } from './specialize-matmul.js';
 import { planMemory, type MemoryReport } from './memory-plan.js';
 
@@ -15,6 +17,8 @@ export interface ProgramPassReport {
 
 const ORDER: [PassName, (d: ProgramDraft) => boolean][] = [
   ['inlineConstants', inlineConstants],
+  ['foldConstantKernels', foldConstantKernels],
+  ['mergeSoftmaxCrossEntropy', mergeSoftmaxCrossEntropy],
   ['fuseElementwise', fuseElementwise],
   ['foldUpdateIntoMatmul', foldUpdateIntoMatmul],
   ['fuseMatmulEpilogue', fuseMatmulEpilogue],

@@ -54,6 +54,27 @@ export const nnetRules: LowerTable = {
     });
     return [o];
   },
+  softmaxCrossEntropy: (ctx, { inputs, inTypes, outTypes, label }) => {
+    const z = inTypes[0]!;
+    const classes = z.shape[z.shape.length - 1]!;
+    const rows = sizeOf(outTypes[0]!.shape);
+    const loss = ctx.temp(z.dtype, [rows]);
+    ctx.emit({ kind: 'softmaxCrossEntropy', logits: ctx.reshape(inputs[0]!, [rows, classes], label), labels: ctx.reshape(inputs[1]!, [rows], label), loss, dtype: z.dtype, label });
+    return [contiguousView(loss.buffer, outTypes[0]!.shape)];
+  },
+  softmaxCrossEntropyGrad: (ctx, { inputs, inTypes, outTypes, label }) => {
+    const z = inTypes[0]!;
+    const classes = z.shape[z.shape.length - 1]!;
+    const rows = sizeOf(z.shape) / Math.max(classes, 1);
+    const loss = ctx.temp(z.dtype, [rows]);
+    const grad = ctx.temp(z.dtype, [rows, classes]);
+    const scale = broadcastView(ctx.reshape(inputs[2]!, [rows], label), [rows]);
+    ctx.emit({
+      kind: 'softmaxCrossEntropy', logits: ctx.reshape(inputs[0]!, [rows, classes], label), labels: ctx.reshape(inputs[1]!, [rows], label),
+      loss, grad: { output: grad, scale }, dtype: z.dtype, label,
+    });
+    return [contiguousView(grad.buffer, outTypes[0]!.shape)];
+  },
   oneHot: (ctx, { props, inputs, outTypes, label }) => {
     const out = outTypes[0]!;
     const o = ctx.temp(out.dtype, out.shape);

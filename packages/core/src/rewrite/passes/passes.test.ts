@@ -45,8 +45,15 @@ describe('graph rewrites, printed before and after', () => {
     expect(strip(show(T.sub(T.exp(x), 1)))).toBe(`expm1 float32[?, ?]\n |input 'x' float32[?, ?]`);
     expect(strip(show(T.log(T.sigmoid(x)))).split('\n')[0]).toBe('neg float32[?, ?]');
   });
+  it('stabilize: cross-entropy of a softmax against int labels becomes softmaxCrossEntropy', () => {
+    const y = T.ivector('y');
+    expect(strip(show(T.mean(T.categoricalCrossentropy(T.softmax(x), y))))).toBe(
+      `div float32[]\n |sum {"axes":[0],"keepdims":false} float32[]\n | |softmaxCrossEntropy float32[?]\n | | |input 'x' float32[?, ?]\n | | |input 'y' int32[?]\n |sizeOf {"axes":[0],"dtype":"float32"} float32[]\n | |softmaxCrossEntropy float32[?] (see above)`);
+    const oneHot = T.categoricalCrossentropy(T.softmax(x), T.oneHot(y, 3));
+    expect(strip(show(oneHot)).split('\n')[0]).toBe('categoricalCrossentropy float32[?]');
+  });
   it('passes can be excluded by name, and unknown names are errors', () => {
     expect(strip(debugPrint(optimizeGraph([T.log(T.softmax(x))], { level: 'O1', exclude: ['stabilize'] }))).split('\n')[0]).toBe('log float32[?, ?]');
-    expect(() => optimizeGraph([x], { exclude: ['fusion' as never] })).toThrow(/^unknown rewrite pass 'fusion': passes are canonicalize, constantFold, merge, stabilize, inlineConstants, fuseElementwise/);
+    expect(() => optimizeGraph([x], { exclude: ['fusion' as never] })).toThrow(/^unknown rewrite pass 'fusion': passes are canonicalize, constantFold, merge, stabilize, inlineConstants, foldConstantKernels/);
   });
 });

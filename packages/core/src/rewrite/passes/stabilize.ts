@@ -15,7 +15,9 @@ function onePlus(v: Variable): Variable | undefined {
 
 /**
  * Numerically stable forms: log(softmax(x)) → logSoftmax(x), log(1 + x) → log1p(x),
- * exp(x) − 1 → expm1(x), log(sigmoid(x)) → −softplus(−x).
+ * exp(x) − 1 → expm1(x), log(sigmoid(x)) → −softplus(−x), and
+ * categoricalCrossentropy(softmax(z), int labels) → softmaxCrossEntropy(z, labels), whose
+ * gradient is softmax(z) − onehot(labels) with no one-hot tensor and no log of a probability.
  */
 export const stabilize: LocalRewrite = (node) => {
   const x = node.inputs[0]!;
@@ -40,6 +42,12 @@ export const stabilize: LocalRewrite = (node) => {
       const e = producer(x, 'exp');
       if (e && uniformConstant(node.inputs[1]!) === 1 && sameType(x, out)) return [apply1('expm1', {}, [e.inputs[0]!], node.callSite)];
       return undefined;
+    }
+    case 'categoricalCrossentropy': {
+      const sm = producer(x, 'softmax');
+      const y = node.inputs[1]!;
+      if (!sm || y.dtype !== 'int32' || sm.props.axis !== x.ndim - 1) return undefined;
+      return [apply1('softmaxCrossEntropy', {}, [sm.inputs[0]!, y], node.callSite)];
     }
     default:
       return undefined;
