@@ -1,0 +1,156 @@
+import {
+  allocTyped, KERNEL_KINDS, registerBackend,
+  type Backend, type BackendFactory, type Capabilities, type CompileOptions, type DeviceBuffer, type DType, type Executable,
+  type Program, type TypedArray,
+} from '@symgrad/core';
+import { dtypeOfArray, type CpuBuffer } from './runtime/cpu-buffer.js';
+import { CpuExecutable } from './runtime/executable.js';
+
+/** The name this package registers its backend under. */
+export const CPU_BACKEND_NAME = 'cpu';
+
+/** Its priority when no backend is chosen explicitly (webgpu is 20, cuda 30). */
+export const CPU_BACKEND_PRIORITY = 10;
+
+const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
+export const CPU_CAPABILITIES: Capabilities = {
+  dtypes: DTYPES,
+  kernels: KERNEL_KINDS,
+  maxBufferElements: 2 ** 31 - 1,
+  precisions: ['fp32'],
+  syncRead: true,
+  device: 'TypeScript (JavaScript engine)',
+};
+
+/** Buffer traffic of one backend, so tests can assert that a steady state allocates nothing. */
+export interface CpuBackendStats {
+  allocations: number;
+  frees: number;
+}
+
+/**
+ * The TypeScript backend: buffers are host typed arrays, kernels are generated JavaScript
+ * loops and a cache-blocked matmul. Runs anywhere JavaScript runs (no Node built-ins).
+ *
+ * @example
+ * ```ts
+ * const cpu = new CpuBackend();
+ * const buf = cpu.allocate('float32', 3);
+ * cpu.write(buf, Float32Array.from([1, 2, 3]));
+ * cpu.readSync(buf); // Float32Array [1, 2, 3]
+ * ```
+ */
+export class CpuBackend implements Backend {
+  readonly name = CPU_BACKEND_NAME;
+  readonly capabilities = CPU_CAPABILITIES;
+  readonly stats: CpuBackendStats = { allocations: 0, frees: 0 };
+  private readonly live = new WeakSet<DeviceBuffer>();
+  private disposed = false;
+
+  private alive(): void {
+    if (this.disposed) throw new Error('cpu backend: the backend was disposed');
+  }
+
+  private own(buffer: DeviceBuffer, what: string): CpuBuffer {
+    this.alive();
+    if (!this.live.has(buffer)) throw new Error(`cpu backend: ${what}: the buffer was not allocated by this cpu backend, or was freed`);
+    return buffer as CpuBuffer;
+  }
+
+  allocate(dtype: DType, size: number): CpuBuffer {
+    this.alive();
+    if (!DTYPES.includes(dtype)) throw new Error(`cpu backend: cannot allocate dtype '${String(dtype)}': supported dtypes are ${DTYPES.join(', ')}`);
+    if (!Number.isInteger(size) || size < 0 || size > CPU_CAPABILITIES.maxBufferElements) {
+      throw new Error(`cpu backend: cannot allocate ${String(size)} elements: sizes are integers from 0 to ${CPU_CAPABILITIES.maxBufferElements}`);
+    }
+    const buffer: CpuBuffer = { dtype, size, data: allocTyped(dtype, size) };
+    this.live.add(buffer);
+    this.stats.allocations++;
+    return buffer;
+  }
+
+  free(buffer: DeviceBuffer): void {
+    this.own(buffer, 'free');
+    this.live.delete(buffer);
+    this.stats.frees++;
+  }
+
+  write(buffer: DeviceBuffer, data: TypedArray): void {
+    const b = this.own(buffer, 'write');
+    const dtype = dtypeOfArray(data);
+    if (dtype !== b.dtype || data.length !== b.size) {
+      const got = dtype ? `${dtype}[${data.length}]` : `a ${Object.prototype.toString.call(data).slice(8, -1)}`;
+      throw new Error(`cpu backend: write: the buffer is ${b.dtype}[${b.size}], got ${got}`);
+    }
+    if (b.dtype === 'bool') {
+      // Bool buffers hold 0/1 only, so kernels can read them without converting.
+      const out = b.data;
+      for (let i = 0; i < data.length; i++) out[i] = data[i] ? 1 : 0;
+    } else {
+      b.data.set(data);
+    }
+  }
+
+  readSync(buffer: DeviceBuffer): TypedArray {
+    return this.own(buffer, 'read').data.slice();
+  }
+
+  read(buffer: DeviceBuffer): Promise<TypedArray> {
+    try {
+      return Promise.resolve(this.readSync(buffer));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /**
+   * Compiles a Program. First checks that every kernel kind, buffer dtype and size and the
+   * precision are supported, throwing one error that lists every problem; then generates
+   * each kernel's code (a malformed kernel throws naming its index, kind and label).
+   */
+  compile(program: Program, options: CompileOptions): Executable {
+    this.alive();
+    const problems: string[] = [];
+    if (options?.precision !== undefined && !CPU_CAPABILITIES.precisions.includes(options.precision)) {
+      problems.push(`precision '${String(options.precision)}' is not supported (supported: ${CPU_CAPABILITIES.precisions.join(', ')})`);
+    }
+    program.kernels.forEach((k, i) => {
+      if (!KERNEL_KINDS.includes(k.kind)) problems.push(`kernel ${i} (${String(k.kind)} '${String(k.label)}'): kind '${String(k.kind)}' is not supported`);
+    });
+    for (const b of program.buffers) {
+      if (!DTYPES.includes(b.dtype)) problems.push(`buffer ${b.id}: dtype '${String(b.dtype)}' is not supported`);
+      else if (!Number.isInteger(b.size) || b.size < 0 || b.size > CPU_CAPABILITIES.maxBufferElements) {
+        problems.push(`buffer ${b.id}: ${String(b.size)} elements is not a size from 0 to ${CPU_CAPABILITIES.maxBufferElements}`);
+      }
+    }
+    if (problems.length) {
+      throw new Error(`cpu backend cannot compile this program:\n  ${problems.join('\n  ')}\n(supported kernels: ${KERNEL_KINDS.join(', ')}; dtypes: ${DTYPES.join(', ')})`);
+    }
+    return new CpuExecutable(program, (b): b is CpuBuffer => !this.disposed && this.live.has(b));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+/** Creates cpu backends: always available. */
+export const cpuBackendFactory: BackendFactory = {
+  availability: () => ({ ok: true }),
+  create: () => new CpuBackend(),
+};
+
+/**
+ * Registers the cpu backend (name 'cpu', priority 10). Idempotent; importing the package
+ * calls it.
+ *
+ * @example
+ * ```ts
+ * registerCpuBackend();
+ * const cpu = await getBackend('cpu');
+ * ```
+ */
+export function registerCpuBackend(): void {
+  registerBackend(CPU_BACKEND_NAME, cpuBackendFactory, CPU_BACKEND_PRIORITY);
+}

@@ -1,0 +1,107 @@
+import type { MatmulKernel, TypedArray, View } from '@symgrad/core';
+import { compileWriteout } from '../codegen/matmul-epilogue.js';
+import { gemm, type Flush } from './gemm.js';
+import type { BufferTable, KernelStep } from './kernel-step.js';
+import { checkView } from './view-check.js';
+
+/**
+ * Matmul kernels: out = alpha·op(A)·op(B) + beta·out over the batch dims, then the
+ * epilogue. Each batch runs the blocked GEMM (gemm.ts); its float64 blocks are written out
+ * by a generated loop that applies alpha, beta and the epilogue. Any strides are accepted
+ * (the IR's unit last stride is not required); batch dims of size 1 or missing on the left
+ * broadcast.
+ */
+
+const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
+const NO_DATA: readonly TypedArray[] = [];
+
+/** A view's strides over [...batch, r, c], batch dims aligned right; broadcast batch dims get stride 0. */
+function matrixStrides(v: View, what: string, batch: readonly number[], rows: number, cols: number, buffers: BufferTable, exactBatch: boolean): number[] {
+  const nb = batch.length;
+  const vb = v.shape.length - 2;
+  const expected = [...batch.slice(nb - Math.max(vb, 0)), rows, cols];
+  const ok = vb >= 0 && vb <= nb && (!exactBatch || vb === nb) &&
+    v.shape[vb] === rows && v.shape[vb + 1] === cols &&
+    v.shape.slice(0, vb).every((d, i) => d === batch[nb - vb + i] || d === 1);
+  if (!ok) throw new Error(`${what} has shape ${fmt(v.shape)}, expected ${fmt(exactBatch ? [...batch, rows, cols] : expected)}`);
+  checkView(v, what, buffers);
+  const strides = new Array<number>(nb + 2).fill(0);
+  for (let i = 0; i < vb; i++) strides[nb - vb + i] = v.shape[i] === 1 ? 0 : v.strides[i]!;
+  strides[nb] = v.strides[vb]!;
+  strides[nb + 1] = v.strides[vb + 1]!;
+  return strides;
+}
+
+function checkScalars(k: MatmulKernel): void {
+  for (const [name, v] of [['m', k.m], ['n', k.n], ['k', k.k]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`${name} = ${String(v)} is not a non-negative integer`);
+  }
+  k.batch.forEach((d) => {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`batch ${fmt(k.batch)} has a size that is not a non-negative integer`);
+  });
+  if (typeof k.alpha !== 'number' || typeof k.beta !== 'number') throw new Error('alpha and beta must be numbers');
+}
+
+/** Compiles a matmul kernel into a step that runs the blocked GEMM batch by batch. */
+export function compileMatmul(k: MatmulKernel, buffers: BufferTable): KernelStep {
+  checkScalars(k);
+  const { batch, m, n } = k;
+  const nb = batch.length;
+  const sa = matrixStrides(k.a, 'a', batch, k.transA ? k.k : m, k.transA ? m : k.k, buffers, false);
+  const sb = matrixStrides(k.b, 'b', batch, k.transB ? n : k.k, k.transB ? k.k : n, buffers, false);
+  const so = matrixStrides(k.out, 'out', batch, m, n, buffers, true);
+  const epi = k.epilogue;
+  const se = (epi?.inputs ?? []).map((v, i) => matrixStrides(v, `epilogue input ${i}`, batch, m, n, buffers, false));
+  // op(A)(i, p) and op(B)(p, j) strides.
+  const [aRs, aCs] = k.transA ? [sa[nb + 1]!, sa[nb]!] : [sa[nb]!, sa[nb + 1]!];
+  const [bRs, bCs] = k.transB ? [sb[nb + 1]!, sb[nb]!] : [sb[nb]!, sb[nb + 1]!];
+  const outViews = [k.out, ...(epi?.inputs ?? [])];
+  const outStrides = [so, ...se];
+  const writeout = compileWriteout({
+    dtype: k.dtype,
+    storage: outViews.map((v) => buffers.dtype(v.buffer)),
+    betaZero: k.beta === 0,
+    ...(epi ? { epilogue: epi.expr } : {}),
+  });
+  const ids = Int32Array.from(outViews, (v) => v.buffer);
+  const g = new Int32Array(3 * outViews.length);
+  const base = new Float64Array(outViews.length);
+  const counter = new Int32Array(nb);
+  const batchCount = batch.reduce((x, y) => x * y, 1);
+  const { alpha, beta } = k;
+  let current = NO_DATA;
+
+  // Writes one finished block: offsets of its first element in the output and epilogue inputs.
+  const flush: Flush = (acc, ldc, row0, rows, col0, cols) => {
+    for (let v = 0; v < outStrides.length; v++) {
+      const s = outStrides[v]!;
+      g[3 * v] = base[v]! + row0 * s[nb]! + col0 * s[nb + 1]!;
+      g[3 * v + 1] = s[nb]!;
+      g[3 * v + 2] = s[nb + 1]!;
+    }
+    writeout(acc, ldc, rows, cols, alpha, beta, current, ids, g);
+  };
+
+  return (data) => {
+    current = data;
+    const a = data[k.a.buffer]!;
+    const b = data[k.b.buffer]!;
+    counter.fill(0);
+    let aOff = k.a.offset;
+    let bOff = k.b.offset;
+    for (let v = 0; v < outViews.length; v++) base[v] = outViews[v]!.offset;
+    for (let t = 0; t < batchCount; t++) {
+      gemm(m, n, k.k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, flush);
+      // Odometer over the batch dims: advance the last dim, carrying into earlier ones.
+      for (let d = nb - 1; d >= 0; d--) {
+        const back = ++counter[d]! < batch[d]! ? 1 : 1 - batch[d]!;
+        if (back !== 1) counter[d] = 0;
+        aOff += back * sa[d]!;
+        bOff += back * sb[d]!;
+        for (let v = 0; v < outViews.length; v++) base[v]! += back * outStrides[v]![d]!;
+        if (back === 1) break;
+      }
+    }
+    current = NO_DATA;
+  };
+}
