@@ -166,9 +166,11 @@ function concreteTypes(node: Apply, inTypes: readonly ConcreteType[]): ConcreteT
     throw err;
   }
   const family = getOp(node.op).family;
-  if (family === 'elementwise') {
+  // broadcastLike stays permissive: gradients use it to expand reduced axes whose static size was lost.
+  const broadcasting = family === 'elementwise' || node.op === 'broadcastTo';
+  if (broadcasting) {
     const out = outs[0]!.shape;
-    node.inputs.forEach((x, i) => {
+    (family === 'elementwise' ? node.inputs : node.inputs.slice(0, 1)).forEach((x, i) => {
       const shape = inTypes[i]!.shape;
       const off = out.length - shape.length;
       shape.forEach((d, ax) => {

@@ -61,13 +61,13 @@ export function planMemory(d: ProgramDraft, enabled: boolean): { rename: Map<num
     for (const out of writes(k)) {
       const b = out.buffer;
       if (first.get(b) !== i || rename.has(b)) continue;
-      const victim = inPlaceCandidate(k, out, dying, rename, slots);
+      const victim = inPlaceCandidate(d, k, out, dying, rename, slots);
       if (victim !== undefined) {
         const slot = slots.get(victim)!;
         slot.size = Math.max(slot.size, d.buffers[b]!.size);
         rename.set(b, slot.id);
         slots.set(b, slot);
-        dying.delete(victimBuffer(k, out)!);
+        dying.delete(victimBuffer(d, k, out)!);
         inPlace++;
         continue;
       }
@@ -95,9 +95,11 @@ export function planMemory(d: ProgramDraft, enabled: boolean): { rename: Map<num
   return { rename, report: { unplannedBytes, plannedBytes, liveSetBytes, inPlace } };
 }
 
-function victimBuffer(k: Kernel, out: View): number | undefined {
+function victimBuffer(d: ProgramDraft, k: Kernel, out: View): number | undefined {
   if (k.kind !== 'elementwise') return undefined;
-  return k.inputs.find((v) => v.buffer !== out.buffer && v.shape.length === out.shape.length && sameShapeStrides(v, out))?.buffer;
+  const dtype = d.buffers[out.buffer]!.dtype;
+  // Same dtype only: writing a float over a bool buffer would truncate the result.
+  return k.inputs.find((v) => v.buffer !== out.buffer && d.buffers[v.buffer]!.dtype === dtype && v.shape.length === out.shape.length && sameShapeStrides(v, out))?.buffer;
 }
 
 function sameShapeStrides(a: View, b: View): boolean {
@@ -105,9 +107,9 @@ function sameShapeStrides(a: View, b: View): boolean {
 }
 
 /** An input of an elementwise kernel that dies here and is read through the same view as the output. */
-function inPlaceCandidate(k: Kernel, out: View, dying: Set<number>, rename: Map<number, number>, slots: Map<number, Slot>): number | undefined {
+function inPlaceCandidate(d: ProgramDraft, k: Kernel, out: View, dying: Set<number>, rename: Map<number, number>, slots: Map<number, Slot>): number | undefined {
   if (k.kind !== 'elementwise' || k.outputs.length !== 1) return undefined;
-  const v = victimBuffer(k, out);
+  const v = victimBuffer(d, k, out);
   if (v === undefined || !dying.has(v) || !rename.has(v) || !slots.has(v)) return undefined;
   // Every read of the victim in this kernel must use the identical view, or a write could clobber a later read.
   if (!k.inputs.every((x) => x.buffer !== v || sameShapeStrides(x, out))) return undefined;

@@ -70,3 +70,25 @@ describe('program passes', () => {
     expect((await f(NDArray.full([6, 6], 0.01))).item()).toBeCloseTo((await g(NDArray.full([6, 6], 0.01))).item(), 4);
   });
 });
+
+describe('memory planning keeps dtypes apart', () => {
+  it('never writes a float result in place over a dying bool mask', async () => {
+    const v = T.vector('v');
+    const g = T.vector('g');
+    const m = T.gt(v, 0);
+    const a = T.where(m, g, 0);
+    const b = T.where(m, 0, g);
+    const f = fn([v, g], [T.sum(a), T.mul(a, v), T.sum(b), T.mul(b, v)], { backend: 'ref-passes' });
+    const [, , sb] = await f([1, -1, 2, -3], [0.5, 0.25, 0.125, 0]);
+    expect(sb!.item()).toBeCloseTo(0.25, 6);
+  });
+});
+
+describe('broadcastTo follows the static broadcast rule at call time', () => {
+  it('an unknown axis of size 1 at call time is an error', async () => {
+    const v = T.vector('v');
+    const f = fn([v], T.broadcastTo(v, [2, 3]), { backend: 'ref-passes' });
+    await expect(f([5])).rejects.toThrow(/^broadcastTo: input 'v' has size 1 on axis 0 at call time and would broadcast to 3/);
+    expect((await f([1, 2, 3])).toArray()).toEqual([[1, 2, 3], [1, 2, 3]]);
+  });
+});

@@ -68,7 +68,8 @@ export const nnetRules: LowerTable = {
     const rows = sizeOf(z.shape) / Math.max(classes, 1);
     const loss = ctx.temp(z.dtype, [rows]);
     const grad = ctx.temp(z.dtype, [rows, classes]);
-    const scale = broadcastView(ctx.reshape(inputs[2]!, [rows], label), [rows]);
+    const g = inputs[2]!;
+    const scale = g.shape.length === 1 ? g : ctx.reshape(g, [rows], label);
     ctx.emit({
       kind: 'softmaxCrossEntropy', logits: ctx.reshape(inputs[0]!, [rows, classes], label), labels: ctx.reshape(inputs[1]!, [rows], label),
       loss, grad: { output: grad, scale }, dtype: z.dtype, label,
