@@ -4,6 +4,7 @@ import { mapKernelViews, type Kernel } from '../program.js';
 import { reads, writes, type ProgramDraft } from './draft.js';
 import { deadCode, foldUpdateIntoMatmul, fuseElementwise, fuseMatmulEpilogue, fuseReduce, fuseReduceEpilogue } from './fuse.js';
 import { inlineConstants } from './inline-constants.js';
+import { fuseSiblings } from './fuse-siblings.js';
 import { foldConstantKernels } from './fold-constant-kernels.js';
 import { mergeSoftmaxCrossEntropy } from './merge-softmax-cross-entropy.js';
 import { specializeMatmul } from './specialize-matmul.js';
@@ -25,6 +26,7 @@ const ORDER: [PassName, (d: ProgramDraft) => boolean][] = [
   ['specializeMatmul', specializeMatmul],
   ['fuseReduce', fuseReduce],
   ['fuseReduce', fuseReduceEpilogue],
+  ['fuseSiblings', fuseSiblings],
   ['deadCode', deadCode],
 ];
 

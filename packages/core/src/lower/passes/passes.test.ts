@@ -53,6 +53,14 @@ describe('program passes', () => {
     expect(a!.get(0, 0)).toBeCloseTo(3 * 4 * 0.5 * 0.1, 5);
     expect(b!.item()).toBeCloseTo(15 * (0.5 * 4 * 0.5 * 0.1 + 1), 4);
   });
+  it('fuses siblings that read the same input into one kernel with several outputs', async () => {
+    const f = fn([x], [T.exp(x), T.tanh(x), T.sum(x)], { backend: 'ref-passes' });
+    const [e, t] = await f(X);
+    const kinds = f.program!.kernels.map((k) => (k.kind === 'elementwise' ? `elementwise:${k.outputs.length}` : k.kind));
+    expect(kinds).toEqual(['elementwise:2', 'reduce']);
+    expect(e!.get(0, 0)).toBeCloseTo(Math.exp(0.5), 6);
+    expect(t!.get(2, 3)).toBeCloseTo(Math.tanh(0.5), 6);
+  });
   it('switching a pass off keeps its kernels', async () => {
     const e = T.tanh(T.exp(x));
     expect(await kernelsOf([x], [e], [X], { rewrites: { exclude: ['fuseElementwise'] } })).toHaveLength(2);

@@ -1,0 +1,51 @@
+import { sx } from '../../codegen/scalar-expr.js';
+import type { ElementwiseKernel } from '../program.js';
+import { untouchedBetween, writes, type ProgramDraft } from './draft.js';
+import { InputList, substituteInputs } from './expr-subst.js';
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Elementwise kernels over the same shape that read a common input become one kernel with
+ * several outputs, so the shared input is read once. The later kernel's work moves to the
+ * earlier one's position, which needs its inputs final there and its outputs untouched
+ * in between.
+ */
+export function fuseSiblings(d: ProgramDraft): boolean {
+  let any = false;
+  for (let i = 0; i < d.kernels.length; i++) {
+    const a = d.kernels[i];
+    if (a?.kind !== 'elementwise' || !a.inputs.length) continue;
+    for (let j = i + 1; j < d.kernels.length; j++) {
+      const b = d.kernels[j];
+      if (b?.kind !== 'elementwise' || !sameShape(a.shape, b.shape)) continue;
+      const shares = b.inputs.some((v) => a.inputs.some((w) => w.buffer === v.buffer));
+      if (!shares) continue;
+      const aOut = new Set(a.outputs.map((v) => v.buffer));
+      if (b.inputs.some((v) => aOut.has(v.buffer))) continue;
+      if (!untouchedBetween(d, b.inputs.map((v) => v.buffer), i, j)) continue;
+      if (!untouchedBetween(d, writes(b).map((v) => v.buffer), i, j, true)) continue;
+      const list = new InputList();
+      const aIdx = a.inputs.map((v) => list.add(v));
+      const bIdx = b.inputs.map((v) => list.add(v));
+      const merged: ElementwiseKernel = {
+        ...a,
+        inputs: list.views,
+        outputs: [...a.outputs, ...b.outputs],
+        exprs: [
+          ...a.exprs.map((e) => substituteInputs(e, (k, dt) => sx.input(aIdx[k]!, dt))),
+          ...b.exprs.map((e) => substituteInputs(e, (k, dt) => sx.input(bIdx[k]!, dt))),
+        ],
+        label: `${a.label}|${b.label}`,
+      };
+      d.kernels[i] = merged;
+      d.sources[i] = [...d.sources[i]!, ...d.sources[j]!];
+      d.kernels[j] = undefined;
+      any = true;
+      break;
+    }
+  }
+  return any;
+}
