@@ -49,6 +49,7 @@ describe('fn', () => {
     expect((await d.read()).toArray()).toEqual([4, 9]);
     expect(f.sync([4]).toArray()).toEqual([16]);
     expect(f.backendName).toBe('ref-fn');
+    expect(String(f.program)).toBe(formatProgram(f.program!));
     expect(formatProgram(f.program!)).toMatch(/kernels \(1\):\n {2}#0 \[square\] elementwise 1: b1\[1 s\(1\)\] = square\(in0\)/);
   });
 

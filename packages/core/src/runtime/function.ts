@@ -11,6 +11,7 @@ import { lowerGraph, type LoweredProgram } from '../lower/lower-graph.js';
 import { optimizeProgram } from '../lower/passes/optimize-program.js';
 import { programStats, type ProgramStats } from '../lower/program-stats.js';
 import type { Program } from '../lower/program.js';
+import { formatProgram } from '../lower/format-program.js';
 import { deviceAllocations } from './allocation.js';
 import { coerceArgument, type InputValue } from './call-args.js';
 import { checkProgramSupport } from './capability-check.js';
@@ -72,7 +73,7 @@ export interface CompiledFunction<O extends Variable | readonly Variable[] = Var
   enqueue(...args: InputValue[]): DeviceOutputs<O>;
   /** Runs and reads synchronously (backends with `capabilities.syncRead`, such as cpu). */
   sync(...args: InputValue[]): Outputs<O>;
-  /** The Program of the most recent input signature, if compiled. */
+  /** The Program of the most recent input signature, if compiled; `String(f.program)` lists its kernels. */
   readonly program: Program | undefined;
   /** Kernel count, FLOPs, bytes moved, peak intermediate memory and compile time per pass, for the most recent input signature. */
   stats(): FunctionStats;
@@ -224,7 +225,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
         return wrap(c.lowered.outputs.map((o, i) => new NDArray(outList[i]!.dtype, o.shape, backend.readSync!(c.table[o.buffer]!))));
       },
     },
-    program: { get: () => last?.lowered.program },
+    program: { get: () => last && printable(last.lowered.program) },
     sources: { get: () => last?.lowered.sources },
     profile: {
       value: () => {
@@ -253,6 +254,12 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     },
   });
   return call;
+}
+
+/** The Program with a non-enumerable toString, so `console.log(String(f.program))` prints the kernel list. */
+function printable(p: Program): Program {
+  if (!Object.prototype.hasOwnProperty.call(p, 'toString')) Object.defineProperty(p, 'toString', { value: () => formatProgram(p), enumerable: false });
+  return p;
 }
 
 function checkInputs(inputs: readonly Variable[], site: string | undefined): void {
