@@ -13,6 +13,11 @@ export interface Capabilities {
   readonly precisions: readonly Precision[];
   /** Whether `readSync` exists (results can be read without awaiting). */
   readonly syncRead: boolean;
+  /**
+   * The most buffers one kernel may bind (WebGPU's maxStorageBuffersPerShaderStage);
+   * fusion stops before a kernel would need more. Unlimited when absent.
+   */
+  readonly maxKernelBuffers?: number;
   /** A human-readable device name ("TypeScript (V8)", "NVIDIA H100 …"). */
   readonly device: string;
 }
@@ -52,6 +57,8 @@ export interface Backend {
   write(buffer: DeviceBuffer, data: TypedArray): void;
   /** Reads a buffer back once all work enqueued before it has finished. */
   read(buffer: DeviceBuffer): Promise<TypedArray>;
+  /** Reads several buffers with one wait (one submit and map on GPUs); `fn` uses it for its outputs where present. */
+  readMany?(buffers: readonly DeviceBuffer[]): Promise<TypedArray[]>;
   /** Synchronous read, where `capabilities.syncRead`. */
   readSync?(buffer: DeviceBuffer): TypedArray;
   compile(program: Program, options: CompileOptions): Executable;

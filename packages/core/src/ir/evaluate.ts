@@ -73,8 +73,8 @@ const elementwise = (node: Apply, ins: Ref[], [o]: { dtype: DType; shape: number
 
 const RULES: Partial<Record<OpName, RefRule>> = {
   sum: (n, [x], [o]) => [reduceRef(x!, (n.props as { axes: number[] }).axes, mk(o!.dtype, o!.shape), 0, (a, v) => a + v)],
-  max: (n, [x], [o]) => [reduceRef(x!, (n.props as { axes: number[] }).axes, mk(o!.dtype, o!.shape), -Infinity, (a, v) => (Number.isNaN(a) || v > a || Number.isNaN(v) ? v : a))],
-  min: (n, [x], [o]) => [reduceRef(x!, (n.props as { axes: number[] }).axes, mk(o!.dtype, o!.shape), Infinity, (a, v) => (Number.isNaN(a) || v < a || Number.isNaN(v) ? v : a))],
+  max: (n, [x], [o]) => [reduceRef(x!, (n.props as { axes: number[] }).axes, mk(o!.dtype, o!.shape), -Infinity, (a, v) => (Number.isNaN(a) ? a : v > a || Number.isNaN(v) ? v : a))],
+  min: (n, [x], [o]) => [reduceRef(x!, (n.props as { axes: number[] }).axes, mk(o!.dtype, o!.shape), Infinity, (a, v) => (Number.isNaN(a) ? a : v < a || Number.isNaN(v) ? v : a))],
   argmax: (n, [x], [o]) => {
     const axis = (n.props as { axis: number }).axis;
     const out = mk('int32', o!.shape);

@@ -128,6 +128,13 @@ export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | GatherKer
 export type KernelKind = Kernel['kind'];
 export const KERNEL_KINDS: readonly KernelKind[] = ['elementwise', 'reduce', 'matmul', 'gather', 'oneHot', 'softmaxCrossEntropy'];
 
+/**
+ * Aliasing: a kernel may write a buffer it also reads only through the identical view
+ * (an in-place elementwise kernel, where each element is read before it is written, or a
+ * matmul whose `beta` or epilogue reads `out` itself); no other overlap between a kernel's
+ * reads and writes occurs. Different kernels share buffers only over disjoint lifetimes
+ * (the memory plan), so kernels run in order need no other synchronization.
+ */
 export interface Program {
   readonly buffers: readonly BufferSpec[];
   readonly kernels: readonly Kernel[];

@@ -150,7 +150,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     const t0 = performance.now();
     const raw = lowerGraph({ inputs, inputShapes: args.map((a) => a.shape), outputs: outList, updates });
     const lowerMs = performance.now() - t0;
-    const { lowered, report, memory } = optimizeProgram(raw, passes);
+    const { lowered, report, memory } = optimizeProgram(raw, passes, backend.capabilities.maxKernelBuffers);
     checkProgramSupport(lowered.program, backend);
     const executable = backend.compile(lowered.program, { precision: options.precision ?? 'fp32' });
     const table: DeviceBuffer[] = [];
@@ -174,12 +174,17 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
 
   const instrument = debug || options.profile === true;
 
-  const launch = (backend: Backend, raw: InputValue[], instrumented = false): Compiled => {
+  /** Checks the arguments and finds or compiles the Program for their shapes. */
+  const prepare = (backend: Backend, raw: InputValue[]): { c: Compiled; args: NDArray[] } => {
     if (raw.length !== inputs.length) {
       throw new GraphError(`fn: expected ${inputs.length} argument${inputs.length === 1 ? '' : 's'} (${inputs.map((v) => v.label()).join(', ')}), got ${raw.length}`);
     }
     const args = raw.map((v, i) => coerceArgument(inputs[i]!, v, i, debug));
-    const c = compile(backend, args);
+    return { c: compile(backend, args), args };
+  };
+
+  /** Binds shared variables, uploads the inputs and enqueues the run (unless an instrumented run drives the kernels). */
+  const launch = (backend: Backend, c: Compiled, args: NDArray[], instrumented = false): Compiled => {
     for (const [s, id] of c.shared) c.table[id] = sharedBufferOn(s, backend, deviceAllocations);
     c.lowered.inputBuffers.forEach((id, i) => backend.write(c.table[id]!, args[i]!.data));
     if (!instrumented) c.executable.run(c.table);
@@ -199,13 +204,16 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
 
   const call = (async (...raw: InputValue[]) => {
     const backend = bind(bound ?? (await getBackend(options.backend)));
-    const c = launch(backend, raw, instrument);
+    const { c, args } = prepare(backend, raw);
+    // Asynchronous preparation (pipelines, modules) finishes before the first run is enqueued.
+    if (c.executable.ready) await c.executable.ready;
+    launch(backend, c, args, instrument);
     if (instrument) {
       c.instrumented ??= new InstrumentedRun(backend, c.lowered.program, c.lowered.sources, options.precision ?? 'fp32');
       await c.instrumented.run(c.table, { debug, profile: options.profile === true });
     }
-    if (c.executable.ready) await c.executable.ready;
-    const data = await Promise.all(c.lowered.outputs.map((o) => backend.read(c.table[o.buffer]!)));
+    const buffers = c.lowered.outputs.map((o) => c.table[o.buffer]!);
+    const data = backend.readMany ? await backend.readMany(buffers) : await Promise.all(buffers.map((b) => backend.read(b)));
     return wrap(c.lowered.outputs.map((o, i) => new NDArray(outList[i]!.dtype, o.shape, data[i]!)));
   }) as CompiledFunction<O>;
 
@@ -213,7 +221,8 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     enqueue: {
       value: (...raw: InputValue[]) => {
         const backend = backendSync();
-        const c = launch(backend, raw);
+        const { c, args } = prepare(backend, raw);
+        launch(backend, c, args);
         return wrap(c.lowered.outputs.map((o, i) => new DeviceArray(backend, c.table[o.buffer]!, outList[i]!.dtype, o.shape)));
       },
     },
@@ -221,7 +230,8 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
       value: (...raw: InputValue[]) => {
         const backend = backendSync();
         if (!backend.readSync) throw new BackendError(`fn.sync: backend '${backend.name}' cannot read synchronously; use await f(...) or f.enqueue(...)`);
-        const c = launch(backend, raw);
+        const { c, args } = prepare(backend, raw);
+        launch(backend, c, args);
         return wrap(c.lowered.outputs.map((o, i) => new NDArray(outList[i]!.dtype, o.shape, backend.readSync!(c.table[o.buffer]!))));
       },
     },

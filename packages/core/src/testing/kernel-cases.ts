@@ -66,6 +66,18 @@ export const KERNEL_CASES: Record<string, (rng: TestRandom) => KernelCase> = {
     const outs = (['max', 'min', 'argmax'] as const).map((op) => [op, b.buf(op === 'argmax' ? 'int32' : 'float32', 13)] as const);
     return b.done(outs.map(([op, o]) => ({ kind: 'reduce', op, shape: [11, 13], axes: [0], inputs: [view], prologue: f(0), output: contiguousView(o, [13]), label: op } as Kernel)));
   },
+  'kernel.reduce.long-axis-nan-ties': (rng) => {
+    const b = new Builder(rng);
+    const [rows, len] = [3, 1031];
+    const x = b.buf('float32', rows * len);
+    const data = b.init[x]!;
+    data[len + 17] = NaN; // row 1 holds a NaN: max, min and sum are NaN, argmax points at it
+    data[2 * len + 5] = 7; // row 2 has a tie for the maximum: argmax takes the first
+    data[2 * len + 900] = 7;
+    const view = contiguousView(x, [rows, len]);
+    const outs = (['sum', 'max', 'min', 'argmax'] as const).map((op) => [op, b.buf(op === 'argmax' ? 'int32' : 'float32', rows)] as const);
+    return b.done(outs.map(([op, o]) => ({ kind: 'reduce', op, shape: [rows, len], axes: [1], inputs: [view], prologue: f(0), output: contiguousView(o, [rows]), label: op } as Kernel)), 1e-5);
+  },
   'kernel.matmul.alpha-beta-epilogue': (rng) => {
     const b = new Builder(rng);
     const [m, n, k] = [13, 17, 29];

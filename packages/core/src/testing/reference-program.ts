@@ -48,7 +48,7 @@ export function interpretProgram(program: Program, buffers: Float64Array[]): voi
           if (k.op === 'sum') a.v += x;
           else if (k.op === 'max' || k.op === 'argmax') {
             if (!a.seen || (!Number.isNaN(a.v) && (x > a.v || Number.isNaN(x)))) { a.v = x; a.i = pos; }
-          } else if (Number.isNaN(a.v) || x < a.v || Number.isNaN(x)) a.v = x;
+          } else if (!a.seen || (!Number.isNaN(a.v) && (x < a.v || Number.isNaN(x)))) a.v = x;
           a.seen = true;
           acc.set(key, a);
         }

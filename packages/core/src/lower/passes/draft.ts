@@ -19,6 +19,14 @@ export interface ProgramDraft {
   sources: KernelSource[][];
   constants: Map<number, TypedArray>;
   pinned: Set<number>;
+  /** The most distinct buffers one kernel may bind (the backend's limit); fusion stays under it. */
+  maxKernelBuffers: number;
+}
+
+/** True when a kernel binds no more distinct buffers than the backend allows. */
+export function withinBufferLimit(d: ProgramDraft, k: Kernel): boolean {
+  const ids = new Set([...reads(k), ...writes(k)].map((v) => v.buffer));
+  return ids.size <= d.maxKernelBuffers;
 }
 
 export function reads(k: Kernel): View[] {

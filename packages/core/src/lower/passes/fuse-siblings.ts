@@ -1,6 +1,6 @@
 import { sx } from '../../codegen/scalar-expr.js';
 import type { ElementwiseKernel } from '../program.js';
-import { untouchedBetween, writes, type ProgramDraft } from './draft.js';
+import { untouchedBetween, withinBufferLimit, writes, type ProgramDraft } from './draft.js';
 import { InputList, substituteInputs } from './expr-subst.js';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -40,6 +40,7 @@ export function fuseSiblings(d: ProgramDraft): boolean {
         ],
         label: `${a.label}|${b.label}`,
       };
+      if (!withinBufferLimit(d, merged)) continue;
       d.kernels[i] = merged;
       d.sources[i] = [...d.sources[i]!, ...d.sources[j]!];
       d.kernels[j] = undefined;

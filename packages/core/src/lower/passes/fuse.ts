@@ -1,7 +1,7 @@
 import { sx, type ScalarExpr } from '../../codegen/scalar-expr.js';
 import type { ElementwiseKernel, Kernel, MatmulKernel, ReduceKernel, View } from '../program.js';
 import { composeView } from './compose-view.js';
-import { isTemp, isWhole, reads, sameViewExact, untouchedBetween, usersOf, writes, type ProgramDraft } from './draft.js';
+import { isTemp, isWhole, reads, sameViewExact, untouchedBetween, usersOf, withinBufferLimit, writes, type ProgramDraft } from './draft.js';
 import { InputList, substituteInputs } from './expr-subst.js';
 
 /** The elementwise producer of a temp buffer that only consumer `j` reads, if fusing it into `j` is legal. */
@@ -41,12 +41,15 @@ function inlineProducers(d: ProgramDraft, j: number, inputs: readonly View[]): {
   return { views: list.views, rewrite: (e) => substituteInputs(e, (k) => replacement.get(k)!), fused: [...fused] };
 }
 
-function absorb(d: ProgramDraft, j: number, fused: number[], kernel: Kernel): void {
+/** Replaces consumer j by the fused kernel, unless it would bind more buffers than the backend allows. */
+function absorb(d: ProgramDraft, j: number, fused: number[], kernel: Kernel): boolean {
+  if (!withinBufferLimit(d, kernel)) return false;
   for (const i of fused) {
     d.sources[j] = [...d.sources[i]!, ...d.sources[j]!];
     d.kernels[i] = undefined;
   }
   d.kernels[j] = kernel;
+  return true;
 }
 
 /** Elementwise chains and DAGs become one kernel: producers are evaluated inside their consumer. */
@@ -58,7 +61,7 @@ export function fuseElementwise(d: ProgramDraft): boolean {
       if (c?.kind !== 'elementwise') break;
       const r = inlineProducers(d, j, c.inputs);
       if (!r) break;
-      absorb(d, j, r.fused, { ...c, inputs: r.views, exprs: c.exprs.map(r.rewrite), label: `${labelsOf(d, r.fused)}+${c.label}` });
+      if (!absorb(d, j, r.fused, { ...c, inputs: r.views, exprs: c.exprs.map(r.rewrite), label: `${labelsOf(d, r.fused)}+${c.label}` })) break;
       any = true;
     }
   }
@@ -75,7 +78,7 @@ export function fuseReduce(d: ProgramDraft): boolean {
       const r = inlineProducers(d, j, c.inputs);
       if (!r) break;
       const next: ReduceKernel = { ...c, inputs: r.views, prologue: r.rewrite(c.prologue), label: `${labelsOf(d, r.fused)}+${c.label}` };
-      absorb(d, j, r.fused, next);
+      if (!absorb(d, j, r.fused, next)) break;
       any = true;
     }
   }
@@ -142,6 +145,7 @@ export function fuseMatmulEpilogue(d: ProgramDraft): boolean {
     const acc = m.epilogue ? substituteInputs(m.epilogue.expr, (k, dt) => (k === 0 ? sx.input(0, dt) : sx.input(prevIdx[k - 1]! + 1, dt))) : sx.input(0, m.dtype);
     const expr = substituteInputs(c.exprs[0]!, (k, dt) => (c.inputs[k]!.buffer === m.out.buffer ? acc : sx.input(list.add(c.inputs[k]!) + 1, dt)));
     const next: MatmulKernel = { ...m, out, epilogue: { expr, inputs: list.views }, label: `${m.label}+${c.label}` };
+    if (!withinBufferLimit(d, next)) continue;
     d.kernels[i] = next;
     d.sources[i] = [...d.sources[i]!, ...d.sources[j]!];
     d.kernels[j] = undefined;

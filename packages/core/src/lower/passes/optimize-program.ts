@@ -34,7 +34,7 @@ const ORDER: [PassName, (d: ProgramDraft) => boolean][] = [
  * Runs the Program passes (constant inlining, fusion, the SGD fold, dead-kernel removal,
  * memory planning) and renumbers buffers so that only the ones still used are allocated.
  */
-export function optimizeProgram(lowered: LoweredProgram, enabled: ReadonlySet<PassName>): { lowered: LoweredProgram; report: ProgramPassReport[]; memory: MemoryReport } {
+export function optimizeProgram(lowered: LoweredProgram, enabled: ReadonlySet<PassName>, maxKernelBuffers = Infinity): { lowered: LoweredProgram; report: ProgramPassReport[]; memory: MemoryReport } {
   const pinned = new Set<number>([...lowered.inputBuffers, ...lowered.sharedBuffers.values(), ...lowered.outputs.map((o) => o.buffer)]);
   const d: ProgramDraft = {
     buffers: [...lowered.program.buffers],
@@ -42,6 +42,7 @@ export function optimizeProgram(lowered: LoweredProgram, enabled: ReadonlySet<Pa
     sources: lowered.sources.map((s) => [...s]),
     constants: new Map(lowered.constants),
     pinned,
+    maxKernelBuffers,
   };
   const report: ProgramPassReport[] = [];
   const count = () => d.kernels.filter(Boolean).length;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fn, registerBackend, shared, T, NDArray, type FnOptions, type Variable } from '../../index.js';
-import { referenceBackendFactory } from '../../testing/reference-backend.js';
+import { ReferenceBackend, referenceBackendFactory } from '../../testing/reference-backend.js';
 
 beforeAll(() => registerBackend('ref-passes', referenceBackendFactory('ref-passes'), -5));
 
@@ -60,6 +60,25 @@ describe('program passes', () => {
     expect(kinds).toEqual(['elementwise:2', 'reduce']);
     expect(e!.get(0, 0)).toBeCloseTo(Math.exp(0.5), 6);
     expect(t!.get(2, 3)).toBeCloseTo(Math.tanh(0.5), 6);
+  });
+  it('stops fusing before a kernel would bind more buffers than the backend allows', async () => {
+    registerBackend('ref-4-buffers', {
+      availability: () => ({ ok: true }),
+      create: () => Object.assign(new ReferenceBackend('ref-4-buffers'), { capabilities: { ...new ReferenceBackend().capabilities, maxKernelBuffers: 4 } }),
+    }, -9);
+    const ins = [0, 1, 2, 3, 4].map((i) => T.vector(`v${i}`));
+    const e = ins.reduce((acc, v) => T.add(T.exp(acc), v));
+    const vals = ins.map(() => [0.1, 0.2]);
+    const wide = fn(ins, e, { backend: 'ref-passes' });
+    const narrow = fn(ins, e, { backend: 'ref-4-buffers' });
+    const [a, b] = [await wide(...vals), await narrow(...vals)];
+    expect(wide.program!.kernels).toHaveLength(1);
+    expect(narrow.program!.kernels.length).toBeGreaterThan(1);
+    for (const k of narrow.program!.kernels) {
+      const ids = new Set([...(k.kind === 'elementwise' ? [...k.inputs, ...k.outputs] : [])].map((v) => v.buffer));
+      expect(ids.size).toBeLessThanOrEqual(4);
+    }
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
   });
   it('switching a pass off keeps its kernels', async () => {
     const e = T.tanh(T.exp(x));
