@@ -2,20 +2,22 @@
  * @symgrad/backend-cuda — the CUDA backend of symgrad.
  *
  * Importing this package registers a backend named `'cuda'` with priority 30 (above
- * WebGPU's 20 and the CPU's 10). In this release the CUDA kernels are not implemented yet:
- * the backend reports itself unavailable with that reason, so `'auto'` backend selection
- * passes over it (and `skippedBackends()` says why), and choosing it explicitly throws the
- * reason instead of running anywhere else.
+ * WebGPU's 20 and the CPU's 10). The native addon loads the CUDA driver, NVRTC and cuBLAS at
+ * run time; where any is missing (no NVIDIA driver, no toolkit) the backend reports itself
+ * unavailable with the reason and the versions it did find, so `'auto'` selection passes
+ * over it and choosing it explicitly throws that reason. Nothing crashes without a GPU.
  *
  * @example
  * ```ts
  * import { listBackends } from '@symgrad/core';
- * import '@symgrad/backend-cuda';
+ * import { cudaInfo } from '@symgrad/backend-cuda';
  * await listBackends();
- * // [{ name: 'cuda', priority: 30, available: false, reason: "the CUDA backend's kernels are not implemented yet in this release" }, …]
+ * // [{ name: 'cuda', priority: 30, available: false, reason: 'libcuda.so.1 not found (no NVIDIA driver): …' }, …]
+ * cudaInfo(); // { addon: { path: '…/symgrad_cuda.node' }, driver: { found: false, … }, nvrtc: …, cacheDir: … }
  * ```
  */
-import { registerBackend, type Availability, type Backend, type BackendFactory } from '@symgrad/core';
+import { registerBackend } from '@symgrad/core';
+import { cudaBackendFactory } from './backend.js';
 
 /** The name this package registers its backend under. */
 export const CUDA_BACKEND_NAME = 'cuda';
@@ -23,27 +25,11 @@ export const CUDA_BACKEND_NAME = 'cuda';
 /** Its priority when no backend is chosen explicitly (cpu is 10, webgpu 20). */
 export const CUDA_BACKEND_PRIORITY = 30;
 
-/** Why the backend cannot run in this release. */
-export const CUDA_UNAVAILABLE_REASON = "the CUDA backend's kernels are not implemented yet in this release";
-
-/**
- * The factory registered under `'cuda'`: `availability()` reports `{ ok: false, reason }`
- * and `create()` throws the same reason.
- *
- * @example
- * ```ts
- * import { cudaBackendFactory } from '@symgrad/backend-cuda';
- * cudaBackendFactory.availability(); // { ok: false, reason: "the CUDA backend's kernels are not implemented yet in this release" }
- * ```
- */
-export const cudaBackendFactory: BackendFactory = {
-  availability(): Availability {
-    return { ok: false, reason: CUDA_UNAVAILABLE_REASON };
-  },
-  create(): Backend {
-    throw new Error(`cannot create the '${CUDA_BACKEND_NAME}' backend: ${CUDA_UNAVAILABLE_REASON}`);
-  },
-};
+export { cudaBackendFactory, CudaBackend, unsupportedKernels } from './backend.js';
+export { cudaInfo, type CudaInfo } from './info.js';
+export { planProgram, CUDA_PRELUDE } from './codegen/program-source.js';
+export type { ProgramPlan, Step, LaunchStep, GemmStep } from './codegen/plan.js';
+export { renderCudaExprs, SCALAR_PRELUDE } from './codegen/render-cuda.js';
 
 // Registration is the side effect of importing this package. registerBackend keeps the
 // first registration of a name, so importing the package twice (or two copies of it) is fine.

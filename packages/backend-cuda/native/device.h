@@ -1,0 +1,95 @@
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+#include "cuda_api.h"
+
+namespace sg {
+
+/** A CUDA, NVRTC or cuBLAS failure; `oom` marks CUDA_ERROR_OUT_OF_MEMORY (the process survives it). */
+struct CudaError : std::runtime_error {
+  bool oom;
+  CudaError(const std::string& m, bool o = false) : std::runtime_error(m), oom(o) {}
+};
+
+/** One step of a captured function: a generated kernel launch, or a cuBLAS GEMM (column-major terms). */
+struct Op {
+  enum Kind { Launch, Gemm } kind = Launch;
+  std::string what;  // the kernel's name and label, for error messages
+  // Launch
+  int function = -1;
+  unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1}, shmem = 0;
+  std::vector<CUdeviceptr> args;
+  // Gemm: C = alpha op(A) op(B) + beta C, batched with strides (elements)
+  bool f64 = false, tf32 = false;
+  int opA = CUBLAS_OP_N, opB = CUBLAS_OP_N, m = 0, n = 0, k = 0, lda = 0, ldb = 0, ldc = 0, batch = 1;
+  double alpha = 1, beta = 0;
+  CUdeviceptr A = 0, B = 0, C = 0;
+  long long strideA = 0, strideB = 0, strideC = 0;
+};
+
+struct DeviceInfo {
+  std::string name;
+  int ccMajor = 0, ccMinor = 0;
+  size_t totalMem = 0;
+};
+
+/** A pending device-to-host copy into pinned memory; finished by waitDownload. */
+struct Download {
+  void* host = nullptr;
+  size_t bytes = 0;
+  size_t capacity = 0;
+  CUevent done = nullptr;
+};
+
+/** The one device this addon drives: primary context, one stream, the default memory pool, a cuBLAS handle. */
+class Device {
+ public:
+  void init(int ordinal);  // throws CudaError
+  bool ready() const { return ctx_ != nullptr; }
+  const DeviceInfo& info() const { return info_; }
+
+  std::vector<char> compile(const std::string& source, const std::string& name, const std::string& arch);
+  int loadModule(const std::vector<char>& cubin, const std::vector<std::string>& kernels, std::vector<int>& functions);
+  void unloadModule(int module);
+
+  CUdeviceptr alloc(size_t bytes);
+  void free(CUdeviceptr p);
+  void upload(CUdeviceptr dst, const void* src, size_t bytes);
+  Download startDownload(CUdeviceptr src, size_t bytes);
+  void waitDownload(Download& d);  // may run on a worker thread
+  void finishDownload(Download& d, void* dst);
+
+  int createGraph(const std::vector<Op>& ops);
+  void launchGraph(int graph);
+  void destroyGraph(int graph);
+  void synchronize();
+  void memInfo(size_t* freeBytes, size_t* totalBytes);
+
+ private:
+  void check(CUresult r, const char* call, const std::string& what = "");
+  void enqueue(const Op& op);
+  void reapUploads();
+  void* takePinned(size_t bytes, size_t* capacity);
+  void givePinned(void* host, size_t capacity);
+
+  CUdevice dev_ = 0;
+  CUcontext ctx_ = nullptr;
+  CUstream stream_ = nullptr;
+  cublasHandle_t blas_ = nullptr;
+  CUdeviceptr workspace_ = 0;
+  DeviceInfo info_;
+  std::vector<CUmodule> modules_;
+  std::vector<CUfunction> functions_;
+  std::vector<CUgraphExec> graphs_;
+  struct Staging { void* host; size_t capacity; CUevent done; };
+  std::vector<Staging> uploads_;
+  // Pinned blocks whose copies have finished, reused so a steady-state step allocates no host memory.
+  struct Block { void* host; size_t capacity; };
+  std::vector<Block> pinned_;
+  size_t pinnedBytes_ = 0;
+};
+
+Device& device();
+}  // namespace sg

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { contiguousView, sx, type Program } from '@symgrad/core';
+import { CudaBackend } from './backend.js';
+import type { CudaAddon, NativeOp } from './native.js';
+import type { CudaDevice } from './runtime/device.js';
+
+// The backend's host-side logic over a fake addon: what it asks the device to do.
+function fakeDevice() {
+  const calls: string[] = [];
+  const graphs: NativeOp[][] = [];
+  let next = 0x10000n;
+  const mem = new Map<bigint, Uint8Array>();
+  const addon: Partial<CudaAddon> = {
+    alloc: (bytes) => { const p = next; next += BigInt(Math.max(256, bytes)); mem.set(p, new Uint8Array(bytes)); calls.push(`alloc ${bytes}`); return p; },
+    free: (p) => void calls.push(`free ${p}`),
+    upload: (p, data) => { mem.get(p)!.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)); calls.push(`upload ${data.constructor.name}`); },
+    download: async (p, bytes) => mem.get(p)!.slice(0, bytes).buffer,
+    downloadSync: (p, bytes) => mem.get(p)!.slice(0, bytes).buffer,
+    createGraph: (ops) => { graphs.push([...ops]); calls.push('createGraph'); return graphs.length - 1; },
+    launchGraph: (g) => void calls.push(`launch ${g}`),
+    destroyGraph: (g) => void calls.push(`destroy ${g}`),
+    unloadModule: (m) => void calls.push(`unload ${m}`),
+    synchronize: () => void calls.push('sync'),
+  };
+  const device = {
+    addon, arch: 'sm_90', info: { name: 'Fake GPU', ccMajor: 9, ccMinor: 0, totalMem: 1 << 30 },
+    probe: { driver: { found: true, version: '13.0' }, nvrtc: { found: true, version: '13.0' }, cublas: { found: true }, cublasLt: { found: true } },
+    load: (_src: string, names: readonly string[]) => { calls.push(`load ${names.join(',')}`); return { module: 3, functions: new Map(names.map((n, i) => [n, i])), cacheHit: false }; },
+  } as unknown as CudaDevice;
+  return { device, calls, graphs };
+}
+
+const program: Program = {
+  buffers: [{ id: 0, dtype: 'float32', size: 6, role: 'input' }, { id: 1, dtype: 'float32', size: 6, role: 'output' }],
+  kernels: [{ kind: 'elementwise', shape: [6], inputs: [contiguousView(0, [6])], outputs: [contiguousView(1, [6])], exprs: [sx.unary('relu', sx.input(0, 'float32'))], label: 'relu' }],
+};
+
+describe('CudaBackend (fake device)', () => {
+  it('describes itself and its device', () => {
+    const b = new CudaBackend(fakeDevice().device);
+    expect(b.capabilities.precisions).toEqual(['fp32', 'tf32']);
+    expect(b.capabilities.device).toBe('Fake GPU (sm_90, CUDA driver 13.0)');
+  });
+
+  it('captures a graph once per set of buffers and replays it', () => {
+    const { device, calls, graphs } = fakeDevice();
+    const b = new CudaBackend(device);
+    const [x, y, z] = [b.allocate('float32', 6), b.allocate('float32', 6), b.allocate('float32', 6)];
+    const exe = b.compile(program, { precision: 'fp32' });
+    exe.run([x, y]);
+    exe.run([x, y]);
+    exe.run([x, z]);
+    expect(calls.filter((c) => /graph|launch/i.test(c))).toEqual(['createGraph', 'launch 0', 'launch 0', 'createGraph', 'launch 1']);
+    expect(graphs[1]![0]).toMatchObject({ kind: 'launch', args: [x.ptr, z.ptr] });
+    exe.dispose();
+    expect(calls.slice(-3)).toEqual(['destroy 0', 'destroy 1', 'unload 3']);
+    expect(() => exe.run([x, y])).toThrow(/disposed/);
+  });
+
+  it('keeps at most four graphs, destroying the oldest', () => {
+    const { device, calls } = fakeDevice();
+    const b = new CudaBackend(device);
+    const bufs = Array.from({ length: 6 }, () => b.allocate('float32', 6));
+    const exe = b.compile(program, { precision: 'fp32' });
+    for (let i = 1; i < 6; i++) exe.run([bufs[0]!, bufs[i]!]);
+    expect(calls.filter((c) => c.startsWith('destroy'))).toEqual(['destroy 0']);
+  });
+
+  it('refuses freed buffers, and frees once', () => {
+    const { device, calls } = fakeDevice();
+    const b = new CudaBackend(device);
+    const [x, y] = [b.allocate('float32', 6), b.allocate('float32', 6)];
+    const exe = b.compile(program, { precision: 'fp32' });
+    b.free(y);
+    b.free(y);
+    expect(calls.filter((c) => c.startsWith('free'))).toHaveLength(1);
+    expect(() => exe.run([x, y])).toThrow(/buffer 1 is not a live CUDA buffer/);
+  });
+
+  it('writes converted typed arrays and reads back the dtype', async () => {
+    const { device, calls } = fakeDevice();
+    const b = new CudaBackend(device);
+    const x = b.allocate('float32', 3);
+    b.write(x, new Float64Array([1.5, -2, 3]) as never);
+    expect(calls.at(-1)).toBe('upload Float32Array');
+    expect(Array.from(await b.read(x))).toEqual([1.5, -2, 3]);
+    expect(b.readSync(x)).toBeInstanceOf(Float32Array);
+    const m = b.allocate('bool', 2);
+    b.write(m, new Uint8Array([1, 0]));
+    expect(b.readSync(m)).toEqual(new Uint8Array([1, 0]));
+    expect(() => b.write(x, new Float32Array(2))).toThrow(/writing 2 elements into a buffer of 3/);
+  });
+
+  it('rejects what it cannot run, listing every kernel at once, before anything runs', () => {
+    const { device, calls } = fakeDevice();
+    const b = new CudaBackend(device);
+    const mm = { kind: 'matmul' as const, batch: [], m: 2, n: 2, k: 2, a: contiguousView(0, [2, 2]), b: contiguousView(0, [2, 2]), transA: false, transB: false, alpha: 1, beta: 0, out: contiguousView(1, [2, 2]), dtype: 'int32' as const, label: 'dot' };
+    const p: Program = { buffers: [{ id: 0, dtype: 'int32', size: 4, role: 'input' }, { id: 1, dtype: 'int32', size: 4, role: 'output' }], kernels: [mm, mm] };
+    expect(() => b.compile(p, { precision: 'fp32' })).toThrow(/kernel 0 \(matmul dot\).*\n.*kernel 1 \(matmul dot\)/);
+    expect(calls.some((c) => c.startsWith('load'))).toBe(false);
+  });
+});

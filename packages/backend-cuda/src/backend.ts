@@ -1,0 +1,107 @@
+import {
+  allocTyped, bytesPerElement, KERNEL_KINDS, type Availability, type Backend, type BackendFactory, type Capabilities, type CompileOptions,
+  type DeviceBuffer, type DType, type Executable, type Program, type TypedArray,
+} from '@symgrad/core';
+import { planProgram } from './codegen/program-source.js';
+import { CudaDevice, probeLibraries } from './runtime/device.js';
+import { CudaExecutable, type CudaBuffer } from './runtime/executable.js';
+
+/** Reasons a Program cannot run here, all at once (empty when it can). */
+export function unsupportedKernels(program: Program): string[] {
+  const out: string[] = [];
+  program.kernels.forEach((k, i) => {
+    if (k.kind === 'matmul' && k.dtype !== 'float32' && k.dtype !== 'float64') out.push(`kernel ${i} (matmul ${k.label}): ${k.dtype} matmul (cuBLAS runs float32 and float64)`);
+  });
+  return out;
+}
+
+/** The CUDA backend: one device, one stream; see the package README. */
+export class CudaBackend implements Backend {
+  readonly name = 'cuda';
+  readonly capabilities: Capabilities;
+
+  constructor(private readonly device: CudaDevice) {
+    this.capabilities = {
+      dtypes: ['float32', 'float64', 'int32', 'bool'], kernels: KERNEL_KINDS, maxBufferElements: 2 ** 31 - 1,
+      precisions: ['fp32', 'tf32'], syncRead: true, device: `${device.info.name} (${device.arch}, CUDA driver ${device.probe.driver.version})`,
+    };
+  }
+
+  allocate(dtype: DType, size: number): CudaBuffer {
+    const bytes = size * bytesPerElement(dtype);
+    return { dtype, size, bytes, ptr: this.device.addon.alloc(bytes) };
+  }
+
+  free(buffer: DeviceBuffer): void {
+    const b = buffer as CudaBuffer;
+    if (b.freed) return;
+    b.freed = true;
+    this.device.addon.free(b.ptr);
+  }
+
+  write(buffer: DeviceBuffer, data: TypedArray): void {
+    const b = buffer as CudaBuffer;
+    if (data.length !== b.size) throw new Error(`cuda: writing ${data.length} elements into a buffer of ${b.size}`);
+    const typed = allocTyped(b.dtype, b.size);
+    if (typed.constructor !== data.constructor) {
+      typed.set(data as never);
+      this.device.addon.upload(b.ptr, typed);
+    } else {
+      this.device.addon.upload(b.ptr, data);
+    }
+  }
+
+  private view(b: CudaBuffer, raw: ArrayBuffer): TypedArray {
+    const out = allocTyped(b.dtype, 0);
+    return new (out.constructor as new (buf: ArrayBuffer) => TypedArray)(raw);
+  }
+
+  async read(buffer: DeviceBuffer): Promise<TypedArray> {
+    const b = buffer as CudaBuffer;
+    return this.view(b, await this.device.addon.download(b.ptr, b.bytes));
+  }
+
+  readSync(buffer: DeviceBuffer): TypedArray {
+    const b = buffer as CudaBuffer;
+    return this.view(b, this.device.addon.downloadSync(b.ptr, b.bytes));
+  }
+
+  compile(program: Program, options: CompileOptions): Executable {
+    const bad = unsupportedKernels(program);
+    if (bad.length) throw new Error(`the CUDA backend cannot run this Program:\n  ${bad.join('\n  ')}`);
+    const plan = planProgram(program);
+    if (plan.kernelNames.length === 0) return new CudaExecutable(this.device, plan, -1, new Map(), options.precision);
+    const { module, functions } = this.device.load(plan.source, plan.kernelNames, `program with ${program.kernels.length} kernels`);
+    return new CudaExecutable(this.device, plan, module, functions, options.precision);
+  }
+
+  dispose(): void {
+    this.device.addon.synchronize();
+  }
+}
+
+let availability: Availability | undefined;
+
+/**
+ * The factory registered under 'cuda'. `availability()` never throws: it names the missing
+ * piece (driver, NVRTC, cuBLAS, device) and the versions it found.
+ */
+export const cudaBackendFactory: BackendFactory = {
+  availability(): Availability {
+    if (availability) return availability;
+    const { reason } = probeLibraries();
+    if (reason !== undefined) return (availability = { ok: false, reason });
+    try {
+      CudaDevice.open();
+      availability = { ok: true };
+    } catch (e) {
+      availability = { ok: false, reason: `CUDA libraries found but the device did not open: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    return availability;
+  },
+  create(): Backend {
+    const a = cudaBackendFactory.availability() as Availability;
+    if (!a.ok) throw new Error(`cannot create the 'cuda' backend: ${a.reason}`);
+    return new CudaBackend(CudaDevice.open());
+  },
+};

@@ -1,0 +1,73 @@
+import type { DType, ElementwiseKernel, MatmulKernel, View } from '@symgrad/core';
+import { product } from './index-math.js';
+import type { GemmStep } from './plan.js';
+
+/**
+ * Matmul runs through cuBLAS (no generated GEMM). symgrad's matrices are row-major, cuBLAS's
+ * column-major, so C = op(A)·op(B) is issued as Cᵀ = op(B)ᵀ·op(A)ᵀ: the operands swap, each
+ * keeps its row stride as leading dimension, and a transposed operand is cuBLAS's OP_T.
+ * The last batch dim is one strided-batched call; further batch dims loop (one call each).
+ * A fused epilogue runs as a generated elementwise kernel right after the GEMM (cuBLASLt
+ * epilogues, which fuse bias/relu into the GEMM itself, are a later step).
+ */
+
+const OP_N = 0;
+const OP_T = 1;
+
+/** The leading dimension of a row-major matrix view's last two dims, checked for cuBLAS. */
+function leading(v: View, inner: number, what: string, label: string): number {
+  const r = v.shape.length;
+  if (v.shape[r - 1]! > 1 && v.strides[r - 1] !== 1) throw new Error(`cuda: matmul ${label}: ${what} must have unit stride in its last dim`);
+  const rows = v.shape[r - 2]!;
+  const ld = v.strides[r - 2]!;
+  if (rows <= 1) return Math.max(1, inner, ld);
+  if (ld < Math.max(1, inner)) throw new Error(`cuda: matmul ${label}: ${what} has row stride ${ld} < ${inner}, which cuBLAS cannot read`);
+  return ld;
+}
+
+/** The GEMM calls computing a matmul kernel (before its epilogue). */
+export function gemmSteps(k: MatmulKernel, index: number): GemmStep[] {
+  if (k.dtype !== 'float32' && k.dtype !== 'float64') throw new Error(`cuda: matmul in ${k.dtype} is not supported (float32 and float64 only)`);
+  const what = `kernel ${index} (matmul)`;
+  const nb = k.batch.length;
+  const ldA = leading(k.a, k.transA ? k.m : k.k, 'A', what);
+  const ldB = leading(k.b, k.transB ? k.k : k.n, 'B', what);
+  const ldC = leading(k.out, k.n, 'the output', what);
+  if (k.m === 0 || k.n === 0) return [];
+  const outer = k.batch.slice(0, Math.max(0, nb - 1));
+  const inner = nb > 0 ? k.batch[nb - 1]! : 1;
+  const bs = (v: View) => (nb > 0 ? v.strides[nb - 1]! : 0);
+  const steps: GemmStep[] = [];
+  const count = product(outer);
+  for (let o = 0; o < count; o++) {
+    // Offsets of this outer batch index in each view.
+    let rest = o;
+    let offA = k.a.offset, offB = k.b.offset, offC = k.out.offset;
+    for (let d = outer.length - 1; d >= 0; d--) {
+      const i = rest % outer[d]!;
+      rest = Math.floor(rest / outer[d]!);
+      offA += i * k.a.strides[d]!;
+      offB += i * k.b.strides[d]!;
+      offC += i * k.out.strides[d]!;
+    }
+    steps.push({
+      kind: 'gemm', dtype: k.dtype, what,
+      opA: k.transB ? OP_T : OP_N, opB: k.transA ? OP_T : OP_N,
+      m: k.n, n: k.m, k: k.k,
+      a: { buffer: k.b.buffer, offset: offB }, lda: ldB, strideA: bs(k.b),
+      b: { buffer: k.a.buffer, offset: offA }, ldb: ldA, strideB: bs(k.a),
+      c: { buffer: k.out.buffer, offset: offC }, ldc: ldC, strideC: bs(k.out),
+      batch: inner, alpha: k.alpha, beta: k.beta,
+    });
+  }
+  return steps;
+}
+
+/** The epilogue as an elementwise kernel over the output (input(0) is the GEMM's result). */
+export function epilogueKernel(k: MatmulKernel): ElementwiseKernel | undefined {
+  if (!k.epilogue) return undefined;
+  const shape = [...k.batch, k.m, k.n];
+  return { kind: 'elementwise', shape, inputs: [k.out, ...k.epilogue.inputs], outputs: [k.out], exprs: [k.epilogue.expr], label: `${k.label} epilogue` };
+}
+
+export const GEMM_DTYPES: readonly DType[] = ['float32', 'float64'];

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { contiguousView, sx, type MatmulKernel, type Program } from '@symgrad/core';
+import { concatPrograms, kernelCasePrograms, opCasePrograms, seedStepProgram } from '../testing-fixtures/programs.js';
+import { gemmSteps } from './matmul-plan.js';
+import { planProgram } from './program-source.js';
+
+const HOSTILE = '"); system("rm -rf /"); /* */ } __global__ void x() { //\n#include </etc/passwd>';
+
+describe('planProgram', () => {
+  it('plans every conformance Program; kernel names are k<index>_<kind> only', async () => {
+    const programs = [...(await opCasePrograms()).values(), ...kernelCasePrograms().values(), await seedStepProgram()];
+    for (const p of programs) {
+      const plan = planProgram(p);
+      for (const n of plan.kernelNames) expect(n).toMatch(/^k\d+_(elementwise|reduce|gather|oneHot|softmaxCrossEntropy|epilogue)$/);
+      expect(new Set(plan.kernelNames).size).toBe(plan.kernelNames.length);
+      for (const s of plan.steps) if (s.kind === 'launch') for (const b of s.buffers) expect(b).toBeLessThan(p.buffers.length);
+    }
+  });
+
+  it('never puts labels or other strings from the Program into the source (hostile labels)', async () => {
+    const base = concatPrograms([...kernelCasePrograms().values(), await seedStepProgram()]);
+    const hostile: Program = { ...base, kernels: base.kernels.map((k) => ({ ...k, label: HOSTILE })) };
+    const clean = planProgram({ ...base, kernels: base.kernels.map((k) => ({ ...k, label: 'x' })) });
+    const plan = planProgram(hostile);
+    expect(plan.source).toBe(clean.source);
+    expect(plan.source).not.toContain('system');
+    expect(plan.source).not.toContain('passwd');
+    // Labels do reach error messages, where they help.
+    expect(plan.steps.some((s) => s.what.includes(HOSTILE))).toBe(true);
+  });
+
+  it('rejects non-numeric shapes, strides and offsets instead of interpolating them', () => {
+    const p: Program = {
+      buffers: [{ id: 0, dtype: 'float32', size: 4, role: 'input' }, { id: 1, dtype: 'float32', size: 4, role: 'output' }],
+      kernels: [{ kind: 'elementwise', shape: [4], inputs: [{ buffer: 0, offset: '0]; evil(' as unknown as number, shape: [4], strides: [1] }], outputs: [contiguousView(1, [4])], exprs: [sx.input(0, 'float32')], label: 'x' }],
+    };
+    expect(() => planProgram(p)).toThrow(/not an integer/);
+    const q: Program = { ...p, kernels: [{ ...p.kernels[0]!, inputs: [{ buffer: 7, offset: 0, shape: [4], strides: [1] }] } as never] };
+    expect(() => planProgram(q)).toThrow(/buffer 7 is not in the Program/);
+  });
+
+  it('writes a reduce with any axes through index math', () => {
+    const p: Program = {
+      buffers: [{ id: 0, dtype: 'float32', size: 60, role: 'input' }, { id: 1, dtype: 'int32', size: 4, role: 'output' }],
+      kernels: [{ kind: 'reduce', op: 'argmax', shape: [3, 4, 5], axes: [0], inputs: [contiguousView(0, [3, 4, 5])], prologue: sx.input(0, 'float32'), output: { buffer: 1, offset: 0, shape: [4, 5], strides: [0, 0] }, label: 'r' }],
+    };
+    const plan = planProgram(p);
+    expect(plan.source).toContain('sg_group_argmax<32>');
+    expect(plan.steps[0]).toMatchObject({ kind: 'launch', name: 'k0_reduce', block: [256, 1, 1], buffers: [0, 1] });
+  });
+});
+
+describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
+  const mm = (over: Partial<MatmulKernel>): MatmulKernel => ({
+    kind: 'matmul', batch: [], m: 3, n: 5, k: 7, a: contiguousView(0, [3, 7]), b: contiguousView(1, [7, 5]), transA: false, transB: false,
+    alpha: 1, beta: 0, out: contiguousView(2, [3, 5]), dtype: 'float32', label: 'mm', ...over,
+  });
+
+  it('swaps operands: C^T = B^T A^T with row strides as leading dimensions', () => {
+    expect(gemmSteps(mm({}), 4)).toEqual([expect.objectContaining({ opA: 0, opB: 0, m: 5, n: 3, k: 7, a: { buffer: 1, offset: 0 }, lda: 5, b: { buffer: 0, offset: 0 }, ldb: 7, c: { buffer: 2, offset: 0 }, ldc: 5, batch: 1 })]);
+  });
+
+  it('maps transA/transB to OP_T on the swapped operands', () => {
+    const [s] = gemmSteps(mm({ a: contiguousView(0, [7, 3]), b: contiguousView(1, [5, 7]), transA: true, transB: true, alpha: 0.5, beta: 2 }), 0);
+    expect(s).toMatchObject({ opA: 1, opB: 1, lda: 7, ldb: 3, alpha: 0.5, beta: 2 });
+  });
+
+  it('batches: last batch dim strided-batched (stride 0 broadcasts), outer dims loop with offsets', () => {
+    const steps = gemmSteps(mm({
+      batch: [2, 4], a: { buffer: 0, offset: 1, shape: [2, 4, 3, 7], strides: [100, 21, 7, 1] }, b: { buffer: 1, offset: 0, shape: [2, 4, 7, 5], strides: [0, 0, 5, 1] },
+      out: contiguousView(2, [2, 4, 3, 5]),
+    }), 0);
+    expect(steps).toHaveLength(2);
+    expect(steps[1]).toMatchObject({ batch: 4, strideA: 0, strideB: 21, strideC: 15, b: { buffer: 0, offset: 101 }, a: { buffer: 1, offset: 0 }, c: { buffer: 2, offset: 60 } });
+  });
+
+  it('rejects int matmul and layouts cuBLAS cannot read', () => {
+    expect(() => gemmSteps(mm({ dtype: 'int32' }), 0)).toThrow(/matmul in int32 is not supported/);
+    expect(() => gemmSteps(mm({ a: { buffer: 0, offset: 0, shape: [3, 7], strides: [1, 3] } }), 0)).toThrow(/unit stride/);
+  });
+
+  it('runs a fused epilogue as a generated kernel right after the GEMM', () => {
+    const k = mm({ epilogue: { expr: sx.unary('relu', sx.input(0, 'float32')), inputs: [] } });
+    const plan = planProgram({ buffers: [0, 1, 2].map((id) => ({ id, dtype: 'float32' as const, size: 64, role: 'temp' as const })), kernels: [k] });
+    expect(plan.steps.map((s) => s.kind)).toEqual(['gemm', 'launch']);
+    expect(plan.kernelNames).toEqual(['k0_epilogue']);
+  });
+});

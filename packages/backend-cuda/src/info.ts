@@ -1,0 +1,45 @@
+import { loadAddon, type LibraryProbe, type NativeDeviceInfo } from './native.js';
+import { cacheDir } from './runtime/cache.js';
+import { CudaDevice, probeLibraries } from './runtime/device.js';
+import { cudaSearchDirs } from './runtime/library-paths.js';
+
+export interface CudaInfo {
+  /** The addon file, or why it did not load. */
+  readonly addon: { readonly path?: string; readonly error?: string };
+  /** Where NVRTC and cuBLAS were looked for ("" is the dynamic loader's path). */
+  readonly searchDirs: readonly string[];
+  readonly driver?: LibraryProbe;
+  readonly nvrtc?: LibraryProbe;
+  readonly cublas?: LibraryProbe;
+  readonly cublasLt?: LibraryProbe;
+  /** The device, once the backend has been created. */
+  readonly device?: NativeDeviceInfo & { readonly arch: string };
+  readonly cacheDir: string;
+  /** Why the backend cannot run, when it cannot (device checks aside). */
+  readonly unavailable?: string;
+}
+
+/**
+ * What the CUDA backend found on this machine, for `symgrad doctor`-style reports: the addon,
+ * each library's path and version (or why it is missing), the device, the cubin cache folder.
+ * Never throws and never initializes the device.
+ *
+ * @example
+ * ```ts
+ * import { cudaInfo } from '@symgrad/backend-cuda';
+ * console.log(cudaInfo().driver); // { found: false, error: 'libcuda.so.1 not found (no NVIDIA driver): …' }
+ * ```
+ */
+export function cudaInfo(): CudaInfo {
+  const load = loadAddon();
+  const { probe, reason } = probeLibraries();
+  const dev = CudaDevice.current();
+  return {
+    addon: load.addon ? { path: load.path! } : { error: load.error! },
+    searchDirs: cudaSearchDirs(),
+    ...(probe ?? {}),
+    ...(dev ? { device: { ...dev.info, arch: dev.arch } } : {}),
+    cacheDir: cacheDir(),
+    ...(reason === undefined ? {} : { unavailable: reason }),
+  };
+}

@@ -1,0 +1,62 @@
+import type { DeviceBuffer, Executable, Precision } from '@symgrad/core';
+import type { ProgramPlan } from '../codegen/plan.js';
+import type { CudaDevice } from './device.js';
+import { nativeOps } from './ops.js';
+
+/** A device buffer of the CUDA backend: a stream-ordered allocation. */
+export interface CudaBuffer extends DeviceBuffer {
+  readonly ptr: bigint;
+  readonly bytes: number;
+  freed?: boolean;
+}
+
+/** Captured graphs kept per executable (one per distinct set of buffer pointers). */
+const MAX_GRAPHS = 4;
+
+/**
+ * A compiled Program. The first run with a given set of buffers captures every step
+ * (kernel launches and cuBLAS calls) as one CUDA graph; later runs replay it with a single
+ * cuGraphLaunch and never wait for the device.
+ */
+export class CudaExecutable implements Executable {
+  private readonly graphs = new Map<string, number>();
+  private disposed = false;
+
+  constructor(
+    private readonly device: CudaDevice,
+    private readonly plan: ProgramPlan,
+    private readonly module: number,
+    private readonly functions: ReadonlyMap<string, number>,
+    private readonly precision: Precision,
+  ) {}
+
+  run(buffers: readonly DeviceBuffer[]): void {
+    if (this.disposed) throw new Error('cuda: running a disposed executable');
+    if (this.plan.steps.length === 0) return;
+    const ptrs = buffers.map((b, i) => {
+      const c = b as CudaBuffer;
+      if (typeof c.ptr !== 'bigint' || c.freed) throw new Error(`cuda: buffer ${i} is not a live CUDA buffer`);
+      return c.ptr;
+    });
+    const key = ptrs.join(',');
+    let graph = this.graphs.get(key);
+    if (graph === undefined) {
+      graph = this.device.addon.createGraph(nativeOps(this.plan, ptrs, this.functions, this.precision === 'tf32'));
+      if (this.graphs.size >= MAX_GRAPHS) {
+        const [oldKey, old] = this.graphs.entries().next().value as [string, number];
+        this.graphs.delete(oldKey);
+        this.device.addon.destroyGraph(old); // freed by the driver once in-flight launches finish
+      }
+      this.graphs.set(key, graph);
+    }
+    this.device.addon.launchGraph(graph);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const g of this.graphs.values()) this.device.addon.destroyGraph(g);
+    this.graphs.clear();
+    if (this.module >= 0) this.device.addon.unloadModule(this.module);
+  }
+}

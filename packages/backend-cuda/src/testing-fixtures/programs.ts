@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fn, mapKernelViews, registerBackend, type BufferSpec, type DType, type Kernel, type Program } from '@symgrad/core';
+import { buildSeedStep, KERNEL_CASES, OP_CASES, ReferenceBackend, TestRandom } from '@symgrad/core/testing';
+
+/** Test-only helpers: the Programs core lowers for the conformance suite, and nvcc. */
+
+/** A backend that only records Programs: its executables do nothing (the results are not looked at). */
+class CaptureBackend extends ReferenceBackend {
+  override compile(_program: Program) {
+    return { run: () => {}, dispose: () => {} };
+  }
+}
+const CAPTURE = 'cuda-codegen-capture';
+registerBackend(CAPTURE, { availability: () => ({ ok: true }), create: () => new CaptureBackend(CAPTURE) }, -100);
+
+/** Every op case's Program, lowered and optimized by core exactly as `fn` does (default passes). */
+export async function opCasePrograms(dtype: DType = 'float32', seed = 1234): Promise<Map<string, Program>> {
+  const out = new Map<string, Program>();
+  let k = 0;
+  for (const [name, make] of Object.entries(OP_CASES)) {
+    const c = make(new TestRandom(seed + 7919 * k++), dtype);
+    const f = fn(c.inputs, c.outputs, { backend: CAPTURE });
+    await f(...c.values);
+    out.set(name, f.program!);
+    f.dispose();
+  }
+  return out;
+}
+
+export function kernelCasePrograms(seed = 1234): Map<string, Program> {
+  return new Map(Object.entries(KERNEL_CASES).map(([name, make], k) => [name, make(new TestRandom(seed + 31 * k)).program]));
+}
+
+/** The seed step's Program (MLP, softmax cross-entropy, SGD updates) at the given sizes. */
+export async function seedStepProgram(sizes: [number, number, number, number] = [64, 48, 32, 10], rows = 37): Promise<Program> {
+  const rng = new TestRandom(1234);
+  const s = buildSeedStep(rng, sizes, 0.1);
+  const f = fn([s.x, s.y], [s.loss, ...s.grads], { updates: s.updates, backend: CAPTURE });
+  await f(rng.array([rows, sizes[0]], 'float32', -1, 1), rng.array([rows], 'int32', 0, sizes[3] - 1));
+  const p = f.program!;
+  f.dispose();
+  s.weights.forEach((w) => w.dispose());
+  return p;
+}
+
+/** Several Programs as one (buffers renumbered), so one file holds all their kernels. */
+export function concatPrograms(programs: Iterable<Program>): Program {
+  const buffers: BufferSpec[] = [];
+  const kernels: Kernel[] = [];
+  for (const p of programs) {
+    const base = buffers.length;
+    for (const b of p.buffers) buffers.push({ ...b, id: base + b.id });
+    for (const k of p.kernels) kernels.push(mapKernelViews(k, (v) => ({ ...v, buffer: base + v.buffer })));
+  }
+  return { buffers, kernels };
+}
+
+/** The nvcc on PATH (or /usr/local/cuda/bin/nvcc), if any. */
+export function findNvcc(): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/local/cuda/bin']) {
+    if (dir && existsSync(join(dir, 'nvcc'))) return join(dir, 'nvcc');
+  }
+  return undefined;
+}
+
+/** Runs a command, resolving with its exit code and output (never rejecting). */
+export function run(cmd: string, args: readonly string[], timeoutMs = 120_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/** Runs tasks at most `limit` at a time. */
+export async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array<T>(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}

@@ -1,0 +1,47 @@
+import type { Kernel, Program } from '@symgrad/core';
+import { generateElementwise } from './elementwise.js';
+import { DEFAULT_CODEGEN_LIMITS, type CodegenContext, type CodegenLimits, type GeneratedKernel } from './kernel.js';
+import { generateMatmul, matmulProblems } from './matmul.js';
+import { generateReduce } from './reduce.js';
+import { generateGather, generateOneHot, generateSoftmaxCrossEntropy } from './specials.js';
+
+/** WGSL for one kernel of a Program (pure: no device). */
+export function generateKernel(k: Kernel, ctx: CodegenContext): GeneratedKernel {
+  switch (k.kind) {
+    case 'elementwise': return generateElementwise(k, ctx);
+    case 'reduce': return generateReduce(k, ctx);
+    case 'matmul': return generateMatmul(k, ctx);
+    case 'gather': return generateGather(k, ctx);
+    case 'oneHot': return generateOneHot(k, ctx);
+    case 'softmaxCrossEntropy': return generateSoftmaxCrossEntropy(k, ctx);
+  }
+}
+
+/** Kernel-specific reasons a kernel cannot run under these limits. */
+export function kernelProblems(k: Kernel, ctx: CodegenContext): string[] {
+  const p: string[] = [];
+  // Every kernel launches workgroups of up to 256 invocations; matmul tiles take 8 KiB of workgroup memory.
+  if (ctx.limits.maxComputeInvocationsPerWorkgroup < 256) p.push(`needs 256 invocations per workgroup; the device allows ${ctx.limits.maxComputeInvocationsPerWorkgroup}`);
+  if (k.kind === 'matmul') p.push(...matmulProblems(k, ctx));
+  return p;
+}
+
+/**
+ * WGSL for every kernel of a Program, in order.
+ *
+ * @example
+ * ```ts
+ * const kernels = generateProgram(program);
+ * console.log(kernels[0].code); // the first kernel's WGSL module
+ * ```
+ */
+export function generateProgram(program: Program, limits: CodegenLimits = DEFAULT_CODEGEN_LIMITS): GeneratedKernel[] {
+  const ctx: CodegenContext = { dtypeOf: (b) => program.buffers[b]!.dtype, limits };
+  return program.kernels.map((k, i) => {
+    try {
+      return generateKernel(k, ctx);
+    } catch (err) {
+      throw new Error(`webgpu codegen: kernel ${i} (${k.kind} '${k.label}'): ${(err as Error).message}`);
+    }
+  });
+}

@@ -1,0 +1,43 @@
+import type { DType } from '@symgrad/core';
+import type { Binding } from './wgsl-types.js';
+
+/** One generated compute shader and how to launch it. */
+export interface GeneratedKernel {
+  /** Complete WGSL module; its entry point is `main`. */
+  readonly code: string;
+  /** Binding i of group 0 is buffer `bindings[i].buffer` of the Program. */
+  readonly bindings: readonly Binding[];
+  /** Workgroups along x, y, z. */
+  readonly dispatch: readonly [number, number, number];
+  readonly label: string;
+}
+
+/** The device limits code generation must respect. */
+export interface CodegenLimits {
+  readonly maxComputeWorkgroupsPerDimension: number;
+  readonly maxComputeWorkgroupStorageSize: number;
+  readonly maxComputeInvocationsPerWorkgroup: number;
+}
+
+/** WebGPU's guaranteed defaults (what every adapter offers). */
+export const DEFAULT_CODEGEN_LIMITS: CodegenLimits = {
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxComputeWorkgroupStorageSize: 16384,
+  maxComputeInvocationsPerWorkgroup: 256,
+};
+
+/** Everything a kernel generator needs besides the kernel. */
+export interface CodegenContext {
+  readonly dtypeOf: (buffer: number) => DType;
+  readonly limits: CodegenLimits;
+}
+
+/** The linear invocation index of a (possibly 2-D split) 1-D launch of `wg`-thread workgroups. */
+export function linearIndex(dispatch: readonly [number, number, number], wg: number): string {
+  return dispatch[1] > 1 ? `gid.x + gid.y * ${dispatch[0] * wg}u` : 'gid.x';
+}
+
+/** The linear workgroup index of a (possibly 2-D split) launch. */
+export function linearGroup(dispatch: readonly [number, number, number]): string {
+  return dispatch[1] > 1 ? `wid.x + wid.y * ${dispatch[0]}u` : 'wid.x';
+}
