@@ -1,14 +1,22 @@
 /**
- * @symgrad/nn — building blocks for neural networks on symgrad. This release holds the
- * weight initializers and the seeded random numbers behind them; layers, losses, optimizers
- * and training loops follow.
+ * @symgrad/nn — neural networks on symgrad: initializers, layers (Dense, activations,
+ * Dropout, Sequential), losses built from core ops, optimizers as symbolic update lists with
+ * state in shared variables, learning-rate schedules, a backend-agnostic training loop with
+ * callbacks and an async event stream, metrics, datasets, and safetensors save/load.
+ *
+ * This entry uses no Node built-ins (it runs in browsers); `@symgrad/nn/node` adds files and
+ * the MNIST loader.
  *
  * @example
  * ```ts
- * import { shared } from '@symgrad/core';
- * import { heNormal, zeros } from '@symgrad/nn';
- * const w1 = shared(heNormal([784, 256], { seed: 1 }), 'w1');
- * const b1 = shared(zeros([256]), 'b1');
+ * import '@symgrad/backend-cpu';
+ * import { Sequential, Dense, Trainer, adam } from '@symgrad/nn';
+ * const model = new Sequential([
+ *   new Dense(256, { activation: 'relu', kernelInitializer: 'heNormal' }),
+ *   new Dense(10),
+ * ], { inputShape: [784], seed: 1 });
+ * const trainer = new Trainer(model, { loss: 'softmaxCrossEntropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
+ * await trainer.fit(train, { epochs: 10, batchSize: 64, validationData: test });
  * ```
  */
 export {
@@ -16,3 +24,51 @@ export {
   type SeedOptions, type UniformOptions, type NormalOptions,
 } from './initializers.js';
 export { philox4x32, seedToKey, fillUniform01, fillStandardNormal } from './philox.js';
+export { PhiloxStream, deriveSeed, permutation } from './random-stream.js';
+
+export { Layer, hostFeeds, type ApplyOptions, type BuildContext, type HostFeed, type LayerConfig } from './layers/layer.js';
+export { Dense, Flatten, type DenseOptions, type Initializer, type InitializerName } from './layers/dense.js';
+export { ReLU, Sigmoid, Tanh, Softmax, activation, type ActivationName } from './layers/activation.js';
+export { Dropout, type DropoutOptions } from './layers/dropout.js';
+export { Sequential, type Model, type ModelConfig, type SequentialOptions } from './layers/sequential.js';
+export { registerLayer, layerFromConfig } from './layers/registry.js';
+
+export {
+  softmaxCrossEntropy, categoricalCrossentropy, sigmoidCrossEntropy, binaryCrossentropy, meanSquaredError, resolveLoss,
+  type Loss, type LossName,
+} from './losses.js';
+export {
+  accuracy, topKAccuracy, confusionMatrix, labelsOf, correctCount, symbolicAccuracy, accuracyMetric, topK, resolveMetric,
+  type Metric,
+} from './metrics.js';
+
+export { Optimizer, type OptimizerOptions, type UpdatePair } from './optimizers/optimizer.js';
+export { Sgd, sgd, momentum, nesterov, type SgdOptions } from './optimizers/sgd.js';
+export { Adam, adam, adamW, type AdamOptions, type AdamWOptions } from './optimizers/adam.js';
+export { RmsProp, rmsprop, type RmsPropOptions } from './optimizers/rmsprop.js';
+export { clipByGlobalNorm, globalNorm } from './optimizers/clip.js';
+export {
+  schedule, constantSchedule, stepDecay, exponentialDecay, cosineDecay, warmup, joinSchedules,
+  type Schedule, type ScheduleUnit,
+} from './optimizers/schedules.js';
+
+export { Trainer, fit, type TrainerOptions, type FitOptions, type Data } from './train/trainer.js';
+export { FitRun, NonFiniteLossError } from './train/fit-run.js';
+export {
+  earlyStopping, callback,
+  type Callback, type TrainControl, type BatchInfo, type History, type Logs, type TrainEvent, type EarlyStoppingOptions,
+} from './train/callbacks.js';
+export { EventLog, yieldToEventLoop } from './train/event-log.js';
+
+export { Dataset, takeRows, type Batch, type BatchOptions } from './data/dataset.js';
+export { randomClassification, type RandomClassificationOptions } from './data/synthetic.js';
+export { randomShift, type Augment, type AugmentInfo, type RandomShiftOptions } from './data/augment.js';
+
+export {
+  encodeSafetensors, decodeSafetensors, SafetensorsError, DEFAULT_MAX_HEADER_BYTES,
+  type SafetensorsDType, type DecodedSafetensors, type DecodeOptions,
+} from './io/safetensors.js';
+export {
+  saveWeights, loadWeights, modelToJSON, modelFromJSON, modelFromWeights, WEIGHTS_FORMAT,
+  type SaveOptions, type LoadOptions,
+} from './io/checkpoint.js';

@@ -66,6 +66,11 @@ export function philox4x32(
 /**
  * The Philox key for a seed: any safe integer (negative ones too), split into its low and
  * high 32 bits, so distinct seeds give distinct keys.
+ *
+ * @example
+ * ```ts
+ * seedToKey(2 ** 32 + 5); // [5, 1]
+ * ```
  */
 export function seedToKey(seed: number, who = 'seed'): [number, number] {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
@@ -82,6 +87,12 @@ const INV_2_32 = 1 / 0x1_0000_0000;
 /**
  * Fills `out` with uniform numbers in the open interval (0, 1): element i is word i % 4 of
  * the Philox block at counter (⌊i / 4⌋, 0, 0, 0) under the seed's key, as (word + 0.5) / 2³².
+ *
+ * @example
+ * ```ts
+ * const u = new Float64Array(8);
+ * fillUniform01(u, 42);
+ * ```
  */
 export function fillUniform01(out: Float64Array | Float32Array, seed: number): void {
   const key = seedToKey(seed);
@@ -100,6 +111,12 @@ export function fillUniform01(out: Float64Array | Float32Array, seed: number): v
  * Fills `out` with standard normal numbers by the Box–Muller transform: words (0, 1) and
  * (2, 3) of the Philox block at counter (⌊i / 4⌋, 0, 0, 0) give elements 4⌊i/4⌋ … 4⌊i/4⌋ + 3
  * as r·cos θ, r·sin θ with r = √(−2 ln u₁), θ = 2π u₂ and u = (word + 0.5) / 2³².
+ *
+ * @example
+ * ```ts
+ * const z = new Float32Array(8);
+ * fillStandardNormal(z, 42);
+ * ```
  */
 export function fillStandardNormal(out: Float64Array | Float32Array, seed: number): void {
   const key = seedToKey(seed);

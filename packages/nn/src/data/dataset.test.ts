@@ -1,0 +1,67 @@
+import { NDArray } from '@symgrad/core';
+import { describe, expect, it } from 'vitest';
+import { Dataset, takeRows } from './dataset.js';
+import { randomClassification } from './synthetic.js';
+
+const x = NDArray.from(Array.from({ length: 10 }, (_, i) => [i, 10 * i]), 'float32');
+const y = NDArray.from(Array.from({ length: 10 }, (_, i) => i), 'int32');
+
+describe('Dataset', () => {
+  it('batches in order, with a remainder batch', () => {
+    const ds = new Dataset(x, y);
+    const batches = [...ds.batches(4)];
+    expect(batches.map((b) => b.size)).toEqual([4, 4, 2]);
+    expect(batches.map((b) => b.index)).toEqual([0, 1, 2]);
+    expect(batches[2]!.x.toArray()).toEqual([[8, 80], [9, 90]]);
+    expect(ds.numBatches(4)).toBe(3);
+  });
+
+  it('shuffles by (seed, epoch), keeping rows of x and y together', () => {
+    const ds = new Dataset(x, y);
+    const order = (seed: number, epoch: number) => [...ds.batches(3, { shuffle: true, seed, epoch })].flatMap((b) => [...b.y.data]);
+    const e0 = order(1, 0);
+    expect([...e0].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(order(1, 0)).toEqual(e0);
+    expect(order(1, 1)).not.toEqual(e0);
+    expect(order(2, 0)).not.toEqual(e0);
+    for (const b of ds.batches(3, { shuffle: true, seed: 1 })) {
+      for (let i = 0; i < b.size; i++) expect(b.x.data[2 * i]).toBe(b.y.data[i]);
+    }
+    const s = ds.shuffle(5);
+    expect([...s.y.data]).not.toEqual([...y.data]);
+    expect(s.x.data[2]).toBe(s.y.data[1]);
+  });
+
+  it('split, slice and takeRows', () => {
+    const [a, b] = new Dataset(x, y).split(7);
+    expect([a.length, b.length]).toEqual([7, 3]);
+    expect([...b.y.data]).toEqual([7, 8, 9]);
+    expect(takeRows(y, Int32Array.from([3, 1])).toArray()).toEqual([3, 1]);
+  });
+
+  it('errors', () => {
+    expect(() => new Dataset(x, NDArray.zeros([3]))).toThrow('Dataset: x has 10 rows but y has 3');
+    expect(() => new Dataset([1] as never, y)).toThrow('Dataset: x and y must be NDArrays');
+    expect(() => [...new Dataset(x, y).batches(0)]).toThrow('batchSize must be a positive integer, got 0');
+    expect(() => new Dataset(x, y).split(11)).toThrow('Dataset.split: n must be an integer in [0, 10], got 11');
+    expect(() => new Dataset(NDArray.from(1), NDArray.from(1))).toThrow('Dataset: x and y need a leading row axis');
+    expect(() => new Dataset(x, y).slice(5, 2)).toThrow('Dataset.slice: [5, 2) is not within [0, 10]');
+  });
+});
+
+describe('randomClassification (the seed experiment data)', () => {
+  it('is 1000 × 1000 normal features with 10 uniform classes by default, reproducible', () => {
+    const ds = randomClassification({ seed: 1 });
+    expect(ds.x.shape).toEqual([1000, 1000]);
+    expect(ds.y.dtype).toBe('int32');
+    const mean = (ds.x.data as Float32Array).reduce((a, b) => a + b, 0) / ds.x.size;
+    const variance = (ds.x.data as Float32Array).reduce((a, b) => a + b * b, 0) / ds.x.size;
+    expect(Math.abs(mean)).toBeLessThan(0.01);
+    expect(Math.abs(variance - 1)).toBeLessThan(0.01);
+    const counts = new Array(10).fill(0);
+    for (const c of ds.y.data) counts[c]++;
+    for (const c of counts) expect(c).toBeGreaterThan(60);
+    expect([...randomClassification({ seed: 1, rows: 5, features: 3 }).x.data]).toEqual([...randomClassification({ seed: 1, rows: 5, features: 3 }).x.data]);
+    expect(() => randomClassification({ classes: 0 })).toThrow('randomClassification: classes must be a positive integer, got 0');
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * The fully connected layer: y = activation(x · W + b), W of shape [in, out].
+ */
+import { shared, T, type NDArray, type SharedVariable, type Variable } from '@symgrad/core';
+import { glorotNormal, glorotUniform, heNormal, heUniform, zeros } from '../initializers.js';
+import { deriveSeed } from '../random-stream.js';
+import { activation, type ActivationName } from './activation.js';
+import { formatDims, Layer, type ApplyOptions, type BuildContext } from './layer.js';
+
+/** Initializers by name, or a function of a shape and a seed. */
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'zeros';
+export type Initializer = InitializerName | ((shape: readonly number[], options: { seed: number }) => NDArray);
+
+const INITIALIZERS: Record<InitializerName, (shape: readonly number[], options: { seed: number }) => NDArray> = {
+  glorotUniform, glorotNormal, heUniform, heNormal, zeros: (shape) => zeros(shape),
+};
+
+function resolveInitializer(who: string, init: Initializer): (shape: readonly number[], options: { seed: number }) => NDArray {
+  if (typeof init === 'function') return init;
+  const f = Object.prototype.hasOwnProperty.call(INITIALIZERS, init) ? INITIALIZERS[init] : undefined;
+  if (!f) throw new TypeError(`${who}: unknown initializer ${JSON.stringify(init)}: use one of ${Object.keys(INITIALIZERS).join(', ')}, or a function (shape, { seed }) => NDArray`);
+  return f;
+}
+
+export interface DenseOptions {
+  /** Applied after the affine map; 'linear' (none) by default. */
+  readonly activation?: ActivationName;
+  /** Adds a bias vector b; true by default. */
+  readonly useBias?: boolean;
+  /** 'glorotUniform' by default (as Keras); 'heNormal' suits relu layers. */
+  readonly kernelInitializer?: Initializer;
+  /** 'zeros' by default. */
+  readonly biasInitializer?: Initializer;
+  /** Seed of the initializers; derived from the model's seed and the layer's position when omitted. */
+  readonly seed?: number;
+  readonly name?: string;
+}
+
+/**
+ * A fully connected layer with `units` outputs. Its parameters are shared variables named
+ * `<layer>/kernel` ([in, units]) and `<layer>/bias` ([units]).
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Dense(256, { activation: 'relu', kernelInitializer: 'heNormal' }),
+ *   new Dense(10),
+ * ], { inputShape: [784], seed: 1 });
+ * ```
+ */
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly options: DenseOptions;
+  private w: SharedVariable | undefined;
+  private b: SharedVariable | undefined;
+
+  constructor(units: number, options: DenseOptions = {}) {
+    super(options.name);
+    if (!Number.isInteger(units) || units <= 0) throw new RangeError(`Dense: units must be a positive integer, got ${units}`);
+    if (options.activation !== undefined) activation(options.activation);
+    resolveInitializer('Dense', options.kernelInitializer ?? 'glorotUniform');
+    resolveInitializer('Dense', options.biasInitializer ?? 'zeros');
+    this.units = units;
+    this.options = { ...options };
+  }
+
+  /** The weight matrix [in, units] (after build). */
+  get kernel(): SharedVariable {
+    if (!this.w) throw new Error(`${this.describe()} is not built yet, so it has no kernel`);
+    return this.w;
+  }
+
+  /** The bias vector [units], or undefined with `useBias: false`. */
+  get bias(): SharedVariable | undefined {
+    if (!this.w) throw new Error(`${this.describe()} is not built yet, so it has no bias`);
+    return this.b;
+  }
+
+  protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
+    if (inputShape.length !== 1) {
+      throw new Error(`${this.describe()} expects inputs of shape [batch, features], got per-example shape ${formatDims(inputShape)}: add a Flatten layer before it`);
+    }
+    const seed = this.options.seed ?? ctx.seed;
+    const kernelInit = resolveInitializer(this.describe(), this.options.kernelInitializer ?? 'glorotUniform');
+    this.w = shared(kernelInit([inputShape[0]!, this.units], { seed: deriveSeed(seed, 0) }), `${this.name}/kernel`, 'float32');
+    if (this.options.useBias ?? true) {
+      const biasInit = resolveInitializer(this.describe(), this.options.biasInitializer ?? 'zeros');
+      this.b = shared(biasInit([this.units], { seed: deriveSeed(seed, 1) }), `${this.name}/bias`, 'float32');
+    }
+    return [this.units];
+  }
+
+  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
+    const z = T.dot(x, this.w!);
+    const affine = this.b ? T.add(z, this.b) : z;
+    return activation(this.options.activation ?? 'linear')(affine);
+  }
+
+  override parameters(): SharedVariable[] {
+    return this.w ? (this.b ? [this.w, this.b] : [this.w]) : [];
+  }
+
+  getConfig(): Record<string, unknown> {
+    const { kernelInitializer, biasInitializer } = this.options;
+    // A custom initializer function is not JSON: it only matters before training, and the
+    // weights are saved separately, so the config leaves it out.
+    return {
+      units: this.units,
+      activation: this.options.activation ?? 'linear',
+      useBias: this.options.useBias ?? true,
+      ...(typeof kernelInitializer === 'string' ? { kernelInitializer } : {}),
+      ...(typeof biasInitializer === 'string' ? { biasInitializer } : {}),
+      ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
+      ...(this.name === undefined ? {} : { name: this.name }),
+    };
+  }
+}
+
+/**
+ * Collapses every axis after the batch axis into one: [batch, 28, 28] → [batch, 784].
+ *
+ * @example
+ * ```ts
+ * new Sequential([new Flatten(), new Dense(10)], { inputShape: [28, 28] });
+ * ```
+ */
+export class Flatten extends Layer {
+  readonly className = 'Flatten';
+  constructor(options: { name?: string } = {}) {
+    super(options.name);
+  }
+  protected buildLayer(inputShape: readonly number[]): readonly number[] {
+    return [inputShape.reduce((a, b) => a * b, 1)];
+  }
+  protected callLayer(x: Variable): Variable {
+    return x.ndim === 2 ? x : T.reshape(x, [-1, this.outputShape[0]!]);
+  }
+  getConfig(): Record<string, unknown> {
+    return this.name === undefined ? {} : { name: this.name };
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The layer contract: a layer is built once for a per-example input shape (creating its
+ * parameters as named shared variables) and then applied symbolically any number of times.
+ */
+import { graphLeaves, type NDArray, type SharedVariable, type Variable } from '@symgrad/core';
+
+/** Options of `apply`: `training` switches layers such as Dropout to their training behaviour. */
+export interface ApplyOptions {
+  readonly training?: boolean;
+}
+
+/** What a model gives a layer when it builds it: its name and the seed of its random streams. */
+export interface BuildContext {
+  readonly name: string;
+  readonly seed: number;
+}
+
+/** A layer's configuration as plain JSON (enough to rebuild it with `layerFromConfig`). */
+export interface LayerConfig {
+  readonly className: string;
+  readonly config: Record<string, unknown>;
+}
+
+/**
+ * A function input whose value the host draws for each call (a dropout mask, for now: core
+ * has no random op yet). `hostFeeds(output)` lists those a graph needs; pass
+ * `feed.draw(batchSize)` for each when calling the compiled function.
+ */
+export interface HostFeed {
+  /** The input variable the graph reads. */
+  readonly input: Variable;
+  /** The next value for a batch of `batchSize` examples (advances the layer's stream). */
+  draw(batchSize: number): NDArray;
+}
+
+const feeds = new WeakMap<Variable, HostFeed>();
+
+/** Records that `feed.input` is drawn on the host. @internal */
+export function registerHostFeed(feed: HostFeed): void {
+  feeds.set(feed.input, feed);
+}
+
+/**
+ * The host-drawn inputs (dropout masks) that the given outputs depend on, in graph order.
+ * Add their `input`s after your own inputs in `fn`, and pass `draw(batchSize)` for each call.
+ *
+ * @example
+ * ```ts
+ * const out = model.apply(x, { training: true });
+ * const loss = softmaxCrossEntropy(out, y);
+ * const masks = hostFeeds(loss);
+ * const step = fn([x, y, ...masks.map((m) => m.input)], loss, { updates });
+ * await step(X, Y, ...masks.map((m) => m.draw(X.shape[0])));
+ * ```
+ */
+export function hostFeeds(outputs: Variable | readonly Variable[]): HostFeed[] {
+  const list = Array.isArray(outputs) ? outputs : [outputs as Variable];
+  return graphLeaves(list).flatMap((v) => {
+    const f = v.kind === 'input' ? feeds.get(v) : undefined;
+    return f ? [f] : [];
+  });
+}
+
+/** The lower-snake-case name stem of a class name: `Dense` → `dense`, `ReLU` → `relu`. @internal */
+export function nameStem(className: string): string {
+  return className.replace(/([a-z0-9])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+}
+
+/** Formats a shape with `null` for the batch axis: `[null, 256]`. @internal */
+export function formatDims(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+}
+
+/**
+ * The base class of layers. Subclasses implement `build` (create parameters for a
+ * per-example input shape, return the per-example output shape), `call` (the symbolic
+ * computation on a batch) and `getConfig`.
+ *
+ * @example
+ * ```ts
+ * class Scale extends Layer {
+ *   readonly className = 'Scale';
+ *   constructor(private readonly factor: number) { super(); }
+ *   protected buildLayer(shape: readonly number[]) { return shape; }
+ *   protected callLayer(x: Variable) { return x.mul(this.factor); }
+ *   getConfig() { return { factor: this.factor }; }
+ * }
+ * ```
+ */
+export abstract class Layer {
+  abstract readonly className: string;
+  /** The name given at construction, or the one the model assigns when it builds the layer. */
+  name: string | undefined;
+  private shapes: { input: readonly number[]; output: readonly number[] } | undefined;
+
+  constructor(name?: string) {
+    if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
+      throw new TypeError(`layer name must be a non-empty string without '/', got ${JSON.stringify(name)}`);
+    }
+    this.name = name;
+  }
+
+  /** True once `build` has run. */
+  get built(): boolean {
+    return this.shapes !== undefined;
+  }
+
+  /** The per-example input shape (without the batch axis), once built. */
+  get inputShape(): readonly number[] {
+    return this.requireBuilt().input;
+  }
+
+  /** The per-example output shape (without the batch axis), once built. */
+  get outputShape(): readonly number[] {
+    return this.requireBuilt().output;
+  }
+
+  /**
+   * Creates the parameters for inputs of per-example shape `inputShape` and returns the
+   * per-example output shape. A layer builds once; building again with another shape throws.
+   */
+  build(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
+    if (this.shapes) {
+      if (inputShape.length !== this.shapes.input.length || inputShape.some((d, i) => d !== this.shapes!.input[i])) {
+        throw new Error(`${this.describe()} was built for inputs of per-example shape ${formatDims(this.shapes.input)}, not ${formatDims(inputShape)}; a layer cannot be shared between models of different input shapes`);
+      }
+      return this.shapes.output;
+    }
+    this.name ??= ctx.name;
+    const output = this.buildLayer(inputShape, ctx);
+    this.shapes = { input: [...inputShape], output: [...output] };
+    return output;
+  }
+
+  /** The symbolic output for a batch `x` of shape [batch, …inputShape]. */
+  call(x: Variable, options: ApplyOptions = {}): Variable {
+    this.requireBuilt();
+    return this.callLayer(x, options);
+  }
+
+  /** The trainable parameters, as named shared variables (empty before build). */
+  parameters(): SharedVariable[] {
+    return [];
+  }
+
+  /** A readable description: `Dense 'dense_0'`. */
+  describe(): string {
+    return `${this.className}${this.name === undefined ? '' : ` '${this.name}'`}`;
+  }
+
+  /** Options that rebuild this layer (JSON). */
+  abstract getConfig(): Record<string, unknown>;
+
+  protected abstract buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[];
+  protected abstract callLayer(x: Variable, options: ApplyOptions): Variable;
+
+  private requireBuilt(): { input: readonly number[]; output: readonly number[] } {
+    if (!this.shapes) throw new Error(`${this.describe()} is not built yet: add it to a model with an inputShape, or apply the model once`);
+    return this.shapes;
+  }
+}

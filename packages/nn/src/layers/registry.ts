@@ -1,0 +1,62 @@
+/**
+ * Layers by class name, so a model configuration (JSON) can be turned back into layers.
+ * Built-in layers are registered here; `registerLayer` adds custom ones.
+ */
+import { ReLU, Sigmoid, Softmax, Tanh, type ActivationName } from './activation.js';
+import { Dense, Flatten, type Initializer } from './dense.js';
+import { Dropout } from './dropout.js';
+import type { Layer, LayerConfig } from './layer.js';
+
+type Factory = (config: Record<string, unknown>) => Layer;
+
+const factories = new Map<string, Factory>();
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+const name = (c: Record<string, unknown>): { name?: string } => (str(c['name']) === undefined ? {} : { name: str(c['name'])! });
+
+/**
+ * Registers a layer class for `layerFromConfig` (and so for loading saved models).
+ *
+ * @example
+ * ```ts
+ * registerLayer('Scale', (c) => new Scale(c.factor as number));
+ * ```
+ */
+export function registerLayer(className: string, factory: Factory): void {
+  if (typeof className !== 'string' || !className) throw new TypeError('registerLayer: className must be a non-empty string');
+  factories.set(className, factory);
+}
+
+/**
+ * A layer from its configuration (`{ className, config }`); throws for unknown classes.
+ *
+ * @example
+ * ```ts
+ * layerFromConfig({ className: 'Dense', config: { units: 10 } });
+ * ```
+ */
+export function layerFromConfig(spec: LayerConfig): Layer {
+  if (typeof spec !== 'object' || spec === null || typeof spec.className !== 'string') {
+    throw new TypeError(`layerFromConfig: expected { className, config }, got ${JSON.stringify(spec)}`);
+  }
+  const f = factories.get(spec.className);
+  if (!f) throw new Error(`layerFromConfig: unknown layer class '${spec.className}': register it with registerLayer('${spec.className}', config => new …)`);
+  const config = typeof spec.config === 'object' && spec.config !== null ? spec.config : {};
+  return f(config);
+}
+
+registerLayer('Dense', (c) => new Dense(num(c['units']) ?? NaN, {
+  ...(str(c['activation']) === undefined ? {} : { activation: str(c['activation']) as ActivationName }),
+  ...(typeof c['useBias'] === 'boolean' ? { useBias: c['useBias'] } : {}),
+  ...(str(c['kernelInitializer']) === undefined ? {} : { kernelInitializer: str(c['kernelInitializer']) as Initializer }),
+  ...(str(c['biasInitializer']) === undefined ? {} : { biasInitializer: str(c['biasInitializer']) as Initializer }),
+  ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
+  ...name(c),
+}));
+registerLayer('Dropout', (c) => new Dropout(num(c['rate']) ?? NaN, { ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }), ...name(c) }));
+registerLayer('Flatten', (c) => new Flatten(name(c)));
+registerLayer('ReLU', (c) => new ReLU(name(c)));
+registerLayer('Sigmoid', (c) => new Sigmoid(name(c)));
+registerLayer('Tanh', (c) => new Tanh(name(c)));
+registerLayer('Softmax', (c) => new Softmax(name(c)));

@@ -1,0 +1,255 @@
+/**
+ * Sequential models: a list of layers applied in order. The model is symbolic: `apply`
+ * returns a Variable, which losses, `grad` and `fn` use like any other.
+ */
+import type { SharedVariable, Variable } from '@symgrad/core';
+import { deriveSeed } from '../random-stream.js';
+import { formatDims, nameStem, type ApplyOptions, type Layer, type LayerConfig } from './layer.js';
+import { layerFromConfig } from './registry.js';
+
+/** What the Trainer and save/load need from a model. */
+export interface Model {
+  /** The symbolic output for a batch `x` ([batch, …inputShape]). */
+  apply(x: Variable, options?: ApplyOptions): Variable;
+  /** The trainable parameters: named shared variables, in a stable order. */
+  parameters(): SharedVariable[];
+}
+
+export interface SequentialOptions {
+  /** The per-example input shape (without the batch axis), e.g. [784]. Builds the model at once. */
+  readonly inputShape?: readonly number[];
+  /** Seed from which each layer's initializer and dropout seeds are derived; 0 by default. */
+  readonly seed?: number;
+  readonly name?: string;
+}
+
+/** A saved model configuration (JSON). */
+export interface ModelConfig {
+  readonly format: 'symgrad-nn/model';
+  readonly version: 1;
+  readonly className: 'Sequential';
+  readonly config: {
+    readonly name: string;
+    readonly inputShape: readonly number[] | null;
+    readonly seed: number;
+    readonly layers: readonly LayerConfig[];
+  };
+}
+
+/**
+ * Layers applied one after the other. Layers without a name are named by kind and position
+ * among layers of that kind (`dense_0`, `dense_1`, `dropout_0`), and parameters after their
+ * layer (`dense_0/kernel`), so the names are stable for save and load.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Dense(256, { activation: 'relu', kernelInitializer: 'heNormal' }),
+ *   new Dense(10),
+ * ], { inputShape: [784], seed: 1 });
+ * const x = T.matrix('x');
+ * const logits = model.apply(x);              // Variable [null, 10]
+ * console.log(model.summary());
+ * ```
+ */
+export class Sequential implements Model {
+  readonly layers: readonly Layer[];
+  readonly name: string;
+  readonly seed: number;
+  private shapes: { input: readonly number[]; output: readonly number[] } | undefined;
+
+  constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
+    if (!Array.isArray(layers)) throw new TypeError('Sequential: expected an array of layers');
+    layers.forEach((l, i) => {
+      if (typeof l !== 'object' || l === null || typeof (l as Layer).build !== 'function') {
+        throw new TypeError(`Sequential: element ${i} is not a layer`);
+      }
+    });
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed)) throw new TypeError(`Sequential: seed must be a safe integer, got ${seed}`);
+    this.layers = [...layers];
+    this.name = options.name ?? 'sequential';
+    this.seed = seed;
+    this.assignNames();
+    if (options.inputShape !== undefined) this.build(options.inputShape);
+  }
+
+  /** True once every layer has its parameters. */
+  get built(): boolean {
+    return this.shapes !== undefined;
+  }
+
+  /** The per-example input shape. */
+  get inputShape(): readonly number[] {
+    return this.requireBuilt().input;
+  }
+
+  /** The per-example output shape. */
+  get outputShape(): readonly number[] {
+    return this.requireBuilt().output;
+  }
+
+  /**
+   * Builds every layer for a per-example input shape (done by the constructor when
+   * `inputShape` is given, or by the first `apply`).
+   */
+  build(inputShape: readonly number[]): void {
+    if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw new RangeError(`${this.describe()}: inputShape must be an array of positive integers (without the batch axis), got ${JSON.stringify(inputShape)}`);
+    }
+    if (this.shapes) {
+      if (inputShape.length !== this.shapes.input.length || inputShape.some((d, i) => d !== this.shapes!.input[i])) {
+        throw new Error(`${this.describe()} is built for per-example inputs ${formatDims(this.shapes.input)}, not ${formatDims(inputShape)}`);
+      }
+      return;
+    }
+    let shape: readonly number[] = [...inputShape];
+    this.layers.forEach((layer, i) => {
+      shape = layer.build(shape, { name: layer.name!, seed: deriveSeed(this.seed, i) });
+    });
+    this.shapes = { input: [...inputShape], output: [...shape] };
+  }
+
+  /**
+   * The model's symbolic output for a batch `x` of shape [batch, …inputShape]. With
+   * `{ training: true }` layers such as Dropout act as in training (see `hostFeeds`).
+   */
+  apply(x: Variable, options: ApplyOptions = {}): Variable {
+    if (typeof x !== 'object' || x === null || !('ndim' in x)) throw new TypeError(`${this.describe()}.apply: x must be a symbolic variable`);
+    const perExample = x.shape.slice(1);
+    if (!this.shapes) {
+      if (x.ndim < 2 || perExample.some((d) => d === null)) {
+        throw new Error(`${this.describe()}: cannot infer the input shape from ${x.describe()}; give the model an inputShape, e.g. new Sequential(layers, { inputShape: [784] })`);
+      }
+      this.build(perExample as number[]);
+    }
+    const want = this.shapes!.input;
+    if (x.ndim !== want.length + 1 || perExample.some((d, i) => d !== null && d !== want[i])) {
+      throw new Error(`${this.describe()}: expected input of shape ${formatDims([null, ...want])}, got ${x.describe()}`);
+    }
+    let h = x;
+    for (const layer of this.layers) h = layer.call(h, options);
+    return h;
+  }
+
+  parameters(): SharedVariable[] {
+    this.requireBuilt();
+    return this.layers.flatMap((l) => l.parameters());
+  }
+
+  /** The number of scalar parameters. */
+  countParameters(): number {
+    return this.parameters().reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0);
+  }
+
+  /**
+   * A table of layers with their output shapes and parameter counts, and the total.
+   *
+   * @example
+   * ```ts
+   * console.log(model.summary());
+   * // Model: sequential
+   * // Layer (type)       Output shape   Params
+   * // dense_0 (Dense)    [null, 256]    200,960
+   * // …
+   * ```
+   */
+  summary(): string {
+    this.requireBuilt();
+    const rows = this.layers.map((l) => [
+      `${l.name} (${l.className})`,
+      formatDims([null, ...l.outputShape]),
+      l.parameters().reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0).toLocaleString('en-US'),
+    ]);
+    const header = ['Layer (type)', 'Output shape', 'Params'];
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+    const line = (cells: string[]): string => cells.map((s, c) => (c === 2 ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('   ').trimEnd();
+    const rule = widths.map((w) => '-'.repeat(w)).join('   ');
+    return [
+      `Model: ${this.name}`,
+      line(header),
+      rule,
+      ...rows.map(line),
+      rule,
+      `Total params: ${this.countParameters().toLocaleString('en-US')}`,
+    ].join('\n');
+  }
+
+  /** The configuration as JSON-ready data; `Sequential.fromConfig` rebuilds the model (weights are saved separately). */
+  toConfig(): ModelConfig {
+    return {
+      format: 'symgrad-nn/model',
+      version: 1,
+      className: 'Sequential',
+      config: {
+        name: this.name,
+        inputShape: this.shapes ? [...this.shapes.input] : null,
+        seed: this.seed,
+        layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
+      },
+    };
+  }
+
+  /**
+   * Rebuilds a model from `toConfig()` output (or its JSON text). Checks the structure and
+   * throws a clear Error for anything malformed.
+   *
+   * @example
+   * ```ts
+   * const copy = Sequential.fromConfig(JSON.stringify(model.toConfig()));
+   * ```
+   */
+  static fromConfig(config: ModelConfig | string): Sequential {
+    let c: unknown = config;
+    if (typeof config === 'string') {
+      try {
+        c = JSON.parse(config);
+      } catch (err) {
+        throw new Error(`Sequential.fromConfig: the model configuration is not valid JSON (${(err as Error).message})`);
+      }
+    }
+    const o = c as Partial<ModelConfig> | null;
+    if (typeof o !== 'object' || o === null || o.format !== 'symgrad-nn/model') {
+      throw new Error("Sequential.fromConfig: not a symgrad-nn model configuration (expected format 'symgrad-nn/model')");
+    }
+    if (o.version !== 1) throw new Error(`Sequential.fromConfig: unsupported configuration version ${JSON.stringify(o.version)} (this release reads version 1)`);
+    if (o.className !== 'Sequential') throw new Error(`Sequential.fromConfig: unsupported model class ${JSON.stringify(o.className)}`);
+    const body = o.config;
+    if (typeof body !== 'object' || body === null || !Array.isArray(body.layers)) throw new Error('Sequential.fromConfig: config.layers must be an array');
+    const layers = body.layers.map((l) => layerFromConfig(l));
+    return new Sequential(layers, {
+      ...(typeof body.name === 'string' ? { name: body.name } : {}),
+      ...(typeof body.seed === 'number' ? { seed: body.seed } : {}),
+      ...(Array.isArray(body.inputShape) ? { inputShape: body.inputShape } : {}),
+    });
+  }
+
+  /** `Sequential 'name'`. */
+  describe(): string {
+    return `Sequential '${this.name}'`;
+  }
+
+  private assignNames(): void {
+    const taken = new Set<string>();
+    for (const l of this.layers) {
+      if (l.name === undefined) continue;
+      if (taken.has(l.name)) throw new Error(`${this.describe()}: two layers are named '${l.name}'; layer names must be unique (they name the parameters)`);
+      taken.add(l.name);
+    }
+    const next = new Map<string, number>();
+    for (const l of this.layers) {
+      if (l.name !== undefined) continue;
+      const stem = nameStem(l.className);
+      let k = next.get(stem) ?? 0;
+      while (taken.has(`${stem}_${k}`)) k++;
+      l.name = `${stem}_${k}`;
+      taken.add(l.name);
+      next.set(stem, k + 1);
+    }
+  }
+
+  private requireBuilt(): { input: readonly number[]; output: readonly number[] } {
+    if (!this.shapes) throw new Error(`${this.describe()} is not built yet: give it an inputShape (new Sequential(layers, { inputShape: [784] })) or apply it to an input once`);
+    return this.shapes;
+  }
+}

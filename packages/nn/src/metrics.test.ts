@@ -1,0 +1,54 @@
+import '@symgrad/backend-cpu';
+import { fn, NDArray, T } from '@symgrad/core';
+import { describe, expect, it } from 'vitest';
+import { accuracy, confusionMatrix, correctCount, labelsOf, resolveMetric, symbolicAccuracy, topK, topKAccuracy } from './metrics.js';
+
+const scores = NDArray.from([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.4, 0.4, 0.2]], 'float32');
+const labels = NDArray.from([1, 1, 2, 1], 'int32');
+
+describe('metrics', () => {
+  it('accuracy against labels and one-hot rows', () => {
+    // Predicted [1, 0, 2, 0] (ties pick the first) vs [1, 1, 2, 1].
+    expect(accuracy(scores, labels)).toBe(0.5);
+    const oneHot = NDArray.from([[0, 1, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]], 'float32');
+    expect(accuracy(scores, oneHot)).toBe(0.5);
+    expect(accuracy(NDArray.from([1, 0, 2, 0], 'int32'), labels)).toBe(0.5);
+    expect([...labelsOf(scores)]).toEqual([1, 0, 2, 0]);
+  });
+
+  it('top-k accuracy', () => {
+    expect(topKAccuracy(scores, labels, 1)).toBe(0.5);
+    // Row 2: label 1 is second → counts at k = 2; row 4: label 1 ties with 0 and comes second.
+    expect(topKAccuracy(scores, labels, 2)).toBe(1);
+    expect(topKAccuracy(scores, labels, 3)).toBe(1);
+    expect(topK(2).name).toBe('top2Accuracy');
+  });
+
+  it('confusion matrix: rows are true classes, columns predictions', () => {
+    const m = confusionMatrix(scores, labels, 3);
+    expect(m.dtype).toBe('int32');
+    expect(m.toArray()).toEqual([[0, 0, 0], [2, 1, 0], [0, 0, 1]]);
+    expect(confusionMatrix(NDArray.from([0, 1], 'int32'), NDArray.from([1, 1], 'int32')).toArray()).toEqual([[0, 0], [1, 1]]);
+  });
+
+  it('symbolic accuracy and correct count match the host metric', async () => {
+    const s = T.matrix('s');
+    const y = T.ivector('y');
+    const [acc, count] = await fn([s, y], [symbolicAccuracy(s, y), correctCount(s, y)])(scores, labels);
+    expect(acc!.item()).toBe(0.5);
+    expect(count!.item()).toBe(2);
+    const t = T.matrix('t');
+    expect((await fn([s, t], correctCount(s, t))(scores, NDArray.from([[0, 1, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0]], 'float32'))).item()).toBe(3);
+  });
+
+  it('errors', () => {
+    expect(() => accuracy([1] as never, labels)).toThrow('accuracy: predictions must be an NDArray, got object');
+    expect(() => accuracy(scores, NDArray.from([1, 2], 'int32'))).toThrow('accuracy: predictions have 4 rows but targets have 2');
+    expect(() => accuracy(scores, NDArray.from([0.5, 1, 1, 1]))).toThrow('accuracy: a 1-d array must hold integer labels, element 0 is 0.5');
+    expect(() => topKAccuracy(scores, labels, 4)).toThrow('topKAccuracy: k must be an integer in [1, 3], got 4');
+    expect(() => confusionMatrix(scores, NDArray.from([1, 1, 5, 1], 'int32'), 3)).toThrow('confusionMatrix: row 2 has class 5, outside [0, 3)');
+    expect(() => labelsOf(NDArray.zeros([2, 2, 2]))).toThrow('labelsOf: expected [n] labels or [n, classes] scores, got shape [2, 2, 2]');
+    expect(() => resolveMetric('f1' as never)).toThrow("unknown metric \"f1\": use 'accuracy', topK(k), or { name, compute(predictions, targets) }");
+    expect(() => topK(0)).toThrow('topK: k must be a positive integer, got 0');
+  });
+});

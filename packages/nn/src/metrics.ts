@@ -1,0 +1,209 @@
+/**
+ * Classification metrics: host-side on NDArrays (accuracy, top-k accuracy, confusion
+ * matrix) and symbolic (accuracy as part of an evaluation function).
+ */
+import { NDArray, T, type Variable } from '@symgrad/core';
+
+function checkArray(who: string, what: string, a: unknown): asserts a is NDArray {
+  if (!(a instanceof NDArray)) throw new TypeError(`${who}: ${what} must be an NDArray, got ${a === null ? 'null' : typeof a}`);
+}
+
+/**
+ * Class labels from scores: argmax over the last axis of [n, k] scores; [n] int labels are
+ * returned as they are; one-hot [n, k] rows give their hot index.
+ *
+ * @example
+ * ```ts
+ * labelsOf(NDArray.from([[0.1, 0.9], [0.8, 0.2]])); // Int32Array [1, 0]
+ * ```
+ */
+export function labelsOf(a: NDArray, who = 'labelsOf'): Int32Array {
+  checkArray(who, 'the array', a);
+  if (a.ndim === 1) {
+    const out = new Int32Array(a.size);
+    for (let i = 0; i < a.size; i++) {
+      const v = a.data[i]!;
+      if (!Number.isInteger(v)) throw new Error(`${who}: a 1-d array must hold integer labels, element ${i} is ${v}`);
+      out[i] = v;
+    }
+    return out;
+  }
+  if (a.ndim !== 2) throw new Error(`${who}: expected [n] labels or [n, classes] scores, got shape [${a.shape.join(', ')}]`);
+  const [n, k] = a.shape as [number, number];
+  if (k === 0) throw new Error(`${who}: scores have no classes (shape [${n}, 0])`);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let bv = a.data[i * k]!;
+    for (let j = 1; j < k; j++) {
+      const v = a.data[i * k + j]!;
+      if (v > bv || (Number.isNaN(bv) && !Number.isNaN(v))) { bv = v; best = j; }
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+function checkRows(who: string, predictions: NDArray, targets: NDArray): number {
+  const n = predictions.shape[0] ?? 0;
+  if ((targets.shape[0] ?? 0) !== n) {
+    throw new Error(`${who}: predictions have ${n} rows but targets have ${targets.shape[0] ?? 0}`);
+  }
+  return n;
+}
+
+/**
+ * The fraction of rows whose predicted class (argmax of the scores) equals the target
+ * (int labels or one-hot rows). 0 rows give NaN.
+ *
+ * @example
+ * ```ts
+ * accuracy(await predictFn(xTest), yTest); // 0.97
+ * ```
+ */
+export function accuracy(predictions: NDArray, targets: NDArray): number {
+  checkArray('accuracy', 'predictions', predictions);
+  checkArray('accuracy', 'targets', targets);
+  const n = checkRows('accuracy', predictions, targets);
+  const p = labelsOf(predictions, 'accuracy');
+  const t = labelsOf(targets, 'accuracy');
+  let hits = 0;
+  for (let i = 0; i < n; i++) if (p[i] === t[i]) hits++;
+  return hits / n;
+}
+
+/**
+ * The fraction of rows whose target is among the k highest scores (ties broken towards the
+ * lower class index, as argmax).
+ *
+ * @example
+ * ```ts
+ * topKAccuracy(scores, labels, 5);
+ * ```
+ */
+export function topKAccuracy(predictions: NDArray, targets: NDArray, k: number): number {
+  checkArray('topKAccuracy', 'predictions', predictions);
+  checkArray('topKAccuracy', 'targets', targets);
+  if (predictions.ndim !== 2) throw new Error(`topKAccuracy: predictions must be [n, classes] scores, got shape [${predictions.shape.join(', ')}]`);
+  const classes = predictions.shape[1]!;
+  if (!Number.isInteger(k) || k < 1 || k > classes) throw new RangeError(`topKAccuracy: k must be an integer in [1, ${classes}], got ${k}`);
+  const n = checkRows('topKAccuracy', predictions, targets);
+  const t = labelsOf(targets, 'topKAccuracy');
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    const label = t[i]!;
+    if (label < 0 || label >= classes) continue;
+    const s = predictions.data[i * classes + label]!;
+    // The target's rank: classes scoring higher, or equal with a lower index, come before it.
+    let rank = 0;
+    for (let j = 0; j < classes && rank < k; j++) {
+      const v = predictions.data[i * classes + j]!;
+      if (v > s || (v === s && j < label)) rank++;
+    }
+    if (rank < k) hits++;
+  }
+  return hits / n;
+}
+
+/**
+ * The confusion matrix: element [i, j] counts rows of true class i predicted as class j.
+ * Predictions may be scores ([n, k]) or labels ([n]); targets labels or one-hot rows.
+ *
+ * @example
+ * ```ts
+ * const m = confusionMatrix(scores, labels, 10); // NDArray int32 [10, 10]
+ * ```
+ */
+export function confusionMatrix(predictions: NDArray, targets: NDArray, numClasses?: number): NDArray {
+  checkArray('confusionMatrix', 'predictions', predictions);
+  checkArray('confusionMatrix', 'targets', targets);
+  const n = checkRows('confusionMatrix', predictions, targets);
+  const p = labelsOf(predictions, 'confusionMatrix');
+  const t = labelsOf(targets, 'confusionMatrix');
+  let k = numClasses ?? (predictions.ndim === 2 ? predictions.shape[1]! : 0);
+  if (numClasses === undefined) for (let i = 0; i < n; i++) k = Math.max(k, p[i]! + 1, t[i]! + 1);
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`confusionMatrix: numClasses must be a positive integer, got ${numClasses}`);
+  const m = new Int32Array(k * k);
+  for (let i = 0; i < n; i++) {
+    const a = t[i]!;
+    const b = p[i]!;
+    if (a < 0 || a >= k || b < 0 || b >= k) throw new RangeError(`confusionMatrix: row ${i} has class ${a < 0 || a >= k ? a : b}, outside [0, ${k})`);
+    m[a * k + b]!++;
+  }
+  return new NDArray('int32', [k, k], m);
+}
+
+/**
+ * Symbolic number of correct rows (float32 scalar): Σ [argmax(scores) = label]. Targets are
+ * int32 labels or one-hot rows.
+ *
+ * @example
+ * ```ts
+ * const evalFn = fn([x, y], [loss, correctCount(model.apply(x), y)]);
+ * ```
+ */
+export function correctCount(scores: Variable, targets: Variable): Variable {
+  const predicted = T.argmax(scores, -1);
+  const labels = targets.dtype === 'int32' && targets.ndim === scores.ndim - 1 ? targets : T.argmax(targets, -1);
+  return T.sum(T.cast(T.eq(predicted, labels), 'float32'));
+}
+
+/**
+ * Symbolic accuracy (float32 scalar): the mean of [argmax(scores) = label].
+ *
+ * @example
+ * ```ts
+ * const acc = fn([x, y], symbolicAccuracy(model.apply(x), y));
+ * ```
+ */
+export function symbolicAccuracy(scores: Variable, targets: Variable): Variable {
+  return T.div(correctCount(scores, targets), T.size(scores, 0));
+}
+
+/**
+ * A metric the Trainer reports: `compute` (host, mean over a batch) for evaluation and
+ * validation; `symbolicSum` (optional) lets it be accumulated on the device during training.
+ */
+export interface Metric {
+  readonly name: string;
+  compute(predictions: NDArray, targets: NDArray): number;
+  symbolicSum?(output: Variable, targets: Variable): Variable;
+}
+
+/**
+ * Accuracy as a Trainer metric (reported as `accuracy` and `valAccuracy`); the string
+ * 'accuracy' stands for it.
+ *
+ * @example
+ * ```ts
+ * new Trainer(model, { loss, optimizer, metrics: [accuracyMetric] });
+ * ```
+ */
+export const accuracyMetric: Metric = { name: 'accuracy', compute: accuracy, symbolicSum: correctCount };
+
+/**
+ * Top-k accuracy as a Trainer metric, named `top<k>Accuracy`.
+ *
+ * @example
+ * ```ts
+ * trainer = new Trainer(model, { loss, optimizer, metrics: ['accuracy', topK(5)] });
+ * ```
+ */
+export function topK(k: number): Metric {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`topK: k must be a positive integer, got ${k}`);
+  return { name: `top${k}Accuracy`, compute: (p, t) => topKAccuracy(p, t, k) };
+}
+
+/**
+ * A metric by name ('accuracy') or the metric itself; throws for unknown names.
+ *
+ * @example
+ * ```ts
+ * resolveMetric('accuracy').compute(scores, labels); // 0.97
+ * ```
+ */
+export function resolveMetric(m: 'accuracy' | Metric): Metric {
+  if (m === 'accuracy') return accuracyMetric;
+  if (typeof m === 'object' && m !== null && typeof m.name === 'string' && typeof m.compute === 'function') return m;
+  throw new TypeError(`unknown metric ${JSON.stringify(m)}: use 'accuracy', topK(k), or { name, compute(predictions, targets) }`);
+}

@@ -1,0 +1,421 @@
+/**
+ * The backend-agnostic training loop. A Trainer compiles one training function (forward,
+ * loss, gradients, optimizer updates and on-device loss/metric accumulators) and one
+ * evaluation function per input signature, then iterates minibatches.
+ *
+ * Compiled functions cache per input shape, so a dataset whose size is not a multiple of
+ * the batch size compiles exactly two shapes of each function (the full batch and the
+ * remainder), once, not once per epoch (`compiledSignatures()` reports the counts).
+ *
+ * The loss is read from the device only when someone needs it: every `lossEvery` steps when
+ * that is set, else every step while an `onBatchEnd` callback or an event reader is
+ * listening, else never during the epoch — the other steps run with `enqueue`, and the epoch
+ * loss comes from an accumulator read once at the end of the epoch.
+ */
+import {
+  fn, NDArray, ready, shared, T, tensor, type CompiledFunction, type SharedVariable, type TypedArray, type Variable,
+} from '@symgrad/core';
+import type { Augment } from '../data/augment.js';
+import { Dataset } from '../data/dataset.js';
+import { hostFeeds, type HostFeed } from '../layers/layer.js';
+import type { Model } from '../layers/sequential.js';
+import { resolveLoss, type Loss } from '../losses.js';
+import { resolveMetric, type Metric } from '../metrics.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
+import type { BatchInfo, Callback, History, Logs, TrainControl, TrainEvent } from './callbacks.js';
+import { EventLog, yieldToEventLoop } from './event-log.js';
+import { FitRun, NonFiniteLossError } from './fit-run.js';
+
+export interface TrainerOptions {
+  /** A loss by name ('softmaxCrossEntropy', …) or a function (output, targets) → scalar. */
+  readonly loss: Loss;
+  readonly optimizer: Optimizer;
+  /** Metrics to report: 'accuracy', topK(k), or custom `Metric`s. */
+  readonly metrics?: readonly ('accuracy' | Metric)[];
+  /** The backend to compile for; the default backend when omitted. */
+  readonly backend?: string;
+  /** 'debug' compiles with fn's debug mode (every kernel checked for NaN/Inf) and reads every step. */
+  readonly mode?: 'normal' | 'debug';
+}
+
+/** Training data: a Dataset or `{ x, y }` NDArrays with one row per example. */
+export type Data = Dataset | { readonly x: NDArray; readonly y: NDArray };
+
+export interface FitOptions {
+  /** 1 by default. */
+  readonly epochs?: number;
+  /** 32 by default. */
+  readonly batchSize?: number;
+  /** Shuffle each epoch (seeded); true by default. */
+  readonly shuffle?: boolean;
+  /** Seed of the batch order; 0 by default. */
+  readonly seed?: number;
+  /** Evaluated after each epoch; reported as valLoss, valAccuracy, … */
+  readonly validationData?: Data;
+  readonly callbacks?: readonly Callback[];
+  /** Read the loss from the device every this many steps (and at the last step of each epoch). */
+  readonly lossEvery?: number;
+  /** Transforms each training batch on the host (e.g. `randomShift`); not applied to validation. */
+  readonly augment?: Augment;
+}
+
+interface Compiled {
+  readonly train: CompiledFunction<Variable>;
+  readonly feeds: readonly HostFeed[];
+  readonly evaluate: CompiledFunction<readonly Variable[]>;
+  readonly accumulators: { readonly loss: SharedVariable; readonly count: SharedVariable; readonly metrics: readonly [Metric, SharedVariable][] };
+}
+
+function toDataset(who: string, data: Data): Dataset {
+  if (data instanceof Dataset) return data;
+  if (typeof data === 'object' && data !== null && data.x instanceof NDArray && data.y instanceof NDArray) return new Dataset(data.x, data.y);
+  throw new TypeError(`${who}: data must be a Dataset or { x, y } NDArrays`);
+}
+
+function checkPositiveInt(who: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${who}: ${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+const zero = (): NDArray => NDArray.from(0, 'float32');
+const keyOf = (a: NDArray): string => `${a.dtype}[${a.shape.slice(1).join(',')}]`;
+
+/**
+ * Trains a model: `fit`, `evaluate`, `predict`, with callbacks and an async event stream.
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer(model, { loss: 'softmaxCrossEntropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
+ * const history = await trainer.fit(train, { epochs: 10, batchSize: 64, validationData: test });
+ * const { loss, accuracy } = await trainer.evaluate(test);
+ * const scores = await trainer.predict(test.x);
+ * ```
+ */
+export class Trainer {
+  readonly model: Model;
+  readonly optimizer: Optimizer;
+  readonly metrics: readonly Metric[];
+  private readonly lossFn: (output: Variable, targets: Variable) => Variable;
+  private readonly options: TrainerOptions;
+  private readonly compiled = new Map<string, Compiled>();
+  private readonly predictors = new Map<string, CompiledFunction<Variable>>();
+  private readonly programs = { train: new Set<unknown>(), evaluate: new Set<unknown>(), predict: new Set<unknown>() };
+  private readonly subscribers = new Set<EventLog<TrainEvent>>();
+  private running = false;
+  private step = 0;
+  private epochsDone = 0;
+
+  constructor(model: Model, options: TrainerOptions) {
+    if (typeof model !== 'object' || model === null || typeof model.apply !== 'function' || typeof model.parameters !== 'function') {
+      throw new TypeError('Trainer: model must have apply(x, options) and parameters() (e.g. a Sequential)');
+    }
+    if (typeof options !== 'object' || options === null) throw new TypeError("Trainer: options must give a loss and an optimizer, e.g. { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.1 }) }");
+    if (typeof options.optimizer !== 'object' || options.optimizer === null || typeof options.optimizer.updates !== 'function') {
+      throw new TypeError('Trainer: options.optimizer must be an optimizer such as sgd({ learningRate: 0.1 }) or adam({ learningRate: 1e-3 })');
+    }
+    if (options.mode !== undefined && options.mode !== 'normal' && options.mode !== 'debug') throw new TypeError(`Trainer: mode must be 'normal' or 'debug', got ${JSON.stringify(options.mode)}`);
+    this.model = model;
+    this.optimizer = options.optimizer;
+    this.lossFn = resolveLoss(options.loss);
+    this.metrics = (options.metrics ?? []).map(resolveMetric);
+    const names = new Set<string>();
+    for (const m of this.metrics) {
+      if (names.has(m.name) || m.name === 'loss') throw new Error(`Trainer: metric name '${m.name}' is used twice (or clashes with 'loss')`);
+      names.add(m.name);
+    }
+    this.options = options;
+  }
+
+  /** Optimizer steps taken by this trainer so far. */
+  get globalStep(): number {
+    return this.step;
+  }
+
+  /**
+   * How many input signatures (shapes) each function has compiled. With a remainder batch,
+   * `train` is 2 however many epochs ran.
+   */
+  compiledSignatures(): { train: number; evaluate: number; predict: number } {
+    return { train: this.programs.train.size, evaluate: this.programs.evaluate.size, predict: this.programs.predict.size };
+  }
+
+  /**
+   * The events of the next run (or the one in progress, from now on), ending with its
+   * `trainEnd`; throws the run's error if it fails.
+   *
+   * @example
+   * ```ts
+   * const events = trainer.events();
+   * const run = trainer.fit(train, { epochs: 5 });
+   * for await (const ev of events) if (ev.type === 'epochEnd') chart.add(ev.logs.loss);
+   * ```
+   */
+  events(): AsyncIterableIterator<TrainEvent> {
+    const log = new EventLog<TrainEvent>();
+    this.subscribers.add(log);
+    return log.iterate(0);
+  }
+
+  /**
+   * Trains for `epochs` epochs of minibatches. Returns a FitRun: await it for the History,
+   * iterate it for the events. Yields to the event loop between batches.
+   *
+   * @example
+   * ```ts
+   * const history = await trainer.fit(train, { epochs: 10, batchSize: 64, validationData: test, callbacks: [earlyStopping({ patience: 2 })] });
+   * ```
+   */
+  fit(data: Data, options: FitOptions = {}): FitRun {
+    const log = new EventLog<TrainEvent>();
+    const promise = (async () => {
+      if (this.running) throw new Error('Trainer.fit: a fit is already running on this trainer; await it first');
+      this.running = true;
+      try {
+        const history = await this.run(toDataset('Trainer.fit', data), options, log);
+        log.close();
+        for (const s of this.subscribers) s.close();
+        this.subscribers.clear();
+        return history;
+      } catch (err) {
+        log.fail(err);
+        for (const s of this.subscribers) s.fail(err);
+        this.subscribers.clear();
+        throw err;
+      } finally {
+        this.running = false;
+      }
+    })();
+    return new FitRun(promise, log);
+  }
+
+  /**
+   * The mean loss and metrics over a dataset (model in evaluation mode).
+   *
+   * @example
+   * ```ts
+   * const { loss, accuracy } = await trainer.evaluate(test, { batchSize: 500 });
+   * ```
+   */
+  async evaluate(data: Data, options: { batchSize?: number } = {}): Promise<Logs> {
+    const ds = toDataset('Trainer.evaluate', data);
+    const batchSize = checkPositiveInt('Trainer.evaluate', 'batchSize', options.batchSize ?? 256);
+    if (ds.length === 0) throw new Error('Trainer.evaluate: the dataset is empty');
+    await ready(this.options.backend);
+    const c = this.compile(ds);
+    let loss = 0;
+    const sums = this.metrics.map(() => 0);
+    for (const batch of ds.batches(batchSize)) {
+      const [l, out] = await c.evaluate(batch.x, batch.y);
+      this.programs.evaluate.add(c.evaluate.program);
+      loss += l!.item() * batch.size;
+      this.metrics.forEach((m, i) => (sums[i]! += m.compute(out!, batch.y) * batch.size));
+      await yieldToEventLoop();
+    }
+    const logs: Logs = { loss: loss / ds.length };
+    this.metrics.forEach((m, i) => (logs[m.name] = sums[i]! / ds.length));
+    return logs;
+  }
+
+  /**
+   * The model's outputs (evaluation mode) for rows `x`, computed in batches.
+   *
+   * @example
+   * ```ts
+   * const scores = await trainer.predict(test.x);   // NDArray [n, classes]
+   * accuracy(scores, test.y);
+   * ```
+   */
+  async predict(x: NDArray, options: { batchSize?: number } = {}): Promise<NDArray> {
+    if (!(x instanceof NDArray)) throw new TypeError('Trainer.predict: x must be an NDArray');
+    const batchSize = checkPositiveInt('Trainer.predict', 'batchSize', options.batchSize ?? 256);
+    this.checkX('Trainer.predict', x);
+    await ready(this.options.backend);
+    let f = this.predictors.get(keyOf(x));
+    if (!f) {
+      const xv = tensor(x.dtype, [null, ...x.shape.slice(1)], 'x');
+      f = fn([xv], this.model.apply(xv, { training: false }), this.fnOptions());
+      this.predictors.set(keyOf(x), f);
+    }
+    const parts: NDArray[] = [];
+    const ds = new Dataset(x, new NDArray('int32', [x.shape[0]!]));
+    for (const batch of ds.batches(batchSize)) {
+      parts.push(await f(batch.x));
+      this.programs.predict.add(f.program);
+      await yieldToEventLoop();
+    }
+    if (parts.length === 0) throw new Error('Trainer.predict: x has no rows');
+    const rowShape = parts[0]!.shape.slice(1);
+    const out = new (parts[0]!.data.constructor as new (n: number) => TypedArray)(parts.reduce((n, p) => n + p.size, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p.data, at);
+      at += p.size;
+    }
+    return new NDArray(parts[0]!.dtype, [x.shape[0]!, ...rowShape], out);
+  }
+
+  /** Frees the compiled functions. */
+  dispose(): void {
+    for (const c of this.compiled.values()) {
+      c.train.dispose();
+      c.evaluate.dispose();
+    }
+    for (const f of this.predictors.values()) f.dispose();
+    this.compiled.clear();
+    this.predictors.clear();
+  }
+
+  private fnOptions(): { backend?: string; mode?: 'normal' | 'debug' } {
+    return { ...(this.options.backend ? { backend: this.options.backend } : {}), ...(this.options.mode ? { mode: this.options.mode } : {}) };
+  }
+
+  private checkX(who: string, x: NDArray): void {
+    if (x.dtype !== 'float32') throw new TypeError(`${who}: x must be float32, got ${x.dtype} (convert it with x.astype('float32'))`);
+    if (x.ndim < 2) throw new Error(`${who}: x must have a row axis and feature axes, got shape [${x.shape.join(', ')}]`);
+  }
+
+  private compile(ds: Dataset): Compiled {
+    const key = `${keyOf(ds.x)}|${keyOf(ds.y)}`;
+    const hit = this.compiled.get(key);
+    if (hit) return hit;
+    this.checkX('Trainer', ds.x);
+    const x = tensor(ds.x.dtype, [null, ...ds.x.shape.slice(1)], 'x');
+    const y = tensor(ds.y.dtype, [null, ...ds.y.shape.slice(1)], 'y');
+    const out = this.model.apply(x, { training: true });
+    const loss = this.lossFn(out, y);
+    if (loss.ndim !== 0 || loss.dtype !== 'float32') throw new Error(`Trainer: the loss must be a float32 scalar, got ${loss.describe()}`);
+    const n = T.size(x, 0);
+    const accLoss = shared(zero(), 'trainer/loss_sum');
+    const accCount = shared(zero(), 'trainer/count');
+    const metricAccs = this.metrics.flatMap((m) => (m.symbolicSum ? [[m, shared(zero(), `trainer/${m.name}_sum`)] as [Metric, SharedVariable]] : []));
+    const updates: [SharedVariable, Variable][] = [
+      ...this.optimizer.updates(loss, this.model.parameters()),
+      [accLoss, T.add(accLoss, T.mul(loss, n))],
+      [accCount, T.add(accCount, n)],
+      ...metricAccs.map(([m, s]) => [s, T.add(s, m.symbolicSum!(out, y))] as [SharedVariable, Variable]),
+    ];
+    const feeds = hostFeeds([loss, ...updates.map(([, v]) => v)]);
+    const train = fn([x, y, ...feeds.map((f) => f.input)], loss, { updates, ...this.fnOptions() });
+    const outEval = this.model.apply(x, { training: false });
+    const evaluate = fn([x, y], [this.lossFn(outEval, y), outEval], this.fnOptions());
+    const c: Compiled = { train, feeds, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs } };
+    this.compiled.set(key, c);
+    return c;
+  }
+
+  private async run(ds: Dataset, options: FitOptions, log: EventLog<TrainEvent>): Promise<History> {
+    const epochs = checkPositiveInt('fit', 'epochs', options.epochs ?? 1);
+    const batchSize = checkPositiveInt('fit', 'batchSize', options.batchSize ?? 32);
+    const lossEvery = options.lossEvery === undefined ? undefined : checkPositiveInt('fit', 'lossEvery', options.lossEvery);
+    const callbacks = [...(options.callbacks ?? [])];
+    callbacks.forEach((cb, i) => {
+      if (typeof cb !== 'object' || cb === null) throw new TypeError(`fit: callback ${i} must be an object with hooks such as onEpochEnd`);
+    });
+    const shuffle = options.shuffle ?? true;
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed)) throw new TypeError(`fit: seed must be a safe integer, got ${String(seed)}`);
+    if (ds.length === 0) throw new Error('fit: the training data is empty');
+    if (options.augment !== undefined && typeof options.augment !== 'function') throw new TypeError('fit: augment must be a function (batch, { epoch, step }) => batch, such as randomShift({ height: 28, width: 28 })');
+    const validation = options.validationData === undefined ? undefined : toDataset('fit: validationData', options.validationData);
+    // Let the caller subscribe to the events of this run before anything happens.
+    await yieldToEventLoop();
+    await ready(this.options.backend);
+    const c = this.compile(ds);
+    const stepsPerEpoch = ds.numBatches(batchSize);
+    const debug = this.options.mode === 'debug';
+    let stopReason: string | undefined;
+    const control: TrainControl = {
+      stop: (reason?: string) => void (stopReason ??= reason ?? 'stopped by a callback'),
+      get stopRequested() { return stopReason !== undefined; },
+      model: this.model,
+    };
+    const emit = (ev: TrainEvent): void => {
+      log.push(ev);
+      for (const s of this.subscribers) s.push(ev);
+    };
+    const listening = (): boolean => debug || callbacks.some((cb) => cb.onBatchEnd) || this.subscribers.size > 0 || log.readerCount > 0;
+    const schedule = this.optimizer.schedule;
+    const history: { epochs: Logs[]; stopped: History['stopped'] } = { epochs: [], stopped: undefined };
+
+    emit({ type: 'trainBegin', epochs, stepsPerEpoch });
+    for (const cb of callbacks) await cb.onTrainBegin?.({ epochs, stepsPerEpoch }, control);
+    for (let epoch = 1; epoch <= epochs && stopReason === undefined; epoch++) {
+      if (schedule?.unit === 'epoch') schedule.step(this.epochsDone);
+      emit({ type: 'epochBegin', epoch });
+      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, control);
+      const { accumulators: acc } = c;
+      for (const s of [acc.loss, acc.count, ...acc.metrics.map(([, s]) => s)]) s.set(zero());
+      for (const raw of ds.batches(batchSize, { shuffle, seed, epoch: this.epochsDone })) {
+        if (schedule?.unit === 'step') schedule.step(this.step);
+        const step = raw.index + 1;
+        const batch = options.augment ? options.augment(raw, { epoch: this.epochsDone + 1, step }) : raw;
+        const args = [batch.x, batch.y, ...c.feeds.map((f) => f.draw(batch.size))];
+        const read = lossEvery !== undefined ? step % lossEvery === 0 || step === stepsPerEpoch || debug : listening();
+        let loss: number | undefined;
+        if (read) {
+          loss = (await c.train(...args)).item();
+          if (!Number.isFinite(loss)) throw this.nonFinite(loss, epoch, step, stepsPerEpoch, lossEvery);
+        } else {
+          c.train.enqueue(...args);
+        }
+        this.programs.train.add(c.train.program);
+        this.step++;
+        const info: BatchInfo = { epoch, step, stepsPerEpoch, globalStep: this.step, size: batch.size, loss };
+        emit({ type: 'batchEnd', ...info });
+        for (const cb of callbacks) await cb.onBatchEnd?.(info, control);
+        if (stopReason !== undefined) break;
+        await yieldToEventLoop();
+      }
+      const count = (await acc.count.read()).item();
+      const lossValue = (await acc.loss.read()).item() / count;
+      if (!Number.isFinite(lossValue)) throw this.nonFinite(lossValue, epoch, undefined, stepsPerEpoch, lossEvery);
+      const logs: Logs = { loss: lossValue };
+      for (const [m, s] of acc.metrics) logs[m.name] = (await s.read()).item() / count;
+      logs['learningRate'] = (await this.optimizer.learningRate.read()).item();
+      if (validation) {
+        const v = await this.evaluate(validation, { batchSize: Math.max(batchSize, 256) });
+        for (const [k, value] of Object.entries(v)) logs[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = value;
+      }
+      this.epochsDone++;
+      history.epochs.push(logs);
+      emit({ type: 'epochEnd', epoch, logs });
+      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs, control);
+      if (stopReason !== undefined) history.stopped = { epoch, reason: stopReason };
+    }
+    const result: History = { epochs: history.epochs, stopped: history.stopped };
+    emit({ type: 'trainEnd', history: result });
+    for (const cb of callbacks) await cb.onTrainEnd?.(result, control);
+    return result;
+  }
+
+  private nonFinite(value: number, epoch: number, step: number | undefined, stepsPerEpoch: number, lossEvery: number | undefined): NonFiniteLossError {
+    let lr: number | undefined;
+    try {
+      lr = this.optimizer.learningRate.get().item();
+    } catch {
+      lr = undefined;
+    }
+    return new NonFiniteLossError(value, epoch, step, { stepsPerEpoch, lossEvery, learningRate: lr });
+  }
+}
+
+/**
+ * Trains a model in one call: builds a Trainer from `loss`, `optimizer` and `metrics` and
+ * runs `fit`. Returns a FitRun (await it, or iterate its events).
+ *
+ * @example
+ * ```ts
+ * const history = await fit(model, train, {
+ *   loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.1 }), metrics: ['accuracy'],
+ *   epochs: 10, batchSize: 64, validationData: test,
+ * });
+ * ```
+ */
+export function fit(model: Model, data: Data, options: TrainerOptions & FitOptions): FitRun {
+  const { loss, optimizer, metrics, backend, mode, ...rest } = options ?? ({} as TrainerOptions & FitOptions);
+  const trainer = new Trainer(model, {
+    loss, optimizer,
+    ...(metrics ? { metrics } : {}), ...(backend ? { backend } : {}), ...(mode ? { mode } : {}),
+  });
+  return trainer.fit(data, rest);
+}
