@@ -62,8 +62,10 @@ describe('fn', () => {
     const before = deviceAllocations.count;
     for (let i = 0; i < 5; i++) await f(NDArray.full([5, 3], 0.5));
     expect(deviceAllocations.count).toBe(before);
+    expect(f.compiledSignatures).toBe(1);
     await f(NDArray.zeros([4, 3]));
     expect(deviceAllocations.count).toBeGreaterThan(before);
+    expect(f.compiledSignatures).toBe(2);
   });
 
   it('disposes buffers and shared variables deterministically', async () => {

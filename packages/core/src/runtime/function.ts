@@ -81,6 +81,8 @@ export interface CompiledFunction<O extends Variable | readonly Variable[] = Var
   profile(): { kernels: readonly KernelProfile[]; table: string };
   /** The kernels of the most recent signature with the ops and call sites they compute. */
   readonly sources: readonly (readonly { op: string; site: string | undefined }[])[] | undefined;
+  /** How many input signatures (shape combinations) have been compiled. */
+  readonly compiledSignatures: number;
   /** The backend the function is bound to, once it has run. */
   readonly backendName: string | undefined;
   /** Frees every buffer and executable the function holds. */
@@ -251,6 +253,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
       },
     },
     backendName: { get: () => bound?.name },
+    compiledSignatures: { get: () => cache.size },
     dispose: {
       value: () => {
         for (const c of cache.values()) {

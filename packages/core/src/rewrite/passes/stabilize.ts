@@ -13,9 +13,17 @@ function onePlus(v: Variable): Variable | undefined {
   return undefined;
 }
 
+/** softplus(z) = relu(z) + log1p(exp(−|z|)), finite for every finite z. */
+function softplus(z: Variable): Variable {
+  const tail = apply1('log1p', {}, [apply1('exp', {}, [apply1('neg', {}, [apply1('abs', {}, [z])])])]);
+  return apply1('add', {}, [apply1('relu', {}, [z]), tail]);
+}
+
 /**
  * Numerically stable forms: log(softmax(x)) → logSoftmax(x), log(1 + x) → log1p(x),
- * exp(x) − 1 → expm1(x), log(sigmoid(x)) → −softplus(−x), and
+ * exp(x) − 1 → expm1(x), log(sigmoid(x)) → −softplus(−x), log(1 − sigmoid(x)) and
+ * log1p(−sigmoid(x)) → −softplus(x) (so binaryCrossentropy of a sigmoid is stable),
+ * categoricalCrossentropy(softmax(z), one-hot t) → −Σ t·logSoftmax(z), and
  * categoricalCrossentropy(softmax(z), int labels) → softmaxCrossEntropy(z, labels), whose
  * gradient is softmax(z) − onehot(labels) with no one-hot tensor and no log of a probability.
  */
@@ -29,14 +37,19 @@ export const stabilize: LocalRewrite = (node) => {
       const inner = onePlus(x);
       if (inner) return [apply1('log1p', {}, [inner], node.callSite)];
       const sig = producer(x, 'sigmoid');
-      if (sig) {
-        // log σ(x) = −softplus(−x) = −(relu(−x) + log1p(exp(−|x|)))
-        const z = sig.inputs[0]!;
-        const nz = apply1('neg', {}, [z]);
-        const tail = apply1('log1p', {}, [apply1('exp', {}, [apply1('neg', {}, [apply1('abs', {}, [z])])])]);
-        return [apply1('neg', {}, [apply1('add', {}, [apply1('relu', {}, [nz]), tail])])];
-      }
+      // log σ(z) = −softplus(−z)
+      if (sig) return [apply1('neg', {}, [softplus(apply1('neg', {}, [sig.inputs[0]!]))])];
+      const oneMinus = producer(x, 'sub');
+      const sig2 = oneMinus && uniformConstant(oneMinus.inputs[0]!) === 1 && sameType(oneMinus.inputs[1]!, x) ? producer(oneMinus.inputs[1]!, 'sigmoid') : undefined;
+      // log(1 − σ(z)) = −softplus(z)
+      if (sig2) return [apply1('neg', {}, [softplus(sig2.inputs[0]!)])];
       return undefined;
+    }
+    case 'log1p': {
+      const n = producer(x, 'neg');
+      const sig = n && producer(n.inputs[0]!, 'sigmoid');
+      // log1p(−σ(z)) = log(1 − σ(z)) = −softplus(z)
+      return sig ? [apply1('neg', {}, [softplus(sig.inputs[0]!)])] : undefined;
     }
     case 'sub': {
       const e = producer(x, 'exp');
@@ -46,8 +59,11 @@ export const stabilize: LocalRewrite = (node) => {
     case 'categoricalCrossentropy': {
       const sm = producer(x, 'softmax');
       const y = node.inputs[1]!;
-      if (!sm || y.dtype !== 'int32' || sm.props.axis !== x.ndim - 1) return undefined;
-      return [apply1('softmaxCrossEntropy', {}, [sm.inputs[0]!, y], node.callSite)];
+      if (!sm || sm.props.axis !== x.ndim - 1) return undefined;
+      if (y.dtype === 'int32') return [apply1('softmaxCrossEntropy', {}, [sm.inputs[0]!, y], node.callSite)];
+      // One-hot or soft targets: −Σ t·logSoftmax(z) never takes the log of a probability.
+      const ls = apply1('logSoftmax', sm.props, [sm.inputs[0]!], node.callSite);
+      return [apply1('neg', {}, [apply1('sum', { axes: [x.ndim - 1], keepdims: false }, [apply1('mul', {}, [y, ls])])])];
     }
     default:
       return undefined;
