@@ -1,51 +1,58 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, UsageError, USAGE, parseDemoArgs, trainCount } from './args.js';
+import { DEFAULTS, UsageError, USAGE, parseBackends, parseDemoArgs, trainCount } from './args.js';
 
 describe('parseDemoArgs', () => {
-  it('uses small defaults', () => {
-    expect(parseDemoArgs([])).toEqual({ ...DEFAULTS, logEvery: 1, help: false });
-    expect(DEFAULTS).toEqual({ epochs: 10, hidden: 256, samples: 1000, seed: 0 });
+  it('defaults to the full seed model and data with fewer epochs, on every backend', () => {
+    const o = parseDemoArgs([]);
+    expect(o).toMatchObject({ command: 'run', backends: 'all', dataset: 'seed', epochs: 20, hidden: 1000, batch: 0, samples: 1000, precision: 'fp32', seed: 0, logEvery: 2, json: false, report: undefined, sweep: false, help: false });
+    expect(DEFAULTS.seed).toEqual({ epochs: 20, hidden: 1000, batch: 0, samples: 1000 });
   });
 
-  it('reads the full seed experiment', () => {
-    expect(parseDemoArgs(['--hidden', '1000', '--epochs', '100'])).toEqual({
-      epochs: 100, hidden: 1000, samples: 1000, seed: 0, logEvery: 10, help: false,
-    });
+  it('takes mnist defaults from the data set', () => {
+    expect(parseDemoArgs(['--dataset', 'mnist'])).toMatchObject({ dataset: 'mnist', ...DEFAULTS.mnist });
+    expect(parseDemoArgs(['--dataset=mnist', '--batch', '128']).batch).toBe(128);
   });
 
-  it('accepts --name=value and --log-every', () => {
-    expect(parseDemoArgs(['--epochs=25', '--samples=50', '--seed=7', '--log-every=5'])).toMatchObject({
-      epochs: 25, samples: 50, seed: 7, logEvery: 5,
-    });
-    expect(parseDemoArgs(['--epochs', '25']).logEvery).toBe(3); // epochs / 10, rounded
-    expect(parseDemoArgs(['--epochs', '4']).logEvery).toBe(1);
+  it('reads every option, ignoring the -- that pnpm passes', () => {
+    const o = parseDemoArgs(['--', '--epochs', '100', '--backend', 'cpu,webgpu', '--backend=cuda', '--hidden=64', '--precision', 'tf32',
+      '--seed', '7', '--json', '--report', 'r.html', '--sweep', '--log-every', '5', '--samples', '50', '--batch', '0']);
+    expect(o).toMatchObject({ epochs: 100, backends: ['cpu', 'webgpu', 'cuda'], hidden: 64, precision: 'tf32', seed: 7, json: true, report: 'r.html', sweep: true, logEvery: 5, samples: 50, batch: 0 });
   });
 
-  it('reads --help and -h', () => {
-    expect(parseDemoArgs(['--help']).help).toBe(true);
+  it('reads the doctor subcommand and --help', () => {
+    expect(parseDemoArgs(['doctor']).command).toBe('doctor');
+    expect(parseDemoArgs(['--', 'doctor', '--json'])).toMatchObject({ command: 'doctor', json: true });
     expect(parseDemoArgs(['-h']).help).toBe(true);
-    expect(USAGE).toContain('--hidden 1000 --epochs 100');
+    expect(USAGE).toContain('--epochs 100');
+    for (const opt of ['--backend', '--epochs', '--batch', '--hidden', '--dataset', '--precision', '--seed', '--json', '--report', '--sweep']) expect(USAGE).toContain(opt);
   });
 
   it.each([
     [['--epochs', 'ten'], "--epochs must be an integer, got 'ten'"],
     [['--epochs', '1.5'], "--epochs must be an integer, got '1.5'"],
-    [['--epochs', '1e3'], "--epochs must be an integer, got '1e3'"],
     [['--epochs', '0'], '--epochs must be between 1 and 1000000, got 0'],
+    [['--batch=-1'], '--batch must be between 0 and 1000000, got -1'],
     [['--hidden=-3'], '--hidden must be between 1 and 100000, got -3'],
     [['--samples', '4'], '--samples must be between 5 and 10000000, got 4'],
     [['--seed=-1'], '--seed must be between 0 and 2147483647, got -1'],
-    [['--log-every', '0'], '--log-every must be between 1 and 1000000, got 0'],
+    [['--dataset', 'cifar'], "--dataset must be one of seed, mnist, got 'cifar'"],
+    [['--precision', 'fp16'], "--precision must be one of fp32, tf32, got 'fp16'"],
+    [['--backend', 'tpu'], "unknown backend 'tpu': known backends are cpu, webgpu, cuda, gpujs (or all)"],
+    [['--report', ''], '--report needs a file name'],
+    [['train'], "unexpected argument 'train'"],
+    [['--epoch', '3'], "Unknown option '--epoch'"],
+    [['--epochs'], "Option '--epochs <value>' argument missing"],
   ])('rejects %j', (argv, message) => {
     expect(() => parseDemoArgs(argv)).toThrow(UsageError);
     expect(() => parseDemoArgs(argv)).toThrow(message);
   });
+});
 
-  it('rejects unknown options, positionals and missing values', () => {
-    expect(() => parseDemoArgs(['--epoch', '3'])).toThrow(UsageError);
-    expect(() => parseDemoArgs(['--epoch', '3'])).toThrow(/--epoch/);
-    expect(() => parseDemoArgs(['100'])).toThrow(UsageError);
-    expect(() => parseDemoArgs(['--epochs'])).toThrow(UsageError);
+describe('parseBackends', () => {
+  it('accepts all, lists and repeats, without duplicates', () => {
+    expect(parseBackends([])).toBe('all');
+    expect(parseBackends(['cpu', 'all'])).toBe('all');
+    expect(parseBackends(['CPU, cuda', 'cpu'])).toEqual(['cpu', 'cuda']);
   });
 });
 
@@ -53,6 +60,5 @@ describe('trainCount', () => {
   it('splits 80/20 and keeps both sides non-empty', () => {
     expect(trainCount(1000)).toBe(800);
     expect(trainCount(5)).toBe(4);
-    expect(trainCount(50)).toBe(40);
   });
 });
