@@ -3,6 +3,7 @@ import {
   type Backend, type BackendFactory, type Capabilities, type CompileOptions, type DeviceBuffer, type DType, type Executable,
   type Program, type TypedArray,
 } from '@symgrad/core';
+import { describeNative, nativeCpuAddon, type NativeCpuAddon } from './native.js';
 import { dtypeOfArray, type CpuBuffer } from './runtime/cpu-buffer.js';
 import { CpuExecutable } from './runtime/executable.js';
 
@@ -23,6 +24,15 @@ export const CPU_CAPABILITIES: Capabilities = {
   device: 'TypeScript (JavaScript engine)',
 };
 
+/** Options of a CpuBackend. */
+export interface CpuBackendOptions {
+  /**
+   * Whether to run the native kernels where they apply (default: yes when the addon loaded,
+   * see native.ts). false forces the TypeScript path, as SYMGRAD_CPU_NATIVE=0 does.
+   */
+  readonly native?: boolean;
+}
+
 /** Buffer traffic of one backend, so tests can assert that a steady state allocates nothing. */
 export interface CpuBackendStats {
   allocations: number;
@@ -30,8 +40,11 @@ export interface CpuBackendStats {
 }
 
 /**
- * The TypeScript backend: buffers are host typed arrays, kernels are generated JavaScript
- * loops and a cache-blocked matmul. Runs anywhere JavaScript runs (no Node built-ins).
+ * The CPU backend: buffers are host typed arrays, kernels are generated JavaScript loops and
+ * a cache-blocked matmul. Runs anywhere JavaScript runs; in Node, where the native addon
+ * loaded, matmuls run on its multithreaded SIMD GEMM instead (same buffers, no copies).
+ * `capabilities.device` says which: 'TypeScript (JavaScript engine)' or e.g.
+ * 'native avx512, 2 threads'.
  *
  * @example
  * ```ts
@@ -43,10 +56,17 @@ export interface CpuBackendStats {
  */
 export class CpuBackend implements Backend {
   readonly name = CPU_BACKEND_NAME;
-  readonly capabilities = CPU_CAPABILITIES;
+  readonly capabilities: Capabilities;
   readonly stats: CpuBackendStats = { allocations: 0, frees: 0 };
   private readonly live = new WeakSet<DeviceBuffer>();
+  private readonly native: NativeCpuAddon | undefined;
   private disposed = false;
+
+  constructor(options: CpuBackendOptions = {}) {
+    this.native = options.native === false ? undefined : nativeCpuAddon();
+    if (options.native === true && !this.native) throw new Error('cpu backend: the native kernels were asked for but are unavailable');
+    this.capabilities = this.native ? { ...CPU_CAPABILITIES, device: describeNative(this.native) } : CPU_CAPABILITIES;
+  }
 
   private alive(): void {
     if (this.disposed) throw new Error('cpu backend: the backend was disposed');
@@ -127,7 +147,7 @@ export class CpuBackend implements Backend {
     if (problems.length) {
       throw new Error(`cpu backend cannot compile this program:\n  ${problems.join('\n  ')}\n(supported kernels: ${KERNEL_KINDS.join(', ')}; dtypes: ${DTYPES.join(', ')})`);
     }
-    return new CpuExecutable(program, (b): b is CpuBuffer => !this.disposed && this.live.has(b));
+    return new CpuExecutable(program, (b): b is CpuBuffer => !this.disposed && this.live.has(b), this.native);
   }
 
   dispose(): void {
@@ -135,7 +155,7 @@ export class CpuBackend implements Backend {
   }
 }
 
-/** Creates cpu backends: always available. */
+/** Creates cpu backends: always available (native kernels where the addon loaded). */
 export const cpuBackendFactory: BackendFactory = {
   availability: () => ({ ok: true }),
   create: () => new CpuBackend(),

@@ -1,7 +1,9 @@
 /**
  * @symgrad/backend-cpu — the CPU backend of symgrad, in TypeScript: generated JavaScript
  * loops for elementwise and reduce kernels, a cache-blocked matmul, and the indexing and
- * loss kernels. It runs wherever JavaScript runs (Node, browsers, workers).
+ * loss kernels. It runs wherever JavaScript runs (Node, browsers, workers). In Node a native
+ * addon (SIMD GEMM on a thread pool) replaces the matmul where it loads; SYMGRAD_CPU_NATIVE=0
+ * turns it off.
  *
  * Importing this package registers a backend named `'cpu'` with priority 10.
  *
@@ -18,8 +20,9 @@ import { registerCpuBackend } from './backend.js';
 
 export {
   CpuBackend, cpuBackendFactory, registerCpuBackend, CPU_BACKEND_NAME, CPU_BACKEND_PRIORITY, CPU_CAPABILITIES,
-  type CpuBackendStats,
+  type CpuBackendOptions, type CpuBackendStats,
 } from './backend.js';
+export { nativeCpuAddon, nativeCpuStatus, describeNative, type NativeCpuAddon, type NativeIsa, type NativeStatus } from './native.js';
 export type { CpuBuffer } from './runtime/cpu-buffer.js';
 
 registerCpuBackend();

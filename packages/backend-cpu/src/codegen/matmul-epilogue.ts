@@ -23,6 +23,11 @@ export interface WriteoutSpec {
   readonly storage: readonly DType[];
   readonly betaZero: boolean;
   readonly epilogue?: ScalarExpr;
+  /**
+   * The output already holds alpha·A·B + beta·out (the native GEMM wrote it): read the
+   * product from the output itself and only apply the epilogue; acc, alpha and beta are unused.
+   */
+  readonly inPlace?: boolean;
 }
 
 /** The source of a writeout loop; identical specs share one generated function. */
@@ -33,7 +38,7 @@ export function writeoutSource(spec: WriteoutSpec): string {
   const decl = views.map((v) => `r${v} = g[${3 * v}]`).join(', ');
   const steps = views.map((v) => `rs${v} = g[${3 * v + 1}], cs${v} = g[${3 * v + 2}]`).join(', ');
   const inner = views.map((v) => `q${v} = r${v}`).join(', ');
-  let body = `const v = alpha * acc[a] + ${spec.betaZero ? '0' : `beta * A0[q0]`};\n`;
+  let body = spec.inPlace ? 'const v = A0[q0];\n' : `const v = alpha * acc[a] + ${spec.betaZero ? '0' : `beta * A0[q0]`};\n`;
   let value = 'v';
   let dtype: DType = 'float64';
   if (spec.epilogue) {

@@ -1,16 +1,17 @@
 import type { DeviceBuffer, Executable, Kernel, Program, TypedArray } from '@symgrad/core';
 import { compileElementwise } from '../codegen/elementwise.js';
+import type { NativeCpuAddon } from '../native.js';
 import type { CpuBuffer } from './cpu-buffer.js';
 import { bufferTable, type BufferTable, type KernelStep } from './kernel-step.js';
 import { compileMatmul } from './matmul.js';
 import { compileReduce } from './reduce.js';
 import { compileGather, compileOneHot, compileSoftmaxCrossEntropy } from './specials.js';
 
-function compileKernel(k: Kernel, buffers: BufferTable): KernelStep {
+function compileKernel(k: Kernel, buffers: BufferTable, native: NativeCpuAddon | undefined): KernelStep {
   switch (k.kind) {
     case 'elementwise': return compileElementwise(k, buffers);
     case 'reduce': return compileReduce(k, buffers);
-    case 'matmul': return compileMatmul(k, buffers);
+    case 'matmul': return compileMatmul(k, buffers, native);
     case 'gather': return compileGather(k, buffers);
     case 'oneHot': return compileOneHot(k, buffers);
     case 'softmaxCrossEntropy': return compileSoftmaxCrossEntropy(k, buffers);
@@ -27,11 +28,16 @@ export class CpuExecutable implements Executable {
   private readonly data: TypedArray[];
   private disposed = false;
 
-  constructor(private readonly program: Program, private readonly isOwn: (b: DeviceBuffer) => b is CpuBuffer) {
+  /** `native`: the addon whose kernels replace the TypeScript ones where they apply (matmul). */
+  constructor(
+    private readonly program: Program,
+    private readonly isOwn: (b: DeviceBuffer) => b is CpuBuffer,
+    native?: NativeCpuAddon,
+  ) {
     const table = bufferTable(program.buffers);
     this.steps = program.kernels.map((k, i) => {
       try {
-        return compileKernel(k, table);
+        return compileKernel(k, table, native);
       } catch (err) {
         throw new Error(`cpu backend: kernel ${i} (${k.kind} '${k.label}'): ${(err as Error).message}`);
       }

@@ -1,8 +1,10 @@
-import type { MatmulKernel, TypedArray, View } from '@symgrad/core';
+import type { MatmulKernel, TypedArray } from '@symgrad/core';
 import { compileWriteout } from '../codegen/matmul-epilogue.js';
+import type { NativeCpuAddon } from '../native.js';
 import { gemm, type Flush } from './gemm.js';
 import type { BufferTable, KernelStep } from './kernel-step.js';
-import { checkView } from './view-check.js';
+import { compileNativeMatmul } from './native-matmul.js';
+import { matrixStrides } from './matmul-views.js';
 
 /**
  * Matmul kernels: out = alpha·op(A)·op(B) + beta·out over the batch dims, then the
@@ -15,24 +17,7 @@ import { checkView } from './view-check.js';
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 const NO_DATA: readonly TypedArray[] = [];
 
-/** A view's strides over [...batch, r, c], batch dims aligned right; broadcast batch dims get stride 0. */
-function matrixStrides(v: View, what: string, batch: readonly number[], rows: number, cols: number, buffers: BufferTable, exactBatch: boolean): number[] {
-  const nb = batch.length;
-  const vb = v.shape.length - 2;
-  const expected = [...batch.slice(nb - Math.max(vb, 0)), rows, cols];
-  const ok = vb >= 0 && vb <= nb && (!exactBatch || vb === nb) &&
-    v.shape[vb] === rows && v.shape[vb + 1] === cols &&
-    v.shape.slice(0, vb).every((d, i) => d === batch[nb - vb + i] || d === 1);
-  if (!ok) throw new Error(`${what} has shape ${fmt(v.shape)}, expected ${fmt(exactBatch ? [...batch, rows, cols] : expected)}`);
-  checkView(v, what, buffers);
-  const strides = new Array<number>(nb + 2).fill(0);
-  for (let i = 0; i < vb; i++) strides[nb - vb + i] = v.shape[i] === 1 ? 0 : v.strides[i]!;
-  strides[nb] = v.strides[vb]!;
-  strides[nb + 1] = v.strides[vb + 1]!;
-  return strides;
-}
-
-function checkScalars(k: MatmulKernel): void {
+export function checkScalars(k: MatmulKernel): void {
   for (const [name, v] of [['m', k.m], ['n', k.n], ['k', k.k]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`${name} = ${String(v)} is not a non-negative integer`);
   }
@@ -42,9 +27,14 @@ function checkScalars(k: MatmulKernel): void {
   if (typeof k.alpha !== 'number' || typeof k.beta !== 'number') throw new Error('alpha and beta must be numbers');
 }
 
-/** Compiles a matmul kernel into a step that runs the blocked GEMM batch by batch. */
-export function compileMatmul(k: MatmulKernel, buffers: BufferTable): KernelStep {
+/**
+ * Compiles a matmul kernel into a step: the native GEMM when an addon is given and the
+ * kernel suits it (native-matmul.ts), else the blocked TypeScript GEMM batch by batch.
+ */
+export function compileMatmul(k: MatmulKernel, buffers: BufferTable, native?: NativeCpuAddon): KernelStep {
   checkScalars(k);
+  const fast = native ? compileNativeMatmul(k, buffers, native) : undefined;
+  if (fast) return fast;
   const { batch, m, n } = k;
   const nb = batch.length;
   const sa = matrixStrides(k.a, 'a', batch, k.transA ? k.k : m, k.transA ? m : k.k, buffers, false);

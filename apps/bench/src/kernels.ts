@@ -1,0 +1,71 @@
+/**
+ * Kernel microbenchmarks on symgrad cpu through `fn`: sgemm at the seed's shape and at 1024³
+ * with the transpose flags, an elementwise chain and a row softmax. The same specs drive the
+ * peers' kernel runs (tfjs-wasm, numpy), so rows line up in the report.
+ */
+import { T, fn, NDArray, setBackend } from '@symgrad/core';
+import '@symgrad/backend-cpu';
+import type { RepeatPolicy, Runnable } from './harness.js';
+import { uniformF32 } from './data.js';
+
+export type KernelSpec =
+  | { readonly kind: 'gemm'; readonly name: string; readonly m: number; readonly k: number; readonly n: number; readonly transA: boolean; readonly transB: boolean }
+  | { readonly kind: 'elementwise'; readonly name: string; readonly rows: number; readonly cols: number }
+  | { readonly kind: 'softmax'; readonly name: string; readonly rows: number; readonly cols: number };
+
+function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean): KernelSpec {
+  const t = transA ? 'Aᵀ·B' : transB ? 'A·Bᵀ' : 'A·B';
+  return { kind: 'gemm', name: `sgemm ${t} ${m}×${k}×${n}`, m, k, n, transA, transB };
+}
+
+/** Elementwise chain: relu(x) + 0.5·exp(−x²) — six ops an element, one read and one write. */
+export const ELEMENTWISE_OPS = 6;
+
+/** The kernel set; --quick drops the 1024³ transposed variants and shrinks the non-GEMM sizes. */
+export function kernelSpecs(quick: boolean): KernelSpec[] {
+  const specs: KernelSpec[] = [gemm(800, 1000, 1000, false, false), gemm(1024, 1024, 1024, false, false)];
+  if (!quick) specs.push(gemm(1024, 1024, 1024, true, false), gemm(1024, 1024, 1024, false, true));
+  const rows = quick ? 1024 : 4096;
+  specs.push({ kind: 'elementwise', name: `elementwise chain ${rows}×1000`, rows, cols: 1000 });
+  specs.push({ kind: 'softmax', name: `softmax ${rows}×1000`, rows, cols: 1000 });
+  return specs;
+}
+
+/** FLOPs of one run of a kernel spec (elementwise ops and softmax's exp counted as one each). */
+export function kernelFlops(s: KernelSpec): number {
+  switch (s.kind) {
+    case 'gemm': return 2 * s.m * s.k * s.n;
+    case 'elementwise': return ELEMENTWISE_OPS * s.rows * s.cols;
+    // max, sub, exp, sum, div per element
+    case 'softmax': return 5 * s.rows * s.cols;
+  }
+}
+
+/** The input shapes of a spec, as stored (a transposed operand is stored transposed). */
+export function kernelInputShapes(s: KernelSpec): number[][] {
+  if (s.kind !== 'gemm') return [[s.rows, s.cols]];
+  return [s.transA ? [s.k, s.m] : [s.m, s.k], s.transB ? [s.n, s.k] : [s.k, s.n]];
+}
+
+/** One kernel on symgrad cpu at O2, compiled and run once. */
+export async function prepareSymgradKernel(s: KernelSpec, peer: string, policy: RepeatPolicy): Promise<Runnable> {
+  setBackend('cpu');
+  const arrays = kernelInputShapes(s).map((sh, i) => new NDArray('float32', sh, uniformF32(sh[0]! * sh[1]!, 100 + i)));
+  const a = T.matrix('a');
+  let f;
+  if (s.kind === 'gemm') {
+    const b = T.matrix('b');
+    f = fn([a, b], T.matmul(a, b, { transA: s.transA, transB: s.transB }));
+  } else if (s.kind === 'elementwise') {
+    f = fn([a], a.relu().add(a.square().neg().exp().mul(0.5)));
+  } else {
+    f = fn([a], T.softmax(a));
+  }
+  await f(...arrays);
+  const g = f;
+  return {
+    group: 'kernel', item: s.name, peer, policy, flops: kernelFlops(s), note: `${g.stats().kernels} kernel(s)`,
+    run: () => g(...arrays),
+    dispose: () => g.dispose(),
+  };
+}

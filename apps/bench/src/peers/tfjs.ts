@@ -1,0 +1,171 @@
+/**
+ * TensorFlow.js 4.22 peers: tfjs-backend-wasm (SIMD; one thread in Node) and
+ * tfjs-backend-cpu (plain JavaScript). The seed step is the same MLP as symgrad's, with
+ * tf.variable weights, softmax, mean categorical cross-entropy against the labels (one-hot
+ * once, outside the step) and tf.train.sgd(0.1).minimize. Kernels: tf.matMul with the
+ * transpose flags, the elementwise chain and tf.softmax.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { forwardFlops, stepFlops, type RepeatPolicy, type Runnable } from '../harness.js';
+import { SEED, uniformF32, type MlpData } from '../data.js';
+import { kernelFlops, kernelInputShapes, type KernelSpec } from '../kernels.js';
+import { tfjsPeerName, type TfBackend } from './tfjs-name.js';
+
+type Tf = typeof import('@tensorflow/tfjs');
+
+const require = createRequire(import.meta.url);
+let loaded: Promise<{ tf: Tf; version: string }> | undefined;
+
+/** The directory holding tfjs-backend-wasm's .wasm binaries (they ship in the npm package). */
+export function wasmDir(): string {
+  return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+}
+
+async function load(): Promise<{ tf: Tf; version: string }> {
+  loaded ??= (async () => {
+    // The umbrella registers the gradients and the cpu backend; the wasm package adds 'wasm'.
+    const tfMod = (await import('@tensorflow/tfjs')) as unknown as Tf & { default?: Tf };
+    const tf = (tfMod.default ?? tfMod) as Tf;
+    const wasmMod = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as {
+      setWasmPaths?: (p: string) => void; default?: { setWasmPaths: (p: string) => void };
+    };
+    const setWasmPaths = wasmMod.setWasmPaths ?? wasmMod.default?.setWasmPaths;
+    if (!setWasmPaths) throw new Error('@tensorflow/tfjs-backend-wasm has no setWasmPaths');
+    setWasmPaths(wasmDir());
+    // 'webgl' registers too but cannot start in Node; keep tfjs from trying it first.
+    try { tf.removeBackend('webgl'); } catch { /* not registered */ }
+    return { tf, version: tf.version.tfjs };
+  })();
+  return loaded;
+}
+
+/** Switches tfjs to `backend`; throws with tfjs's reason when it cannot start. */
+async function use(backend: TfBackend): Promise<{ tf: Tf; version: string }> {
+  const l = await load();
+  const ok = await l.tf.setBackend(backend);
+  if (!ok || l.tf.getBackend() !== backend) throw new Error(`tfjs backend '${backend}' did not initialize`);
+  await l.tf.ready();
+  return l;
+}
+
+
+function wasmNote(tf: Tf, backend: TfBackend): string {
+  if (backend !== 'wasm') return 'plain JavaScript kernels';
+  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+  return `SIMD ${simd ? 'on' : 'off'}, ${threads ? 'multi-threaded' : '1 thread'}`;
+}
+
+/** Makes `backend` current before a run (tfjs has one current backend for all runnables). */
+async function current(tf: Tf, backend: TfBackend): Promise<void> {
+  if (tf.getBackend() !== backend) await use(backend);
+}
+
+/** The seed training step on tfjs (`backend`), run once. */
+export async function prepareTfjsSeedStep(d: MlpData, backend: TfBackend, policy: RepeatPolicy): Promise<Runnable> {
+  const { tf, version } = await use(backend);
+  const { rows, features, hidden, classes } = d.shape;
+  const w1 = tf.variable(tf.tensor2d(d.w1, [features, hidden]), true, 'w1');
+  const w2 = tf.variable(tf.tensor2d(d.w2, [hidden, hidden]), true, 'w2');
+  const w3 = tf.variable(tf.tensor2d(d.w3, [hidden, classes]), true, 'w3');
+  const x = tf.tensor2d(d.x, [rows, features]);
+  const labels = tf.tensor1d(d.y, 'int32');
+  const oneHot = tf.oneHot(labels, classes).toFloat();
+  const opt = tf.train.sgd(SEED.lr);
+  const dispose = (): void => {
+    opt.dispose();
+    for (const t of [w1, w2, w3, x, labels, oneHot]) t.dispose();
+  };
+  const step = async (): Promise<number> => {
+    await current(tf, backend);
+    const loss = opt.minimize(() => {
+      const h1 = tf.relu(tf.matMul(x, w1));
+      const h2 = tf.relu(tf.matMul(h1, w2));
+      const yPred = tf.softmax(tf.matMul(h2, w3));
+      return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(yPred)), 1))) as ReturnType<Tf['scalar']>;
+    }, true);
+    const v = loss!.dataSync()[0]!;
+    loss!.dispose();
+    return v;
+  };
+  try {
+    const t0 = performance.now();
+    const first = await step();
+    const firstMs = performance.now() - t0;
+    if (!Number.isFinite(first)) throw new Error(`the first loss is ${first}`);
+    return {
+      group: 'seed', item: 'seed step', peer: tfjsPeerName(backend, version), policy, flops: stepFlops(rows, features, hidden, classes),
+      note: `${wasmNote(tf, backend)}; first call ${firstMs.toFixed(0)} ms`,
+      run: async () => { await step(); },
+      dispose,
+    };
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+}
+
+/** The seed MLP's forward pass on tfjs (`backend`), run once. */
+export async function prepareTfjsForward(d: MlpData, backend: TfBackend, policy: RepeatPolicy): Promise<Runnable> {
+  const { tf, version } = await use(backend);
+  const { rows, features, hidden, classes } = d.shape;
+  const w1 = tf.tensor2d(d.w1, [features, hidden]);
+  const w2 = tf.tensor2d(d.w2, [hidden, hidden]);
+  const w3 = tf.tensor2d(d.w3, [hidden, classes]);
+  const x = tf.tensor2d(d.x, [rows, features]);
+  const dispose = (): void => { for (const t of [w1, w2, w3, x]) t.dispose(); };
+  const run = async (): Promise<void> => {
+    await current(tf, backend);
+    const y = tf.tidy(() => tf.softmax(tf.matMul(tf.relu(tf.matMul(tf.relu(tf.matMul(x, w1)), w2)), w3)));
+    y.dataSync();
+    y.dispose();
+  };
+  try {
+    await run();
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+  return {
+    group: 'forward', item: `forward ${rows} rows`, peer: tfjsPeerName(backend, version), policy,
+    flops: forwardFlops(rows, features, hidden, classes), note: wasmNote(tf, backend), run, dispose,
+  };
+}
+
+/**
+ * One kernel on tfjs (`backend`), result read back each time as symgrad's is; run once. A
+ * kernel whose first run takes over a second (tfjs-wasm's transposed matMuls) gets
+ * `slowPolicy` instead of `policy`.
+ */
+export async function prepareTfjsKernel(s: KernelSpec, backend: TfBackend, policy: RepeatPolicy, slowPolicy = policy): Promise<Runnable> {
+  const { tf, version } = await use(backend);
+  const inputs = kernelInputShapes(s).map((sh, i) => tf.tensor2d(uniformF32(sh[0]! * sh[1]!, 100 + i), [sh[0]!, sh[1]!]));
+  const a = inputs[0]!;
+  const body = (): ReturnType<Tf['tensor']> => {
+    if (s.kind === 'gemm') return tf.matMul(a, inputs[1]!, s.transA, s.transB);
+    if (s.kind === 'elementwise') return tf.add(tf.relu(a), tf.mul(tf.exp(tf.neg(tf.square(a))), 0.5));
+    return tf.softmax(a);
+  };
+  const dispose = (): void => { for (const t of inputs) t.dispose(); };
+  const run = async (): Promise<void> => {
+    await current(tf, backend);
+    const y = tf.tidy(body);
+    y.dataSync();
+    y.dispose();
+  };
+  let firstMs: number;
+  try {
+    const t0 = performance.now();
+    await run();
+    firstMs = performance.now() - t0;
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+  const slow = firstMs > 1000;
+  return {
+    group: 'kernel', item: s.name, peer: tfjsPeerName(backend, version), policy: slow ? slowPolicy : policy, flops: kernelFlops(s),
+    note: `${wasmNote(tf, backend)}${slow ? `; first run ${(firstMs / 1000).toFixed(1)} s, so fewer repetitions` : ''}`, run, dispose,
+  };
+}

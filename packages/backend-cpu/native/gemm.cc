@@ -1,0 +1,339 @@
+// The GEMM driver: BLIS/GotoBLAS loop structure over packed panels.
+//
+//   for jc (NC columns of C)            B block KC×NC is packed once, shared by all threads
+//     for pc (KC deep)                  alpha/beta apply on the first pc, later blocks add
+//       pack B (threads split panels)   barrier
+//       for ic (MC rows, per thread)    A block MC×KC packed per thread (stays in L2)
+//         for jr (NR panels)            B micro-panel KC×NR stays in L1
+//           for ir (MR panels)          micro-kernel, accumulators in registers
+//       barrier
+//
+// Threads split the MR-row panels of C (or the NR-column panels when C has fewer row panels
+// than threads), never K: every element of C is the same sequence of FMAs whatever the
+// number of threads, so results do not depend on it.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "thread_pool.h"
+
+namespace symgrad {
+namespace {
+
+// Cache blocking in bytes: a packed A block (MC×KC) of ~512 KiB sits in the 2 MiB L2 with
+// room for C and B traffic; a packed B block (KC×NC) of ~2 MiB is shared through L2/L3. A deep
+// KC (512) halves the passes over C; measured on the 2-core Emerald Rapids VM (single thread,
+// best of rounds): 84-88 GFLOP/s at KC 256 / 256 KiB / 1 MiB against 88-93 at these values.
+constexpr int64_t kKC = 512;
+constexpr int64_t kABytes = 512 * 1024;
+constexpr int64_t kBBytes = 2048 * 1024;
+// Below this many FLOPs one thread does the whole call: waking a worker costs more.
+constexpr double kParallelFlops = 2.0e6;
+
+struct Blocking {
+  int64_t kc, mc, nc;
+};
+
+template <typename T>
+Blocking blocking(const MicroKernel<T>& mk) {
+  const int64_t mc = std::max<int64_t>(1, kABytes / (kKC * (int64_t)sizeof(T)) / mk.mr) * mk.mr;
+  const int64_t nc = std::max<int64_t>(1, kBBytes / (kKC * (int64_t)sizeof(T)) / mk.nr) * mk.nr;
+  return {kKC, mc, nc};
+}
+
+// 64-byte aligned scratch that grows and is then reused: a steady state allocates nothing.
+struct Scratch {
+  void* ptr = nullptr;
+  size_t bytes = 0;
+  template <typename T>
+  T* get(size_t count) {
+    const size_t need = ((count * sizeof(T) + 63) / 64) * 64;
+    if (need > bytes) {
+      std::free(ptr);
+      ptr = std::aligned_alloc(64, need);
+      if (!ptr) throw std::bad_alloc();
+      bytes = need;
+    }
+    return static_cast<T*>(ptr);
+  }
+};
+
+struct Workspace {
+  Scratch a, b;
+};
+
+std::vector<Workspace>& workspaces(int n) {
+  static std::vector<Workspace> ws;
+  if ((int)ws.size() < n) ws.resize(n);
+  return ws;
+}
+
+bool cpu_has(const char* isa) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (std::strcmp(isa, "avx512") == 0) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  }
+  if (std::strcmp(isa, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  return std::strcmp(isa, "generic") == 0;
+}
+
+KernelSet load_set(const char* isa) {
+#if defined(__x86_64__)
+  if (std::strcmp(isa, "avx512") == 0) return kernels_avx512();
+  if (std::strcmp(isa, "avx2") == 0) return kernels_avx2();
+#endif
+  (void)isa;
+  return kernels_generic();
+}
+
+KernelSet& active_set() {
+  static KernelSet set = load_set(cpu_has("avx512") ? "avx512" : cpu_has("avx2") ? "avx2" : "generic");
+  return set;
+}
+
+std::mutex& call_mutex() {
+  // One GEMM at a time: the pool and the workspaces are shared by every caller in the
+  // process (Node worker threads included).
+  static std::mutex mu;
+  return mu;
+}
+
+template <typename T>
+const MicroKernel<T>& micro_of(const KernelSet& s);
+template <>
+const MicroKernel<float>& micro_of<float>(const KernelSet& s) { return s.f32; }
+template <>
+const MicroKernel<double>& micro_of<double>(const KernelSet& s) { return s.f64; }
+
+// Rows i0.. of op(A), depth p0..p0+kc, into MR-row panels (p-major), zero-padded.
+template <typename T>
+void pack_a(const GemmArgs<T>& g, int64_t i0, int64_t rows, int64_t p0, int64_t kc, int mr, T* dst) {
+  for (int64_t ir = 0; ir < rows; ir += mr, dst += mr * kc) {
+    const int64_t rr = std::min<int64_t>(mr, rows - ir);
+    const T* base = g.a + (i0 + ir) * g.ars + p0 * g.acs;
+    if (rr == mr && g.ars == 1) {  // op(A) column-contiguous (A transposed): copy columns
+      for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * mr, base + p * g.acs, mr * sizeof(T));
+    } else if (rr == mr && g.acs == 1) {  // row-contiguous: stream each row
+      for (int r = 0; r < mr; r++) {
+        const T* row = base + r * g.ars;
+        for (int64_t p = 0; p < kc; p++) dst[p * mr + r] = row[p];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; p++) {
+        for (int r = 0; r < mr; r++) dst[p * mr + r] = r < rr ? base[r * g.ars + p * g.acs] : T(0);
+      }
+    }
+  }
+}
+
+// Columns j0..j0+cols of op(B), depth p0..p0+kc, into one NR-column panel (p-major), zero-padded.
+template <typename T>
+void pack_b_panel(const GemmArgs<T>& g, int64_t p0, int64_t kc, int64_t j0, int64_t cols, int nr, T* dst) {
+  const T* base = g.b + p0 * g.brs + j0 * g.bcs;
+  if (cols == nr && g.bcs == 1) {
+    for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * nr, base + p * g.brs, nr * sizeof(T));
+  } else if (cols == nr && g.brs == 1) {  // op(B) column-contiguous (B transposed)
+    for (int j = 0; j < nr; j++) {
+      const T* col = base + j * g.bcs;
+      for (int64_t p = 0; p < kc; p++) dst[p * nr + j] = col[p];
+    }
+  } else {
+    for (int64_t p = 0; p < kc; p++) {
+      for (int j = 0; j < nr; j++) dst[p * nr + j] = j < cols ? base[p * g.brs + j * g.bcs] : T(0);
+    }
+  }
+}
+
+// [lo, hi) of `count` items for thread tid of nth, in contiguous chunks.
+inline void split(int64_t count, int tid, int nth, int64_t& lo, int64_t& hi) {
+  lo = count * tid / nth;
+  hi = count * (tid + 1) / nth;
+}
+
+// The epilogue over rows i0.. and columns j0.. of C (see Epilogue in gemm.h).
+template <typename T>
+void apply_epilogue(const GemmArgs<T>& g, int64_t i0, int64_t rows, int64_t j0, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++) {
+    T* c = g.c + (i0 + r) * g.crs + j0 * g.ccs;
+    if (g.epilogue == kRelu) {
+      for (int64_t j = 0; j < cols; j++) {
+        T& x = c[j * g.ccs];
+        x = (x > T(0) || x != x) ? x : T(0);  // NaN passes, -0 becomes +0: as the JS relu
+      }
+    } else if (g.epilogue == kMaskPositive) {
+      const T* h = g.aux + (i0 + r) * g.xrs + j0 * g.xcs;
+      for (int64_t j = 0; j < cols; j++) {
+        if (!(h[j * g.xcs] > T(0))) c[j * g.ccs] = T(0);
+      }
+    }
+  }
+}
+
+// k == 0: C = beta·C (beta == 0 writes zeros without reading C).
+template <typename T>
+void scale_c(const GemmArgs<T>& g) {
+  for (int64_t i = 0; i < g.m; i++) {
+    for (int64_t j = 0; j < g.n; j++) {
+      T& x = g.c[i * g.crs + j * g.ccs];
+      x = g.beta == T(0) ? T(0) : g.beta * x;
+    }
+  }
+}
+
+// One GEMM on threads tid of nth (all nth threads call it with the same arguments).
+template <typename T>
+void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, const MicroKernel<T>& mk,
+              const Blocking& bl, ThreadPool& pool) {
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0) {
+    if (tid == 0) {
+      scale_c(g);
+      if (g.epilogue != kNone) apply_epilogue(g, 0, g.m, 0, g.n);
+    }
+    return;
+  }
+  const int mr = mk.mr, nr = mk.nr;
+  const int64_t mpanels = (g.m + mr - 1) / mr;
+  T* abuf = ws.a.get<T>(bl.mc * bl.kc);
+  alignas(64) T tile[16 * 64];  // an edge tile: MR×NR ≤ 16×64
+  for (int64_t jc = 0; jc < g.n; jc += bl.nc) {
+    const int64_t nc = std::min(bl.nc, g.n - jc);
+    const int64_t npanels = (nc + nr - 1) / nr;
+    for (int64_t pc = 0; pc < g.k; pc += bl.kc) {
+      const int64_t kc = std::min(bl.kc, g.k - pc);
+      const T beta = pc == 0 ? g.beta : T(1);
+      const bool last = pc + kc == g.k;
+      int64_t lo, hi;
+      split(npanels, tid, nth, lo, hi);
+      for (int64_t jp = lo; jp < hi; jp++) {
+        pack_b_panel(g, pc, kc, jc + jp * nr, std::min<int64_t>(nr, nc - jp * nr), nr, bbuf + jp * nr * kc);
+      }
+      if (nth > 1) pool.barrier();
+      int64_t r0 = 0, r1 = mpanels, c0 = 0, c1 = npanels;
+      if (mpanels >= nth) split(mpanels, tid, nth, r0, r1);
+      else split(npanels, tid, nth, c0, c1);
+      const int64_t mcp = bl.mc / mr;  // row panels per A block
+      for (int64_t ip = r0; ip < r1 && c0 < c1; ip += mcp) {
+        const int64_t ipe = std::min(ip + mcp, r1);
+        const int64_t i0 = ip * mr;
+        const int64_t rows = std::min(ipe * mr, g.m) - i0;
+        pack_a(g, i0, rows, pc, kc, mr, abuf);
+        for (int64_t jp = c0; jp < c1; jp++) {
+          const T* bp = bbuf + jp * nr * kc;
+          const int64_t j0 = jc + jp * nr;
+          const int64_t cols = std::min<int64_t>(nr, g.n - j0);
+          for (int64_t q = 0; q < ipe - ip; q++) {
+            const T* ap = abuf + q * mr * kc;
+            const int64_t i = i0 + q * mr;
+            const int64_t rr = std::min<int64_t>(mr, g.m - i);
+            T* c = g.c + i * g.crs + j0 * g.ccs;
+            if (rr == mr && cols == nr && g.ccs == 1) {
+              mk.fn(kc, ap, bp, c, g.crs, g.alpha, beta);
+            } else {
+              mk.fn(kc, ap, bp, tile, nr, T(1), T(0));
+              for (int64_t r = 0; r < rr; r++) {
+                for (int64_t j = 0; j < cols; j++) {
+                  T& x = c[r * g.crs + j * g.ccs];
+                  x = beta == T(0) ? g.alpha * tile[r * nr + j] : g.alpha * tile[r * nr + j] + beta * x;
+                }
+              }
+            }
+            if (last && g.epilogue != kNone) apply_epilogue(g, i, rr, j0, cols);
+          }
+        }
+      }
+      if (nth > 1) pool.barrier();  // every thread is done with this B block before it is repacked
+    }
+  }
+}
+
+template <typename T>
+struct Job {
+  const GemmArgs<T>* args;
+  const int64_t* offsets;
+  int64_t count;
+  MicroKernel<T> mk;
+  Blocking bl;
+  bool by_batch;
+  std::vector<Workspace>* ws;
+  ThreadPool* pool;
+};
+
+template <typename T>
+GemmArgs<T> at_batch(const GemmArgs<T>& g, const int64_t* offsets, int64_t t) {
+  GemmArgs<T> x = g;
+  x.a += offsets[4 * t];
+  x.b += offsets[4 * t + 1];
+  x.c += offsets[4 * t + 2];
+  if (x.aux) x.aux += offsets[4 * t + 3];
+  return x;
+}
+
+template <typename T>
+void run_job(void* ctx, int tid, int nth) {
+  auto& job = *static_cast<Job<T>*>(ctx);
+  Workspace& mine = (*job.ws)[tid];
+  if (job.by_batch) {
+    // Many small matrices: each thread takes whole matrices, with its own B block.
+    int64_t lo, hi;
+    split(job.count, tid, nth, lo, hi);
+    T* bbuf = mine.b.get<T>(job.bl.kc * job.bl.nc);
+    for (int64_t t = lo; t < hi; t++) {
+      gemm_one(at_batch(*job.args, job.offsets, t), 0, 1, bbuf, mine, job.mk, job.bl, *job.pool);
+    }
+    return;
+  }
+  // Thread 0's B scratch is the shared packed B block; it was sized before the run.
+  T* bbuf = static_cast<T*>((*job.ws)[0].b.ptr);
+  for (int64_t t = 0; t < job.count; t++) {
+    gemm_one(at_batch(*job.args, job.offsets, t), tid, nth, bbuf, mine, job.mk, job.bl, *job.pool);
+  }
+}
+
+}  // namespace
+
+const char* active_isa() { return active_set().isa; }
+
+int num_threads() { return ThreadPool::instance().size(); }
+
+void set_num_threads(int n) {
+  std::lock_guard<std::mutex> lock(call_mutex());
+  ThreadPool::instance().resize(n);
+}
+
+bool set_isa(const char* name) {
+  if (!cpu_has(name)) return false;
+  std::lock_guard<std::mutex> lock(call_mutex());
+  active_set() = load_set(name);
+  return true;
+}
+
+template <typename T>
+void gemm_batched(const GemmArgs<T>& args, const int64_t* offsets, int64_t count) {
+  if (count <= 0 || args.m == 0 || args.n == 0) return;
+  std::lock_guard<std::mutex> lock(call_mutex());
+  ThreadPool& pool = ThreadPool::instance();
+  const MicroKernel<T> mk = micro_of<T>(active_set());
+  const Blocking bl = blocking(mk);
+  const double flops = 2.0 * args.m * args.n * (double)args.k;
+  int nth = pool.size();
+  if (flops * count < kParallelFlops) nth = 1;
+  // Whole matrices per thread when each is small and there are enough of them.
+  const bool by_batch = nth > 1 && count >= nth && flops < 8 * kParallelFlops;
+  std::vector<Workspace>& ws = workspaces(pool.size());
+  if (!by_batch) ws[0].b.get<T>(bl.kc * bl.nc);
+  Job<T> job{&args, offsets, count, mk, bl, by_batch, &ws, &pool};
+  pool.run(nth, run_job<T>, &job);
+}
+
+template void gemm_batched<float>(const GemmArgs<float>&, const int64_t*, int64_t);
+template void gemm_batched<double>(const GemmArgs<double>&, const int64_t*, int64_t);
+
+}  // namespace symgrad

@@ -1,0 +1,76 @@
+// The GEMM interface shared by the driver (gemm.cc), the micro-kernel translation units and
+// the N-API binding (addon.cc).
+#pragma once
+
+#include <cstdint>
+
+namespace symgrad {
+
+// A register-blocked micro-kernel over packed panels:
+//   C(MR×NR) = alpha · Ap(MR×kc) · Bp(kc×NR) + beta · C
+// Ap holds kc columns of MR values (p-major), Bp kc rows of NR values. C is row-major with
+// row stride rsc and unit column stride. beta == 0 must not read C (it may hold NaN).
+template <typename T>
+using MicroFn = void (*)(int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc, T alpha, T beta);
+
+template <typename T>
+struct MicroKernel {
+  int mr;
+  int nr;
+  MicroFn<T> fn;
+};
+
+// One instruction-set tier: its name and its float32/float64 kernels.
+struct KernelSet {
+  const char* isa;
+  MicroKernel<float> f32;
+  MicroKernel<double> f64;
+};
+
+// Each tier lives in its own translation unit compiled with that tier's -m flags, so the
+// baseline code never executes an instruction the CPU lacks; gemm.cc picks one at run time.
+KernelSet kernels_generic();
+KernelSet kernels_avx2();    // requires AVX2 + FMA
+KernelSet kernels_avx512();  // requires AVX-512 F/BW/DQ/VL
+
+// Epilogues applied to C once its last K block is stored, while the tile is in L1 (the
+// fused activations of a training step; anything else runs in JavaScript afterwards).
+enum Epilogue : int {
+  kNone = 0,
+  kRelu = 1,          // C = C > 0 || C is NaN ? C : +0
+  kMaskPositive = 2,  // C = X > 0 ? C : +0 (X: the aux matrix, e.g. relu's output)
+};
+
+// op(A)(i, p) = a[i·ars + p·acs], op(B)(p, j) = b[p·brs + j·bcs], C(i, j) = c[i·crs + j·ccs],
+// X(i, j) = aux[i·xrs + j·xcs].
+template <typename T>
+struct GemmArgs {
+  int64_t m, n, k;
+  const T* a;
+  int64_t ars, acs;
+  const T* b;
+  int64_t brs, bcs;
+  T* c;
+  int64_t crs, ccs;
+  T alpha, beta;
+  int epilogue;
+  const T* aux;
+  int64_t xrs, xcs;
+};
+
+// C = alpha·op(A)·op(B) + beta·C for `count` matrices whose base pointers are offset by
+// offsets[4t], offsets[4t+1], offsets[4t+2], offsets[4t+3] elements (A, B, C and aux of batch t),
+// then the epilogue. Multithreaded on the shared pool; the result does not depend on the
+// number of threads.
+template <typename T>
+void gemm_batched(const GemmArgs<T>& args, const int64_t* offsets, int64_t count);
+
+// Which tier gemm_batched uses: "avx512", "avx2" or "generic".
+const char* active_isa();
+// The pool's size, and resizing it (tests compare 1 and 2 threads).
+int num_threads();
+void set_num_threads(int n);
+// Forces a tier (for tests); returns false if this CPU cannot run it.
+bool set_isa(const char* name);
+
+}  // namespace symgrad

@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fn, T } from '@symgrad/core';
+import { CpuBackend } from './backend.js';
+import { describeNative, loadNativeCpu, nativeCpuStatus } from './native.js';
+import { registerTestCpuBackends } from './testing-fixtures/backends.js';
+
+const status = nativeCpuStatus();
+
+describe('the native addon loader', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+    vi.resetModules();
+  });
+
+  it.skipIf(!status.ok)('loads the addon and names its path, ISA and threads in the device string', () => {
+    if (!status.ok) return;
+    const isa = status.addon.isa();
+    expect(['avx512', 'avx2', 'generic']).toContain(isa);
+    expect(describeNative(status.addon)).toMatch(/^native (avx512|avx2|generic), \d+ threads?$/);
+    expect(new CpuBackend().capabilities.device).toBe(describeNative(status.addon));
+    expect(new CpuBackend({ native: false }).capabilities.device).toBe('TypeScript (JavaScript engine)');
+  });
+
+  it('reports why an addon cannot be found, without throwing', async () => {
+    vi.stubEnv('SYMGRAD_CPU_NATIVE', '');
+    const s = await loadNativeCpu('/nonexistent-symgrad-root/');
+    expect(s.ok).toBe(false);
+    if (!s.ok) {
+      expect(s.disabled).toBe(false);
+      expect(s.reason).not.toContain('\n');
+    }
+  });
+
+  it('SYMGRAD_CPU_NATIVE=0 forces the TypeScript path, silently, and it computes', async () => {
+    vi.stubEnv('SYMGRAD_CPU_NATIVE', '0');
+    const warn = vi.spyOn(console, 'warn');
+    const native = await import('./native.js');
+    expect(native.nativeCpuStatus()).toEqual({ ok: false, reason: 'SYMGRAD_CPU_NATIVE=0', disabled: true });
+    expect(native.nativeCpuAddon()).toBeUndefined();
+    const { CpuBackend: Fresh } = await import('./backend.js');
+    const cpu = new Fresh();
+    expect(cpu.capabilities.device).toBe('TypeScript (JavaScript engine)');
+    expect(() => new Fresh({ native: true })).toThrow('the native kernels were asked for but are unavailable');
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('the fallback (TypeScript) backend runs a matmul program under fn', async () => {
+    registerTestCpuBackends();
+    const x = T.matrix('x');
+    const f = fn([x], T.dot(x, x.T), { backend: 'cpu-ts' });
+    expect((await f([[1, 2], [3, 4]])).toArray()).toEqual([[5, 11], [11, 25]]);
+    f.dispose();
+  });
+});

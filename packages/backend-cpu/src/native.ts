@@ -1,0 +1,157 @@
+/**
+ * The native CPU kernels (native/*.cc, built by `binding.gyp`): their typed interface and
+ * the loader.
+ *
+ * The addon is found with `node-gyp-build` (a fresh `build/Release` in a checkout, else the
+ * prebuild this package ships under `dist/prebuilds/<platform>-<arch>/`). It is loaded once,
+ * when this module is first imported, and only in Node: in a browser or a worker without
+ * `process` nothing is imported and the TypeScript kernels run. Node built-ins are reached
+ * through a dynamic `import('node:module')` so that bundlers for the browser never see them.
+ *
+ * `SYMGRAD_CPU_NATIVE=0` turns the addon off (the TypeScript path runs everywhere);
+ * `SYMGRAD_NUM_THREADS` sizes its thread pool (default: the hardware's thread count).
+ */
+
+/** Instruction-set tiers of the GEMM micro-kernels, best first; chosen at run time by CPU features. */
+export type NativeIsa = 'avx512' | 'avx2' | 'generic';
+
+/**
+ * Epilogues the native GEMM fuses (native/gemm.h): 0 none; 1 relu (NaN passes, -0 becomes
+ * +0, as the JavaScript relu); 2 C = X > 0 ? C : +0 (the relu-mask of a backward pass).
+ */
+export type NativeEpilogue = 0 | 1 | 2;
+
+/** The functions the addon exports (native/addon.cc). */
+export interface NativeCpuAddon {
+  /**
+   * C = alpha·op(A)·op(B) + beta·C in place, for every matrix t of a batch:
+   * op(A)(i, p) = a[offsets[3t] + i·aRs + p·aCs], op(B)(p, j) = b[offsets[3t+1] + p·bRs + j·bCs],
+   * C(i, j) = c[offsets[3t+2] + i·cRs + j·cCs], with strides = [aRs, aCs, bRs, bCs, cRs, cCs].
+   * dtype 0 takes Float32Arrays, 1 Float64Arrays. beta = 0 never reads C. Every view is
+   * bounds-checked (a RangeError instead of a crash). The result does not depend on the
+   * number of threads.
+   *
+   * An optional epilogue runs on C once its product is complete (see NativeEpilogue); the
+   * mask reads X(i, j) = aux[auxOffsets[t] + i·auxStrides[0] + j·auxStrides[1]].
+   */
+  gemm(
+    dtype: 0 | 1, m: number, n: number, k: number,
+    a: Float32Array | Float64Array, b: Float32Array | Float64Array, c: Float32Array | Float64Array,
+    offsets: Float64Array, strides: Float64Array, alpha: number, beta: number,
+    epilogue?: NativeEpilogue, aux?: Float32Array | Float64Array, auxOffsets?: Float64Array, auxStrides?: Float64Array,
+  ): void;
+  /** The micro-kernel tier in use. */
+  isa(): NativeIsa;
+  /** Forces a tier (tests); false when this CPU cannot run it. */
+  setIsa(isa: NativeIsa): boolean;
+  /** Threads of the persistent pool (the calling thread included). */
+  numThreads(): number;
+  /** Resizes the pool (joins the old workers, starts new ones). */
+  setNumThreads(n: number): void;
+}
+
+/** Whether the addon loaded, and if not, why. */
+export type NativeStatus =
+  | { readonly ok: true; readonly addon: NativeCpuAddon }
+  | { readonly ok: false; readonly reason: string; readonly disabled: boolean };
+
+const ADDON_FUNCTIONS = ['gemm', 'isa', 'setIsa', 'numThreads', 'setNumThreads'] as const;
+
+interface NodeProcessLike {
+  readonly versions?: { readonly node?: string };
+  readonly env?: Record<string, string | undefined>;
+  emitWarning?: unknown;
+}
+
+function nodeProcess(): NodeProcessLike | undefined {
+  const p = (globalThis as { process?: NodeProcessLike }).process;
+  return typeof p !== 'undefined' && p?.versions?.node ? p : undefined;
+}
+
+/**
+ * Loads the addon from a package root (default: this package's); never throws. The module
+ * calls it once on import; tests call it with another root to see the failure path.
+ *
+ * @example
+ * ```ts
+ * const s = await loadNativeCpu('/nowhere/');
+ * s.ok; // false
+ * ```
+ */
+export async function loadNativeCpu(packageRoot?: string): Promise<NativeStatus> {
+  const proc = nodeProcess();
+  if (!proc) return { ok: false, reason: 'not running in Node', disabled: false };
+  if (proc.env?.SYMGRAD_CPU_NATIVE === '0') return { ok: false, reason: 'SYMGRAD_CPU_NATIVE=0', disabled: true };
+  try {
+    // A variable specifier keeps browser bundlers from resolving the built-in.
+    const spec = 'node:module';
+    const { createRequire } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ spec)) as typeof import('node:module');
+    const require = createRequire(import.meta.url);
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    // This file is src/native.ts or dist/native.js: the package root is one level up.
+    const root = packageRoot ?? decodeURIComponent(new URL('..', import.meta.url).pathname);
+    let addon: unknown;
+    try {
+      addon = nodeGypBuild(root);
+    } catch {
+      addon = nodeGypBuild(`${root.replace(/\/?$/, '/')}dist`);
+    }
+    const missing = ADDON_FUNCTIONS.filter((f) => typeof (addon as Record<string, unknown>)?.[f] !== 'function');
+    if (missing.length) throw new Error(`the addon lacks ${missing.join(', ')}`);
+    (addon as NativeCpuAddon).isa();
+    return { ok: true, addon: addon as NativeCpuAddon };
+  } catch (err) {
+    const first = String((err as Error)?.message ?? err).split('\n')[0]!;
+    return { ok: false, reason: first, disabled: false };
+  }
+}
+
+const status: NativeStatus = await loadNativeCpu();
+
+let noticed = false;
+
+/**
+ * The addon, or undefined when it is unavailable or turned off. The first call that finds it
+ * unavailable (for a reason other than SYMGRAD_CPU_NATIVE=0 or not being in Node) prints one
+ * line to stderr.
+ *
+ * @example
+ * ```ts
+ * const native = nativeCpuAddon();
+ * native?.isa(); // 'avx512'
+ * ```
+ */
+export function nativeCpuAddon(): NativeCpuAddon | undefined {
+  if (status.ok) return status.addon;
+  if (!status.disabled && !noticed && nodeProcess()) {
+    noticed = true;
+    console.warn(`symgrad: native CPU kernels unavailable (${status.reason}); using the TypeScript path`);
+  }
+  return undefined;
+}
+
+/**
+ * Whether the addon loaded, and if not, why (prints nothing).
+ *
+ * @example
+ * ```ts
+ * const s = nativeCpuStatus();
+ * if (!s.ok) console.log(s.reason);
+ * ```
+ */
+export function nativeCpuStatus(): NativeStatus {
+  return status;
+}
+
+/**
+ * The device string of a backend on this addon, e.g. 'native avx512, 2 threads'.
+ *
+ * @example
+ * ```ts
+ * describeNative(nativeCpuAddon()!); // 'native avx512, 2 threads'
+ * ```
+ */
+export function describeNative(addon: NativeCpuAddon): string {
+  const n = addon.numThreads();
+  return `native ${addon.isa()}, ${n} thread${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,138 @@
+import type { DType, MatmulKernel, ScalarExpr, TypedArray } from '@symgrad/core';
+import { compileWriteout } from '../codegen/matmul-epilogue.js';
+import type { NativeCpuAddon, NativeEpilogue } from '../native.js';
+import type { BufferTable, KernelStep } from './kernel-step.js';
+import { matrixStrides } from './matmul-views.js';
+
+/**
+ * Matmul kernels on the native GEMM (native/gemm.cc): one addon call per run covers the whole
+ * batch, on the backend's own typed arrays (no copies). The addon writes alpha·op(A)·op(B) +
+ * beta·out into the output; an epilogue then runs in place over the output as a generated
+ * loop (the same code the TypeScript path uses, reading the product from the output: it is
+ * exactly the product rounded to the matmul's dtype, the epilogue's input 0). The two
+ * epilogues of an MLP's training step, relu(x) and where(h > 0, x, 0), run inside the addon
+ * instead, on each tile of C while it is in cache.
+ *
+ * Kernels the addon does not suit return undefined and run on the TypeScript GEMM: other
+ * dtypes, operands stored in another dtype, an output with a zero or negative stride (threads
+ * would race on shared elements), or an output that aliases an operand or an epilogue input
+ * (the product would overwrite what is still to be read).
+ */
+
+const NO_ACC = new Float64Array(0);
+
+const isInput = (e: ScalarExpr, index: number, dtype: DType) => e.op === 'input' && e.index === index && e.dtype === dtype;
+const isZero = (e: ScalarExpr) => e.op === 'const' && Object.is(e.value, 0);
+
+/**
+ * The native epilogue computing exactly `expr` (evalScalarExpr's semantics), or undefined:
+ * relu(input 0) → 1; where(input 1 > 0, input 0, 0) → 2, input 1 stored in the matmul's dtype.
+ */
+export function nativeEpilogueOf(expr: ScalarExpr, dtype: DType, storage1: DType | undefined): NativeEpilogue | undefined {
+  if (expr.dtype !== dtype) return undefined;
+  if (expr.op === 'relu' && isInput(expr.args[0], 0, dtype)) return 1;
+  if (expr.op === 'where' && storage1 === dtype) {
+    const [cond, yes, no] = expr.args;
+    if (cond.op === 'gt' && isInput(cond.args[0], 1, dtype) && isZero(cond.args[1]) && isInput(yes, 0, dtype) && isZero(no)) return 2;
+  }
+  return undefined;
+}
+
+/** Element offsets of A, B and the output, then of each epilogue input, for every batch index. */
+function batchOffsets(batch: readonly number[], strides: readonly (readonly number[])[], bases: readonly number[]): Float64Array[] {
+  const nb = batch.length;
+  const count = batch.reduce((x, y) => x * y, 1);
+  const out = strides.map(() => new Float64Array(count));
+  const counter = new Array<number>(nb).fill(0);
+  for (let t = 0; t < count; t++) {
+    strides.forEach((s, v) => {
+      let off = bases[v]!;
+      for (let d = 0; d < nb; d++) off += counter[d]! * s[d]!;
+      out[v]![t] = off;
+    });
+    for (let d = nb - 1; d >= 0; d--) {
+      if (++counter[d]! < batch[d]!) break;
+      counter[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** A step that runs the kernel on the addon, or undefined when the TypeScript GEMM must run it. */
+export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, native: NativeCpuAddon): KernelStep | undefined {
+  if (k.dtype !== 'float32' && k.dtype !== 'float64') return undefined;
+  const epiInputs = k.epilogue?.inputs ?? [];
+  if ([k.a, k.b, k.out].some((v) => buffers.dtype(v.buffer) !== k.dtype)) return undefined;
+  const outId = k.out.buffer;
+  if (k.a.buffer === outId || k.b.buffer === outId || epiInputs.some((v) => v.buffer === outId)) return undefined;
+  const { batch, m, n } = k;
+  const nb = batch.length;
+  const sa = matrixStrides(k.a, 'a', batch, k.transA ? k.k : m, k.transA ? m : k.k, buffers, false);
+  const sb = matrixStrides(k.b, 'b', batch, k.transB ? n : k.k, k.transB ? k.k : n, buffers, false);
+  const so = matrixStrides(k.out, 'out', batch, m, n, buffers, true);
+  const se = epiInputs.map((v, i) => matrixStrides(v, `epilogue input ${i}`, batch, m, n, buffers, false));
+  const outSpans = [...batch.map((d, i) => (d > 1 ? so[i]! : 1)), m > 1 ? so[nb]! : 1, n > 1 ? so[nb + 1]! : 1];
+  if (outSpans.some((s) => s <= 0)) return undefined;
+
+  const [aRs, aCs] = k.transA ? [sa[nb + 1]!, sa[nb]!] : [sa[nb]!, sa[nb + 1]!];
+  const [bRs, bCs] = k.transB ? [sb[nb + 1]!, sb[nb]!] : [sb[nb]!, sb[nb + 1]!];
+  const strides = Float64Array.from([aRs, aCs, bRs, bCs, so[nb]!, so[nb + 1]!]);
+  const [aOffs, bOffs, ...outOffs] = batchOffsets(batch, [sa, sb, so, ...se], [k.a.offset, k.b.offset, k.out.offset, ...epiInputs.map((v) => v.offset)]);
+  const count = aOffs!.length;
+  const offsets = new Float64Array(3 * count);
+  for (let t = 0; t < count; t++) {
+    offsets[3 * t] = aOffs![t]!;
+    offsets[3 * t + 1] = bOffs![t]!;
+    offsets[3 * t + 2] = outOffs[0]![t]!;
+  }
+  const code = k.dtype === 'float32' ? 0 : 1;
+  const { alpha, beta, a: av, b: bv } = k;
+  const kk = k.k;
+  type Float = Float32Array | Float64Array;
+  const epi = k.epilogue;
+  const fused = epi ? nativeEpilogueOf(epi.expr, k.dtype, epiInputs[0] ? buffers.dtype(epiInputs[0].buffer) : undefined) : 0;
+  if (fused === 1 || fused === 0) {
+    return (data) => {
+      native.gemm(code, m, n, kk, data[av.buffer] as Float, data[bv.buffer] as Float, data[outId] as Float, offsets, strides, alpha, beta, fused);
+    };
+  }
+  if (fused === 2) {
+    const auxId = epiInputs[0]!.buffer;
+    const auxStrides = Float64Array.from([se[0]![nb]!, se[0]![nb + 1]!]);
+    const auxOffsets = outOffs[1]!;
+    return (data) => {
+      native.gemm(
+        code, m, n, kk, data[av.buffer] as Float, data[bv.buffer] as Float, data[outId] as Float, offsets, strides, alpha, beta,
+        2, data[auxId] as Float, auxOffsets, auxStrides,
+      );
+    };
+  }
+  const gemmStep: KernelStep = (data) => {
+    native.gemm(code, m, n, kk, data[av.buffer] as Float, data[bv.buffer] as Float, data[outId] as Float, offsets, strides, alpha, beta);
+  };
+  if (!epi) return gemmStep;
+
+  // The epilogue, in place over each batch's output block.
+  const outViews = [k.out, ...epiInputs];
+  const outStrides = [so, ...se];
+  const writeout = compileWriteout({
+    dtype: k.dtype,
+    storage: outViews.map((v) => buffers.dtype(v.buffer)),
+    betaZero: true,
+    epilogue: epi.expr,
+    inPlace: true,
+  });
+  const ids = Int32Array.from(outViews, (v) => v.buffer);
+  const g = new Int32Array(3 * outViews.length);
+  for (let v = 0; v < outViews.length; v++) {
+    g[3 * v + 1] = outStrides[v]![nb]!;
+    g[3 * v + 2] = outStrides[v]![nb + 1]!;
+  }
+  return (data: readonly TypedArray[]) => {
+    gemmStep(data);
+    for (let t = 0; t < count; t++) {
+      for (let v = 0; v < outViews.length; v++) g[3 * v] = outOffs[v]![t]!;
+      writeout(NO_ACC, 0, m, n, 1, 0, data, ids, g);
+    }
+  };
+}
