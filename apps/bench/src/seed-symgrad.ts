@@ -19,14 +19,15 @@ export function isNative(device: string): boolean {
   return !/typescript|javascript/i.test(device);
 }
 
-interface Built {
+export interface Built {
   readonly train: CompiledFunction<Variable>;
   readonly forward: CompiledFunction<Variable>;
   readonly x: NDArray;
   readonly y: NDArray;
 }
 
-function build(d: MlpData, level: OptLevel): Built {
+/** The seed MLP's train and forward functions on symgrad cpu at one optimizer level. */
+export function build(d: MlpData, level: OptLevel): Built {
   const { rows, features, hidden, classes } = d.shape;
   setBackend('cpu');
   const x = T.matrix('x');
