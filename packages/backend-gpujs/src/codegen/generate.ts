@@ -1,0 +1,51 @@
+import { KERNEL_KINDS, type DType, type Kernel, type Program } from '@symgrad/core';
+import { elementwiseLaunches, gatherLaunch, matmulLaunch, oneHotLaunch, reduceLaunch, softmaxCrossEntropyLaunches, type DTypeOf } from './kernels.js';
+import type { KernelLaunch } from './source.js';
+
+/** The dtypes gpu.js kernels can hold exactly (float textures; int32/bool as exact floats). */
+export const GPUJS_DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
+
+/** Every reason a Program cannot run on gpu.js, all at once (empty when it can). */
+export function programProblems(program: Program, maxBufferElements: number): string[] {
+  const problems: string[] = [];
+  for (const b of program.buffers) {
+    if (!GPUJS_DTYPES.includes(b.dtype)) problems.push(`buffer ${b.id} has dtype ${b.dtype}: gpu.js computes in float32 (use the cpu backend for float64)`);
+    if (b.size > maxBufferElements) problems.push(`buffer ${b.id} has ${b.size} elements, more than the ${maxBufferElements} gpu.js kernels index exactly`);
+  }
+  program.kernels.forEach((k: Kernel, i) => {
+    if (!KERNEL_KINDS.includes(k.kind)) problems.push(`kernel ${i} has unknown kind '${(k as { kind: string }).kind}'`);
+    if ((k.kind === 'matmul' || k.kind === 'oneHot' || k.kind === 'softmaxCrossEntropy') && !GPUJS_DTYPES.includes(k.dtype)) {
+      problems.push(`kernel ${i} ('${k.label}') computes in ${k.dtype}: gpu.js computes in float32`);
+    }
+  });
+  return problems;
+}
+
+/** The gpu.js launches of one kernel. */
+export function generateKernel(k: Kernel, dtypeOf: DTypeOf): KernelLaunch[] {
+  switch (k.kind) {
+    case 'elementwise': return elementwiseLaunches(k, dtypeOf);
+    case 'reduce': return [reduceLaunch(k, dtypeOf)];
+    case 'matmul': return [matmulLaunch(k, dtypeOf)];
+    case 'gather': return [gatherLaunch(k, dtypeOf)];
+    case 'oneHot': return [oneHotLaunch(k, dtypeOf)];
+    case 'softmaxCrossEntropy': return softmaxCrossEntropyLaunches(k, dtypeOf);
+  }
+}
+
+/**
+ * Checks a Program and generates its launches, in order; throws listing every problem.
+ *
+ * @example
+ * ```ts
+ * const launches = generateProgram(program, 1 << 24);
+ * launches[0].source; // 'function (b0, b1) { … }'
+ * ```
+ */
+export function generateProgram(program: Program, maxBufferElements: number): KernelLaunch[] {
+  const problems = programProblems(program, maxBufferElements);
+  if (problems.length) throw new Error(`gpujs backend cannot run this program:\n  ${problems.join('\n  ')}`);
+  const dtypes = new Map(program.buffers.map((b) => [b.id, b.dtype]));
+  const dtypeOf = (id: number): DType => dtypes.get(id) ?? 'float32';
+  return program.kernels.flatMap((k) => generateKernel(k, dtypeOf));
+}

@@ -1,0 +1,161 @@
+import type { DType, ElementwiseKernel, GatherKernel, MatmulKernel, OneHotKernel, ReduceKernel, ScalarExpr, SoftmaxCrossEntropyKernel, View } from '@symgrad/core';
+import { scalarExprNodes } from '@symgrad/core';
+import { floatLiteral as num, renderExprs } from './expr.js';
+import { threadBuilder, type KernelLaunch } from './source.js';
+
+/**
+ * Pure functions from Program IR kernels to gpu.js kernel launches: one launch per output
+ * (gpu.js kernels return one value per thread). No device handles: testable without gpu.js.
+ */
+
+export type DTypeOf = (buffer: number) => DType;
+
+/** The input indices an expression reads. */
+function usedInputs(e: ScalarExpr): Set<number> {
+  const s = new Set<number>();
+  for (const n of scalarExprNodes([e])) if (n.op === 'input') s.add(n.index);
+  return s;
+}
+
+/** outputs[j][i] = exprs[j](inputs…[i]): one launch per output. */
+export function elementwiseLaunches(k: ElementwiseKernel, dtypeOf: DTypeOf): KernelLaunch[] {
+  return k.outputs.map((out, j) => {
+    const expr = k.exprs[j]!;
+    const { b, flat } = threadBuilder();
+    const idx = b.decompose(flat, k.shape);
+    const used = usedInputs(expr);
+    const srcs = k.inputs.map((v, i) => (used.has(i) ? b.read(v, idx) : '0.0'));
+    const r = renderExprs([expr], srcs, 'e');
+    b.lines.push(...r.statements);
+    return b.finish(`${k.label} [output ${j}]`, r.results[0]!, out, dtypeOf(out.buffer));
+  });
+}
+
+/** A loop over the reduced axes per output element, then the epilogue. */
+export function reduceLaunch(k: ReduceKernel, dtypeOf: DTypeOf): KernelLaunch {
+  const { b, flat } = threadBuilder();
+  const axes = new Set(k.axes);
+  const keptDims = k.shape.map((_, d) => d).filter((d) => !axes.has(d));
+  const redDims = k.shape.map((_, d) => d).filter((d) => axes.has(d));
+  const kept = b.decompose(flat, keptDims.map((d) => k.shape[d]!));
+  const count = redDims.reduce((a, d) => a * k.shape[d]!, 1);
+  const init = k.op === 'sum' ? '0.0' : k.op === 'min' ? num(Infinity) : num(-Infinity);
+  const acc = b.let('a', init);
+  const best = k.op === 'argmax' ? b.let('q', '0.0') : '';
+  b.loop(count, (rf) => {
+    const red = b.decompose(rf, redDims.map((d) => k.shape[d]!));
+    const full: string[] = [];
+    keptDims.forEach((d, i) => (full[d] = kept[i]!));
+    redDims.forEach((d, i) => (full[d] = red[i]!));
+    const used = usedInputs(k.prologue);
+    const r = renderExprs([k.prologue], k.inputs.map((v, i) => (used.has(i) ? b.read(v, full) : '0.0')), `p${rf}_`);
+    b.lines.push(...r.statements);
+    const v = r.results[0]!;
+    switch (k.op) {
+      case 'sum': b.lines.push(`${acc} = ${acc} + ${v};`); break;
+      // NaN wins and stays (the reference's NaN-propagating max/min).
+      case 'max': b.lines.push(`if (${v} > ${acc} || ${v} != ${v}) {`, `  ${acc} = ${v};`, '}'); break;
+      case 'min': b.lines.push(`if (${v} < ${acc} || ${v} != ${v}) {`, `  ${acc} = ${v};`, '}'); break;
+      // Ties keep the first index; the first NaN is the maximum.
+      case 'argmax': b.lines.push(`if (${v} > ${acc} || (${v} != ${v} && ${acc} == ${acc})) {`, `  ${acc} = ${v};`, `  ${best} = ${rf};`, '}'); break;
+    }
+  });
+  let result = k.op === 'argmax' ? best : acc;
+  if (k.epilogue) {
+    const r = renderExprs([k.epilogue], [result], 'o');
+    b.lines.push(...r.statements);
+    result = r.results[0]!;
+  }
+  return b.finish(k.label, result, k.output, dtypeOf(k.output.buffer));
+}
+
+/** Batch strides of a stored matrix view, aligned to the kernel's batch dims. */
+function batchStrides(v: View, batchRank: number): number[] {
+  const s = v.strides.slice(0, -2);
+  return [...Array<number>(Math.max(0, batchRank - s.length)).fill(0), ...s.slice(Math.max(0, s.length - batchRank))];
+}
+
+/** A loop over k per output element: alpha·op(A)·op(B) + beta·out, then the epilogue. */
+export function matmulLaunch(k: MatmulKernel, dtypeOf: DTypeOf): KernelLaunch {
+  const { b, flat } = threadBuilder();
+  const idx = b.decompose(flat, [...k.batch, k.m, k.n]);
+  const bi = idx.slice(0, k.batch.length);
+  const [mi, ni] = idx.slice(k.batch.length) as [string, string];
+  const as = k.a.strides, bs = k.b.strides;
+  const [aM, aK] = k.transA ? [as[as.length - 1]!, as[as.length - 2]!] : [as[as.length - 2]!, as[as.length - 1]!];
+  const [bK, bN] = k.transB ? [bs[bs.length - 1]!, bs[bs.length - 2]!] : [bs[bs.length - 2]!, bs[bs.length - 1]!];
+  const base = (v: View, strides: number[], inner: string): string =>
+    [num(v.offset), ...strides.flatMap((s, d) => (s !== 0 && k.batch[d] !== 1 ? [`${bi[d]} * ${num(s)}`] : [])), inner].join(' + ');
+  const ao = b.let('ao', base(k.a, batchStrides(k.a, k.batch.length), `${mi} * ${num(aM)}`));
+  const bo = b.let('bo', base(k.b, batchStrides(k.b, k.batch.length), `${ni} * ${num(bN)}`));
+  const s = b.let('s', '0.0');
+  b.loop(k.k, (kf) => {
+    b.lines.push(`${s} = ${s} + ${b.readAt(k.a.buffer, `${ao} + ${kf} * ${num(aK)}`)} * ${b.readAt(k.b.buffer, `${bo} + ${kf} * ${num(bK)}`)};`);
+  });
+  let v = b.let('v', k.alpha === 1 ? s : `${num(k.alpha)} * ${s}`);
+  if (k.beta !== 0) v = b.let('v', `${v} + ${num(k.beta)} * ${b.read(k.out, idx)}`);
+  if (k.epilogue) {
+    const used = usedInputs(k.epilogue.expr);
+    const srcs = [v, ...k.epilogue.inputs.map((e, i) => (used.has(i + 1) ? b.read(e, idx) : '0.0'))];
+    const r = renderExprs([k.epilogue.expr], srcs, 'o');
+    b.lines.push(...r.statements);
+    v = r.results[0]!;
+  }
+  return b.finish(k.label, v, k.out, dtypeOf(k.out.buffer));
+}
+
+/** output[r] = input[r, indices[r]]; NaN for an index out of range. */
+export function gatherLaunch(k: GatherKernel, dtypeOf: DTypeOf): KernelLaunch {
+  const { b, flat } = threadBuilder();
+  const classes = k.input.shape[1]!;
+  const y = b.let('y', b.read(k.indices, [flat]));
+  const yc = b.let('y', `Math.min(Math.max(${y}, 0.0), ${num(Math.max(0, classes - 1))})`);
+  const v = b.let('v', b.read(k.input, [flat, yc]));
+  return b.finish(k.label, `(${y} >= 0.0 && ${y} < ${num(classes)} ? ${v} : ${num(NaN)})`, k.output, dtypeOf(k.output.buffer));
+}
+
+/** output[…, c] = indices[…] == c. */
+export function oneHotLaunch(k: OneHotKernel, dtypeOf: DTypeOf): KernelLaunch {
+  const { b, flat } = threadBuilder();
+  const idx = b.decompose(flat, k.output.shape);
+  const v = b.let('y', b.read(k.indices, idx.slice(0, -1)));
+  return b.finish(k.label, `(${v} == ${idx[idx.length - 1]} ? 1.0 : 0.0)`, k.output, dtypeOf(k.output.buffer));
+}
+
+/** Loss per row, and the gradient per element (each thread recomputes its row's max and sum). */
+export function softmaxCrossEntropyLaunches(k: SoftmaxCrossEntropyKernel, dtypeOf: DTypeOf): KernelLaunch[] {
+  const classes = k.logits.shape[1]!;
+  const rowStats = (b: ReturnType<typeof threadBuilder>['b'], row: string): { m: string; s: string } => {
+    const m = b.let('m', num(-Infinity));
+    b.loop(classes, (c) => {
+      const z = b.let('z', b.read(k.logits, [row, c]));
+      b.lines.push(`if (${z} > ${m}) {`, `  ${m} = ${z};`, '}');
+    });
+    const s = b.let('s', '0.0');
+    b.loop(classes, (c) => b.lines.push(`${s} = ${s} + Math.exp(${b.read(k.logits, [row, c])} - ${m});`));
+    return { m, s };
+  };
+  const label = (b: ReturnType<typeof threadBuilder>['b'], row: string): { y: string; yc: string } => {
+    const y = b.let('y', b.read(k.labels, [row]));
+    const yc = b.let('y', `Math.min(Math.max(${y}, 0.0), ${num(Math.max(0, classes - 1))})`);
+    return { y, yc };
+  };
+  const out: KernelLaunch[] = [];
+  {
+    const { b, flat } = threadBuilder();
+    const { m, s } = rowStats(b, flat);
+    const { y, yc } = label(b, flat);
+    const zy = b.let('z', b.read(k.logits, [flat, yc]));
+    out.push(b.finish(`${k.label} [loss]`, `(${y} >= 0.0 && ${y} < ${num(classes)} ? ${m} + Math.log(${s}) - ${zy} : ${num(NaN)})`, k.loss, dtypeOf(k.loss.buffer)));
+  }
+  if (k.grad) {
+    const { b, flat } = threadBuilder();
+    const [row, col] = b.decompose(flat, k.grad.output.shape) as [string, string];
+    const { m, s } = rowStats(b, row);
+    const { y } = label(b, row);
+    const p = b.let('g', `Math.exp(${b.read(k.logits, [row, col])} - ${m}) / ${s}`);
+    const g = `(${p} - (${col} == ${y} ? 1.0 : 0.0)) * ${b.read(k.grad.scale, [row])}`;
+    out.push(b.finish(`${k.label} [grad]`, g, k.grad.output, dtypeOf(k.grad.output.buffer)));
+  }
+  return out;
+}

@@ -1,0 +1,30 @@
+/**
+ * @symgrad/backend-gpujs — the gpu.js backend of symgrad: gpu.js kernel source generated for
+ * every kernel kind of the Program IR, run on WebGL2 in browsers without WebGPU and in
+ * gpu.js's own modes (WebAssembly, plain JS) in Node. gpu.js is imported dynamically, so a
+ * machine where it cannot load gets a reason from `availability()`, never a crash.
+ *
+ * Importing this package registers a backend named `'gpujs'` with priority 5 (below the
+ * CPU's 10).
+ *
+ * @example
+ * ```ts
+ * import { T, fn } from '@symgrad/core';
+ * import '@symgrad/backend-gpujs';
+ * const x = T.vector('x');
+ * const f = fn([x], x.mul(2).sum(), { backend: 'gpujs' });
+ * await f([1, 2, 3]); // NDArray 12
+ * ```
+ */
+import { registerGpujsBackend } from './backend.js';
+
+export {
+  GpujsBackend, createGpujsBackendFactory, gpujsBackendFactory, registerGpujsBackend,
+  GPUJS_BACKEND_NAME, GPUJS_BACKEND_PRIORITY, GPUJS_MAX_BUFFER_ELEMENTS,
+} from './backend.js';
+export { generateProgram, generateKernel, programProblems, GPUJS_DTYPES } from './codegen/generate.js';
+export { renderExprs, renderCast, floatLiteral, type RenderedExprs } from './codegen/expr.js';
+export type { KernelLaunch } from './codegen/source.js';
+export { loadGpu, describeMode, type GpuProbe, type GpuLike } from './runtime/gpu-loader.js';
+
+registerGpujsBackend();

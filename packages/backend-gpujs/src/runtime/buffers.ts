@@ -1,0 +1,51 @@
+import { allocTyped, roundTo, type DType, type DeviceBuffer, type TypedArray, type View } from '@symgrad/core';
+
+/**
+ * A gpu.js backend buffer: a host Float32Array (gpu.js uploads arguments to textures on
+ * each call and returns results as arrays). int32 and bool values are exact in float32
+ * below 2^24.
+ */
+export class GpujsBuffer implements DeviceBuffer {
+  freed = false;
+  readonly data: Float32Array;
+  constructor(readonly dtype: DType, readonly size: number) {
+    this.data = new Float32Array(size);
+  }
+}
+
+/** Copies host data in (converted to float32 storage). */
+export function writeBuffer(b: GpujsBuffer, data: TypedArray): void {
+  if (data.length !== b.size) throw new Error(`gpujs backend: write of ${data.length} elements into a buffer of ${b.size}`);
+  b.data.set(data);
+}
+
+/** A copy of a buffer in its own dtype. */
+export function readBuffer(b: GpujsBuffer): TypedArray {
+  const out = allocTyped(b.dtype, b.size);
+  for (let i = 0; i < b.size; i++) out[i] = roundTo(b.dtype, b.data[i]!);
+  return out;
+}
+
+/** Stores a kernel's flat row-major results into an output view, rounded to its dtype. */
+export function scatter(dst: GpujsBuffer, view: View, values: ArrayLike<number>): void {
+  const shape = view.shape;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const d = dst.data;
+  const round = dst.dtype === 'float32' ? undefined : (v: number) => roundTo(dst.dtype, v);
+  const contiguous = view.strides.every((s, i) => shape[i] === 1 || s === shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  if (contiguous) {
+    if (!round && values instanceof Float32Array) d.set(values.subarray(0, n), view.offset);
+    else for (let i = 0; i < n; i++) d[view.offset + i] = round ? round(values[i]!) : values[i]!;
+    return;
+  }
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let off = view.offset;
+    for (let k = 0; k < shape.length; k++) off += idx[k]! * view.strides[k]!;
+    d[off] = round ? round(values[i]!) : values[i]!;
+    for (let k = shape.length - 1; k >= 0; k--) {
+      if (++idx[k]! < shape[k]!) break;
+      idx[k] = 0;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { DeviceBuffer, Executable } from '@symgrad/core';
+import type { KernelLaunch } from '../codegen/source.js';
+import { scatter, type GpujsBuffer } from './buffers.js';
+import type { GpuKernelLike, GpuLike } from './gpu-loader.js';
+
+/**
+ * A compiled Program: one gpu.js kernel per launch, built on first use (gpu.js compiles a
+ * kernel on its first call). Runs are synchronous: gpu.js returns each kernel's results as
+ * an array, which is copied into the output view before the next kernel reads it.
+ */
+export class GpujsExecutable implements Executable {
+  private readonly kernels: (GpuKernelLike | undefined)[];
+  private disposed = false;
+
+  constructor(private readonly gpu: GpuLike, readonly launches: readonly KernelLaunch[], private readonly own: (b: DeviceBuffer) => b is GpujsBuffer) {
+    this.kernels = launches.map(() => undefined);
+  }
+
+  run(buffers: readonly DeviceBuffer[]): void {
+    if (this.disposed) throw new Error('gpujs backend: run() on a disposed executable');
+    const table = (id: number, i: number): GpujsBuffer => {
+      const b = buffers[id];
+      if (!b || !this.own(b) || b.freed) throw new Error(`gpujs backend: launch ${i} ('${this.launches[i]!.label}'): buffer ${id} is missing, freed, or not from this backend`);
+      return b;
+    };
+    this.launches.forEach((l, i) => {
+      table(l.output.buffer, i);
+      for (const p of l.params) table(p, i);
+    });
+    this.launches.forEach((l, i) => {
+      if (l.size === 0) return;
+      const kernel = this.kernel(i);
+      let result: unknown;
+      try {
+        result = kernel(...l.params.map((p) => table(p, i).data));
+      } catch (err) {
+        throw new Error(`gpujs backend: kernel ${i} ('${l.label}') failed: ${(err as Error).message}\n${l.source}`);
+      }
+      scatter(table(l.output.buffer, i), l.output, result as ArrayLike<number>);
+    });
+  }
+
+  private kernel(i: number): GpuKernelLike {
+    const l = this.launches[i]!;
+    return (this.kernels[i] ??= this.gpu.createKernel(l.source, { output: [l.size], precision: 'single', tactic: 'precision' }));
+  }
+
+  /** The generated gpu.js source of each launch, for debugging. */
+  get sources(): readonly string[] {
+    return this.launches.map((l) => l.source);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const k of this.kernels) k?.destroy?.();
+    this.kernels.fill(undefined);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Test-only browser page script (bundled by browser.test.ts): runs the renderer cases, the
+ * kernel conformance cases and the precision measurements on gpu.js in the browser, and
+ * leaves the results on `window.gpujsResults`.
+ */
+import { allocTyped, fn, T, type NDArray, type Variable } from '@symgrad/core';
+import { buildSeedStep, evaluateReference, interpretProgram, KERNEL_CASES, relativeError, TestRandom } from '@symgrad/core/testing/reference';
+import { GpujsBackend } from '../index.js';
+import { close, evalOnBackend, evalReference } from './expr-harness.js';
+import { exprCases } from './expr-cases.js';
+
+export interface BrowserResults {
+  device: string;
+  /** Renderer cases whose results differ from evalScalarExpr, with the first few differences. */
+  exprFailures: { name: string; bad: { i: number; want: number; got: number; inputs: number[] }[] }[];
+  exprCases: number;
+  /** Largest relative error per kernel case and buffer. */
+  kernelErrors: Record<string, number>;
+  /** Worst float32 element-wise relative error over the renderer cases (values ≥ 1e-3). */
+  exprMaxRelError: number;
+  seedStepErrors: number[];
+  matmulError: number;
+  error?: string;
+}
+
+async function main(): Promise<BrowserResults> {
+  const backend = await GpujsBackend.create();
+  const out: BrowserResults = { device: backend.capabilities.device, exprFailures: [], exprCases: 0, kernelErrors: {}, exprMaxRelError: 0, seedStepErrors: [], matmulError: NaN };
+  for (const c of exprCases()) {
+    out.exprCases++;
+    const got = (await evalOnBackend(backend, [c.expr], c.dtypes, c.inputs))[0]!;
+    const want = evalReference([c.expr], c.inputs)[0]!;
+    const bad = want.map((w, i) => ({ i, want: w, got: got[i]!, inputs: c.inputs.map((v) => v[i]!) })).filter((d) => !close(c.expr.dtype, d.got, d.want, 1e-4));
+    if (bad.length) out.exprFailures.push({ name: c.name, bad: bad.slice(0, 4) });
+    if (c.expr.dtype === 'float32') {
+      want.forEach((w, i) => {
+        if (Number.isFinite(w) && Math.abs(w) >= 1e-3) out.exprMaxRelError = Math.max(out.exprMaxRelError, Math.abs(got[i]! - w) / Math.abs(w));
+      });
+    }
+  }
+  for (const [name, make] of Object.entries(KERNEL_CASES)) {
+    const c = make(new TestRandom(1234));
+    const want = c.init.map((d) => d.slice());
+    interpretProgram(c.program, want);
+    const bufs = c.program.buffers.map((s, i) => {
+      const b = backend.allocate(s.dtype, s.size);
+      const data = allocTyped(s.dtype, s.size);
+      data.set(c.init[i]!);
+      backend.write(b, data);
+      return b;
+    });
+    const exe = backend.compile(c.program, { precision: 'fp32' });
+    exe.run(bufs);
+    let worst = 0;
+    for (let i = 0; i < bufs.length; i++) worst = Math.max(worst, relativeError(await backend.read(bufs[i]!), want[i]!));
+    out.kernelErrors[name] = worst;
+    exe.dispose();
+  }
+  backend.dispose();
+  const rng = new TestRandom(11);
+  const s = buildSeedStep(rng, [64, 48, 32, 10], 0.1);
+  const X = rng.array([37, 64]);
+  const Y = rng.array([37], 'int32', 0, 9);
+  const bind = new Map<Variable, NDArray>([[s.x, X], [s.y, Y]]);
+  s.weights.forEach((w) => bind.set(w, w.get()));
+  const f = fn([s.x, s.y], [s.loss, ...s.grads], { backend: 'gpujs' });
+  const got = await f(X, Y);
+  const want = evaluateReference([s.loss, ...s.grads], bind);
+  out.seedStepErrors = got.map((g, i) => relativeError(g.data, want[i]!.data));
+  const mr = new TestRandom(5);
+  const a = T.matrix('a');
+  const b = T.matrix('b');
+  const A = mr.array([96, 80]);
+  const B = mr.array([80, 72]);
+  const mm = await fn([a, b], T.dot(a, b), { backend: 'gpujs' })(A, B);
+  out.matmulError = relativeError(mm.data, evaluateReference([T.dot(a, b)], new Map<Variable, NDArray>([[a, A], [b, B]]))[0]!.data);
+  return out;
+}
+
+(window as unknown as { gpujsResults: Promise<BrowserResults> }).gpujsResults = main().catch((err: Error) => ({
+  device: '', exprFailures: [], exprCases: 0, kernelErrors: {}, exprMaxRelError: 0, seedStepErrors: [], matmulError: NaN, error: `${err.message}\n${err.stack ?? ''}`,
+}));
