@@ -45,6 +45,14 @@ describe('selectBackends', () => {
     expect(skipped).toEqual([statuses[2]]);
   });
 
+  it("leaves a CPU-emulated gpu.js out of 'all' with the reason, and runs it when named", () => {
+    const emu: BackendStatus[] = [...statuses.slice(0, 3), { name: 'gpujs', pkg: '@symgrad/backend-gpujs', installed: true, available: true, device: 'gpu.js (webasm)', precisions: ['fp32'] }];
+    const all = selectBackends(emu, 'all');
+    expect(all.run.map((b) => b.name)).toEqual(['cpu']);
+    expect(all.skipped.find((b) => b.name === 'gpujs')!.reason).toBe('runs as gpu.js (webasm) here, a CPU emulation without WebGL; pass --backend gpujs to run it anyway');
+    expect(selectBackends(emu, ['gpujs']).run.map((b) => b.name)).toEqual(['gpujs']);
+  });
+
   it('refuses a chosen backend that is not installed, saying how to install it', () => {
     expect(() => selectBackends(statuses, ['cpu', 'gpujs'])).toThrow(UsageError);
     expect(() => selectBackends(statuses, ['gpujs'])).toThrow("backend 'gpujs' is not installed: … install it with: pnpm --filter @symgrad/demo add @symgrad/backend-gpujs");

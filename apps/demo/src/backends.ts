@@ -95,5 +95,16 @@ export function selectBackends(statuses: readonly BackendStatus[], selection: re
       throw new UsageError(lines.join('\n'));
     }
   }
-  return { run: chosen.filter((s) => s.available), skipped: chosen.filter((s) => !s.available) };
+  // With 'all', a backend that only emulates a GPU on the CPU (gpu.js without WebGL) is
+  // listed with the reason instead of running: it would take minutes and show nothing a GPU does.
+  const emulated = (s: BackendStatus) => selection === 'all' && s.available && isCpuEmulation(s);
+  return {
+    run: chosen.filter((s) => s.available && !emulated(s)),
+    skipped: chosen.filter((s) => !s.available || emulated(s)).map((s) => (emulated(s) ? { ...s, available: false, reason: `runs as ${s.device} here, a CPU emulation without WebGL; pass --backend ${s.name} to run it anyway` } : s)),
+  };
+}
+
+/** gpu.js in its 'webasm' or 'cpu' mode computes on the CPU. */
+export function isCpuEmulation(s: BackendStatus): boolean {
+  return s.name === 'gpujs' && /\((webasm|cpu)\)/.test(s.device ?? '');
 }

@@ -2,6 +2,7 @@
 import { getBackend, listBackends } from '@symgrad/core';
 import '@symgrad/backend-cpu';
 import '@symgrad/backend-webgpu';
+import '@symgrad/backend-gpujs';
 
 export interface WebBackend {
   readonly name: string;
