@@ -4,8 +4,8 @@ import { DEFAULTS, UsageError, USAGE, parseBackends, parseDemoArgs, trainCount }
 describe('parseDemoArgs', () => {
   it('defaults to the full seed model and data with fewer epochs, on every backend', () => {
     const o = parseDemoArgs([]);
-    expect(o).toMatchObject({ command: 'run', backends: 'all', dataset: 'seed', epochs: 20, hidden: 1000, batch: 0, samples: 1000, precision: 'fp32', seed: 0, logEvery: 2, json: false, report: undefined, sweep: false, help: false });
-    expect(DEFAULTS.seed).toEqual({ epochs: 20, hidden: 1000, batch: 0, samples: 1000 });
+    expect(o).toMatchObject({ command: 'run', backends: 'all', dataset: 'seed', epochs: 100, hidden: 1000, batch: 0, samples: 1000, precision: 'fp32', seed: 0, logEvery: 10, json: false, report: undefined, sweep: false, help: false });
+    expect(DEFAULTS.seed).toEqual({ epochs: 100, hidden: 1000, batch: 0, samples: 1000 });
   });
 
   it('takes mnist defaults from the data set', () => {
@@ -23,7 +23,7 @@ describe('parseDemoArgs', () => {
     expect(parseDemoArgs(['doctor']).command).toBe('doctor');
     expect(parseDemoArgs(['--', 'doctor', '--json'])).toMatchObject({ command: 'doctor', json: true });
     expect(parseDemoArgs(['-h']).help).toBe(true);
-    expect(USAGE).toContain('--epochs 100');
+    expect(USAGE).toContain('--epochs 20 is a quicker look');
     for (const opt of ['--backend', '--epochs', '--batch', '--hidden', '--dataset', '--precision', '--seed', '--json', '--report', '--sweep']) expect(USAGE).toContain(opt);
   });
 
