@@ -2,6 +2,7 @@
  * Deterministic inputs shared by every JavaScript peer: the seed MLP's weights (He-normal
  * from @symgrad/nn, so every peer starts from the same numbers), its inputs and labels.
  */
+import { TestRandom } from '@symgrad/core/testing/reference';
 import { heNormal } from '@symgrad/nn';
 
 /** The seed workload's fixed sizes (DESIGN.md, "The reference workload"). */
@@ -17,31 +18,19 @@ export interface MlpShape {
 
 export const SEED_SHAPE: MlpShape = { rows: SEED.rows, features: SEED.features, hidden: SEED.hidden, classes: SEED.classes };
 
-/** mulberry32: a tiny seeded generator for inputs (weights come from Philox via heNormal). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `size` floats uniform in [-1, 1). */
 export function uniformF32(size: number, seed: number): Float32Array {
-  const next = mulberry32(seed);
+  const rng = new TestRandom(seed);
   const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = 2 * next() - 1;
+  for (let i = 0; i < size; i++) out[i] = 2 * rng.next() - 1;
   return out;
 }
 
 /** `size` labels uniform in 0 … classes-1. */
 export function labelsI32(size: number, classes: number, seed: number): Int32Array {
-  const next = mulberry32(seed);
+  const rng = new TestRandom(seed);
   const out = new Int32Array(size);
-  for (let i = 0; i < size; i++) out[i] = Math.floor(next() * classes);
+  for (let i = 0; i < size; i++) out[i] = Math.floor(rng.next() * classes);
   return out;
 }
 

@@ -44,6 +44,17 @@ export class TestRandom {
     return items[Math.floor(this.next() * items.length)]!;
   }
 
+  bool(p = 0.5): boolean {
+    return this.next() < p;
+  }
+
+  /** Values for a buffer of a dtype: floats uniform in [lo, hi), ints in [lo, hi], bools fair. */
+  fill(dtype: DType, size: number, lo = -1, hi = 1): number[] {
+    return Array.from({ length: size }, () =>
+      dtype === 'int32' ? this.int(Math.ceil(lo), Math.floor(hi)) : dtype === 'bool' ? (this.bool() ? 1 : 0) : this.uniform(lo, hi),
+    );
+  }
+
   /** Values uniform in [lo, hi) (ints in [lo, hi], bools fair). */
   array(shape: readonly number[], dtype: DType = 'float32', lo = -1, hi = 1): NDArray {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -55,7 +66,7 @@ export class TestRandom {
   }
 }
 
-/** ‖a − b‖ / max(‖b‖, tiny): the norm-wise relative error used by every numerical test. */
+/** ‖a − b‖ / ‖b‖ with NaNs required at the same places: the norm-wise relative error of every numerical test. */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`relativeError: lengths differ (${a.length} vs ${b.length})`);
   let num = 0;
@@ -64,9 +75,19 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
     const x = Number(a[i]);
     const y = Number(b[i]);
     if (Number.isNaN(x) !== Number.isNaN(y)) return Infinity;
-    if (Number.isNaN(x) || (x === y)) continue;
+    if (Number.isNaN(x) || x === y) {
+      if (!Number.isNaN(y) && Number.isFinite(y)) den += y * y;
+      continue;
+    }
     num += (x - y) ** 2;
     den += y * y;
   }
-  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
 }
+
+/** Numbers that exercise edge cases of scalar semantics (signed zeros, NaN, infinities, int32 and float32 limits). */
+export const SPECIAL_VALUES: readonly number[] = [
+  0, -0, 1, -1, 0.5, -0.5, 2, -2, 3.75, -3.75, NaN, Infinity, -Infinity, 1e-30, -1e-30, 1e30, -1e30,
+  2147483647, -2147483648, 2147483648, 4294967296.5, -4294967297, 1e300, -1e300, 5e-324, 709.8, -745.2, 88.8, -104,
+  Math.PI, -Math.E, 0.1, 16777217, 100, -100, 30, -30,
+];

@@ -10,7 +10,7 @@
  */
 export { evaluateReference } from '../ir/evaluate.js';
 export { interpretProgram } from './reference-program.js';
-export { TestRandom, relativeError } from './random.js';
+export { TestRandom, relativeError, SPECIAL_VALUES } from './random.js';
 export { OP_CASES, AWKWARD_SIZES, type OpCase, type OpCaseFactory } from './op-cases.js';
 export { KERNEL_CASES, type KernelCase } from './kernel-cases.js';
 export { buildSeedStep, heNormalForTest, type SeedStep } from './seed-step.js';
