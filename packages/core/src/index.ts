@@ -55,3 +55,4 @@ export type { FunctionStats } from './runtime/function.js';
 export type { ProgramStats } from './lower/program-stats.js';
 export { formatProfile, type KernelProfile } from './runtime/instrumented-run.js';
 export type { KernelSource } from './lower/passes/draft.js';
+export { checkedScalarExprNodes, SCALAR_ARITY } from './codegen/check-scalar-expr.js';

@@ -1,4 +1,4 @@
-import { roundTo, type DType, type ScalarExpr } from '@symgrad/core';
+import { checkedScalarExprNodes, roundTo, type DType, type ScalarExpr } from '@symgrad/core';
 
 /**
  * Renders a ScalarExpr DAG as JavaScript statements with the exact semantics of core's
@@ -11,7 +11,6 @@ import { roundTo, type DType, type ScalarExpr } from '@symgrad/core';
  * the table (an unknown op, dtype or input index, a constant that is not a number) throws.
  */
 
-const DTYPE_SET: ReadonlySet<string> = new Set<DType>(['float32', 'float64', 'int32', 'bool']);
 
 /** True when every value of dtype `src` is stored unchanged by dtype `dst` (so no rounding is needed). */
 export function fitsIn(src: DType, dst: DType): boolean {
@@ -121,45 +120,6 @@ export interface Rendered {
   readonly results: readonly string[];
 }
 
-function checkNode(e: ScalarExpr, inputCount: number): void {
-  if (typeof e !== 'object' || e === null) throw new Error('render-js: expression node is not an object');
-  if (!DTYPE_SET.has(e.dtype)) throw new Error(`render-js: unknown dtype '${String(e.dtype)}'`);
-  if (e.op === 'input') {
-    if (!Number.isInteger(e.index) || e.index < 0 || e.index >= inputCount) {
-      throw new Error(`render-js: input(${String(e.index)}) is out of range: the expression has ${inputCount} input${inputCount === 1 ? '' : 's'}`);
-    }
-    return;
-  }
-  if (e.op === 'const') {
-    if (typeof e.value !== 'number') throw new Error(`render-js: constant ${String(e.value)} is not a number`);
-    return;
-  }
-  const def = Object.hasOwn(OPS, e.op) ? OPS[e.op] : undefined;
-  if (!def) throw new Error(`render-js: unknown scalar op '${String(e.op)}'`);
-  if (!Array.isArray(e.args) || e.args.length !== def.arity) {
-    throw new Error(`render-js: op '${e.op}' takes ${def.arity} argument${def.arity === 1 ? '' : 's'}, got ${Array.isArray(e.args) ? e.args.length : 'none'}`);
-  }
-}
-
-/** The DAG's nodes in evaluation order, each once, every node checked before its arguments are visited. */
-function checkedNodes(roots: readonly ScalarExpr[], inputCount: number): ScalarExpr[] {
-  const done = new Set<ScalarExpr>();
-  const active = new Set<ScalarExpr>();
-  const order: ScalarExpr[] = [];
-  const visit = (e: ScalarExpr): void => {
-    if (done.has(e)) return;
-    checkNode(e, inputCount);
-    if (active.has(e)) throw new Error('render-js: the expression has a cycle');
-    active.add(e);
-    if ('args' in e) for (const a of e.args) visit(a);
-    active.delete(e);
-    done.add(e);
-    order.push(e);
-  };
-  for (const r of roots) visit(r);
-  return order;
-}
-
 /**
  * Renders expressions (sharing nodes between them) as statements.
  *
@@ -180,7 +140,7 @@ export function renderScalarExprs(roots: readonly ScalarExpr[], opts: RenderOpti
     lines.push(`const ${name} = ${expr};`);
     return name;
   };
-  for (const e of checkedNodes(roots, opts.inputCount)) {
+  for (const e of checkedScalarExprNodes(roots, opts.inputCount, 'render-js')) {
     let value: string;
     if (e.op === 'input') {
       const stored = opts.storage?.(e.index);

@@ -1,4 +1,4 @@
-import { roundTo, type DType, type ScalarExpr } from '@symgrad/core';
+import { checkedScalarExprNodes, roundTo, type DType, type ScalarExpr } from '@symgrad/core';
 
 /**
  * Renders ScalarExpr DAGs as CUDA C statements. Arithmetic happens in each node's dtype
@@ -109,13 +109,6 @@ const INT_OPS: Readonly<Record<string, (a: Args) => string>> = {
 
 const COMPARE: Readonly<Record<string, string>> = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=' };
 
-const ARITY: Readonly<Record<string, number>> = {
-  ...Object.fromEntries(Object.entries(FLOAT_OPS).map(([k, v]) => [k, v.arity])),
-  ...Object.fromEntries(Object.keys(COMPARE).map((k) => [k, 2])),
-  where: 3,
-  cast: 1,
-};
-
 const WIDTH: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 const wider = (a: DType, b: DType): DType => (WIDTH[a] >= WIDTH[b] ? a : b);
 
@@ -134,37 +127,6 @@ export interface CudaRendered {
   readonly lines: readonly string[];
   /** For each root, the local or literal holding its value in its dtype's compute type. */
   readonly results: readonly string[];
-}
-
-function checkNode(e: ScalarExpr, inputCount: number): void {
-  if (typeof e !== 'object' || e === null) throw new Error('render-cuda: expression node is not an object');
-  if (!DTYPES.has(e.dtype)) throw new Error(`render-cuda: unknown dtype '${String(e.dtype)}'`);
-  if (e.op === 'input') {
-    if (!Number.isInteger(e.index) || e.index < 0 || e.index >= inputCount) throw new Error(`render-cuda: input(${String(e.index)}) is out of range (${inputCount} inputs)`);
-    return;
-  }
-  if (e.op === 'const') return;
-  const arity = Object.hasOwn(ARITY, e.op) ? ARITY[e.op] : undefined;
-  if (arity === undefined) throw new Error(`render-cuda: unknown scalar op '${String(e.op)}'`);
-  if (!Array.isArray(e.args) || e.args.length !== arity) throw new Error(`render-cuda: op '${e.op}' takes ${arity} arguments`);
-}
-
-function nodes(roots: readonly ScalarExpr[], inputCount: number): ScalarExpr[] {
-  const done = new Set<ScalarExpr>();
-  const active = new Set<ScalarExpr>();
-  const order: ScalarExpr[] = [];
-  const visit = (e: ScalarExpr): void => {
-    if (done.has(e)) return;
-    checkNode(e, inputCount);
-    if (active.has(e)) throw new Error('render-cuda: the expression has a cycle');
-    active.add(e);
-    if ('args' in e) for (const a of e.args) visit(a);
-    active.delete(e);
-    done.add(e);
-    order.push(e);
-  };
-  for (const r of roots) visit(r);
-  return order;
 }
 
 /**
@@ -187,7 +149,7 @@ export function renderCudaExprs(roots: readonly ScalarExpr[], opts: CudaRenderOp
     lines.push(`const ${ctype} ${name} = ${expr};`);
     return name;
   };
-  for (const e of nodes(roots, opts.inputCount)) {
+  for (const e of checkedScalarExprNodes(roots, opts.inputCount, 'render-cuda')) {
     const T = computeType(e.dtype);
     let value: string;
     if (e.op === 'input') {

@@ -1,4 +1,4 @@
-import { scalarExprNodes, type ScalarExpr } from '@symgrad/core';
+import { checkedScalarExprNodes, type ScalarExpr } from '@symgrad/core';
 
 /**
  * Renders the scalar expression language to gpu.js kernel source: JavaScript statements that
@@ -41,7 +41,7 @@ export function renderExprs(roots: readonly ScalarExpr[], inputs: readonly strin
   const statements: string[] = [];
   let n = 0;
   const fresh = (): string => `${prefix}${n++}`;
-  for (const e of scalarExprNodes(roots)) {
+  for (const e of checkedScalarExprNodes(roots, inputs.length, 'render-gpujs')) {
     const name = fresh();
     const arg = (i: number): string => names.get((e as { args: readonly ScalarExpr[] }).args[i]!)!;
     const tmp = (value: string): string => {

@@ -1,4 +1,4 @@
-import { scalarExprNodes, type DType, type ScalarExpr } from '@symgrad/core';
+import { checkedScalarExprNodes, type DType, type ScalarExpr } from '@symgrad/core';
 import { Helpers, isFloatD, wgslType } from './wgsl-types.js';
 
 /**
@@ -127,7 +127,7 @@ export interface RenderedExprs {
 export function renderExprs(roots: readonly ScalarExpr[], inputs: readonly ExprInput[], h: Helpers, prefix: string): RenderedExprs {
   const names = new Map<ScalarExpr, string>();
   const lines: string[] = [];
-  const nodes = scalarExprNodes(roots);
+  const nodes = checkedScalarExprNodes(roots, inputs.length, 'render-wgsl');
   nodes.forEach((e, n) => {
     const name = `${prefix}${n}`;
     const arg = (i: number): { code: string; dtype: DType } => {
