@@ -2,7 +2,7 @@
  * Python peers, each a long-lived child process running a small inline script: numpy's
  * hand-written seed step (and its forward pass and kernels), and PyTorch CPU's where torch
  * is installed. The child stays up so that its repetitions can take turns with the other
- * peers'. Both run with `OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=passive` and 2 threads.
+ * peers'. Both run with `OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=passive OPENBLAS_THREAD_TIMEOUT=4` and 2 threads.
  * A missing interpreter or module is reported as 'not installed', never installed.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -20,6 +20,9 @@ export function pythonEnv(threads = 2): NodeJS.ProcessEnv {
   return {
     ...process.env,
     OPENBLAS_CORETYPE: 'SkylakeX', OMP_WAIT_POLICY: 'passive',
+    // OpenBLAS's own (pthreads) workers otherwise spin between calls and take a core from
+    // whichever peer runs next: with the shortest timeout they sleep, as symgrad's pool does.
+    OPENBLAS_THREAD_TIMEOUT: '4',
     OMP_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t, MKL_NUM_THREADS: t,
   };
 }
@@ -252,7 +255,7 @@ export class PythonServer {
     await this.request({ op: 'prepare', key, spec });
     return {
       ...row, peer: this.peer, policy,
-      note: `${this.info}; OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=passive, ${this.threads} threads`,
+      note: `${this.info}; OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=passive OPENBLAS_THREAD_TIMEOUT=4, ${this.threads} threads`,
       run: async () => Number((await this.request({ op: 'run', key }))['ms']),
       dispose: () => this.request({ op: 'drop', key }).catch(() => undefined),
     };
