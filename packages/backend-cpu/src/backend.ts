@@ -1,10 +1,10 @@
 import {
-  allocTyped, KERNEL_KINDS, registerBackend,
+  allocTyped, dtypeOfTyped, KERNEL_KINDS, registerBackend,
   type Backend, type BackendFactory, type Capabilities, type CompileOptions, type DeviceBuffer, type DType, type Executable,
   type Program, type TypedArray,
 } from '@symgrad/core';
 import { describeNative, nativeCpuAddon, type NativeCpuAddon } from './native.js';
-import { dtypeOfArray, type CpuBuffer } from './runtime/cpu-buffer.js';
+import type { CpuBuffer } from './runtime/cpu-buffer.js';
 import { CpuExecutable } from './runtime/executable.js';
 
 /** The name this package registers its backend under. */
@@ -98,7 +98,7 @@ export class CpuBackend implements Backend {
 
   write(buffer: DeviceBuffer, data: TypedArray): void {
     const b = this.own(buffer, 'write');
-    const dtype = dtypeOfArray(data);
+    const dtype = ArrayBuffer.isView(data) ? dtypeOfTyped(data) : undefined;
     if (dtype !== b.dtype || data.length !== b.size) {
       const got = dtype ? `${dtype}[${data.length}]` : `a ${Object.prototype.toString.call(data).slice(8, -1)}`;
       throw new Error(`cpu backend: write: the buffer is ${b.dtype}[${b.size}], got ${got}`);

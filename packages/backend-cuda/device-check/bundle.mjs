@@ -31,12 +31,9 @@ await build({
   target: 'node20',
   conditions: ['@symgrad/source'],
   // The CPU backend is bundled only for the comparison; its own addon (if any) stays external.
-  alias: { vitest: join(here, 'vitest-stub.mjs'), ...(existsSync(cpuSrc) ? { '@symgrad/backend-cpu': cpuSrc } : {}) },
+  alias: existsSync(cpuSrc) ? { '@symgrad/backend-cpu': cpuSrc } : {},
   external: ['*.node'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  // core's package.json says "sideEffects": false, yet registers ops and methods by bare imports:
-  // honouring it would drop those imports from the bundle.
-  ignoreAnnotations: true,
   logLevel: 'warning',
 });
 console.log(`wrote ${join(out, 'check.mjs')} and symgrad_cuda.node`);

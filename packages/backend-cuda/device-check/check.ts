@@ -4,8 +4,8 @@
  * table last; writes the full log to $OUT/cuda-check.log when $OUT is set.
  */
 import { appendFileSync } from 'node:fs';
-import { allocTyped, fn, getBackend, listBackends, type NDArray } from '@symgrad/core';
-import { buildSeedStep, evaluateReference, interpretProgram, KERNEL_CASES, OP_CASES, relativeError, TestRandom } from '@symgrad/core/testing';
+import { fn, getBackend, listBackends, type NDArray } from '@symgrad/core';
+import { buildSeedStep, evaluateReference, KERNEL_CASES, OP_CASES, relativeError, runKernelCase, TestRandom } from '@symgrad/core/testing/reference';
 import { cudaInfo } from '../src/index.js';
 
 const log = (s: string) => {
@@ -36,21 +36,7 @@ async function main(): Promise<void> {
   for (const [name, make] of Object.entries(KERNEL_CASES)) {
     try {
       const c = make(new TestRandom(1234));
-      const want = c.init.map((d) => d.slice());
-      interpretProgram(c.program, want);
-      const bufs = c.program.buffers.map((s, i) => {
-        const buf = b.allocate(s.dtype, s.size);
-        const data = allocTyped(s.dtype, s.size);
-        data.set(c.init[i]!);
-        b.write(buf, data);
-        return buf;
-      });
-      const exe = b.compile(c.program, { precision: 'fp32' });
-      exe.run(bufs);
-      let worst = 0;
-      for (let i = 0; i < bufs.length; i++) worst = Math.max(worst, relativeError(await b.read(bufs[i]!), want[i]!));
-      exe.dispose();
-      bufs.forEach((x) => b.free(x));
+      const worst = Math.max(...(await runKernelCase(b, c)));
       record(name, worst <= (c.tol ?? 1e-6), `rel err ${worst.toExponential(2)}`);
     } catch (e) {
       record(name, false, String(e).split('\n').slice(0, 6).join(' | '));

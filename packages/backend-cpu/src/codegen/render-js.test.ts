@@ -2,37 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { BINARY_OPS, COMPARE_OPS, evalScalarExpr, sx, UNARY_OPS, type DType, type ScalarExpr } from '@symgrad/core';
 import { compileScalarExpr, numberLiteral, renderScalarExprs } from './render-js.js';
 import { Rng, SPECIAL_VALUES } from '../testing-fixtures/random.js';
+import { ALL_DTYPES, randomExprs, randomScalar } from '../testing-fixtures/random-expr.js';
 
-const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
-
-/** A random DAG: nodes are drawn from a pool, so subtrees are shared. */
-function randomExpr(rng: Rng, inputs: number, nodes: number, rootDtype: DType): ScalarExpr {
-  const pool: ScalarExpr[] = [];
-  for (let k = 0; k < inputs; k++) pool.push(sx.input(k, rng.pick(DTYPES)));
-  pool.push(sx.const(rng.pick(SPECIAL_VALUES), rng.pick(DTYPES)));
-  for (let i = 0; i < nodes; i++) {
-    const dtype = i === nodes - 1 ? rootDtype : rng.pick(DTYPES);
-    const r = rng.next();
-    const a = () => rng.pick(pool);
-    let e: ScalarExpr;
-    if (r < 0.4) e = sx.unary(rng.pick(UNARY_OPS), a(), dtype);
-    else if (r < 0.7) e = sx.binary(rng.pick(BINARY_OPS), a(), a(), dtype);
-    else if (r < 0.8) e = sx.binary(rng.pick(COMPARE_OPS), a(), a(), dtype);
-    else if (r < 0.87) e = sx.where(a(), a(), a(), dtype);
-    else if (r < 0.95) e = sx.unary('cast', a(), dtype);
-    else e = sx.const(rng.pick(SPECIAL_VALUES) * (rng.bool() ? 1 : rng.uniform(-3, 3)), dtype);
-    pool.push(e);
-  }
-  return pool[pool.length - 1]!;
-}
-
-function randomInput(rng: Rng): number {
-  const r = rng.next();
-  if (r < 0.35) return rng.pick(SPECIAL_VALUES);
-  if (r < 0.7) return rng.uniform(-4, 4);
-  if (r < 0.85) return rng.int(-5, 5);
-  return rng.uniform(-1, 1) * 10 ** rng.int(-40, 40);
-}
+const DTYPES = ALL_DTYPES;
 
 const same = (a: number, b: number) => Object.is(a, b);
 
@@ -43,10 +15,10 @@ describe('render-js matches evalScalarExpr bit for bit', () => {
       let checked = 0;
       for (let t = 0; t < 1500; t++) {
         const inputs = rng.int(1, 4);
-        const e = randomExpr(rng, inputs, rng.int(1, 12), dtype);
+        const e = randomExprs(rng, inputs, rng.int(1, 12), [dtype])[0]!;
         const f = compileScalarExpr(e, inputs);
         for (let s = 0; s < 12; s++) {
-          const xs = Array.from({ length: inputs }, () => randomInput(rng));
+          const xs = Array.from({ length: inputs }, () => randomScalar(rng));
           const want = evalScalarExpr(e, xs);
           const got = f(...xs);
           if (!same(got, want)) throw new Error(`mismatch on ${JSON.stringify(e)} at ${xs.join(', ')}: got ${got}, want ${want}`);

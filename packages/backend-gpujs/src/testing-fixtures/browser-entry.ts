@@ -3,8 +3,8 @@
  * kernel conformance cases and the precision measurements on gpu.js in the browser, and
  * leaves the results on `window.gpujsResults`.
  */
-import { allocTyped, fn, T, type NDArray, type Variable } from '@symgrad/core';
-import { buildSeedStep, evaluateReference, interpretProgram, KERNEL_CASES, relativeError, TestRandom } from '@symgrad/core/testing/reference';
+import { fn, T, type NDArray, type Variable } from '@symgrad/core';
+import { buildSeedStep, evaluateReference, KERNEL_CASES, relativeError, runKernelCase, TestRandom } from '@symgrad/core/testing/reference';
 import { GpujsBackend } from '../index.js';
 import { close, evalOnBackend, evalReference } from './expr-harness.js';
 import { exprCases } from './expr-cases.js';
@@ -39,22 +39,7 @@ async function main(): Promise<BrowserResults> {
     }
   }
   for (const [name, make] of Object.entries(KERNEL_CASES)) {
-    const c = make(new TestRandom(1234));
-    const want = c.init.map((d) => d.slice());
-    interpretProgram(c.program, want);
-    const bufs = c.program.buffers.map((s, i) => {
-      const b = backend.allocate(s.dtype, s.size);
-      const data = allocTyped(s.dtype, s.size);
-      data.set(c.init[i]!);
-      backend.write(b, data);
-      return b;
-    });
-    const exe = backend.compile(c.program, { precision: 'fp32' });
-    exe.run(bufs);
-    let worst = 0;
-    for (let i = 0; i < bufs.length; i++) worst = Math.max(worst, relativeError(await backend.read(bufs[i]!), want[i]!));
-    out.kernelErrors[name] = worst;
-    exe.dispose();
+    out.kernelErrors[name] = Math.max(...(await runKernelCase(backend, make(new TestRandom(1234)))));
   }
   backend.dispose();
   const rng = new TestRandom(11);

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { getBackend, listBackends } from '../backend/registry.js';
 import type { Backend } from '../backend/backend.js';
-import { allocTyped, type DType, type TypedArray } from '../ir/dtype.js';
+import type { DType, TypedArray } from '../ir/dtype.js';
 import type { NDArray } from '../host/ndarray.js';
 import { fn } from '../runtime/function.js';
-import { KERNEL_CASES } from './kernel-cases.js';
+import { KERNEL_CASES, runKernelCase } from './kernel-cases.js';
 import { OP_CASES } from './op-cases.js';
 import { evaluateReference } from '../ir/evaluate.js';
-import { interpretProgram } from './reference-program.js';
 import { relativeError, TestRandom } from './random.js';
 import { buildSeedStep } from './seed-step.js';
 
@@ -98,25 +97,8 @@ export function runConformanceSuite(opts: ConformanceOptions): void {
       Object.entries(KERNEL_CASES).forEach(([caseName, make], k) => {
         caseTest(caseName, async (b) => {
           const c = make(new TestRandom(seed + 31 * k));
-          const want = c.init.map((d) => d.slice());
-          interpretProgram(c.program, want);
-          const bufs = c.program.buffers.map((s, i) => {
-            const buf = b.allocate(s.dtype, s.size);
-            const data = allocTyped(s.dtype, s.size);
-            data.set(c.init[i]!);
-            b.write(buf, data);
-            return buf;
-          });
-          const exe = b.compile(c.program, { precision: 'fp32' });
-          exe.run(bufs);
-          if (exe.ready) await exe.ready;
-          for (let i = 0; i < bufs.length; i++) {
-            const got = await b.read(bufs[i]!);
-            const err = relativeError(got, want[i]!);
-            expect(err, `${caseName}: buffer ${i} relative error ${err}`).toBeLessThanOrEqual(c.tol ?? 1e-6);
-          }
-          exe.dispose();
-          bufs.forEach((x) => b.free(x));
+          const errors = await runKernelCase(b, c);
+          errors.forEach((err, i) => expect(err, `${caseName}: buffer ${i} relative error ${err}`).toBeLessThanOrEqual(c.tol ?? 1e-6));
         });
       });
     });

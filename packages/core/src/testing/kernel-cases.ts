@@ -2,7 +2,10 @@ import { sx } from '../codegen/scalar-expr.js';
 import type { DType } from '../ir/dtype.js';
 import type { BufferSpec, Kernel, Program, View } from '../lower/program.js';
 import { contiguousView } from '../lower/view.js';
-import type { TestRandom } from './random.js';
+import { relativeError, type TestRandom } from './random.js';
+import { interpretProgram } from './reference-program.js';
+import { allocTyped } from '../ir/dtype.js';
+import type { Backend } from '../backend/backend.js';
 
 /** A hand-built Program exercising one kernel kind's options, with initial buffer contents. */
 export interface KernelCase {
@@ -127,3 +130,35 @@ export const KERNEL_CASES: Record<string, (rng: TestRandom) => KernelCase> = {
     }], 1e-5);
   },
 };
+
+/**
+ * Runs a kernel case on a backend and returns, per buffer, the relative error against the
+ * reference Program interpreter (buffers the case only reads come out 0).
+ *
+ * @example
+ * ```ts
+ * const errs = await runKernelCase(backend, KERNEL_CASES['kernel.gather-onehot']!(new TestRandom(1)));
+ * ```
+ */
+export async function runKernelCase(b: Backend, c: KernelCase): Promise<number[]> {
+  const want = c.init.map((d) => d.slice());
+  interpretProgram(c.program, want);
+  const bufs = c.program.buffers.map((s, i) => {
+    const buf = b.allocate(s.dtype, s.size);
+    const data = allocTyped(s.dtype, s.size);
+    data.set(c.init[i]!);
+    b.write(buf, data);
+    return buf;
+  });
+  const exe = b.compile(c.program, { precision: 'fp32' });
+  try {
+    if (exe.ready) await exe.ready;
+    exe.run(bufs);
+    const errors: number[] = [];
+    for (let i = 0; i < bufs.length; i++) errors.push(relativeError(await b.read(bufs[i]!), want[i]!));
+    return errors;
+  } finally {
+    exe.dispose();
+    bufs.forEach((x) => b.free(x));
+  }
+}
