@@ -4,6 +4,7 @@ import {
   type Executable, type Program, type TypedArray,
 } from '@symgrad/core';
 import { checkAndGenerate, type ProgramLimits } from './codegen/check.js';
+import { matmulConfigFromEnv, type MatmulConfig, type MatmulConfigChooser } from './codegen/matmul-config.js';
 import { WGSL_DTYPES } from './codegen/wgsl-types.js';
 import { BufferPool, byteSizeOf, fromDeviceWords, MAP_READ, toDeviceWords, USAGE, type WebGPUBuffer } from './runtime/buffers.js';
 import { DeviceContext } from './runtime/device.js';
@@ -20,7 +21,21 @@ export const WEBGPU_BACKEND_PRIORITY = 20;
 /** How to find the device, and limits to lower below the device's (tests: force 2-D dispatch splits). */
 export interface WebGPUBackendOptions extends GpuLoaderOptions {
   readonly limits?: Partial<ProgramLimits>;
+  /**
+   * The tile config of each matmul (sizes m, n, k; batch = number of matrices). Without it,
+   * SYMGRAD_WEBGPU_MATMUL="tileM,tileN,tileK,threadM,threadN" (Node, read when the backend is
+   * created) fixes one config for every matmul, else DEFAULT_MATMUL_CONFIG.
+   */
+  readonly matmulConfig?: MatmulConfigChooser;
 }
+
+/** The chooser a backend uses: the option, else the environment's config; throws on an invalid SYMGRAD_WEBGPU_MATMUL. */
+export function resolveMatmulChooser(options: WebGPUBackendOptions): MatmulConfigChooser | undefined {
+  if (options.matmulConfig) return options.matmulConfig;
+  const env: MatmulConfig | undefined = matmulConfigFromEnv();
+  return env && (() => env);
+}
+
 
 const TYPED_NAMES: Record<string, DType> = { Float32Array: 'float32', Int32Array: 'int32', Uint8Array: 'bool' };
 
@@ -53,7 +68,7 @@ export class WebGPUBackend implements Backend {
 
   private readonly limits: ProgramLimits;
 
-  private constructor(private readonly ctx: DeviceContext, lower: Partial<ProgramLimits> = {}) {
+  private constructor(private readonly ctx: DeviceContext, lower: Partial<ProgramLimits> = {}, private readonly matmulConfig?: MatmulConfigChooser) {
     const l = ctx.limits;
     this.capabilities = {
       dtypes: WGSL_DTYPES,
@@ -77,9 +92,10 @@ export class WebGPUBackend implements Backend {
 
   /** Finds an adapter and creates a device; rejects with the reason when there is none. */
   static async create(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
+    const choose = resolveMatmulChooser(options);
     const a = await requestWebGPUAdapter(options);
     if (!a.ok) throw new Error(`cannot create the '${WEBGPU_BACKEND_NAME}' backend: ${a.reason}`);
-    return new WebGPUBackend(await DeviceContext.create(a.adapter, describeAdapter(a.adapter)), options.limits);
+    return new WebGPUBackend(await DeviceContext.create(a.adapter, describeAdapter(a.adapter)), options.limits, choose);
   }
 
   private alive(): void {
@@ -163,7 +179,7 @@ export class WebGPUBackend implements Backend {
    */
   compile(program: Program, options: CompileOptions): Executable {
     this.alive();
-    const r = checkAndGenerate(program, this.limits, options?.precision);
+    const r = checkAndGenerate(program, this.limits, options?.precision, this.matmulConfig);
     if (!r.ok) {
       throw new Error(`webgpu backend cannot compile this program:\n  ${r.problems.join('\n  ')}\n(supported kernels: ${KERNEL_KINDS.join(', ')}; dtypes: ${WGSL_DTYPES.join(', ')})`);
     }
@@ -188,6 +204,15 @@ export class WebGPUBackend implements Backend {
  */
 export function createWebGPUBackendFactory(options: WebGPUBackendOptions = {}): BackendFactory {
   let avail: Promise<Availability> | undefined;
+  // Read once, when the factory is made; an invalid value is reported by create(), not on
+  // import (the default factory is made when the package is imported).
+  let chooser: MatmulConfigChooser | undefined;
+  let envError: Error | undefined;
+  try {
+    chooser = resolveMatmulChooser(options);
+  } catch (err) {
+    envError = err as Error;
+  }
   return {
     availability(): Promise<Availability> {
       avail ??= requestWebGPUAdapter(options).then(
@@ -196,7 +221,7 @@ export function createWebGPUBackendFactory(options: WebGPUBackendOptions = {}): 
       );
       return avail;
     },
-    create: () => WebGPUBackend.create(options),
+    create: () => (envError ? Promise.reject(envError) : WebGPUBackend.create({ ...options, ...(chooser ? { matmulConfig: chooser } : {}) })),
   };
 }
 

@@ -29,5 +29,9 @@ export { generateProgram, generateKernel } from './codegen/generate.js';
 export { renderExprs, castValue } from './codegen/wgsl-expr.js';
 export { Helpers } from './codegen/wgsl-types.js';
 export type { GeneratedKernel, CodegenLimits } from './codegen/kernel.js';
+export {
+  DEFAULT_MATMUL_CONFIG, matmulConfigCandidates, MATMUL_ENV_VAR, parseMatmulConfig, formatMatmulConfig, matmulConfigProblems,
+  type MatmulConfig, type MatmulConfigChooser,
+} from './codegen/matmul-config.js';
 
 registerWebGPUBackend();

@@ -1,6 +1,7 @@
 import { KERNEL_KINDS, type Program } from '@symgrad/core';
 import { generateKernel, kernelProblems } from './generate.js';
 import type { CodegenContext, CodegenLimits, GeneratedKernel } from './kernel.js';
+import type { MatmulConfigChooser } from './matmul-config.js';
 import { WGSL_DTYPES } from './wgsl-types.js';
 
 /** Limits a Program is checked against besides code generation's own. */
@@ -22,7 +23,7 @@ export interface ProgramLimits extends CodegenLimits {
  * if (!r.ok) console.log(r.problems.join('\n'));
  * ```
  */
-export function checkAndGenerate(program: Program, limits: ProgramLimits, precision: string | undefined):
+export function checkAndGenerate(program: Program, limits: ProgramLimits, precision: string | undefined, matmulConfig?: MatmulConfigChooser):
   { ok: true; kernels: GeneratedKernel[] } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   if (precision !== undefined && precision !== 'fp32') problems.push(`precision '${precision}' is not supported (supported: fp32)`);
@@ -32,7 +33,7 @@ export function checkAndGenerate(program: Program, limits: ProgramLimits, precis
       problems.push(`buffer ${b.id}: ${String(b.size)} elements exceeds the device's ${limits.maxBufferElements} elements per binding`);
     }
   }
-  const ctx: CodegenContext = { dtypeOf: (id) => program.buffers[id]!.dtype, limits };
+  const ctx: CodegenContext = { dtypeOf: (id) => program.buffers[id]!.dtype, limits, ...(matmulConfig ? { matmulConfig } : {}) };
   const kernels: GeneratedKernel[] = [];
   program.kernels.forEach((k, i) => {
     const where = `kernel ${i} (${String(k.kind)} '${String(k.label)}')`;

@@ -2,6 +2,7 @@ import type { Kernel, Program } from '@symgrad/core';
 import { generateElementwise } from './elementwise.js';
 import { DEFAULT_CODEGEN_LIMITS, type CodegenContext, type CodegenLimits, type GeneratedKernel } from './kernel.js';
 import { generateMatmul, matmulProblems } from './matmul.js';
+import type { MatmulConfigChooser } from './matmul-config.js';
 import { generateReduce } from './reduce.js';
 import { generateGather, generateOneHot, generateSoftmaxCrossEntropy } from './specials.js';
 
@@ -20,8 +21,8 @@ export function generateKernel(k: Kernel, ctx: CodegenContext): GeneratedKernel 
 /** Kernel-specific reasons a kernel cannot run under these limits. */
 export function kernelProblems(k: Kernel, ctx: CodegenContext): string[] {
   const p: string[] = [];
-  // Every kernel launches workgroups of up to 256 invocations; matmul tiles take 8 KiB of workgroup memory.
-  if (ctx.limits.maxComputeInvocationsPerWorkgroup < 256) p.push(`needs 256 invocations per workgroup; the device allows ${ctx.limits.maxComputeInvocationsPerWorkgroup}`);
+  // Every kernel but matmul launches 256-invocation workgroups; matmul checks its own config.
+  if (k.kind !== 'matmul' && ctx.limits.maxComputeInvocationsPerWorkgroup < 256) p.push(`needs 256 invocations per workgroup; the device allows ${ctx.limits.maxComputeInvocationsPerWorkgroup}`);
   if (k.kind === 'matmul') p.push(...matmulProblems(k, ctx));
   return p;
 }
@@ -35,8 +36,8 @@ export function kernelProblems(k: Kernel, ctx: CodegenContext): string[] {
  * console.log(kernels[0].code); // the first kernel's WGSL module
  * ```
  */
-export function generateProgram(program: Program, limits: CodegenLimits = DEFAULT_CODEGEN_LIMITS): GeneratedKernel[] {
-  const ctx: CodegenContext = { dtypeOf: (b) => program.buffers[b]!.dtype, limits };
+export function generateProgram(program: Program, limits: CodegenLimits = DEFAULT_CODEGEN_LIMITS, matmulConfig?: MatmulConfigChooser): GeneratedKernel[] {
+  const ctx: CodegenContext = { dtypeOf: (b) => program.buffers[b]!.dtype, limits, ...(matmulConfig ? { matmulConfig } : {}) };
   return program.kernels.map((k, i) => {
     try {
       return generateKernel(k, ctx);

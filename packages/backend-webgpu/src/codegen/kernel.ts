@@ -1,4 +1,5 @@
 import type { DType } from '@symgrad/core';
+import type { MatmulConfigChooser } from './matmul-config.js';
 import type { Binding } from './wgsl-types.js';
 
 /** One generated compute shader and how to launch it. */
@@ -30,6 +31,8 @@ export const DEFAULT_CODEGEN_LIMITS: CodegenLimits = {
 export interface CodegenContext {
   readonly dtypeOf: (buffer: number) => DType;
   readonly limits: CodegenLimits;
+  /** The tile config of each matmul kernel (default: DEFAULT_MATMUL_CONFIG). */
+  readonly matmulConfig?: MatmulConfigChooser;
 }
 
 /** The linear invocation index of a (possibly 2-D split) 1-D launch of `wg`-thread workgroups. */

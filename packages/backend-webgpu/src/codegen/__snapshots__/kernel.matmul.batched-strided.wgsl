@@ -1,10 +1,10 @@
 // dispatch 1×1×2; bindings 0:float32 1:float32 2:float32:rw
-// test (matmul A·B, 5×3×7, batch 2)
+// test (matmul A·B, 5×3×7, batch 2; tile 64×64×16, 4×4 per invocation)
 @group(0) @binding(0) var<storage, read> b0: array<f32>;
 @group(0) @binding(1) var<storage, read> b1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> b2: array<f32>;
-var<workgroup> As: array<f32, 1024>;
-var<workgroup> Bs: array<f32, 1024>;
+var<workgroup> As: array<vec4<f32>, 256>;
+var<workgroup> Bs: array<vec4<f32>, 256>;
 fn store(z: u32, row: i32, col: i32, acc: f32) {
   if (row >= 5 || col >= 3) { return; }
   var bir: u32 = z;
@@ -22,22 +22,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let ty = i32(lid.x / 16u);
   let row0 = i32(wid.y) * 64 + ty * 4;
   let col0 = i32(wid.x) * 64 + tx * 4;
-  var c00 = 0.0f;
-  var c01 = 0.0f;
-  var c02 = 0.0f;
-  var c03 = 0.0f;
-  var c10 = 0.0f;
-  var c11 = 0.0f;
-  var c12 = 0.0f;
-  var c13 = 0.0f;
-  var c20 = 0.0f;
-  var c21 = 0.0f;
-  var c22 = 0.0f;
-  var c23 = 0.0f;
-  var c30 = 0.0f;
-  var c31 = 0.0f;
-  var c32 = 0.0f;
-  var c33 = 0.0f;
+  var c0_0 = vec4<f32>(0.0f);
+  var c1_0 = vec4<f32>(0.0f);
+  var c2_0 = vec4<f32>(0.0f);
+  var c3_0 = vec4<f32>(0.0f);
   for (var k0 = 0; k0 < 7; k0 = k0 + 16) {
     for (var l = 0; l < 4; l = l + 1) {
       let e = i32(lid.x) + l * 256;
@@ -46,57 +34,42 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let row = i32(wid.y) * 64 + mm;
       var x = 0.0f;
       if (row < 5 && k0 + pa < 7) { x = b0[aBase + row * 16 + (k0 + pa) * 1]; }
-      As[pa * 64 + mm] = x;
+      As[pa * 16 + ((mm / 4) ^ (pa & 7))][mm % 4] = x;
+    }
+    for (var l = 0; l < 4; l = l + 1) {
+      let e = i32(lid.x) + l * 256;
       let nn = e % 64;
       let pb = e / 64;
       let col = i32(wid.x) * 64 + nn;
       var y = 0.0f;
       if (col < 3 && k0 + pb < 7) { y = b1[bBase + (k0 + pb) * 3 + col * 1]; }
-      Bs[pb * 64 + nn] = y;
+      Bs[pb * 16 + nn / 4][nn % 4] = y;
     }
     workgroupBarrier();
     for (var p = 0; p < 16; p = p + 1) {
-      let ra0 = As[p * 64 + ty * 4 + 0];
-      let ra1 = As[p * 64 + ty * 4 + 1];
-      let ra2 = As[p * 64 + ty * 4 + 2];
-      let ra3 = As[p * 64 + ty * 4 + 3];
-      let rb0 = Bs[p * 64 + tx * 4 + 0];
-      let rb1 = Bs[p * 64 + tx * 4 + 1];
-      let rb2 = Bs[p * 64 + tx * 4 + 2];
-      let rb3 = Bs[p * 64 + tx * 4 + 3];
-      c00 = fma(ra0, rb0, c00);
-      c01 = fma(ra0, rb1, c01);
-      c02 = fma(ra0, rb2, c02);
-      c03 = fma(ra0, rb3, c03);
-      c10 = fma(ra1, rb0, c10);
-      c11 = fma(ra1, rb1, c11);
-      c12 = fma(ra1, rb2, c12);
-      c13 = fma(ra1, rb3, c13);
-      c20 = fma(ra2, rb0, c20);
-      c21 = fma(ra2, rb1, c21);
-      c22 = fma(ra2, rb2, c22);
-      c23 = fma(ra2, rb3, c23);
-      c30 = fma(ra3, rb0, c30);
-      c31 = fma(ra3, rb1, c31);
-      c32 = fma(ra3, rb2, c32);
-      c33 = fma(ra3, rb3, c33);
+      let ra0 = As[p * 16 + (ty ^ (p & 7))];
+      let rb0 = Bs[p * 16 + tx];
+      c0_0 = fma(vec4<f32>(ra0.x), rb0, c0_0);
+      c1_0 = fma(vec4<f32>(ra0.y), rb0, c1_0);
+      c2_0 = fma(vec4<f32>(ra0.z), rb0, c2_0);
+      c3_0 = fma(vec4<f32>(ra0.w), rb0, c3_0);
     }
     workgroupBarrier();
   }
-  store(wid.z, row0 + 0, col0 + 0, c00);
-  store(wid.z, row0 + 0, col0 + 1, c01);
-  store(wid.z, row0 + 0, col0 + 2, c02);
-  store(wid.z, row0 + 0, col0 + 3, c03);
-  store(wid.z, row0 + 1, col0 + 0, c10);
-  store(wid.z, row0 + 1, col0 + 1, c11);
-  store(wid.z, row0 + 1, col0 + 2, c12);
-  store(wid.z, row0 + 1, col0 + 3, c13);
-  store(wid.z, row0 + 2, col0 + 0, c20);
-  store(wid.z, row0 + 2, col0 + 1, c21);
-  store(wid.z, row0 + 2, col0 + 2, c22);
-  store(wid.z, row0 + 2, col0 + 3, c23);
-  store(wid.z, row0 + 3, col0 + 0, c30);
-  store(wid.z, row0 + 3, col0 + 1, c31);
-  store(wid.z, row0 + 3, col0 + 2, c32);
-  store(wid.z, row0 + 3, col0 + 3, c33);
+  store(wid.z, row0 + 0, col0 + 0, c0_0.x);
+  store(wid.z, row0 + 0, col0 + 1, c0_0.y);
+  store(wid.z, row0 + 0, col0 + 2, c0_0.z);
+  store(wid.z, row0 + 0, col0 + 3, c0_0.w);
+  store(wid.z, row0 + 1, col0 + 0, c1_0.x);
+  store(wid.z, row0 + 1, col0 + 1, c1_0.y);
+  store(wid.z, row0 + 1, col0 + 2, c1_0.z);
+  store(wid.z, row0 + 1, col0 + 3, c1_0.w);
+  store(wid.z, row0 + 2, col0 + 0, c2_0.x);
+  store(wid.z, row0 + 2, col0 + 1, c2_0.y);
+  store(wid.z, row0 + 2, col0 + 2, c2_0.z);
+  store(wid.z, row0 + 2, col0 + 3, c2_0.w);
+  store(wid.z, row0 + 3, col0 + 0, c3_0.x);
+  store(wid.z, row0 + 3, col0 + 1, c3_0.y);
+  store(wid.z, row0 + 3, col0 + 2, c3_0.z);
+  store(wid.z, row0 + 3, col0 + 3, c3_0.w);
 }

@@ -1,0 +1,99 @@
+import type { CodegenLimits } from './kernel.js';
+
+/**
+ * The shape of one tiled matmul kernel: each workgroup computes a tileM×tileN output tile,
+ * stepping through K tileK at a time, and each invocation accumulates threadM×threadN
+ * results; (tileM/threadM)·(tileN/threadN) invocations per workgroup.
+ */
+export interface MatmulConfig {
+  readonly tileM: number;
+  readonly tileN: number;
+  readonly tileK: number;
+  readonly threadM: number;
+  readonly threadN: number;
+}
+
+/** Picks the config for one matmul kernel (batch: the number of matrices). */
+export type MatmulConfigChooser = (m: number, n: number, k: number, batch: number) => MatmulConfig;
+
+/** The config used unless a chooser or SYMGRAD_WEBGPU_MATMUL says otherwise. */
+export const DEFAULT_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4 });
+
+/** Configs worth sweeping on a real GPU (all fit WebGPU's default 16 KiB / 256-invocation limits). */
+export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
+  DEFAULT_MATMUL_CONFIG,
+  { tileM: 64, tileN: 64, tileK: 16, threadM: 8, threadN: 8 },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 },
+  { tileM: 64, tileN: 128, tileK: 16, threadM: 4, threadN: 8 },
+  { tileM: 128, tileN: 128, tileK: 8, threadM: 8, threadN: 8 },
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8 },
+].map((c) => Object.freeze(c)));
+
+/** The name of the environment variable that overrides the config in Node (for sweeps). */
+export const MATMUL_ENV_VAR = 'SYMGRAD_WEBGPU_MATMUL';
+
+/** Invocations per workgroup of a config. */
+export const matmulInvocations = (c: MatmulConfig): number => (c.tileM / c.threadM) * (c.tileN / c.threadN);
+
+/** Workgroup memory of a config's two operand tiles, in bytes. */
+export const matmulWorkgroupBytes = (c: MatmulConfig): number => (c.tileM + c.tileN) * c.tileK * 4;
+
+/** The rules a config itself breaks, whatever the device (empty when none). */
+export function matmulConfigRules(c: MatmulConfig): string[] {
+  const p: string[] = [];
+  const names = ['tileM', 'tileN', 'tileK', 'threadM', 'threadN'] as const;
+  const bad = names.filter((k) => !Number.isInteger(c[k]) || c[k] < 1);
+  if (bad.length) return [`${bad.join(', ')} must be ${bad.length > 1 ? 'positive integers' : 'a positive integer'}`];
+  if (c.tileM % c.threadM) p.push(`tileM (${c.tileM}) must be a multiple of threadM (${c.threadM})`);
+  if (c.tileN % c.threadN) p.push(`tileN (${c.tileN}) must be a multiple of threadN (${c.threadN})`);
+  if (p.length) return p;
+  const inv = matmulInvocations(c);
+  if (inv > 256) p.push(`(tileM/threadM)·(tileN/threadN) = ${inv} invocations must be at most 256`);
+  // Every invocation loads the same number of tile elements, so the load loop has no guard.
+  if ((c.tileM * c.tileK) % inv) p.push(`tileM·tileK (${c.tileM * c.tileK}) must be a multiple of the ${inv} invocations`);
+  if ((c.tileN * c.tileK) % inv) p.push(`tileN·tileK (${c.tileN * c.tileK}) must be a multiple of the ${inv} invocations`);
+  return p;
+}
+
+/** The rules a config breaks on a device with these limits (empty when none). */
+export function matmulConfigProblems(c: MatmulConfig, limits: CodegenLimits): string[] {
+  const p = matmulConfigRules(c);
+  if (p.length) return p;
+  const inv = matmulInvocations(c);
+  if (inv > limits.maxComputeInvocationsPerWorkgroup) p.push(`needs ${inv} invocations per workgroup; the device allows ${limits.maxComputeInvocationsPerWorkgroup}`);
+  const bytes = matmulWorkgroupBytes(c);
+  if (bytes > limits.maxComputeWorkgroupStorageSize) p.push(`needs ${bytes} bytes of workgroup memory ((tileM+tileN)·tileK·4); the device allows ${limits.maxComputeWorkgroupStorageSize}`);
+  return p;
+}
+
+/** `"tileM,tileN,tileK,threadM,threadN"`, the format SYMGRAD_WEBGPU_MATMUL takes. */
+export const formatMatmulConfig = (c: MatmulConfig): string => [c.tileM, c.tileN, c.tileK, c.threadM, c.threadN].join(',');
+
+/**
+ * Parses SYMGRAD_WEBGPU_MATMUL's value; throws naming the variable and the rule broken.
+ *
+ * @example
+ * ```ts
+ * parseMatmulConfig('128,64,16,8,4'); // { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 }
+ * ```
+ */
+export function parseMatmulConfig(text: string): MatmulConfig {
+  const fail = (why: string): never => {
+    throw new Error(`${MATMUL_ENV_VAR}="${text}" is invalid: ${why} (expected "tileM,tileN,tileK,threadM,threadN", e.g. "${formatMatmulConfig(DEFAULT_MATMUL_CONFIG)}")`);
+  };
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.length !== 5) fail(`it has ${parts.length} comma-separated values, not 5`);
+  if (parts.some((s) => !/^\d+$/.test(s))) fail('every value must be a positive integer');
+  const [tileM, tileN, tileK, threadM, threadN] = parts.map(Number) as [number, number, number, number, number];
+  const c: MatmulConfig = { tileM, tileN, tileK, threadM, threadN };
+  const rules = matmulConfigRules(c);
+  if (rules.length) fail(rules.join('; '));
+  return c;
+}
+
+/** The config SYMGRAD_WEBGPU_MATMUL names, or undefined where it is unset or there is no process (browsers). */
+export function matmulConfigFromEnv(): MatmulConfig | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const v = env?.[MATMUL_ENV_VAR];
+  return v === undefined || v === '' ? undefined : parseMatmulConfig(v);
+}

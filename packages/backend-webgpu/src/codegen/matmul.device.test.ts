@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocTyped, sx, type Program, type View } from '@symgrad/core';
+import { interpretProgram, relativeError, TestRandom } from '@symgrad/core/testing';
+import { WebGPUBackend } from '../backend.js';
+import { missingDeviceReason } from '../testing-fixtures/device.js';
+import { DEFAULT_MATMUL_CONFIG, formatMatmulConfig, matmulConfigCandidates, type MatmulConfig } from './matmul-config.js';
+
+// Every config a sweep may pick must be correct on every shape, not just fast: each one runs
+// awkward shapes (1, primes, tile remainders, transposes, a broadcast batch, alpha/beta, an
+// epilogue) on the device (SwiftShader in CI) against core's float64 Program interpreter.
+// Two extra configs cover the scalar (non-vec4) paths: threadM 3 and threadM = threadN = 2.
+const CONFIGS: MatmulConfig[] = [
+  ...matmulConfigCandidates,
+  { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4 },
+  { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2 },
+];
+
+let current: MatmulConfig = DEFAULT_MATMUL_CONFIG;
+let backend: WebGPUBackend | string;
+beforeAll(async () => {
+  backend = (await missingDeviceReason()) ?? await WebGPUBackend.create({ matmulConfig: () => current });
+});
+afterAll(() => { if (typeof backend !== 'string') backend.dispose(); });
+
+const contiguous = (buffer: number, shape: number[]): View => ({
+  buffer, offset: 0, shape, strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, c) => a * c, 1)),
+});
+
+interface Case { m: number; n: number; k: number; batch: number[]; transA: boolean; transB: boolean; alpha: number; beta: number; epilogue: boolean }
+const CASES: Case[] = [
+  { m: 1, n: 1, k: 1, batch: [], transA: false, transB: false, alpha: 1, beta: 0, epilogue: false },
+  { m: 67, n: 131, k: 37, batch: [], transA: false, transB: false, alpha: 1, beta: 0, epilogue: false },
+  { m: 130, n: 70, k: 100, batch: [], transA: true, transB: false, alpha: 1, beta: 0, epilogue: false },
+  { m: 65, n: 63, k: 17, batch: [], transA: false, transB: true, alpha: 0.75, beta: -0.5, epilogue: false },
+  { m: 7, n: 129, k: 33, batch: [3], transA: true, transB: true, alpha: -1.25, beta: 0.5, epilogue: true },
+];
+
+/** A matmul Program: B broadcast over the batch (zero strides), the epilogue tanh(v + bias[col]). */
+function program(c: Case): Program {
+  const bs = c.batch.reduce((a, x) => a * x, 1);
+  const aShape = c.transA ? [c.k, c.m] : [c.m, c.k];
+  const bShape = c.transB ? [c.n, c.k] : [c.k, c.n];
+  return {
+    buffers: [
+      { id: 0, dtype: 'float32', size: bs * c.m * c.k, role: 'input' }, { id: 1, dtype: 'float32', size: c.n * c.k, role: 'input' },
+      { id: 2, dtype: 'float32', size: bs * c.m * c.n, role: 'output' }, { id: 3, dtype: 'float32', size: c.n, role: 'input' },
+    ],
+    kernels: [{
+      kind: 'matmul', batch: c.batch, m: c.m, n: c.n, k: c.k, transA: c.transA, transB: c.transB, alpha: c.alpha, beta: c.beta, dtype: 'float32', label: 'mm',
+      a: contiguous(0, [...c.batch, ...aShape]),
+      b: { buffer: 1, offset: 0, shape: [...c.batch, ...bShape], strides: [...c.batch.map(() => 0), ...contiguous(1, bShape).strides] },
+      out: contiguous(2, [...c.batch, c.m, c.n]),
+      ...(c.epilogue ? {
+        epilogue: {
+          expr: sx.unary('tanh', sx.binary('add', sx.input(0, 'float32'), sx.input(1, 'float32'), 'float32')),
+          inputs: [{ buffer: 3, offset: 0, shape: [...c.batch, c.m, c.n], strides: [...c.batch.map(() => 0), 0, 1] }],
+        },
+      } : {}),
+    }],
+  };
+}
+
+async function maxError(b: WebGPUBackend, p: Program, rng: TestRandom): Promise<number> {
+  const init = p.buffers.map((s) => Float64Array.from({ length: s.size }, () => Math.fround(rng.uniform(-1, 1))));
+  const want = init.map((d) => d.slice());
+  interpretProgram(p, want);
+  const bufs = p.buffers.map((s, i) => {
+    const buf = b.allocate(s.dtype, s.size);
+    const a = allocTyped(s.dtype, s.size);
+    a.set(init[i]!);
+    b.write(buf, a);
+    return buf;
+  });
+  const exe = b.compile(p, { precision: 'fp32' });
+  exe.run(bufs);
+  const got = await b.read(bufs[2]!);
+  exe.dispose();
+  bufs.forEach((x) => b.free(x));
+  return relativeError(got, want[2]!);
+}
+
+describe('every matmul config against the float64 interpreter', () => {
+  for (const cfg of CONFIGS) {
+    it(`SYMGRAD_WEBGPU_MATMUL=${formatMatmulConfig(cfg)}`, async (ctx) => {
+      if (typeof backend === 'string') return ctx.skip(`no WebGPU adapter: ${backend}`);
+      current = cfg;
+      const rng = new TestRandom(11);
+      for (const c of CASES) {
+        const err = await maxError(backend, program(c), rng);
+        expect(err, `${c.m}×${c.n}×${c.k} batch [${c.batch}] trans ${c.transA}/${c.transB} alpha ${c.alpha} beta ${c.beta}${c.epilogue ? ' epilogue' : ''}`).toBeLessThanOrEqual(1e-5);
+      }
+    });
+  }
+});
