@@ -6,14 +6,17 @@ import {
 import { generateProgram, GPUJS_DTYPES } from './codegen/generate.js';
 import { GpujsBuffer, readBuffer, writeBuffer } from './runtime/buffers.js';
 import { GpujsExecutable } from './runtime/executable.js';
+import { guardKernels } from './runtime/gl-guard.js';
 import { loadGpu, type GpuLike, type GpuProbe } from './runtime/gpu-loader.js';
+import { GpujsTextureExecutable } from './runtime/texture-executable.js';
+import { TextureStore, type TextureStats } from './runtime/textures.js';
 
 /** The name this package registers its backend under. */
 export const GPUJS_BACKEND_NAME = 'gpujs';
 
 /**
- * Its priority when no backend is chosen explicitly: below the CPU's 10, since results
- * travel through host arrays between kernels (see README), so 'auto' never prefers it.
+ * Its priority when no backend is chosen explicitly: below the CPU's 10 (in Node gpu.js runs
+ * on the CPU anyway, and in browsers WebGPU is preferred), so 'auto' never prefers it.
  */
 export const GPUJS_BACKEND_PRIORITY = 5;
 
@@ -33,13 +36,31 @@ export const GPUJS_MAX_BUFFER_ELEMENTS = 1 << 24;
  * g.capabilities.device; // 'gpu.js (webasm)' in Node, 'gpu.js (WebGL2)' in a browser
  * ```
  */
+/** gpu.js modes that render into textures, where `pipeline: true` kernels return Textures. */
+const TEXTURE_MODES = /^gpu\.js \((WebGL2|WebGL|headless-gl)\)$/;
+
+export interface GpujsBackendOptions {
+  /**
+   * Keep buffers in textures between kernels and runs (pipeline mode). Defaults to true in
+   * gpu.js's GL modes and false in its cpu/webasm modes, where kernels return arrays.
+   */
+  readonly textures?: boolean;
+}
+
 export class GpujsBackend implements Backend {
   readonly name = GPUJS_BACKEND_NAME;
   readonly capabilities: Capabilities;
-  private readonly live = new WeakSet<DeviceBuffer>();
+  /** Strong references: dispose() deletes the textures of every buffer still allocated. */
+  private readonly live = new Set<DeviceBuffer>();
+  private readonly executables = new Set<GpujsExecutable | GpujsTextureExecutable>();
+  /** Texture mode's storage; undefined in host-array mode. */
+  private readonly store: TextureStore | undefined;
   private disposed = false;
+  private readonly gpu: GpuLike;
 
-  constructor(private readonly gpu: GpuLike, device: string) {
+  constructor(gpu: GpuLike, device: string, options: GpujsBackendOptions = {}) {
+    this.gpu = guardKernels(gpu);
+    this.store = (options.textures ?? TEXTURE_MODES.test(device)) ? new TextureStore(this.gpu) : undefined;
     this.capabilities = {
       dtypes: GPUJS_DTYPES,
       kernels: KERNEL_KINDS,
@@ -51,10 +72,23 @@ export class GpujsBackend implements Backend {
   }
 
   /** Loads gpu.js and creates the backend; rejects with the reason when gpu.js cannot run. */
-  static async create(load: () => Promise<GpuProbe> = () => loadGpu()): Promise<GpujsBackend> {
+  static async create(load: () => Promise<GpuProbe> = () => loadGpu(), options: GpujsBackendOptions = {}): Promise<GpujsBackend> {
     const p = await load();
     if (!p.ok) throw new Error(`cannot create the '${GPUJS_BACKEND_NAME}' backend: ${p.reason}`);
-    return new GpujsBackend(p.gpu, p.device);
+    return new GpujsBackend(p.gpu, p.device, options);
+  }
+
+  /** Whether buffers live in textures between kernels (pipeline mode). */
+  get textureMode(): boolean {
+    return this.store !== undefined;
+  }
+
+  /**
+   * Host/GPU traffic and live textures so far (all zero in host-array mode): tests check
+   * that intermediates never leave the GPU and that dispose() deletes every texture.
+   */
+  textureStats(): TextureStats {
+    return { ...(this.store?.stats ?? { live: 0, created: 0, deleted: 0, hostReads: 0, uploads: 0, fallbacks: 0 }) };
   }
 
   private own(buffer: DeviceBuffer, what: string): GpujsBuffer {
@@ -76,17 +110,28 @@ export class GpujsBackend implements Backend {
 
   free(buffer: DeviceBuffer): void {
     const b = this.own(buffer, 'free');
+    this.store?.drop(b);
     b.freed = true;
     this.live.delete(b);
   }
 
   write(buffer: DeviceBuffer, data: TypedArray): void {
-    writeBuffer(this.own(buffer, 'write'), data);
+    const b = this.own(buffer, 'write');
+    writeBuffer(b, data);
+    // The host copy is now the value; the next kernel that reads it uploads it once.
+    this.store?.drop(b);
+    b.hostValid = true;
+  }
+
+  private readOne(buffer: DeviceBuffer): TypedArray {
+    const b = this.own(buffer, 'read');
+    this.store?.sync(b);
+    return readBuffer(b);
   }
 
   read(buffer: DeviceBuffer): Promise<TypedArray> {
     try {
-      return Promise.resolve(readBuffer(this.own(buffer, 'read')));
+      return Promise.resolve(this.readOne(buffer));
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -94,21 +139,38 @@ export class GpujsBackend implements Backend {
 
   readMany(buffers: readonly DeviceBuffer[]): Promise<TypedArray[]> {
     try {
-      return Promise.resolve(buffers.map((b) => readBuffer(this.own(b, 'read'))));
+      return Promise.resolve(buffers.map((b) => this.readOne(b)));
     } catch (err) {
       return Promise.reject(err as Error);
     }
   }
 
   /** Generates every kernel's gpu.js source; throws listing every unsupported dtype or kernel at once. */
-  compile(program: Program, _options: CompileOptions): GpujsExecutable {
+  compile(program: Program, _options: CompileOptions): GpujsExecutable | GpujsTextureExecutable {
     if (this.disposed) throw new Error('gpujs backend: the backend was disposed');
     const launches = generateProgram(program, this.capabilities.maxBufferElements);
-    return new GpujsExecutable(this.gpu, launches, (b): b is GpujsBuffer => this.live.has(b));
+    const own = (b: DeviceBuffer): b is GpujsBuffer => this.live.has(b);
+    const exe = this.store
+      ? new GpujsTextureExecutable(this.gpu, this.store, launches, new Map(program.buffers.map((b) => [b.id, b.size])), own)
+      : new GpujsExecutable(this.gpu, launches, own);
+    // Tracked so dispose() destroys their kernels; forgotten when the caller disposes one.
+    this.executables.add(exe);
+    const dispose = exe.dispose.bind(exe);
+    exe.dispose = () => {
+      this.executables.delete(exe);
+      dispose();
+    };
+    return exe;
   }
 
+  /** Deletes every texture (buffers still allocated included), every kernel, then the GPU. */
   dispose(): void {
     if (this.disposed) return;
+    // Textures first, so disposing the executables has nothing left to rehome.
+    this.store?.dispose();
+    for (const e of [...this.executables]) e.dispose();
+    for (const b of this.live) (b as GpujsBuffer).freed = true;
+    this.live.clear();
     this.disposed = true;
     this.gpu.destroy?.();
   }

@@ -35,6 +35,27 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('gpu.js in headless Chromium (WebGL2 o
       for (const [name, err] of Object.entries(r.kernelErrors)) expect(err, name).toBeLessThanOrEqual(1e-5);
       for (const e of r.seedStepErrors) expect(e).toBeLessThanOrEqual(1e-4);
       expect(r.matmulError).toBeLessThanOrEqual(1e-5);
+      // Texture pipeline on real WebGL2 textures: per training step one upload per input
+      // (x, y) and one read (the loss); in-place updates match a float64 recurrence with no
+      // host reads; every texture is deleted on dispose.
+      console.log(`browser precision: ${JSON.stringify(r.precision)}`);
+      for (const [name, e] of Object.entries(r.precision!.matmul)) expect(e, name).toBeLessThanOrEqual(1e-5);
+      for (const e of r.precision!.seedStep) expect(e).toBeLessThanOrEqual(1e-4);
+      const p = r.pipeline!;
+      console.log(`browser pipeline: ${JSON.stringify(p)}`);
+      expect(r.textureMode).toBe(true);
+      expect(p.hostReadsPerStep).toBe(1);
+      expect(p.uploadsPerStep).toBe(2);
+      expect(p.hostFallbacks).toBe(0);
+      // Outputs overwritten whole are rendered into their previous texture (3.3 per step without).
+      expect(p.glTexturesPerStep).toBeLessThanOrEqual(1);
+      for (const d of p.trainRelDiff) expect(d).toBeLessThanOrEqual(1e-5);
+      expect(p.inPlaceHostReads).toBe(0);
+      expect(p.inPlaceRelError).toBeLessThanOrEqual(1e-5);
+      expect(p.liveAfterDispose).toBe(0);
+      expect(p.glLiveDelta).toBe(0);
+      expect(p.partialViewErrors).toEqual([0, 0, 0, 0]);
+      expect(p.partialViewFallbacks).toBe(1);
     } finally {
       await browser.close();
     }

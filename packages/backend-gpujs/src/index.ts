@@ -1,7 +1,8 @@
 /**
  * @symgrad/backend-gpujs — the gpu.js backend of symgrad: gpu.js kernel source generated for
  * every kernel kind of the Program IR, run on WebGL2 in browsers without WebGPU and in
- * gpu.js's own modes (WebAssembly, plain JS) in Node. gpu.js is imported dynamically, so a
+ * gpu.js's own modes (WebAssembly, plain JS) in Node. On WebGL2 buffers stay in textures
+ * between kernels and runs (gpu.js pipeline mode). gpu.js is imported dynamically, so a
  * machine where it cannot load gets a reason from `availability()`, never a crash.
  *
  * Importing this package registers a backend named `'gpujs'` with priority 5 (below the
@@ -20,8 +21,10 @@ import { registerGpujsBackend } from './backend.js';
 
 export {
   GpujsBackend, createGpujsBackendFactory, gpujsBackendFactory, registerGpujsBackend,
-  GPUJS_BACKEND_NAME, GPUJS_BACKEND_PRIORITY, GPUJS_MAX_BUFFER_ELEMENTS,
+  GPUJS_BACKEND_NAME, GPUJS_BACKEND_PRIORITY, GPUJS_MAX_BUFFER_ELEMENTS, type GpujsBackendOptions,
 } from './backend.js';
+export type { TextureStats } from './runtime/textures.js';
+export { toBufferLaunch, type BufferLaunch } from './codegen/buffer-launch.js';
 export { generateProgram, generateKernel, programProblems, GPUJS_DTYPES } from './codegen/generate.js';
 export { renderExprs, renderCast, floatLiteral, type RenderedExprs } from './codegen/expr.js';
 export type { KernelLaunch } from './codegen/source.js';

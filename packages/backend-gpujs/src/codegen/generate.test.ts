@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sx, type Kernel, type View } from '@symgrad/core';
+import { toBufferLaunch } from './buffer-launch.js';
 import { generateKernel } from './generate.js';
 
 // The generated gpu.js source of one kernel of each kind, as file snapshots: pure functions
@@ -22,6 +23,11 @@ const KERNELS: Record<string, Kernel> = {
     a: view(0, [3, 4], [4, 1]), b: view(1, [2, 4], [4, 1]), out: view(2, [3, 2], [2, 1]), dtype: 'float32',
     epilogue: { expr: sx.unary('tanh', sx.input(0, 'float32')), inputs: [] },
   },
+  // k = 7: one unrolled block of 4 and a 3-step tail; transA reads A by columns.
+  'matmul-transA-k-tail': {
+    kind: 'matmul', batch: [], m: 2, n: 3, k: 7, transA: true, transB: false, alpha: 1, beta: 0, label: 'gemmT',
+    a: view(0, [7, 2], [2, 1]), b: view(1, [7, 3], [3, 1]), out: view(2, [2, 3], [3, 1]), dtype: 'float32',
+  },
   'softmax-cross-entropy': {
     kind: 'softmaxCrossEntropy', logits: view(0, [2, 3], [3, 1]), labels: view(1, [2], [1]), loss: view(2, [2], [1]),
     grad: { output: view(3, [2, 3], [3, 1]), scale: view(4, [2], [0]) }, dtype: 'float32', label: 'sce',
@@ -35,5 +41,41 @@ describe('generated gpu.js source', () => {
     const launches = generateKernel(k, f32);
     const text = launches.map((l) => `// ${l.label}: ${l.size} threads → buffer ${l.output.buffer}\n${l.source}\n`).join('\n');
     await expect(text).toMatchFileSnapshot(`__snapshots__/${name}.gpujs.txt`);
+  });
+});
+
+// Texture mode re-renders a launch over its whole output buffer (codegen/buffer-launch.ts).
+describe('whole-buffer launches (texture mode)', () => {
+  const relu = KERNELS['elementwise-strided'] as Kernel & { kind: 'elementwise' };
+  it('keeps the body as is when the output view is the whole buffer', () => {
+    const [l] = generateKernel(relu, f32);
+    expect(toBufferLaunch(l!, 6)!.source).toBe(l!.source);
+  });
+
+  it('passes old values through outside a strided output view', async () => {
+    // The transpose of a 2×3 block at offset 2 in a 3×4 buffer: positions 2,3,4 / 6,7,8 → columns.
+    const k = { ...relu, outputs: [view(2, [2, 3], [1, 4], 2)] };
+    const [l] = generateKernel(k, () => 'int32');
+    const bl = toBufferLaunch(l!, 12)!;
+    expect(bl.params).toEqual([0, 1, 2]);
+    await expect(`// ${bl.label}: ${bl.size} threads → buffer ${bl.buffer}\n${bl.source}\n`).toMatchFileSnapshot('__snapshots__/buffer-launch-strided.gpujs.txt');
+    // Evaluate the generated source as plain JavaScript, as gpu.js's cpu mode would.
+    const run = new Function(`return ${bl.source}`)() as (this: { thread: { x: number } }, ...b: Float32Array[]) => number;
+    const b0 = Float32Array.from({ length: 6 }, (_, i) => i - 2.5);
+    const b1 = Float32Array.from({ length: 7 }, (_, i) => i * 0.5);
+    const b2 = Float32Array.from({ length: 12 }, () => -7);
+    const got = Array.from({ length: 12 }, (_, x) => run.call({ thread: { x } }, b0, b1, b2));
+    const want = Array.from(b2);
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) want[2 + i + 4 * j] = Math.trunc(Math.max(0, b0[i + 2 * j]! + b1[4 + j]!));
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('refuses views whose positions are ambiguous (the runtime then uses the host fallback)', () => {
+    const [l] = generateKernel({ ...relu, outputs: [view(2, [2, 3], [0, 1])] }, f32);
+    expect(toBufferLaunch(l!, 12)).toBeUndefined();
+    const [l2] = generateKernel({ ...relu, outputs: [view(2, [2, 3], [2, 1])] }, f32);
+    expect(toBufferLaunch(l2!, 12)).toBeUndefined();
   });
 });

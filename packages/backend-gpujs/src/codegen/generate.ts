@@ -47,5 +47,5 @@ export function generateProgram(program: Program, maxBufferElements: number): Ke
   if (problems.length) throw new Error(`gpujs backend cannot run this program:\n  ${problems.join('\n  ')}`);
   const dtypes = new Map(program.buffers.map((b) => [b.id, b.dtype]));
   const dtypeOf = (id: number): DType => dtypes.get(id) ?? 'float32';
-  return program.kernels.flatMap((k) => generateKernel(k, dtypeOf));
+  return program.kernels.flatMap((k, i) => generateKernel(k, dtypeOf).map((l) => ({ ...l, kernel: i })));
 }

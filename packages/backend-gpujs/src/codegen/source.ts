@@ -17,6 +17,17 @@ export interface KernelLaunch {
   readonly output: View;
   /** The output buffer's dtype (results are rounded to it when stored). */
   readonly dtype: DType;
+  /**
+   * The body without the thread binding and the return, so codegen/buffer-launch.ts can
+   * re-render it over a whole output buffer (texture mode) with a different thread binding.
+   */
+  readonly body: readonly string[];
+  /** The variable the body reads as the flat index into `output.shape`. */
+  readonly flat: string;
+  /** The returned expression. */
+  readonly result: string;
+  /** Index of the IR kernel this launch belongs to (set by generateProgram; launches of one kernel read the same inputs). */
+  readonly kernel?: number;
 }
 
 const num = (v: number): string => floatLiteral(v);
@@ -101,7 +112,10 @@ export class KernelSourceBuilder {
     const params = [...this.buffers].sort((a, b) => a - b);
     const body = [...this.lines, `return ${result};`].map((l) => `  ${l}`).join('\n');
     const source = `function (${params.map((p) => `b${p}`).join(', ')}) {\n${body}\n}`;
-    return { label, params, source, size: output.shape.reduce((a, b) => a * b, 1), output, dtype };
+    const [bind, ...rest] = this.lines;
+    const flat = /^let (t\d+) = this\.thread\.x \* 1\.0;$/.exec(bind ?? '')?.[1];
+    if (!flat) throw new Error(`gpujs codegen: kernel '${label}': the body must start with the thread binding (use threadBuilder)`);
+    return { label, params, source, size: output.shape.reduce((a, b) => a * b, 1), output, dtype, body: rest, flat, result };
   }
 }
 

@@ -1,13 +1,19 @@
 import { allocTyped, roundTo, type DType, type DeviceBuffer, type TypedArray, type View } from '@symgrad/core';
+import type { TextureLike } from './textures.js';
 
 /**
- * A gpu.js backend buffer: a host Float32Array (gpu.js uploads arguments to textures on
- * each call and returns results as arrays). int32 and bool values are exact in float32
- * below 2^24.
+ * A gpu.js backend buffer: a host Float32Array and, in texture mode (gpu.js's GPU modes), a
+ * texture holding the newer value when `hostValid` is false (see textures.ts). In gpu.js's
+ * cpu/webasm modes there are no textures and the host copy is the value. int32 and bool
+ * values are exact in float32 below 2^24.
  */
 export class GpujsBuffer implements DeviceBuffer {
   freed = false;
   readonly data: Float32Array;
+  /** Texture mode: the value on the GPU (managed only by TextureStore). */
+  texture: TextureLike | undefined = undefined;
+  /** Whether `data` holds the current value (false while only the texture does). */
+  hostValid = true;
   constructor(readonly dtype: DType, readonly size: number) {
     this.data = new Float32Array(size);
   }

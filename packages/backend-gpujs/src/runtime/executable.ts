@@ -4,9 +4,11 @@ import { scatter, type GpujsBuffer } from './buffers.js';
 import type { GpuKernelLike, GpuLike } from './gpu-loader.js';
 
 /**
- * A compiled Program: one gpu.js kernel per launch, built on first use (gpu.js compiles a
- * kernel on its first call). Runs are synchronous: gpu.js returns each kernel's results as
- * an array, which is copied into the output view before the next kernel reads it.
+ * A compiled Program in host-array mode (gpu.js's cpu/webasm modes, where kernels have no
+ * textures to return; texture-executable.ts is the GPU modes' pipeline): one gpu.js kernel
+ * per launch, built on first use (gpu.js compiles a kernel on its first call). Runs are
+ * synchronous: gpu.js returns each kernel's results as an array, which is copied into the
+ * output view before the next kernel reads it.
  */
 export class GpujsExecutable implements Executable {
   private readonly kernels: (GpuKernelLike | undefined)[];

@@ -8,6 +8,8 @@ import { buildSeedStep, evaluateReference, KERNEL_CASES, relativeError, runKerne
 import { GpujsBackend } from '../index.js';
 import { close, evalOnBackend, evalReference } from './expr-harness.js';
 import { exprCases } from './expr-cases.js';
+import { installGlTextureCounter, pipelineChecks, type PipelineResults } from './browser-pipeline.js';
+import { measurePrecision, type PrecisionResults } from './precision-cases.js';
 
 export interface BrowserResults {
   device: string;
@@ -20,12 +22,18 @@ export interface BrowserResults {
   exprMaxRelError: number;
   seedStepErrors: number[];
   matmulError: number;
+  /** Texture pipeline checks (browser-pipeline.ts); texture mode is the default in WebGL2. */
+  pipeline?: PipelineResults;
+  textureMode?: boolean;
+  /** The README's precision cases (precision-cases.ts), in texture mode. */
+  precision?: PrecisionResults;
   error?: string;
 }
 
 async function main(): Promise<BrowserResults> {
+  installGlTextureCounter();
   const backend = await GpujsBackend.create();
-  const out: BrowserResults = { device: backend.capabilities.device, exprFailures: [], exprCases: 0, kernelErrors: {}, exprMaxRelError: 0, seedStepErrors: [], matmulError: NaN };
+  const out: BrowserResults = { textureMode: backend.textureMode, device: backend.capabilities.device, exprFailures: [], exprCases: 0, kernelErrors: {}, exprMaxRelError: 0, seedStepErrors: [], matmulError: NaN };
   for (const c of exprCases()) {
     out.exprCases++;
     const got = (await evalOnBackend(backend, [c.expr], c.dtypes, c.inputs))[0]!;
@@ -59,6 +67,8 @@ async function main(): Promise<BrowserResults> {
   const B = mr.array([80, 72]);
   const mm = await fn([a, b], T.dot(a, b), { backend: 'gpujs' })(A, B);
   out.matmulError = relativeError(mm.data, evaluateReference([T.dot(a, b)], new Map<Variable, NDArray>([[a, A], [b, B]]))[0]!.data);
+  out.precision = await measurePrecision('gpujs');
+  out.pipeline = await pipelineChecks();
   return out;
 }
 
