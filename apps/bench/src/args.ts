@@ -6,8 +6,11 @@ import type { RepeatPolicy } from './harness.js';
 export const SECTIONS = ['seed', 'forward', 'kernels', 'sweep'] as const;
 export type Section = (typeof SECTIONS)[number];
 
-/** Peers; `symgrad` covers every symgrad variant (O2, O0, native and TypeScript paths). */
-export const PEERS = ['symgrad', 'tfjs-wasm', 'tfjs-cpu', 'onnx', 'numpy', 'torch'] as const;
+/**
+ * Peers; `symgrad` covers every symgrad variant (O2, O0, native and TypeScript paths);
+ * `gpujs` is symgrad's gpujs backend (gpu.js webasm mode in Node) on a reduced seed step.
+ */
+export const PEERS = ['symgrad', 'tfjs-wasm', 'tfjs-cpu', 'onnx', 'numpy', 'torch', 'gpujs'] as const;
 export type Peer = (typeof PEERS)[number];
 
 export interface BenchOptions {
@@ -35,7 +38,8 @@ export const USAGE = `Usage: pnpm bench [options]     (or: node apps/bench/dist/
 Times the seed step (MLP 1000 → 1000 → 1000 → 10, 800 rows, SGD; ~8.05 GFLOP) on symgrad's
 cpu backend and on its peers (tfjs-wasm, tfjs-cpu, numpy, PyTorch), the forward pass
 (symgrad vs onnxruntime-node, tfjs-wasm, numpy) and kernels (sgemm, elementwise, softmax),
-in one invocation. Reports medians, ratios against symgrad and GFLOP/s, and writes
+in one invocation; the gpujs backend (gpu.js's webasm mode in Node) runs a reduced seed step
+beside symgrad cpu at the same shape. Reports medians, ratios against symgrad and GFLOP/s, and writes
 docs/bench/results.json and docs/BENCHMARKS.md.
 
 Options:

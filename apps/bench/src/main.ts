@@ -87,6 +87,11 @@ async function comparisons(ctx: Ctx): Promise<Result[]> {
       // ~14 s a step: after the others rather than in their rounds.
       else out.push(...await together('seed step on tfjs-cpu (slow; alone)', [() => prepared(row.group, row.item, peer, row.flops, async () => (await tfjs()).prepareTfjsSeedStep(d, 'cpu', pol.glacial))]));
     }
+    if (want('gpujs')) {
+      // Its own item (a reduced shape; see peers/gpujs.ts), with a symgrad cpu row for the ratio.
+      const g = await (await import('./peers/gpujs.js')).gpujsSeedPreps(BASE_PEER, pol.fast, pol.slow);
+      out.push(...await together(g.item, g.preps));
+    }
   }
 
   if (has('forward')) {

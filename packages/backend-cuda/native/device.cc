@@ -3,6 +3,7 @@
 // becomes a CudaError naming the call and the kernel.
 #include "device.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #include "loader.h"
@@ -66,6 +67,8 @@ void Device::init(int ordinal) {
   checkBlas(L.blas.cublasCreate_v2(&blas_), "cublasCreate", "init");
   checkBlas(L.blas.cublasSetStream_v2(blas_, stream_), "cublasSetStream", "init");
   checkBlas(L.blas.cublasSetWorkspace_v2(blas_, reinterpret_cast<void*>(workspace_), kWorkspaceBytes), "cublasSetWorkspace", "init");
+  const char* pedantic = std::getenv("SYMGRAD_CUDA_PEDANTIC");
+  pedanticFp32_ = pedantic && std::string(pedantic) == "1";
   ctx_ = ctx;
 }
 
@@ -260,8 +263,11 @@ void Device::enqueue(const Op& op) {
           "cuLaunchKernel", op.what);
     return;
   }
-  // Strict fp32 unless tf32 was asked for: pedantic math forbids reduced-precision paths.
-  checkBlas(L.blas.cublasSetMathMode(blas_, op.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH), "cublasSetMathMode", op.what);
+  // fp32 unless tf32 was asked for. cuBLAS's default math keeps at least fp32's mantissa (it
+  // never rounds operands to TF32 unless told to); pedantic math also rules out its faster
+  // fp32 algorithms, so it is opt-in.
+  const int fp32Math = pedanticFp32_ ? CUBLAS_PEDANTIC_MATH : CUBLAS_DEFAULT_MATH;
+  checkBlas(L.blas.cublasSetMathMode(blas_, op.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : fp32Math), "cublasSetMathMode", op.what);
   if (op.f64) {
     const double a = op.alpha, b = op.beta;
     auto* A = reinterpret_cast<const double*>(op.A);

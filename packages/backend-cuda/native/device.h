@@ -79,6 +79,7 @@ class Device {
   CUstream stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
   CUdeviceptr workspace_ = 0;
+  bool pedanticFp32_ = false;  // SYMGRAD_CUDA_PEDANTIC=1: cuBLAS's pedantic math for fp32 GEMMs
   DeviceInfo info_;
   std::vector<CUmodule> modules_;
   std::vector<CUfunction> functions_;

@@ -1,6 +1,7 @@
 // Run-time loading of the CUDA driver, NVRTC and cuBLAS (see cuda_api.h for why).
 #include "loader.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <link.h>
 
@@ -92,6 +93,20 @@ void loadDriver(Libraries& L) {
 
 std::string join(const std::string& dir, const std::string& name) { return dir.empty() ? name : dir + "/" + name; }
 
+// NVRTC dlopen()s libnvrtc-builtins.so.<major>.<minor> by bare name when it compiles. Where
+// NVRTC came from a folder off the loader path (a pip wheel's nvidia/cu13/lib), that lookup
+// fails; loading the builtins from the same folder first makes the bare name resolve to them.
+void preloadNvrtcBuiltins(const std::string& dir) {
+  if (dir.empty()) return;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.rfind("libnvrtc-builtins.so.", 0) == 0) dlopen(join(dir, name).c_str(), RTLD_NOW | RTLD_GLOBAL);
+  }
+  closedir(d);
+}
+
 void loadNvrtc(Libraries& L, const std::vector<std::string>& dirs) {
   std::string errors;
   for (const char* so : {"libnvrtc.so.13", "libnvrtc.so.12"}) {
@@ -106,6 +121,7 @@ void loadNvrtc(Libraries& L, const std::vector<std::string>& dirs) {
         dlclose(h);
         continue;
       }
+      preloadNvrtcBuiltins(dir);
       int major = 0, minor = 0;
       L.nvrtc_api.nvrtcVersion(&major, &minor);
       L.nvrtc.found = true;

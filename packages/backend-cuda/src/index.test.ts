@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { BackendError, getBackend, listBackends, registerBackend, setBackend, type Backend } from '@symgrad/core';
-import { CUDA_BACKEND_NAME, CUDA_BACKEND_PRIORITY, cudaBackendFactory, cudaInfo } from './index.js';
+import { CUDA_BACKEND_NAME, CUDA_BACKEND_PRIORITY, cudaBackendFactory, cudaInfo, cudaMemoryInfo } from './index.js';
 
 // This suite runs where there is no GPU too: there the backend must say why, never throw on import.
 const available = (await cudaBackendFactory.availability()).ok;
@@ -25,6 +25,10 @@ describe('@symgrad/backend-cuda registration', () => {
       else expect(reason).toMatch(/NVRTC|cuBLAS|device/);
       const cuda = (await listBackends()).find((b) => b.name === 'cuda');
       expect(cuda).toEqual({ name: 'cuda', priority: 30, available: false, reason });
+    });
+
+    it('has no memory figures while no device is open', () => {
+      expect(cudaMemoryInfo()).toBeUndefined();
     });
 
     it('create() throws the same reason, and choosing it explicitly never falls back', async () => {

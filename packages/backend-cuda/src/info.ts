@@ -43,3 +43,21 @@ export function cudaInfo(): CudaInfo {
     ...(reason === undefined ? {} : { unavailable: reason }),
   };
 }
+
+/**
+ * The device's free and total memory in bytes as the driver reports them, once the backend
+ * has opened the device (undefined before). Freed buffers stay in symgrad's stream-ordered
+ * pool, so `free` falls as a function first runs and then holds steady.
+ *
+ * @example
+ * ```ts
+ * import { cudaMemoryInfo } from '@symgrad/backend-cuda';
+ * const before = cudaMemoryInfo()?.free;
+ * for (let i = 0; i < 10_000; i++) train.enqueue();
+ * await train();
+ * console.log(before! - cudaMemoryInfo()!.free); // 0 in steady state
+ * ```
+ */
+export function cudaMemoryInfo(): { readonly free: number; readonly total: number } | undefined {
+  return CudaDevice.current()?.addon.memInfo();
+}

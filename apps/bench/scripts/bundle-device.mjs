@@ -1,0 +1,48 @@
+// Prepares <repo>/.device/ for a run on the GPU machine (no Node, no node_modules there; see
+// the device README in the project's workspace): the GPU benchmark bundled into one ES module
+// with the `webgpu` package (Dawn, compressed) beside it, the PyTorch/JAX peer script, the
+// CUDA backend's device check (packages/backend-cuda/device-check), and run.sh, which runs
+// every part with its own time limit and writes the logs under $OUT. Usage, from the root:
+//   pnpm --filter @symgrad/backend-cuda build && pnpm --filter @symgrad/bench bundle-device
+//   bash ../shared/device/pack-node.sh        # .device/node.xz
+//   device run, carry [".device", ".gl"]:  bash .device/run.sh
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const app = resolve(here, '..');
+const repo = resolve(app, '../..');
+const out = join(repo, '.device', 'bench');
+mkdirSync(out, { recursive: true });
+
+execFileSync(process.execPath, [join(repo, 'packages/backend-cuda/device-check/bundle.mjs')], { stdio: 'inherit' });
+
+await build({
+  entryPoints: [join(app, 'src/gpu/device-bench.ts')],
+  outfile: join(out, 'device-bench.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['@symgrad/source'],
+  external: ['*.node', 'webgpu'],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: 'warning',
+});
+copyFileSync(join(app, 'src/gpu/torch_jax_seed.py'), join(out, 'torch_jax_seed.py'));
+
+// The `webgpu` package, reduced to what Linux x86-64 needs, Dawn compressed (21 MB → a third).
+const require = createRequire(join(app, 'package.json'));
+const webgpu = dirname(realpathSync(require.resolve('webgpu/package.json')));
+const wOut = join(out, 'node_modules', 'webgpu');
+mkdirSync(join(wOut, 'dist', 'linux-x64'), { recursive: true });
+for (const f of ['index.js', 'package.json']) copyFileSync(join(webgpu, f), join(wOut, f));
+execFileSync('sh', ['-c', `xz -T2 -6 -c '${join(webgpu, 'dist/linux-x64/dawn.node')}' > '${join(wOut, 'dist/linux-x64/dawn.node.xz')}'`]);
+
+copyFileSync(join(here, 'device-run.sh'), join(repo, '.device', 'run.sh'));
+chmodSync(join(repo, '.device', 'run.sh'), 0o755);
+console.log(`wrote ${out}/device-bench.mjs, torch_jax_seed.py, node_modules/webgpu and .device/run.sh`);

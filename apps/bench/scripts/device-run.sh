@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Copied to .device/run.sh by bundle-device.mjs: the GPU checks and benchmark, each part
+# with its own time limit, logs under $OUT. Run from the repository root.
+set -u
+export OUT=${OUT:-/tmp/device-out}; mkdir -p "$OUT"
+R=$(pwd)
+xz -dc .device/node.xz > /tmp/node && chmod +x /tmp/node
+W=.device/bench/node_modules/webgpu/dist/linux-x64
+xz -dc $W/dawn.node.xz > $W/dawn.node
+# Vulkan for Dawn: the loader and glvnd (the NVIDIA ICD's libGLX_nvidia needs libGLdispatch).
+for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
+ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+[ -f "$ICD" ] && export VK_DRIVER_FILES=$ICD
+{ echo "== vulkan"; ldconfig -p | grep -i -E "vulkan|GLX_nvidia|GLdispatch"; cat "$ICD"; } >> "$OUT/run.log" 2>&1
+export SYMGRAD_CUDA_ADDON=$R/.device/cuda/symgrad_cuda.node SYMGRAD_CACHE_DIR=/tmp/symgrad-cache
+B="/tmp/node .device/bench/device-bench.mjs"
+part() { local name=$1 limit=$2; shift 2; local t0=$(date +%s)
+  echo "== $name (limit $limit s)" | tee -a "$OUT/run.log"
+  timeout -k 5 "$limit" "$@" 2>>"$OUT/run.log" | tee -a "$OUT/gpu-bench.jsonl"
+  echo "== $name: exit ${PIPESTATUS[0]}, $(( $(date +%s) - t0 )) s" | tee -a "$OUT/run.log"; }
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv > "$OUT/nvidia-smi.txt" 2>&1
+echo "== cuda check (limit ${CUDA_CHECK_S:-180} s)"
+timeout -k 5 ${CUDA_CHECK_S:-180} /tmp/node .device/cuda/check.mjs > "$OUT/cuda-check.txt" 2>&1
+echo "== cuda check: exit $?"; tail -n 30 "$OUT/cuda-check.txt"
+part cuda 60 $B --part cuda --reps ${REPS:-1000}
+[ -z "${SKIP_PEERS:-}" ] && part torch-jax 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py ${REPS:-1000}
+[ -n "${CUDA_PEDANTIC:-}" ] && part "cuda, SYMGRAD_CUDA_PEDANTIC=1" 60 env SYMGRAD_CUDA_PEDANTIC=1 $B --part cuda --reps ${REPS:-1000}
+VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
+part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
+for cfg in ${MATMUL_CONFIGS:-}; do part "webgpu $cfg" 30 env SYMGRAD_WEBGPU_MATMUL=$cfg $B --part webgpu --reps 200; done
+echo "== done"

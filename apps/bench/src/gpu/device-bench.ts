@@ -1,0 +1,66 @@
+/**
+ * The GPU benchmark, for a machine with a GPU (an H100 through the device tool here): one
+ * part per process, so that an idle Dawn device never shares a run with another part.
+ *
+ *   node device-bench.mjs --part cuda            symgrad cuda: seed step fp32/tf32 and GEMMs
+ *   node device-bench.mjs --part webgpu          symgrad webgpu: seed step and GEMMs
+ *   node device-bench.mjs --part webgpu-gemm     GEMMs only (sweeping SYMGRAD_WEBGPU_MATMUL)
+ *   node device-bench.mjs --part tfjs-webgpu     TensorFlow.js on tfjs-backend-webgpu
+ *
+ * Prints one JSON line per row (GpuTiming, or {peer, item, error}); `--reps` sets the steps
+ * timed, `--small` checks the benchmark itself at small sizes. The rows are collected into docs/BENCHMARKS.md (GPU section) with the command.
+ */
+import { parseArgs } from 'node:util';
+import { listBackends } from '@symgrad/core';
+import '@symgrad/backend-cuda';
+import '@symgrad/backend-webgpu';
+import { mlpData, SEED_SHAPE, type MlpShape } from '../data.js';
+import { GPU_GEMMS, gemmName, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
+import { timeTfjsWebgpuSeedStep } from './tfjs-webgpu.js';
+
+const PARTS = ['cuda', 'webgpu', 'webgpu-gemm', 'tfjs-webgpu'] as const;
+type Part = (typeof PARTS)[number];
+
+const emit = (o: object): void => console.log(JSON.stringify(o));
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n').slice(0, 8).join(' | ');
+
+async function guarded(peer: string, item: string, f: () => Promise<object>): Promise<void> {
+  try {
+    emit(await f());
+  } catch (e) {
+    emit({ peer, item, error: message(e) });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { part: { type: 'string' }, reps: { type: 'string', default: '500' }, small: { type: 'boolean', default: false } } });
+  const part = values.part as Part;
+  if (!PARTS.includes(part)) throw new Error(`--part must be one of ${PARTS.join(', ')} (got ${String(values.part)})`);
+  const reps = Number(values.reps);
+  // --small: a reduced MLP and GEMMs, to check the benchmark itself where the GPU is a software renderer.
+  const small: MlpShape = { rows: 64, features: 48, hidden: 40, classes: 10 };
+  const d = mlpData(values.small ? small : SEED_SHAPE);
+  const gemms = values.small ? SMALL_GEMMS : GPU_GEMMS;
+  if (part === 'tfjs-webgpu') return guarded('tfjs-webgpu', 'seed step fp32', () => timeTfjsWebgpuSeedStep(d, Math.min(reps, 100)));
+  const backend = part === 'cuda' ? 'cuda' : 'webgpu';
+  const info = (await listBackends()).find((b) => b.name === backend);
+  if (!info?.available) return emit({ peer: `symgrad ${backend}`, item: 'availability', error: info?.reason ?? 'not registered' });
+  const precisions = backend === 'cuda' ? (['fp32', 'tf32'] as const) : (['fp32'] as const);
+  const config = process.env['SYMGRAD_WEBGPU_MATMUL'] ?? 'default';
+  if (part !== 'webgpu-gemm') {
+    for (const p of precisions) await guarded(`symgrad ${backend}`, `seed step ${p}`, () => timeSeedStep(backend, p, d, reps));
+  }
+  for (const p of precisions) {
+    for (const s of gemms) {
+      await guarded(`symgrad ${backend}`, `${gemmName(s)} ${p}`, () => timeGemm(backend, p, s, Math.min(reps, 200), backend === 'webgpu' ? `matmul config ${config}` : ''));
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0), // Dawn's instance keeps Node alive; every row is printed by now
+  (e) => {
+    emit({ peer: 'device-bench', error: message(e) });
+    process.exit(1);
+  },
+);

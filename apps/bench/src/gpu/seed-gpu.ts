@@ -1,0 +1,113 @@
+/**
+ * symgrad's side of the GPU benchmark: the seed step and single GEMMs on a GPU backend
+ * ('cuda' or 'webgpu'), with every operand in shared variables so that nothing crosses the
+ * bus between steps (Theano's way: the data live on the device; PyTorch's and JAX's anchors
+ * are measured the same way). A run enqueues its steps back to back and reads one result at
+ * the end, so the time per step is the device's throughput, not a round trip.
+ */
+import { T, fn, shared, NDArray, type Precision } from '@symgrad/core';
+import { grad } from '@symgrad/autodiff';
+import { SEED, uniformF32, type MlpData } from '../data.js';
+import { stepFlops } from '../harness.js';
+
+export interface GpuTiming {
+  readonly peer: string;
+  readonly item: string;
+  /** Microseconds per step (or per call), enqueued back to back with one read at the end. */
+  readonly us: number;
+  readonly reps: number;
+  readonly tflops: number;
+  readonly note: string;
+}
+
+/** Times `run` enqueued `reps` times after `warm` warm-up calls; `finish` waits for the device. */
+async function throughput(run: () => void, finish: () => Promise<unknown>, warm: number, reps: number): Promise<number> {
+  for (let i = 0; i < warm; i++) run();
+  await finish();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) run();
+  await finish();
+  return ((performance.now() - t0) * 1000) / reps;
+}
+
+/** The seed step (MLP f → h → h → c, SGD) on `backend`, data and weights in shared variables. */
+export async function timeSeedStep(backend: string, precision: Precision, d: MlpData, reps: number): Promise<GpuTiming & { losses: number[] }> {
+  const { rows, features, hidden, classes } = d.shape;
+  const x = shared(new NDArray('float32', [rows, features], d.x.slice()), 'x');
+  const y = shared(new NDArray('int32', [rows], d.y.slice()), 'y');
+  const w1 = shared(new NDArray('float32', [features, hidden], d.w1.slice()), 'w1');
+  const w2 = shared(new NDArray('float32', [hidden, hidden], d.w2.slice()), 'w2');
+  const w3 = shared(new NDArray('float32', [hidden, classes], d.w3.slice()), 'w3');
+  const h1 = T.relu(T.dot(x, w1));
+  const h2 = T.relu(T.dot(h1, w2));
+  const loss = T.mean(T.categoricalCrossentropy(T.softmax(T.dot(h2, w3)), y));
+  const [g1, g2, g3] = grad(loss, [w1, w2, w3]);
+  const train = fn([], loss, {
+    backend, precision,
+    updates: [[w1, w1.sub(g1!.mul(SEED.lr))], [w2, w2.sub(g2!.mul(SEED.lr))], [w3, w3.sub(g3!.mul(SEED.lr))]],
+  });
+  try {
+    const t0 = performance.now();
+    const first = (await train()).item();
+    const firstMs = performance.now() - t0;
+    let last: ReturnType<typeof train.enqueue> | undefined;
+    const us = await throughput(() => { last = train.enqueue(); }, async () => last!.read(), Math.min(20, reps), reps);
+    // One step with its loss read each time: the latency a training loop that logs every step pays.
+    const t1 = performance.now();
+    const lat = Math.min(20, reps);
+    let final = 0;
+    for (let i = 0; i < lat; i++) final = (await train()).item();
+    const roundTripUs = ((performance.now() - t1) * 1000) / lat;
+    const flops = stepFlops(rows, features, hidden, classes);
+    const s = train.stats();
+    return {
+      peer: `symgrad ${backend}`, item: `seed step ${precision}`, us, reps, tflops: flops / us / 1e6, losses: [first, final],
+      note: `${s.kernels} kernels; first call ${firstMs.toFixed(0)} ms; with the loss read every step ${roundTripUs.toFixed(0)} µs/step`,
+    };
+  } finally {
+    train.dispose();
+    for (const v of [x, y, w1, w2, w3]) v.dispose();
+  }
+}
+
+export interface GemmShape {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+export const gemmName = (s: GemmShape): string => `sgemm ${s.m}×${s.n}×${s.k}${s.transA ? ' Aᵀ' : ''}${s.transB ? ' Bᵀ' : ''}`;
+
+/** The seed step's GEMM shapes (forward, dX and dW forms) and the square 2048³. */
+export const GPU_GEMMS: readonly GemmShape[] = [
+  { m: 800, n: 1000, k: 1000, transA: false, transB: false },
+  { m: 800, n: 1000, k: 1000, transA: false, transB: true },
+  { m: 1000, n: 1000, k: 800, transA: true, transB: false },
+  { m: 2048, n: 2048, k: 2048, transA: false, transB: false },
+];
+
+/** One C = op(A)·op(B) on `backend` with A, B in shared variables, called back to back. */
+export async function timeGemm(backend: string, precision: Precision, s: GemmShape, reps: number, note = ''): Promise<GpuTiming> {
+  const A = shared(new NDArray('float32', s.transA ? [s.k, s.m] : [s.m, s.k], uniformF32(s.m * s.k, 11)), 'A');
+  const B = shared(new NDArray('float32', s.transB ? [s.n, s.k] : [s.k, s.n], uniformF32(s.k * s.n, 12)), 'B');
+  const f = fn([], T.dot(s.transA ? A.T : A, s.transB ? B.T : B), { backend, precision });
+  try {
+    await f();
+    let last: ReturnType<typeof f.enqueue> | undefined;
+    const us = await throughput(() => { last = f.enqueue(); }, async () => last!.read(), Math.min(10, reps), reps);
+    return { peer: `symgrad ${backend}`, item: `${gemmName(s)} ${precision}`, us, reps, tflops: (2 * s.m * s.n * s.k) / us / 1e6, note };
+  } finally {
+    f.dispose();
+    A.dispose();
+    B.dispose();
+  }
+}
+
+/** Small stand-ins of GPU_GEMMS (awkward sizes) for checking the benchmark itself on a software renderer. */
+export const SMALL_GEMMS: readonly GemmShape[] = [
+  { m: 37, n: 50, k: 41, transA: false, transB: false },
+  { m: 37, n: 50, k: 41, transA: false, transB: true },
+  { m: 50, n: 50, k: 37, transA: true, transB: false },
+];
