@@ -264,8 +264,8 @@ void Device::enqueue(const Op& op) {
     return;
   }
   // fp32 unless tf32 was asked for. cuBLAS's default math keeps at least fp32's mantissa (it
-  // never rounds operands to TF32 unless told to); pedantic math also rules out its faster
-  // fp32 algorithms, so it is opt-in.
+  // never rounds operands to TF32 unless told to) and is what PyTorch uses for fp32; pedantic
+  // math, which also pins the algorithms, is opt-in (no difference measured on an H100).
   const int fp32Math = pedanticFp32_ ? CUBLAS_PEDANTIC_MATH : CUBLAS_DEFAULT_MATH;
   checkBlas(L.blas.cublasSetMathMode(blas_, op.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : fp32Math), "cublasSetMathMode", op.what);
   if (op.f64) {
