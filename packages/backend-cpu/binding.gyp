@@ -8,7 +8,8 @@
   "targets": [
     {
       "target_name": "symgrad_cpu",
-      "sources": ["native/addon.cc", "native/gemm.cc", "native/thread_pool.cc", "native/kernels_generic.cc"],
+      "sources": ["native/addon.cc", "native/gemm.cc", "native/thread_pool.cc", "native/kernels_generic.cc",
+                  "native/elementwise.cc", "native/reduce.cc", "native/specials.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions", "-O2", "-O3"],

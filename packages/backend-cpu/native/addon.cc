@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "kernels_napi.h"
 
 namespace {
 
@@ -144,6 +145,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
+  symgrad::register_elementwise(env, exports);
+  symgrad::register_reduce(env, exports);
+  symgrad::register_specials(env, exports);
   return exports;
 }
 

@@ -98,19 +98,21 @@ KernelSet& active_set() {
   return set;
 }
 
-std::mutex& call_mutex() {
-  // One GEMM at a time: the pool and the workspaces are shared by every caller in the
-  // process (Node worker threads included).
-  static std::mutex mu;
-  return mu;
-}
+// One kernel at a time: the pool and the workspaces are shared (see ThreadPool::call_mutex).
+std::mutex& call_mutex() { return ThreadPool::call_mutex(); }
 
+// The tier's kernel for a C n columns wide: the narrow one when C fits it (the choice depends
+// on the shape only, never on the thread count).
 template <typename T>
-const MicroKernel<T>& micro_of(const KernelSet& s);
+MicroKernel<T> micro_of(const KernelSet& s, int64_t n);
 template <>
-const MicroKernel<float>& micro_of<float>(const KernelSet& s) { return s.f32; }
+MicroKernel<float> micro_of<float>(const KernelSet& s, int64_t n) {
+  return s.f32_narrow.fn && n <= s.f32_narrow.nr ? s.f32_narrow : s.f32;
+}
 template <>
-const MicroKernel<double>& micro_of<double>(const KernelSet& s) { return s.f64; }
+MicroKernel<double> micro_of<double>(const KernelSet& s, int64_t n) {
+  return s.f64_narrow.fn && n <= s.f64_narrow.nr ? s.f64_narrow : s.f64;
+}
 
 // Rows i0.. of op(A), depth p0..p0+kc, into MR-row panels (p-major), zero-padded.
 template <typename T>
@@ -140,9 +142,15 @@ void pack_b_panel(const GemmArgs<T>& g, int64_t p0, int64_t kc, int64_t j0, int6
   if (cols == nr && g.bcs == 1) {
     for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * nr, base + p * g.brs, nr * sizeof(T));
   } else if (cols == nr && g.brs == 1) {  // op(B) column-contiguous (B transposed)
-    for (int j = 0; j < nr; j++) {
-      const T* col = base + j * g.bcs;
-      for (int64_t p = 0; p < kc; p++) dst[p * nr + j] = col[p];
+    // In strips of 16 depths: the strip of the panel being written stays in L1 while every
+    // column is read, instead of sweeping the whole panel once per column.
+    constexpr int64_t kStrip = 16;
+    for (int64_t p0 = 0; p0 < kc; p0 += kStrip) {
+      const int64_t p1 = std::min(kc, p0 + kStrip);
+      for (int j = 0; j < nr; j++) {
+        const T* col = base + j * g.bcs;
+        for (int64_t p = p0; p < p1; p++) dst[p * nr + j] = col[p];
+      }
     }
   } else {
     for (int64_t p = 0; p < kc; p++) {
@@ -160,6 +168,19 @@ inline void split(int64_t count, int tid, int nth, int64_t& lo, int64_t& hi) {
 // The epilogue over rows i0.. and columns j0.. of C (see Epilogue in gemm.h).
 template <typename T>
 void apply_epilogue(const GemmArgs<T>& g, int64_t i0, int64_t rows, int64_t j0, int64_t cols) {
+  // Unit column strides (the usual layout) get loops the compiler turns into SIMD selects.
+  if (g.ccs == 1 && (g.epilogue != kMaskPositive || g.xcs == 1)) {
+    for (int64_t r = 0; r < rows; r++) {
+      T* __restrict c = g.c + (i0 + r) * g.crs + j0;
+      if (g.epilogue == kRelu) {
+        for (int64_t j = 0; j < cols; j++) c[j] = (c[j] > T(0) || c[j] != c[j]) ? c[j] : T(0);
+      } else if (g.epilogue == kMaskPositive) {
+        const T* __restrict h = g.aux + (i0 + r) * g.xrs + j0;
+        for (int64_t j = 0; j < cols; j++) c[j] = h[j] > T(0) ? c[j] : T(0);
+      }
+    }
+    return;
+  }
   for (int64_t r = 0; r < rows; r++) {
     T* c = g.c + (i0 + r) * g.crs + j0 * g.ccs;
     if (g.epilogue == kRelu) {
@@ -234,6 +255,13 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
             const int64_t i = i0 + q * mr;
             const int64_t rr = std::min<int64_t>(mr, g.m - i);
             T* c = g.c + i * g.crs + j0 * g.ccs;
+            // The mask's rows are far apart in memory: start loading them while the tile computes.
+            if (last && g.epilogue == kMaskPositive) {
+              for (int64_t r = 0; r < rr; r++) {
+                const T* h = g.aux + (i + r) * g.xrs + j0 * g.xcs;
+                for (int64_t j = 0; j < cols * g.xcs; j += 64 / (int64_t)sizeof(T)) __builtin_prefetch(h + j);
+              }
+            }
             if (rr == mr && cols == nr && g.ccs == 1) {
               mk.fn(kc, ap, bp, c, g.crs, g.alpha, beta);
             } else {
@@ -320,7 +348,7 @@ void gemm_batched(const GemmArgs<T>& args, const int64_t* offsets, int64_t count
   if (count <= 0 || args.m == 0 || args.n == 0) return;
   std::lock_guard<std::mutex> lock(call_mutex());
   ThreadPool& pool = ThreadPool::instance();
-  const MicroKernel<T> mk = micro_of<T>(active_set());
+  const MicroKernel<T> mk = micro_of<T>(active_set(), args.n);
   const Blocking bl = blocking(mk);
   const double flops = 2.0 * args.m * args.n * (double)args.k;
   int nth = pool.size();

@@ -20,11 +20,14 @@ struct MicroKernel {
   MicroFn<T> fn;
 };
 
-// One instruction-set tier: its name and its float32/float64 kernels.
+// One instruction-set tier: its name and its float32/float64 kernels, and optionally
+// narrower ones (fn null when absent) for a C at most their NR wide.
 struct KernelSet {
   const char* isa;
   MicroKernel<float> f32;
   MicroKernel<double> f64;
+  MicroKernel<float> f32_narrow;
+  MicroKernel<double> f64_narrow;
 };
 
 // Each tier lives in its own translation unit compiled with that tier's -m flags, so the

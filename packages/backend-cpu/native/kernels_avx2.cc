@@ -76,7 +76,7 @@ void f64_6x8(int64_t kc, const double* ap, const double* bp, double* c, int64_t 
 }  // namespace
 
 KernelSet kernels_avx2() {
-  return KernelSet{"avx2", {MR, 16, f32_6x16}, {MR, 8, f64_6x8}};
+  return KernelSet{"avx2", {MR, 16, f32_6x16}, {MR, 8, f64_6x8}, {}, {}};
 }
 
 }  // namespace symgrad

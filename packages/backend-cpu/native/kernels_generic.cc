@@ -28,7 +28,7 @@ void micro(int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc, T alpha, T b
 }  // namespace
 
 KernelSet kernels_generic() {
-  return KernelSet{"generic", {MR, NR, micro<float>}, {MR, NR, micro<double>}};
+  return KernelSet{"generic", {MR, NR, micro<float>}, {MR, NR, micro<double>}, {}, {}};
 }
 
 }  // namespace symgrad

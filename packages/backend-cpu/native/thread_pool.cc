@@ -37,6 +37,11 @@ ThreadPool& ThreadPool::instance() {
   return *pool;
 }
 
+std::mutex& ThreadPool::call_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+
 void ThreadPool::start(int n) {
   size_ = n < 1 ? 1 : n;
   quit_.store(false);

@@ -27,6 +27,9 @@ class ThreadPool {
   void resize(int n);
   // Runs job(ctx, tid, nth) on threads 0..nth-1 (nth <= size()) and waits for all of them.
   void run(int nth, Job job, void* ctx);
+  // Held by every kernel call for its whole run: the pool and the kernels' scratch are shared
+  // by every caller in the process (Node worker threads included).
+  static std::mutex& call_mutex();
   // A barrier among the nth threads of the current run(); call from inside the job only.
   void barrier();
 

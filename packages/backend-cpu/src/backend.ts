@@ -42,7 +42,8 @@ export interface CpuBackendStats {
 /**
  * The CPU backend: buffers are host typed arrays, kernels are generated JavaScript loops and
  * a cache-blocked matmul. Runs anywhere JavaScript runs; in Node, where the native addon
- * loaded, matmuls run on its multithreaded SIMD GEMM instead (same buffers, no copies).
+ * loaded, kernels run in it instead (a multithreaded SIMD GEMM, and bytecode for the
+ * elementwise, reduce and special kernels; same buffers, no copies).
  * `capabilities.device` says which: 'TypeScript (JavaScript engine)' or e.g.
  * 'native avx512, 2 threads'.
  *

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fn, T } from '@symgrad/core';
 import { CpuBackend } from './backend.js';
+import { OPCODES } from './codegen/bytecode.js';
 import { describeNative, loadNativeCpu, nativeCpuStatus } from './native.js';
 import { registerTestCpuBackends } from './testing-fixtures/backends.js';
 
@@ -20,6 +21,11 @@ describe('the native addon loader', () => {
     expect(describeNative(status.addon)).toMatch(/^native (avx512|avx2|generic), \d+ threads?$/);
     expect(new CpuBackend().capabilities.device).toBe(describeNative(status.addon));
     expect(new CpuBackend({ native: false }).capabilities.device).toBe('TypeScript (JavaScript engine)');
+  });
+
+  it.skipIf(!status.ok)('loads an addon whose bytecode opcodes are those of src/codegen/bytecode.ts', () => {
+    if (!status.ok) return;
+    expect(status.addon.bytecodeOps()).toEqual([...OPCODES]);
   });
 
   it('reports why an addon cannot be found, without throwing', async () => {

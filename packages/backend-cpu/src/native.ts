@@ -12,6 +12,9 @@
  * `SYMGRAD_NUM_THREADS` sizes its thread pool (default: the hardware's thread count).
  */
 
+import type { TypedArray } from '@symgrad/core';
+import { OPCODES } from './codegen/bytecode.js';
+
 /** Instruction-set tiers of the GEMM micro-kernels, best first; chosen at run time by CPU features. */
 export type NativeIsa = 'avx512' | 'avx2' | 'generic';
 
@@ -40,6 +43,32 @@ export interface NativeCpuAddon {
     offsets: Float64Array, strides: Float64Array, alpha: number, beta: number,
     epilogue?: NativeEpilogue, aux?: Float32Array | Float64Array, auxOffsets?: Float64Array, auxStrides?: Float64Array,
   ): void;
+  /**
+   * outputs = bytecode(inputs) over strided views (src/codegen/bytecode.ts compiles the
+   * expressions; native/elementwise.cc runs them). geometry: [rank, dims…, then per view
+   * (inputs then outputs) offset, strides…]. Every view is bounds-checked.
+   */
+  elementwise(code: Int32Array, consts: Float64Array, geometry: Int32Array, arrays: readonly TypedArray[], inputs: number): void;
+  /**
+   * output[kept] = epilogue(op over the trailing dims of prologue(inputs…)); op 0 sum, 1 max,
+   * 2 min, 3 argmax; accRound rounds the accumulator to the prologue's dtype (bytecode.ts
+   * roundCode). geometry as elementwise's, kept dims first; the output (last view) has stride 0
+   * along reduced dims.
+   */
+  reduce(
+    op: 0 | 1 | 2 | 3, accRound: number, prologue: Int32Array, prologueConsts: Float64Array,
+    epilogue: Int32Array | null, epilogueConsts: Float64Array, geometry: Int32Array, keptRank: number, arrays: readonly TypedArray[],
+  ): void;
+  /** geometry: [rows, classes, zOff, zRs, zCs, yOff, yS, lossOff, lossS, gOff, gRs, gCs, sOff, sS]. */
+  softmaxCrossEntropy(
+    logits: TypedArray, labels: TypedArray, loss: TypedArray, gradOut: TypedArray | null, scale: TypedArray | null, geometry: Int32Array,
+  ): void;
+  /** geometry: [rows, classes, xOff, xRs, xCs, iOff, iS, oOff, oS]. */
+  gather(input: TypedArray, indices: TypedArray, output: TypedArray, geometry: Int32Array): void;
+  /** geometry: [rank + 1, dims…, depth, then for the indices and the output: offset, strides… (the indices' last is 0)]. */
+  oneHot(indices: TypedArray, output: TypedArray, geometry: Int32Array): void;
+  /** The bytecode's opcode names in the addon's order. */
+  bytecodeOps(): string[];
   /** The micro-kernel tier in use. */
   isa(): NativeIsa;
   /** Forces a tier (tests); false when this CPU cannot run it. */
@@ -55,7 +84,9 @@ export type NativeStatus =
   | { readonly ok: true; readonly addon: NativeCpuAddon }
   | { readonly ok: false; readonly reason: string; readonly disabled: boolean };
 
-const ADDON_FUNCTIONS = ['gemm', 'isa', 'setIsa', 'numThreads', 'setNumThreads'] as const;
+const ADDON_FUNCTIONS = [
+  'gemm', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'gather', 'oneHot', 'bytecodeOps',
+] as const;
 
 interface NodeProcessLike {
   readonly versions?: { readonly node?: string };
@@ -99,6 +130,8 @@ export async function loadNativeCpu(packageRoot?: string): Promise<NativeStatus>
     const missing = ADDON_FUNCTIONS.filter((f) => typeof (addon as Record<string, unknown>)?.[f] !== 'function');
     if (missing.length) throw new Error(`the addon lacks ${missing.join(', ')}`);
     (addon as NativeCpuAddon).isa();
+    const ops = (addon as NativeCpuAddon).bytecodeOps();
+    if (ops.join() !== OPCODES.join()) throw new Error(`the addon's bytecode opcodes (${ops.join(', ')}) differ from src/codegen/bytecode.ts`);
     return { ok: true, addon: addon as NativeCpuAddon };
   } catch (err) {
     const first = String((err as Error)?.message ?? err).split('\n')[0]!;

@@ -1,70 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { evalScalarExpr, roundTo, sx, type BufferSpec, type DType, type ElementwiseKernel, type TypedArray, type View } from '@symgrad/core';
+import { sx, type BufferSpec, type ElementwiseKernel, type TypedArray, type View } from '@symgrad/core';
 import { compileElementwise } from './elementwise.js';
 import { compiledFunctionCount } from './function-cache.js';
 import { bufferTable } from '../runtime/kernel-step.js';
-import { ALL_DTYPES, randomExprs, randomScalar } from '../testing-fixtures/random-expr.js';
+import { ALL_DTYPES } from '../testing-fixtures/random-expr.js';
+import { elementwiseReference, randomElementwiseCase, type ElementwiseCase } from '../testing-fixtures/elementwise-cases.js';
 import { Rng } from '../testing-fixtures/random.js';
-import { contiguous, forEachIndex, offsetOf, randomLayout, typed } from '../testing-fixtures/strided.js';
+import { contiguous, forEachIndex, typed } from '../testing-fixtures/strided.js';
 
-const AWKWARD = [1, 2, 3, 7, 13, 37];
-
-interface Case {
-  kernel: ElementwiseKernel;
-  buffers: BufferSpec[];
-  data: TypedArray[];
-}
-
-function randomCase(rng: Rng, dtypes: readonly DType[]): Case {
-  const rank = rng.int(0, 4);
-  const shape = Array.from({ length: rank }, () => rng.pick(rank > 2 ? AWKWARD.slice(0, 5) : AWKWARD));
-  const buffers: BufferSpec[] = [];
-  const data: TypedArray[] = [];
-  const add = (dtype: DType, size: number, fill: () => number) => {
-    const id = buffers.length;
-    buffers.push({ id, dtype, size, role: 'temp' });
-    data.push(typed(dtype, Array.from({ length: size }, fill)));
-    return id;
-  };
-  const nIn = rng.int(0, 3);
-  const inputs: View[] = [];
-  const inDtypes: DType[] = [];
-  for (let k = 0; k < nIn; k++) {
-    const dtype = rng.pick(dtypes);
-    const { view, size } = randomLayout(rng, buffers.length, shape, true);
-    add(dtype, size, () => randomScalar(rng));
-    inputs.push(view);
-    inDtypes.push(dtype);
-  }
-  const nOut = rng.int(1, 2);
-  const outputs: View[] = [];
-  const outDtypes: DType[] = [];
-  for (let j = 0; j < nOut; j++) {
-    const dtype = rng.pick(dtypes);
-    const { view, size } = randomLayout(rng, buffers.length, shape, false);
-    add(dtype, size, () => 7);
-    outputs.push(view);
-    outDtypes.push(rng.bool(0.8) ? dtype : rng.pick(ALL_DTYPES));
-  }
-  // Input nodes usually carry their buffer's dtype (the lowering's case), sometimes another.
-  const exprs = randomExprs(rng, nIn, rng.int(1, 10), outDtypes, { inputDtypes: inDtypes.map((d) => (rng.bool(0.8) ? d : rng.pick(ALL_DTYPES))), dtypes });
-  return { kernel: { kind: 'elementwise', shape, inputs, outputs, exprs, label: 'random' }, buffers, data };
-}
-
-/** The expected buffers: every output element is roundTo(its buffer's dtype, evalScalarExpr(...)); the rest untouched. */
-function reference(c: Case): number[][] {
-  const want = c.data.map((d) => Array.from(d));
-  const k = c.kernel;
-  forEachIndex(k.shape, (idx) => {
-    const ins = k.inputs.map((v) => c.data[v.buffer]![offsetOf(v, idx)]!);
-    k.outputs.forEach((o, j) => {
-      want[o.buffer]![offsetOf(o, idx)] = roundTo(c.buffers[o.buffer]!.dtype, evalScalarExpr(k.exprs[j]!, ins));
-    });
-  });
-  return want;
-}
-
-function run(c: Case): void {
+function run(c: ElementwiseCase): void {
   compileElementwise(c.kernel, bufferTable(c.buffers))(c.data);
 }
 
@@ -80,8 +24,8 @@ describe('elementwise kernels', () => {
   it('match the reference evaluator exactly on random kernels, views and dtypes', () => {
     const rng = new Rng(7);
     for (let t = 0; t < 400; t++) {
-      const c = randomCase(rng, t % 2 ? ALL_DTYPES : ['float32']);
-      const want = reference(c);
+      const c = randomElementwiseCase(rng, t % 2 ? ALL_DTYPES : ['float32']);
+      const want = elementwiseReference(c);
       run(c);
       expectSame(c.data, want, `case ${t} shape [${c.kernel.shape}]`);
     }

@@ -93,7 +93,7 @@ const SELECTS: Readonly<Record<string, (args: readonly ScalarExpr[]) => readonly
 };
 
 /** Whether an op's float64 result needs rounding to the node's dtype to match roundTo. */
-function needsRounding(e: ScalarExpr & { args: readonly ScalarExpr[] }): boolean {
+export function needsRounding(e: ScalarExpr & { args: readonly ScalarExpr[] }): boolean {
   if (e.dtype === 'float64' || ZERO_ONE.has(e.op)) return false;
   const select = SELECTS[e.op];
   if (select) return !select(e.args).every((a) => fitsIn(a.dtype, e.dtype));

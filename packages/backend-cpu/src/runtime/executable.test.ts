@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sx, type Program } from '@symgrad/core';
 import { CpuBackend } from '../backend.js';
+import { nativeCpuStatus } from '../native.js';
+import type { CpuExecutable } from './executable.js';
 import { contiguous } from '../testing-fixtures/strided.js';
 
 describe('CpuExecutable', () => {
@@ -42,5 +44,27 @@ describe('CpuExecutable', () => {
     exe.run(bufs);
     expect(Array.from(cpu.readSync(bufs[5]!))).toEqual(loss);
     expect(cpu.stats).toEqual(before);
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it.skipIf(!nativeCpuStatus().ok)('lists the kernels that run in TypeScript although the addon loaded, and prints them when SYMGRAD_CPU_DEBUG=1', () => {
+    const program: Program = {
+      buffers: [{ id: 0, dtype: 'int32', size: 4, role: 'input' }, { id: 1, dtype: 'int32', size: 4, role: 'output' }, { id: 2, dtype: 'int32', size: 4, role: 'output' }],
+      kernels: [
+        { kind: 'matmul', batch: [], m: 2, n: 2, k: 2, a: contiguous(0, [2, 2]), b: contiguous(0, [2, 2]), transA: false, transB: false, alpha: 1, beta: 0, out: contiguous(1, [2, 2]), dtype: 'int32', label: 'imatmul' },
+        { kind: 'elementwise', shape: [2, 2], inputs: [contiguous(1, [2, 2])], outputs: [contiguous(2, [2, 2])], exprs: [sx.unary('neg', sx.input(0, 'int32'))], label: 'neg' },
+      ],
+    };
+    vi.stubEnv('SYMGRAD_CPU_DEBUG', '1');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const exe = new CpuBackend({ native: true }).compile(program, { precision: 'fp32' }) as CpuExecutable;
+    const want = ["kernel 0 (matmul 'imatmul') runs in TypeScript: the TypeScript GEMM (dtype, operand storage or aliasing)"];
+    expect(exe.nativeFallbacks).toEqual(want);
+    expect(warn.mock.calls).toEqual([[`symgrad cpu: ${want[0]}`]]);
+    expect((new CpuBackend({ native: false }).compile(program, { precision: 'fp32' }) as CpuExecutable).nativeFallbacks).toEqual([]);
   });
 });

@@ -3,18 +3,51 @@ import { compileElementwise } from '../codegen/elementwise.js';
 import type { NativeCpuAddon } from '../native.js';
 import type { CpuBuffer } from './cpu-buffer.js';
 import { bufferTable, type BufferTable, type KernelStep } from './kernel-step.js';
-import { compileMatmul } from './matmul.js';
+import { compileMatmul, isNativeMatmul } from './matmul.js';
+import { compileNativeElementwise, type NativeCompiled } from './native-elementwise.js';
+import { compileNativeReduce } from './native-reduce.js';
+import { compileNativeGather, compileNativeOneHot, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
 import { compileReduce } from './reduce.js';
 import { compileGather, compileOneHot, compileSoftmaxCrossEntropy } from './specials.js';
 
-function compileKernel(k: Kernel, buffers: BufferTable, native: NativeCpuAddon | undefined): KernelStep {
+/** A kernel's step, and when an addon was given but the kernel runs in TypeScript, why. */
+interface Compiled {
+  readonly step: KernelStep;
+  readonly fallback?: string;
+}
+
+function withNative(ts: KernelStep, native: NativeCompiled): Compiled {
+  return 'step' in native ? { step: native.step } : { step: ts, fallback: native.fallback };
+}
+
+function compileKernel(k: Kernel, buffers: BufferTable, native: NativeCpuAddon | undefined): Compiled {
+  // The TypeScript compilers check every kernel (their messages are the backend's), and
+  // their steps are the fallback when the addon cannot take a kernel.
   switch (k.kind) {
-    case 'elementwise': return compileElementwise(k, buffers);
-    case 'reduce': return compileReduce(k, buffers);
-    case 'matmul': return compileMatmul(k, buffers, native);
-    case 'gather': return compileGather(k, buffers);
-    case 'oneHot': return compileOneHot(k, buffers);
-    case 'softmaxCrossEntropy': return compileSoftmaxCrossEntropy(k, buffers);
+    case 'elementwise': {
+      const ts = compileElementwise(k, buffers);
+      return native ? withNative(ts, compileNativeElementwise(k, buffers, native)) : { step: ts };
+    }
+    case 'reduce': {
+      const ts = compileReduce(k, buffers);
+      return native ? withNative(ts, compileNativeReduce(k, buffers, native)) : { step: ts };
+    }
+    case 'matmul': {
+      const step = compileMatmul(k, buffers, native);
+      return native && !isNativeMatmul(step) ? { step, fallback: 'the TypeScript GEMM (dtype, operand storage or aliasing)' } : { step };
+    }
+    case 'gather': {
+      const ts = compileGather(k, buffers);
+      return native ? withNative(ts, compileNativeGather(k, native)) : { step: ts };
+    }
+    case 'oneHot': {
+      const ts = compileOneHot(k, buffers);
+      return native ? withNative(ts, compileNativeOneHot(k, native)) : { step: ts };
+    }
+    case 'softmaxCrossEntropy': {
+      const ts = compileSoftmaxCrossEntropy(k, buffers);
+      return native ? withNative(ts, compileNativeSoftmaxCrossEntropy(k, native)) : { step: ts };
+    }
   }
 }
 
@@ -25,23 +58,35 @@ function compileKernel(k: Kernel, buffers: BufferTable, native: NativeCpuAddon |
  */
 export class CpuExecutable implements Executable {
   private readonly steps: readonly KernelStep[];
+  /**
+   * With the addon: the kernels that still run in TypeScript, and why (also printed to
+   * stderr when SYMGRAD_CPU_DEBUG=1). Empty without the addon.
+   */
+  readonly nativeFallbacks: readonly string[];
   private readonly data: TypedArray[];
   private disposed = false;
 
-  /** `native`: the addon whose kernels replace the TypeScript ones where they apply (matmul). */
+  /** `native`: the addon whose kernels replace the TypeScript ones where they apply. */
   constructor(
     private readonly program: Program,
     private readonly isOwn: (b: DeviceBuffer) => b is CpuBuffer,
     native?: NativeCpuAddon,
   ) {
     const table = bufferTable(program.buffers);
+    const fallbacks: string[] = [];
     this.steps = program.kernels.map((k, i) => {
+      let c: Compiled;
       try {
-        return compileKernel(k, table, native);
+        c = compileKernel(k, table, native);
       } catch (err) {
         throw new Error(`cpu backend: kernel ${i} (${k.kind} '${k.label}'): ${(err as Error).message}`);
       }
+      if (c.fallback) fallbacks.push(`kernel ${i} (${k.kind} '${k.label}') runs in TypeScript: ${c.fallback}`);
+      return c.step;
     });
+    this.nativeFallbacks = fallbacks;
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    if (env?.SYMGRAD_CPU_DEBUG === '1') for (const f of fallbacks) console.warn(`symgrad cpu: ${f}`);
     const slots = program.buffers.reduce((n, b) => Math.max(n, b.id + 1), 0);
     this.data = new Array<TypedArray>(slots).fill(new Float64Array(0));
   }

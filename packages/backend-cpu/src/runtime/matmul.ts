@@ -17,6 +17,13 @@ import { matrixStrides } from './matmul-views.js';
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 const NO_DATA: readonly TypedArray[] = [];
 
+const nativeSteps = new WeakSet<KernelStep>();
+
+/** Whether compileMatmul chose the native GEMM for this step. */
+export function isNativeMatmul(step: KernelStep): boolean {
+  return nativeSteps.has(step);
+}
+
 export function checkScalars(k: MatmulKernel): void {
   for (const [name, v] of [['m', k.m], ['n', k.n], ['k', k.k]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`${name} = ${String(v)} is not a non-negative integer`);
@@ -34,7 +41,10 @@ export function checkScalars(k: MatmulKernel): void {
 export function compileMatmul(k: MatmulKernel, buffers: BufferTable, native?: NativeCpuAddon): KernelStep {
   checkScalars(k);
   const fast = native ? compileNativeMatmul(k, buffers, native) : undefined;
-  if (fast) return fast;
+  if (fast) {
+    nativeSteps.add(fast);
+    return fast;
+  }
   const { batch, m, n } = k;
   const nb = batch.length;
   const sa = matrixStrides(k.a, 'a', batch, k.transA ? k.k : m, k.transA ? m : k.k, buffers, false);

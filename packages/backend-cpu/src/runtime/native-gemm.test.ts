@@ -5,7 +5,8 @@ import { relError, Rng } from '../testing-fixtures/random.js';
 
 /**
  * The addon's GEMM called directly: against the TypeScript GEMM and a float64 reference on
- * shapes across the native blocking (MR 14/6/4, NR 32/16/8, KC 512, MC 252 (float64 126), NC 1024 (float64 512)) on every
+ * shapes across the native blocking (MR 14/6/4, NR 32/16/8, the avx512 narrow NR 16 (float64 8) for n ≤ NR, KC 512,
+ * MC 252 (float64 126), NC 1024 (float64 512)) on every
  * ISA tier this CPU runs; independence from the thread count; beta = 0 and bounds checks.
  */
 
@@ -95,6 +96,7 @@ function run(p: Problem, dtype: 'float32' | 'float64', s: ReturnType<typeof setu
 const base: Problem = { batch: 1, m: 1, n: 1, k: 1, transA: false, transB: false, alpha: 1, beta: 0, pad: 0, bcastA: false, bcastB: false };
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 97, 300], [97, 1, 300], [13, 31, 7], [15, 33, 257], [29, 65, 513], [253, 131, 263], [260, 1030, 40], [6, 17, 1],
+  [29, 16, 513], [45, 8, 70], [143, 10, 300],
 ];
 
 describe.skipIf(!addon)('native GEMM', () => {
@@ -129,6 +131,7 @@ describe.skipIf(!addon)('native GEMM', () => {
       { ...base, m: 301, n: 1100, k: 600, beta: 0.5, alpha: 1.5 },
       { ...base, m: 3, n: 2100, k: 300, transB: true },
       { ...base, m: 700, n: 20, k: 300, transA: true },
+      { ...base, m: 700, n: 10, k: 300, transA: true },
       { ...base, batch: 9, m: 40, n: 50, k: 60, bcastB: true },
     ];
     for (const dtype of ['float32', 'float64'] as const) {

@@ -1,14 +1,16 @@
-import type { DType, MatmulKernel, ScalarExpr, TypedArray } from '@symgrad/core';
+import type { DType, ElementwiseKernel, MatmulKernel, ScalarExpr, TypedArray } from '@symgrad/core';
 import { compileWriteout } from '../codegen/matmul-epilogue.js';
 import type { NativeCpuAddon, NativeEpilogue } from '../native.js';
 import type { BufferTable, KernelStep } from './kernel-step.js';
 import { matrixStrides } from './matmul-views.js';
+import { compileNativeElementwise } from './native-elementwise.js';
 
 /**
  * Matmul kernels on the native GEMM (native/gemm.cc): one addon call per run covers the whole
  * batch, on the backend's own typed arrays (no copies). The addon writes alpha·op(A)·op(B) +
- * beta·out into the output; an epilogue then runs in place over the output as a generated
- * loop (the same code the TypeScript path uses, reading the product from the output: it is
+ * beta·out into the output; an epilogue then runs in place over the output as one pass of
+ * the addon's elementwise bytecode, or of a generated loop where the addon cannot take it
+ * (either reads the product from the output: it is
  * exactly the product rounded to the matmul's dtype, the epilogue's input 0). The two
  * epilogues of an MLP's training step, relu(x) and where(h > 0, x, 0), run inside the addon
  * instead, on each tile of C while it is in cache.
@@ -111,6 +113,22 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
     native.gemm(code, m, n, kk, data[av.buffer] as Float, data[bv.buffer] as Float, data[outId] as Float, offsets, strides, alpha, beta);
   };
   if (!epi) return gemmStep;
+
+  // Any other epilogue (a bias, an activation of a bias) runs in place over the whole output
+  // as the addon's bytecode, multithreaded; input(0) is the output itself.
+  const shape = [...batch, m, n];
+  const full = (v: { buffer: number; offset: number }, strides: readonly number[]) => ({ buffer: v.buffer, offset: v.offset, shape, strides: [...strides] });
+  const epiKernel: ElementwiseKernel = {
+    kind: 'elementwise', shape, inputs: [full(k.out, so), ...epiInputs.map((v, i) => full(v, se[i]!))], outputs: [full(k.out, so)], exprs: [epi.expr], label: k.label,
+  };
+  const nativeEpi = compileNativeElementwise(epiKernel, buffers, native);
+  if ('step' in nativeEpi) {
+    const epiStep = nativeEpi.step;
+    return (data) => {
+      gemmStep(data);
+      epiStep(data);
+    };
+  }
 
   // The epilogue, in place over each batch's output block.
   const outViews = [k.out, ...epiInputs];

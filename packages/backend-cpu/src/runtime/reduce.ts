@@ -86,11 +86,20 @@ function checkAxes(k: ReduceKernel): void {
   if (k.op === 'argmax' && k.axes.length !== 1) throw new Error(`argmax reduces exactly one axis, got ${k.axes.length}`);
 }
 
+/** A checked reduce kernel's geometry: kept dims first, then reduced ones, each group simplified; inputs then the output. */
+export interface ReducePlan {
+  readonly geo: Geometry;
+  readonly kept: readonly number[];
+  readonly reduced: readonly number[];
+  /** Storage dtypes of the inputs, then of the output. */
+  readonly storage: readonly DType[];
+}
+
 /**
- * Compiles a reduce kernel: checks it, orders its dims kept-then-reduced, simplifies the
- * geometry within each group and binds the shared generated loop to its buffers.
+ * Checks a reduce kernel, orders its dims kept-then-reduced and simplifies the geometry
+ * within each group (shared by the TypeScript and the native path).
  */
-export function compileReduce(k: ReduceKernel, buffers: BufferTable): KernelStep {
+export function planReduce(k: ReduceKernel, buffers: BufferTable): ReducePlan {
   if (!OPS.includes(k.op)) throw new Error(`unknown reduce op '${String(k.op)}'`);
   checkAxes(k);
   const rank = k.shape.length;
@@ -111,6 +120,12 @@ export function compileReduce(k: ReduceKernel, buffers: BufferTable): KernelStep
   geo.groups.forEach((grp, d) => (grp ? reduced : kept).push(d));
   // A size-1 argmax axis is dropped by the simplification: the index is then always 0.
   const storage = [...k.inputs, k.output].map((v) => buffers.dtype(v.buffer));
+  return { geo, kept, reduced, storage };
+}
+
+/** Compiles a reduce kernel: plans it and binds the shared generated loop to its buffers. */
+export function compileReduce(k: ReduceKernel, buffers: BufferTable): KernelStep {
+  const { geo, kept, reduced, storage } = planReduce(k, buffers);
   const fn = compileCached<ReduceFn>(reduceSource(k, geo, kept, reduced, storage));
   const ids = Int32Array.from([...k.inputs, k.output], (v) => v.buffer);
   const g = packGeometry(geo);

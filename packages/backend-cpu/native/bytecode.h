@@ -1,0 +1,189 @@
+// The register machine that runs core's scalar expression language natively (the bytecode is
+// compiled once per kernel by src/codegen/bytecode.ts). Every register holds a block of up to
+// kBlock doubles and every instruction loops over the whole block, so each loop is simple
+// enough for the compiler to vectorize and the dispatch costs once per block, not per element.
+//
+// Semantics are exactly those of src/codegen/render-js.ts (hence of core's evalScalarExpr):
+// ops compute on float64 values and the `round` field rounds the result to the node's dtype
+// as JavaScript does (Math.fround, ToInt32, 0/1).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+namespace symgrad {
+
+constexpr int64_t kBlock = 512;
+constexpr int kMaxRank = 16;
+
+// Keep in the order of OPCODES in src/codegen/bytecode.ts (the loader compares the lists).
+#define SYMGRAD_OPCODES(X)                                                                                   \
+  X(load) X(constant) X(neg) X(exp) X(log) X(log1p) X(expm1) X(sqrt) X(rsqrt) X(square) X(abs) X(sign)     \
+  X(tanh) X(sigmoid) X(relu) X(add) X(sub) X(mul) X(div) X(pow) X(minimum) X(maximum) X(lt) X(le) X(gt)    \
+  X(ge) X(eq) X(ne) X(where) X(cast)
+
+enum Opcode : int32_t {
+#define SYMGRAD_ENUM(name) kOp_##name,
+  SYMGRAD_OPCODES(SYMGRAD_ENUM)
+#undef SYMGRAD_ENUM
+  kOpCount
+};
+
+// Rounding after an op: none (float64 or an exact result), float32, int32, bool.
+enum Round : int32_t { kRoundNone = 0, kRoundF32 = 1, kRoundI32 = 2, kRoundBool = 3 };
+
+// Storage dtypes of views: the typed arrays of the cpu backend.
+enum Storage : int32_t { kF32 = 0, kF64 = 1, kI32 = 2, kU8 = 3 };
+
+// One instruction: op, round, dst, a, b, c (registers; for load `a` is the view, for constant
+// `a` indexes the constant table).
+constexpr int kInstrWords = 6;
+
+// A parsed, validated program: header [registers, instructions, results], the instructions,
+// then the result registers.
+struct Bytecode {
+  int32_t regs = 0;
+  int32_t count = 0;
+  int32_t results = 0;
+  const int32_t* code = nullptr;
+  const int32_t* result_regs = nullptr;
+  const double* consts = nullptr;
+  int64_t nconsts = 0;
+};
+
+// JavaScript's ToInt32: truncate, wrap modulo 2^32, NaN and ±Infinity become 0.
+inline double to_int32(double x) {
+  if (!(x > -2147483649.0 && x < 2147483648.0)) {
+    if (!std::isfinite(x)) return 0.0;
+    double m = std::fmod(std::trunc(x), 4294967296.0);
+    if (m < 0) m += 4294967296.0;
+    return m >= 2147483648.0 ? m - 4294967296.0 : m;
+  }
+  return static_cast<double>(static_cast<int32_t>(x));
+}
+
+inline double js_min(double a, double b) {
+  if (a != a || b != b) return std::numeric_limits<double>::quiet_NaN();
+  if (a < b) return a;
+  if (b < a) return b;
+  return std::signbit(a) ? a : b;  // min(-0, +0) is -0
+}
+
+inline double js_max(double a, double b) {
+  if (a != a || b != b) return std::numeric_limits<double>::quiet_NaN();
+  if (a > b) return a;
+  if (b > a) return b;
+  return std::signbit(a) ? b : a;
+}
+
+// Math.pow differs from C's pow where the exponent is NaN or ±Infinity with |base| = 1.
+inline double js_pow(double a, double b) {
+  if (b != b) return std::numeric_limits<double>::quiet_NaN();
+  if (std::isinf(b) && std::fabs(a) == 1.0) return std::numeric_limits<double>::quiet_NaN();
+  return std::pow(a, b);
+}
+
+inline void round_block(Round r, double* __restrict d, int64_t n) {
+  switch (r) {
+    case kRoundNone: return;
+    case kRoundF32:
+      for (int64_t i = 0; i < n; i++) d[i] = static_cast<double>(static_cast<float>(d[i]));
+      return;
+    case kRoundI32:
+      for (int64_t i = 0; i < n; i++) d[i] = to_int32(d[i]);
+      return;
+    case kRoundBool:
+      for (int64_t i = 0; i < n; i++) d[i] = (d[i] != 0.0 && d[i] == d[i]) ? 1.0 : 0.0;
+      return;
+  }
+}
+
+// Runs the program over one block of n elements. `load(view, dst, n)` fills a register with
+// the view's elements of this block. Registers are regs[r·kBlock …].
+template <typename Load>
+void run_bytecode(const Bytecode& bc, double* regs, int64_t n, Load&& load) {
+  for (int32_t k = 0; k < bc.count; k++) {
+    const int32_t* in = bc.code + k * kInstrWords;
+    const Opcode op = static_cast<Opcode>(in[0]);
+    double* __restrict d = regs + in[2] * kBlock;
+    const double* a = regs + in[3] * kBlock;
+    const double* b = regs + in[4] * kBlock;
+    const double* c = regs + in[5] * kBlock;
+    switch (op) {
+      case kOp_load: load(in[3], d, n); break;
+      case kOp_constant: {
+        const double v = bc.consts[in[3]];
+        for (int64_t i = 0; i < n; i++) d[i] = v;
+        break;
+      }
+#define UNARY(name, expr)                            \
+  case kOp_##name:                                   \
+    for (int64_t i = 0; i < n; i++) {                \
+      const double x = a[i];                         \
+      d[i] = (expr);                                 \
+    }                                                \
+    break;
+#define BINARY(name, expr)                           \
+  case kOp_##name:                                   \
+    for (int64_t i = 0; i < n; i++) {                \
+      const double x = a[i], y = b[i];               \
+      d[i] = (expr);                                 \
+    }                                                \
+    break;
+      UNARY(neg, -x)
+      UNARY(exp, std::exp(x))
+      UNARY(log, std::log(x))
+      UNARY(log1p, std::log1p(x))
+      UNARY(expm1, std::expm1(x))
+      UNARY(sqrt, std::sqrt(x))
+      UNARY(rsqrt, 1.0 / std::sqrt(x))
+      UNARY(square, x * x)
+      UNARY(abs, std::fabs(x))
+      UNARY(sign, x > 0 ? 1.0 : x < 0 ? -1.0 : x == x ? 0.0 : x)
+      UNARY(tanh, std::tanh(x))
+      UNARY(relu, (x > 0 || x != x) ? x : 0.0)
+      UNARY(cast, x)
+      case kOp_sigmoid:
+        for (int64_t i = 0; i < n; i++) {
+          const double x = a[i];
+          const double e = std::exp(-std::fabs(x));
+          d[i] = x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+        }
+        break;
+      BINARY(add, x + y)
+      BINARY(sub, x - y)
+      BINARY(mul, x * y)
+      BINARY(div, x / y)
+      BINARY(pow, js_pow(x, y))
+      BINARY(minimum, js_min(x, y))
+      BINARY(maximum, js_max(x, y))
+      BINARY(lt, x < y ? 1.0 : 0.0)
+      BINARY(le, x <= y ? 1.0 : 0.0)
+      BINARY(gt, x > y ? 1.0 : 0.0)
+      BINARY(ge, x >= y ? 1.0 : 0.0)
+      BINARY(eq, x == y ? 1.0 : 0.0)
+      BINARY(ne, x != y ? 1.0 : 0.0)
+#undef UNARY
+#undef BINARY
+      case kOp_where:
+        for (int64_t i = 0; i < n; i++) d[i] = a[i] != 0.0 ? b[i] : c[i];
+        break;
+      case kOpCount: break;
+    }
+    round_block(static_cast<Round>(in[1]), d, n);
+  }
+}
+
+// The opcode names in order (for the loader's consistency check).
+inline const char* const* opcode_names() {
+  static const char* const names[] = {
+#define SYMGRAD_NAME(name) #name,
+      SYMGRAD_OPCODES(SYMGRAD_NAME)
+#undef SYMGRAD_NAME
+  };
+  return names;
+}
+
+}  // namespace symgrad

@@ -1,0 +1,204 @@
+// Reduce kernels: output[kept] = epilogue(reduce over the inner dims of prologue(inputs…)).
+//
+// The iteration space is ordered kept dims first, reduced dims last (src/runtime/reduce.ts
+// arranges the geometry), so output k is the run of linear indices [k·R, (k+1)·R). The
+// prologue runs as bytecode over blocks of that space (a block may span several outputs);
+// each output accumulates its run in order in a float64 scalar, so the result is the
+// TypeScript path's and does not depend on how outputs are split between threads.
+#include <napi.h>
+
+#include <limits>
+#include <mutex>
+#include <vector>
+
+#include "bytecode.h"
+#include "kernels_napi.h"
+#include "napi_args.h"
+#include "strided.h"
+#include "thread_pool.h"
+
+namespace symgrad {
+namespace {
+
+constexpr const char* kWho = "reduce";
+constexpr int64_t kParallelElements = 32768;
+constexpr int kMaxViews = 64;
+
+enum ReduceOp : int { kSum = 0, kMax = 1, kMin = 2, kArgmax = 3 };
+
+struct Job {
+  ReduceOp op = kSum;
+  Round acc_round = kRoundNone;
+  Bytecode prologue;
+  bool has_epilogue = false;
+  Bytecode epilogue;
+  Shape shape, kept;
+  int inputs = 0;
+  Array arrays[kMaxViews];
+  StridedView views[kMaxViews];
+  int64_t outputs = 0, reduced = 0;
+};
+
+struct Acc {
+  double acc = 0;
+  int64_t at = 0;
+};
+
+double init_of(ReduceOp op) {
+  return op == kSum ? 0.0 : op == kMin ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+}
+
+double* thread_registers(int64_t regs) {
+  thread_local std::vector<double> file;
+  if ((int64_t)file.size() < regs * kBlock) file.resize(regs * kBlock);
+  return file.data();
+}
+
+// Epilogue and store of finished values red[0..n) of outputs [first, first + n).
+void flush(const Job& job, double* regs, double* red, int64_t first, int64_t n) {
+  const double* value = red;
+  if (job.has_epilogue) {
+    run_bytecode(job.epilogue, regs, n, [&](int32_t, double* dst, int64_t m) { std::memcpy(dst, red, m * sizeof(double)); });
+    value = regs + job.epilogue.result_regs[0] * kBlock;
+  }
+  const int out = job.inputs;
+  store_block(job.arrays[out], job.kept, job.views[out], first, n, value);
+}
+
+// The accumulation of one output's values, in order; ties keep the first index, NaN wins.
+template <ReduceOp op>
+inline void accumulate(Acc& a, const double* v, int64_t n, int64_t r0) {
+  for (int64_t i = 0; i < n; i++) {
+    const double x = v[i];
+    if (op == kSum) a.acc += x;
+    else if (op == kMax) { if (x > a.acc || x != x) a.acc = x; }
+    else if (op == kMin) { if (x < a.acc || x != x) a.acc = x; }
+    else if (x > a.acc || (x != x && a.acc == a.acc)) { a.acc = x; a.at = r0 + i; }
+  }
+}
+
+template <ReduceOp op>
+void run_outputs(const Job& job, int64_t k0, int64_t k1) {
+  if (k0 >= k1) return;
+  const int64_t regs_needed = std::max(job.prologue.regs, job.has_epilogue ? job.epilogue.regs : 0) + 1;
+  double* regs = thread_registers(regs_needed);
+  double* red = regs + (regs_needed - 1) * kBlock;
+  const int64_t R = job.reduced;
+  int64_t done = 0, first = k0;
+  auto finish = [&](const Acc& a) {
+    double v = op == kArgmax ? static_cast<double>(a.at) : a.acc;
+    if (op != kArgmax) round_block(job.acc_round, &v, 1);
+    red[done++] = v;
+    if (done == kBlock) {
+      flush(job, regs, red, first, done);
+      first += done;
+      done = 0;
+    }
+  };
+  if (R == 0) {
+    for (int64_t k = k0; k < k1; k++) finish(Acc{init_of(op), 0});
+  } else {
+    Acc a{init_of(op), 0};
+    int64_t r = 0;
+    const int64_t end = k1 * R;
+    for (int64_t pos = k0 * R; pos < end;) {
+      const int64_t n = std::min(kBlock, end - pos);
+      run_bytecode(job.prologue, regs, n, [&](int32_t v, double* dst, int64_t m) {
+        load_block(job.arrays[v], job.shape, job.views[v], pos, m, dst);
+      });
+      const double* vals = regs + job.prologue.result_regs[0] * kBlock;
+      for (int64_t i = 0; i < n;) {
+        const int64_t take = std::min(n - i, R - r);
+        accumulate<op>(a, vals + i, take, r);
+        i += take;
+        r += take;
+        if (r == R) {
+          finish(a);
+          a = Acc{init_of(op), 0};
+          r = 0;
+        }
+      }
+      pos += n;
+    }
+  }
+  if (done) flush(job, regs, red, first, done);
+}
+
+void run_job(void* ctx, int tid, int nth) {
+  const Job& job = *static_cast<const Job*>(ctx);
+  const int64_t k0 = job.outputs * tid / nth, k1 = job.outputs * (tid + 1) / nth;
+  switch (job.op) {
+    case kSum: run_outputs<kSum>(job, k0, k1); break;
+    case kMax: run_outputs<kMax>(job, k0, k1); break;
+    case kMin: run_outputs<kMin>(job, k0, k1); break;
+    case kArgmax: run_outputs<kArgmax>(job, k0, k1); break;
+  }
+}
+
+// reduce(op 0 sum | 1 max | 2 min | 3 argmax, accRound, prologue: Int32Array, prologueConsts,
+// epilogue: Int32Array | null, epilogueConsts, geometry: Int32Array [rank, dims… (kept dims
+// first), per view: offset, strides…; the output's strides are 0 along reduced dims],
+// keptRank, arrays: TypedArray[] (inputs then the output))
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 9) throw arg_error(env, kWho, "expected 9 arguments");
+  Job job;
+  const int64_t op = integer_arg(info, 0, kWho, "op");
+  if (op < kSum || op > kArgmax) throw arg_error(env, kWho, "op must be 0 (sum), 1 (max), 2 (min) or 3 (argmax)");
+  job.op = static_cast<ReduceOp>(op);
+  const int64_t round = integer_arg(info, 1, kWho, "accRound");
+  if (round < kRoundNone || round > kRoundBool) throw arg_error(env, kWho, "accRound must be 0..3");
+  job.acc_round = static_cast<Round>(round);
+  if (!info[8].IsArray()) throw arg_error(env, kWho, "arrays must be an array of typed arrays");
+  Napi::Array list = info[8].As<Napi::Array>();
+  const int64_t count = list.Length();
+  if (count < 1 || count > kMaxViews) throw arg_error(env, kWho, "arrays must hold the inputs and the output");
+  job.inputs = static_cast<int>(count - 1);
+  for (int v = 0; v < count; v++) job.arrays[v] = array_of(env, list.Get(v), kWho, "arrays[" + std::to_string(v) + "]");
+  int64_t lcode, lconst, lgeo;
+  const int32_t* code = typed_arg<int32_t>(info, 2, napi_int32_array, kWho, "prologue", lcode);
+  const double* consts = typed_arg<double>(info, 3, napi_float64_array, kWho, "prologueConsts", lconst);
+  job.prologue = read_bytecode(env, kWho, code, lcode, consts, lconst, job.inputs);
+  if (job.prologue.results != 1) throw arg_error(env, kWho, "the prologue must have one result");
+  if (!info[4].IsNull()) {
+    int64_t lecode, leconst;
+    const int32_t* ecode = typed_arg<int32_t>(info, 4, napi_int32_array, kWho, "epilogue", lecode);
+    const double* econsts = typed_arg<double>(info, 5, napi_float64_array, kWho, "epilogueConsts", leconst);
+    job.epilogue = read_bytecode(env, kWho, ecode, lecode, econsts, leconst, 1);
+    if (job.epilogue.results != 1) throw arg_error(env, kWho, "the epilogue must have one result");
+    job.has_epilogue = true;
+  }
+  const int32_t* geo = typed_arg<int32_t>(info, 6, napi_int32_array, kWho, "geometry", lgeo);
+  job.shape = read_shape(env, kWho, geo, lgeo);
+  read_views(env, kWho, geo, lgeo, 1 + job.shape.rank, job.shape, job.arrays, static_cast<int>(count), job.views);
+  const int64_t kept = integer_arg(info, 7, kWho, "keptRank");
+  if (kept < 0 || kept > job.shape.rank) throw arg_error(env, kWho, "keptRank must be 0..rank");
+  job.kept.rank = static_cast<int>(kept);
+  job.outputs = 1;
+  job.reduced = 1;
+  for (int d = 0; d < job.shape.rank; d++) {
+    if (d < kept) {
+      job.kept.dims[d] = job.shape.dims[d];
+      job.outputs *= job.shape.dims[d];
+    } else {
+      job.reduced *= job.shape.dims[d];
+      if (job.views[job.inputs].strides[d] != 0) throw arg_error(env, kWho, "the output must not move along reduced dims");
+    }
+  }
+  if (job.outputs == 0) return env.Undefined();
+  std::lock_guard<std::mutex> lock(ThreadPool::call_mutex());
+  ThreadPool& pool = ThreadPool::instance();
+  // An output that stays put along a kept dim would be written by several threads.
+  bool overlap = false;
+  for (int d = 0; d < kept; d++) overlap |= job.kept.dims[d] > 1 && job.views[job.inputs].strides[d] == 0;
+  int nth = job.outputs * job.reduced >= kParallelElements && !overlap ? pool.size() : 1;
+  if (nth > job.outputs) nth = static_cast<int>(job.outputs);
+  pool.run(nth, run_job, &job);
+  return env.Undefined();
+}
+
+}  // namespace
+
+void register_reduce(Napi::Env env, Napi::Object exports) { exports.Set("reduce", Napi::Function::New(env, Reduce)); }
+
+}  // namespace symgrad

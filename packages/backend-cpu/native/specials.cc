@@ -1,0 +1,206 @@
+// The indexing and loss kernels (src/runtime/specials.ts has their semantics): softmax
+// cross-entropy with its optional gradient, gather and oneHot, over strided views. Rows are
+// independent, so threads split rows and results do not depend on the thread count.
+#include <napi.h>
+
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <vector>
+
+#include "kernels_napi.h"
+#include "napi_args.h"
+#include "strided.h"
+#include "thread_pool.h"
+
+namespace symgrad {
+namespace {
+
+constexpr int64_t kParallelElements = 32768;
+
+template <typename T>
+inline double get(const Array& a, int64_t p) {
+  return static_cast<double>(static_cast<const T*>(a.data)[p]);
+}
+
+inline double read_at(const Array& a, int64_t p) {
+  switch (a.storage) {
+    case kF32: return get<float>(a, p);
+    case kF64: return get<double>(a, p);
+    case kI32: return get<int32_t>(a, p);
+    case kU8: return get<uint8_t>(a, p);
+  }
+  return 0;
+}
+
+inline void write_at(const Array& a, int64_t p, double v) {
+  switch (a.storage) {
+    case kF32: static_cast<float*>(a.data)[p] = store_as<float>(v); break;
+    case kF64: static_cast<double*>(a.data)[p] = v; break;
+    case kI32: static_cast<int32_t*>(a.data)[p] = store_as<int32_t>(v); break;
+    case kU8: static_cast<uint8_t*>(a.data)[p] = store_as<uint8_t>(v); break;
+  }
+}
+
+inline bool valid_index(double y, int64_t classes) { return y == std::floor(y) && y >= 0 && y < (double)classes; }
+
+// A 1-d or 2-d view [offset, stride…] read from `g` at `at`, checked against its array.
+StridedView view_at(const Napi::Env& env, const char* who, const char* name, const int32_t* g, int rank,
+                    const Shape& shape, const Array& a) {
+  StridedView v;
+  if (g[0] < 0) throw arg_error(env, who, std::string(name) + " has a negative offset");
+  v.offset = g[0];
+  for (int d = 0; d < rank; d++) {
+    if (g[1 + d] < 0) throw arg_error(env, who, std::string(name) + " has a negative stride");
+    v.strides[d] = g[1 + d];
+  }
+  const int64_t last = last_element(shape, v);
+  if (last >= a.length) {
+    throw Napi::RangeError::New(env, std::string(who) + ": " + name + " reaches element " + std::to_string(last) +
+                                         " of an array of " + std::to_string(a.length));
+  }
+  return v;
+}
+
+struct Sce {
+  int64_t rows, classes;
+  Array z, y, loss, grad, scale;
+  StridedView zv, yv, lv, gv, sv;
+  bool with_grad;
+};
+
+void sce_rows(const Sce& k, int64_t r0, int64_t r1) {
+  thread_local std::vector<double> e;
+  if ((int64_t)e.size() < k.classes) e.resize(k.classes);
+  const int64_t zc = k.zv.strides[1];
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t row = k.zv.offset + r * k.zv.strides[0];
+    double m = -std::numeric_limits<double>::infinity();
+    for (int64_t c = 0; c < k.classes; c++) {
+      const double v = read_at(k.z, row + c * zc);
+      if (v > m || v != v) m = v;
+    }
+    double s = 0;
+    for (int64_t c = 0; c < k.classes; c++) {
+      e[c] = std::exp(read_at(k.z, row + c * zc) - m);
+      s += e[c];
+    }
+    const double y = read_at(k.y, k.yv.offset + r * k.yv.strides[0]);
+    const bool ok = valid_index(y, k.classes);
+    const double loss = ok ? m + std::log(s) - read_at(k.z, row + static_cast<int64_t>(y) * zc)
+                           : std::numeric_limits<double>::quiet_NaN();
+    write_at(k.loss, k.lv.offset + r * k.lv.strides[0], loss);
+    if (k.with_grad) {
+      const double sc = read_at(k.scale, k.sv.offset + r * k.sv.strides[0]);
+      const int64_t g0 = k.gv.offset + r * k.gv.strides[0];
+      for (int64_t c = 0; c < k.classes; c++) {
+        write_at(k.grad, g0 + c * k.gv.strides[1], (e[c] / s - (static_cast<double>(c) == y ? 1.0 : 0.0)) * sc);
+      }
+    }
+  }
+}
+
+void sce_job(void* ctx, int tid, int nth) {
+  const Sce& k = *static_cast<const Sce*>(ctx);
+  sce_rows(k, k.rows * tid / nth, k.rows * (tid + 1) / nth);
+}
+
+// softmaxCrossEntropy(logits, labels, loss, gradOut | null, scale | null, geometry: Int32Array
+// [rows, classes, zOff, zRs, zCs, yOff, yS, lossOff, lossS, gOff, gRs, gCs, sOff, sS])
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  const char* who = "softmaxCrossEntropy";
+  Napi::Env env = info.Env();
+  if (info.Length() != 6) throw arg_error(env, who, "expected 6 arguments");
+  Sce k{};
+  int64_t lg;
+  const int32_t* g = typed_arg<int32_t>(info, 5, napi_int32_array, who, "geometry", lg);
+  if (lg != 14 || g[0] < 0 || g[1] < 0) throw arg_error(env, who, "geometry must hold 14 numbers, rows and classes first");
+  k.rows = g[0], k.classes = g[1];
+  k.with_grad = !info[3].IsNull();
+  k.z = array_of(env, info[0], who, "logits");
+  k.y = array_of(env, info[1], who, "labels");
+  k.loss = array_of(env, info[2], who, "loss");
+  Shape m2, m1;
+  m2.rank = 2, m2.dims[0] = k.rows, m2.dims[1] = k.classes;
+  m1.rank = 1, m1.dims[0] = k.rows;
+  k.zv = view_at(env, who, "logits", g + 2, 2, m2, k.z);
+  k.yv = view_at(env, who, "labels", g + 5, 1, m1, k.y);
+  k.lv = view_at(env, who, "loss", g + 7, 1, m1, k.loss);
+  if (k.with_grad) {
+    k.grad = array_of(env, info[3], who, "grad output");
+    k.scale = array_of(env, info[4], who, "grad scale");
+    k.gv = view_at(env, who, "grad output", g + 9, 2, m2, k.grad);
+    k.sv = view_at(env, who, "grad scale", g + 12, 1, m1, k.scale);
+  }
+  if (k.rows == 0) return env.Undefined();
+  std::lock_guard<std::mutex> lock(ThreadPool::call_mutex());
+  ThreadPool& pool = ThreadPool::instance();
+  int nth = k.rows * k.classes >= kParallelElements ? pool.size() : 1;
+  if (nth > k.rows) nth = static_cast<int>(k.rows);
+  pool.run(nth, sce_job, &k);
+  return env.Undefined();
+}
+
+// gather(input, indices, output, geometry: Int32Array [rows, classes, xOff, xRs, xCs, iOff, iS, oOff, oS])
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  const char* who = "gather";
+  Napi::Env env = info.Env();
+  if (info.Length() != 4) throw arg_error(env, who, "expected 4 arguments");
+  int64_t lg;
+  const int32_t* g = typed_arg<int32_t>(info, 3, napi_int32_array, who, "geometry", lg);
+  if (lg != 9 || g[0] < 0 || g[1] < 0) throw arg_error(env, who, "geometry must hold 9 numbers, rows and classes first");
+  const int64_t rows = g[0], classes = g[1];
+  const Array x = array_of(env, info[0], who, "input"), idx = array_of(env, info[1], who, "indices");
+  const Array out = array_of(env, info[2], who, "output");
+  Shape m2, m1;
+  m2.rank = 2, m2.dims[0] = rows, m2.dims[1] = classes;
+  m1.rank = 1, m1.dims[0] = rows;
+  const StridedView xv = view_at(env, who, "input", g + 2, 2, m2, x);
+  const StridedView iv = view_at(env, who, "indices", g + 5, 1, m1, idx);
+  const StridedView ov = view_at(env, who, "output", g + 7, 1, m1, out);
+  for (int64_t r = 0; r < rows; r++) {
+    const double y = read_at(idx, iv.offset + r * iv.strides[0]);
+    const double v = valid_index(y, classes)
+                         ? read_at(x, xv.offset + r * xv.strides[0] + static_cast<int64_t>(y) * xv.strides[1])
+                         : std::numeric_limits<double>::quiet_NaN();
+    write_at(out, ov.offset + r * ov.strides[0], v);
+  }
+  return env.Undefined();
+}
+
+// oneHot(indices, output, geometry: Int32Array [rank + 1, dims…, depth, then per view:
+// offset, strides… over [dims…, depth]; the indices' last stride is 0])
+Napi::Value OneHot(const Napi::CallbackInfo& info) {
+  const char* who = "oneHot";
+  Napi::Env env = info.Env();
+  if (info.Length() != 3) throw arg_error(env, who, "expected 3 arguments");
+  int64_t lg;
+  const int32_t* g = typed_arg<int32_t>(info, 2, napi_int32_array, who, "geometry", lg);
+  const Array arrays[2] = {array_of(env, info[0], who, "indices"), array_of(env, info[1], who, "output")};
+  const Shape s = read_shape(env, who, g, lg);
+  if (s.rank < 1) throw arg_error(env, who, "geometry needs the depth as its last dim");
+  StridedView views[2];
+  read_views(env, who, g, lg, 1 + s.rank, s, arrays, 2, views);
+  const int64_t total = s.size(), depth = s.dims[s.rank - 1];
+  double idx[kBlock], val[kBlock];
+  for (int64_t start = 0; start < total; start += kBlock) {
+    const int64_t n = std::min(kBlock, total - start);
+    load_block(arrays[0], s, views[0], start, n, idx);
+    for (int64_t i = 0, c = start % depth; i < n; i++) {
+      val[i] = idx[i] == static_cast<double>(c) ? 1.0 : 0.0;
+      if (++c == depth) c = 0;
+    }
+    store_block(arrays[1], s, views[1], start, n, val);
+  }
+  return env.Undefined();
+}
+
+}  // namespace
+
+void register_specials(Napi::Env env, Napi::Object exports) {
+  exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy));
+  exports.Set("gather", Napi::Function::New(env, Gather));
+  exports.Set("oneHot", Napi::Function::New(env, OneHot));
+}
+
+}  // namespace symgrad

@@ -1,0 +1,153 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { sx, type BufferSpec, type DType, type ElementwiseKernel, type TypedArray } from '@symgrad/core';
+import { compileElementwise } from '../codegen/elementwise.js';
+import { nativeCpuStatus } from '../native.js';
+import { bufferTable } from './kernel-step.js';
+import { compileNativeElementwise } from './native-elementwise.js';
+import { ALL_DTYPES } from '../testing-fixtures/random-expr.js';
+import { elementwiseReference, randomElementwiseCase, type ElementwiseCase } from '../testing-fixtures/elementwise-cases.js';
+import { relError, Rng } from '../testing-fixtures/random.js';
+import { contiguous, typed } from '../testing-fixtures/strided.js';
+
+/**
+ * The addon's bytecode elementwise kernels (native/elementwise.cc) against core's reference
+ * evaluator and the TypeScript path, on random expressions, views and dtypes; large kernels
+ * on 1 and 2 threads.
+ */
+
+const status = nativeCpuStatus();
+const addon = status.ok ? status.addon : undefined;
+const initialThreads = addon?.numThreads();
+afterAll(() => { if (addon && initialThreads) addon.setNumThreads(initialThreads); });
+
+function runNative(c: ElementwiseCase): void {
+  const buffers = bufferTable(c.buffers);
+  compileElementwise(c.kernel, buffers);
+  const n = compileNativeElementwise(c.kernel, buffers, addon!);
+  if (!('step' in n)) throw new Error(`fell back: ${n.fallback}`);
+  n.step(c.data);
+}
+
+const clone = (c: ElementwiseCase): ElementwiseCase => ({ ...c, data: c.data.map((d) => d.slice()) });
+
+/** Libm and V8 may differ in the last bit of a transcendental; everything else must match exactly. */
+function close(got: number, want: number): boolean {
+  if (Object.is(got, want)) return true;
+  if (Number.isNaN(got) || Number.isNaN(want)) return false;
+  return Math.abs(got - want) <= 1e-6 * Math.max(Math.abs(want), 1e-30);
+}
+
+describe.skipIf(!addon)('native elementwise kernels', () => {
+  it('match the reference evaluator on random kernels, views (strided, transposed, broadcast) and dtypes', () => {
+    const rng = new Rng(71);
+    let inexact = 0;
+    let total = 0;
+    for (let t = 0; t < 600; t++) {
+      const c = randomElementwiseCase(rng, t % 2 ? ALL_DTYPES : ['float32']);
+      const want = elementwiseReference(c);
+      const ts = clone(c);
+      compileElementwise(ts.kernel, bufferTable(ts.buffers))(ts.data);
+      runNative(c);
+      c.data.forEach((g, b) => {
+        for (let i = 0; i < g.length; i++) {
+          total++;
+          if (Object.is(g[i], want[b]![i])) continue;
+          inexact++;
+          if (!close(g[i]!, want[b]![i]!)) throw new Error(`case ${t} shape [${c.kernel.shape}]: buffer ${b}[${i}] is ${g[i]}, expected ${want[b]![i]} (TS path: ${ts.data[b]![i]})`);
+        }
+      });
+    }
+    // Only a last-bit difference of libm here and there.
+    expect(inexact / total).toBeLessThan(0.01);
+  });
+
+  it('sizes across the 512-element block (1, primes, non-multiples) match the TypeScript path', () => {
+    const rng = new Rng(72);
+    for (const size of [1, 2, 511, 512, 513, 1031, 4099]) {
+      const c = randomElementwiseCase(rng, ['float32', 'float64'], [size], [1, 1]);
+      const ts = clone(c);
+      compileElementwise(ts.kernel, bufferTable(ts.buffers))(ts.data);
+      runNative(c);
+      c.data.forEach((g, b) => {
+        for (let i = 0; i < g.length; i++) {
+          if (!close(g[i]!, ts.data[b]![i]!)) throw new Error(`size ${size} shape [${c.kernel.shape}]: buffer ${b}[${i}] is ${g[i]}, TS ${ts.data[b]![i]}`);
+        }
+      });
+    }
+  });
+
+  it('float32/float64 arithmetic within 1e-6 of a float64 reference', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const rng = new Rng(73);
+      const [m, n] = [129, 257];
+      const x = sx.input(0, dtype);
+      const y = sx.input(1, dtype);
+      const expr = sx.binary('add', sx.unary('sigmoid', sx.binary('mul', x, y, dtype)), sx.binary('div', sx.unary('exp', x), y, dtype), dtype);
+      const a = Array.from({ length: m * n }, () => rng.uniform(-2, 2));
+      const b = Array.from({ length: n }, () => rng.uniform(0.5, 2));
+      const data = [typed(dtype, a), typed(dtype, b), typed(dtype, new Array(m * n).fill(0))];
+      const buffers: BufferSpec[] = data.map((d, id) => ({ id, dtype, size: d.length, role: 'temp' }));
+      const kernel: ElementwiseKernel = {
+        kind: 'elementwise', shape: [m, n], inputs: [contiguous(0, [m, n]), { buffer: 1, offset: 0, shape: [m, n], strides: [0, 1] }],
+        outputs: [contiguous(2, [m, n])], exprs: [expr], label: 'f',
+      };
+      runNative({ kernel, buffers, data });
+      const ref = a.map((_, i) => {
+        const xv = data[0]![i]!;
+        const yv = data[1]![i % n]!;
+        return 1 / (1 + Math.exp(-xv * yv)) + Math.exp(xv) / yv;
+      });
+      expect(relError(Array.from(data[2]!), ref)).toBeLessThanOrEqual(dtype === 'float32' ? 1e-6 : 1e-12);
+    }
+  });
+
+  it('gives bit-identical results on 1 and 2 threads (large, strided and broadcast views)', () => {
+    const rng = new Rng(74);
+    for (let t = 0; t < 6; t++) {
+      const c = randomElementwiseCase(rng, t % 2 ? ALL_DTYPES : ['float32'], t < 3 ? [181, 199] : [37, 41, 29], [t < 3 ? 2 : 3, t < 3 ? 2 : 3]);
+      const two = clone(c);
+      addon!.setNumThreads(1);
+      runNative(c);
+      addon!.setNumThreads(2);
+      runNative(two);
+      c.data.forEach((g, b) => {
+        for (let i = 0; i < g.length; i++) if (!Object.is(g[i], two.data[b]![i])) throw new Error(`case ${t}: buffer ${b}[${i}] differs: ${g[i]} vs ${two.data[b]![i]}`);
+      });
+    }
+  });
+
+  it('updates in place through a transposed view, and handles rank 0', () => {
+    const buffers: BufferSpec[] = [{ id: 0, dtype: 'float32', size: 6, role: 'temp' }, { id: 1, dtype: 'float32', size: 1, role: 'temp' }];
+    const data: TypedArray[] = [Float32Array.from([1, 2, 3, 4, 5, 6]), new Float32Array(1)];
+    const x = sx.input(0, 'float32');
+    const t = { buffer: 0, offset: 0, shape: [3, 2], strides: [1, 3] };
+    runNative({ kernel: { kind: 'elementwise', shape: [3, 2], inputs: [t], outputs: [t], exprs: [sx.unary('neg', x)], label: 'n' }, buffers, data });
+    expect(Array.from(data[0]!)).toEqual([-1, -2, -3, -4, -5, -6]);
+    runNative({ kernel: { kind: 'elementwise', shape: [], inputs: [{ buffer: 0, offset: 4, shape: [], strides: [] }], outputs: [{ buffer: 1, offset: 0, shape: [], strides: [] }], exprs: [sx.unary('square', x)], label: 's' }, buffers, data });
+    expect(data[1]![0]).toBe(25);
+  });
+
+  it('falls back, saying why, for kernels beyond the addon (rank > 16 after merging dims)', () => {
+    const rank = 17;
+    const shape = new Array<number>(rank).fill(2);
+    // Every other dim padded, so no two dims merge.
+    const strides = shape.map((_, d) => 3 ** (rank - 1 - d));
+    const size = strides.reduce((s, st) => s + st, 1);
+    const buffers = bufferTable([{ id: 0, dtype: 'float64' as DType, size, role: 'temp' }, { id: 1, dtype: 'float64' as DType, size, role: 'temp' }]);
+    const v = (buffer: number) => ({ buffer, offset: 0, shape, strides });
+    const n = compileNativeElementwise({ kind: 'elementwise', shape, inputs: [v(0)], outputs: [v(1)], exprs: [sx.input(0, 'float64')], label: 'deep' }, buffers, addon!);
+    expect(n).toEqual({ fallback: 'rank 17 after merging dims (the addon takes 16)' });
+  });
+});
+
+describe.skipIf(!addon)('native elementwise argument checks', () => {
+  const code = Int32Array.from([1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
+  const geo = Int32Array.from([1, 4, 0, 1, 0, 1]);
+  it('rejects views beyond their arrays, malformed bytecode and wrong arrays, naming the kernel', () => {
+    expect(() => addon!.elementwise(code, new Float64Array(0), geo, [new Float32Array(4), new Float32Array(3)], 1)).toThrow('elementwise: view 1 reaches element 3 of an array of 3');
+    expect(() => addon!.elementwise(Int32Array.from([1, 1, 1, 99, 0, 0, 0, 0, 0, 0]), new Float64Array(0), geo, [new Float32Array(4), new Float32Array(4)], 1)).toThrow('elementwise: bytecode instruction 0 is malformed');
+    expect(() => addon!.elementwise(Int32Array.from([1, 1, 1, 0, 0, 0, 5, 0, 0, 0]), new Float64Array(0), geo, [new Float32Array(4), new Float32Array(4)], 1)).toThrow('elementwise: bytecode instruction 0 is malformed');
+    expect(() => addon!.elementwise(code, new Float64Array(0), geo, [new Float32Array(4), [] as unknown as TypedArray], 1)).toThrow('elementwise: arrays[1] must be a typed array');
+    expect(() => addon!.elementwise(code, new Float64Array(0), Int32Array.from([1, 4, 0, -1, 0, 1]), [new Float32Array(4), new Float32Array(4)], 1)).toThrow('elementwise: view 0 has a negative stride');
+  });
+});

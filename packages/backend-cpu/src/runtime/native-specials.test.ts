@@ -1,0 +1,146 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BufferSpec, DType, SoftmaxCrossEntropyKernel, TypedArray, View } from '@symgrad/core';
+import { nativeCpuStatus } from '../native.js';
+import { bufferTable, type KernelStep } from './kernel-step.js';
+import type { NativeCompiled } from './native-elementwise.js';
+import { compileNativeGather, compileNativeOneHot, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
+import { compileGather, compileOneHot, compileSoftmaxCrossEntropy } from './specials.js';
+import { relError, Rng } from '../testing-fixtures/random.js';
+import { offsetOf, randomLayout, typed } from '../testing-fixtures/strided.js';
+
+/**
+ * The addon's specials (native/specials.cc) against the TypeScript path and, for the loss,
+ * a float64 reference; strided views, bad labels, sizes 1 and primes; 1 vs 2 threads.
+ */
+
+const status = nativeCpuStatus();
+const addon = status.ok ? status.addon : undefined;
+const initialThreads = addon?.numThreads();
+afterAll(() => { if (addon && initialThreads) addon.setNumThreads(initialThreads); });
+
+const SIZES = [1, 2, 7, 13, 37];
+
+class Buffers {
+  specs: BufferSpec[] = [];
+  data: TypedArray[] = [];
+  add(dtype: DType, values: readonly number[]): number {
+    const id = this.specs.length;
+    this.specs.push({ id, dtype, size: values.length, role: 'temp' });
+    this.data.push(typed(dtype, values));
+    return id;
+  }
+  layout(rng: Rng, dtype: DType, shape: number[], fill: () => number, broadcast = false): View {
+    const { view, size } = randomLayout(rng, this.specs.length, shape, broadcast);
+    this.add(dtype, Array.from({ length: size }, fill));
+    return view;
+  }
+  table() { return bufferTable(this.specs); }
+  copy(): TypedArray[] { return this.data.map((d) => d.slice()); }
+}
+
+const step = (n: NativeCompiled): KernelStep => {
+  if (!('step' in n)) throw new Error(`fell back: ${n.fallback}`);
+  return n.step;
+};
+
+const close = (got: number, want: number, tol: number) =>
+  Object.is(got, want) || (!Number.isNaN(got) && !Number.isNaN(want) && Math.abs(got - want) <= tol * Math.max(Math.abs(want), 1));
+
+function expectClose(got: TypedArray[], want: TypedArray[], tol: number, what: string): void {
+  got.forEach((g, b) => {
+    for (let i = 0; i < g.length; i++) if (!close(g[i]!, want[b]![i]!, tol)) throw new Error(`${what}: buffer ${b}[${i}] = ${g[i]}, TypeScript ${want[b]![i]}`);
+  });
+}
+
+function sceCase(rng: Rng, dtype: 'float32' | 'float64', rows: number, classes: number, withGrad: boolean) {
+  const b = new Buffers();
+  const big = rng.bool(0.3) ? 1000 : 20;
+  const logits = b.layout(rng, dtype, [rows, classes], () => rng.uniform(-big, big));
+  const labels = b.layout(rng, 'int32', [rows], () => (rng.bool(0.1) ? rng.pick([-1, classes]) : rng.int(0, classes - 1)));
+  const loss = b.layout(rng, dtype, [rows], () => 0);
+  const grad = withGrad ? { output: b.layout(rng, dtype, [rows, classes], () => 0), scale: b.layout(rng, dtype, [rows], () => rng.uniform(0.1, 1), true) } : undefined;
+  const k: SoftmaxCrossEntropyKernel = { kind: 'softmaxCrossEntropy', logits, labels, loss, ...(grad ? { grad } : {}), dtype, label: 'sce' };
+  return { b, k };
+}
+
+describe.skipIf(!addon)('native specials', () => {
+  it('softmaxCrossEntropy (loss, and loss + gradient) matches the TypeScript path and a float64 reference', () => {
+    const rng = new Rng(81);
+    for (let t = 0; t < 80; t++) {
+      const dtype = t % 2 ? 'float64' : 'float32';
+      const { b, k } = sceCase(rng, dtype, rng.pick(SIZES), rng.pick(SIZES), rng.bool(0.7));
+      const ts = b.copy();
+      compileSoftmaxCrossEntropy(k, b.table())(ts);
+      step(compileNativeSoftmaxCrossEntropy(k, addon!))(b.data);
+      expectClose(b.data, ts, dtype === 'float32' ? 1e-6 : 1e-13, `case ${t}`);
+      // The float64 reference, on the max-shifted logits.
+      const [rows, classes] = k.logits.shape as [number, number];
+      const read = (v: View, idx: number[]) => b.data[v.buffer]![offsetOf(v, idx)]!;
+      const want: number[] = [];
+      const got: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        const z = Array.from({ length: classes }, (_, c) => read(k.logits, [r, c]));
+        const m = Math.max(...z);
+        const s = z.reduce((a, v) => a + Math.exp(v - m), 0);
+        const y = read(k.labels, [r]);
+        want.push(y >= 0 && y < classes ? Math.log(s) + m - z[y]! : NaN);
+        got.push(read(k.loss, [r]));
+      }
+      expect(relError(got, want), `case ${t}`).toBeLessThanOrEqual(dtype === 'float32' ? 1e-5 : 1e-12);
+    }
+  });
+
+  it('softmaxCrossEntropy gives bit-identical results on 1 and 2 threads', () => {
+    const rng = new Rng(82);
+    const { b, k } = sceCase(rng, 'float32', 4099, 13, true);
+    const two = b.copy();
+    addon!.setNumThreads(1);
+    step(compileNativeSoftmaxCrossEntropy(k, addon!))(b.data);
+    addon!.setNumThreads(2);
+    step(compileNativeSoftmaxCrossEntropy(k, addon!))(two);
+    b.data.forEach((d, i) => expect(Array.from(d)).toEqual(Array.from(two[i]!)));
+  });
+
+  it('gather and oneHot match the TypeScript path on strided views and out-of-range indices', () => {
+    const rng = new Rng(83);
+    for (let t = 0; t < 60; t++) {
+      const [rows, classes] = [rng.pick(SIZES), rng.pick(SIZES)];
+      const dtype = rng.pick(['float32', 'float64', 'int32', 'bool'] as const);
+      const b = new Buffers();
+      const input = b.layout(rng, rng.pick(['float32', 'float64'] as const), [rows, classes], () => rng.uniform(-5, 5));
+      const indices = b.layout(rng, 'int32', [rows], () => rng.int(-1, classes));
+      const output = b.layout(rng, dtype, [rows], () => 3);
+      const g = { kind: 'gather' as const, input, indices, output, label: 'g' };
+      const ts = b.copy();
+      compileGather(g, b.table())(ts);
+      step(compileNativeGather(g, addon!))(b.data);
+      expectClose(b.data, ts, 0, `gather case ${t}`);
+
+      const shape = Array.from({ length: rng.int(0, 3) }, () => rng.pick([1, 2, 3, 7]));
+      const depth = rng.pick([0, 1, 4, 13]);
+      const o = new Buffers();
+      const idx = o.layout(rng, rng.pick(['int32', 'float32'] as const), shape, () => rng.int(-1, depth));
+      const out = o.layout(rng, dtype, [...shape, depth], () => 5);
+      const h = { kind: 'oneHot' as const, indices: idx, depth, output: out, dtype, label: 'o' };
+      const ots = o.copy();
+      compileOneHot(h, o.table())(ots);
+      step(compileNativeOneHot(h, addon!))(o.data);
+      expectClose(o.data, ots, 0, `oneHot case ${t}`);
+    }
+  });
+
+  it('rejects views beyond their arrays, naming the kernel', () => {
+    const f = (n: number) => new Float32Array(n);
+    expect(() => addon!.softmaxCrossEntropy(f(6), new Int32Array(2), f(2), null, null, Int32Array.from([2, 3, 0, 3, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0])))
+      .not.toThrow();
+    expect(() => addon!.softmaxCrossEntropy(f(5), new Int32Array(2), f(2), null, null, Int32Array.from([2, 3, 0, 3, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0])))
+      .toThrow('softmaxCrossEntropy: logits reaches element 5 of an array of 5');
+    expect(() => addon!.softmaxCrossEntropy(f(6), new Int32Array(2), f(2), f(6), f(1), Int32Array.from([2, 3, 0, 3, 1, 0, 1, 0, 1, 0, 3, 1, 0, 1])))
+      .toThrow('softmaxCrossEntropy: grad scale reaches element 1 of an array of 1');
+    expect(() => addon!.gather(f(6), new Int32Array(2), f(1), Int32Array.from([2, 3, 0, 3, 1, 0, 1, 0, 1])))
+      .toThrow('gather: output reaches element 1 of an array of 1');
+    expect(() => addon!.oneHot(new Int32Array(2), f(5), Int32Array.from([2, 2, 3, 0, 1, 0, 0, 3, 1])))
+      .toThrow('oneHot: view 1 reaches element 5 of an array of 5');
+    expect(() => addon!.gather(f(6), new Int32Array(2), f(2), Int32Array.from([2, 3]))).toThrow('gather: geometry must hold 9 numbers, rows and classes first');
+  });
+});
