@@ -2,12 +2,13 @@
 // the device README in the project's workspace): the GPU benchmark bundled into one ES module
 // with the `webgpu` package (Dawn, compressed) beside it, the PyTorch/JAX peer script, the
 // CUDA backend's device check (packages/backend-cuda/device-check), and run.sh, which runs
-// every part with its own time limit and writes the logs under $OUT. Usage, from the root:
+// every part with its own time limit and writes the logs under $OUT; also the demo and the
+// native CPU addon, so the whole experiment runs there too. Usage, from the root:
 //   pnpm --filter @symgrad/backend-cuda build && pnpm --filter @symgrad/bench bundle-device
 //   bash ../shared/device/pack-node.sh        # .device/node.xz
 //   device run, carry [".device", ".gl"]:  bash .device/run.sh
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, realpathSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,34 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
 });
+// The demo (`symgrad`), to run the whole experiment on the GPU machine's backends.
+await build({
+  entryPoints: [join(here, 'demo-entry.ts')],
+  outfile: join(out, 'demo.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['@symgrad/source'],
+  external: ['*.node', 'webgpu', 'node-gyp-build', 'playwright-core'],
+  // CommonJS dependencies (gpu.js's) read require and __filename, which ES modules lack.
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; " +
+      "const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __filename.replace(/\\/[^/]*$/, '');",
+  },
+  logLevel: 'warning',
+});
 copyFileSync(join(app, 'src/gpu/torch_jax_seed.py'), join(out, 'torch_jax_seed.py'));
+
+// The native CPU addon where the bundled backend-cpu looks for it: node-gyp-build, resolved
+// from the bundles, searches <bundle dir>/../build/Release.
+const cpuAddon = join(repo, 'packages/backend-cpu/build/Release/symgrad_cpu.node');
+if (existsSync(cpuAddon)) {
+  mkdirSync(join(repo, '.device', 'build', 'Release'), { recursive: true });
+  copyFileSync(cpuAddon, join(repo, '.device', 'build', 'Release', 'symgrad_cpu.node'));
+  const gyp = dirname(realpathSync(createRequire(join(repo, 'packages/backend-cpu/package.json')).resolve('node-gyp-build/package.json')));
+  cpSync(gyp, join(out, 'node_modules', 'node-gyp-build'), { recursive: true, dereference: true });
+}
 
 // The `webgpu` package, reduced to what Linux x86-64 needs, Dawn compressed (21 MB → a third).
 const require = createRequire(join(app, 'package.json'));

@@ -19,13 +19,23 @@ part() { local name=$1 limit=$2; shift 2; local t0=$(date +%s)
   timeout -k 5 "$limit" "$@" 2>>"$OUT/run.log" | tee -a "$OUT/gpu-bench.jsonl"
   echo "== $name: exit ${PIPESTATUS[0]}, $(( $(date +%s) - t0 )) s" | tee -a "$OUT/run.log"; }
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv > "$OUT/nvidia-smi.txt" 2>&1
-echo "== cuda check (limit ${CUDA_CHECK_S:-180} s)"
-timeout -k 5 ${CUDA_CHECK_S:-180} /tmp/node .device/cuda/check.mjs > "$OUT/cuda-check.txt" 2>&1
-echo "== cuda check: exit $?"; tail -n 30 "$OUT/cuda-check.txt"
-part cuda 60 $B --part cuda --reps ${REPS:-1000}
+if [ -z "${SKIP_CHECK:-}" ]; then
+  echo "== cuda check (limit ${CUDA_CHECK_S:-180} s)"
+  timeout -k 5 ${CUDA_CHECK_S:-180} /tmp/node .device/cuda/check.mjs > "$OUT/cuda-check.txt" 2>&1
+  echo "== cuda check: exit $?"; tail -n 30 "$OUT/cuda-check.txt"
+fi
+# DEMO="--precision fp32;--precision tf32 --backend cuda": the demo (`symgrad`) once per ';'-separated argument list.
+if [ -n "${DEMO:-}" ]; then
+  IFS=';' read -ra runs <<< "$DEMO"
+  for args in "${runs[@]}"; do
+    echo "== demo $args" | tee -a "$OUT/demo.txt"
+    timeout -k 5 180 /tmp/node .device/bench/demo.mjs $args 2>&1 | grep -v '%|' | tee -a "$OUT/demo.txt"
+  done
+fi
+[ -z "${SKIP_BENCH:-}" ] && part cuda 60 $B --part cuda --reps ${REPS:-1000}
 [ -z "${SKIP_PEERS:-}" ] && part torch-jax 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py ${REPS:-1000}
 [ -n "${CUDA_PEDANTIC:-}" ] && part "cuda, SYMGRAD_CUDA_PEDANTIC=1" 60 env SYMGRAD_CUDA_PEDANTIC=1 $B --part cuda --reps ${REPS:-1000}
-VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
-part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
+[ -z "${SKIP_BENCH:-}" ] && VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
+[ -z "${SKIP_BENCH:-}" ] && part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
 for cfg in ${MATMUL_CONFIGS:-}; do part "webgpu $cfg" 30 env SYMGRAD_WEBGPU_MATMUL=$cfg $B --part webgpu --reps 200; done
 echo "== done"

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '@symgrad/backend-cpu';
 import { NDArray } from '@symgrad/core';
 import { randomSplit } from './data.js';
-import { gatherRows, median, runExperiment, shuffled } from './experiment.js';
+import { buildModel, gatherRows, median, runExperiment, shuffled } from './experiment.js';
 import { crossovers } from './sweep.js';
 
 describe('helpers', () => {
@@ -34,6 +34,22 @@ describe('helpers', () => {
       { backend: 'cuda', msPerStep: [9, 9, 9, 9], gflops: [] },
     ];
     expect(crossovers(batches, rows)).toEqual([{ backend: 'webgpu', batch: 256 }, { backend: 'cuda', batch: null }]);
+  });
+});
+
+describe('buildModel', () => {
+  it('a resident training set gives the same steps as passing the arrays, and needs to be given', async () => {
+    const data = randomSplit(23, 6, 10, 17, 5);
+    const opts = { backend: 'cpu', precision: 'fp32' as const, seed: 5 };
+    const resident = buildModel(data.xTrain.shape[1]!, 7, 10, { ...opts, resident: { x: data.xTrain, y: data.yTrain } });
+    const plain = buildModel(data.xTrain.shape[1]!, 7, 10, opts);
+    try {
+      for (let i = 0; i < 4; i++) expect((await resident.trainResident()).item()).toBe((await plain.train(data.xTrain, data.yTrain)).item());
+      expect(() => plain.trainResident()).toThrow('buildModel: trainResident needs the training set as { resident: { x, y } }');
+    } finally {
+      resident.dispose();
+      plain.dispose();
+    }
   });
 });
 

@@ -77,6 +77,12 @@ export interface ExperimentResult {
 /** The MLP and its compiled train and predict functions, bound to one backend. */
 export interface Model {
   readonly train: (x: NDArray, y: NDArray) => Promise<NDArray>;
+  /**
+   * One step on the training set given as `resident` when the model was built: those arrays
+   * live on the backend in shared variables, so a step moves no data to the device (on a GPU
+   * the upload of a full batch costs more than the step itself).
+   */
+  readonly trainResident: () => Promise<NDArray>;
   readonly predict: (x: NDArray) => Promise<NDArray>;
   /** Sets the learning rate of later steps (models built with `variableRate`). */
   readonly setLearningRate: (lr: number) => void;
@@ -84,7 +90,10 @@ export interface Model {
 }
 
 /** Builds the MLP with He-initialized weights and compiles its SGD step for `backend`. */
-export function buildModel(features: number, hidden: number, classes: number, opts: { backend: string; precision: Precision; seed: number; learningRate?: number; variableRate?: boolean }): Model {
+export function buildModel(
+  features: number, hidden: number, classes: number,
+  opts: { backend: string; precision: Precision; seed: number; learningRate?: number; variableRate?: boolean; resident?: { readonly x: NDArray; readonly y: NDArray } },
+): Model {
   // A constant rate (the seed experiment) is folded into the update; a variable one is a shared scalar.
   const rate = opts.variableRate ? shared(NDArray.from(opts.learningRate ?? LEARNING_RATE), 'lr') : undefined;
   const lr = rate ?? opts.learningRate ?? LEARNING_RATE;
@@ -99,17 +108,23 @@ export function buildModel(features: number, hidden: number, classes: number, op
   const loss = T.mean(T.categoricalCrossentropy(yPred, y));
   const [g1, g2, g3] = grad(loss, [w1, w2, w3]);
   const common = { backend: opts.backend, precision: opts.precision };
-  const train = fn([x, y], loss, {
-    ...common,
-    updates: [
-      [w1, w1.sub(g1!.mul(lr))],
-      [w2, w2.sub(g2!.mul(lr))],
-      [w3, w3.sub(g3!.mul(lr))],
-    ],
-  });
+  const updates = [
+    [w1, w1.sub(g1!.mul(lr))],
+    [w2, w2.sub(g2!.mul(lr))],
+    [w3, w3.sub(g3!.mul(lr))],
+  ] as const;
+  const train = fn([x, y], loss, { ...common, updates });
+  // Theano's way of keeping a data set on the device: shared variables substituted for the inputs.
+  const xs = opts.resident && shared(opts.resident.x, 'xTrain');
+  const ys = opts.resident && shared(opts.resident.y, 'yTrain');
+  const trainResident = xs && ys ? fn([], loss, { ...common, updates, givens: [[x, xs], [y, ys]] }) : undefined;
   const predict = fn([x], yPred, common);
   return {
     train: (a, b) => train(a, b),
+    trainResident: () => {
+      if (!trainResident) throw new Error('buildModel: trainResident needs the training set as { resident: { x, y } }');
+      return trainResident();
+    },
     predict: (a) => predict(a),
     setLearningRate: (v) => {
       if (!rate) throw new Error('buildModel: setLearningRate needs { variableRate: true }');
@@ -117,7 +132,10 @@ export function buildModel(features: number, hidden: number, classes: number, op
     },
     dispose: () => {
       train.dispose();
+      trainResident?.dispose();
       predict.dispose();
+      xs?.dispose();
+      ys?.dispose();
     },
   };
 }
@@ -174,8 +192,11 @@ export async function runExperiment(data: Split, config: ExperimentConfig, onPro
   const totalSteps = stepsPerEpoch * config.epochs;
   const baseRate = config.learningRate ?? LEARNING_RATE;
   const cosine = config.schedule === 'cosine';
-  const model = buildModel(features, config.hidden, CLASSES, { backend: config.backend, precision, seed: config.seed, learningRate: baseRate, variableRate: cosine });
   const full = batch === nTrain;
+  const model = buildModel(features, config.hidden, CLASSES, {
+    backend: config.backend, precision, seed: config.seed, learningRate: baseRate, variableRate: cosine,
+    ...(full ? { resident: { x: data.xTrain, y: data.yTrain } } : {}),
+  });
   const xb = full ? data.xTrain : new NDArray('float32', [batch, features], new Float32Array(batch * features));
   const yb = full ? data.yTrain : new NDArray('int32', [batch], new Int32Array(batch));
   const stepMs: number[] = [];
@@ -197,7 +218,7 @@ export async function runExperiment(data: Split, config: ExperimentConfig, onPro
           config.augment?.(xb, config.seed * 1_000_003 + step); // a copy: never the data set itself
         }
         const ts = performance.now();
-        const l = (await model.train(xb, yb)).item();
+        const l = (await (full ? model.trainResident() : model.train(xb, yb))).item();
         stepMs.push(performance.now() - ts);
         if (!Number.isFinite(l)) throw new Error(`${config.backend}: the training loss became ${l} at epoch ${epoch}`);
         sum += l;
