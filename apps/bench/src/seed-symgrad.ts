@@ -2,7 +2,7 @@
  * symgrad's side of the seed workload: the training step (O2 and O0), the forward pass,
  * and the sweep over batch sizes and hidden widths — all on the cpu backend.
  */
-import { T, fn, shared, NDArray, getBackend, setBackend, type Variable, type CompiledFunction, type FunctionStats, type OptLevel } from '@symgrad/core';
+import { T, fn, shared, NDArray, getBackend, setBackend, type SharedVariable, type Variable, type CompiledFunction, type FunctionStats, type OptLevel } from '@symgrad/core';
 import { grad } from '@symgrad/autodiff';
 import '@symgrad/backend-cpu';
 import { forwardFlops, stepFlops, type RepeatPolicy, type Runnable } from './harness.js';
@@ -26,12 +26,9 @@ export interface Built {
   readonly y: NDArray;
 }
 
-/** The seed MLP's train and forward functions on symgrad cpu at one optimizer level. */
-export function build(d: MlpData, level: OptLevel): Built {
-  const { rows, features, hidden, classes } = d.shape;
-  setBackend('cpu');
-  const x = T.matrix('x');
-  const y = T.ivector('y');
+/** The seed MLP on inputs `x`, `y` (placeholders or shared variables): weights from `d`, prediction, loss and SGD updates. */
+export function seedGraph(d: MlpData, x: Variable, y: Variable): { weights: SharedVariable[]; yPred: Variable; loss: Variable; updates: [SharedVariable, Variable][] } {
+  const { features, hidden, classes } = d.shape;
   const w1 = shared(new NDArray('float32', [features, hidden], d.w1.slice()), 'w1');
   const w2 = shared(new NDArray('float32', [hidden, hidden], d.w2.slice()), 'w2');
   const w3 = shared(new NDArray('float32', [hidden, classes], d.w3.slice()), 'w3');
@@ -39,16 +36,20 @@ export function build(d: MlpData, level: OptLevel): Built {
   const h2 = T.relu(T.dot(h1, w2));
   const yPred = T.softmax(T.dot(h2, w3));
   const loss = T.mean(T.categoricalCrossentropy(yPred, y));
-  const [g1, g2, g3] = grad(loss, [w1, w2, w3]);
-  const train = fn([x, y], loss, {
-    optimizer: level,
-    updates: [
-      [w1, w1.sub(g1!.mul(SEED.lr))],
-      [w2, w2.sub(g2!.mul(SEED.lr))],
-      [w3, w3.sub(g3!.mul(SEED.lr))],
-    ],
-  });
-  const forward = fn([x], yPred, { optimizer: level });
+  const weights = [w1, w2, w3];
+  const grads = grad(loss, weights);
+  return { weights, yPred, loss, updates: weights.map((w, i) => [w, w.sub(grads[i]!.mul(SEED.lr))]) };
+}
+
+/** The seed MLP's train and forward functions on symgrad cpu at one optimizer level. */
+export function build(d: MlpData, level: OptLevel): Built {
+  const { rows, features } = d.shape;
+  setBackend('cpu');
+  const x = T.matrix('x');
+  const y = T.ivector('y');
+  const g = seedGraph(d, x, y);
+  const train = fn([x, y], g.loss, { optimizer: level, updates: g.updates });
+  const forward = fn([x], g.yPred, { optimizer: level });
   return { train, forward, x: new NDArray('float32', [rows, features], d.x), y: new NDArray('int32', [rows], d.y) };
 }
 

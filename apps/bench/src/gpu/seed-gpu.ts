@@ -6,8 +6,8 @@
  * the end, so the time per step is the device's throughput, not a round trip.
  */
 import { T, fn, shared, NDArray, type Precision } from '@symgrad/core';
-import { grad } from '@symgrad/autodiff';
-import { SEED, uniformF32, type MlpData } from '../data.js';
+import { uniformF32, type MlpData } from '../data.js';
+import { seedGraph } from '../seed-symgrad.js';
 import { stepFlops } from '../harness.js';
 
 export interface GpuTiming {
@@ -35,17 +35,8 @@ export async function timeSeedStep(backend: string, precision: Precision, d: Mlp
   const { rows, features, hidden, classes } = d.shape;
   const x = shared(new NDArray('float32', [rows, features], d.x.slice()), 'x');
   const y = shared(new NDArray('int32', [rows], d.y.slice()), 'y');
-  const w1 = shared(new NDArray('float32', [features, hidden], d.w1.slice()), 'w1');
-  const w2 = shared(new NDArray('float32', [hidden, hidden], d.w2.slice()), 'w2');
-  const w3 = shared(new NDArray('float32', [hidden, classes], d.w3.slice()), 'w3');
-  const h1 = T.relu(T.dot(x, w1));
-  const h2 = T.relu(T.dot(h1, w2));
-  const loss = T.mean(T.categoricalCrossentropy(T.softmax(T.dot(h2, w3)), y));
-  const [g1, g2, g3] = grad(loss, [w1, w2, w3]);
-  const train = fn([], loss, {
-    backend, precision,
-    updates: [[w1, w1.sub(g1!.mul(SEED.lr))], [w2, w2.sub(g2!.mul(SEED.lr))], [w3, w3.sub(g3!.mul(SEED.lr))]],
-  });
+  const g = seedGraph(d, x, y);
+  const train = fn([], g.loss, { backend, precision, updates: g.updates });
   try {
     const t0 = performance.now();
     const first = (await train()).item();
@@ -66,7 +57,7 @@ export async function timeSeedStep(backend: string, precision: Precision, d: Mlp
     };
   } finally {
     train.dispose();
-    for (const v of [x, y, w1, w2, w3]) v.dispose();
+    for (const v of [x, y, ...g.weights]) v.dispose();
   }
 }
 

@@ -6,10 +6,10 @@
  * ratio column compares the two. Texture pipeline mode only exists in browsers (WebGL2);
  * browser timings are in packages/backend-gpujs/README.md.
  */
-import { T, fn, shared, NDArray, getBackend, type CompiledFunction, type Variable } from '@symgrad/core';
-import { grad } from '@symgrad/autodiff';
+import { T, fn, NDArray, getBackend, type CompiledFunction, type Variable } from '@symgrad/core';
 import '@symgrad/backend-cpu';
 import '@symgrad/backend-gpujs';
+import { seedGraph } from '../seed-symgrad.js';
 import { SEED, mlpData, type MlpShape } from '../data.js';
 import { prepared, reason, skippedResult, stepFlops, type RepeatPolicy, type Result, type Runnable } from '../harness.js';
 
@@ -30,17 +30,8 @@ export async function prepareSeedStepOn(backend: 'gpujs' | 'cpu', peer: string, 
   const { rows, features, hidden, classes } = shape;
   const x = T.matrix('x');
   const y = T.ivector('y');
-  const w1 = shared(new NDArray('float32', [features, hidden], d.w1.slice()), 'w1');
-  const w2 = shared(new NDArray('float32', [hidden, hidden], d.w2.slice()), 'w2');
-  const w3 = shared(new NDArray('float32', [hidden, classes], d.w3.slice()), 'w3');
-  const h1 = T.relu(T.dot(x, w1));
-  const h2 = T.relu(T.dot(h1, w2));
-  const loss = T.mean(T.categoricalCrossentropy(T.softmax(T.dot(h2, w3)), y));
-  const [g1, g2, g3] = grad(loss, [w1, w2, w3]);
-  const train: CompiledFunction<Variable> = fn([x, y], loss, {
-    backend,
-    updates: [[w1, w1.sub(g1!.mul(SEED.lr))], [w2, w2.sub(g2!.mul(SEED.lr))], [w3, w3.sub(g3!.mul(SEED.lr))]],
-  });
+  const g = seedGraph(d, x, y);
+  const train: CompiledFunction<Variable> = fn([x, y], g.loss, { backend, updates: g.updates });
   const X = new NDArray('float32', [rows, features], d.x);
   const Y = new NDArray('int32', [rows], d.y);
   const t0 = performance.now();
@@ -53,7 +44,7 @@ export async function prepareSeedStepOn(backend: 'gpujs' | 'cpu', peer: string, 
     run: () => train(X, Y),
     dispose: () => {
       train.dispose();
-      for (const w of [w1, w2, w3]) w.dispose();
+      for (const w of g.weights) w.dispose();
     },
   };
 }
