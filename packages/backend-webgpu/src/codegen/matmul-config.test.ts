@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Program } from '@symgrad/core';
 import { KERNEL_CASES, TestRandom } from '@symgrad/core/testing';
 import { createWebGPUBackendFactory, resolveMatmulChooser, WebGPUBackend } from '../backend.js';
 import { checkAndGenerate, type ProgramLimits } from './check.js';
@@ -19,13 +20,25 @@ describe('matmul configs', () => {
     expect(matmulConfigCandidates[0]).toEqual(DEFAULT_MATMUL_CONFIG);
     expect(matmulConfigCandidates.length).toBeGreaterThanOrEqual(6);
     for (const c of matmulConfigCandidates) expect(matmulConfigProblems(c, DEFAULT_CODEGEN_LIMITS), formatMatmulConfig(c)).toEqual([]);
-    expect(matmulConfigCandidates.map(formatMatmulConfig)).toEqual(['64,64,16,4,4', '64,64,16,8,8', '128,64,16,8,4', '64,128,16,4,8', '128,128,8,8,8', '128,128,16,8,8']);
+    expect(matmulConfigCandidates.map(formatMatmulConfig)).toEqual([
+      '64,64,16,4,4', '64,64,16,8,8', '128,64,16,8,4', '64,128,16,4,8', '128,128,8,8,8', '128,128,16,8,8',
+      '64,64,16,4,4,unroll', '64,64,16,4,4,unroll,vec4', '128,64,16,8,4,unroll,vec4', '64,64,8,4,4,unroll,vec4',
+    ]);
+    for (const c of matmulConfigCandidates) expect(parseMatmulConfig(formatMatmulConfig(c))).toEqual({ ...c });
   });
 
   it('parses SYMGRAD_WEBGPU_MATMUL, and names the variable and the broken rule when invalid', () => {
     expect(parseMatmulConfig(' 128, 64,16,8,4')).toEqual({ tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 });
-    const hint = '(expected "tileM,tileN,tileK,threadM,threadN", e.g. "64,64,16,4,4")';
+    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
     expect(() => parseMatmulConfig('64,64,16')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16" is invalid: it has 3 comma-separated values, not 5 ${hint}`);
+    expect(parseMatmulConfig('64,64,16,4,4, unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true });
+    expect(parseMatmulConfig('64,64,16,4,4,vec4')).toEqual({ ...DEFAULT_MATMUL_CONFIG, vec4Loads: true });
+    expect(parseMatmulConfig('64,64,16,4,4,vec4,unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true, vec4Loads: true });
+    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4") ${hint}`);
+    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,vec4,vec4')).toThrow('is invalid: flag "vec4" is given twice');
+    expect(() => parseMatmulConfig('64,64,16,unroll')).toThrow('is invalid: it has 4 comma-separated values, not 5');
     expect(() => parseMatmulConfig('64,64,16,4,x')).toThrow('SYMGRAD_WEBGPU_MATMUL="64,64,16,4,x" is invalid: every value must be a positive integer');
     expect(() => parseMatmulConfig('64,64,16,-4,4')).toThrow('every value must be a positive integer');
     expect(matmulConfigProblems({ tileM: 0, tileN: 1.5, tileK: 16, threadM: 4, threadN: 4 }, DEFAULT_CODEGEN_LIMITS)).toEqual(['tileM, tileN must be positive integers']);
@@ -54,6 +67,42 @@ describe('matmul configs', () => {
     expect(k!.code).toContain('var<workgroup> Bs: array<vec4<f32>, 256>;');
     const [s] = generateProgram(matmulProgram(), DEFAULT_CODEGEN_LIMITS, () => ({ tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2 }));
     expect(s!.code).toContain('var<workgroup> As: array<f32, 256>;');
+    expect(s!.code).toContain('for (var p = 0; p < 8; p = p + 1)');
+  });
+
+  it('unrollK emits the K tile as straight-line code; vec4Loads widens only operands that qualify', () => {
+    const flagged = { ...DEFAULT_MATMUL_CONFIG, unrollK: true, vec4Loads: true };
+    const [d] = generateProgram(matmulProgram(), DEFAULT_CODEGEN_LIMITS, () => DEFAULT_MATMUL_CONFIG);
+    const [u] = generateProgram(matmulProgram(), DEFAULT_CODEGEN_LIMITS, () => ({ ...DEFAULT_MATMUL_CONFIG, unrollK: true }));
+    expect(d!.code).toContain('for (var p = 0;');
+    expect(u!.code).not.toContain('for (var p = 0;');
+    expect(u!.code).toContain('K tile unrolled');
+    expect(u!.code.match(/let ra0 = /g)).toHaveLength(16);
+    // A 64×96×128 product: both operands contiguous along their loaded dim with sizes that are multiples of 4.
+    const mm = (m: number, n: number, kk: number, transB: boolean, offset = 0): Program => ({
+      buffers: [
+        { id: 0, dtype: 'float32', size: offset + m * kk, role: 'input' }, { id: 1, dtype: 'float32', size: n * kk, role: 'input' },
+        { id: 2, dtype: 'float32', size: m * n, role: 'output' },
+      ],
+      kernels: [{
+        kind: 'matmul', batch: [], m, n, k: kk, transA: false, transB, alpha: 1, beta: 0, dtype: 'float32', label: 'mm',
+        a: { buffer: 0, offset, shape: [m, kk], strides: [kk, 1] },
+        b: { buffer: 1, offset: 0, shape: transB ? [n, kk] : [kk, n], strides: transB ? [kk, 1] : [n, 1] },
+        out: { buffer: 2, offset: 0, shape: [m, n], strides: [n, 1] },
+      }],
+    });
+    const code = (p: Program) => generateProgram(p, DEFAULT_CODEGEN_LIMITS, () => flagged)[0]!.code;
+    const both = code(mm(64, 96, 128, false));
+    expect(both).toContain('var<storage, read> b0: array<vec4<f32>>;');
+    expect(both).toContain('var<storage, read> b1: array<vec4<f32>>;');
+    expect(both).toContain('vec4 loads of A and B');
+    // K = 37: neither A (along K) nor Bᵀ (along K) qualifies; B (along N = 96) still does.
+    expect(code(mm(64, 96, 37, true))).not.toContain('vec4<f32>>;');
+    const onlyB = code(mm(64, 96, 37, false));
+    expect(onlyB).toContain('var<storage, read> b0: array<f32>;');
+    expect(onlyB).toContain('var<storage, read> b1: array<vec4<f32>>;');
+    // A view offset that is not a multiple of 4 keeps A scalar.
+    expect(code(mm(64, 96, 128, true, 2))).toContain('var<storage, read> b0: array<f32>;');
   });
 });
 

@@ -11,7 +11,20 @@ export interface MatmulConfig {
   readonly tileK: number;
   readonly threadM: number;
   readonly threadN: number;
+  /** Emit the loop over a K tile (p = 0…tileK−1) as straight-line code (default false). */
+  readonly unrollK?: boolean;
+  /**
+   * Load an operand's global tile with vec4<f32> reads (the binding declared
+   * array<vec4<f32>>) where that is exact and aligned: the stored matrix's contiguous dim is
+   * the one loaded along, and its extent, the view offset and the other strides are multiples
+   * of 4. Other operands (and shapes) keep scalar loads (default false).
+   */
+  readonly vec4Loads?: boolean;
 }
+
+/** The flags SYMGRAD_WEBGPU_MATMUL accepts after the five numbers, and the fields they set. */
+export const MATMUL_FLAGS = Object.freeze({ unroll: 'unrollK', vec4: 'vec4Loads' } as const);
+type MatmulFlag = keyof typeof MATMUL_FLAGS;
 
 /** Picks the config for one matmul kernel (batch: the number of matrices). */
 export type MatmulConfigChooser = (m: number, n: number, k: number, batch: number) => MatmulConfig;
@@ -27,6 +40,10 @@ export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   { tileM: 64, tileN: 128, tileK: 16, threadM: 4, threadN: 8 },
   { tileM: 128, tileN: 128, tileK: 8, threadM: 8, threadN: 8 },
   { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8 },
+  { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true },
+  { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true },
+  { tileM: 64, tileN: 64, tileK: 8, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true },
 ].map((c) => Object.freeze(c)));
 
 /** The name of the environment variable that overrides the config in Node (for sweeps). */
@@ -66,8 +83,9 @@ export function matmulConfigProblems(c: MatmulConfig, limits: CodegenLimits): st
   return p;
 }
 
-/** `"tileM,tileN,tileK,threadM,threadN"`, the format SYMGRAD_WEBGPU_MATMUL takes. */
-export const formatMatmulConfig = (c: MatmulConfig): string => [c.tileM, c.tileN, c.tileK, c.threadM, c.threadN].join(',');
+/** `"tileM,tileN,tileK,threadM,threadN[,unroll][,vec4]"`, the format SYMGRAD_WEBGPU_MATMUL takes. */
+export const formatMatmulConfig = (c: MatmulConfig): string =>
+  [c.tileM, c.tileN, c.tileK, c.threadM, c.threadN, ...(Object.keys(MATMUL_FLAGS) as MatmulFlag[]).filter((f) => c[MATMUL_FLAGS[f]])].join(',');
 
 /**
  * Parses SYMGRAD_WEBGPU_MATMUL's value; throws naming the variable and the rule broken.
@@ -75,17 +93,26 @@ export const formatMatmulConfig = (c: MatmulConfig): string => [c.tileM, c.tileN
  * @example
  * ```ts
  * parseMatmulConfig('128,64,16,8,4'); // { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 }
+ * parseMatmulConfig('64,64,16,4,4,unroll,vec4'); // { …, unrollK: true, vec4Loads: true }
  * ```
  */
 export function parseMatmulConfig(text: string): MatmulConfig {
   const fail = (why: string): never => {
-    throw new Error(`${MATMUL_ENV_VAR}="${text}" is invalid: ${why} (expected "tileM,tileN,tileK,threadM,threadN", e.g. "${formatMatmulConfig(DEFAULT_MATMUL_CONFIG)}")`);
+    throw new Error(`${MATMUL_ENV_VAR}="${text}" is invalid: ${why} (expected "tileM,tileN,tileK,threadM,threadN" then optional flags ${flagList}, e.g. "${formatMatmulConfig(DEFAULT_MATMUL_CONFIG)}" or "${formatMatmulConfig(DEFAULT_MATMUL_CONFIG)},unroll,vec4")`);
   };
-  const parts = text.split(',').map((s) => s.trim());
-  if (parts.length !== 5) fail(`it has ${parts.length} comma-separated values, not 5`);
+  const flagList = Object.keys(MATMUL_FLAGS).map((f) => `"${f}"`).join(', ');
+  const all = text.split(',').map((s) => s.trim());
+  const parts = all.slice(0, 5);
+  if (all.length < 5) fail(`it has ${all.length} comma-separated values, not 5`);
   if (parts.some((s) => !/^\d+$/.test(s))) fail('every value must be a positive integer');
   const [tileM, tileN, tileK, threadM, threadN] = parts.map(Number) as [number, number, number, number, number];
-  const c: MatmulConfig = { tileM, tileN, tileK, threadM, threadN };
+  const c: { -readonly [K in keyof MatmulConfig]: MatmulConfig[K] } = { tileM, tileN, tileK, threadM, threadN };
+  for (const f of all.slice(5)) {
+    if (!Object.hasOwn(MATMUL_FLAGS, f)) fail(`unknown flag "${f}" (valid flags: ${flagList})`);
+    const field = MATMUL_FLAGS[f as MatmulFlag];
+    if (c[field]) fail(`flag "${f}" is given twice`);
+    c[field] = true;
+  }
   const rules = matmulConfigRules(c);
   if (rules.length) fail(rules.join('; '));
   return c;

@@ -3,16 +3,22 @@ import { allocTyped, sx, type Program, type View } from '@symgrad/core';
 import { interpretProgram, relativeError, TestRandom } from '@symgrad/core/testing';
 import { WebGPUBackend } from '../backend.js';
 import { missingDeviceReason } from '../testing-fixtures/device.js';
+import { generateProgram } from './generate.js';
+import { DEFAULT_CODEGEN_LIMITS } from './kernel.js';
 import { DEFAULT_MATMUL_CONFIG, formatMatmulConfig, matmulConfigCandidates, type MatmulConfig } from './matmul-config.js';
 
 // Every config a sweep may pick must be correct on every shape, not just fast: each one runs
 // awkward shapes (1, primes, tile remainders, transposes, a broadcast batch, alpha/beta, an
 // epilogue) on the device (SwiftShader in CI) against core's float64 Program interpreter.
-// Two extra configs cover the scalar (non-vec4) paths: threadM 3 and threadM = threadN = 2.
+// Two extra configs cover the scalar (non-vec4) paths: threadM 3 and threadM = threadN = 2,
+// each also with vec4 global loads (scattered into scalar workgroup tiles; a guarded load loop).
+// Configs with vec4Loads must actually take the vec4 path on the shapes made for it (checked).
 const CONFIGS: MatmulConfig[] = [
   ...matmulConfigCandidates,
   { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4 },
   { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2 },
+  { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, unrollK: true, vec4Loads: true },
+  { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2, vec4Loads: true },
 ];
 
 let current: MatmulConfig = DEFAULT_MATMUL_CONFIG;
@@ -26,13 +32,18 @@ const contiguous = (buffer: number, shape: number[]): View => ({
   buffer, offset: 0, shape, strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, c) => a * c, 1)),
 });
 
-interface Case { m: number; n: number; k: number; batch: number[]; transA: boolean; transB: boolean; alpha: number; beta: number; epilogue: boolean }
+interface Case { m: number; n: number; k: number; batch: number[]; transA: boolean; transB: boolean; alpha: number; beta: number; epilogue: boolean; vec4?: boolean }
 const CASES: Case[] = [
   { m: 1, n: 1, k: 1, batch: [], transA: false, transB: false, alpha: 1, beta: 0, epilogue: false },
   { m: 67, n: 131, k: 37, batch: [], transA: false, transB: false, alpha: 1, beta: 0, epilogue: false },
   { m: 130, n: 70, k: 100, batch: [], transA: true, transB: false, alpha: 1, beta: 0, epilogue: false },
   { m: 65, n: 63, k: 17, batch: [], transA: false, transB: true, alpha: 0.75, beta: -0.5, epilogue: false },
   { m: 7, n: 129, k: 33, batch: [3], transA: true, transB: true, alpha: -1.25, beta: 0.5, epilogue: true },
+  // Shapes where vec4 loads apply (loaded dims multiples of 4) to A, B or both; K = 37 above falls back.
+  { m: 64, n: 96, k: 128, batch: [], transA: false, transB: false, alpha: 1, beta: 0, epilogue: false, vec4: true },
+  { m: 36, n: 40, k: 44, batch: [], transA: false, transB: true, alpha: 0.5, beta: 1, epilogue: false, vec4: true },
+  { m: 68, n: 72, k: 20, batch: [], transA: true, transB: false, alpha: 1, beta: 0, epilogue: false, vec4: true },
+  { m: 12, n: 8, k: 24, batch: [2], transA: true, transB: true, alpha: 1, beta: -1, epilogue: true, vec4: true },
 ];
 
 /** A matmul Program: B broadcast over the batch (zero strides), the epilogue tanh(v + bias[col]). */
@@ -86,6 +97,8 @@ describe('every matmul config against the float64 interpreter', () => {
       current = cfg;
       const rng = new TestRandom(11);
       for (const c of CASES) {
+        const code = generateProgram(program(c), DEFAULT_CODEGEN_LIMITS, () => cfg)[0]!.code;
+        expect(code.match(/array<vec4<f32>>;/g)?.length ?? 0, `vec4 loads of ${c.m}×${c.n}×${c.k}`).toBe(cfg.vec4Loads && c.vec4 ? 2 : 0);
         const err = await maxError(backend, program(c), rng);
         expect(err, `${c.m}×${c.n}×${c.k} batch [${c.batch}] trans ${c.transA}/${c.transB} alpha ${c.alpha} beta ${c.beta}${c.epilogue ? ' epilogue' : ''}`).toBeLessThanOrEqual(1e-5);
       }

@@ -32,6 +32,26 @@ export function matmulProblems(k: MatmulKernel, ctx: CodegenContext): string[] {
 const LANES = ['x', 'y', 'z', 'w'];
 
 /**
+ * Whether an operand's global tile can be loaded with aligned vec4 reads: the stored matrix's
+ * inner dim (the one the tile loads along; `extent` and `tileExtent` are its sizes) has stride 1, its
+ * extent and the tile's extent along it are multiples of 4, and the view offset and every other
+ * stride (batch strides included) are multiples of 4, so each vec4 starts 16-byte aligned and
+ * is wholly inside or wholly outside the matrix.
+ */
+export function vec4Operand(v: View, nb: number, extent: number, tileExtent: number, dtype: string): boolean {
+  if (dtype !== 'float32') return false;
+  const inner = v.strides[nb + 1]!;
+  const outer = v.strides[nb]!;
+  return inner === 1 && extent % 4 === 0 && tileExtent % 4 === 0 && v.offset % 4 === 0 && outer % 4 === 0
+    && v.strides.slice(0, nb).every((s) => s % 4 === 0);
+}
+
+/** The binding declarations with the named bindings' element type widened to vec4<f32>. */
+function vec4Declarations(decls: string, names: string[]): string {
+  return decls.split('\n').map((l) => (names.some((n) => l.endsWith(` ${n}: array<f32>;`)) ? l.replace(/array<f32>;$/, 'array<vec4<f32>>;') : l)).join('\n');
+}
+
+/**
  * One dimension (M or N) of an invocation's results. With a multiple of 4 results, they are
  * groups of 4 adjacent rows/cols (one vec4 read from workgroup memory), the groups strided by
  * 4·(invocations along the dim), so neighbouring invocations read neighbouring vec4s (no bank
@@ -96,6 +116,13 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     `${O}[${outAt}] = ${castValue(epi ? epi.values[0]! : 'v', epi ? k.epilogue!.expr.dtype : 'float32', outD, h)};`,
   ];
   const upto = (n: number) => [...Array(n).keys()];
+  // vec4 loads per operand, where exact (vec4Operand) and where no other use of the same
+  // buffer in this kernel needs it as array<f32> (A and B may share one, then both must qualify).
+  const others = [k.out.buffer, ...epiInputs.map((v) => v.buffer)];
+  const qa = !!cfg.vec4Loads && vec4Operand(k.a, nb, k.transA ? k.m : k.k, k.transA ? TM : TK, ctx.dtypeOf(k.a.buffer));
+  const qb = !!cfg.vec4Loads && vec4Operand(k.b, nb, k.transB ? k.k : k.n, k.transB ? TK : TN, ctx.dtypeOf(k.b.buffer));
+  const vecA = qa && !others.includes(k.a.buffer) && (k.a.buffer !== k.b.buffer || qb);
+  const vecB = qb && !others.includes(k.b.buffer) && (k.a.buffer !== k.b.buffer || qa);
   // One accumulator per (row, column group): a vec4 when columns come in 4s.
   const accs = (f: (i: number, g: number) => string) => upto(cfg.threadM).flatMap((i) => upto(ln.groups).map((g) => f(i, g)));
   // Where a tile is loaded K-fastest (A not transposed, B transposed), a warp's stores hit
@@ -107,10 +134,74 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   // A workgroup tile element at K-major position (p, x) (vec4 arrays take a lane).
   const tileAt = (name: string, l: ReturnType<typeof layout>, tile: number, swz: boolean, p: string, x: string) =>
     (l.w === 4 ? `${name}[${p} * ${tile / 4} + ${swz ? `((${x} / 4) ^ (${p} & 7))` : `${x} / 4`}][${x} % 4]` : `${name}[${p} * ${tile} + ${x}]`);
-  const tileRead = (name: string, l: ReturnType<typeof layout>, tile: number, swz: boolean, g: number, t: string) => {
+  // p is the loop variable, or a number where the K loop is unrolled (then folded in).
+  const tileRead = (name: string, l: ReturnType<typeof layout>, tile: number, swz: boolean, g: number, t: string, p: string | number) => {
     const v = g ? `${g * l.threads} + ${t}` : t;
-    return `${name}[p * ${tile / l.w} + ${swz ? `(${g ? `(${v})` : v} ^ (p & 7))` : v}]`;
+    const x = !swz || p === 0 ? v : `(${g ? `(${v})` : v} ^ ${typeof p === 'number' ? p & 7 : '(p & 7)'})`;
+    if (typeof p === 'string') return `${name}[p * ${tile / l.w} + ${x}]`;
+    return `${name}[${p ? `${p * (tile / l.w)} + ` : ''}${x}]`;
   };
+  // One p step: read a column of As and a row of Bs into registers, then the FMAs.
+  const step = (p: string | number) => [
+    ...upto(lm.groups).map((g) => `    let ra${g} = ${tileRead('As', lm, TM, swizzleA, g, 'ty', p)};`),
+    ...upto(ln.groups).map((g) => `    let rb${g} = ${tileRead('Bs', ln, TN, swizzleB, g, 'tx', p)};`),
+    ...accs((i, g) => `    c${i}_${g} = fma(${ln.w === 4 ? `vec4<f32>(${lm.reg('ra', i)})` : lm.reg('ra', i)}, rb${g}, c${i}_${g});`),
+  ];
+  // Neighbouring invocations load neighbouring addresses: along K where K is the stored
+  // matrix's contiguous dim (A not transposed, B transposed), else along M / N.
+  const loadScalarA = () => [
+    `  for (var l = 0; l < ${(TM * TK) / THREADS}; l = l + 1) {`,
+    `    let e = i32(lid.x) + l * ${THREADS};`,
+    ...(k.transA ? [`    let mm = e % ${TM};`, `    let pa = e / ${TM};`] : [`    let mm = e / ${TK};`, `    let pa = e % ${TK};`]),
+    `    let row = i32(wid.y) * ${TM} + mm;`,
+    `    var x = 0.0f;`,
+    `    if (row < ${k.m} && k0 + pa < ${k.k}) { x = ${A}[aBase + ${aAt('row', `(k0 + pa)`)}]; }`,
+    `    ${tileAt('As', lm, TM, swizzleA, 'pa', 'mm')} = x;`,
+    '  }',
+  ];
+  const loadScalarB = () => [
+    `  for (var l = 0; l < ${(TN * TK) / THREADS}; l = l + 1) {`,
+    `    let e = i32(lid.x) + l * ${THREADS};`,
+    ...(k.transB ? [`    let nn = e / ${TK};`, `    let pb = e % ${TK};`] : [`    let nn = e % ${TN};`, `    let pb = e / ${TN};`]),
+    `    let col = i32(wid.x) * ${TN} + nn;`,
+    `    var y = 0.0f;`,
+    `    if (col < ${k.n} && k0 + pb < ${k.k}) { y = ${B}[bBase + ${bAt('(k0 + pb)', 'col')}]; }`,
+    `    ${tileAt('Bs', ln, TN, swizzleB, 'pb', 'nn')} = y;`,
+    '  }',
+  ];
+  // vec4 loads: each invocation reads 4 elements contiguous in memory (along the stored
+  // matrix's contiguous dim, whose extent is a multiple of 4, so a vec4 is all in or all out
+  // of the matrix) and scatters them into the K-major tile. Indices are in vec4s: every term
+  // of the element offset is a multiple of 4 (checked by vec4Operand).
+  const vec4Load = (o: { name: string; buf: string; base: string; tile: number; along: 'k' | 'mn'; l: ReturnType<typeof layout>; swz: boolean; i: string; pk: string; at: (mn: string, p: string) => string; limit: number; v: string }) => {
+    const n = (o.tile * TK) / 4;
+    const iters = Math.ceil(n / THREADS);
+    const guard = n % THREADS !== 0;
+    const [mn, pk] = o.along === 'k'
+      ? [`e / ${TK / 4}`, `(e % ${TK / 4}) * 4`]
+      : [`(e % ${o.tile / 4}) * 4`, `e / ${o.tile / 4}`];
+    return [
+      `  for (var l = 0; l < ${iters}; l = l + 1) {`,
+      `    let e = i32(lid.x) + l * ${THREADS};`,
+      ...(guard ? [`    if (e < ${n}) {`] : []),
+      `    let ${o.i} = ${mn};`,
+      `    let ${o.pk} = ${pk};`,
+      `    let g = i32(wid.${o.name === 'As' ? 'y' : 'x'}) * ${o.tile} + ${o.i};`,
+      `    var ${o.v} = vec4<f32>(0.0f);`,
+      `    if (g < ${o.limit} && k0 + ${o.pk} < ${k.k}) { ${o.v} = ${o.buf}[(${o.base} + ${o.at('g', `(k0 + ${o.pk})`)}) / 4]; }`,
+      // Along M/N into a vec4 tile the 4 values are one aligned vec4 of it (no swizzle there).
+      ...(o.along === 'mn' && o.l.w === 4
+        ? [`    ${o.name}[${o.pk} * ${o.tile / 4} + ${o.i} / 4] = ${o.v};`]
+        : upto(4).map((j) => {
+          const [x, p] = o.along === 'k' ? [o.i, j ? `(${o.pk} + ${j})` : o.pk] : [j ? `(${o.i} + ${j})` : o.i, o.pk];
+          return `    ${tileAt(o.name, o.l, o.tile, o.swz, p, x)} = ${o.v}.${LANES[j]};`;
+        })),
+      ...(guard ? ['    }'] : []),
+      '  }',
+    ];
+  };
+  const loadVec4A = () => vec4Load({ name: 'As', buf: A, base: 'aBase', tile: TM, along: k.transA ? 'mn' : 'k', l: lm, swz: swizzleA, i: 'mm', pk: 'pa', at: aAt, limit: k.m, v: 'x' });
+  const loadVec4B = () => vec4Load({ name: 'Bs', buf: B, base: 'bBase', tile: TN, along: k.transB ? 'k' : 'mn', l: ln, swz: swizzleB, i: 'nn', pk: 'pb', at: (c, p) => bAt(p, c), limit: k.n, v: 'y' });
   // Scalar (or vec4) registers, not private arrays: dynamically indexed private arrays are
   // slow to compile and to run on some drivers (SwiftShader takes seconds per pipeline).
   const body = [
@@ -123,30 +214,12 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     `let col0 = i32(wid.x) * ${TN} + tx * ${ln.w};`,
     ...accs((i, g) => `var c${i}_${g} = ${ln.elem}(0.0f);`),
     `for (var k0 = 0; k0 < ${k.k}; k0 = k0 + ${TK}) {`,
-    // Neighbouring invocations load neighbouring addresses: along K where K is the stored
-    // matrix's contiguous dim (A not transposed, B transposed), else along M / N.
-    `  for (var l = 0; l < ${(TM * TK) / THREADS}; l = l + 1) {`,
-    `    let e = i32(lid.x) + l * ${THREADS};`,
-    ...(k.transA ? [`    let mm = e % ${TM};`, `    let pa = e / ${TM};`] : [`    let mm = e / ${TK};`, `    let pa = e % ${TK};`]),
-    `    let row = i32(wid.y) * ${TM} + mm;`,
-    `    var x = 0.0f;`,
-    `    if (row < ${k.m} && k0 + pa < ${k.k}) { x = ${A}[aBase + ${aAt('row', `(k0 + pa)`)}]; }`,
-    `    ${tileAt('As', lm, TM, swizzleA, 'pa', 'mm')} = x;`,
-    '  }',
-    `  for (var l = 0; l < ${(TN * TK) / THREADS}; l = l + 1) {`,
-    `    let e = i32(lid.x) + l * ${THREADS};`,
-    ...(k.transB ? [`    let nn = e / ${TK};`, `    let pb = e % ${TK};`] : [`    let nn = e % ${TN};`, `    let pb = e / ${TN};`]),
-    `    let col = i32(wid.x) * ${TN} + nn;`,
-    `    var y = 0.0f;`,
-    `    if (col < ${k.n} && k0 + pb < ${k.k}) { y = ${B}[bBase + ${bAt('(k0 + pb)', 'col')}]; }`,
-    `    ${tileAt('Bs', ln, TN, swizzleB, 'pb', 'nn')} = y;`,
-    '  }',
+    ...(vecA ? loadVec4A() : loadScalarA()),
+    ...(vecB ? loadVec4B() : loadScalarB()),
     '  workgroupBarrier();',
-    `  for (var p = 0; p < ${TK}; p = p + 1) {`,
-    ...upto(lm.groups).map((g) => `    let ra${g} = ${tileRead('As', lm, TM, swizzleA, g, 'ty')};`),
-    ...upto(ln.groups).map((g) => `    let rb${g} = ${tileRead('Bs', ln, TN, swizzleB, g, 'tx')};`),
-    ...accs((i, g) => `    c${i}_${g} = fma(${ln.w === 4 ? `vec4<f32>(${lm.reg('ra', i)})` : lm.reg('ra', i)}, rb${g}, c${i}_${g});`),
-    '  }',
+    ...(cfg.unrollK
+      ? upto(TK).flatMap((p) => ['  {', ...step(p), '  }'])
+      : [`  for (var p = 0; p < ${TK}; p = p + 1) {`, ...step('p'), '  }']),
     '  workgroupBarrier();',
     '}',
     ...upto(cfg.threadM).flatMap((i) => upto(cfg.threadN).map((j) =>
@@ -161,8 +234,8 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   ];
   const dispatch: [number, number, number] = [Math.max(1, Math.ceil(k.n / TN)), Math.max(1, Math.ceil(k.m / TM)), Math.max(1, k.batch.reduce((a, b) => a * b, 1))];
   const code = [
-    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation)`,
-    t.declarations(),
+    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''})`,
+    vecA || vecB ? vec4Declarations(t.declarations(), [...(vecA ? [A] : []), ...(vecB ? [B] : [])]) : t.declarations(),
     h.render(),
     `var<workgroup> As: array<${lm.elem}, ${(TM * TK) / lm.w}>;`,
     `var<workgroup> Bs: array<${ln.elem}, ${(TN * TK) / ln.w}>;`,
