@@ -24,7 +24,7 @@ export interface WebGPUBackendOptions extends GpuLoaderOptions {
   /**
    * The tile config of each matmul (sizes m, n, k; batch = number of matrices). Without it,
    * SYMGRAD_WEBGPU_MATMUL="tileM,tileN,tileK,threadM,threadN" (Node, read when the backend is
-   * created) fixes one config for every matmul, else DEFAULT_MATMUL_CONFIG.
+   * created) fixes one config for every matmul, else defaultMatmulConfigFor picks one per shape.
    */
   readonly matmulConfig?: MatmulConfigChooser;
 }

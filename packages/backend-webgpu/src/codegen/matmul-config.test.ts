@@ -6,7 +6,7 @@ import { checkAndGenerate, type ProgramLimits } from './check.js';
 import { generateProgram } from './generate.js';
 import { DEFAULT_CODEGEN_LIMITS } from './kernel.js';
 import {
-  DEFAULT_MATMUL_CONFIG, formatMatmulConfig, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, parseMatmulConfig,
+  DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, LARGE_MATMUL_CONFIG, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, parseMatmulConfig,
 } from './matmul-config.js';
 
 // Pure (no device): config rules, SYMGRAD_WEBGPU_MATMUL parsing, and the chooser reaching codegen.
@@ -120,5 +120,18 @@ describe(`${MATMUL_ENV_VAR} at backend creation`, () => {
     const factory = createWebGPUBackendFactory({ importWebgpu: async () => { throw new Error('not needed'); } });
     await expect(factory.create()).rejects.toThrow('SYMGRAD_WEBGPU_MATMUL="64,64,16,5,4" is invalid: tileM (64) must be a multiple of threadM (5)');
     await expect(WebGPUBackend.create()).rejects.toThrow('tileM (64) must be a multiple of threadM (5)');
+  });
+});
+
+describe('defaultMatmulConfigFor', () => {
+  it('takes the large tiles only where there are enough of them and K is long', () => {
+    expect(defaultMatmulConfigFor(800, 1000, 1000, 1)).toBe(LARGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(1000, 1000, 800, 1)).toBe(LARGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(2048, 2048, 2048, 1)).toBe(LARGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(800, 10, 1000, 1)).toBe(DEFAULT_MATMUL_CONFIG); // 7 workgroups
+    expect(defaultMatmulConfigFor(800, 1000, 100, 1)).toBe(DEFAULT_MATMUL_CONFIG); // short K
+    expect(defaultMatmulConfigFor(64, 64, 512, 96)).toBe(LARGE_MATMUL_CONFIG); // batches count
+    expect(formatMatmulConfig(LARGE_MATMUL_CONFIG)).toBe('128,64,16,8,4,unroll,vec4');
+    expect(matmulConfigProblems(LARGE_MATMUL_CONFIG, DEFAULT_CODEGEN_LIMITS)).toEqual([]);
   });
 });

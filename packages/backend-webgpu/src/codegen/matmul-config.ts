@@ -32,6 +32,29 @@ export type MatmulConfigChooser = (m: number, n: number, k: number, batch: numbe
 /** The config used unless a chooser or SYMGRAD_WEBGPU_MATMUL says otherwise. */
 export const DEFAULT_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4 });
 
+/** The config for large products: 128×64 tiles, 8×4 per invocation, K tile unrolled, vec4 loads. */
+export const LARGE_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true });
+
+/**
+ * The config a matmul gets unless a chooser or SYMGRAD_WEBGPU_MATMUL decides: large tiles
+ * where there are enough of them to occupy a big GPU (≥ 96 workgroups) and K is long enough
+ * to amortize them, else the 64×64 default. Measured on an H200 through Dawn (docs/
+ * GPU-BENCHMARKS.md): 128×64 with the flags ran 800×1000×1000 in 106 µs against 121–127 and
+ * 2048³ in 634 against 814–870, while on the seed step's 10-column products its 7 workgroups
+ * made the step slower (636 vs 579 µs), hence the threshold.
+ *
+ * @example
+ * ```ts
+ * defaultMatmulConfigFor(800, 1000, 1000, 1); // LARGE_MATMUL_CONFIG
+ * defaultMatmulConfigFor(800, 10, 1000, 1);   // DEFAULT_MATMUL_CONFIG
+ * ```
+ */
+export function defaultMatmulConfigFor(m: number, n: number, k: number, batch: number): MatmulConfig {
+  const L = LARGE_MATMUL_CONFIG;
+  const tiles = Math.ceil(m / L.tileM) * Math.ceil(n / L.tileN) * Math.max(1, batch);
+  return tiles >= 96 && k >= 256 ? L : DEFAULT_MATMUL_CONFIG;
+}
+
 /** Configs worth sweeping on a real GPU (all fit WebGPU's default 16 KiB / 256-invocation limits). */
 export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   DEFAULT_MATMUL_CONFIG,

@@ -1,6 +1,6 @@
 import type { MatmulKernel, View } from '@symgrad/core';
 import type { CodegenContext, GeneratedKernel } from './kernel.js';
-import { DEFAULT_MATMUL_CONFIG, matmulConfigProblems, matmulInvocations, type MatmulConfig } from './matmul-config.js';
+import { DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, matmulConfigProblems, matmulInvocations, type MatmulConfig } from './matmul-config.js';
 import { renderExprs } from './wgsl-expr.js';
 import { BindingTable, castValue, f32Literal, Helpers, unravel, viewOffset } from './wgsl-exports.js';
 
@@ -9,7 +9,8 @@ export const MATMUL_TILE = { m: DEFAULT_MATMUL_CONFIG.tileM, n: DEFAULT_MATMUL_C
 
 /** The config this kernel is generated with: the context's chooser, else the default. */
 export function matmulConfigFor(k: MatmulKernel, ctx: CodegenContext): MatmulConfig {
-  return ctx.matmulConfig?.(k.m, k.n, k.k, k.batch.reduce((a, b) => a * b, 1)) ?? DEFAULT_MATMUL_CONFIG;
+  const batch = k.batch.reduce((a, b) => a * b, 1);
+  return ctx.matmulConfig?.(k.m, k.n, k.k, batch) ?? defaultMatmulConfigFor(k.m, k.n, k.k, batch);
 }
 
 /** The offset of a batched view's matrix for batch indices `b0…`, as WGSL. */
