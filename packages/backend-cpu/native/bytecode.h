@@ -13,6 +13,8 @@
 #include <cstring>
 #include <limits>
 
+#include "vmath.h"
+
 namespace symgrad {
 
 constexpr int64_t kBlock = 512;
@@ -53,8 +55,12 @@ struct Bytecode {
   int64_t nconsts = 0;
 };
 
+// The helpers and exec_instr below have internal linkage (static): vmath_avx2.cc and
+// vmath_avx512.cc compile them with their own -m flags, and a shared inline copy could let the
+// linker hand an AVX-512 body to the baseline code.
+
 // JavaScript's ToInt32: truncate, wrap modulo 2^32, NaN and ±Infinity become 0.
-inline double to_int32(double x) {
+static inline double to_int32(double x) {
   if (!(x > -2147483649.0 && x < 2147483648.0)) {
     if (!std::isfinite(x)) return 0.0;
     double m = std::fmod(std::trunc(x), 4294967296.0);
@@ -64,14 +70,14 @@ inline double to_int32(double x) {
   return static_cast<double>(static_cast<int32_t>(x));
 }
 
-inline double js_min(double a, double b) {
+static inline double js_min(double a, double b) {
   if (a != a || b != b) return std::numeric_limits<double>::quiet_NaN();
   if (a < b) return a;
   if (b < a) return b;
   return std::signbit(a) ? a : b;  // min(-0, +0) is -0
 }
 
-inline double js_max(double a, double b) {
+static inline double js_max(double a, double b) {
   if (a != a || b != b) return std::numeric_limits<double>::quiet_NaN();
   if (a > b) return a;
   if (b > a) return b;
@@ -79,13 +85,13 @@ inline double js_max(double a, double b) {
 }
 
 // Math.pow differs from C's pow where the exponent is NaN or ±Infinity with |base| = 1.
-inline double js_pow(double a, double b) {
+static inline double js_pow(double a, double b) {
   if (b != b) return std::numeric_limits<double>::quiet_NaN();
   if (std::isinf(b) && std::fabs(a) == 1.0) return std::numeric_limits<double>::quiet_NaN();
   return std::pow(a, b);
 }
 
-inline void round_block(Round r, double* __restrict d, int64_t n) {
+static inline void round_block(Round r, double* __restrict d, int64_t n) {
   switch (r) {
     case kRoundNone: return;
     case kRoundF32:
@@ -100,24 +106,23 @@ inline void round_block(Round r, double* __restrict d, int64_t n) {
   }
 }
 
-// Runs the program over one block of n elements. `load(view, dst, n)` fills a register with
-// the view's elements of this block. Registers are regs[r·kBlock …].
-template <typename Load>
-void run_bytecode(const Bytecode& bc, double* regs, int64_t n, Load&& load) {
-  for (int32_t k = 0; k < bc.count; k++) {
-    const int32_t* in = bc.code + k * kInstrWords;
-    const Opcode op = static_cast<Opcode>(in[0]);
-    double* __restrict d = regs + in[2] * kBlock;
-    const double* a = regs + in[3] * kBlock;
-    const double* b = regs + in[4] * kBlock;
-    const double* c = regs + in[5] * kBlock;
-    switch (op) {
-      case kOp_load: load(in[3], d, n); break;
-      case kOp_constant: {
-        const double v = bc.consts[in[3]];
-        for (int64_t i = 0; i < n; i++) d[i] = v;
-        break;
-      }
+// Runs one instruction other than load over a block of n elements, rounding included. `Exp`
+// and `Log` are the vectorized block exp/log of the caller's tier (vmath.h); every tier
+// instantiates this with its own compiler flags and hands it out as VecMath::exec.
+template <VecMathFn Exp, VecMathFn Log>
+static void exec_instr(const int32_t* in, const double* consts, double* regs, int64_t n) {
+  const Opcode op = static_cast<Opcode>(in[0]);
+  double* __restrict d = regs + in[2] * kBlock;
+  const double* a = regs + in[3] * kBlock;
+  const double* b = regs + in[4] * kBlock;
+  const double* c = regs + in[5] * kBlock;
+  switch (op) {
+    case kOp_load: return;  // run_bytecode's
+    case kOp_constant: {
+      const double v = consts[in[3]];
+      for (int64_t i = 0; i < n; i++) d[i] = v;
+      break;
+    }
 #define UNARY(name, expr)                            \
   case kOp_##name:                                   \
     for (int64_t i = 0; i < n; i++) {                \
@@ -132,47 +137,81 @@ void run_bytecode(const Bytecode& bc, double* regs, int64_t n, Load&& load) {
       d[i] = (expr);                                 \
     }                                                \
     break;
-      UNARY(neg, -x)
-      UNARY(exp, std::exp(x))
-      UNARY(log, std::log(x))
-      UNARY(log1p, std::log1p(x))
-      UNARY(expm1, std::expm1(x))
-      UNARY(sqrt, std::sqrt(x))
-      UNARY(rsqrt, 1.0 / std::sqrt(x))
-      UNARY(square, x * x)
-      UNARY(abs, std::fabs(x))
-      UNARY(sign, x > 0 ? 1.0 : x < 0 ? -1.0 : x == x ? 0.0 : x)
-      UNARY(tanh, std::tanh(x))
-      UNARY(relu, (x > 0 || x != x) ? x : 0.0)
-      UNARY(cast, x)
-      case kOp_sigmoid:
-        for (int64_t i = 0; i < n; i++) {
-          const double x = a[i];
-          const double e = std::exp(-std::fabs(x));
-          d[i] = x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-        }
+    UNARY(neg, -x)
+    // Rounded to float32: the vectorized exp/log of vmath.h (see there for why only then).
+    case kOp_exp:
+      if (in[1] == kRoundF32) Exp(a, d, n);
+      else for (int64_t i = 0; i < n; i++) d[i] = std::exp(a[i]);
+      break;
+    case kOp_log:
+      if (in[1] == kRoundF32) Log(a, d, n);
+      else for (int64_t i = 0; i < n; i++) d[i] = std::log(a[i]);
+      break;
+    UNARY(log1p, std::log1p(x))
+    UNARY(expm1, std::expm1(x))
+    UNARY(sqrt, std::sqrt(x))
+    UNARY(rsqrt, 1.0 / std::sqrt(x))
+    UNARY(square, x * x)
+    UNARY(abs, std::fabs(x))
+    UNARY(sign, x > 0 ? 1.0 : x < 0 ? -1.0 : x == x ? 0.0 : x)
+    UNARY(tanh, std::tanh(x))
+    UNARY(relu, (x > 0 || x != x) ? x : 0.0)
+    UNARY(cast, x)
+    case kOp_sigmoid:
+      if (in[1] == kRoundF32) {
+        double e[kBlock];
+        for (int64_t i = 0; i < n; i++) e[i] = -std::fabs(a[i]);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // e[0, n) is written just above
+        Exp(e, e, n);
+#pragma GCC diagnostic pop
+        for (int64_t i = 0; i < n; i++) d[i] = a[i] >= 0 ? 1.0 / (1.0 + e[i]) : e[i] / (1.0 + e[i]);
         break;
-      BINARY(add, x + y)
-      BINARY(sub, x - y)
-      BINARY(mul, x * y)
-      BINARY(div, x / y)
-      BINARY(pow, js_pow(x, y))
-      BINARY(minimum, js_min(x, y))
-      BINARY(maximum, js_max(x, y))
-      BINARY(lt, x < y ? 1.0 : 0.0)
-      BINARY(le, x <= y ? 1.0 : 0.0)
-      BINARY(gt, x > y ? 1.0 : 0.0)
-      BINARY(ge, x >= y ? 1.0 : 0.0)
-      BINARY(eq, x == y ? 1.0 : 0.0)
-      BINARY(ne, x != y ? 1.0 : 0.0)
+      }
+      for (int64_t i = 0; i < n; i++) {
+        const double x = a[i];
+        const double e = std::exp(-std::fabs(x));
+        d[i] = x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+      }
+      break;
+    BINARY(add, x + y)
+    BINARY(sub, x - y)
+    BINARY(mul, x * y)
+    BINARY(div, x / y)
+    BINARY(pow, js_pow(x, y))
+    BINARY(minimum, js_min(x, y))
+    BINARY(maximum, js_max(x, y))
+    BINARY(lt, x < y ? 1.0 : 0.0)
+    BINARY(le, x <= y ? 1.0 : 0.0)
+    BINARY(gt, x > y ? 1.0 : 0.0)
+    BINARY(ge, x >= y ? 1.0 : 0.0)
+    BINARY(eq, x == y ? 1.0 : 0.0)
+    BINARY(ne, x != y ? 1.0 : 0.0)
 #undef UNARY
 #undef BINARY
-      case kOp_where:
-        for (int64_t i = 0; i < n; i++) d[i] = a[i] != 0.0 ? b[i] : c[i];
-        break;
-      case kOpCount: break;
+    case kOp_where:
+      for (int64_t i = 0; i < n; i++) d[i] = a[i] != 0.0 ? b[i] : c[i];
+      break;
+    case kOpCount: break;
+  }
+  round_block(static_cast<Round>(in[1]), d, n);
+}
+
+// Runs the program over one block of n elements. `load(view, dst, n)` fills a register with
+// the view's elements of this block. Registers are regs[r·kBlock …]. The other instructions
+// run in the CPU's tier of vmath.h (vec_math().exec).
+template <typename Load>
+void run_bytecode(const Bytecode& bc, double* regs, int64_t n, Load&& load) {
+  const VecMathExecFn exec = vec_math().exec;
+  for (int32_t k = 0; k < bc.count; k++) {
+    const int32_t* in = bc.code + k * kInstrWords;
+    if (in[0] == kOp_load) {
+      double* d = regs + in[2] * kBlock;
+      load(in[3], d, n);
+      round_block(static_cast<Round>(in[1]), d, n);
+    } else {
+      exec(in, bc.consts, regs, n);
     }
-    round_block(static_cast<Round>(in[1]), d, n);
   }
 }
 

@@ -12,6 +12,7 @@
 #include "napi_args.h"
 #include "strided.h"
 #include "thread_pool.h"
+#include "vmath.h"
 
 namespace symgrad {
 namespace {
@@ -73,6 +74,7 @@ void sce_rows(const Sce& k, int64_t r0, int64_t r1) {
   thread_local std::vector<double> e;
   if ((int64_t)e.size() < k.classes) e.resize(k.classes);
   const int64_t zc = k.zv.strides[1];
+  const bool f32 = k.z.storage == kF32 && k.loss.storage == kF32 && (!k.with_grad || k.grad.storage == kF32);
   for (int64_t r = r0; r < r1; r++) {
     const int64_t row = k.zv.offset + r * k.zv.strides[0];
     double m = -std::numeric_limits<double>::infinity();
@@ -81,9 +83,16 @@ void sce_rows(const Sce& k, int64_t r0, int64_t r1) {
       if (v > m || v != v) m = v;
     }
     double s = 0;
-    for (int64_t c = 0; c < k.classes; c++) {
-      e[c] = std::exp(read_at(k.z, row + c * zc) - m);
-      s += e[c];
+    if (f32) {
+      // Everything is rounded to float32 at the end: the vectorized exp of vmath.h.
+      for (int64_t c = 0; c < k.classes; c++) e[c] = read_at(k.z, row + c * zc) - m;
+      vec_math().exp(e.data(), e.data(), k.classes);
+      for (int64_t c = 0; c < k.classes; c++) s += e[c];
+    } else {
+      for (int64_t c = 0; c < k.classes; c++) {
+        e[c] = std::exp(read_at(k.z, row + c * zc) - m);
+        s += e[c];
+      }
     }
     const double y = read_at(k.y, k.yv.offset + r * k.yv.strides[0]);
     const bool ok = valid_index(y, k.classes);

@@ -1,0 +1,35 @@
+// The bytecode's block loops (bytecode.h's exec_instr) and vectorized exp and log over a block of
+// doubles, chosen at run time by CPU features: the AVX-512 and AVX2 tiers (vmath_avx512.cc,
+// vmath_avx2.cc, compiled with their own -m flags, so the block loops vectorize 8 and 4 wide)
+// call glibc's libmvec (_ZGVeN8v_exp …) for exp and log, the generic tier (vmath.cc, the
+// x86-64-v2 baseline) calls libm per element. The block loops are the same source in every
+// tier, and each op is one IEEE operation or libm call per element, so the tiers agree exactly
+// except for exp/log (and sigmoid) rounded to float32 where libmvec stands in for libm. libmvec is accurate to a
+// few float64 ulp and handles NaN, ±Infinity, overflow and underflow like libm, so the bytecode
+// uses it only where the result is then rounded to float32 (where it agrees with libm to within
+// one float32 ulp); float64 results keep libm. Per-element math: no dependence on threads.
+#pragma once
+
+#include <cstdint>
+
+namespace symgrad {
+
+using VecMathFn = void (*)(const double* a, double* d, int64_t n);
+// Runs one bytecode instruction (not a load) over n elements of the register file.
+using VecMathExecFn = void (*)(const int32_t* instr, const double* consts, double* regs, int64_t n);
+
+struct VecMath {
+  VecMathFn exp;
+  VecMathFn log;
+  VecMathExecFn exec;
+  const char* isa;
+};
+
+const VecMath& vec_math();
+
+#if defined(__x86_64__)
+VecMath vec_math_avx2();
+VecMath vec_math_avx512();
+#endif
+
+}  // namespace symgrad
