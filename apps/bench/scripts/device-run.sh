@@ -33,6 +33,10 @@ if [ -n "${DEMO:-}" ]; then
   done
 fi
 [ -z "${SKIP_BENCH:-}" ] && part cuda 60 $B --part cuda --reps ${REPS:-1000}
+if [ -n "${CPU:-}" ]; then
+  part cpu 120 $B --part cpu --reps 30
+  part torch-cpu 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py 30 cpu
+fi
 [ -z "${SKIP_PEERS:-}" ] && part torch-jax 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py ${REPS:-1000}
 [ -n "${CUDA_PEDANTIC:-}" ] && part "cuda, SYMGRAD_CUDA_PEDANTIC=1" 60 env SYMGRAD_CUDA_PEDANTIC=1 $B --part cuda --reps ${REPS:-1000}
 [ -z "${SKIP_BENCH:-}" ] && VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300

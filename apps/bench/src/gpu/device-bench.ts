@@ -6,19 +6,21 @@
  *   node device-bench.mjs --part webgpu          symgrad webgpu: seed step and GEMMs
  *   node device-bench.mjs --part webgpu-gemm     GEMMs only (sweeping SYMGRAD_WEBGPU_MATMUL)
  *   node device-bench.mjs --part tfjs-webgpu     TensorFlow.js on tfjs-backend-webgpu
+ *   node device-bench.mjs --part cpu             symgrad cpu (native, all cores), beside PyTorch CPU
  *
  * Prints one JSON line per row (GpuTiming, or {peer, item, error}); `--reps` sets the steps
  * timed, `--small` checks the benchmark itself at small sizes. The rows are collected into docs/BENCHMARKS.md (GPU section) with the command.
  */
 import { parseArgs } from 'node:util';
-import { listBackends } from '@symgrad/core';
+import { getBackend, listBackends } from '@symgrad/core';
+import '@symgrad/backend-cpu';
 import '@symgrad/backend-cuda';
 import '@symgrad/backend-webgpu';
 import { mlpData, SEED_SHAPE, type MlpShape } from '../data.js';
 import { GPU_GEMMS, gemmName, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
 import { timeTfjsWebgpuSeedStep } from './tfjs-webgpu.js';
 
-const PARTS = ['cuda', 'webgpu', 'webgpu-gemm', 'tfjs-webgpu'] as const;
+const PARTS = ['cuda', 'webgpu', 'webgpu-gemm', 'tfjs-webgpu', 'cpu'] as const;
 type Part = (typeof PARTS)[number];
 
 const emit = (o: object): void => console.log(JSON.stringify(o));
@@ -42,9 +44,10 @@ async function main(): Promise<void> {
   const d = mlpData(values.small ? small : SEED_SHAPE);
   const gemms = values.small ? SMALL_GEMMS : GPU_GEMMS;
   if (part === 'tfjs-webgpu') return guarded('tfjs-webgpu', 'seed step fp32', () => timeTfjsWebgpuSeedStep(d, Math.min(reps, 100)));
-  const backend = part === 'cuda' ? 'cuda' : 'webgpu';
+  const backend = part === 'cuda' || part === 'cpu' ? part : 'webgpu';
   const info = (await listBackends()).find((b) => b.name === backend);
   if (!info?.available) return emit({ peer: `symgrad ${backend}`, item: 'availability', error: info?.reason ?? 'not registered' });
+  emit({ peer: `symgrad ${backend}`, item: 'device', note: (await getBackend(backend)).capabilities.device });
   const precisions = backend === 'cuda' ? (['fp32', 'tf32'] as const) : (['fp32'] as const);
   const config = process.env['SYMGRAD_WEBGPU_MATMUL'] ?? 'default';
   if (part !== 'webgpu-gemm') {

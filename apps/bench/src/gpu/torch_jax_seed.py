@@ -1,6 +1,7 @@
 """The seed step (MLP 1000-1000-1000-10, batch 800, SGD lr 0.1) on PyTorch CUDA (eager, and the
 whole step captured as one CUDA graph) and JAX (jit), in fp32 and tf32: the peers of symgrad's
 cuda and webgpu backends, timed the same way (steps enqueued back to back, one sync at the end).
+With a second argument `cpu`, PyTorch on the CPU instead (all cores), for the cpu backend's row.
 Prints one JSON object per line: {"peer", "item", "us", "reps", "note"} or {"peer", "error"}."""
 import json, sys, time, traceback
 
@@ -103,7 +104,37 @@ def run_jax():
         emit({"peer": "JAX %s jit" % jax.__version__, "item": "seed step " + precision, "us": us, "reps": REPS, "note": str(jax.devices()[0])})
 
 
-for name, fn in (("PyTorch", run_torch), ("JAX", run_jax)):
+def run_torch_cpu():
+    """PyTorch on the CPU, all cores, for the native CPU backend's row on the same machine."""
+    import os
+    import torch
+    torch.set_num_threads(os.cpu_count())
+    g = torch.Generator().manual_seed(0)
+    X = torch.rand(N, F, generator=g) * 2 - 1
+    y = torch.randint(0, C, (N,), generator=g)
+    W = [(torch.randn(a, b, generator=g) * (2 / a) ** 0.5).requires_grad_() for a, b in ((F, H), (H, H), (H, C))]
+    opt = torch.optim.SGD(W, lr=LR)
+
+    def step():
+        W1, W2, W3 = W
+        loss = torch.nn.functional.cross_entropy(torch.relu(torch.relu(X @ W1) @ W2) @ W3, y)
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        opt.step()
+
+    for _ in range(5):
+        step()
+    times = []
+    for _ in range(30):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1e6)
+    times.sort()
+    emit({"peer": "PyTorch %s CPU, %d threads" % (torch.__version__, torch.get_num_threads()), "item": "seed step fp32", "us": times[len(times) // 2], "reps": 30, "note": "median"})
+
+
+PARTS = (("PyTorch CPU", run_torch_cpu),) if len(sys.argv) > 2 and sys.argv[2] == "cpu" else (("PyTorch", run_torch), ("JAX", run_jax))
+for name, fn in PARTS:
     try:
         fn()
     except Exception as e:  # a missing framework is a row, not a crash
