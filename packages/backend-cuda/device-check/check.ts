@@ -42,12 +42,6 @@ function maskedSeedGrads(backend: string, dtype: DType, precision: Precision, si
   return fn([x, y, m1, m2, w1, w2, w3], [loss, ...grads], { backend, precision });
 }
 
-const asDtype = (a: NDArray, dtype: DType): NDArray => {
-  const out = NDArray.zeros(a.shape, dtype);
-  for (let i = 0; i < a.size; i++) out.data[i] = a.data[i]!;
-  return out;
-};
-
 async function main(): Promise<void> {
   let cpu = false;
   try {
@@ -140,7 +134,7 @@ async function main(): Promise<void> {
         const got = await onGpu(X, Y, M1, M2, ...W);
         onGpu.dispose();
         const onCpu = maskedSeedGrads('cpu', 'float64', 'fp32', sizes);
-        const want = await onCpu(asDtype(X, 'float64'), Y, asDtype(M1, 'float64'), asDtype(M2, 'float64'), ...W.map((w) => asDtype(w, 'float64')));
+        const want = await onCpu(X.astype('float64'), Y, M1.astype('float64'), M2.astype('float64'), ...W.map((w) => w.astype('float64')));
         onCpu.dispose();
         const e = got.map((g, i) => relativeError(g.data, want[i]!.data));
         const tol = precision === 'fp32' ? 1e-4 : 5e-3;
