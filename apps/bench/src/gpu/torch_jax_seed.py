@@ -14,6 +14,20 @@ def emit(o):
     sys.stdout.flush()
 
 
+def torch_sgd_step(torch, X, y, W):
+    """One seed step (forward, backward, SGD) on PyTorch tensors, as a closure returning the loss."""
+    opt = torch.optim.SGD(W, lr=LR)
+
+    def step():
+        W1, W2, W3 = W
+        loss = torch.nn.functional.cross_entropy(torch.relu(torch.relu(X @ W1) @ W2) @ W3, y)
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 def run_torch():
     import torch
     dev = torch.device("cuda")
@@ -25,16 +39,7 @@ def run_torch():
     for precision in ("fp32", "tf32"):
         torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
         torch.backends.cudnn.allow_tf32 = precision == "tf32"
-        W = [w.clone().to(dev).requires_grad_() for w in init]
-        opt = torch.optim.SGD(W, lr=LR)
-
-        def step():
-            W1, W2, W3 = W
-            loss = torch.nn.functional.cross_entropy(torch.relu(torch.relu(X @ W1) @ W2) @ W3, y)
-            opt.zero_grad(set_to_none=False)
-            loss.backward()
-            opt.step()
-            return loss
+        step = torch_sgd_step(torch, X, y, [w.clone().to(dev).requires_grad_() for w in init])
 
         def timed(fn, reps):
             for _ in range(20):
@@ -112,15 +117,7 @@ def run_torch_cpu():
     g = torch.Generator().manual_seed(0)
     X = torch.rand(N, F, generator=g) * 2 - 1
     y = torch.randint(0, C, (N,), generator=g)
-    W = [(torch.randn(a, b, generator=g) * (2 / a) ** 0.5).requires_grad_() for a, b in ((F, H), (H, H), (H, C))]
-    opt = torch.optim.SGD(W, lr=LR)
-
-    def step():
-        W1, W2, W3 = W
-        loss = torch.nn.functional.cross_entropy(torch.relu(torch.relu(X @ W1) @ W2) @ W3, y)
-        opt.zero_grad(set_to_none=False)
-        loss.backward()
-        opt.step()
+    step = torch_sgd_step(torch, X, y, [(torch.randn(a, b, generator=g) * (2 / a) ** 0.5).requires_grad_() for a, b in ((F, H), (H, H), (H, C))])
 
     for _ in range(5):
         step()
