@@ -12,12 +12,16 @@ import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, realpathSync } 
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const app = resolve(here, '..');
 const repo = resolve(app, '../..');
-const out = join(repo, '.device', 'bench');
+// --no-dawn leaves the `webgpu` package out (tests bundle without it); SYMGRAD_DEVICE_DIR moves .device/.
+const { values: flags } = parseArgs({ options: { 'no-dawn': { type: 'boolean', default: false } } });
+const deviceDir = process.env.SYMGRAD_DEVICE_DIR ?? join(repo, '.device');
+const out = join(deviceDir, 'bench');
 mkdirSync(out, { recursive: true });
 
 execFileSync(process.execPath, [join(repo, 'packages/backend-cuda/device-check/bundle.mjs')], { stdio: 'inherit' });
@@ -57,7 +61,7 @@ copyFileSync(join(app, 'src/gpu/torch_jax_seed.py'), join(out, 'torch_jax_seed.p
 // from the bundles, searches <bundle dir>/../build/Release.
 const cpuAddon = join(repo, 'packages/backend-cpu/build/Release/symgrad_cpu.node');
 if (existsSync(cpuAddon)) {
-  mkdirSync(join(repo, '.device', 'build', 'Release'), { recursive: true });
+  mkdirSync(join(deviceDir, 'build', 'Release'), { recursive: true });
   copyFileSync(cpuAddon, join(repo, '.device', 'build', 'Release', 'symgrad_cpu.node'));
   const gyp = dirname(realpathSync(createRequire(join(repo, 'packages/backend-cpu/package.json')).resolve('node-gyp-build/package.json')));
   cpSync(gyp, join(out, 'node_modules', 'node-gyp-build'), { recursive: true, dereference: true });
@@ -67,10 +71,12 @@ if (existsSync(cpuAddon)) {
 const require = createRequire(join(app, 'package.json'));
 const webgpu = dirname(realpathSync(require.resolve('webgpu/package.json')));
 const wOut = join(out, 'node_modules', 'webgpu');
-mkdirSync(join(wOut, 'dist', 'linux-x64'), { recursive: true });
-for (const f of ['index.js', 'package.json']) copyFileSync(join(webgpu, f), join(wOut, f));
-execFileSync('sh', ['-c', `xz -T2 -6 -c '${join(webgpu, 'dist/linux-x64/dawn.node')}' > '${join(wOut, 'dist/linux-x64/dawn.node.xz')}'`]);
+if (!flags['no-dawn']) {
+  mkdirSync(join(wOut, 'dist', 'linux-x64'), { recursive: true });
+  for (const f of ['index.js', 'package.json']) copyFileSync(join(webgpu, f), join(wOut, f));
+  execFileSync('sh', ['-c', `xz -T2 -6 -c '${join(webgpu, 'dist/linux-x64/dawn.node')}' > '${join(wOut, 'dist/linux-x64/dawn.node.xz')}'`]);
+}
 
-copyFileSync(join(here, 'device-run.sh'), join(repo, '.device', 'run.sh'));
-chmodSync(join(repo, '.device', 'run.sh'), 0o755);
-console.log(`wrote ${out}/device-bench.mjs, torch_jax_seed.py, node_modules/webgpu and .device/run.sh`);
+copyFileSync(join(here, 'device-run.sh'), join(deviceDir, 'run.sh'));
+chmodSync(join(deviceDir, 'run.sh'), 0o755);
+console.log(`wrote ${out}/device-bench.mjs, demo.mjs, torch_jax_seed.py${flags['no-dawn'] ? '' : ', node_modules/webgpu'} and ${join(deviceDir, 'run.sh')}`);

@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = resolve(here, '..');
 const repo = resolve(pkg, '../..');
-const out = join(repo, '.device', 'cuda');
+const out = join(process.env.SYMGRAD_DEVICE_DIR ?? join(repo, '.device'), 'cuda');
 mkdirSync(out, { recursive: true });
 
 const addon = join(pkg, 'build', 'Release', 'symgrad_cuda.node');

@@ -52,7 +52,14 @@ async function main(): Promise<void> {
     log(`cpu backend not bundled: ${String(e)}`);
   }
   log(JSON.stringify(cudaInfo(), null, 1));
-  log(JSON.stringify(await listBackends()));
+  const backends = await listBackends();
+  log(JSON.stringify(backends));
+  const cuda = backends.find((x) => x.name === 'cuda');
+  if (!cuda?.available) {
+    log(`no usable GPU: ${cuda?.reason ?? "the 'cuda' backend is not registered"}`);
+    process.exitCode = 3;
+    return;
+  }
   const b = await getBackend('cuda');
   log(`device: ${b.capabilities.device}`);
 

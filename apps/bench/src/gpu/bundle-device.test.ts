@@ -1,0 +1,47 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cudaBackendFactory } from '@symgrad/backend-cuda';
+
+// The bundles a GPU session carries to its device (no Node packages there) must run from their
+// own folder: built here without Dawn, then the CPU parts run, and the CUDA check says why it
+// cannot run without a GPU. A broken bundle would otherwise cost device time to discover.
+const app = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'symgrad-device-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const env = { ...process.env, SYMGRAD_DEVICE_DIR: dir };
+const node = (args: string[]) => spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 120_000 });
+
+const gpu = (await cudaBackendFactory.availability()).ok;
+
+describe('the device bundle', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(app, 'scripts', 'bundle-device.mjs'), '--no-dawn'], { env, stdio: 'pipe', timeout: 180_000 });
+  }, 180_000);
+
+  it('its benchmark and demo run from the bundle folder', () => {
+    const bench = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'cpu', '--small', '--reps', '2']);
+    expect(bench.status, bench.stderr).toBe(0);
+    const rows = bench.stdout.trim().split('\n').map((l) => JSON.parse(l) as { item: string; us?: number; error?: string });
+    expect(rows.map((r) => r.item)).toEqual(['device', 'seed step fp32', 'sgemm 37×50×41 fp32', 'sgemm 37×50×41 Bᵀ fp32', 'sgemm 50×50×37 Aᵀ fp32']);
+    expect(rows.slice(1).every((r) => r.error === undefined && r.us! > 0)).toBe(true);
+
+    const bad = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'tpu']);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain('--part must be one of cuda, webgpu, webgpu-gemm, tfjs-webgpu, cpu (got tpu)');
+
+    const demo = node([join(dir, 'bench', 'demo.mjs'), '--backend', 'cpu', '--hidden', '16', '--samples', '30', '--epochs', '2']);
+    expect(demo.status, demo.stderr).toBe(0);
+    expect(demo.stdout).toMatch(/^cpu +\S/m);
+  }, 120_000);
+
+  // Where there is a GPU the check runs in full (minutes): that is the device session's job.
+  it.skipIf(gpu)('its CUDA check says why it cannot run without a GPU', () => {
+    const check = node([join(dir, 'cuda', 'check.mjs')]);
+    expect(check.status).toBe(3);
+    expect(check.stdout).toMatch(/^no usable GPU: .+/m);
+  });
+});
