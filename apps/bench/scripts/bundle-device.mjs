@@ -62,7 +62,7 @@ copyFileSync(join(app, 'src/gpu/torch_jax_seed.py'), join(out, 'torch_jax_seed.p
 const cpuAddon = join(repo, 'packages/backend-cpu/build/Release/symgrad_cpu.node');
 if (existsSync(cpuAddon)) {
   mkdirSync(join(deviceDir, 'build', 'Release'), { recursive: true });
-  copyFileSync(cpuAddon, join(repo, '.device', 'build', 'Release', 'symgrad_cpu.node'));
+  copyFileSync(cpuAddon, join(deviceDir, 'build', 'Release', 'symgrad_cpu.node'));
   const gyp = dirname(realpathSync(createRequire(join(repo, 'packages/backend-cpu/package.json')).resolve('node-gyp-build/package.json')));
   cpSync(gyp, join(out, 'node_modules', 'node-gyp-build'), { recursive: true, dereference: true });
 }

@@ -128,6 +128,10 @@ export function loadAddon(): AddonLoad {
         loaded = { addon: require(path) as CudaAddon, path };
       }
     }
+    // node-gyp-build takes any .node file in build/Release or prebuilds/: make sure it is this one.
+    if (loaded.addon && typeof loaded.addon.probe !== 'function') {
+      loaded = { error: `the CUDA addon did not load (${loaded.path} is not the CUDA addon: it has no probe()); build it with \`pnpm --filter @symgrad/backend-cuda build\`` };
+    }
   } catch (e) {
     loaded = { error: `the CUDA addon did not load (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); build it with \`pnpm --filter @symgrad/backend-cuda build\`` };
   }

@@ -41,7 +41,7 @@ describe('the device bundle', () => {
   // Where there is a GPU the check runs in full (minutes): that is the device session's job.
   it.skipIf(gpu)('its CUDA check says why it cannot run without a GPU', () => {
     const check = node([join(dir, 'cuda', 'check.mjs')]);
-    expect(check.status).toBe(3);
+    expect(check.status, check.stdout + check.stderr).toBe(3);
     expect(check.stdout).toMatch(/^no usable GPU: .+/m);
   });
 });
