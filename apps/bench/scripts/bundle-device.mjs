@@ -26,35 +26,26 @@ mkdirSync(out, { recursive: true });
 
 execFileSync(process.execPath, [join(repo, 'packages/backend-cuda/device-check/bundle.mjs')], { stdio: 'inherit' });
 
-await build({
-  entryPoints: [join(app, 'src/gpu/device-bench.ts')],
-  outfile: join(out, 'device-bench.mjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  conditions: ['@symgrad/source'],
-  external: ['*.node', 'webgpu'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  logLevel: 'warning',
-});
-// The demo (`symgrad`), to run the whole experiment on the GPU machine's backends.
-await build({
-  entryPoints: [join(here, 'demo-entry.ts')],
-  outfile: join(out, 'demo.mjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  conditions: ['@symgrad/source'],
-  external: ['*.node', 'webgpu', 'node-gyp-build', 'playwright-core'],
-  // CommonJS dependencies (gpu.js's) read require and __filename, which ES modules lack.
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; " +
-      "const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __filename.replace(/\\/[^/]*$/, '');",
-  },
-  logLevel: 'warning',
-});
+// One ES module per entry; native addons, Dawn and node-gyp-build stay outside (carried beside).
+// CommonJS dependencies (gpu.js's) read require and __filename, which ES modules lack.
+const bundle = (entry, outfile) =>
+  build({
+    entryPoints: [entry],
+    outfile: join(out, outfile),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@symgrad/source'],
+    external: ['*.node', 'webgpu', 'node-gyp-build', 'playwright-core'],
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; " +
+        "const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __filename.replace(/\\/[^/]*$/, '');",
+    },
+    logLevel: 'warning',
+  });
+await bundle(join(app, 'src/gpu/device-bench.ts'), 'device-bench.mjs');
+await bundle(join(here, 'demo-entry.ts'), 'demo.mjs'); // the demo (`symgrad`), on the GPU machine's backends
 copyFileSync(join(app, 'src/gpu/torch_jax_seed.py'), join(out, 'torch_jax_seed.py'));
 
 // The native CPU addon where the bundled backend-cpu looks for it: node-gyp-build, resolved

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BufferSpec, DType, SoftmaxCrossEntropyKernel, TypedArray, View } from '@symgrad/core';
+import type { DType, SoftmaxCrossEntropyKernel, TypedArray, View } from '@symgrad/core';
 import { nativeCpuStatus } from '../native.js';
-import { bufferTable, type KernelStep } from './kernel-step.js';
+import type { KernelStep } from './kernel-step.js';
 import type { NativeCompiled } from './native-elementwise.js';
 import { compileNativeGather, compileNativeOneHot, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
 import { compileGather, compileOneHot, compileSoftmaxCrossEntropy } from './specials.js';
 import { relError, Rng } from '../testing-fixtures/random.js';
-import { offsetOf, randomLayout, typed } from '../testing-fixtures/strided.js';
+import { offsetOf, TestBuffers } from '../testing-fixtures/strided.js';
 
 /**
  * The addon's specials (native/specials.cc) against the TypeScript path and, for the loss,
@@ -20,23 +20,6 @@ afterAll(() => { if (addon && initialThreads) addon.setNumThreads(initialThreads
 
 const SIZES = [1, 2, 7, 13, 37];
 
-class Buffers {
-  specs: BufferSpec[] = [];
-  data: TypedArray[] = [];
-  add(dtype: DType, values: readonly number[]): number {
-    const id = this.specs.length;
-    this.specs.push({ id, dtype, size: values.length, role: 'temp' });
-    this.data.push(typed(dtype, values));
-    return id;
-  }
-  layout(rng: Rng, dtype: DType, shape: number[], fill: () => number, broadcast = false): View {
-    const { view, size } = randomLayout(rng, this.specs.length, shape, broadcast);
-    this.add(dtype, Array.from({ length: size }, fill));
-    return view;
-  }
-  table() { return bufferTable(this.specs); }
-  copy(): TypedArray[] { return this.data.map((d) => d.slice()); }
-}
 
 const step = (n: NativeCompiled): KernelStep => {
   if (!('step' in n)) throw new Error(`fell back: ${n.fallback}`);
@@ -53,7 +36,7 @@ function expectClose(got: TypedArray[], want: TypedArray[], tol: number, what: s
 }
 
 function sceCase(rng: Rng, dtype: 'float32' | 'float64', rows: number, classes: number, withGrad: boolean) {
-  const b = new Buffers();
+  const b = new TestBuffers();
   const big = rng.bool(0.3) ? 1000 : 20;
   const logits = b.layout(rng, dtype, [rows, classes], () => rng.uniform(-big, big));
   const labels = b.layout(rng, 'int32', [rows], () => (rng.bool(0.1) ? rng.pick([-1, classes]) : rng.int(0, classes - 1)));
@@ -106,7 +89,7 @@ describe.skipIf(!addon)('native specials', () => {
     for (let t = 0; t < 60; t++) {
       const [rows, classes] = [rng.pick(SIZES), rng.pick(SIZES)];
       const dtype = rng.pick(['float32', 'float64', 'int32', 'bool'] as const);
-      const b = new Buffers();
+      const b = new TestBuffers();
       const input = b.layout(rng, rng.pick(['float32', 'float64'] as const), [rows, classes], () => rng.uniform(-5, 5));
       const indices = b.layout(rng, 'int32', [rows], () => rng.int(-1, classes));
       const output = b.layout(rng, dtype, [rows], () => 3);
@@ -118,7 +101,7 @@ describe.skipIf(!addon)('native specials', () => {
 
       const shape = Array.from({ length: rng.int(0, 3) }, () => rng.pick([1, 2, 3, 7]));
       const depth = rng.pick([0, 1, 4, 13]);
-      const o = new Buffers();
+      const o = new TestBuffers();
       const idx = o.layout(rng, rng.pick(['int32', 'float32'] as const), shape, () => rng.int(-1, depth));
       const out = o.layout(rng, dtype, [...shape, depth], () => 5);
       const h = { kind: 'oneHot' as const, indices: idx, depth, output: out, dtype, label: 'o' };

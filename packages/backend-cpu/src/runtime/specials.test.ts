@@ -1,30 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { BufferSpec, DType, SoftmaxCrossEntropyKernel, TypedArray, View } from '@symgrad/core';
-import { bufferTable } from './kernel-step.js';
+import type { DType, SoftmaxCrossEntropyKernel, TypedArray, View } from '@symgrad/core';
 import { compileGather, compileOneHot, compileSoftmaxCrossEntropy } from './specials.js';
 import { relError, Rng } from '../testing-fixtures/random.js';
-import { contiguous, forEachIndex, offsetOf, randomLayout, typed } from '../testing-fixtures/strided.js';
+import { contiguous, forEachIndex, offsetOf, TestBuffers, typed } from '../testing-fixtures/strided.js';
 
 const SIZES = [1, 2, 7, 13, 37];
 
-/** Buffers for a test: each added with its dtype and contents. */
-class Buffers {
-  specs: BufferSpec[] = [];
-  data: TypedArray[] = [];
-  add(dtype: DType, values: readonly number[]): number {
-    const id = this.specs.length;
-    this.specs.push({ id, dtype, size: values.length, role: 'temp' });
-    this.data.push(typed(dtype, values));
-    return id;
-  }
-  table() { return bufferTable(this.specs); }
-}
 
-function layout(rng: Rng, bufs: Buffers, dtype: DType, shape: number[], fill: () => number): View {
-  const { view, size } = randomLayout(rng, bufs.specs.length, shape, false);
-  bufs.add(dtype, Array.from({ length: size }, fill));
-  return view;
-}
 
 describe('gather', () => {
   it('picks input[r, indices[r]] and gives NaN for out-of-range indices, on strided views', () => {
@@ -32,10 +14,10 @@ describe('gather', () => {
     for (let t = 0; t < 60; t++) {
       const [rows, classes] = [rng.pick(SIZES), rng.pick(SIZES)];
       const dtype = rng.pick(['float32', 'float64'] as const);
-      const b = new Buffers();
-      const input = layout(rng, b, dtype, [rows, classes], () => rng.uniform(-5, 5));
-      const indices = layout(rng, b, 'int32', [rows], () => rng.int(-1, classes));
-      const output = layout(rng, b, dtype, [rows], () => 3);
+      const b = new TestBuffers();
+      const input = b.layout(rng, dtype, [rows, classes], () => rng.uniform(-5, 5));
+      const indices = b.layout(rng, 'int32', [rows], () => rng.int(-1, classes));
+      const output = b.layout(rng, dtype, [rows], () => 3);
       compileGather({ kind: 'gather', input, indices, output, label: 'g' }, b.table())(b.data);
       for (let r = 0; r < rows; r++) {
         const y = b.data[indices.buffer]![offsetOf(indices, [r])]!;
@@ -53,9 +35,9 @@ describe('oneHot', () => {
       const shape = Array.from({ length: rng.int(0, 3) }, () => rng.pick([1, 2, 3, 7]));
       const depth = rng.pick([0, 1, 4, 13]);
       const dtype = rng.pick(['float32', 'int32', 'bool'] as const);
-      const b = new Buffers();
-      const indices = layout(rng, b, 'int32', shape, () => rng.int(-1, depth));
-      const output = layout(rng, b, dtype, [...shape, depth], () => 5);
+      const b = new TestBuffers();
+      const indices = b.layout(rng, 'int32', shape, () => rng.int(-1, depth));
+      const output = b.layout(rng, dtype, [...shape, depth], () => 5);
       compileOneHot({ kind: 'oneHot', indices, depth, output, dtype, label: 'o' }, b.table())(b.data);
       forEachIndex([...shape, depth], (idx) => {
         const y = b.data[indices.buffer]![offsetOf(indices, idx.slice(0, -1))]!;
@@ -88,11 +70,11 @@ describe('softmaxCrossEntropy', () => {
       for (let t = 0; t < 40; t++) {
         const [rows, classes] = [rng.pick(SIZES), rng.pick(SIZES)];
         const big = rng.bool(0.3) ? 1000 : 20;
-        const b = new Buffers();
-        const logits = layout(rng, b, dtype, [rows, classes], () => rng.uniform(-big, big));
-        const labels = layout(rng, b, 'int32', [rows], () => (rng.bool(0.1) ? rng.pick([-1, classes]) : rng.int(0, classes - 1)));
-        const loss = layout(rng, b, dtype, [rows], () => 0);
-        const gradOut = layout(rng, b, dtype, [rows, classes], () => 0);
+        const b = new TestBuffers();
+        const logits = b.layout(rng, dtype, [rows, classes], () => rng.uniform(-big, big));
+        const labels = b.layout(rng, 'int32', [rows], () => (rng.bool(0.1) ? rng.pick([-1, classes]) : rng.int(0, classes - 1)));
+        const loss = b.layout(rng, dtype, [rows], () => 0);
+        const gradOut = b.layout(rng, dtype, [rows, classes], () => 0);
         const broadcast = rng.bool();
         const scaleView: View = broadcast ? { buffer: b.specs.length, offset: 0, shape: [rows], strides: [0] } : contiguous(b.specs.length, [rows]);
         b.add(dtype, Array.from({ length: broadcast ? 1 : rows }, () => rng.uniform(0.1, 1)));
@@ -113,7 +95,7 @@ describe('softmaxCrossEntropy', () => {
   }
 
   it('without a gradient only writes the loss', () => {
-    const b = new Buffers();
+    const b = new TestBuffers();
     const z = b.add('float64', [0, 0, Math.log(3)]);
     const y = b.add('int32', [2]);
     const l = b.add('float64', [0]);
@@ -123,7 +105,7 @@ describe('softmaxCrossEntropy', () => {
 });
 
 describe('special kernel errors', () => {
-  const b = new Buffers();
+  const b = new TestBuffers();
   b.add('float32', new Array(12).fill(0));
   b.add('int32', new Array(4).fill(0));
   b.add('float32', new Array(4).fill(0));

@@ -1,4 +1,5 @@
-import { allocTyped, roundTo, type DType, type TypedArray, type View } from '@symgrad/core';
+import { allocTyped, roundTo, type BufferSpec, type DType, type TypedArray, type View } from '@symgrad/core';
+import { bufferTable } from '../runtime/kernel-step.js';
 import type { Rng } from './random.js';
 
 /** Visits every multi-index of a shape in row-major order. */
@@ -55,4 +56,24 @@ export function typed(dtype: DType, values: readonly number[]): TypedArray {
   const a = allocTyped(dtype, values.length);
   values.forEach((v, i) => { a[i] = roundTo(dtype, v); });
   return a;
+}
+
+/** The buffers of a kernel test: each added with its dtype and contents, or laid out at random for a view. */
+export class TestBuffers {
+  specs: BufferSpec[] = [];
+  data: TypedArray[] = [];
+  add(dtype: DType, values: readonly number[]): number {
+    const id = this.specs.length;
+    this.specs.push({ id, dtype, size: values.length, role: 'temp' });
+    this.data.push(typed(dtype, values));
+    return id;
+  }
+  /** A new buffer holding a random (strided, optionally broadcast) view of `shape`. */
+  layout(rng: Rng, dtype: DType, shape: number[], fill: () => number, broadcast = false): View {
+    const { view, size } = randomLayout(rng, this.specs.length, shape, broadcast);
+    this.add(dtype, Array.from({ length: size }, fill));
+    return view;
+  }
+  table() { return bufferTable(this.specs); }
+  copy(): TypedArray[] { return this.data.map((d) => d.slice()); }
 }

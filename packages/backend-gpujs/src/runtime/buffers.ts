@@ -55,3 +55,17 @@ export function scatter(dst: GpujsBuffer, view: View, values: ArrayLike<number>)
     }
   }
 }
+
+/**
+ * The buffer lookup of one run: `table(id, i)` is buffer `id` for launch `i`, or an error
+ * naming the launch when it is missing, freed, or another backend's.
+ */
+export function runBufferTable(
+  buffers: readonly DeviceBuffer[], own: (b: DeviceBuffer) => b is GpujsBuffer, labelOf: (launch: number) => string,
+): (id: number, launch: number) => GpujsBuffer {
+  return (id, i) => {
+    const b = buffers[id];
+    if (!b || !own(b) || b.freed) throw new Error(`gpujs backend: launch ${i} ('${labelOf(i)}'): buffer ${id} is missing, freed, or not from this backend`);
+    return b;
+  };
+}

@@ -1,6 +1,6 @@
 import type { DeviceBuffer, Executable } from '@symgrad/core';
 import type { KernelLaunch } from '../codegen/source.js';
-import { scatter, type GpujsBuffer } from './buffers.js';
+import { runBufferTable, scatter, type GpujsBuffer } from './buffers.js';
 import type { GpuKernelLike, GpuLike } from './gpu-loader.js';
 
 /**
@@ -20,11 +20,7 @@ export class GpujsExecutable implements Executable {
 
   run(buffers: readonly DeviceBuffer[]): void {
     if (this.disposed) throw new Error('gpujs backend: run() on a disposed executable');
-    const table = (id: number, i: number): GpujsBuffer => {
-      const b = buffers[id];
-      if (!b || !this.own(b) || b.freed) throw new Error(`gpujs backend: launch ${i} ('${this.launches[i]!.label}'): buffer ${id} is missing, freed, or not from this backend`);
-      return b;
-    };
+    const table = runBufferTable(buffers, this.own, (i) => this.launches[i]!.label);
     this.launches.forEach((l, i) => {
       table(l.output.buffer, i);
       for (const p of l.params) table(p, i);

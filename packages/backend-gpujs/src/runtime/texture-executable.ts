@@ -1,7 +1,7 @@
 import type { DeviceBuffer, Executable } from '@symgrad/core';
 import { toBufferLaunch, type BufferLaunch } from '../codegen/buffer-launch.js';
 import type { KernelLaunch } from '../codegen/source.js';
-import { scatter, type GpujsBuffer } from './buffers.js';
+import { runBufferTable, scatter, type GpujsBuffer } from './buffers.js';
 import type { GpuKernelLike, GpuLike } from './gpu-loader.js';
 import type { TextureLike, TextureStore } from './textures.js';
 
@@ -58,11 +58,7 @@ export class GpujsTextureExecutable implements Executable {
 
   run(buffers: readonly DeviceBuffer[]): void {
     if (this.disposed) throw new Error('gpujs backend: run() on a disposed executable');
-    const table = (id: number, i: number): GpujsBuffer => {
-      const b = buffers[id];
-      if (!b || !this.own(b) || b.freed) throw new Error(`gpujs backend: launch ${i} ('${this.launches[i]!.label}'): buffer ${id} is missing, freed, or not from this backend`);
-      return b;
-    };
+    const table = runBufferTable(buffers, this.own, (i) => this.launches[i]!.label);
     this.plans.forEach((p, i) => {
       table(p.launch.output.buffer, i);
       for (const id of p.buffer?.params ?? p.launch.params) table(id, i);
