@@ -8,7 +8,7 @@
 //   bash ../shared/device/pack-node.sh        # .device/node.xz
 //   device run, carry [".device", ".gl"]:  bash .device/run.sh
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,10 +48,11 @@ await bundle(join(app, 'src/gpu/device-bench.ts'), 'device-bench.mjs');
 await bundle(join(here, 'demo-entry.ts'), 'demo.mjs'); // the demo (`symgrad`), on the GPU machine's backends
 copyFileSync(join(app, 'src/gpu/torch_jax_seed.py'), join(out, 'torch_jax_seed.py'));
 
-// The native CPU addon where the bundled backend-cpu looks for it: node-gyp-build, resolved
-// from the bundles, searches <bundle dir>/../build/Release.
-const cpuAddon = join(repo, 'packages/backend-cpu/build/Release/symgrad_cpu.node');
-if (existsSync(cpuAddon)) {
+// The native CPU addon (backend-cpu's prebuild) where the bundled backend-cpu looks for it:
+// node-gyp-build, resolved from the bundles, searches <bundle dir>/../build/Release.
+const prebuilds = join(repo, 'packages/backend-cpu/dist/prebuilds', `${process.platform}-${process.arch}`);
+const cpuAddon = existsSync(prebuilds) ? readdirSync(prebuilds).filter((f) => f.endsWith('.node')).map((f) => join(prebuilds, f))[0] : undefined;
+if (cpuAddon) {
   mkdirSync(join(deviceDir, 'build', 'Release'), { recursive: true });
   copyFileSync(cpuAddon, join(deviceDir, 'build', 'Release', 'symgrad_cpu.node'));
   const gyp = dirname(realpathSync(createRequire(join(repo, 'packages/backend-cpu/package.json')).resolve('node-gyp-build/package.json')));

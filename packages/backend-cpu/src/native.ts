@@ -2,8 +2,9 @@
  * The native CPU kernels (native/*.cc, built by `binding.gyp`): their typed interface and
  * the loader.
  *
- * The addon is found with `node-gyp-build` (a fresh `build/Release` in a checkout, else the
- * prebuild this package ships under `dist/prebuilds/<platform>-<arch>/`). It is loaded once,
+ * The addon is found with `node-gyp-build`: the prebuild that `scripts/build-native.mjs`
+ * (prebuildify) writes under `dist/prebuilds/<platform>-<arch>/`, which the package ships, or
+ * a `build/Release` left by a plain node-gyp build in a checkout. It is loaded once,
  * when this module is first imported, and only in Node: in a browser or a worker without
  * `process` nothing is imported and the TypeScript kernels run. Node built-ins are reached
  * through a dynamic `import('node:module')` so that bundlers for the browser never see them.

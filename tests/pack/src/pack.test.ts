@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nativeCpuStatus } from '@symgrad/backend-cpu';
 
 const run = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -103,6 +104,29 @@ describe.each(PACKAGES)('the @symgrad/%s tarball', (p) => {
   });
 });
 
+describe('the native CPU prebuild', () => {
+  // The workspace's own addon loaded: then its build wrote a prebuild, and the tarball must ship it.
+  const expectPrebuild = nativeCpuStatus().ok || process.env.SYMGRAD_REQUIRE_NATIVE === '1';
+  const prebuildDir = `package/dist/prebuilds/${process.platform}-${process.arch}/`;
+
+  it.runIf(expectPrebuild)('is in the @symgrad/backend-cpu tarball, written by prebuildify (stripped, one N-API build)', () => {
+    const builds = packed.get('backend-cpu')!.files.filter((f) => f.startsWith(prebuildDir));
+    expect(builds).toHaveLength(1);
+    expect(builds[0]).toMatch(/\.node$/);
+  });
+
+  it.runIf(!expectPrebuild)('is absent when the addon could not be built here (the TypeScript kernels ship alone)', () => {
+    expect(packed.get('backend-cpu')!.files.filter((f) => f.includes('/prebuilds/'))).toEqual([]);
+  });
+
+  it('is never compiled at install: the package has no install script and opts out of npm\'s implicit node-gyp rebuild', () => {
+    const { manifest } = packed.get('backend-cpu')!;
+    expect(manifest.gypfile).toBe(false);
+    const scripts = (manifest.scripts ?? {}) as Record<string, string>;
+    for (const s of ['preinstall', 'install', 'postinstall']) expect(scripts[s]).toBeUndefined();
+  });
+});
+
 describe('installed from the tarballs with npm', () => {
   it('trains a tiny MLP (8-16-4) on the CPU backend: the loss is finite and falls', async () => {
     const project = join(tmp, 'consumer');
@@ -111,11 +135,14 @@ describe('installed from the tarballs with npm', () => {
     const tarballs = PACKAGES.map((p) => packed.get(p)!.tarball);
     await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs], project);
     for (const p of PACKAGES) expect(existsSync(join(project, 'node_modules', '@symgrad', p, 'package.json'))).toBe(true);
+    // Nothing was compiled: the addon that runs below is the shipped prebuild.
+    expect(existsSync(join(project, 'node_modules', '@symgrad', 'backend-cpu', 'build'))).toBe(false);
 
     await writeFile(join(project, 'train.mjs'), TRAIN_SCRIPT);
     const out = await sh(process.execPath, ['train.mjs'], project);
     const last = out.trim().split('\n').at(-1)!;
-    const { losses, probabilityRows } = JSON.parse(last) as { losses: number[]; probabilityRows: number[] };
+    const { losses, probabilityRows, native } = JSON.parse(last) as { losses: number[]; probabilityRows: number[]; native: string };
+    if (nativeCpuStatus().ok || process.env.SYMGRAD_REQUIRE_NATIVE === '1') expect(native).toBe('ok');
 
     expect(losses).toHaveLength(40);
     for (const l of losses) expect(Number.isFinite(l)).toBe(true);
@@ -134,7 +161,7 @@ describe('installed from the tarballs with npm', () => {
 const TRAIN_SCRIPT = `
 import { T, fn, shared, NDArray, setBackend } from '@symgrad/core';
 import { grad } from '@symgrad/autodiff';
-import '@symgrad/backend-cpu';
+import { nativeCpuStatus } from '@symgrad/backend-cpu';
 import { heNormal, normal } from '@symgrad/nn';
 
 setBackend('cpu');
@@ -172,5 +199,6 @@ for (let i = 0; i < N; i++) {
   for (let j = 0; j < C; j++) s += p.data[i * C + j];
   probabilityRows.push(s);
 }
-console.log(JSON.stringify({ losses, probabilityRows }));
+const status = nativeCpuStatus();
+console.log(JSON.stringify({ losses, probabilityRows, native: status.ok ? 'ok' : status.reason }));
 `;
