@@ -12,7 +12,13 @@ import type { KernelSpec } from '../kernels.js';
 
 export type PyLib = 'numpy' | 'torch';
 
-const PYTHON = process.env['PYTHON'] ?? 'python3';
+/**
+ * The interpreters tried, in order: $PYTHON, the one on PATH, then the system one, where
+ * Debian's python3-torch installs (a pyenv or venv python3 on PATH does not see it).
+ */
+export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [...new Set([env['PYTHON'], 'python3', '/usr/bin/python3'].filter((p): p is string => !!p))];
+}
 
 /** The environment the Python peers run under. */
 export function pythonEnv(threads = 2): NodeJS.ProcessEnv {
@@ -27,15 +33,22 @@ export function pythonEnv(threads = 2): NodeJS.ProcessEnv {
   };
 }
 
-/** `lib`'s version, or why it cannot be imported ('not installed' when the module is missing). */
-export function probe(lib: PyLib): { ok: true; version: string } | { ok: false; reason: string } {
-  const r = spawnSync(PYTHON, ['-c', `import ${lib}; print(${lib}.__version__)`], { env: pythonEnv(), encoding: 'utf8', timeout: 60_000 });
-  if (r.error) return { ok: false, reason: `not installed (${PYTHON}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
-  if (r.status !== 0) {
+export type ProbeResult = { ok: true; version: string; python: string } | { ok: false; reason: string };
+
+/**
+ * `lib`'s version and the first interpreter that imports it together with numpy (the inputs
+ * are made with numpy), or why none can ('not installed' when the module is missing).
+ */
+export function probe(lib: PyLib, candidates = pythonCandidates()): ProbeResult {
+  const reasons: string[] = [];
+  for (const python of candidates) {
+    const r = spawnSync(python, ['-c', `import numpy, ${lib}; print(${lib}.__version__)`], { env: pythonEnv(), encoding: 'utf8', timeout: 60_000 });
+    if (r.error) { reasons.push(`${python}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`); continue; }
+    if (r.status === 0) return { ok: true, version: r.stdout.trim(), python };
     const err = r.stderr.trim().split('\n').pop() ?? '';
-    return { ok: false, reason: /ModuleNotFoundError|No module named/.test(err) ? 'not installed' : `failed: ${err}` };
+    reasons.push(`${python}: ${/ModuleNotFoundError|No module named/.test(err) ? `no module ${/'([^']+)'/.exec(err)?.[1] ?? lib}` : `failed: ${err}`}`);
   }
-  return { ok: true, version: r.stdout.trim() };
+  return { ok: false, reason: `not installed (${reasons.join('; ')})` };
 }
 
 /**
@@ -189,8 +202,8 @@ export class PythonServer {
   /** The child's own description: library version and threads. */
   info = '';
 
-  private constructor(readonly lib: PyLib, readonly peer: string, readonly threads: number) {
-    this.child = spawn(PYTHON, ['-c', SCRIPT, lib, String(threads), String(SEED.lr)], { env: pythonEnv(threads), stdio: ['pipe', 'pipe', 'pipe'] });
+  private constructor(readonly lib: PyLib, readonly peer: string, readonly threads: number, python: string) {
+    this.child = spawn(python, ['-c', SCRIPT, lib, String(threads), String(SEED.lr)], { env: pythonEnv(threads), stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (c: Buffer) => {
       this.buf += c.toString();
       let nl;
@@ -242,8 +255,7 @@ export class PythonServer {
   static async start(lib: PyLib, threads = 2): Promise<PythonServer> {
     const p = probe(lib);
     if (!p.ok) throw new Error(p.reason);
-    if (lib === 'torch' && !probe('numpy').ok) throw new Error('numpy (needed for the inputs) not installed');
-    const s = new PythonServer(lib, pyPeerName(lib, p.version), threads);
+    const s = new PythonServer(lib, pyPeerName(lib, p.version), threads, p.python);
     const hello = await s.nextLine(120_000);
     s.info = String(hello['info'] ?? '');
     return s;
