@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include "thread_pool.h"
@@ -140,7 +141,19 @@ template <typename T>
 void pack_b_panel(const GemmArgs<T>& g, int64_t p0, int64_t kc, int64_t j0, int64_t cols, int nr, T* dst) {
   const T* base = g.b + p0 * g.brs + j0 * g.bcs;
   if (cols == nr && g.bcs == 1) {
-    for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * nr, base + p * g.brs, nr * sizeof(T));
+    // Rows of a panel are short (32 floats): copies of a size known at compile time are
+    // inlined, where a memcpy call per row cost a third of the packing time.
+    const auto rows = [&](auto width) {
+      constexpr int64_t w = decltype(width)::value;
+      for (int64_t p = 0; p < kc; p++) {
+        __builtin_prefetch(base + (p + 8) * g.brs);
+        std::memcpy(dst + p * w, base + p * g.brs, w * sizeof(T));
+      }
+    };
+    if (nr == 32) rows(std::integral_constant<int64_t, 32>{});
+    else if (nr == 16) rows(std::integral_constant<int64_t, 16>{});
+    else if (nr == 8) rows(std::integral_constant<int64_t, 8>{});
+    else for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * nr, base + p * g.brs, nr * sizeof(T));
   } else if (cols == nr && g.brs == 1) {  // op(B) column-contiguous (B transposed)
     // In strips of 16 depths: the strip of the panel being written stays in L1 while every
     // column is read, instead of sweeping the whole panel once per column.
@@ -221,6 +234,7 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
     return;
   }
   const int mr = mk.mr, nr = mk.nr;
+  const bool direct = mk.direct != nullptr && g.acs == 1;
   const int64_t mpanels = (g.m + mr - 1) / mr;
   T* abuf = ws.a.get<T>(bl.mc * bl.kc);
   alignas(64) T tile[16 * 64];  // an edge tile: MR×NR ≤ 16×64
@@ -245,14 +259,19 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
         const int64_t ipe = std::min(ip + mcp, r1);
         const int64_t i0 = ip * mr;
         const int64_t rows = std::min(ipe * mr, g.m) - i0;
-        pack_a(g, i0, rows, pc, kc, mr, abuf);
+        // A row-major A is read in place by full panels (packing it means a transpose); only a
+        // last, partial panel is packed, zero-padded, into the start of abuf.
+        const int64_t packed_from = direct ? rows / mr * mr : 0;
+        if (packed_from < rows) pack_a(g, i0 + packed_from, rows - packed_from, pc, kc, mr, abuf);
         for (int64_t jp = c0; jp < c1; jp++) {
           const T* bp = bbuf + jp * nr * kc;
           const int64_t j0 = jc + jp * nr;
           const int64_t cols = std::min<int64_t>(nr, g.n - j0);
           for (int64_t q = 0; q < ipe - ip; q++) {
-            const T* ap = abuf + q * mr * kc;
             const int64_t i = i0 + q * mr;
+            const bool in_place = direct && q * mr < packed_from;
+            const T* ap = direct ? abuf : abuf + q * mr * kc;
+            const T* arow = g.a + i * g.ars + pc;
             const int64_t rr = std::min<int64_t>(mr, g.m - i);
             T* c = g.c + i * g.crs + j0 * g.ccs;
             // The mask's rows are far apart in memory: start loading them while the tile computes.
@@ -263,9 +282,11 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
               }
             }
             if (rr == mr && cols == nr && g.ccs == 1) {
-              mk.fn(kc, ap, bp, c, g.crs, g.alpha, beta);
+              if (in_place) mk.direct(kc, arow, g.ars, bp, c, g.crs, g.alpha, beta);
+              else mk.fn(kc, ap, bp, c, g.crs, g.alpha, beta);
             } else {
-              mk.fn(kc, ap, bp, tile, nr, T(1), T(0));
+              if (in_place) mk.direct(kc, arow, g.ars, bp, tile, nr, T(1), T(0));
+              else mk.fn(kc, ap, bp, tile, nr, T(1), T(0));
               for (int64_t r = 0; r < rr; r++) {
                 for (int64_t j = 0; j < cols; j++) {
                   T& x = c[r * g.crs + j * g.ccs];

@@ -13,11 +13,17 @@ namespace symgrad {
 template <typename T>
 using MicroFn = void (*)(int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc, T alpha, T beta);
 
+// The same product with A read in place from MR rows a + r·lda (unit column stride) instead
+// of a packed panel: the same FMAs in the same order, so the same results.
+template <typename T>
+using DirectFn = void (*)(int64_t kc, const T* a, int64_t lda, const T* bp, T* c, int64_t rsc, T alpha, T beta);
+
 template <typename T>
 struct MicroKernel {
   int mr;
   int nr;
   MicroFn<T> fn;
+  DirectFn<T> direct = nullptr;  // null where the tier has none: A is then always packed
 };
 
 // One instruction-set tier: its name and its float32/float64 kernels, and optionally

@@ -13,8 +13,11 @@ constexpr int MR = 14;
 // NV zmm columns of B per row of A: 2 for the main kernels, 1 for a narrow C (n ≤ 16
 // float32 or 8 float64, e.g. the 10 classes of a classifier), which then wastes a third of
 // the work on padding instead of two thirds.
-template <int NV>
-void f32_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t rsc, float alpha, float beta) {
+// ADirect: A is read straight from its row-major rows (a + r·lda + p) instead of from a
+// packed panel, which saves the transposing pack of a row-major A; the FMAs, and so the
+// results, are the same either way.
+template <int NV, bool ADirect>
+void f32_body(int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t rsc, float alpha, float beta) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 14
   for (int r = 0; r < MR; r++)
@@ -22,13 +25,13 @@ void f32_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t 
   for (int64_t p = 0; p < kc; p++) {
     __m512 b[NV];
     for (int v = 0; v < NV; v++) b[v] = _mm512_loadu_ps(bp + 16 * v);
-    _mm_prefetch(reinterpret_cast<const char*>(ap + 8 * MR), _MM_HINT_T0);
+    if (!ADirect) _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
 #pragma GCC unroll 14
     for (int r = 0; r < MR; r++) {
-      const __m512 a = _mm512_set1_ps(ap[r]);
-      for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(a, b[v], acc[r][v]);
+      const __m512 av = _mm512_set1_ps(ADirect ? a[r * lda + p] : a[r]);
+      for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(av, b[v], acc[r][v]);
     }
-    ap += MR;
+    if (!ADirect) a += MR;
     bp += 16 * NV;
   }
   const __m512 va = _mm512_set1_ps(alpha);
@@ -49,7 +52,17 @@ void f32_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t 
 }
 
 template <int NV>
-void f64_kernel(int64_t kc, const double* ap, const double* bp, double* c, int64_t rsc, double alpha, double beta) {
+void f32_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t rsc, float alpha, float beta) {
+  f32_body<NV, false>(kc, ap, 0, bp, c, rsc, alpha, beta);
+}
+
+template <int NV>
+void f32_direct(int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t rsc, float alpha, float beta) {
+  f32_body<NV, true>(kc, a, lda, bp, c, rsc, alpha, beta);
+}
+
+template <int NV, bool ADirect>
+void f64_body(int64_t kc, const double* a, int64_t lda, const double* bp, double* c, int64_t rsc, double alpha, double beta) {
   __m512d acc[MR][NV];
 #pragma GCC unroll 14
   for (int r = 0; r < MR; r++)
@@ -57,13 +70,13 @@ void f64_kernel(int64_t kc, const double* ap, const double* bp, double* c, int64
   for (int64_t p = 0; p < kc; p++) {
     __m512d b[NV];
     for (int v = 0; v < NV; v++) b[v] = _mm512_loadu_pd(bp + 8 * v);
-    _mm_prefetch(reinterpret_cast<const char*>(ap + 8 * MR), _MM_HINT_T0);
+    if (!ADirect) _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
 #pragma GCC unroll 14
     for (int r = 0; r < MR; r++) {
-      const __m512d a = _mm512_set1_pd(ap[r]);
-      for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_pd(a, b[v], acc[r][v]);
+      const __m512d av = _mm512_set1_pd(ADirect ? a[r * lda + p] : a[r]);
+      for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_pd(av, b[v], acc[r][v]);
     }
-    ap += MR;
+    if (!ADirect) a += MR;
     bp += 8 * NV;
   }
   const __m512d va = _mm512_set1_pd(alpha);
@@ -83,10 +96,24 @@ void f64_kernel(int64_t kc, const double* ap, const double* bp, double* c, int64
   }
 }
 
+template <int NV>
+void f64_kernel(int64_t kc, const double* ap, const double* bp, double* c, int64_t rsc, double alpha, double beta) {
+  f64_body<NV, false>(kc, ap, 0, bp, c, rsc, alpha, beta);
+}
+
+template <int NV>
+void f64_direct(int64_t kc, const double* a, int64_t lda, const double* bp, double* c, int64_t rsc, double alpha, double beta) {
+  f64_body<NV, true>(kc, a, lda, bp, c, rsc, alpha, beta);
+}
+
 }  // namespace
 
 KernelSet kernels_avx512() {
-  return KernelSet{"avx512", {MR, 32, f32_kernel<2>}, {MR, 16, f64_kernel<2>}, {MR, 16, f32_kernel<1>}, {MR, 8, f64_kernel<1>}};
+  return KernelSet{"avx512",
+                   {MR, 32, f32_kernel<2>, f32_direct<2>},
+                   {MR, 16, f64_kernel<2>, f64_direct<2>},
+                   {MR, 16, f32_kernel<1>, f32_direct<1>},
+                   {MR, 8, f64_kernel<1>, f64_direct<1>}};
 }
 
 }  // namespace symgrad

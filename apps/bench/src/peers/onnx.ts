@@ -23,6 +23,10 @@ export async function prepareOnnxForward(d: MlpData, policy: RepeatPolicy, threa
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // Spinning intra-op threads keep both cores busy for a while after each run and so slow
+    // whichever peer takes the next turn (symgrad's forward measured 36 ms right after
+    // onnxruntime, 20 ms alone); every other peer's threads sleep between runs.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   const x = new ort.Tensor('float32', d.x, [rows, features]);
   const run = async (): Promise<void> => {
@@ -39,7 +43,7 @@ export async function prepareOnnxForward(d: MlpData, policy: RepeatPolicy, threa
   }
   return {
     group: 'forward', item: `forward ${rows} rows`, peer: onnxPeerName(ort.env.versions.common), policy,
-    flops: forwardFlops(rows, features, hidden, classes), note: `cpu EP, ${threads} intra-op threads`,
+    flops: forwardFlops(rows, features, hidden, classes), note: `cpu EP, ${threads} intra-op threads (not spinning)`,
     run, dispose: () => session.release(),
   };
 }

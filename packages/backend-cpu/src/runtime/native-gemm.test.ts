@@ -151,6 +151,33 @@ describe.skipIf(!addon)('native GEMM', () => {
     addon!.setNumThreads(initial!.threads);
   });
 
+  it('reads a row-major A in place (avx512) with the same FMAs as a packed A: bit for bit equal to the same A given transposed', () => {
+    // op(A) with unit column stride goes to the in-place kernel by full 14-row panels; the
+    // same values stored column-major (op(A) = (Aᵀ)ᵀ, unit row stride) are packed. Shapes
+    // cover full and partial row panels, edge columns, several K blocks and both threads.
+    addon!.setIsa(TIERS[0]!);
+    const rng = new Rng(21);
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [m, n, k] of [[14, 32, 5], [29, 70, 513], [253, 40, 1030], [43, 10, 300], [1, 33, 20]] as const) {
+        for (const threads of [1, 2]) {
+          addon!.setNumThreads(threads);
+          const rowMajor = { ...base, m, n, k, beta: 0.5, pad: 2 };
+          const s = setup(rowMajor, dtype, rng);
+          const inPlace = run(rowMajor, dtype, s);
+          // The same A, stored transposed: element (i, q) of op(A) at i + q·m.
+          const lda = k + 2;
+          const aT = s.a.slice(0, 3 + m * k);
+          for (let i = 0; i < m; i++) for (let q = 0; q < k; q++) aT[3 + i + q * m] = s.a[3 + i * lda + q]!;
+          const packedStrides = Float64Array.from([1, m, ...Array.from(s.strides.slice(2))]);
+          const packed = run(rowMajor, dtype, { ...s, a: aT, strides: packedStrides });
+          expect(packed, `${dtype} ${m}×${n}×${k}, ${threads} thread(s)`).toEqual(inPlace);
+          expect(relError(inPlace, expected(rowMajor, s, dtype).ref)).toBeLessThanOrEqual(dtype === 'float32' ? 1e-5 : 1e-12);
+        }
+      }
+    }
+    addon!.setNumThreads(initial!.threads);
+  });
+
   it('k = 0 gives beta·C; beta = 0 ignores NaN in C; empty products do nothing', () => {
     const c = Float32Array.from([1, NaN, 3, 4]);
     const none = new Float32Array(0);
