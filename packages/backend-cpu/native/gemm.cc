@@ -141,19 +141,7 @@ template <typename T>
 void pack_b_panel(const GemmArgs<T>& g, int64_t p0, int64_t kc, int64_t j0, int64_t cols, int nr, T* dst) {
   const T* base = g.b + p0 * g.brs + j0 * g.bcs;
   if (cols == nr && g.bcs == 1) {
-    // Rows of a panel are short (32 floats): copies of a size known at compile time are
-    // inlined, where a memcpy call per row cost a third of the packing time.
-    const auto rows = [&](auto width) {
-      constexpr int64_t w = decltype(width)::value;
-      for (int64_t p = 0; p < kc; p++) {
-        __builtin_prefetch(base + (p + 8) * g.brs);
-        std::memcpy(dst + p * w, base + p * g.brs, w * sizeof(T));
-      }
-    };
-    if (nr == 32) rows(std::integral_constant<int64_t, 32>{});
-    else if (nr == 16) rows(std::integral_constant<int64_t, 16>{});
-    else if (nr == 8) rows(std::integral_constant<int64_t, 8>{});
-    else for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * nr, base + p * g.brs, nr * sizeof(T));
+    for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * nr, base + p * g.brs, nr * sizeof(T));
   } else if (cols == nr && g.brs == 1) {  // op(B) column-contiguous (B transposed)
     // In strips of 16 depths: the strip of the panel being written stays in L1 while every
     // column is read, instead of sweeping the whole panel once per column.
@@ -170,6 +158,25 @@ void pack_b_panel(const GemmArgs<T>& g, int64_t p0, int64_t kc, int64_t j0, int6
       for (int j = 0; j < nr; j++) dst[p * nr + j] = j < cols ? base[p * g.brs + j * g.bcs] : T(0);
     }
   }
+}
+
+// Full panels lo..hi of a row-major op(B) (unit column stride), swept one row of B at a time:
+// each row segment is read front to back, which the hardware prefetchers follow, where
+// packing panel by panel jumps a row stride every 32 values and waits on memory.
+template <typename T>
+void pack_b_rows(const GemmArgs<T>& g, int64_t p0, int64_t kc, int64_t j0, int64_t panels, int nr, T* dst) {
+  const auto sweep = [&](auto width) {
+    constexpr int64_t w = decltype(width)::value;
+    for (int64_t p = 0; p < kc; p++) {
+      const T* row = g.b + (p0 + p) * g.brs + j0;
+      T* out = dst + p * w;
+      for (int64_t jp = 0; jp < panels; jp++) std::memcpy(out + jp * w * kc, row + jp * w, w * sizeof(T));
+    }
+  };
+  if (nr == 32) sweep(std::integral_constant<int64_t, 32>{});
+  else if (nr == 16) sweep(std::integral_constant<int64_t, 16>{});
+  else if (nr == 8) sweep(std::integral_constant<int64_t, 8>{});
+  else for (int64_t jp = 0; jp < panels; jp++) pack_b_panel(g, p0, kc, j0 + jp * nr, nr, nr, dst + jp * nr * kc);
 }
 
 // [lo, hi) of `count` items for thread tid of nth, in contiguous chunks.
@@ -247,6 +254,11 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
       const bool last = pc + kc == g.k;
       int64_t lo, hi;
       split(npanels, tid, nth, lo, hi);
+      const int64_t full_hi = std::min(hi, nc / nr);  // panels lo..full_hi are full
+      if (g.bcs == 1 && full_hi > lo) {
+        pack_b_rows(g, pc, kc, jc + lo * nr, full_hi - lo, nr, bbuf + lo * nr * kc);
+        lo = full_hi;
+      }
       for (int64_t jp = lo; jp < hi; jp++) {
         pack_b_panel(g, pc, kc, jc + jp * nr, std::min<int64_t>(nr, nc - jp * nr), nr, bbuf + jp * nr * kc);
       }
