@@ -60,6 +60,7 @@ export class CpuBackend implements Backend {
   readonly capabilities: Capabilities;
   readonly stats: CpuBackendStats = { allocations: 0, frees: 0 };
   private readonly live = new WeakSet<DeviceBuffer>();
+  private readonly adopted = new WeakMap<TypedArray, CpuBuffer>();
   private readonly native: NativeCpuAddon | undefined;
   private disposed = false;
 
@@ -111,6 +112,32 @@ export class CpuBackend implements Backend {
     } else {
       b.data.set(data);
     }
+  }
+
+  /**
+   * A buffer over `data` itself (runs are synchronous, so `fn` reads an argument in place
+   * instead of copying it). One wrapper per array, kept as long as the array lives, so
+   * passing the same array every step allocates nothing. Bool data is copied instead: kernels
+   * rely on bool buffers holding only 0 and 1.
+   *
+   * @example
+   * ```ts
+   * const x = Float32Array.from([1, 2, 3]);
+   * const buf = cpu.adopt(x)!;
+   * cpu.readSync(buf); // Float32Array [1, 2, 3], read from x
+   * ```
+   */
+  adopt(data: TypedArray): CpuBuffer | undefined {
+    this.alive();
+    const dtype = ArrayBuffer.isView(data) ? dtypeOfTyped(data) : undefined;
+    if (dtype === undefined || dtype === 'bool') return undefined;
+    let buffer = this.adopted.get(data);
+    if (!buffer) {
+      buffer = { dtype, size: data.length, data };
+      this.adopted.set(data, buffer);
+      this.live.add(buffer);
+    }
+    return buffer;
   }
 
   readSync(buffer: DeviceBuffer): TypedArray {

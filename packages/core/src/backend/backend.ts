@@ -55,6 +55,14 @@ export interface Backend {
   free(buffer: DeviceBuffer): void;
   /** Copies host data into a buffer; ordered before later runs, never blocks compute. */
   write(buffer: DeviceBuffer, data: TypedArray): void;
+  /**
+   * A buffer that reads `data` in place, instead of a copy of it, for runs started before the
+   * next call: only for backends whose buffers are host memory and whose runs finish before
+   * `run` returns (cpu). `fn` adopts an argument only where its Program never writes that
+   * input's buffer and does not return it. Undefined when `data` cannot be used as it is
+   * (then `fn` writes a copy).
+   */
+  adopt?(data: TypedArray): DeviceBuffer | undefined;
   /** Reads a buffer back once all work enqueued before it has finished. */
   read(buffer: DeviceBuffer): Promise<TypedArray>;
   /** Reads several buffers with one wait (one submit and map on GPUs); `fn` uses it for its outputs where present. */

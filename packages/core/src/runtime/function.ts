@@ -10,7 +10,7 @@ import { NDArray } from '../host/ndarray.js';
 import { lowerGraph, type LoweredProgram } from '../lower/lower-graph.js';
 import { optimizeProgram } from '../lower/passes/optimize-program.js';
 import { programStats, type ProgramStats } from '../lower/program-stats.js';
-import type { Program } from '../lower/program.js';
+import { kernelViews, type Program } from '../lower/program.js';
 import { formatProgram } from '../lower/format-program.js';
 import { deviceAllocations } from './allocation.js';
 import { coerceArgument, type InputValue } from './call-args.js';
@@ -49,6 +49,8 @@ interface Compiled {
   readonly executable: Executable;
   readonly table: DeviceBuffer[];
   readonly owned: DeviceBuffer[];
+  /** Each input's own buffer, and whether the backend may read the argument in place instead. */
+  readonly inputs: readonly { readonly id: number; readonly own: DeviceBuffer; readonly adoptable: boolean }[];
   readonly shared: readonly [SharedVariable, number][];
   readonly stats: FunctionStats;
   instrumented?: InstrumentedRun;
@@ -169,7 +171,12 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
       ...programStats(lowered.program, memory),
       passes: [...graphReport.map((r) => ({ pass: r.pass, ms: r.ms })), { pass: 'lower', ms: lowerMs }, ...report.map((r) => ({ pass: r.pass, ms: r.ms }))],
     };
-    const compiled: Compiled = { lowered, executable, table, owned, shared: [...lowered.sharedBuffers], stats };
+    // An argument read in place must never be written (a kernel's output, in place or not)
+    // nor handed back as an output, which would alias the caller's array.
+    const written = new Set(lowered.program.kernels.flatMap((k) => kernelViews(k).writes.map((v) => v.buffer)));
+    for (const o of lowered.outputs) written.add(o.buffer);
+    const inputSlots = lowered.inputBuffers.map((id) => ({ id, own: table[id]!, adoptable: backend.adopt !== undefined && !written.has(id) }));
+    const compiled: Compiled = { lowered, executable, table, owned, inputs: inputSlots, shared: [...lowered.sharedBuffers], stats };
     cache.set(key, compiled);
     return compiled;
   };
@@ -188,7 +195,12 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
   /** Binds shared variables, uploads the inputs and enqueues the run (unless an instrumented run drives the kernels). */
   const launch = (backend: Backend, c: Compiled, args: NDArray[], instrumented = false): Compiled => {
     for (const [s, id] of c.shared) c.table[id] = sharedBufferOn(s, backend, deviceAllocations);
-    c.lowered.inputBuffers.forEach((id, i) => backend.write(c.table[id]!, args[i]!.data));
+    c.inputs.forEach((slot, i) => {
+      const data = args[i]!.data;
+      const adopted = slot.adoptable ? backend.adopt!(data) : undefined;
+      c.table[slot.id] = adopted ?? slot.own;
+      if (!adopted) backend.write(slot.own, data);
+    });
     if (!instrumented) c.executable.run(c.table);
     for (const s of c.lowered.updated) s.device!.deviceNewer = true;
     last = c;
