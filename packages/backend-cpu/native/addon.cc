@@ -74,7 +74,7 @@ void gemm_typed(const Napi::CallbackInfo& info, napi_typedarray_type type) {
   T* aux = nullptr;
   int64_t lx = 0, lxo = 0, lxs = 0;
   const double* xoff = nullptr;
-  if (info.Length() > 11 && !info[11].IsUndefined()) {
+  if (info.Length() > 11 && !info[11].IsUndefined() && !info[11].IsNull()) {
     const int64_t code = int_arg(info, 11, "epilogue");
     if (code == symgrad::kRelu) {
       g.epilogue = symgrad::kRelu;
@@ -88,6 +88,19 @@ void gemm_typed(const Napi::CallbackInfo& info, napi_typedarray_type type) {
       g.xrs = (int64_t)xs[0], g.xcs = (int64_t)xs[1];
     } else if (code != symgrad::kNone) {
       throw Napi::RangeError::New(env, "gemm: epilogue must be 0 (none), 1 (relu) or 2 (mask by aux > 0)");
+    }
+  }
+  // Optional: a kept packed op(B) and whether it is already packed (see GemmArgs::packed).
+  if (info.Length() > 15 && !info[15].IsUndefined() && !info[15].IsNull()) {
+    int64_t lp;
+    g.packed = typed_data<T>(info, 15, type, "packedB", lp);
+    if (!info[16].IsBoolean()) throw Napi::TypeError::New(env, "gemm: packedFresh must be a boolean");
+    g.packed_fresh = info[16].As<Napi::Boolean>().Value();
+    if (count != 1) throw Napi::RangeError::New(env, "gemm: packedB is for a single matrix (offsets of 1 matrix)");
+    const int64_t need = symgrad::packed_b_size<T>(g.n, g.k);
+    if (lp < need) {
+      throw Napi::RangeError::New(env, "gemm: packedB holds " + std::to_string(lp) + " elements, " + std::to_string(g.k) + "×" +
+                                           std::to_string(g.n) + " needs " + std::to_string(need) + " (packedBSize)");
     }
   }
   std::vector<int64_t> offsets(4 * count);
@@ -111,16 +124,26 @@ void gemm_typed(const Napi::CallbackInfo& info, napi_typedarray_type type) {
 
 // gemm(dtype 0 = float32 | 1 = float64, m, n, k, a, b, c, offsets: Float64Array (3 per
 // matrix), strides: Float64Array [aRs, aCs, bRs, bCs, cRs, cCs] of op(A), op(B), C, alpha, beta
-// [, epilogue, aux, auxOffsets: Float64Array (1 per matrix), auxStrides: Float64Array [rs, cs]])
+// [, epilogue, aux, auxOffsets: Float64Array (1 per matrix), auxStrides: Float64Array [rs, cs]
+// [, packedB, packedFresh]]); unused optional arguments may be null.
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  if (info.Length() != 11 && info.Length() != 12 && info.Length() != 15) {
-    throw Napi::TypeError::New(info.Env(), "gemm: expected 11, 12 or 15 arguments");
+  if (info.Length() != 11 && info.Length() != 12 && info.Length() != 15 && info.Length() != 17) {
+    throw Napi::TypeError::New(info.Env(), "gemm: expected 11, 12, 15 or 17 arguments");
   }
   const int64_t dtype = int_arg(info, 0, "dtype");
   if (dtype == 0) gemm_typed<float>(info, napi_float32_array);
   else if (dtype == 1) gemm_typed<double>(info, napi_float64_array);
   else throw Napi::TypeError::New(info.Env(), "gemm: dtype must be 0 (float32) or 1 (float64)");
   return info.Env().Undefined();
+}
+
+// packedBSize(dtype, n, k): the elements gemm's packedB needs for a k×n op(B) (active tier).
+Napi::Value PackedBSize(const Napi::CallbackInfo& info) {
+  const int64_t dtype = int_arg(info, 0, "dtype"), n = int_arg(info, 1, "n"), k = int_arg(info, 2, "k");
+  if (n < 0 || k < 0) throw Napi::RangeError::New(info.Env(), "gemm: n, k must be >= 0");
+  if (dtype == 0) return Napi::Number::New(info.Env(), (double)symgrad::packed_b_size<float>(n, k));
+  if (dtype == 1) return Napi::Number::New(info.Env(), (double)symgrad::packed_b_size<double>(n, k));
+  throw Napi::TypeError::New(info.Env(), "gemm: dtype must be 0 (float32) or 1 (float64)");
 }
 
 Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), symgrad::active_isa()); }
@@ -141,6 +164,7 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm));
+  exports.Set("packedBSize", Napi::Function::New(env, PackedBSize));
   exports.Set("isa", Napi::Function::New(env, Isa));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));

@@ -252,17 +252,20 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
       const int64_t kc = std::min(bl.kc, g.k - pc);
       const T beta = pc == 0 ? g.beta : T(1);
       const bool last = pc + kc == g.k;
+      // A kept packed op(B) holds block (jc, pc) at jc·k + pc·(its padded width).
+      T* const bblock = g.packed ? g.packed + jc * g.k + pc * npanels * nr : bbuf;
       int64_t lo, hi;
       split(npanels, tid, nth, lo, hi);
+      if (g.packed_fresh) lo = hi;  // already packed
       const int64_t full_hi = std::min(hi, nc / nr);  // panels lo..full_hi are full
       if (g.bcs == 1 && full_hi > lo) {
-        pack_b_rows(g, pc, kc, jc + lo * nr, full_hi - lo, nr, bbuf + lo * nr * kc);
+        pack_b_rows(g, pc, kc, jc + lo * nr, full_hi - lo, nr, bblock + lo * nr * kc);
         lo = full_hi;
       }
       for (int64_t jp = lo; jp < hi; jp++) {
-        pack_b_panel(g, pc, kc, jc + jp * nr, std::min<int64_t>(nr, nc - jp * nr), nr, bbuf + jp * nr * kc);
+        pack_b_panel(g, pc, kc, jc + jp * nr, std::min<int64_t>(nr, nc - jp * nr), nr, bblock + jp * nr * kc);
       }
-      if (nth > 1) pool.barrier();
+      if (nth > 1 && !g.packed_fresh) pool.barrier();
       int64_t r0 = 0, r1 = mpanels, c0 = 0, c1 = npanels;
       if (mpanels >= nth) split(mpanels, tid, nth, r0, r1);
       else split(npanels, tid, nth, c0, c1);
@@ -276,7 +279,7 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
         const int64_t packed_from = direct ? rows / mr * mr : 0;
         if (packed_from < rows) pack_a(g, i0 + packed_from, rows - packed_from, pc, kc, mr, abuf);
         for (int64_t jp = c0; jp < c1; jp++) {
-          const T* bp = bbuf + jp * nr * kc;
+          const T* bp = bblock + jp * nr * kc;
           const int64_t j0 = jc + jp * nr;
           const int64_t cols = std::min<int64_t>(nr, g.n - j0);
           for (int64_t q = 0; q < ipe - ip; q++) {
@@ -310,7 +313,9 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
           }
         }
       }
-      if (nth > 1) pool.barrier();  // every thread is done with this B block before it is repacked
+      // Every thread is done with this B block before the scratch is repacked (a kept packed
+      // op(B) is never overwritten within a call).
+      if (nth > 1 && !g.packed) pool.barrier();
     }
   }
 }
@@ -394,6 +399,14 @@ void gemm_batched(const GemmArgs<T>& args, const int64_t* offsets, int64_t count
   pool.run(nth, run_job<T>, &job);
 }
 
+template <typename T>
+int64_t packed_b_size(int64_t n, int64_t k) {
+  const MicroKernel<T> mk = micro_of<T>(active_set(), n);
+  return (n + mk.nr - 1) / mk.nr * mk.nr * k;
+}
+
+template int64_t packed_b_size<float>(int64_t, int64_t);
+template int64_t packed_b_size<double>(int64_t, int64_t);
 template void gemm_batched<float>(const GemmArgs<float>&, const int64_t*, int64_t);
 template void gemm_batched<double>(const GemmArgs<double>&, const int64_t*, int64_t);
 

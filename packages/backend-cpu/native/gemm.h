@@ -65,7 +65,16 @@ struct GemmArgs {
   int epilogue;
   const T* aux;
   int64_t xrs, xcs;
+  // Optional: op(B) packed once and kept by the caller (packed_b_size elements). When
+  // packed_fresh, it already holds op(B)'s panels and packing is skipped; otherwise this call
+  // packs into it. Only for a single matrix (count 1).
+  T* packed = nullptr;
+  bool packed_fresh = false;
 };
+
+// Elements of a kept packed op(B) (k×n) for the active tier: its panels padded to whole NR.
+template <typename T>
+int64_t packed_b_size(int64_t n, int64_t k);
 
 // C = alpha·op(A)·op(B) + beta·C for `count` matrices whose base pointers are offset by
 // offsets[4t], offsets[4t+1], offsets[4t+2], offsets[4t+3] elements (A, B, C and aux of batch t),

@@ -5,6 +5,7 @@ import {
 } from '@symgrad/core';
 import { describeNative, nativeCpuAddon, type NativeCpuAddon } from './native.js';
 import type { CpuBuffer } from './runtime/cpu-buffer.js';
+import { bumpVersion } from './runtime/buffer-versions.js';
 import { CpuExecutable } from './runtime/executable.js';
 
 /** The name this package registers its backend under. */
@@ -112,6 +113,7 @@ export class CpuBackend implements Backend {
     } else {
       b.data.set(data);
     }
+    bumpVersion(b.data);
   }
 
   /**

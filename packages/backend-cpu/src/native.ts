@@ -37,13 +37,20 @@ export interface NativeCpuAddon {
    *
    * An optional epilogue runs on C once its product is complete (see NativeEpilogue); the
    * mask reads X(i, j) = aux[auxOffsets[t] + i·auxStrides[0] + j·auxStrides[1]].
+   *
+   * For a single matrix, `packedB` (at least `packedBSize(dtype, n, k)` elements) keeps op(B)
+   * packed between calls: with `packedFresh` false the call packs op(B) into it, with true it
+   * reads the panels from it and skips packing (the caller vouches that op(B) is unchanged).
    */
   gemm(
     dtype: 0 | 1, m: number, n: number, k: number,
     a: Float32Array | Float64Array, b: Float32Array | Float64Array, c: Float32Array | Float64Array,
     offsets: Float64Array, strides: Float64Array, alpha: number, beta: number,
-    epilogue?: NativeEpilogue, aux?: Float32Array | Float64Array, auxOffsets?: Float64Array, auxStrides?: Float64Array,
+    epilogue?: NativeEpilogue | null, aux?: Float32Array | Float64Array | null, auxOffsets?: Float64Array | null, auxStrides?: Float64Array | null,
+    packedB?: Float32Array | Float64Array, packedFresh?: boolean,
   ): void;
+  /** Elements of gemm's `packedB` for a k×n op(B) under the active ISA tier. */
+  packedBSize(dtype: 0 | 1, n: number, k: number): number;
   /**
    * outputs = bytecode(inputs) over strided views (src/codegen/bytecode.ts compiles the
    * expressions; native/elementwise.cc runs them). geometry: [rank, dims…, then per view
@@ -86,7 +93,7 @@ export type NativeStatus =
   | { readonly ok: false; readonly reason: string; readonly disabled: boolean };
 
 const ADDON_FUNCTIONS = [
-  'gemm', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'gather', 'oneHot', 'bytecodeOps',
+  'gemm', 'packedBSize', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'gather', 'oneHot', 'bytecodeOps',
 ] as const;
 
 interface NodeProcessLike {

@@ -1,4 +1,5 @@
-import type { DeviceBuffer, Executable, Kernel, Program, TypedArray } from '@symgrad/core';
+import { kernelViews, type DeviceBuffer, type Executable, type Kernel, type Program, type TypedArray } from '@symgrad/core';
+import { bumpVersion } from './buffer-versions.js';
 import { compileElementwise } from '../codegen/elementwise.js';
 import type { NativeCpuAddon } from '../native.js';
 import type { CpuBuffer } from './cpu-buffer.js';
@@ -64,6 +65,8 @@ export class CpuExecutable implements Executable {
    */
   readonly nativeFallbacks: readonly string[];
   private readonly data: TypedArray[];
+  /** The buffers this Program's kernels write: their versions change at each run. */
+  private readonly written: readonly number[];
   private disposed = false;
 
   /** `native`: the addon whose kernels replace the TypeScript ones where they apply. */
@@ -72,7 +75,9 @@ export class CpuExecutable implements Executable {
     private readonly isOwn: (b: DeviceBuffer) => b is CpuBuffer,
     native?: NativeCpuAddon,
   ) {
-    const table = bufferTable(program.buffers);
+    const written = new Set(program.kernels.flatMap((k) => kernelViews(k).writes.map((v) => v.buffer)));
+    this.written = [...written];
+    const table = bufferTable(program.buffers, written);
     const fallbacks: string[] = [];
     this.steps = program.kernels.map((k, i) => {
       let c: Compiled;
@@ -103,6 +108,7 @@ export class CpuExecutable implements Executable {
       }
       data[spec.id] = b.data;
     }
+    for (const id of this.written) bumpVersion(data[id]!);
     const steps = this.steps;
     for (let i = 0; i < steps.length; i++) steps[i]!(data);
   }

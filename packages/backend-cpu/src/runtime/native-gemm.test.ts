@@ -178,6 +178,43 @@ describe.skipIf(!addon)('native GEMM', () => {
     addon!.setNumThreads(initial!.threads);
   });
 
+  it('keeps op(B) packed: packs it on a stale call, then reads only the kept panels (several column and depth blocks, 1 and 2 threads)', () => {
+    addon!.setIsa(TIERS[0]!);
+    const rng = new Rng(33);
+    for (const dtype of ['float32', 'float64'] as const) {
+      // float32 NC is 1024 and float64 512: n = 1100 spans two column blocks; k = 600 two depth blocks.
+      for (const [m, n, k, transB] of [[31, 1100, 600, false], [20, 70, 9, true], [3, 10, 1030, false]] as const) {
+        for (const threads of [1, 2]) {
+          addon!.setNumThreads(threads);
+          const p = { ...base, m, n, k, transB };
+          const s = setup(p, dtype, rng);
+          const code = dtype === 'float32' ? 0 : 1;
+          const size = addon!.packedBSize(code, n, k);
+          expect(size).toBeGreaterThanOrEqual(n * k);
+          const kept = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+          const first = s.c.slice();
+          addon!.gemm(code, m, n, k, s.a, s.b, first, s.offsets, s.strides, 1, 0, null, null, null, null, kept, false);
+          // The same product as without a kept op(B), bit for bit, and the float64 reference's.
+          const plain = run(p, dtype, s);
+          expect(Array.from(first.subarray(1, 1 + m * n))).toEqual(plain);
+          expect(relError(plain, expected(p, s, dtype).ref)).toBeLessThanOrEqual(dtype === 'float32' ? 1e-5 : 1e-12);
+          // B replaced by zeros: a kept (fresh) op(B) still gives the first product.
+          const again = s.c.slice();
+          addon!.gemm(code, m, n, k, s.a, s.b.map(() => 0), again, s.offsets, s.strides, 1, 0, null, null, null, null, kept, true);
+          expect(Array.from(again), `${dtype} ${m}×${n}×${k} transB ${transB}, ${threads} thread(s)`).toEqual(Array.from(first));
+        }
+      }
+    }
+    addon!.setNumThreads(initial!.threads);
+    const a = new Float32Array(6), b = new Float32Array(12), c = new Float32Array(8), st = Float64Array.from([3, 1, 4, 1, 4, 1]);
+    expect(() => addon!.gemm(0, 2, 4, 3, a, b, c, new Float64Array(3), st, 1, 0, null, null, null, null, new Float32Array(1), false))
+      .toThrow(/packedB holds 1 elements, 3×4 needs \d+ \(packedBSize\)/);
+    expect(() => addon!.gemm(0, 2, 4, 3, a, b, c, new Float64Array(6), st, 1, 0, null, null, null, null, new Float32Array(512), false))
+      .toThrow(/packedB is for a single matrix/);
+    expect(() => addon!.gemm(0, 2, 4, 3, a, b, c, new Float64Array(3), st, 1, 0, null, null, null, null, new Float32Array(512), 1 as unknown as boolean))
+      .toThrow(/packedFresh must be a boolean/);
+  });
+
   it('k = 0 gives beta·C; beta = 0 ignores NaN in C; empty products do nothing', () => {
     const c = Float32Array.from([1, NaN, 3, 4]);
     const none = new Float32Array(0);

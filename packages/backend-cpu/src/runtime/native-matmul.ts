@@ -1,6 +1,7 @@
 import type { DType, ElementwiseKernel, MatmulKernel, ScalarExpr, TypedArray } from '@symgrad/core';
 import { compileWriteout } from '../codegen/matmul-epilogue.js';
 import type { NativeCpuAddon, NativeEpilogue } from '../native.js';
+import { versionOf } from './buffer-versions.js';
 import type { BufferTable, KernelStep } from './kernel-step.js';
 import { matrixStrides } from './matmul-views.js';
 import { compileNativeElementwise } from './native-elementwise.js';
@@ -60,6 +61,49 @@ function batchOffsets(batch: readonly number[], strides: readonly (readonly numb
   return out;
 }
 
+/**
+ * Whether the GEMM keeps op(B) packed between runs: a single matrix whose B is a weight (a
+ * shared variable or a constant) that this Program never writes, as in inference. Another
+ * Program that updates the weight changes its version (buffer-versions.ts), which repacks.
+ * Inputs are never kept: the caller's array may change without a version.
+ */
+function keepsPackedB(k: MatmulKernel, buffers: BufferTable, count: number): boolean {
+  const role = buffers.spec(k.b.buffer).role;
+  return count === 1 && (role === 'shared' || role === 'constant') && !buffers.written(k.b.buffer);
+}
+
+type Float = Float32Array | Float64Array;
+/** Runs one GEMM call with a kept packed op(B) (or none), told whether it is current. */
+type PackedRun = (b: Float, gemm: (kept: Float | undefined, fresh: boolean) => void) => void;
+
+/**
+ * The kept packed op(B) of one matmul step: current for `b` when it was packed from the same
+ * array at the same version under the same ISA tier (tests switch tiers). Allocated on the
+ * first run and reused, so a steady state allocates nothing. A call that throws leaves it
+ * marked stale.
+ */
+function packedBKeeper(native: NativeCpuAddon, code: 0 | 1, n: number, k: number): PackedRun {
+  let kept: Float | undefined;
+  let of: TypedArray | undefined;
+  let version = -1;
+  let isa = '';
+  return (b, gemm) => {
+    const v = versionOf(b);
+    const tier = native.isa();
+    if (kept && of === b && version === v && isa === tier) {
+      gemm(kept, true);
+      return;
+    }
+    const size = native.packedBSize(code, n, k);
+    if (!kept || kept.length < size) kept = code === 0 ? new Float32Array(size) : new Float64Array(size);
+    of = undefined;
+    gemm(kept, false);
+    [of, version, isa] = [b, v, tier];
+  };
+}
+
+const NO_PACKING: PackedRun = (_b, gemm) => gemm(undefined, false);
+
 /** A step that runs the kernel on the addon, or undefined when the TypeScript GEMM must run it. */
 export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, native: NativeCpuAddon): KernelStep | undefined {
   if (k.dtype !== 'float32' && k.dtype !== 'float64') return undefined;
@@ -90,12 +134,13 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
   const code = k.dtype === 'float32' ? 0 : 1;
   const { alpha, beta, a: av, b: bv } = k;
   const kk = k.k;
-  type Float = Float32Array | Float64Array;
   const epi = k.epilogue;
   const fused = epi ? nativeEpilogueOf(epi.expr, k.dtype, epiInputs[0] ? buffers.dtype(epiInputs[0].buffer) : undefined) : 0;
+  const withB = keepsPackedB(k, buffers, count) ? packedBKeeper(native, code, n, kk) : NO_PACKING;
   if (fused === 1 || fused === 0) {
     return (data) => {
-      native.gemm(code, m, n, kk, data[av.buffer] as Float, data[bv.buffer] as Float, data[outId] as Float, offsets, strides, alpha, beta, fused);
+      const b = data[bv.buffer] as Float;
+      withB(b, (kept, fresh) => native.gemm(code, m, n, kk, data[av.buffer] as Float, b, data[outId] as Float, offsets, strides, alpha, beta, fused, null, null, null, kept, fresh));
     };
   }
   if (fused === 2) {
@@ -103,14 +148,16 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
     const auxStrides = Float64Array.from([se[0]![nb]!, se[0]![nb + 1]!]);
     const auxOffsets = outOffs[1]!;
     return (data) => {
-      native.gemm(
-        code, m, n, kk, data[av.buffer] as Float, data[bv.buffer] as Float, data[outId] as Float, offsets, strides, alpha, beta,
-        2, data[auxId] as Float, auxOffsets, auxStrides,
-      );
+      const b = data[bv.buffer] as Float;
+      withB(b, (kept, fresh) => native.gemm(
+        code, m, n, kk, data[av.buffer] as Float, b, data[outId] as Float, offsets, strides, alpha, beta,
+        2, data[auxId] as Float, auxOffsets, auxStrides, kept, fresh,
+      ));
     };
   }
   const gemmStep: KernelStep = (data) => {
-    native.gemm(code, m, n, kk, data[av.buffer] as Float, data[bv.buffer] as Float, data[outId] as Float, offsets, strides, alpha, beta);
+    const b = data[bv.buffer] as Float;
+    withB(b, (kept, fresh) => native.gemm(code, m, n, kk, data[av.buffer] as Float, b, data[outId] as Float, offsets, strides, alpha, beta, null, null, null, null, kept, fresh));
   };
   if (!epi) return gemmStep;
 
