@@ -138,10 +138,12 @@ void pack_a(const GemmArgs<T>& g, int64_t i0, int64_t rows, int64_t p0, int64_t 
 
 // Columns j0..j0+cols of op(B), depth p0..p0+kc, into one NR-column panel (p-major), zero-padded.
 template <typename T>
-void pack_b_panel(const GemmArgs<T>& g, int64_t p0, int64_t kc, int64_t j0, int64_t cols, int nr, T* dst) {
+void pack_b_panel(const GemmArgs<T>& g, const MicroKernel<T>& mk, int64_t p0, int64_t kc, int64_t j0, int64_t cols, int nr, T* dst) {
   const T* base = g.b + p0 * g.brs + j0 * g.bcs;
   if (cols == nr && g.bcs == 1) {
     for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * nr, base + p * g.brs, nr * sizeof(T));
+  } else if (cols == nr && g.brs == 1 && mk.pack_transposed) {
+    mk.pack_transposed(base, g.bcs, kc, nr, dst);
   } else if (cols == nr && g.brs == 1) {  // op(B) column-contiguous (B transposed)
     // In strips of 16 depths: the strip of the panel being written stays in L1 while every
     // column is read, instead of sweeping the whole panel once per column.
@@ -176,7 +178,7 @@ void pack_b_rows(const GemmArgs<T>& g, int64_t p0, int64_t kc, int64_t j0, int64
   if (nr == 32) sweep(std::integral_constant<int64_t, 32>{});
   else if (nr == 16) sweep(std::integral_constant<int64_t, 16>{});
   else if (nr == 8) sweep(std::integral_constant<int64_t, 8>{});
-  else for (int64_t jp = 0; jp < panels; jp++) pack_b_panel(g, p0, kc, j0 + jp * nr, nr, nr, dst + jp * nr * kc);
+  else for (int64_t jp = 0; jp < panels; jp++) pack_b_panel(g, MicroKernel<T>{nr, nr, nullptr}, p0, kc, j0 + jp * nr, nr, nr, dst + jp * nr * kc);
 }
 
 // [lo, hi) of `count` items for thread tid of nth, in contiguous chunks.
@@ -263,7 +265,7 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
         lo = full_hi;
       }
       for (int64_t jp = lo; jp < hi; jp++) {
-        pack_b_panel(g, pc, kc, jc + jp * nr, std::min<int64_t>(nr, nc - jp * nr), nr, bblock + jp * nr * kc);
+        pack_b_panel(g, mk, pc, kc, jc + jp * nr, std::min<int64_t>(nr, nc - jp * nr), nr, bblock + jp * nr * kc);
       }
       if (nth > 1 && !g.packed_fresh) pool.barrier();
       int64_t r0 = 0, r1 = mpanels, c0 = 0, c1 = npanels;

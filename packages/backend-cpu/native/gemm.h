@@ -18,13 +18,23 @@ using MicroFn = void (*)(int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc
 template <typename T>
 using DirectFn = void (*)(int64_t kc, const T* a, int64_t lda, const T* bp, T* c, int64_t rsc, T alpha, T beta);
 
+// Packs one full NR-column panel of an op(B) stored column-contiguous (B transposed):
+// dst[p·nr + j] = col[p + j·ld] for p < kc, j < nr. A transpose, vectorized where the tier can.
+template <typename T>
+using PackTransposedFn = void (*)(const T* col, int64_t ld, int64_t kc, int nr, T* dst);
+
 template <typename T>
 struct MicroKernel {
   int mr;
   int nr;
   MicroFn<T> fn;
   DirectFn<T> direct = nullptr;  // null where the tier has none: A is then always packed
+  PackTransposedFn<T> pack_transposed = nullptr;  // null: the driver's scalar loop
 };
+
+// The AVX2 8×8-block transposing pack for float32 panels of NR a multiple of 8; the AVX-512
+// tier uses it too.
+void pack_transposed_f32_avx2(const float* col, int64_t ld, int64_t kc, int nr, float* dst);
 
 // One instruction-set tier: its name and its float32/float64 kernels, and optionally
 // narrower ones (fn null when absent) for a C at most their NR wide.

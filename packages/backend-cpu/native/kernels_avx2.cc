@@ -75,8 +75,44 @@ void f64_6x8(int64_t kc, const double* ap, const double* bp, double* c, int64_t 
 
 }  // namespace
 
+void pack_transposed_f32_avx2(const float* col, int64_t ld, int64_t kc, int nr, float* dst) {
+  int64_t p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    for (int j = 0; j < nr; j += 8) {
+      // Rows r0..r7: depths p..p+7 of columns j..j+7; out i: depth p+i of those columns.
+      const float* c0 = col + p + j * ld;
+      const __m256 r0 = _mm256_loadu_ps(c0), r1 = _mm256_loadu_ps(c0 + ld);
+      const __m256 r2 = _mm256_loadu_ps(c0 + 2 * ld), r3 = _mm256_loadu_ps(c0 + 3 * ld);
+      const __m256 r4 = _mm256_loadu_ps(c0 + 4 * ld), r5 = _mm256_loadu_ps(c0 + 5 * ld);
+      const __m256 r6 = _mm256_loadu_ps(c0 + 6 * ld), r7 = _mm256_loadu_ps(c0 + 7 * ld);
+      const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+      const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+      const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+      const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+      const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+      const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+      float* o = dst + p * nr + j;
+      _mm256_storeu_ps(o, _mm256_permute2f128_ps(s0, s4, 0x20));
+      _mm256_storeu_ps(o + nr, _mm256_permute2f128_ps(s1, s5, 0x20));
+      _mm256_storeu_ps(o + 2 * nr, _mm256_permute2f128_ps(s2, s6, 0x20));
+      _mm256_storeu_ps(o + 3 * nr, _mm256_permute2f128_ps(s3, s7, 0x20));
+      _mm256_storeu_ps(o + 4 * nr, _mm256_permute2f128_ps(s0, s4, 0x31));
+      _mm256_storeu_ps(o + 5 * nr, _mm256_permute2f128_ps(s1, s5, 0x31));
+      _mm256_storeu_ps(o + 6 * nr, _mm256_permute2f128_ps(s2, s6, 0x31));
+      _mm256_storeu_ps(o + 7 * nr, _mm256_permute2f128_ps(s3, s7, 0x31));
+    }
+  }
+  for (; p < kc; p++) {
+    for (int j = 0; j < nr; j++) dst[p * nr + j] = col[p + j * ld];
+  }
+}
+
 KernelSet kernels_avx2() {
-  return KernelSet{"avx2", {MR, 16, f32_6x16}, {MR, 8, f64_6x8}, {}, {}};
+  MicroKernel<float> f32{MR, 16, f32_6x16};
+  f32.pack_transposed = pack_transposed_f32_avx2;
+  return KernelSet{"avx2", f32, {MR, 8, f64_6x8}, {}, {}};
 }
 
 }  // namespace symgrad

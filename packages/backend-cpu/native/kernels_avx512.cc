@@ -110,9 +110,9 @@ void f64_direct(int64_t kc, const double* a, int64_t lda, const double* bp, doub
 
 KernelSet kernels_avx512() {
   return KernelSet{"avx512",
-                   {MR, 32, f32_kernel<2>, f32_direct<2>},
+                   {MR, 32, f32_kernel<2>, f32_direct<2>, pack_transposed_f32_avx2},
                    {MR, 16, f64_kernel<2>, f64_direct<2>},
-                   {MR, 16, f32_kernel<1>, f32_direct<1>},
+                   {MR, 16, f32_kernel<1>, f32_direct<1>, pack_transposed_f32_avx2},
                    {MR, 8, f64_kernel<1>, f64_direct<1>}};
 }
 
