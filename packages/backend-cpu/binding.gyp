@@ -20,8 +20,9 @@
         ["target_arch=='x64'", {
           "cflags_cc": ["-march=x86-64-v2"],
           "dependencies": ["symgrad_avx2", "symgrad_avx512"],
-          # glibc's vector math library (the AVX2/AVX-512 exp and log of native/vmath_*.cc).
-          "libraries": ["-lmvec"],
+          # glibc's vector math library (the AVX2/AVX-512 exp and log of native/vmath_*.cc; tanh, log1p
+          # and expm1 are looked up with dlsym, as older glibc lacks them).
+          "libraries": ["-lmvec", "-ldl"],
         }],
       ],
     },

@@ -106,10 +106,11 @@ static inline void round_block(Round r, double* __restrict d, int64_t n) {
   }
 }
 
-// Runs one instruction other than load over a block of n elements, rounding included. `Exp`
-// and `Log` are the vectorized block exp/log of the caller's tier (vmath.h); every tier
+// Runs one instruction other than load over a block of n elements, rounding included. `Exp`,
+// `Log`, `Tanh`, `Log1p` and `Expm1` are the vectorized block functions of the caller's tier
+// (vmath.h), used where the result is rounded to float32; every tier
 // instantiates this with its own compiler flags and hands it out as VecMath::exec.
-template <VecMathFn Exp, VecMathFn Log>
+template <VecMathFn Exp, VecMathFn Log, VecMathFn Tanh, VecMathFn Log1p, VecMathFn Expm1>
 static void exec_instr(const int32_t* in, const double* consts, double* regs, int64_t n) {
   const Opcode op = static_cast<Opcode>(in[0]);
   double* __restrict d = regs + in[2] * kBlock;
@@ -147,14 +148,23 @@ static void exec_instr(const int32_t* in, const double* consts, double* regs, in
       if (in[1] == kRoundF32) Log(a, d, n);
       else for (int64_t i = 0; i < n; i++) d[i] = std::log(a[i]);
       break;
-    UNARY(log1p, std::log1p(x))
-    UNARY(expm1, std::expm1(x))
+    case kOp_log1p:
+      if (in[1] == kRoundF32) Log1p(a, d, n);
+      else for (int64_t i = 0; i < n; i++) d[i] = std::log1p(a[i]);
+      break;
+    case kOp_expm1:
+      if (in[1] == kRoundF32) Expm1(a, d, n);
+      else for (int64_t i = 0; i < n; i++) d[i] = std::expm1(a[i]);
+      break;
     UNARY(sqrt, std::sqrt(x))
     UNARY(rsqrt, 1.0 / std::sqrt(x))
     UNARY(square, x * x)
     UNARY(abs, std::fabs(x))
     UNARY(sign, x > 0 ? 1.0 : x < 0 ? -1.0 : x == x ? 0.0 : x)
-    UNARY(tanh, std::tanh(x))
+    case kOp_tanh:
+      if (in[1] == kRoundF32) Tanh(a, d, n);
+      else for (int64_t i = 0; i < n; i++) d[i] = std::tanh(a[i]);
+      break;
     UNARY(relu, (x > 0 || x != x) ? x : 0.0)
     UNARY(cast, x)
     case kOp_sigmoid:

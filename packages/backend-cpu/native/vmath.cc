@@ -16,6 +16,15 @@ void exp_generic(const double* a, double* d, int64_t n) {
 void log_generic(const double* a, double* d, int64_t n) {
   for (int64_t i = 0; i < n; i++) d[i] = std::log(a[i]);
 }
+void tanh_generic(const double* a, double* d, int64_t n) {
+  for (int64_t i = 0; i < n; i++) d[i] = std::tanh(a[i]);
+}
+void log1p_generic(const double* a, double* d, int64_t n) {
+  for (int64_t i = 0; i < n; i++) d[i] = std::log1p(a[i]);
+}
+void expm1_generic(const double* a, double* d, int64_t n) {
+  for (int64_t i = 0; i < n; i++) d[i] = std::expm1(a[i]);
+}
 
 VecMath choose() {
   // SYMGRAD_CPU_VMATH=generic|avx2|avx512 caps the tier (for tests and comparisons).
@@ -32,7 +41,8 @@ VecMath choose() {
   (void)generic_only;
   (void)avx2_cap;
 #endif
-  return VecMath{exp_generic, log_generic, exec_instr<exp_generic, log_generic>, "generic"};
+  return VecMath{exp_generic, log_generic, tanh_generic, log1p_generic, expm1_generic,
+                 exec_instr<exp_generic, log_generic, tanh_generic, log1p_generic, expm1_generic>, "generic"};
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
-// The bytecode's block loops (bytecode.h's exec_instr) and vectorized exp and log over a block of
-// doubles, chosen at run time by CPU features: the AVX-512 and AVX2 tiers (vmath_avx512.cc,
-// vmath_avx2.cc, compiled with their own -m flags, so the block loops vectorize 8 and 4 wide)
-// call glibc's libmvec (_ZGVeN8v_exp …) for exp and log, the generic tier (vmath.cc, the
-// x86-64-v2 baseline) calls libm per element. The block loops are the same source in every
+// The bytecode's block loops (bytecode.h's exec_instr) and vectorized exp, log, tanh, log1p and
+// expm1 over a block of doubles, chosen at run time by CPU features: the AVX-512 and AVX2 tiers
+// (vmath_avx512.cc, vmath_avx2.cc, compiled with their own -m flags, so the block loops
+// vectorize 8 and 4 wide) call glibc's libmvec (_ZGVeN8v_exp …), the generic tier (vmath.cc,
+// the x86-64-v2 baseline) calls libm per element. tanh, log1p and expm1 joined libmvec in
+// glibc 2.35: they are looked up when the addon loads, and libm runs where they are missing,
+// so the prebuild still loads on an older glibc (exp and log date from 2.22). The block loops are the same source in every
 // tier, and each op is one IEEE operation or libm call per element, so the tiers agree exactly
 // except for exp/log (and sigmoid) rounded to float32 where libmvec stands in for libm. libmvec is accurate to a
 // few float64 ulp and handles NaN, ±Infinity, overflow and underflow like libm, so the bytecode
@@ -21,6 +23,9 @@ using VecMathExecFn = void (*)(const int32_t* instr, const double* consts, doubl
 struct VecMath {
   VecMathFn exp;
   VecMathFn log;
+  VecMathFn tanh;
+  VecMathFn log1p;
+  VecMathFn expm1;
   VecMathExecFn exec;
   const char* isa;
 };
