@@ -78,8 +78,8 @@ void gemm_typed(const Napi::CallbackInfo& info, napi_typedarray_type type) {
     const int64_t code = int_arg(info, 11, "epilogue");
     if (code == symgrad::kRelu) {
       g.epilogue = symgrad::kRelu;
-    } else if (code == symgrad::kMaskPositive) {
-      g.epilogue = symgrad::kMaskPositive;
+    } else if (symgrad::epilogue_reads_aux(static_cast<int>(code))) {
+      g.epilogue = static_cast<int>(code);
       aux = typed_data<T>(info, 12, type, "aux", lx);
       xoff = typed_data<double>(info, 13, napi_float64_array, "auxOffsets", lxo);
       const double* xs = typed_data<double>(info, 14, napi_float64_array, "auxStrides", lxs);
@@ -87,7 +87,7 @@ void gemm_typed(const Napi::CallbackInfo& info, napi_typedarray_type type) {
       if (lxs != 2) throw Napi::RangeError::New(env, "gemm: auxStrides must hold 2 numbers");
       g.xrs = (int64_t)xs[0], g.xcs = (int64_t)xs[1];
     } else if (code != symgrad::kNone) {
-      throw Napi::RangeError::New(env, "gemm: epilogue must be 0 (none), 1 (relu) or 2 (mask by aux > 0)");
+      throw Napi::RangeError::New(env, "gemm: epilogue must be 0 (none), 1 (relu), 2 (mask by aux > 0), 3 (+ aux) or 4 (relu of + aux)");
     }
   }
   // Optional: a kept packed op(B) and whether it is already packed (see GemmArgs::packed).

@@ -189,32 +189,39 @@ inline void split(int64_t count, int tid, int nth, int64_t& lo, int64_t& hi) {
 
 // The epilogue over rows i0.. and columns j0.. of C (see Epilogue in gemm.h).
 template <typename T>
+inline T relu_of(T x) {
+  return (x > T(0) || x != x) ? x : T(0);  // NaN passes, -0 becomes +0: as the JS relu
+}
+
+template <typename T>
 void apply_epilogue(const GemmArgs<T>& g, int64_t i0, int64_t rows, int64_t j0, int64_t cols) {
+  const int e = g.epilogue;
   // Unit column strides (the usual layout) get loops the compiler turns into SIMD selects.
-  if (g.ccs == 1 && (g.epilogue != kMaskPositive || g.xcs == 1)) {
+  if (g.ccs == 1 && (!epilogue_reads_aux(e) || g.xcs == 1)) {
     for (int64_t r = 0; r < rows; r++) {
       T* __restrict c = g.c + (i0 + r) * g.crs + j0;
-      if (g.epilogue == kRelu) {
-        for (int64_t j = 0; j < cols; j++) c[j] = (c[j] > T(0) || c[j] != c[j]) ? c[j] : T(0);
-      } else if (g.epilogue == kMaskPositive) {
-        const T* __restrict h = g.aux + (i0 + r) * g.xrs + j0;
-        for (int64_t j = 0; j < cols; j++) c[j] = h[j] > T(0) ? c[j] : T(0);
+      const T* __restrict x = epilogue_reads_aux(e) ? g.aux + (i0 + r) * g.xrs + j0 : nullptr;
+      if (e == kRelu) {
+        for (int64_t j = 0; j < cols; j++) c[j] = relu_of(c[j]);
+      } else if (e == kMaskPositive) {
+        for (int64_t j = 0; j < cols; j++) c[j] = x[j] > T(0) ? c[j] : T(0);
+      } else if (e == kBias) {
+        for (int64_t j = 0; j < cols; j++) c[j] = c[j] + x[j];
+      } else if (e == kBiasRelu) {
+        for (int64_t j = 0; j < cols; j++) c[j] = relu_of(T(c[j] + x[j]));
       }
     }
     return;
   }
   for (int64_t r = 0; r < rows; r++) {
     T* c = g.c + (i0 + r) * g.crs + j0 * g.ccs;
-    if (g.epilogue == kRelu) {
-      for (int64_t j = 0; j < cols; j++) {
-        T& x = c[j * g.ccs];
-        x = (x > T(0) || x != x) ? x : T(0);  // NaN passes, -0 becomes +0: as the JS relu
-      }
-    } else if (g.epilogue == kMaskPositive) {
-      const T* h = g.aux + (i0 + r) * g.xrs + j0 * g.xcs;
-      for (int64_t j = 0; j < cols; j++) {
-        if (!(h[j * g.xcs] > T(0))) c[j * g.ccs] = T(0);
-      }
+    const T* x = epilogue_reads_aux(e) ? g.aux + (i0 + r) * g.xrs + j0 * g.xcs : nullptr;
+    for (int64_t j = 0; j < cols; j++) {
+      T& v = c[j * g.ccs];
+      if (e == kRelu) v = relu_of(v);
+      else if (e == kMaskPositive) v = x[j * g.xcs] > T(0) ? v : T(0);
+      else if (e == kBias) v = v + x[j * g.xcs];
+      else if (e == kBiasRelu) v = relu_of(T(v + x[j * g.xcs]));
     }
   }
 }
@@ -292,7 +299,7 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
             const int64_t rr = std::min<int64_t>(mr, g.m - i);
             T* c = g.c + i * g.crs + j0 * g.ccs;
             // The mask's rows are far apart in memory: start loading them while the tile computes.
-            if (last && g.epilogue == kMaskPositive) {
+            if (last && g.epilogue == kMaskPositive && g.xrs != 0) {
               for (int64_t r = 0; r < rr; r++) {
                 const T* h = g.aux + (i + r) * g.xrs + j0 * g.xcs;
                 for (int64_t j = 0; j < cols * g.xcs; j += 64 / (int64_t)sizeof(T)) __builtin_prefetch(h + j);

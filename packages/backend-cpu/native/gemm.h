@@ -53,12 +53,19 @@ KernelSet kernels_avx2();    // requires AVX2 + FMA
 KernelSet kernels_avx512();  // requires AVX-512 F/BW/DQ/VL
 
 // Epilogues applied to C once its last K block is stored, while the tile is in L1 (the
-// fused activations of a training step; anything else runs in JavaScript afterwards).
+// fused activations of a layer and of its backward pass; anything else runs as one
+// elementwise pass afterwards). X is the aux matrix: relu's output for the mask, the bias
+// (row stride 0) for the bias epilogues.
 enum Epilogue : int {
   kNone = 0,
   kRelu = 1,          // C = C > 0 || C is NaN ? C : +0
-  kMaskPositive = 2,  // C = X > 0 ? C : +0 (X: the aux matrix, e.g. relu's output)
+  kMaskPositive = 2,  // C = X > 0 ? C : +0
+  kBias = 3,          // C = C + X
+  kBiasRelu = 4,      // C = relu(C + X)
 };
+
+// Whether the epilogue reads the aux matrix X.
+inline bool epilogue_reads_aux(int e) { return e == kMaskPositive || e == kBias || e == kBiasRelu; }
 
 // op(A)(i, p) = a[i·ars + p·acs], op(B)(p, j) = b[p·brs + j·bcs], C(i, j) = c[i·crs + j·ccs],
 // X(i, j) = aux[i·xrs + j·xcs].

@@ -21,9 +21,10 @@ export type NativeIsa = 'avx512' | 'avx2' | 'generic';
 
 /**
  * Epilogues the native GEMM fuses (native/gemm.h): 0 none; 1 relu (NaN passes, -0 becomes
- * +0, as the JavaScript relu); 2 C = X > 0 ? C : +0 (the relu-mask of a backward pass).
+ * +0, as the JavaScript relu); 2 C = X > 0 ? C : +0 (the relu-mask of a backward pass);
+ * 3 C = C + X and 4 C = relu(C + X) (a bias, broadcast over rows by a row stride of 0).
  */
-export type NativeEpilogue = 0 | 1 | 2;
+export type NativeEpilogue = 0 | 1 | 2 | 3 | 4;
 
 /** The functions the addon exports (native/addon.cc). */
 export interface NativeCpuAddon {

@@ -254,7 +254,7 @@ describe.skipIf(!addon)('native GEMM', () => {
     }
     addon!.setNumThreads(initial!.threads);
     expect(() => addon!.gemm(0, m, n, k, a, b, plain, off, st, 1, 0, 2, h, new Float64Array(1), Float64Array.from([n + 1, 1]))).toThrow(/aux reaches/);
-    expect(() => addon!.gemm(0, m, n, k, a, b, plain, off, st, 1, 0, 3 as NativeEpilogue)).toThrow(RangeError);
+    expect(() => addon!.gemm(0, m, n, k, a, b, plain, off, st, 1, 0, 5 as NativeEpilogue)).toThrow(/epilogue must be 0 \(none\), 1 \(relu\), 2 \(mask by aux > 0\), 3 \(\+ aux\) or 4 \(relu of \+ aux\)/);
   });
 
   it('checks arguments: dtypes, counts and bounds (a RangeError, not a crash)', () => {

@@ -13,9 +13,13 @@ describe('nativeEpilogueOf', () => {
   const zero = sx.const(0, 'float32');
   const mask = sx.where(sx.binary('gt', h, zero, 'bool'), x, zero, 'float32');
 
-  it('recognizes relu(x) and where(h > 0, x, 0), the epilogues the addon fuses', () => {
+  it('recognizes relu(x), where(h > 0, x, 0), x + b and relu(x + b), the epilogues the addon fuses', () => {
     expect(nativeEpilogueOf(sx.unary('relu', x), 'float32', undefined)).toBe(1);
     expect(nativeEpilogueOf(mask, 'float32', 'float32')).toBe(2);
+    expect(nativeEpilogueOf(sx.binary('add', x, h, 'float32'), 'float32', 'float32')).toBe(3);
+    expect(nativeEpilogueOf(sx.binary('add', h, x, 'float32'), 'float32', 'float32')).toBe(3);
+    expect(nativeEpilogueOf(sx.unary('relu', sx.binary('add', x, h, 'float32')), 'float32', 'float32')).toBe(4);
+    expect(nativeEpilogueOf(sx.unary('relu', sx.binary('add', sx.input(0, 'float64'), sx.input(1, 'float64'), 'float64')), 'float64', 'float64')).toBe(4);
   });
 
   it('leaves everything else to the JavaScript epilogue', () => {
@@ -26,16 +30,42 @@ describe('nativeEpilogueOf', () => {
     expect(nativeEpilogueOf(sx.where(sx.binary('gt', h, sx.const(-0, 'float32'), 'bool'), x, zero, 'float32'), 'float32', 'float32')).toBeUndefined();
     expect(nativeEpilogueOf(sx.where(sx.binary('ge', h, zero, 'bool'), x, zero, 'float32'), 'float32', 'float32')).toBeUndefined();
     expect(nativeEpilogueOf(sx.where(sx.binary('gt', h, zero, 'bool'), zero, x, 'float32'), 'float32', 'float32')).toBeUndefined();
+    // A bias stored in another dtype, a difference, a bias added twice, tanh of a bias.
+    expect(nativeEpilogueOf(sx.binary('add', x, h, 'float32'), 'float32', 'float64')).toBeUndefined();
+    expect(nativeEpilogueOf(sx.binary('sub', x, h, 'float32'), 'float32', 'float32')).toBeUndefined();
+    expect(nativeEpilogueOf(sx.binary('add', h, h, 'float32'), 'float32', 'float32')).toBeUndefined();
+    expect(nativeEpilogueOf(sx.unary('tanh', sx.binary('add', x, h, 'float32')), 'float32', 'float32')).toBeUndefined();
   });
 });
 
 describe.skipIf(!nativeCpuStatus().ok)('native matmul epilogues', () => {
-  it('runs a bias epilogue (relu(x + b), b broadcast over rows) as one native elementwise pass after the GEMM', () => {
+  const biasCase = (rng: Rng, dtype: 'float32' | 'float64', op: 'relu' | 'tanh' | 'add') => {
+    let c;
+    do c = randomMatmulCase(rng, dtype); while (c.kernel.epilogue?.inputs.length !== 1 || c.kernel.epilogue.expr.op !== op);
+    return c;
+  };
+
+  it('fuses x + b and relu(x + b) into the GEMM tiles (b broadcast over rows): no elementwise pass', () => {
     const s = nativeCpuStatus();
     if (!s.ok) return;
     const rng = new Rng(5);
-    let c;
-    do c = randomMatmulCase(rng, 'float32'); while (c.kernel.epilogue?.inputs.length !== 1 || c.kernel.epilogue.expr.op === 'where');
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (let t = 0; t < 8; t++) {
+        const c = biasCase(rng, dtype, t % 2 ? 'relu' : 'add');
+        const want = matmulReference(c);
+        const elementwise = vi.spyOn(s.addon, 'elementwise');
+        compileMatmul(c.kernel, bufferTable(c.buffers), s.addon)(c.data);
+        expect(elementwise).not.toHaveBeenCalled();
+        elementwise.mockRestore();
+        expect(relError(Array.from(c.data[2]!), want), `${dtype} case ${t}`).toBeLessThanOrEqual(dtype === 'float32' ? 1e-5 : 1e-12);
+      }
+    }
+  });
+
+  it('runs any other bias epilogue (tanh(x + b)) as one native elementwise pass after the GEMM', () => {
+    const s = nativeCpuStatus();
+    if (!s.ok) return;
+    const c = biasCase(new Rng(6), 'float32', 'tanh');
     const want = matmulReference(c);
     const elementwise = vi.spyOn(s.addon, 'elementwise');
     compileMatmul(c.kernel, bufferTable(c.buffers), s.addon)(c.data);

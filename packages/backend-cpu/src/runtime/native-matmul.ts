@@ -27,17 +27,27 @@ const NO_ACC = new Float64Array(0);
 const isInput = (e: ScalarExpr, index: number, dtype: DType) => e.op === 'input' && e.index === index && e.dtype === dtype;
 const isZero = (e: ScalarExpr) => e.op === 'const' && Object.is(e.value, 0);
 
+/** input 0 + input 1 (either order), in `dtype`. */
+const isBiasAdd = (e: ScalarExpr, dtype: DType): boolean =>
+  e.op === 'add' && e.dtype === dtype &&
+  ((isInput(e.args[0], 0, dtype) && isInput(e.args[1], 1, dtype)) || (isInput(e.args[0], 1, dtype) && isInput(e.args[1], 0, dtype)));
+
 /**
  * The native epilogue computing exactly `expr` (evalScalarExpr's semantics), or undefined:
- * relu(input 0) → 1; where(input 1 > 0, input 0, 0) → 2, input 1 stored in the matmul's dtype.
+ * relu(input 0) → 1; where(input 1 > 0, input 0, 0) → 2; input 0 + input 1 → 3;
+ * relu(input 0 + input 1) → 4; input 1 stored in the matmul's dtype. (A float32 sum of two
+ * float32 values rounds the same computed in float32 or in float64.)
  */
 export function nativeEpilogueOf(expr: ScalarExpr, dtype: DType, storage1: DType | undefined): NativeEpilogue | undefined {
   if (expr.dtype !== dtype) return undefined;
   if (expr.op === 'relu' && isInput(expr.args[0], 0, dtype)) return 1;
-  if (expr.op === 'where' && storage1 === dtype) {
+  if (storage1 !== dtype) return undefined;
+  if (expr.op === 'where') {
     const [cond, yes, no] = expr.args;
     if (cond.op === 'gt' && isInput(cond.args[0], 1, dtype) && isZero(cond.args[1]) && isInput(yes, 0, dtype) && isZero(no)) return 2;
   }
+  if (isBiasAdd(expr, dtype)) return 3;
+  if (expr.op === 'relu' && isBiasAdd(expr.args[0], dtype)) return 4;
   return undefined;
 }
 
@@ -143,7 +153,7 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
       withB(b, (kept, fresh) => native.gemm(code, m, n, kk, data[av.buffer] as Float, b, data[outId] as Float, offsets, strides, alpha, beta, fused, null, null, null, kept, fresh));
     };
   }
-  if (fused === 2) {
+  if (fused === 2 || fused === 3 || fused === 4) {
     const auxId = epiInputs[0]!.buffer;
     const auxStrides = Float64Array.from([se[0]![nb]!, se[0]![nb + 1]!]);
     const auxOffsets = outOffs[1]!;
@@ -151,7 +161,7 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
       const b = data[bv.buffer] as Float;
       withB(b, (kept, fresh) => native.gemm(
         code, m, n, kk, data[av.buffer] as Float, b, data[outId] as Float, offsets, strides, alpha, beta,
-        2, data[auxId] as Float, auxOffsets, auxStrides, kept, fresh,
+        fused, data[auxId] as Float, auxOffsets, auxStrides, kept, fresh,
       ));
     };
   }

@@ -48,7 +48,9 @@ export function randomMatmulCase(rng: Rng, dtype: DType, dims?: [number, number,
     const shape = [...batch, m, n];
     const bias: View = { buffer: 3, offset: 0, shape, strides: [...batch.map(() => 0), 0, 1] };
     add({ view: bias, size: n }, () => rng.uniform(-1, 1));
-    epilogue = { expr: sx.unary(rng.pick(['relu', 'tanh'] as const), sx.binary('add', x, sx.input(1, dtype), dtype)), inputs: [bias] };
+    const sum = sx.binary('add', x, sx.input(1, dtype), dtype);
+    const act = rng.pick(['relu', 'tanh', 'none'] as const);
+    epilogue = { expr: act === 'none' ? sum : sx.unary(act, sum), inputs: [bias] };
   } else if (kind === 'relu') {
     // relu alone and the backward mask are the epilogues the native GEMM fuses.
     epilogue = { expr: sx.unary('relu', x), inputs: [] };
@@ -89,6 +91,7 @@ export function matmulReference(c: MatmulCase): number[] {
         if (kr.epilogue && e) {
           const other = c.data[kr.epilogue.inputs[0]!.buffer]![e.off + i * e.rs + j * e.cs]!;
           if (kr.epilogue.expr.op === 'where') v = other > 0 ? v : 0;
+          else if (kr.epilogue.expr.op === 'add') v += other;
           else v = kr.epilogue.expr.op === 'relu' ? Math.max(v + other, 0) : Math.tanh(v + other);
         } else if (kr.epilogue) {
           v = v > 0 || Number.isNaN(v) ? v : 0;
