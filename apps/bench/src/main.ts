@@ -13,7 +13,7 @@ import { USAGE, UsageError, parseBenchArgs, policies, type BenchOptions, type Pe
 import { forwardFlops, interleave, prepared, reason, skippedResult, stepFlops, type Result, type Runnable } from './harness.js';
 import { SEED_SHAPE, mlpData, type MlpData } from './data.js';
 import { cpuDevice, forwardItem, isNative, prepareForward, prepareSeedStep, sweepItem, sweepShapes } from './seed-symgrad.js';
-import { kernelFlops, kernelSpecs, prepareSymgradKernel } from './kernels.js';
+import { kernelFlops, kernelSpecs, largeGemmSkip, prepareSymgradKernel } from './kernels.js';
 import { PythonServer, pyPeerName, type PyLib, type PySpec } from './peers/python.js';
 import { tfjsPeerName } from './peers/tfjs-name.js';
 import { benchmarksMarkdown, consoleTable, machineInfo, orderResults, type RunRecord } from './report.js';
@@ -52,11 +52,14 @@ async function together(label: string, preps: readonly (() => Prep)[]): Promise<
   return out;
 }
 
-/** The Python peer `lib` on `spec`, or a skipped row saying why it is absent. */
-function pyPrep(ctx: Ctx, lib: PyLib, spec: PySpec, row: { group: string; item: string; flops: number }): Prep {
+/** The peer name of the seed step's eight GEMMs alone through numpy (OpenBLAS). */
+const MATMULS_ALONE = (numpy: string): string => `${numpy}: the step's 8 matmuls alone (OpenBLAS)`;
+
+/** The Python peer `lib` on `spec`, or a skipped row saying why it is absent; `rename` derives the row's peer name. */
+function pyPrep(ctx: Ctx, lib: PyLib, spec: PySpec, row: { group: string; item: string; flops: number }, rename = (p: string) => p): Prep {
   const s = ctx.py.get(lib);
-  if (s === undefined || typeof s === 'string') return Promise.resolve(skippedResult(row.group, row.item, pyPeerName(lib), row.flops, s ?? 'not started'));
-  return prepared(row.group, row.item, s.peer, row.flops, () => s.prepare(spec, row, policies(ctx.opts.quick).fast));
+  if (s === undefined || typeof s === 'string') return Promise.resolve(skippedResult(row.group, row.item, rename(pyPeerName(lib)), row.flops, s ?? 'not started'));
+  return prepared(row.group, row.item, rename(s.peer), row.flops, () => s.prepare(spec, row, policies(ctx.opts.quick).fast, rename(s.peer)));
 }
 
 /** Every wanted peer of the seed step, forward pass and kernels, item by item. */
@@ -77,6 +80,7 @@ async function comparisons(ctx: Ctx): Promise<Result[]> {
       preps.push(() => prepared(row.group, row.item, 'symgrad cpu O0', row.flops, () => prepareSeedStep(d, 'O0', 'symgrad cpu O0', pol.fast)));
     }
     for (const lib of pys) preps.push(() => pyPrep(ctx, lib, { kind: 'step', shape: d.shape }, row));
+    if (want('numpy')) preps.push(() => pyPrep(ctx, 'numpy', { kind: 'matmuls', shape: d.shape }, row, MATMULS_ALONE));
     if (want('tfjs-wasm')) {
       preps.push(() => prepared(row.group, row.item, tfjsPeerName('wasm'), row.flops, async () => (await tfjs()).prepareTfjsSeedStep(d, 'wasm', pol.slow)));
     }
@@ -112,7 +116,9 @@ async function comparisons(ctx: Ctx): Promise<Result[]> {
       const preps: (() => Prep)[] = [];
       if (want('symgrad')) preps.push(() => prepared(row.group, row.item, BASE_PEER, row.flops, () => prepareSymgradKernel(k, BASE_PEER, pol.fast)));
       for (const lib of pys) preps.push(() => pyPrep(ctx, lib, { kind: 'kernel', kernel: k }, row));
-      if (want('tfjs-wasm')) preps.push(() => prepared(row.group, row.item, tfjsPeerName('wasm'), row.flops, async () => (await tfjs()).prepareTfjsKernel(k, 'wasm', pol.fast, pol.slow)));
+      const tfSkip = largeGemmSkip(k, 'tfjs-wasm');
+      if (want('tfjs-wasm') && tfSkip) preps.push(() => Promise.resolve(skippedResult(row.group, row.item, tfjsPeerName('wasm'), row.flops, tfSkip)));
+      else if (want('tfjs-wasm')) preps.push(() => prepared(row.group, row.item, tfjsPeerName('wasm'), row.flops, async () => (await tfjs()).prepareTfjsKernel(k, 'wasm', pol.fast, pol.slow)));
       out.push(...await together(k.name, preps));
     }
   }
@@ -146,7 +152,9 @@ async function symgradAlone(opts: BenchOptions, d: MlpData, peer: string): Promi
   }
   if (opts.sections.has('kernels')) {
     for (const k of kernelSpecs(opts.quick)) {
-      out.push(...await together(k.name, [() => prepared('kernel', k.name, peer, kernelFlops(k), () => prepareSymgradKernel(k, peer, pol.fast))]));
+      const skip = peer === BASE_PEER ? undefined : largeGemmSkip(k, 'typescript');
+      if (skip) out.push(skippedResult('kernel', k.name, peer, kernelFlops(k), skip));
+      else out.push(...await together(k.name, [() => prepared('kernel', k.name, peer, kernelFlops(k), () => prepareSymgradKernel(k, peer, pol.fast))]));
     }
   }
   return out;

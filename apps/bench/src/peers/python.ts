@@ -102,6 +102,20 @@ if lib == 'numpy':
             W1 -= lr * dW1; W2 -= lr * dW2; W3 -= lr * dW3
             return float(loss)
         return step
+    def make_matmuls(X, W):
+        # The seed step's eight GEMMs alone, on intermediates of the step's shapes, into
+        # preallocated outputs: the OpenBLAS time that a whole step is compared against.
+        W1, W2, W3 = W
+        n, h, c = X.shape[0], W1.shape[1], W3.shape[1]
+        H1, H2 = [rng.uniform(0, 1, (n, h)).astype(np.float32) for _ in range(2)]
+        G1, G2 = [rng.uniform(-1, 1, (n, h)).astype(np.float32) for _ in range(2)]
+        G3 = rng.uniform(-1, 1, (n, c)).astype(np.float32)
+        jobs = [(X, W1), (H1, W2), (H2, W3), (H2.T, G3), (G3, W3.T), (H1.T, G2), (G2, W2.T), (X.T, G1)]
+        outs = [np.empty((a.shape[0], b.shape[1]), np.float32) for a, b in jobs]
+        def matmuls():
+            for (a, b), o in zip(jobs, outs):
+                np.matmul(a, b, out=o)
+        return matmuls
     def make_forward(X, W):
         W1, W2, W3 = W
         def forward():
@@ -176,6 +190,8 @@ for line in sys.stdin:
                 X, y, W = data(s['shape']); body = make_step(X, y, W)
             elif s['kind'] == 'forward':
                 X, y, W = data(s['shape']); body = make_forward(X, W)
+            elif s['kind'] == 'matmuls':
+                X, y, W = data(s['shape']); body = make_matmuls(X, W)
             else:
                 body = make_kernel(s['kernel'])
             bodies[req['key']] = body
@@ -187,6 +203,8 @@ for line in sys.stdin:
 
 export type PySpec =
   | { readonly kind: 'step'; readonly shape: MlpShape }
+  /** numpy only: the seed step's eight GEMMs alone (OpenBLAS), nothing else. */
+  | { readonly kind: 'matmuls'; readonly shape: MlpShape }
   | { readonly kind: 'forward'; readonly shape: MlpShape }
   | { readonly kind: 'kernel'; readonly kernel: KernelSpec };
 
@@ -262,11 +280,11 @@ export class PythonServer {
   }
 
   /** Builds `spec` in the child and runs it once; the runnable times each later run in Python. */
-  async prepare(spec: PySpec, row: { group: string; item: string; flops: number }, policy: RepeatPolicy): Promise<Runnable> {
+  async prepare(spec: PySpec, row: { group: string; item: string; flops: number }, policy: RepeatPolicy, peer = this.peer): Promise<Runnable> {
     const key = `k${this.nextKey++}`;
     await this.request({ op: 'prepare', key, spec });
     return {
-      ...row, peer: this.peer, policy,
+      ...row, peer, policy,
       note: `${this.info}; OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=passive OPENBLAS_THREAD_TIMEOUT=4, ${this.threads} threads`,
       run: async () => Number((await this.request({ op: 'run', key }))['ms']),
       dispose: () => this.request({ op: 'drop', key }).catch(() => undefined),
