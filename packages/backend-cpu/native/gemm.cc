@@ -122,7 +122,15 @@ void pack_a(const GemmArgs<T>& g, int64_t i0, int64_t rows, int64_t p0, int64_t 
     const int64_t rr = std::min<int64_t>(mr, rows - ir);
     const T* base = g.a + (i0 + ir) * g.ars + p0 * g.acs;
     if (rr == mr && g.ars == 1) {  // op(A) column-contiguous (A transposed): copy columns
-      for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * mr, base + p * g.acs, mr * sizeof(T));
+      // Columns are short (14 floats): a copy of a size known at compile time is inlined,
+      // where a memcpy call per column showed up as 3% of a training step.
+      const auto columns = [&](auto height) {
+        constexpr int64_t h = decltype(height)::value;
+        for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * h, base + p * g.acs, h * sizeof(T));
+      };
+      if (mr == 14) columns(std::integral_constant<int64_t, 14>{});
+      else if (mr == 6) columns(std::integral_constant<int64_t, 6>{});
+      else for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * mr, base + p * g.acs, mr * sizeof(T));
     } else if (rr == mr && g.acs == 1) {  // row-contiguous: stream each row
       for (int r = 0; r < mr; r++) {
         const T* row = base + r * g.ars;
