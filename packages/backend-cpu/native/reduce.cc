@@ -3,8 +3,10 @@
 // The iteration space is ordered kept dims first, reduced dims last (src/runtime/reduce.ts
 // arranges the geometry), so output k is the run of linear indices [k·R, (k+1)·R). The
 // prologue runs as bytecode over blocks of that space (a block may span several outputs);
-// each output accumulates its run in order in a float64 scalar, so the result is the
-// TypeScript path's and does not depend on how outputs are split between threads.
+// each output accumulates its run in float64 over eight lanes by reduced index, combined in a
+// fixed order (see Acc), so the result does not depend on how blocks and outputs are split
+// between threads. The TypeScript path sums in index order: the two agree to float64
+// rounding (bit for bit once rounded to float32, in all but rare last-ulp cases).
 #include <napi.h>
 
 #include <limits>
@@ -39,13 +41,60 @@ struct Job {
   int64_t outputs = 0, reduced = 0;
 };
 
+// One output's accumulator. Sum, max and min spread the run over kLanes partial results by
+// reduced index (element r goes to lane r mod kLanes) and combine them in a fixed order at the
+// end: independent chains instead of one long dependent one, and still the same result
+// whatever the blocks and threads. Argmax keeps one scalar (ties and NaN keep the first index).
+constexpr int kLanes = 8;
 struct Acc {
+  double lane[kLanes];
   double acc = 0;
   int64_t at = 0;
 };
 
-double init_of(ReduceOp op) {
-  return op == kSum ? 0.0 : op == kMin ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+Acc fresh_acc(ReduceOp op) {
+  Acc a;
+  const double init = op == kSum ? 0.0 : op == kMin ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+  for (double& l : a.lane) l = init;
+  a.acc = init;
+  return a;
+}
+
+template <ReduceOp op>
+inline void fold(double& acc, double x) {
+  if (op == kSum) acc += x;
+  else if (op == kMax) { if (x > acc || x != x) acc = x; }
+  else { if (x < acc || x != x) acc = x; }  // kMin
+}
+
+// The accumulation of values v[0..n) of one output, whose first has reduced index r0.
+template <ReduceOp op>
+inline void accumulate(Acc& a, const double* v, int64_t n, int64_t r0) {
+  if (op == kArgmax) {
+    for (int64_t i = 0; i < n; i++) {
+      const double x = v[i];
+      if (x > a.acc || (x != x && a.acc == a.acc)) { a.acc = x; a.at = r0 + i; }
+    }
+    return;
+  }
+  int64_t i = 0;
+  for (int l = static_cast<int>(r0 % kLanes); i < n && l != 0; i++, l = (l + 1) % kLanes) fold<op>(a.lane[l], v[i]);
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; l++) fold<op>(a.lane[l], v[i + l]);
+  }
+  for (int l = 0; i < n; i++, l++) fold<op>(a.lane[l], v[i]);
+}
+
+// The finished value of an output: its lanes combined pairwise ((0+1)+(2+3))+((4+5)+(6+7)).
+template <ReduceOp op>
+inline double result_of(const Acc& a) {
+  if (op == kArgmax) return static_cast<double>(a.at);
+  double t[kLanes];
+  for (int l = 0; l < kLanes; l++) t[l] = a.lane[l];
+  for (int width = kLanes / 2; width >= 1; width /= 2) {
+    for (int l = 0; l < width; l++) fold<op>(t[2 * l], t[2 * l + 1]), t[l] = t[2 * l];
+  }
+  return t[0];
 }
 
 double* thread_registers(int64_t regs) {
@@ -53,7 +102,6 @@ double* thread_registers(int64_t regs) {
   if ((int64_t)file.size() < regs * kBlock) file.resize(regs * kBlock);
   return file.data();
 }
-
 // Epilogue and store of finished values red[0..n) of outputs [first, first + n).
 void flush(const Job& job, double* regs, double* red, int64_t first, int64_t n) {
   const double* value = red;
@@ -65,18 +113,6 @@ void flush(const Job& job, double* regs, double* red, int64_t first, int64_t n) 
   store_block(job.arrays[out], job.kept, job.views[out], first, n, value);
 }
 
-// The accumulation of one output's values, in order; ties keep the first index, NaN wins.
-template <ReduceOp op>
-inline void accumulate(Acc& a, const double* v, int64_t n, int64_t r0) {
-  for (int64_t i = 0; i < n; i++) {
-    const double x = v[i];
-    if (op == kSum) a.acc += x;
-    else if (op == kMax) { if (x > a.acc || x != x) a.acc = x; }
-    else if (op == kMin) { if (x < a.acc || x != x) a.acc = x; }
-    else if (x > a.acc || (x != x && a.acc == a.acc)) { a.acc = x; a.at = r0 + i; }
-  }
-}
-
 template <ReduceOp op>
 void run_outputs(const Job& job, int64_t k0, int64_t k1) {
   if (k0 >= k1) return;
@@ -86,7 +122,7 @@ void run_outputs(const Job& job, int64_t k0, int64_t k1) {
   const int64_t R = job.reduced;
   int64_t done = 0, first = k0;
   auto finish = [&](const Acc& a) {
-    double v = op == kArgmax ? static_cast<double>(a.at) : a.acc;
+    double v = result_of<op>(a);
     if (op != kArgmax) round_block(job.acc_round, &v, 1);
     red[done++] = v;
     if (done == kBlock) {
@@ -96,9 +132,9 @@ void run_outputs(const Job& job, int64_t k0, int64_t k1) {
     }
   };
   if (R == 0) {
-    for (int64_t k = k0; k < k1; k++) finish(Acc{init_of(op), 0});
+    for (int64_t k = k0; k < k1; k++) finish(fresh_acc(op));
   } else {
-    Acc a{init_of(op), 0};
+    Acc a = fresh_acc(op);
     int64_t r = 0;
     const int64_t end = k1 * R;
     for (int64_t pos = k0 * R; pos < end;) {
@@ -114,7 +150,7 @@ void run_outputs(const Job& job, int64_t k0, int64_t k1) {
         r += take;
         if (r == R) {
           finish(a);
-          a = Acc{init_of(op), 0};
+          a = fresh_acc(op);
           r = 0;
         }
       }
