@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "bytecode.h"
 
@@ -77,7 +78,9 @@ void for_each_run(const Shape& s, const StridedView& v, int64_t start, int64_t n
 
 template <typename T>
 void load_run(const T* src, int64_t p, int64_t len, int64_t step, double* __restrict dst) {
-  if (step == 1) {
+  if (std::is_same<T, float>::value && step == 1) {
+    vec_math().widen(reinterpret_cast<const float*>(src) + p, dst, len);  // the CPU's vector width
+  } else if (step == 1) {
     for (int64_t i = 0; i < len; i++) dst[i] = static_cast<double>(src[p + i]);
   } else if (step == 0) {
     const double v = static_cast<double>(src[p]);
@@ -115,7 +118,9 @@ inline uint8_t store_as<uint8_t>(double v) { return (v != 0.0 && v == v) ? 1 : 0
 
 template <typename T>
 void store_run(T* dst, int64_t p, int64_t len, int64_t step, const double* __restrict src) {
-  if (step == 1) {
+  if (std::is_same<T, float>::value && step == 1) {
+    vec_math().narrow(src, reinterpret_cast<float*>(dst) + p, len);
+  } else if (step == 1) {
     for (int64_t i = 0; i < len; i++) dst[p + i] = store_as<T>(src[i]);
   } else {
     for (int64_t i = 0; i < len; i++) dst[p + i * step] = store_as<T>(src[i]);

@@ -26,6 +26,14 @@ void expm1_generic(const double* a, double* d, int64_t n) {
   for (int64_t i = 0; i < n; i++) d[i] = std::expm1(a[i]);
 }
 
+// Block loads and stores of float32 views, vectorized by this file's -m flags.
+void widen(const float* src, double* dst, int64_t n) {
+  for (int64_t i = 0; i < n; i++) dst[i] = static_cast<double>(src[i]);
+}
+void narrow(const double* src, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; i++) dst[i] = static_cast<float>(src[i]);
+}
+
 VecMath choose() {
   // SYMGRAD_CPU_VMATH=generic|avx2|avx512 caps the tier (for tests and comparisons).
   const char* want = std::getenv("SYMGRAD_CPU_VMATH");
@@ -42,7 +50,7 @@ VecMath choose() {
   (void)avx2_cap;
 #endif
   return VecMath{exp_generic, log_generic, tanh_generic, log1p_generic, expm1_generic,
-                 exec_instr<exp_generic, log_generic, tanh_generic, log1p_generic, expm1_generic>, "generic"};
+                 exec_instr<exp_generic, log_generic, tanh_generic, log1p_generic, expm1_generic>, widen, narrow, "generic"};
 }
 
 }  // namespace

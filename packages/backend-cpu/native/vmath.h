@@ -1,4 +1,4 @@
-// The bytecode's block loops (bytecode.h's exec_instr) and vectorized exp, log, tanh, log1p and
+// The bytecode's block loops (bytecode.h's exec_instr), float32 block loads and stores, and vectorized exp, log, tanh, log1p and
 // expm1 over a block of doubles, chosen at run time by CPU features: the AVX-512 and AVX2 tiers
 // (vmath_avx512.cc, vmath_avx2.cc, compiled with their own -m flags, so the block loops
 // vectorize 8 and 4 wide) call glibc's libmvec (_ZGVeN8v_exp …), the generic tier (vmath.cc,
@@ -20,6 +20,10 @@ using VecMathFn = void (*)(const double* a, double* d, int64_t n);
 // Runs one bytecode instruction (not a load) over n elements of the register file.
 using VecMathExecFn = void (*)(const int32_t* instr, const double* consts, double* regs, int64_t n);
 
+// Contiguous float32 → float64 and float64 → float32 conversions (loads and stores of blocks).
+using WidenFn = void (*)(const float* src, double* dst, int64_t n);
+using NarrowFn = void (*)(const double* src, float* dst, int64_t n);
+
 struct VecMath {
   VecMathFn exp;
   VecMathFn log;
@@ -27,6 +31,8 @@ struct VecMath {
   VecMathFn log1p;
   VecMathFn expm1;
   VecMathExecFn exec;
+  WidenFn widen;
+  NarrowFn narrow;
   const char* isa;
 };
 

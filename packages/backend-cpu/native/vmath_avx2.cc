@@ -42,13 +42,21 @@ void run_optional(const double* a, double* d, int64_t n) {
   else for (int64_t i = 0; i < n; i++) d[i] = Scalar(a[i]);
 }
 
+// Block loads and stores of float32 views, vectorized by this file's -m flags.
+void widen(const float* src, double* dst, int64_t n) {
+  for (int64_t i = 0; i < n; i++) dst[i] = static_cast<double>(src[i]);
+}
+void narrow(const double* src, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; i++) dst[i] = static_cast<float>(src[i]);
+}
+
 }  // namespace
 
 VecMath vec_math_avx2() {
   constexpr VecMathFn exp = run<_ZGVdN4v_exp>, log = run<_ZGVdN4v_log>;
   constexpr VecMathFn tanh = run_optional<kTanh, scalar_tanh>, log1p = run_optional<kLog1p, scalar_log1p>,
                       expm1 = run_optional<kExpm1, scalar_expm1>;
-  return VecMath{exp, log, tanh, log1p, expm1, exec_instr<exp, log, tanh, log1p, expm1>, "avx2"};
+  return VecMath{exp, log, tanh, log1p, expm1, exec_instr<exp, log, tanh, log1p, expm1>, widen, narrow, "avx2"};
 }
 
 }  // namespace symgrad
