@@ -62,9 +62,11 @@ Acc fresh_acc(ReduceOp op) {
 
 template <ReduceOp op>
 inline void fold(double& acc, double x) {
+  // Bitwise | and a select, not || and a branch: the compiler turns them into compares and
+  // blends over the lanes.
   if (op == kSum) acc += x;
-  else if (op == kMax) { if (x > acc || x != x) acc = x; }
-  else { if (x < acc || x != x) acc = x; }  // kMin
+  else if (op == kMax) acc = ((x > acc) | (x != x)) ? x : acc;
+  else acc = ((x < acc) | (x != x)) ? x : acc;  // kMin
 }
 
 // The accumulation of values v[0..n) of one output, whose first has reduced index r0.
