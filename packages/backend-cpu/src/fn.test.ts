@@ -78,17 +78,17 @@ describe('the cpu backend under fn', () => {
 
   it('keeps a weight packed between inference calls and repacks when a training step or set() changes it', async () => {
     const x = T.matrix('x');
-    // 40×1100 spans two column blocks of the packed layout, and K = 600 two depth blocks.
+    // N = 1100 spans two column blocks of the packed layout, and K = 1030 two depth blocks.
     const rng = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
     const r = rng(3);
-    const w = shared(new NDArray('float32', [600, 1100], Float32Array.from({ length: 600 * 1100 }, r)), 'w');
-    const X = new NDArray('float32', [30, 600], Float32Array.from({ length: 30 * 600 }, r));
+    const w = shared(new NDArray('float32', [1030, 1100], Float32Array.from({ length: 1030 * 1100 }, r)), 'w');
+    const X = new NDArray('float32', [30, 1030], Float32Array.from({ length: 30 * 1030 }, r));
     const predict = fn([x], T.dot(x, w), { backend: 'cpu' });
     const train = fn([x], T.sum(T.dot(x, w)), { backend: 'cpu', updates: [[w, w.mul(0.5).add(0.25)]] });
     const reference = (W: NDArray): Float64Array => {
       const out = new Float64Array(30 * 1100);
-      for (let i = 0; i < 30; i++) for (let q = 0; q < 600; q++) {
-        const a = X.data[i * 600 + q]!;
+      for (let i = 0; i < 30; i++) for (let q = 0; q < 1030; q++) {
+        const a = X.data[i * 1030 + q]!;
         for (let j = 0; j < 1100; j++) out[i * 1100 + j] += a * W.data[q * 1100 + j]!;
       }
       return out;
@@ -106,7 +106,7 @@ describe('the cpu backend under fn', () => {
     await train(X);
     await check('after a training step updated w');
     await check('kept again');
-    w.set(new NDArray('float32', [600, 1100], Float32Array.from({ length: 600 * 1100 }, r)));
+    w.set(new NDArray('float32', [1030, 1100], Float32Array.from({ length: 1030 * 1100 }, r)));
     await check('after w.set()');
     for (const f of [predict, train]) f.dispose();
     w.dispose();

@@ -5,8 +5,8 @@ import { relError, Rng } from '../testing-fixtures/random.js';
 
 /**
  * The addon's GEMM called directly: against the TypeScript GEMM and a float64 reference on
- * shapes across the native blocking (MR 14/6/4, NR 32/16/8, the avx512 narrow NR 16 (float64 8) for n ≤ NR, KC 512,
- * MC 252 (float64 126), NC 1024 (float64 512)) on every
+ * shapes across the native blocking (MR 14/6/4, NR 32/16/8, the avx512 narrow NR 16 (float64 8) for n ≤ NR, KC 1024,
+ * MC 126 (float64 56), NC 1024 (float64 512)) on every
  * ISA tier this CPU runs; independence from the thread count; beta = 0 and bounds checks.
  */
 
@@ -96,7 +96,7 @@ function run(p: Problem, dtype: 'float32' | 'float64', s: ReturnType<typeof setu
 const base: Problem = { batch: 1, m: 1, n: 1, k: 1, transA: false, transB: false, alpha: 1, beta: 0, pad: 0, bcastA: false, bcastB: false };
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 97, 300], [97, 1, 300], [13, 31, 7], [15, 33, 257], [29, 65, 513], [253, 131, 263], [260, 1030, 40], [6, 17, 1],
-  [29, 16, 513], [45, 8, 70], [143, 10, 300],
+  [29, 16, 513], [45, 8, 70], [143, 10, 300], [31, 40, 1100], [130, 530, 9],
 ];
 
 describe.skipIf(!addon)('native GEMM', () => {
@@ -182,8 +182,8 @@ describe.skipIf(!addon)('native GEMM', () => {
     addon!.setIsa(TIERS[0]!);
     const rng = new Rng(33);
     for (const dtype of ['float32', 'float64'] as const) {
-      // float32 NC is 1024 and float64 512: n = 1100 spans two column blocks; k = 600 two depth blocks.
-      for (const [m, n, k, transB] of [[31, 1100, 600, false], [20, 70, 9, true], [3, 10, 1030, false]] as const) {
+      // float32 NC is 1024 and float64 512: n = 1100 spans two column blocks; KC is 1024: k = 1100 two depth blocks.
+      for (const [m, n, k, transB] of [[31, 1100, 1100, false], [20, 70, 9, true], [3, 10, 1030, false]] as const) {
         for (const threads of [1, 2]) {
           addon!.setNumThreads(threads);
           const p = { ...base, m, n, k, transB };
