@@ -329,7 +329,13 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
                 for (int64_t j = 0; j < cols * g.xcs; j += 64 / (int64_t)sizeof(T)) __builtin_prefetch(h + j);
               }
             }
-            if (rr == mr && cols == nr && g.ccs == 1) {
+            // The relu epilogue inside the kernel's store, where the tier has it.
+            const bool relu_stored = last && g.epilogue == kRelu && rr == mr && cols == nr && g.ccs == 1 &&
+                                     (in_place ? mk.direct_relu != nullptr : mk.fn_relu != nullptr);
+            if (relu_stored) {
+              if (in_place) mk.direct_relu(kc, arow, g.ars, bp, c, g.crs, g.alpha, beta);
+              else mk.fn_relu(kc, ap, bp, c, g.crs, g.alpha, beta);
+            } else if (rr == mr && cols == nr && g.ccs == 1) {
               if (in_place) mk.direct(kc, arow, g.ars, bp, c, g.crs, g.alpha, beta);
               else mk.fn(kc, ap, bp, c, g.crs, g.alpha, beta);
             } else {
@@ -342,7 +348,7 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
                 }
               }
             }
-            if (last && g.epilogue != kNone) apply_epilogue(g, i, rr, j0, cols);
+            if (last && g.epilogue != kNone && !relu_stored) apply_epilogue(g, i, rr, j0, cols);
           }
         }
       }

@@ -30,6 +30,10 @@ struct MicroKernel {
   MicroFn<T> fn;
   DirectFn<T> direct = nullptr;  // null where the tier has none: A is then always packed
   PackTransposedFn<T> pack_transposed = nullptr;  // null: the driver's scalar loop
+  // fn and direct with the relu epilogue applied before the tile is stored (null: the driver
+  // applies it in a pass over the tile).
+  MicroFn<T> fn_relu = nullptr;
+  DirectFn<T> direct_relu = nullptr;
 };
 
 // The AVX2 8×8-block transposing pack for float32 panels of NR a multiple of 8; the AVX-512

@@ -16,7 +16,9 @@ constexpr int MR = 14;
 // ADirect: A is read straight from its row-major rows (a + r·lda + p) instead of from a
 // packed panel, which saves the transposing pack of a row-major A; the FMAs, and so the
 // results, are the same either way.
-template <int NV, bool ADirect>
+// Relu: the relu epilogue applied to the tile before it is stored (NaN passes, -0 becomes +0),
+// instead of in a second pass over C.
+template <int NV, bool ADirect, bool Relu = false>
 void f32_body(int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t rsc, float alpha, float beta) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 14
@@ -35,17 +37,19 @@ void f32_body(int64_t kc, const float* a, int64_t lda, const float* bp, float* c
     bp += 16 * NV;
   }
   const __m512 va = _mm512_set1_ps(alpha);
+  // x > 0 or NaN (not ordered-less-or-equal) keeps x; everything else, -0 included, is +0.
+  const auto out = [](__m512 x) { return Relu ? _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NLE_UQ), x) : x; };
   if (beta == 0.0f) {
 #pragma GCC unroll 14
     for (int r = 0; r < MR; r++)
-      for (int v = 0; v < NV; v++) _mm512_storeu_ps(c + r * rsc + 16 * v, _mm512_mul_ps(va, acc[r][v]));
+      for (int v = 0; v < NV; v++) _mm512_storeu_ps(c + r * rsc + 16 * v, out(_mm512_mul_ps(va, acc[r][v])));
   } else {
     const __m512 vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 14
     for (int r = 0; r < MR; r++) {
       float* row = c + r * rsc;
       for (int v = 0; v < NV; v++) {
-        _mm512_storeu_ps(row + 16 * v, _mm512_fmadd_ps(vb, _mm512_loadu_ps(row + 16 * v), _mm512_mul_ps(va, acc[r][v])));
+        _mm512_storeu_ps(row + 16 * v, out(_mm512_fmadd_ps(vb, _mm512_loadu_ps(row + 16 * v), _mm512_mul_ps(va, acc[r][v]))));
       }
     }
   }
@@ -61,7 +65,17 @@ void f32_direct(int64_t kc, const float* a, int64_t lda, const float* bp, float*
   f32_body<NV, true>(kc, a, lda, bp, c, rsc, alpha, beta);
 }
 
-template <int NV, bool ADirect>
+template <int NV>
+void f32_kernel_relu(int64_t kc, const float* ap, const float* bp, float* c, int64_t rsc, float alpha, float beta) {
+  f32_body<NV, false, true>(kc, ap, 0, bp, c, rsc, alpha, beta);
+}
+
+template <int NV>
+void f32_direct_relu(int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t rsc, float alpha, float beta) {
+  f32_body<NV, true, true>(kc, a, lda, bp, c, rsc, alpha, beta);
+}
+
+template <int NV, bool ADirect, bool Relu = false>
 void f64_body(int64_t kc, const double* a, int64_t lda, const double* bp, double* c, int64_t rsc, double alpha, double beta) {
   __m512d acc[MR][NV];
 #pragma GCC unroll 14
@@ -80,17 +94,19 @@ void f64_body(int64_t kc, const double* a, int64_t lda, const double* bp, double
     bp += 8 * NV;
   }
   const __m512d va = _mm512_set1_pd(alpha);
+  // x > 0 or NaN (not ordered-less-or-equal) keeps x; everything else, -0 included, is +0.
+  const auto out = [](__m512d x) { return Relu ? _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_NLE_UQ), x) : x; };
   if (beta == 0.0) {
 #pragma GCC unroll 14
     for (int r = 0; r < MR; r++)
-      for (int v = 0; v < NV; v++) _mm512_storeu_pd(c + r * rsc + 8 * v, _mm512_mul_pd(va, acc[r][v]));
+      for (int v = 0; v < NV; v++) _mm512_storeu_pd(c + r * rsc + 8 * v, out(_mm512_mul_pd(va, acc[r][v])));
   } else {
     const __m512d vb = _mm512_set1_pd(beta);
 #pragma GCC unroll 14
     for (int r = 0; r < MR; r++) {
       double* row = c + r * rsc;
       for (int v = 0; v < NV; v++) {
-        _mm512_storeu_pd(row + 8 * v, _mm512_fmadd_pd(vb, _mm512_loadu_pd(row + 8 * v), _mm512_mul_pd(va, acc[r][v])));
+        _mm512_storeu_pd(row + 8 * v, out(_mm512_fmadd_pd(vb, _mm512_loadu_pd(row + 8 * v), _mm512_mul_pd(va, acc[r][v]))));
       }
     }
   }
@@ -106,14 +122,24 @@ void f64_direct(int64_t kc, const double* a, int64_t lda, const double* bp, doub
   f64_body<NV, true>(kc, a, lda, bp, c, rsc, alpha, beta);
 }
 
+template <int NV>
+void f64_kernel_relu(int64_t kc, const double* ap, const double* bp, double* c, int64_t rsc, double alpha, double beta) {
+  f64_body<NV, false, true>(kc, ap, 0, bp, c, rsc, alpha, beta);
+}
+
+template <int NV>
+void f64_direct_relu(int64_t kc, const double* a, int64_t lda, const double* bp, double* c, int64_t rsc, double alpha, double beta) {
+  f64_body<NV, true, true>(kc, a, lda, bp, c, rsc, alpha, beta);
+}
+
 }  // namespace
 
 KernelSet kernels_avx512() {
   return KernelSet{"avx512",
-                   {MR, 32, f32_kernel<2>, f32_direct<2>, pack_transposed_f32_avx2},
-                   {MR, 16, f64_kernel<2>, f64_direct<2>},
-                   {MR, 16, f32_kernel<1>, f32_direct<1>, pack_transposed_f32_avx2},
-                   {MR, 8, f64_kernel<1>, f64_direct<1>}};
+                   {MR, 32, f32_kernel<2>, f32_direct<2>, pack_transposed_f32_avx2, f32_kernel_relu<2>, f32_direct_relu<2>},
+                   {MR, 16, f64_kernel<2>, f64_direct<2>, nullptr, f64_kernel_relu<2>, f64_direct_relu<2>},
+                   {MR, 16, f32_kernel<1>, f32_direct<1>, pack_transposed_f32_avx2, f32_kernel_relu<1>, f32_direct_relu<1>},
+                   {MR, 8, f64_kernel<1>, f64_direct<1>, nullptr, f64_kernel_relu<1>, f64_direct_relu<1>}};
 }
 
 }  // namespace symgrad
