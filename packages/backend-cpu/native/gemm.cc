@@ -329,12 +329,14 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
                 for (int64_t j = 0; j < cols * g.xcs; j += 64 / (int64_t)sizeof(T)) __builtin_prefetch(h + j);
               }
             }
-            // The relu epilogue inside the kernel's store, where the tier has it.
-            const bool relu_stored = last && g.epilogue == kRelu && rr == mr && cols == nr && g.ccs == 1 &&
-                                     (in_place ? mk.direct_relu != nullptr : mk.fn_relu != nullptr);
-            if (relu_stored) {
-              if (in_place) mk.direct_relu(kc, arow, g.ars, bp, c, g.crs, g.alpha, beta);
-              else mk.fn_relu(kc, ap, bp, c, g.crs, g.alpha, beta);
+            // The epilogue inside the kernel's store, where the tier has it, for a full tile.
+            const EpilogueFn<T> stored_epilogue =
+                last && rr == mr && cols == nr && g.ccs == 1 && (!epilogue_reads_aux(g.epilogue) || g.xcs == 1)
+                    ? (in_place ? mk.direct_epilogue : mk.packed_epilogue)[g.epilogue]
+                    : nullptr;
+            if (stored_epilogue) {
+              const T* x = epilogue_reads_aux(g.epilogue) ? g.aux + i * g.xrs + j0 : nullptr;
+              stored_epilogue(kc, in_place ? arow : ap, g.ars, bp, c, g.crs, g.alpha, beta, x, g.xrs);
             } else if (rr == mr && cols == nr && g.ccs == 1) {
               if (in_place) mk.direct(kc, arow, g.ars, bp, c, g.crs, g.alpha, beta);
               else mk.fn(kc, ap, bp, c, g.crs, g.alpha, beta);
@@ -348,7 +350,7 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
                 }
               }
             }
-            if (last && g.epilogue != kNone && !relu_stored) apply_epilogue(g, i, rr, j0, cols);
+            if (last && g.epilogue != kNone && !stored_epilogue) apply_epilogue(g, i, rr, j0, cols);
           }
         }
       }

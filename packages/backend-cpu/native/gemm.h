@@ -18,6 +18,28 @@ using MicroFn = void (*)(int64_t kc, const T* ap, const T* bp, T* c, int64_t rsc
 template <typename T>
 using DirectFn = void (*)(int64_t kc, const T* a, int64_t lda, const T* bp, T* c, int64_t rsc, T alpha, T beta);
 
+// Epilogues applied to C once its last K block is stored, while the tile is in L1 (the
+// fused activations of a layer and of its backward pass; anything else runs as one
+// elementwise pass afterwards). X is the aux matrix: relu's output for the mask, the bias
+// (row stride 0) for the bias epilogues.
+enum Epilogue : int {
+  kNone = 0,
+  kRelu = 1,          // C = C > 0 || C is NaN ? C : +0
+  kMaskPositive = 2,  // C = X > 0 ? C : +0
+  kBias = 3,          // C = C + X
+  kBiasRelu = 4,      // C = relu(C + X)
+};
+constexpr int kEpilogues = 5;
+
+// Whether the epilogue reads the aux matrix X.
+inline bool epilogue_reads_aux(int e) { return e == kMaskPositive || e == kBias || e == kBiasRelu; }
+
+// A micro-kernel that applies an epilogue to its tile before storing it; X's row r of the
+// tile is x + r·xrs (unit column stride). lda is unused for a packed A.
+template <typename T>
+using EpilogueFn = void (*)(int64_t kc, const T* a, int64_t lda, const T* bp, T* c, int64_t rsc, T alpha, T beta, const T* x,
+                            int64_t xrs);
+
 // Packs one full NR-column panel of an op(B) stored column-contiguous (B transposed):
 // dst[p·nr + j] = col[p + j·ld] for p < kc, j < nr. A transpose, vectorized where the tier can.
 template <typename T>
@@ -30,10 +52,10 @@ struct MicroKernel {
   MicroFn<T> fn;
   DirectFn<T> direct = nullptr;  // null where the tier has none: A is then always packed
   PackTransposedFn<T> pack_transposed = nullptr;  // null: the driver's scalar loop
-  // fn and direct with the relu epilogue applied before the tile is stored (null: the driver
-  // applies it in a pass over the tile).
-  MicroFn<T> fn_relu = nullptr;
-  DirectFn<T> direct_relu = nullptr;
+  // fn (packed A) and direct (A in place) with an epilogue applied to the finished tile before
+  // it is stored, indexed by Epilogue (null: the driver applies it in a pass over the tile).
+  EpilogueFn<T> packed_epilogue[kEpilogues] = {};
+  EpilogueFn<T> direct_epilogue[kEpilogues] = {};
 };
 
 // The AVX2 8×8-block transposing pack for float32 panels of NR a multiple of 8; the AVX-512
@@ -56,20 +78,7 @@ KernelSet kernels_generic();
 KernelSet kernels_avx2();    // requires AVX2 + FMA
 KernelSet kernels_avx512();  // requires AVX-512 F/BW/DQ/VL
 
-// Epilogues applied to C once its last K block is stored, while the tile is in L1 (the
-// fused activations of a layer and of its backward pass; anything else runs as one
-// elementwise pass afterwards). X is the aux matrix: relu's output for the mask, the bias
-// (row stride 0) for the bias epilogues.
-enum Epilogue : int {
-  kNone = 0,
-  kRelu = 1,          // C = C > 0 || C is NaN ? C : +0
-  kMaskPositive = 2,  // C = X > 0 ? C : +0
-  kBias = 3,          // C = C + X
-  kBiasRelu = 4,      // C = relu(C + X)
-};
 
-// Whether the epilogue reads the aux matrix X.
-inline bool epilogue_reads_aux(int e) { return e == kMaskPositive || e == kBias || e == kBiasRelu; }
 
 // op(A)(i, p) = a[i·ars + p·acs], op(B)(p, j) = b[p·brs + j·bcs], C(i, j) = c[i·crs + j·ccs],
 // X(i, j) = aux[i·xrs + j·xcs].
