@@ -139,32 +139,23 @@ static void exec_instr(const int32_t* in, const double* consts, double* regs, in
     }                                                \
     break;
     UNARY(neg, -x)
-    // Rounded to float32: the vectorized exp/log of vmath.h (see there for why only then).
-    case kOp_exp:
-      if (in[1] == kRoundF32) Exp(a, d, n);
-      else for (int64_t i = 0; i < n; i++) d[i] = std::exp(a[i]);
-      break;
-    case kOp_log:
-      if (in[1] == kRoundF32) Log(a, d, n);
-      else for (int64_t i = 0; i < n; i++) d[i] = std::log(a[i]);
-      break;
-    case kOp_log1p:
-      if (in[1] == kRoundF32) Log1p(a, d, n);
-      else for (int64_t i = 0; i < n; i++) d[i] = std::log1p(a[i]);
-      break;
-    case kOp_expm1:
-      if (in[1] == kRoundF32) Expm1(a, d, n);
-      else for (int64_t i = 0; i < n; i++) d[i] = std::expm1(a[i]);
-      break;
+    // Rounded to float32: the vectorized block functions of vmath.h (see there for why only then).
+#define F32_VECTORIZED(name, Vectorized)                                   \
+  case kOp_##name:                                                         \
+    if (in[1] == kRoundF32) Vectorized(a, d, n);                           \
+    else for (int64_t i = 0; i < n; i++) d[i] = std::name(a[i]);           \
+    break;
+    F32_VECTORIZED(exp, Exp)
+    F32_VECTORIZED(log, Log)
+    F32_VECTORIZED(log1p, Log1p)
+    F32_VECTORIZED(expm1, Expm1)
+    F32_VECTORIZED(tanh, Tanh)
+#undef F32_VECTORIZED
     UNARY(sqrt, std::sqrt(x))
     UNARY(rsqrt, 1.0 / std::sqrt(x))
     UNARY(square, x * x)
     UNARY(abs, std::fabs(x))
     UNARY(sign, x > 0 ? 1.0 : x < 0 ? -1.0 : x == x ? 0.0 : x)
-    case kOp_tanh:
-      if (in[1] == kRoundF32) Tanh(a, d, n);
-      else for (int64_t i = 0; i < n; i++) d[i] = std::tanh(a[i]);
-      break;
     UNARY(relu, (x > 0 || x != x) ? x : 0.0)
     UNARY(cast, x)
     case kOp_sigmoid:
