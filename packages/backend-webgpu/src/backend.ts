@@ -73,7 +73,8 @@ export class WebGPUBackend implements Backend {
     this.capabilities = {
       dtypes: WGSL_DTYPES,
       kernels: KERNEL_KINDS,
-      maxBufferElements: Math.min(Math.floor(Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 4), lower.maxBufferElements ?? Infinity),
+      // Whole vec4s, since allocations are padded to 16 bytes (byteSizeOf).
+      maxBufferElements: Math.min(Math.floor(Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 16) * 4, lower.maxBufferElements ?? Infinity),
       precisions: ['fp32'],
       syncRead: false,
       device: ctx.adapterName,

@@ -116,12 +116,13 @@ describe('program checks (before anything runs)', () => {
     expect(splitDispatch(10, 65535)).toEqual([10, 1, 1]);
     expect(splitDispatch(70000, 65535)).toEqual([35000, 2, 1]);
     expect(splitDispatch(0, 65535)).toEqual([1, 1, 1]);
+    // Four elements per invocation (the vec4 form): 4000 elements are 1000 invocations, 4 workgroups.
     const program: Program = {
-      buffers: [{ id: 0, dtype: 'float32', size: 1000, role: 'input' }],
-      kernels: [{ kind: 'elementwise', shape: [1000], inputs: [], outputs: [{ buffer: 0, offset: 0, shape: [1000], strides: [1] }], exprs: [sx.const(1, 'float32')], label: 'fill' }],
+      buffers: [{ id: 0, dtype: 'float32', size: 4000, role: 'input' }],
+      kernels: [{ kind: 'elementwise', shape: [4000], inputs: [], outputs: [{ buffer: 0, offset: 0, shape: [4000], strides: [1] }], exprs: [sx.const(1, 'float32')], label: 'fill' }],
     };
     const [k] = generateProgram(program, { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupsPerDimension: 2 });
     expect(k!.dispatch).toEqual([2, 2, 1]);
-    expect(k!.code).toContain('let lin = gid.x + gid.y * 512u;');
+    expect(k!.code).toContain('let q = gid.x + gid.y * 512u;');
   });
 });

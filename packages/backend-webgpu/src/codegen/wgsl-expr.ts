@@ -48,18 +48,23 @@ const F32_BINARY: Record<string, (a: string, b: string, h: Helpers) => string> =
   maximum: (a, b, h) => `${h.use('sg_max')}(${a}, ${b})`,
 };
 
-const I32_OPS: Record<string, (a: string[]) => string> = {
-  neg: ([a]) => `(-${a})`,
-  abs: ([a]) => `abs(${a})`,
-  square: ([a]) => `(${a} * ${a})`,
-  sign: ([a]) => `sign(${a})`,
-  relu: ([a]) => `max(${a}, 0)`,
-  add: ([a, b]) => `(${a} + ${b})`,
-  sub: ([a, b]) => `(${a} - ${b})`,
-  mul: ([a, b]) => `(${a} * ${b})`,
-  minimum: ([a, b]) => `min(${a}, ${b})`,
-  maximum: ([a, b]) => `max(${a}, ${b})`,
-};
+/** The int32 ops, for scalars (`zero` = '0') or vectors (`zero` = 'vec4<i32>(0i)'): one table, so the two never drift apart. */
+export function i32Ops(zero: string): Record<string, (a: string[]) => string> {
+  return {
+    neg: ([a]) => `(-${a})`,
+    abs: ([a]) => `abs(${a})`,
+    square: ([a]) => `(${a} * ${a})`,
+    sign: ([a]) => `sign(${a})`,
+    relu: ([a]) => `max(${a}, ${zero})`,
+    add: ([a, b]) => `(${a} + ${b})`,
+    sub: ([a, b]) => `(${a} - ${b})`,
+    mul: ([a, b]) => `(${a} * ${b})`,
+    minimum: ([a, b]) => `min(${a}, ${b})`,
+    maximum: ([a, b]) => `max(${a}, ${b})`,
+  };
+}
+
+const I32_OPS = i32Ops('0');
 
 const CMP: Record<string, string> = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=' };
 
@@ -94,7 +99,8 @@ export function i32Literal(v: number): string {
   return i === -2147483648 ? 'i32(-2147483647 - 1)' : `${i}i`;
 }
 
-function constant(e: Extract<ScalarExpr, { op: 'const' }>, h: Helpers): string {
+/** A constant node's value as a WGSL scalar of its dtype. */
+export function constant(e: Extract<ScalarExpr, { op: 'const' }>, h: Helpers): string {
   const v = e.value;
   switch (e.dtype) {
     case 'float32': return f32Literal(v, h);

@@ -53,6 +53,7 @@ export const HELPER_SOURCES = {
   sg_nan: 'fn sg_nan() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }',
   sg_inf: 'fn sg_inf() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }',
   sg_isnan: 'fn sg_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }',
+  sg_isnan4: 'fn sg_isnan4(x: vec4<f32>) -> vec4<bool> { return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u); }',
   // roundTo(int32): NaN and ±Infinity → 0, truncation toward zero, wrap modulo 2^32.
   sg_to_i32: `fn sg_to_i32(x: f32) -> i32 {
   if (sg_isnan(x) || (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u) { return 0; }
@@ -191,9 +192,11 @@ export class BindingTable {
     }
     return `b${i}`;
   }
-  declarations(): string {
+  /** `lanes` 4 declares every binding as an array of vec4 (see generateElementwise). */
+  declarations(lanes: 1 | 4 = 1): string {
+    const elem = (d: DType) => (lanes === 4 ? `vec4<${wgslType(d)}>` : wgslType(d));
     return this.bindings
-      .map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.write ? 'read_write' : 'read'}> b${i}: array<${wgslType(b.dtype)}>;`)
+      .map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.write ? 'read_write' : 'read'}> b${i}: array<${elem(b.dtype)}>;`)
       .join('\n');
   }
 }

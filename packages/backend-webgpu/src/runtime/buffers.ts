@@ -10,8 +10,12 @@ export interface WebGPUBuffer extends DeviceBuffer {
   readonly byteSize: number;
 }
 
-/** Bytes a buffer of `size` elements takes (at least 4: WebGPU bindings cannot be empty). */
-export const byteSizeOf = (size: number): number => Math.max(4, size * 4);
+/**
+ * Bytes a buffer of `size` elements takes: rounded up to whole 16-byte vec4s (at least one:
+ * WebGPU bindings cannot be empty), so a vec4 elementwise kernel's last, partial vec4 lies
+ * inside the buffer (see generateElementwise).
+ */
+export const byteSizeOf = (size: number): number => Math.max(1, Math.ceil(size / 4)) * 16;
 
 /**
  * Reuses GPU buffers by byte size: a freed buffer goes back to the pool instead of being
