@@ -146,6 +146,24 @@ export class CpuBackend implements Backend {
     return this.own(buffer, 'read').data.slice();
   }
 
+  /**
+   * The buffer's array itself, handed over without a copy; the buffer gets a new (zeroed)
+   * array. `fn` takes its own output buffers this way, which the next run rewrites anyway.
+   *
+   * @example
+   * ```ts
+   * const buf = cpu.allocate('float32', 2);
+   * cpu.write(buf, Float32Array.from([1, 2]));
+   * cpu.take(buf); // Float32Array [1, 2]; buf now holds [0, 0]
+   * ```
+   */
+  take(buffer: DeviceBuffer): TypedArray {
+    const b = this.own(buffer, 'take');
+    const data = b.data;
+    b.data = allocTyped(b.dtype, b.size);
+    return data;
+  }
+
   read(buffer: DeviceBuffer): Promise<TypedArray> {
     try {
       return Promise.resolve(this.readSync(buffer));

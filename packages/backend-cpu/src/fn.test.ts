@@ -111,5 +111,47 @@ describe('the cpu backend under fn', () => {
     for (const f of [predict, train]) f.dispose();
     w.dispose();
   });
+
+  it('hands its own output arrays over instead of copying them; earlier results, shared variables and repeated outputs stay intact', async () => {
+    const cpu = (await getBackend('cpu')) as CpuBackend;
+    const read = vi.spyOn(cpu, 'readSync');
+    const x = T.matrix('x');
+    const w = shared(new NDArray('float32', [2, 2], Float32Array.from([1, 2, 3, 4])), 'w');
+    const f = fn([x], x.mul(2), { backend: 'cpu' });
+    const first = f.sync([[1, 2], [3, 4]]);
+    const second = f.sync([[5, 6], [7, 8]]);
+    const third = await f([[0, 0], [0, 1]]);
+    expect(read).not.toHaveBeenCalled();
+    expect(Array.from(first.data)).toEqual([2, 4, 6, 8]);
+    expect(Array.from(second.data)).toEqual([10, 12, 14, 16]);
+    expect(Array.from(third.data)).toEqual([0, 0, 0, 2]);
+    expect(first.data).not.toBe(second.data);
+
+    // A shared variable's value and an output returned twice are read, never handed over.
+    const g = fn([x], [x.add(w), w, x.sum(), x.sum()], { backend: 'cpu' });
+    const [sum, value, s1, s2] = g.sync([[1, 1], [1, 1]]);
+    expect(Array.from(sum!.data)).toEqual([2, 3, 4, 5]);
+    value!.data[0] = 100;
+    expect(Array.from((await w.read()).data)).toEqual([1, 2, 3, 4]);
+    expect(s1!.item()).toBe(4);
+    expect(s2!.item()).toBe(4);
+    expect(s1!.data).not.toBe(s2!.data);
+    read.mockRestore();
+    for (const h of [f, g]) h.dispose();
+    w.dispose();
+  });
+
+  it('take() gives the written array itself and leaves the buffer zeroed, allocating no buffer', async () => {
+    const cpu = (await getBackend('cpu')) as CpuBackend;
+    const buf = cpu.allocate('float32', 3);
+    const before = { ...cpu.stats };
+    cpu.write(buf, Float32Array.from([1, 2, 3]));
+    const got = cpu.take(buf);
+    expect(Array.from(got)).toEqual([1, 2, 3]);
+    expect(Array.from(cpu.readSync(buf))).toEqual([0, 0, 0]);
+    expect(cpu.stats).toEqual(before);
+    cpu.free(buf);
+    expect(() => cpu.take(buf)).toThrow(/cpu backend: take: the buffer was not allocated by this cpu backend, or was freed/);
+  });
 });
 

@@ -4,5 +4,6 @@ import type { DeviceBuffer, DType, TypedArray } from '@symgrad/core';
 export interface CpuBuffer extends DeviceBuffer {
   readonly dtype: DType;
   readonly size: number;
-  readonly data: TypedArray;
+  /** Its storage; `take` hands it to the caller and puts a new array here. */
+  data: TypedArray;
 }

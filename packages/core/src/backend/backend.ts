@@ -69,6 +69,13 @@ export interface Backend {
   readMany?(buffers: readonly DeviceBuffer[]): Promise<TypedArray[]>;
   /** Synchronous read, where `capabilities.syncRead`. */
   readSync?(buffer: DeviceBuffer): TypedArray;
+  /**
+   * The buffer's contents handed over instead of copied, for a buffer nobody reads again
+   * before it is rewritten (an output of `fn`, which its next run overwrites): a host-memory
+   * backend gives away the storage and gives the buffer new storage of unspecified contents.
+   * Synchronous; where absent, `fn` reads.
+   */
+  take?(buffer: DeviceBuffer): TypedArray;
   compile(program: Program, options: CompileOptions): Executable;
   /** Releases the device; the backend is unusable afterwards. */
   dispose?(): void;

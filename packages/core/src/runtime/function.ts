@@ -1,4 +1,5 @@
 import type { Backend, DeviceBuffer, Executable, Precision } from '../backend/backend.js';
+import type { TypedArray } from '../ir/dtype.js';
 import { BackendError, currentBackendName, getBackend, getBackendIfReady } from '../backend/registry.js';
 import { asVariable, type Operand } from '../api/operand.js';
 import { atSite } from '../ir/call-site.js';
@@ -49,6 +50,8 @@ interface Compiled {
   readonly executable: Executable;
   readonly table: DeviceBuffer[];
   readonly owned: DeviceBuffer[];
+  /** Per output: whether its buffer may be handed over (`Backend.take`) instead of copied. */
+  readonly takeable: readonly boolean[];
   /** Each input's own buffer, and whether the backend may read the argument in place instead. */
   readonly inputs: readonly { readonly id: number; readonly own: DeviceBuffer; readonly adoptable: boolean }[];
   readonly shared: readonly [SharedVariable, number][];
@@ -176,7 +179,12 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     const written = new Set(lowered.program.kernels.flatMap((k) => kernelViews(k).writes.map((v) => v.buffer)));
     for (const o of lowered.outputs) written.add(o.buffer);
     const inputSlots = lowered.inputBuffers.map((id) => ({ id, own: table[id]!, adoptable: backend.adopt !== undefined && !written.has(id) }));
-    const compiled: Compiled = { lowered, executable, table, owned, inputs: inputSlots, shared: [...lowered.sharedBuffers], stats };
+    // Only the function's own output buffers are handed over, each once: never a shared
+    // variable's, an input's or a constant's, whose contents outlive the call.
+    const outputIds = lowered.outputs.map((o) => o.buffer);
+    const takeable = outputIds.map((id, i) =>
+      backend.take !== undefined && lowered.program.buffers.find((b) => b.id === id)?.role === 'output' && outputIds.indexOf(id) === i && outputIds.lastIndexOf(id) === i);
+    const compiled: Compiled = { lowered, executable, table, owned, takeable, inputs: inputSlots, shared: [...lowered.sharedBuffers], stats };
     cache.set(key, compiled);
     return compiled;
   };
@@ -207,6 +215,15 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     return c;
   };
 
+  /** The outputs' contents: handed over where takeable, else read (in one wait where the backend can). */
+  const readOutputs = async (backend: Backend, c: Compiled): Promise<TypedArray[]> => {
+    const buffers = c.lowered.outputs.map((o) => c.table[o.buffer]!);
+    const toRead = buffers.filter((_, i) => !c.takeable[i]);
+    const read = toRead.length === 0 ? [] : backend.readMany ? await backend.readMany(toRead) : await Promise.all(toRead.map((b) => backend.read(b)));
+    let next = 0;
+    return buffers.map((b, i) => (c.takeable[i] ? backend.take!(b) : read[next++]!));
+  };
+
   const backendSync = (): Backend => {
     const name = options.backend ?? bound?.name ?? currentBackendName();
     const b = bound ?? getBackendIfReady(name);
@@ -226,8 +243,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
       c.instrumented ??= new InstrumentedRun(backend, c.lowered.program, c.lowered.sources, options.precision ?? 'fp32');
       await c.instrumented.run(c.table, { debug, profile: options.profile === true });
     }
-    const buffers = c.lowered.outputs.map((o) => c.table[o.buffer]!);
-    const data = backend.readMany ? await backend.readMany(buffers) : await Promise.all(buffers.map((b) => backend.read(b)));
+    const data = await readOutputs(backend, c);
     return wrap(c.lowered.outputs.map((o, i) => new NDArray(outList[i]!.dtype, o.shape, data[i]!)));
   }) as CompiledFunction<O>;
 
@@ -246,7 +262,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
         if (!backend.readSync) throw new BackendError(`fn.sync: backend '${backend.name}' cannot read synchronously; use await f(...) or f.enqueue(...)`);
         const { c, args } = prepare(backend, raw);
         launch(backend, c, args);
-        return wrap(c.lowered.outputs.map((o, i) => new NDArray(outList[i]!.dtype, o.shape, backend.readSync!(c.table[o.buffer]!))));
+        return wrap(c.lowered.outputs.map((o, i) => new NDArray(outList[i]!.dtype, o.shape, c.takeable[i] ? backend.take!(c.table[o.buffer]!) : backend.readSync!(c.table[o.buffer]!))));
       },
     },
     program: { get: () => last && printable(last.lowered.program) },
