@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { allocTyped, sx, type Kernel, type Program, type View } from '@symgrad/core';
 import { interpretProgram, relativeError, TestRandom } from '@symgrad/core/testing';
 import { WebGPUBackend } from './backend.js';
-import { backendOrReason } from './testing-fixtures/device.js';
+import { deviceTests } from './testing-fixtures/device.js';
 
 // The runtime on the device (SwiftShader in CI): buffers, ordering, limits, failures, and
 // each kernel kind against core's float64 Program interpreter on random small shapes.
-let backend: WebGPUBackend | string;
-beforeAll(async () => { backend = await backendOrReason(); });
-afterAll(() => { if (typeof backend !== 'string') backend.dispose(); });
-
-const deviceIt = (name: string, body: (b: WebGPUBackend) => Promise<void>) =>
-  it(name, async (ctx) => {
-    if (typeof backend === 'string') return ctx.skip(`no WebGPU adapter: ${backend}`);
-    await body(backend);
-  });
+const deviceIt = deviceTests();
 
 const view = (buffer: number, shape: number[], offset = 0): View => ({
   buffer, offset, shape, strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, c) => a * c, 1)),

@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocTyped, BINARY_OPS, COMPARE_OPS, roundTo, sx, UNARY_OPS, type DType, type ElementwiseKernel, type Program, type ScalarExpr, type View } from '@symgrad/core';
+import { describe, expect } from 'vitest';
+import { BINARY_OPS, COMPARE_OPS, roundTo, sx, UNARY_OPS, type DType, type ElementwiseKernel, type Program, type ScalarExpr, type View } from '@symgrad/core';
 import { interpretProgram, TestRandom } from '@symgrad/core/testing';
 import { WebGPUBackend } from '../backend.js';
 import type { WebGPUExecutable } from '../runtime/executable.js';
-import { backendOrReason } from '../testing-fixtures/device.js';
+import { deviceTests, uploadProgramBuffers } from '../testing-fixtures/device.js';
 import { close, compareOnDevice, EXPR_DTYPES } from '../testing-fixtures/expr-harness.js';
 
 // The vec4 elementwise form (four elements per invocation, a partial last vec4) against
 // core's float64 Program interpreter on SwiftShader, next to the scalar form it falls back to.
-let backend: WebGPUBackend | string;
-beforeAll(async () => { backend = await backendOrReason(); });
-afterAll(() => { if (typeof backend !== 'string') backend.dispose(); });
-
-const deviceIt = (name: string, body: (b: WebGPUBackend) => Promise<void>) =>
-  it(name, async (ctx) => {
-    if (typeof backend === 'string') return ctx.skip(`no WebGPU adapter: ${backend}`);
-    await body(backend);
-  });
+const deviceIt = deviceTests();
 
 const lin = (buffer: number, n: number, offset = 0): View => ({ buffer, offset, shape: [n], strides: [1] });
 const x = (i: number) => sx.input(i, 'float32');
@@ -35,13 +27,7 @@ async function check(b: WebGPUBackend, program: Program, seed: number, rtol = 2e
   }));
   const want = init.map((d) => d.slice());
   interpretProgram(program, want);
-  const bufs = program.buffers.map((s, i) => {
-    const buf = b.allocate(s.dtype, s.size);
-    const a = allocTyped(s.dtype, s.size);
-    a.set(init[i]!);
-    b.write(buf, a);
-    return buf;
-  });
+  const bufs = uploadProgramBuffers(b, program, init);
   const exe = b.compile(program, { precision: 'fp32' }) as WebGPUExecutable;
   await exe.ready;
   exe.run(bufs);

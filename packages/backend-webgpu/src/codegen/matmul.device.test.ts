@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocTyped, sx, type Program, type View } from '@symgrad/core';
+import { describe, expect } from 'vitest';
+import { sx, type Program, type View } from '@symgrad/core';
 import { interpretProgram, relativeError, TestRandom } from '@symgrad/core/testing';
 import { WebGPUBackend } from '../backend.js';
-import { missingDeviceReason } from '../testing-fixtures/device.js';
+import { deviceTests, uploadProgramBuffers } from '../testing-fixtures/device.js';
 import { generateProgram } from './generate.js';
 import { DEFAULT_CODEGEN_LIMITS } from './kernel.js';
 import { DEFAULT_MATMUL_CONFIG, formatMatmulConfig, matmulConfigCandidates, type MatmulConfig } from './matmul-config.js';
@@ -22,11 +22,7 @@ const CONFIGS: MatmulConfig[] = [
 ];
 
 let current: MatmulConfig = DEFAULT_MATMUL_CONFIG;
-let backend: WebGPUBackend | string;
-beforeAll(async () => {
-  backend = (await missingDeviceReason()) ?? await WebGPUBackend.create({ matmulConfig: () => current });
-});
-afterAll(() => { if (typeof backend !== 'string') backend.dispose(); });
+const deviceIt = deviceTests(() => WebGPUBackend.create({ matmulConfig: () => current }));
 
 const contiguous = (buffer: number, shape: number[]): View => ({
   buffer, offset: 0, shape, strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, c) => a * c, 1)),
@@ -75,13 +71,7 @@ async function maxError(b: WebGPUBackend, p: Program, rng: TestRandom): Promise<
   const init = p.buffers.map((s) => Float64Array.from({ length: s.size }, () => Math.fround(rng.uniform(-1, 1))));
   const want = init.map((d) => d.slice());
   interpretProgram(p, want);
-  const bufs = p.buffers.map((s, i) => {
-    const buf = b.allocate(s.dtype, s.size);
-    const a = allocTyped(s.dtype, s.size);
-    a.set(init[i]!);
-    b.write(buf, a);
-    return buf;
-  });
+  const bufs = uploadProgramBuffers(b, p, init);
   const exe = b.compile(p, { precision: 'fp32' });
   exe.run(bufs);
   const got = await b.read(bufs[2]!);
@@ -92,8 +82,7 @@ async function maxError(b: WebGPUBackend, p: Program, rng: TestRandom): Promise<
 
 describe('every matmul config against the float64 interpreter', () => {
   for (const cfg of CONFIGS) {
-    it(`SYMGRAD_WEBGPU_MATMUL=${formatMatmulConfig(cfg)}`, async (ctx) => {
-      if (typeof backend === 'string') return ctx.skip(`no WebGPU adapter: ${backend}`);
+    deviceIt(`SYMGRAD_WEBGPU_MATMUL=${formatMatmulConfig(cfg)}`, async (backend) => {
       current = cfg;
       const rng = new TestRandom(11);
       for (const c of CASES) {

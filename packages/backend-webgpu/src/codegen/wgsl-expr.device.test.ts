@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { BINARY_OPS, COMPARE_OPS, sx, UNARY_OPS, type DType, type ScalarExpr } from '@symgrad/core';
 import type { WebGPUBackend } from '../backend.js';
-import { backendOrReason } from '../testing-fixtures/device.js';
+import { deviceTests } from '../testing-fixtures/device.js';
 import { compareOnDevice, EXPR_DTYPES } from '../testing-fixtures/expr-harness.js';
 import { Rng } from '../testing-fixtures/random.js';
 
 // The WGSL renderer against core's reference evaluator, on the device.
 const GRID = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2, -2, 3, -3, 1e-3, -7.25, 1000, 20, -20, 88, 89, -87, 1e30, -1e30, 2147483647, -2147483648, 3e9, 0.3];
 
-let backend: WebGPUBackend | string;
 
 /** Compares in chunks of roots, compiled concurrently (shader compilation dominates on SwiftShader). */
 async function compareChunked(b: WebGPUBackend, inputs: Parameters<typeof compareOnDevice>[1], shape: readonly number[], roots: readonly ScalarExpr[], rtol: number): Promise<string[]> {
@@ -16,14 +15,7 @@ async function compareChunked(b: WebGPUBackend, inputs: Parameters<typeof compar
   for (let i = 0; i < roots.length; i += 24) chunks.push(roots.slice(i, i + 24));
   return (await Promise.all(chunks.map((c) => compareOnDevice(b, inputs, shape, c, { rtol })))).flat();
 }
-beforeAll(async () => { backend = await backendOrReason(); });
-afterAll(() => { if (typeof backend !== 'string') backend.dispose(); });
-
-const deviceIt = (name: string, body: (b: WebGPUBackend) => Promise<void>) =>
-  it(name, async (ctx) => {
-    if (typeof backend === 'string') return ctx.skip(`no WebGPU adapter: ${backend}`);
-    await body(backend);
-  });
+const deviceIt = deviceTests();
 
 const gridInputs = (rank: 1 | 2) => EXPR_DTYPES.flatMap((dtype) => {
   const values = dtype === 'bool' ? GRID.map((v) => (v !== 0 && !Number.isNaN(v) ? 1 : 0)) : GRID;

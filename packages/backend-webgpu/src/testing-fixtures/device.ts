@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { allocTyped, type DeviceBuffer, type Program } from '@symgrad/core';
+import { afterAll, beforeAll, it } from 'vitest';
 import { requestWebGPUAdapter } from '../runtime/gpu-loader.js';
 import { WebGPUBackend } from '../backend.js';
 import { SWIFTSHADER_ICD } from './swiftshader-env.js';
@@ -22,3 +24,31 @@ export async function backendOrReason(): Promise<WebGPUBackend | string> {
 }
 
 export const inCI = (): boolean => !!process.env.CI;
+
+/**
+ * A test file's device tests: one backend (made by `create`, default `WebGPUBackend.create()`)
+ * created before the file's tests and disposed after them, and `deviceIt`, which runs a test on
+ * it or skips it with the reason where there is no adapter.
+ */
+export function deviceTests(create: () => Promise<WebGPUBackend> = () => WebGPUBackend.create()) {
+  let backend: WebGPUBackend | string = 'not created yet';
+  beforeAll(async () => { backend = (await missingDeviceReason()) ?? await create(); });
+  afterAll(() => { if (typeof backend !== 'string') backend.dispose(); });
+  return (name: string, body: (b: WebGPUBackend) => Promise<void>, timeout?: number) =>
+    it(name, async (ctx) => {
+      if (typeof backend === 'string') return ctx.skip(`no WebGPU adapter: ${backend}`);
+      await body(backend);
+    }, timeout);
+}
+
+/** A Program's buffers on the device, holding `init` (one array per buffer, in its dtype's values). */
+export function uploadProgramBuffers(b: WebGPUBackend, program: Program, init: readonly Float64Array[]): DeviceBuffer[] {
+  return program.buffers.map((s, i) => {
+    const buf = b.allocate(s.dtype, s.size);
+    const a = allocTyped(s.dtype, s.size);
+    a.set(init[i]!);
+    b.write(buf, a);
+    return buf;
+  });
+}
+
