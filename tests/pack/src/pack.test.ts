@@ -11,7 +11,8 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,6 +157,25 @@ describe('installed from the tarballs with npm', () => {
     expect(probabilityRows).toHaveLength(64);
     for (const s of probabilityRows) expect(s).toBeCloseTo(1, 4);
   });
+
+  // Where no prebuild matches a platform, a user with a toolchain builds the addon from the
+  // sources the tarball ships, as the README says: node-gyp in the installed package (its
+  // headers come from the dependency node-addon-api), then node-gyp-build loads build/Release.
+  it.runIf(nativeCpuStatus().ok || process.env.SYMGRAD_REQUIRE_NATIVE === '1')('builds the addon from the shipped sources with node-gyp, and loads that build', async () => {
+    const pkg = join(tmp, 'consumer', 'node_modules', '@symgrad', 'backend-cpu');
+    const nodeGyp = createRequire(join(ROOT, 'packages', 'backend-cpu', 'package.json')).resolve('node-gyp/bin/node-gyp.js');
+    const nodedir = resolve(dirname(process.execPath), '..');
+    await sh(process.execPath, [nodeGyp, 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=max'], pkg);
+    expect(existsSync(join(pkg, 'build', 'Release', 'symgrad_cpu.node'))).toBe(true);
+    const probe = "import { nativeCpuStatus } from '@symgrad/backend-cpu'; const s = nativeCpuStatus(); console.log(s.ok ? 'ok' : s.reason);";
+    // node-gyp-build prefers build/Release over the prebuild; the shipped prebuild is set aside to be sure.
+    await rename(join(pkg, 'dist', 'prebuilds'), join(pkg, 'dist', 'prebuilds-aside'));
+    try {
+      expect((await sh(process.execPath, ['--input-type=module', '-e', probe], join(tmp, 'consumer'))).trim()).toBe('ok');
+    } finally {
+      await rename(join(pkg, 'dist', 'prebuilds-aside'), join(pkg, 'dist', 'prebuilds'));
+    }
+  }, TIMEOUT);
 });
 
 /** The consumer's script: the reference workload's API, at toy size. */
