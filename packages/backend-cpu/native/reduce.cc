@@ -24,6 +24,11 @@ namespace {
 
 constexpr const char* kWho = "reduce";
 constexpr int64_t kParallelElements = 32768;
+// Runs of at least two chunks are reduced chunk by chunk, the chunks on any thread, and the
+// chunks' partial results combined in order: a sum over a whole large tensor uses every
+// thread. Whether and how a run is chunked depends on its length only, never on the thread
+// count, so results do not either. A multiple of the lanes and of the bytecode block.
+constexpr int64_t kChunk = 65536;
 constexpr int kMaxViews = 64;
 
 enum ReduceOp : int { kSum = 0, kMax = 1, kMin = 2, kArgmax = 3 };
@@ -162,6 +167,84 @@ void run_outputs(const Job& job, int64_t k0, int64_t k1) {
   if (done) flush(job, regs, red, first, done);
 }
 
+// Folds a later partial result of the same output into `into`.
+template <ReduceOp op>
+inline void merge(Acc& into, const Acc& later) {
+  if (op == kArgmax) {
+    if (later.acc > into.acc || (later.acc != later.acc && into.acc == into.acc)) {
+      into.acc = later.acc;
+      into.at = later.at;
+    }
+    return;
+  }
+  for (int l = 0; l < kLanes; l++) fold<op>(into.lane[l], later.lane[l]);
+}
+
+// The partial result of output k over reduced indices [r0, r1).
+template <ReduceOp op>
+Acc accumulate_range(const Job& job, double* regs, int64_t k, int64_t r0, int64_t r1) {
+  Acc a = fresh_acc(op);
+  for (int64_t r = r0; r < r1;) {
+    const int64_t n = std::min(kBlock, r1 - r);
+    const int64_t pos = k * job.reduced + r;
+    run_bytecode(job.prologue, regs, n, [&](int32_t v, double* dst, int64_t m) {
+      load_block(job.arrays[v], job.shape, job.views[v], pos, m, dst);
+    });
+    accumulate<op>(a, regs + job.prologue.result_regs[0] * kBlock, n, r);
+    r += n;
+  }
+  return a;
+}
+
+// Chunked runs (see kChunk): partial[k·chunks + c] is chunk c of output k.
+struct ChunkedJob {
+  const Job* job;
+  int64_t chunks;
+  std::vector<Acc>* partial;
+};
+
+template <ReduceOp op>
+void run_chunks(void* ctx, int tid, int nth) {
+  const ChunkedJob& cj = *static_cast<const ChunkedJob*>(ctx);
+  const Job& job = *cj.job;
+  const int64_t items = job.outputs * cj.chunks;
+  double* regs = thread_registers(job.prologue.regs + 1);
+  for (int64_t t = items * tid / nth; t < items * (tid + 1) / nth; t++) {
+    const int64_t k = t / cj.chunks, c = t % cj.chunks;
+    (*cj.partial)[t] = accumulate_range<op>(job, regs, k, c * kChunk, std::min(job.reduced, (c + 1) * kChunk));
+  }
+}
+
+// Combines each output's chunks in order, then rounds, runs the epilogue and stores.
+template <ReduceOp op>
+void finish_chunks(const Job& job, int64_t chunks, const std::vector<Acc>& partial) {
+  const int64_t regs_needed = std::max(job.prologue.regs, job.has_epilogue ? job.epilogue.regs : 0) + 1;
+  double* regs = thread_registers(regs_needed);
+  double* red = regs + (regs_needed - 1) * kBlock;
+  for (int64_t first = 0; first < job.outputs; first += kBlock) {
+    const int64_t n = std::min(kBlock, job.outputs - first);
+    for (int64_t i = 0; i < n; i++) {
+      const int64_t k = first + i;
+      Acc a = partial[k * chunks];
+      for (int64_t c = 1; c < chunks; c++) merge<op>(a, partial[k * chunks + c]);
+      double v = result_of<op>(a);
+      if (op != kArgmax) round_block(job.acc_round, &v, 1);
+      red[i] = v;
+    }
+    flush(job, regs, red, first, n);
+  }
+}
+
+template <ReduceOp op>
+void run_chunked(const Job& job, ThreadPool& pool) {
+  const int64_t chunks = (job.reduced + kChunk - 1) / kChunk;
+  static std::vector<Acc> partial;  // reused: calls hold the pool's call mutex
+  partial.resize(job.outputs * chunks);
+  ChunkedJob cj{&job, chunks, &partial};
+  pool.run(static_cast<int>(std::min<int64_t>(pool.size(), job.outputs * chunks)), run_chunks<op>, &cj);
+  finish_chunks<op>(job, chunks, partial);
+}
+
 void run_job(void* ctx, int tid, int nth) {
   const Job& job = *static_cast<const Job*>(ctx);
   const int64_t k0 = job.outputs * tid / nth, k1 = job.outputs * (tid + 1) / nth;
@@ -229,6 +312,16 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   // An output that stays put along a kept dim would be written by several threads.
   bool overlap = false;
   for (int d = 0; d < kept; d++) overlap |= job.kept.dims[d] > 1 && job.views[job.inputs].strides[d] == 0;
+  if (job.reduced >= 2 * kChunk) {
+    // The threads only compute partial results; the stores happen on this thread.
+    switch (job.op) {
+      case kSum: run_chunked<kSum>(job, pool); break;
+      case kMax: run_chunked<kMax>(job, pool); break;
+      case kMin: run_chunked<kMin>(job, pool); break;
+      case kArgmax: run_chunked<kArgmax>(job, pool); break;
+    }
+    return env.Undefined();
+  }
   int nth = job.outputs * job.reduced >= kParallelElements && !overlap ? pool.size() : 1;
   if (nth > job.outputs) nth = static_cast<int>(job.outputs);
   pool.run(nth, run_job, &job);

@@ -91,6 +91,47 @@ describe.skipIf(!addon)('native reduce kernels', () => {
     }
   });
 
+  it('reduces long runs in chunks on every thread: the same bits on 1, 2 and 3 threads, the reference values, NaN and first ties kept', () => {
+    // Runs of ≥ 2·65536 elements are chunked (native/reduce.cc kChunk), whatever the thread count.
+    const R = 3 * 65536 + 17;
+    const rng = new Rng(108);
+    for (const [rows, op, dtype] of [[1, 'sum', 'float32'], [3, 'sum', 'float64'], [2, 'max', 'float32'], [2, 'min', 'float64'], [3, 'argmax', 'float32']] as const) {
+      const n = rows * R;
+      const values = Array.from({ length: n }, () => rng.uniform(-1, 1));
+      // Row 1 (where present): a NaN in its third chunk; every row: a tie for the maximum across chunks.
+      for (let r = 0; r < rows; r++) {
+        values[r * R + 70_000] = 5;
+        values[r * R + 140_000] = 5;
+      }
+      if (rows > 1) values[R + 150_000] = NaN;
+      const shape = [rows, R];
+      const buffers: BufferSpec[] = [{ id: 0, dtype, size: n, role: 'temp' }, { id: 1, dtype: op === 'argmax' ? 'int32' : dtype, size: rows, role: 'temp' }];
+      const kernel: ReduceKernel = { kind: 'reduce', op, shape, axes: [1], inputs: [contiguous(0, shape)], prologue: sx.input(0, dtype), output: contiguous(1, [rows]), label: op };
+      const outs = [1, 2, 3].map((threads) => {
+        addon!.setNumThreads(threads);
+        const data = [typed(dtype, values), typed(buffers[1]!.dtype, new Array(rows).fill(0))];
+        runNative({ kernel, buffers, data });
+        return Array.from(data[1]!);
+      });
+      addon!.setNumThreads(initialThreads!);
+      expect(outs[1], `${op} ${dtype}: 2 threads`).toEqual(outs[0]);
+      expect(outs[2], `${op} ${dtype}: 3 threads`).toEqual(outs[0]);
+      const stored = Array.from(typed(dtype, values));
+      for (let r = 0; r < rows; r++) {
+        const row = stored.slice(r * R, (r + 1) * R);
+        const hasNaN = row.some((v) => Number.isNaN(v));
+        const got = outs[0]![r]!;
+        if (op === 'sum') {
+          if (hasNaN) expect(got).toBe(NaN);
+          else expect(Math.abs(got - row.reduce((a, b) => a + b, 0))).toBeLessThanOrEqual(1e-6 * R);
+        }
+        if (op === 'max') expect(got).toBe(hasNaN ? NaN : 5);
+        if (op === 'min') expect(got).toBe(hasNaN ? NaN : row.reduce((a, b) => Math.min(a, b), Infinity));
+        if (op === 'argmax') expect(got).toBe(hasNaN ? 150_000 : 70_000);
+      }
+    }
+  });
+
   it('empty reductions, NaN propagation and ties as the TypeScript path', () => {
     const buffers: BufferSpec[] = [{ id: 0, dtype: 'float32', size: 0, role: 'temp' }, { id: 1, dtype: 'float32', size: 3, role: 'temp' }, { id: 2, dtype: 'int32', size: 3, role: 'temp' }];
     const got: Record<string, number[]> = {};
