@@ -188,7 +188,12 @@ void pack_b_rows(const GemmArgs<T>& g, int64_t p0, int64_t kc, int64_t j0, int64
   if (nr == 32) sweep(std::integral_constant<int64_t, 32>{});
   else if (nr == 16) sweep(std::integral_constant<int64_t, 16>{});
   else if (nr == 8) sweep(std::integral_constant<int64_t, 8>{});
-  else for (int64_t jp = 0; jp < panels; jp++) pack_b_panel(g, MicroKernel<T>{nr, nr, nullptr}, p0, kc, j0 + jp * nr, nr, nr, dst + jp * nr * kc);
+  else {
+    for (int64_t p = 0; p < kc; p++) {
+      const T* row = g.b + (p0 + p) * g.brs + j0;
+      for (int64_t jp = 0; jp < panels; jp++) std::memcpy(dst + jp * nr * kc + p * nr, row + jp * nr, nr * sizeof(T));
+    }
+  }
 }
 
 // Whether mr rows `stride` bytes apart, read side by side, land in different L1 sets (at

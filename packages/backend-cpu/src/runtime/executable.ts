@@ -1,4 +1,4 @@
-import { kernelViews, type DeviceBuffer, type Executable, type Kernel, type Program, type TypedArray } from '@symgrad/core';
+import { buffersWritten, type DeviceBuffer, type Executable, type Kernel, type Program, type TypedArray } from '@symgrad/core';
 import { bumpVersion } from './buffer-versions.js';
 import { compileElementwise } from '../codegen/elementwise.js';
 import type { NativeCpuAddon } from '../native.js';
@@ -75,7 +75,7 @@ export class CpuExecutable implements Executable {
     private readonly isOwn: (b: DeviceBuffer) => b is CpuBuffer,
     native?: NativeCpuAddon,
   ) {
-    const written = new Set(program.kernels.flatMap((k) => kernelViews(k).writes.map((v) => v.buffer)));
+    const written = buffersWritten(program);
     this.written = [...written];
     const table = bufferTable(program.buffers, written);
     const fallbacks: string[] = [];

@@ -147,29 +147,19 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
   const epi = k.epilogue;
   const fused = epi ? nativeEpilogueOf(epi.expr, k.dtype, epiInputs[0] ? buffers.dtype(epiInputs[0].buffer) : undefined) : 0;
   const withB = keepsPackedB(k, buffers, count) ? packedBKeeper(native, code, n, kk) : NO_PACKING;
-  if (fused === 1 || fused === 0) {
-    return (data) => {
-      const b = data[bv.buffer] as Float;
-      withB(b, (kept, fresh) => native.gemm(code, m, n, kk, data[av.buffer] as Float, b, data[outId] as Float, offsets, strides, alpha, beta, fused, null, null, null, kept, fresh));
-    };
-  }
-  if (fused === 2 || fused === 3 || fused === 4) {
-    const auxId = epiInputs[0]!.buffer;
-    const auxStrides = Float64Array.from([se[0]![nb]!, se[0]![nb + 1]!]);
-    const auxOffsets = outOffs[1]!;
-    return (data) => {
-      const b = data[bv.buffer] as Float;
-      withB(b, (kept, fresh) => native.gemm(
-        code, m, n, kk, data[av.buffer] as Float, b, data[outId] as Float, offsets, strides, alpha, beta,
-        fused, data[auxId] as Float, auxOffsets, auxStrides, kept, fresh,
-      ));
-    };
-  }
+  // The epilogue the addon applies in its tiles (code 0: none), with its aux matrix where it
+  // reads one; any other epilogue runs after the GEMM, below.
+  const aux = fused !== undefined && fused >= 2
+    ? { id: epiInputs[0]!.buffer, offsets: outOffs[1]!, strides: Float64Array.from([se[0]![nb]!, se[0]![nb + 1]!]) }
+    : undefined;
   const gemmStep: KernelStep = (data) => {
     const b = data[bv.buffer] as Float;
-    withB(b, (kept, fresh) => native.gemm(code, m, n, kk, data[av.buffer] as Float, b, data[outId] as Float, offsets, strides, alpha, beta, null, null, null, null, kept, fresh));
+    withB(b, (kept, fresh) => native.gemm(
+      code, m, n, kk, data[av.buffer] as Float, b, data[outId] as Float, offsets, strides, alpha, beta,
+      fused ?? null, aux ? (data[aux.id] as Float) : null, aux?.offsets ?? null, aux?.strides ?? null, kept, fresh,
+    ));
   };
-  if (!epi) return gemmStep;
+  if (fused !== undefined || !epi) return gemmStep;
 
   // Any other epilogue (a bias, an activation of a bias) runs in place over the whole output
   // as the addon's bytecode, multithreaded; input(0) is the output itself.

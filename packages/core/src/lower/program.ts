@@ -140,6 +140,11 @@ export interface Program {
   readonly kernels: readonly Kernel[];
 }
 
+/** The buffers that some kernel of the Program writes (in place or not). */
+export function buffersWritten(program: Program): Set<number> {
+  return new Set(program.kernels.flatMap((k) => kernelViews(k).writes.map((v) => v.buffer)));
+}
+
 /** Every view a kernel reads, then every view it writes. */
 export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
   switch (k.kind) {

@@ -11,7 +11,7 @@ import { NDArray } from '../host/ndarray.js';
 import { lowerGraph, type LoweredProgram } from '../lower/lower-graph.js';
 import { optimizeProgram } from '../lower/passes/optimize-program.js';
 import { programStats, type ProgramStats } from '../lower/program-stats.js';
-import { kernelViews, type Program } from '../lower/program.js';
+import { buffersWritten, type Program } from '../lower/program.js';
 import { formatProgram } from '../lower/format-program.js';
 import { deviceAllocations } from './allocation.js';
 import { coerceArgument, type InputValue } from './call-args.js';
@@ -176,7 +176,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     };
     // An argument read in place must never be written (a kernel's output, in place or not)
     // nor handed back as an output, which would alias the caller's array.
-    const written = new Set(lowered.program.kernels.flatMap((k) => kernelViews(k).writes.map((v) => v.buffer)));
+    const written = buffersWritten(lowered.program);
     for (const o of lowered.outputs) written.add(o.buffer);
     const inputSlots = lowered.inputBuffers.map((id) => ({ id, own: table[id]!, adoptable: backend.adopt !== undefined && !written.has(id) }));
     // Only the function's own output buffers are handed over, each once: never a shared
