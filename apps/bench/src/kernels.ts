@@ -1,6 +1,7 @@
 /**
  * Kernel microbenchmarks on symgrad cpu through `fn`: sgemm at the seed's shape and at 2048³
- * with the transpose flags, an elementwise chain and a row softmax. The same specs drive the
+ * with the transpose flags, an elementwise chain, a row softmax and a dropout (a fresh
+ * random mask a run). The same specs drive the
  * peers' kernel runs (tfjs-wasm, numpy), so rows line up in the report.
  */
 import { T, fn, NDArray, setBackend } from '@symgrad/core';
@@ -11,7 +12,8 @@ import { uniformF32 } from './data.js';
 export type KernelSpec =
   | { readonly kind: 'gemm'; readonly name: string; readonly m: number; readonly k: number; readonly n: number; readonly transA: boolean; readonly transB: boolean }
   | { readonly kind: 'elementwise'; readonly name: string; readonly rows: number; readonly cols: number }
-  | { readonly kind: 'softmax'; readonly name: string; readonly rows: number; readonly cols: number };
+  | { readonly kind: 'softmax'; readonly name: string; readonly rows: number; readonly cols: number }
+  | { readonly kind: 'dropout'; readonly name: string; readonly rows: number; readonly cols: number; readonly rate: number };
 
 function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean): KernelSpec {
   const t = transA ? 'Aᵀ·B' : transB ? 'A·Bᵀ' : 'A·B';
@@ -36,6 +38,7 @@ export function kernelSpecs(quick: boolean): KernelSpec[] {
   const rows = quick ? 1024 : 4096;
   specs.push({ kind: 'elementwise', name: `elementwise chain ${rows}×1000`, rows, cols: 1000 });
   specs.push({ kind: 'softmax', name: `softmax ${rows}×1000`, rows, cols: 1000 });
+  specs.push({ kind: 'dropout', name: `dropout ${rows}×1000`, rows, cols: 1000, rate: 0.5 });
   return specs;
 }
 
@@ -57,6 +60,8 @@ export function kernelFlops(s: KernelSpec): number {
     case 'elementwise': return ELEMENTWISE_OPS * s.rows * s.cols;
     // max, sub, exp, sum, div per element
     case 'softmax': return 5 * s.rows * s.cols;
+    // draw, compare, select, multiply per element
+    case 'dropout': return 4 * s.rows * s.cols;
   }
 }
 
@@ -77,8 +82,12 @@ export async function prepareSymgradKernel(s: KernelSpec, peer: string, policy: 
     f = fn([a, b], T.matmul(a, b, { transA: s.transA, transB: s.transB }));
   } else if (s.kind === 'elementwise') {
     f = fn([a], a.relu().add(a.square().neg().exp().mul(0.5)));
-  } else {
+  } else if (s.kind === 'softmax') {
     f = fn([a], T.softmax(a));
+  } else {
+    const rng = T.random.state(7);
+    const { values: u, next } = T.random.uniform(rng, a);
+    f = fn([a], T.mul(a, T.where(T.lt(u, 1 - s.rate), 1 / (1 - s.rate), 0)), { updates: [[rng, next]] });
   }
   await f(...arrays);
   const g = f;

@@ -172,6 +172,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   symgrad::register_elementwise(env, exports);
   symgrad::register_reduce(env, exports);
   symgrad::register_specials(env, exports);
+  symgrad::register_random(env, exports);
   return exports;
 }
 

@@ -26,6 +26,9 @@ export type NativeIsa = 'avx512' | 'avx2' | 'generic';
  */
 export type NativeEpilogue = 0 | 1 | 2 | 3 | 4;
 
+/** A random kernel's distribution on the addon: 0 bits (int32), 1 uniform, 2 normal (float32 or float64). */
+export type NativeRandomDistribution = 0 | 1 | 2;
+
 /** The functions the addon exports (native/addon.cc). */
 export interface NativeCpuAddon {
   /**
@@ -76,6 +79,14 @@ export interface NativeCpuAddon {
   gather(input: TypedArray, indices: TypedArray, output: TypedArray, geometry: Int32Array): void;
   /** geometry: [rank + 1, dims…, depth, then for the indices and the output: offset, strides… (the indices' last is 0)]. */
   oneHot(indices: TypedArray, output: TypedArray, geometry: Int32Array): void;
+  /**
+   * A `random` kernel (native/random.cc; @symgrad/core's fillRandom has the semantics): fills
+   * output[oOff .. oOff + n) from the Philox state state[sOff .. sOff + 4), and with `next`
+   * writes the advanced state to next[nOff .. nOff + 4). The output is an Int32Array for bits,
+   * a Float32Array or Float64Array otherwise. geometry: [sOff, oOff, n, nOff]. The result
+   * does not depend on the number of threads.
+   */
+  random(distribution: NativeRandomDistribution, state: Int32Array, output: TypedArray, next: Int32Array | null, geometry: Int32Array): void;
   /** The bytecode's opcode names in the addon's order. */
   bytecodeOps(): string[];
   /** The micro-kernel tier in use. */
@@ -94,7 +105,7 @@ export type NativeStatus =
   | { readonly ok: false; readonly reason: string; readonly disabled: boolean };
 
 const ADDON_FUNCTIONS = [
-  'gemm', 'packedBSize', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'gather', 'oneHot', 'bytecodeOps',
+  'gemm', 'packedBSize', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'gather', 'oneHot', 'random', 'bytecodeOps',
 ] as const;
 
 interface NodeProcessLike {

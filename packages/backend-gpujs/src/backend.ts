@@ -9,7 +9,7 @@ import { GpujsExecutable } from './runtime/executable.js';
 import { guardKernels } from './runtime/gl-guard.js';
 import { loadGpu, type GpuLike, type GpuProbe } from './runtime/gpu-loader.js';
 import { GpujsTextureExecutable } from './runtime/texture-executable.js';
-import { TextureStore, type TextureStats } from './runtime/textures.js';
+import { NO_TEXTURE_STATS, TextureStore, type TextureStats } from './runtime/textures.js';
 
 /** The name this package registers its backend under. */
 export const GPUJS_BACKEND_NAME = 'gpujs';
@@ -88,7 +88,7 @@ export class GpujsBackend implements Backend {
    * that intermediates never leave the GPU and that dispose() deletes every texture.
    */
   textureStats(): TextureStats {
-    return { ...(this.store?.stats ?? { live: 0, created: 0, deleted: 0, hostReads: 0, uploads: 0, fallbacks: 0 }) };
+    return { ...(this.store?.stats ?? NO_TEXTURE_STATS) };
   }
 
   private own(buffer: DeviceBuffer, what: string): GpujsBuffer {

@@ -1,6 +1,7 @@
 /**
  * @symgrad/backend-gpujs — the gpu.js backend of symgrad: gpu.js kernel source generated for
- * every kernel kind of the Program IR, run on WebGL2 in browsers without WebGPU and in
+ * every kernel kind of the Program IR but `random` (drawn on the host: this backend's int32
+ * buffers are float32, too narrow for Philox words), run on WebGL2 in browsers without WebGPU and in
  * gpu.js's own modes (WebAssembly, plain JS) in Node. On WebGL2 buffers stay in textures
  * between kernels and runs (gpu.js pipeline mode). gpu.js is imported dynamically, so a
  * machine where it cannot load gets a reason from `availability()`, never a crash.
@@ -25,9 +26,10 @@ export {
 } from './backend.js';
 export type { TextureStats } from './runtime/textures.js';
 export { toBufferLaunch, type BufferLaunch } from './codegen/buffer-launch.js';
-export { generateProgram, generateKernel, programProblems, GPUJS_DTYPES } from './codegen/generate.js';
+export { generateProgram, generateKernel, programProblems, isHostLaunch, GPUJS_DTYPES, type Launch } from './codegen/generate.js';
 export { renderExprs, renderCast, floatLiteral, type RenderedExprs } from './codegen/expr.js';
 export type { KernelLaunch } from './codegen/source.js';
+export type { HostRandomLaunch } from './codegen/random.js';
 export { loadGpu, describeMode, type GpuProbe, type GpuLike } from './runtime/gpu-loader.js';
 
 registerGpujsBackend();

@@ -31,6 +31,10 @@ export { constant, shared, tensor, type TensorOptions } from './api/constructors
 export { asVariable, asVariables, type Operand } from './api/operand.js';
 export type { Axes } from './api/reduce.js';
 export type { SliceSpec } from './api/movement.js';
+export { RandomStreams, type RandomDraw, type RandomShape } from './api/random.js';
+export {
+  philox4x32, seedToKey, initialRandomState, advanceRandomState, fillRandom, wordToUniform, randomBlocks, RANDOM_DISTRIBUTIONS, type RandomDistribution,
+} from './random/philox.js';
 
 export * from './codegen/scalar-expr.js';
 export * from './lower/program.js';

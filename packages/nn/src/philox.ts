@@ -1,85 +1,10 @@
 /**
- * Philox-4x32-10, the counter-based generator of Salmon et al., "Parallel random numbers:
- * as easy as 1, 2, 3" (SC'11), as in Random123, cuRAND and JAX. A draw is a pure function
- * of (key, counter), so element i of a random array can be computed anywhere (on the host
- * here, in a backend's kernel later) and every place gets the same number.
+ * Host-side fills from core's Philox-4x32-10 (the generator of the backends' `random`
+ * kernel), for initializers and synthetic data: element i depends only on the seed and i.
  */
+import { philox4x32, seedToKey } from '@symgrad/core';
 
-const M0 = 0xd2511f53;
-const M1 = 0xcd9e8d57;
-const W0 = 0x9e3779b9;
-const W1 = 0xbb67ae85;
-
-/** The high 32 bits of the 64-bit product of two uint32s (exact; no BigInt). */
-function mulhi(a: number, b: number): number {
-  const al = a & 0xffff;
-  const ah = a >>> 16;
-  const bl = b & 0xffff;
-  const bh = b >>> 16;
-  const lh = al * bh;
-  const hl = ah * bl;
-  const mid = ((al * bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
-  return (ah * bh + Math.floor(lh / 0x10000) + Math.floor(hl / 0x10000) + Math.floor(mid / 0x10000)) >>> 0;
-}
-
-/**
- * One Philox-4x32-10 block: four uint32 words from a 128-bit counter and a 64-bit key.
- * Writes into `out` (length ≥ 4) and returns it.
- *
- * @example
- * ```ts
- * philox4x32([0, 0, 0, 0], [0, 0]); // Uint32Array [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]
- * ```
- */
-export function philox4x32(
-  counter: readonly [number, number, number, number],
-  key: readonly [number, number],
-  out: Uint32Array = new Uint32Array(4),
-): Uint32Array {
-  let c0 = counter[0] >>> 0;
-  let c1 = counter[1] >>> 0;
-  let c2 = counter[2] >>> 0;
-  let c3 = counter[3] >>> 0;
-  let k0 = key[0] >>> 0;
-  let k1 = key[1] >>> 0;
-  for (let round = 0; round < 10; round++) {
-    if (round > 0) {
-      k0 = (k0 + W0) >>> 0;
-      k1 = (k1 + W1) >>> 0;
-    }
-    const hi0 = mulhi(M0, c0);
-    const lo0 = Math.imul(M0, c0) >>> 0;
-    const hi1 = mulhi(M1, c2);
-    const lo1 = Math.imul(M1, c2) >>> 0;
-    c0 = (hi1 ^ c1 ^ k0) >>> 0;
-    c1 = lo1;
-    c2 = (hi0 ^ c3 ^ k1) >>> 0;
-    c3 = lo0;
-  }
-  out[0] = c0;
-  out[1] = c1;
-  out[2] = c2;
-  out[3] = c3;
-  return out;
-}
-
-/**
- * The Philox key for a seed: any safe integer (negative ones too), split into its low and
- * high 32 bits, so distinct seeds give distinct keys.
- *
- * @example
- * ```ts
- * seedToKey(2 ** 32 + 5); // [5, 1]
- * ```
- */
-export function seedToKey(seed: number, who = 'seed'): [number, number] {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-    throw new TypeError(`${who}: seed must be a safe integer, got ${typeof seed === 'number' ? seed : typeof seed}`);
-  }
-  const lo = ((seed % 0x1_0000_0000) + 0x1_0000_0000) % 0x1_0000_0000;
-  const hi = Math.floor(seed / 0x1_0000_0000) >>> 0;
-  return [lo, hi];
-}
+export { philox4x32, seedToKey };
 
 /** 2^-32: turns a uint32 into a fraction. */
 const INV_2_32 = 1 / 0x1_0000_0000;

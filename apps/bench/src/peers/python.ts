@@ -132,6 +132,11 @@ if lib == 'numpy':
         A = ops[0]
         if k['kind'] == 'elementwise':
             return lambda: np.maximum(A, 0) + 0.5 * np.exp(-(A * A))
+        if k['kind'] == 'dropout':
+            # numpy's own Philox generator, float32 uniforms, as symgrad draws them
+            gen = np.random.Generator(np.random.Philox(7))
+            keep = np.float32(1 - k['rate']); scale = np.float32(1 / (1 - k['rate']))
+            return lambda: A * np.where(gen.random(A.shape, dtype=np.float32) < keep, scale, np.float32(0))
         def sm():
             e = np.exp(A - A.max(axis=1, keepdims=True))
             return e / e.sum(axis=1, keepdims=True)
@@ -169,6 +174,8 @@ else:
         A = ops[0]
         if k['kind'] == 'elementwise':
             return lambda: torch.relu(A) + 0.5 * torch.exp(-(A * A))
+        if k['kind'] == 'dropout':
+            return lambda: torch.nn.functional.dropout(A, k['rate'], training=True)
         return lambda: torch.softmax(A, dim=1)
 
 def reply(o):

@@ -145,6 +145,7 @@ export async function prepareTfjsKernel(s: KernelSpec, backend: TfBackend, polic
   const body = (): ReturnType<Tf['tensor']> => {
     if (s.kind === 'gemm') return tf.matMul(a, inputs[1]!, s.transA, s.transB);
     if (s.kind === 'elementwise') return tf.add(tf.relu(a), tf.mul(tf.exp(tf.neg(tf.square(a))), 0.5));
+    if (s.kind === 'dropout') return tf.dropout(a, s.rate);
     return tf.softmax(a);
   };
   const dispose = (): void => { for (const t of inputs) t.dispose(); };

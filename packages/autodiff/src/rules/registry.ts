@@ -4,6 +4,7 @@ import { indexingGradients } from './indexing.js';
 import { linalgGradients } from './linalg.js';
 import { movementGradients } from './movement.js';
 import { nnetGradients } from './nnet.js';
+import { randomGradients } from './random.js';
 import { reduceGradients } from './reduce.js';
 import type { GradientRule, GradientTable } from './types.js';
 
@@ -15,6 +16,7 @@ const BUILTIN: GradientTable = {
   ...movementGradients,
   ...indexingGradients,
   ...nnetGradients,
+  ...randomGradients,
 };
 
 const overrides = new Map<string, GradientRule>();

@@ -7,7 +7,9 @@ import { bufferTable, type BufferTable, type KernelStep } from './kernel-step.js
 import { compileMatmul, isNativeMatmul } from './matmul.js';
 import { compileNativeElementwise, type NativeCompiled } from './native-elementwise.js';
 import { compileNativeReduce } from './native-reduce.js';
+import { compileNativeRandom } from './native-random.js';
 import { compileNativeGather, compileNativeOneHot, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
+import { compileRandom } from './random.js';
 import { compileReduce } from './reduce.js';
 import { compileGather, compileOneHot, compileSoftmaxCrossEntropy } from './specials.js';
 
@@ -48,6 +50,10 @@ function compileKernel(k: Kernel, buffers: BufferTable, native: NativeCpuAddon |
     case 'softmaxCrossEntropy': {
       const ts = compileSoftmaxCrossEntropy(k, buffers);
       return native ? withNative(ts, compileNativeSoftmaxCrossEntropy(k, native)) : { step: ts };
+    }
+    case 'random': {
+      const ts = compileRandom(k, buffers);
+      return native ? withNative(ts, compileNativeRandom(k, native)) : { step: ts };
     }
   }
 }

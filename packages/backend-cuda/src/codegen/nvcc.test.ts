@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { concatPrograms, findNvcc, kernelCasePrograms, opCasePrograms, pool, run, seedStepProgram } from '../testing-fixtures/programs.js';
+import { concatPrograms, findNvcc, kernelCasePrograms, opCasePrograms, pool, randomDrawsCase, run, seedStepProgram } from '../testing-fixtures/programs.js';
 import { planProgram } from './program-source.js';
 
 // Every kernel the conformance suite's Programs need, rendered and compiled to an sm_90 cubin
@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'symgrad-cuda-nvcc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!nvcc)(`generated CUDA C compiles with nvcc --cubin -arch=sm_90${nvcc ? '' : ' (skipped: nvcc not found on PATH)'}`, () => {
-  it('op cases (float32, float64), kernel cases and the seed step', async () => {
+  it('op cases (float32, float64), kernel cases, random draws of every distribution and dtype, and the seed step', async () => {
     const files: [string, string][] = [];
     const add = (name: string, source: string) => {
       const file = join(dir, `${name}.cu`);
@@ -26,6 +26,7 @@ describe.skipIf(!nvcc)(`generated CUDA C compiles with nvcc --cubin -arch=sm_90$
     add('op-cases-f32', planProgram(concatPrograms(f32.values())).source);
     add('op-cases-f64', planProgram(concatPrograms(f64.values())).source);
     add('kernel-cases', planProgram(concatPrograms(kernelCasePrograms().values())).source);
+    add('random-draws', planProgram(randomDrawsCase([1, 2, -2, 3], [1, 5, 1021]).program).source);
     add('seed-step', planProgram(await seedStepProgram([1000, 1000, 1000, 10], 800)).source);
     const results = await pool(files.map(([name, file]) => async () => ({ name, ...(await run(nvcc!, ['--cubin', '-arch=sm_90', '-std=c++17', '-o', file.replace(/\.cu$/, '.cubin'), file])) })), 2);
     for (const r of results) expect(r.code, `${r.name}: nvcc failed:\n${r.out}`).toBe(0);

@@ -2,9 +2,11 @@ import type { Kernel, Program } from '@symgrad/core';
 import { DEVICE_PRELUDE } from './device-prelude.js';
 import { renderElementwise } from './kernels-elementwise.js';
 import { renderReduce } from './kernels-reduce.js';
+import { renderRandom } from './kernels-random.js';
 import { renderGather, renderOneHot, renderSoftmaxCrossEntropy } from './kernels-specials.js';
 import { epilogueKernel, gemmSteps } from './matmul-plan.js';
 import type { GeneratedKernel, ProgramPlan, Step } from './plan.js';
+import { RANDOM_PRELUDE } from './random-prelude.js';
 import { SCALAR_PRELUDE } from './render-cuda.js';
 
 /** The prelude every generated file starts with. */
@@ -17,6 +19,7 @@ function renderKernel(k: Kernel, index: number, dtypes: Program['buffers'][numbe
     case 'gather': return [renderGather(k, index, dtypes)];
     case 'oneHot': return [renderOneHot(k, index, dtypes)];
     case 'softmaxCrossEntropy': return [renderSoftmaxCrossEntropy(k, index, dtypes)];
+    case 'random': return [renderRandom(k, index, dtypes)];
     case 'matmul': {
       const epi = epilogueKernel(k);
       return epi ? [renderElementwise(epi, index, dtypes, 'epilogue')] : [];
@@ -42,7 +45,8 @@ export function planProgram(program: Program): ProgramPlan {
     if (b.id !== i) throw new Error(`cuda: buffer ${i} has id ${b.id}; Program buffers must be numbered in order`);
     return b.dtype;
   });
-  const parts: string[] = [CUDA_PRELUDE];
+  // Philox is only compiled into sources that draw (other sources, and their cache keys, stay as they were).
+  const parts: string[] = program.kernels.some((k) => k.kind === 'random') ? [CUDA_PRELUDE, RANDOM_PRELUDE] : [CUDA_PRELUDE];
   const steps: Step[] = [];
   const names: string[] = [];
   program.kernels.forEach((k, i) => {

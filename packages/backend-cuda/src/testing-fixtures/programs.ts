@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fn, mapKernelViews, registerBackend, type BufferSpec, type DType, type Kernel, type Program } from '@symgrad/core';
+import { contiguousView, fn, mapKernelViews, registerBackend, type BufferSpec, type DType, type Kernel, type Program, type RandomDistribution } from '@symgrad/core';
 import { buildSeedStep, KERNEL_CASES, OP_CASES, ReferenceBackend, TestRandom } from '@symgrad/core/testing';
 
 /** Test-only helpers: the Programs core lowers for the conformance suite, and nvcc. */
@@ -87,4 +87,39 @@ export async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: numbe
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   return results;
+}
+
+/** What the guard elements around random outputs hold (a kernel must leave them alone). */
+export const SENTINEL = 12345;
+const DRAWS: readonly (readonly [RandomDistribution, DType])[] = [['uniform', 'float32'], ['uniform', 'float64'], ['normal', 'float32'], ['normal', 'float64'], ['bits', 'int32']];
+
+/** A Program with the initial contents of its buffers. */
+export interface HostCase { readonly program: Program; readonly init: readonly Float64Array[] }
+
+/**
+ * Random kernels of every distribution and dtype at each size, all reading one state buffer
+ * (the state at offset 2, guards around it); each draw has an output with three guard
+ * elements (SENTINEL) on each side and a `next`.
+ */
+export function randomDrawsCase(state: readonly number[], sizes: readonly number[]): HostCase {
+  const buffers: BufferSpec[] = [];
+  const init: Float64Array[] = [];
+  const buf = (dtype: DType, values: readonly number[]) => {
+    buffers.push({ id: buffers.length, dtype, size: values.length, role: 'temp' });
+    init.push(Float64Array.from(values));
+    return buffers.length - 1;
+  };
+  const st = buf('int32', [SENTINEL, SENTINEL, ...state, SENTINEL]);
+  const kernels: Kernel[] = [];
+  for (const n of sizes) {
+    for (const [distribution, dtype] of DRAWS) {
+      const out = buf(dtype, new Array<number>(n + 6).fill(SENTINEL));
+      const next = buf('int32', [SENTINEL, SENTINEL, SENTINEL, SENTINEL]);
+      kernels.push({
+        kind: 'random', distribution, dtype, state: { buffer: st, offset: 2, shape: [4], strides: [1] },
+        output: { buffer: out, offset: 3, shape: [n], strides: [1] }, next: contiguousView(next, [4]), label: `${distribution} ${dtype} ${n}`,
+      });
+    }
+  }
+  return { program: { buffers, kernels }, init };
 }

@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { sx, type Kernel, type View } from '@symgrad/core';
+import { sx, type DType, type Kernel, type View } from '@symgrad/core';
 import { toBufferLaunch } from './buffer-launch.js';
-import { generateKernel } from './generate.js';
+import { generateKernel, isHostLaunch } from './generate.js';
+import type { KernelLaunch } from './source.js';
 
 // The generated gpu.js source of one kernel of each kind, as file snapshots: pure functions
 // of the IR, reviewable without gpu.js.
 const view = (buffer: number, shape: number[], strides: number[], offset = 0): View => ({ buffer, offset, shape, strides });
 const f32 = () => 'float32' as const;
+/** The gpu.js launches of a kernel (every kind but `random`, which runs on the host). */
+const gpuLaunches = (k: Kernel, dtypeOf: (id: number) => DType): KernelLaunch[] =>
+  generateKernel(k, dtypeOf).map((l) => {
+    if (isHostLaunch(l)) throw new Error(`${l.label} runs on the host`);
+    return l;
+  });
 
 const KERNELS: Record<string, Kernel> = {
   'elementwise-strided': {
@@ -38,9 +45,14 @@ const KERNELS: Record<string, Kernel> = {
 
 describe('generated gpu.js source', () => {
   it.each(Object.entries(KERNELS))('%s', async (name, k) => {
-    const launches = generateKernel(k, f32);
+    const launches = gpuLaunches(k, f32);
     const text = launches.map((l) => `// ${l.label}: ${l.size} threads → buffer ${l.output.buffer}\n${l.source}\n`).join('\n');
     await expect(text).toMatchFileSnapshot(`__snapshots__/${name}.gpujs.txt`);
+  });
+
+  it('random: one host launch, no gpu.js source (codegen/random.ts says why)', () => {
+    const k: Kernel = { kind: 'random', distribution: 'uniform', dtype: 'float32', state: view(0, [4], [1]), output: view(1, [5], [1]), label: 'rand' };
+    expect(generateKernel(k, f32)).toEqual([{ host: 'random', label: 'rand', random: k }]);
   });
 });
 
@@ -48,14 +60,14 @@ describe('generated gpu.js source', () => {
 describe('whole-buffer launches (texture mode)', () => {
   const relu = KERNELS['elementwise-strided'] as Kernel & { kind: 'elementwise' };
   it('keeps the body as is when the output view is the whole buffer', () => {
-    const [l] = generateKernel(relu, f32);
+    const [l] = gpuLaunches(relu, f32);
     expect(toBufferLaunch(l!, 6)!.source).toBe(l!.source);
   });
 
   it('passes old values through outside a strided output view', async () => {
     // The transpose of a 2×3 block at offset 2 in a 3×4 buffer: positions 2,3,4 / 6,7,8 → columns.
     const k = { ...relu, outputs: [view(2, [2, 3], [1, 4], 2)] };
-    const [l] = generateKernel(k, () => 'int32');
+    const [l] = gpuLaunches(k, () => 'int32');
     const bl = toBufferLaunch(l!, 12)!;
     expect(bl.params).toEqual([0, 1, 2]);
     await expect(`// ${bl.label}: ${bl.size} threads → buffer ${bl.buffer}\n${bl.source}\n`).toMatchFileSnapshot('__snapshots__/buffer-launch-strided.gpujs.txt');
@@ -73,9 +85,9 @@ describe('whole-buffer launches (texture mode)', () => {
   });
 
   it('refuses views whose positions are ambiguous (the runtime then uses the host fallback)', () => {
-    const [l] = generateKernel({ ...relu, outputs: [view(2, [2, 3], [0, 1])] }, f32);
+    const [l] = gpuLaunches({ ...relu, outputs: [view(2, [2, 3], [0, 1])] }, f32);
     expect(toBufferLaunch(l!, 12)).toBeUndefined();
-    const [l2] = generateKernel({ ...relu, outputs: [view(2, [2, 3], [2, 1])] }, f32);
+    const [l2] = gpuLaunches({ ...relu, outputs: [view(2, [2, 3], [2, 1])] }, f32);
     expect(toBufferLaunch(l2!, 12)).toBeUndefined();
   });
 });

@@ -1,6 +1,15 @@
 import { KERNEL_KINDS, type DType, type Kernel, type Program } from '@symgrad/core';
 import { elementwiseLaunches, gatherLaunch, matmulLaunch, oneHotLaunch, reduceLaunch, softmaxCrossEntropyLaunches, type DTypeOf } from './kernels.js';
+import { randomLaunch, type HostRandomLaunch } from './random.js';
 import type { KernelLaunch } from './source.js';
+
+/** What a compiled Program runs, in order: gpu.js kernels, and host launches for `random` (see random.ts). */
+export type Launch = KernelLaunch | HostRandomLaunch;
+
+/** Whether a launch runs on the host instead of as a gpu.js kernel. */
+export function isHostLaunch(l: Launch): l is HostRandomLaunch {
+  return 'host' in l;
+}
 
 /** The dtypes gpu.js kernels can hold exactly (float textures; int32/bool as exact floats). */
 export const GPUJS_DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
@@ -21,8 +30,8 @@ export function programProblems(program: Program, maxBufferElements: number): st
   return problems;
 }
 
-/** The gpu.js launches of one kernel. */
-export function generateKernel(k: Kernel, dtypeOf: DTypeOf): KernelLaunch[] {
+/** The launches of one kernel (gpu.js kernels; one host launch for `random`). */
+export function generateKernel(k: Kernel, dtypeOf: DTypeOf): Launch[] {
   switch (k.kind) {
     case 'elementwise': return elementwiseLaunches(k, dtypeOf);
     case 'reduce': return [reduceLaunch(k, dtypeOf)];
@@ -30,6 +39,7 @@ export function generateKernel(k: Kernel, dtypeOf: DTypeOf): KernelLaunch[] {
     case 'gather': return [gatherLaunch(k, dtypeOf)];
     case 'oneHot': return [oneHotLaunch(k, dtypeOf)];
     case 'softmaxCrossEntropy': return softmaxCrossEntropyLaunches(k, dtypeOf);
+    case 'random': return [randomLaunch(k)];
   }
 }
 
@@ -42,7 +52,7 @@ export function generateKernel(k: Kernel, dtypeOf: DTypeOf): KernelLaunch[] {
  * launches[0].source; // 'function (b0, b1) { … }'
  * ```
  */
-export function generateProgram(program: Program, maxBufferElements: number): KernelLaunch[] {
+export function generateProgram(program: Program, maxBufferElements: number): Launch[] {
   const problems = programProblems(program, maxBufferElements);
   if (problems.length) throw new Error(`gpujs backend cannot run this program:\n  ${problems.join('\n  ')}`);
   const dtypes = new Map(program.buffers.map((b) => [b.id, b.dtype]));

@@ -1,8 +1,10 @@
 import type { DeviceBuffer, Executable } from '@symgrad/core';
 import { toBufferLaunch, type BufferLaunch } from '../codegen/buffer-launch.js';
+import { isHostLaunch, type Launch } from '../codegen/generate.js';
 import type { KernelLaunch } from '../codegen/source.js';
 import { runBufferTable, scatter, type GpujsBuffer } from './buffers.js';
 import type { GpuKernelLike, GpuLike } from './gpu-loader.js';
+import { randomLaunchBuffers, runRandomOnHost } from './random-host.js';
 import type { TextureLike, TextureStore } from './textures.js';
 
 /**
@@ -21,6 +23,7 @@ import type { TextureLike, TextureStore } from './textures.js';
  *
  * An output view that cannot be inverted from buffer positions (see buffer-launch.ts) falls
  * back to one host round trip for that launch: read the buffer, scatter, upload lazily.
+ * `random` kernels always run on the host (random-host.ts; codegen/random.ts says why).
  */
 interface Plan {
   readonly launch: KernelLaunch;
@@ -29,7 +32,8 @@ interface Plan {
 }
 
 export class GpujsTextureExecutable implements Executable {
-  private readonly plans: Plan[];
+  /** Per launch; undefined for a host launch (`random`). */
+  private readonly plans: (Plan | undefined)[];
   private readonly kernels: (GpuKernelLike | undefined)[];
   /** Launch indices grouped by IR kernel, in order. */
   private readonly groups: number[][] = [];
@@ -38,11 +42,11 @@ export class GpujsTextureExecutable implements Executable {
   constructor(
     private readonly gpu: GpuLike,
     private readonly store: TextureStore,
-    readonly launches: readonly KernelLaunch[],
+    readonly launches: readonly Launch[],
     bufferSizes: ReadonlyMap<number, number>,
     private readonly own: (b: DeviceBuffer) => b is GpujsBuffer,
   ) {
-    this.plans = launches.map((l) => ({ launch: l, buffer: toBufferLaunch(l, bufferSizes.get(l.output.buffer) ?? l.size) }));
+    this.plans = launches.map((l) => (isHostLaunch(l) ? undefined : { launch: l, buffer: toBufferLaunch(l, bufferSizes.get(l.output.buffer) ?? l.size) }));
     this.kernels = launches.map(() => undefined);
     launches.forEach((l, i) => {
       const last = this.groups[this.groups.length - 1];
@@ -53,17 +57,24 @@ export class GpujsTextureExecutable implements Executable {
 
   /** How many launches run through the host fallback (0 for every Program the lowering makes today). */
   get hostFallbacks(): number {
-    return this.plans.filter((p) => !p.buffer).length;
+    return this.plans.filter((p) => p && !p.buffer).length;
   }
 
   run(buffers: readonly DeviceBuffer[]): void {
     if (this.disposed) throw new Error('gpujs backend: run() on a disposed executable');
     const table = runBufferTable(buffers, this.own, (i) => this.launches[i]!.label);
     this.plans.forEach((p, i) => {
-      table(p.launch.output.buffer, i);
-      for (const id of p.buffer?.params ?? p.launch.params) table(id, i);
+      const l = this.launches[i]!;
+      if (isHostLaunch(l)) return randomLaunchBuffers(l).forEach((id) => table(id, i));
+      table(p!.launch.output.buffer, i);
+      for (const id of p!.buffer?.params ?? p!.launch.params) table(id, i);
     });
     for (const group of this.groups) {
+      const first = this.launches[group[0]!]!;
+      if (isHostLaunch(first)) {
+        runRandomOnHost(first, (id) => table(id, group[0]!), this.store);
+        continue;
+      }
       const live = group.filter((i) => this.plans[i]!.launch.size > 0);
       const outs = live.map((i) => this.plans[i]!.launch.output.buffer);
       // Two launches of one kernel writing the same buffer must see each other's results.
@@ -130,7 +141,7 @@ export class GpujsTextureExecutable implements Executable {
 
   /** The gpu.js source each launch runs, for debugging. */
   get sources(): readonly string[] {
-    return this.plans.map((p) => p.buffer?.source ?? p.launch.source);
+    return this.plans.map((p, i) => (p ? p.buffer?.source ?? p.launch.source : `// ${this.launches[i]!.label}: drawn on the host (random-host.ts)`));
   }
 
   dispose(): void {

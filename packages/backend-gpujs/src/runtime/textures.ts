@@ -37,7 +37,12 @@ export interface TextureStats {
   uploads: number;
   /** Launches run through the host fallback (an output view not invertible; none today). */
   fallbacks: number;
+  /** `random` kernels drawn on the host (every one: see codegen/random.ts). */
+  hostDraws: number;
 }
+
+/** All counters at zero. */
+export const NO_TEXTURE_STATS: Readonly<TextureStats> = { live: 0, created: 0, deleted: 0, hostReads: 0, uploads: 0, fallbacks: 0, hostDraws: 0 };
 
 const PIPELINE = { precision: 'single', tactic: 'precision', pipeline: true, immutable: true } as const;
 
@@ -45,7 +50,7 @@ export class TextureStore {
   private readonly owner = new Map<GpujsBuffer, GpuKernelLike | undefined>();
   private readonly uploadKernels = new Map<number, GpuKernelLike>();
   private readonly copyKernels = new Map<number, GpuKernelLike>();
-  readonly stats: TextureStats = { live: 0, created: 0, deleted: 0, hostReads: 0, uploads: 0, fallbacks: 0 };
+  readonly stats: TextureStats = { ...NO_TEXTURE_STATS };
 
   constructor(private readonly gpu: GpuLike) {}
 

@@ -1,6 +1,6 @@
 import { evalScalarExpr, sx, type DType, type ElementwiseKernel, type Program, type ScalarExpr } from '@symgrad/core';
 import type { TestRandom } from '@symgrad/core/testing/reference';
-import { generateProgram } from '../codegen/generate.js';
+import { generateProgram, isHostLaunch } from '../codegen/generate.js';
 import type { KernelLaunch } from '../codegen/source.js';
 import type { GpujsBackend } from '../backend.js';
 
@@ -37,7 +37,10 @@ export function evalAsJs(exprs: readonly ScalarExpr[], inputDtypes: readonly DTy
   const n = inputs[0]?.length ?? 1;
   const launches = generateProgram(elementwiseProgram(exprs, inputDtypes, n), 1 << 24);
   const bufs = new Map(inputs.map((v, i) => [i, Float32Array.from(v)]));
-  return launches.map((l) => Array.from(runLaunchAsJs(l, bufs), (v) => v));
+  return launches.map((l) => {
+    if (isHostLaunch(l)) throw new Error('evalAsJs: elementwise programs have no host launches');
+    return Array.from(runLaunchAsJs(l, bufs), (v) => v);
+  });
 }
 
 /** Results of each expression over the inputs, through a gpu.js backend. */

@@ -3,6 +3,7 @@ import { generateElementwise } from './elementwise.js';
 import { DEFAULT_CODEGEN_LIMITS, type CodegenContext, type CodegenLimits, type GeneratedKernel } from './kernel.js';
 import { generateMatmul, matmulProblems } from './matmul.js';
 import type { MatmulConfigChooser } from './matmul-config.js';
+import { generateRandom } from './random.js';
 import { generateReduce } from './reduce.js';
 import { generateGather, generateOneHot, generateSoftmaxCrossEntropy } from './specials.js';
 
@@ -15,6 +16,7 @@ export function generateKernel(k: Kernel, ctx: CodegenContext): GeneratedKernel 
     case 'gather': return generateGather(k, ctx);
     case 'oneHot': return generateOneHot(k, ctx);
     case 'softmaxCrossEntropy': return generateSoftmaxCrossEntropy(k, ctx);
+    case 'random': return generateRandom(k, ctx);
   }
 }
 

@@ -4,6 +4,7 @@ import { linalg } from './linalg.js';
 import { movement } from './movement.js';
 import { nnet } from './nnet.js';
 import { reductions } from './reduce.js';
+import { random } from './random.js';
 
 /**
  * Theano's `T`: variable constructors and every tensor function.
@@ -25,4 +26,5 @@ export const T = {
   ...linalg,
   ...movement,
   ...nnet,
+  random,
 };

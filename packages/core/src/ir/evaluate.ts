@@ -7,6 +7,7 @@ import { ConstantVariable, type Apply, type Variable } from './variable.js';
 import type { DType } from './dtype.js';
 import { NDArray } from '../host/ndarray.js';
 import { resolveSliceAxis } from '../ops/movement.js';
+import { advanceRandomState, fillRandom, type RandomDistribution } from '../random/philox.js';
 
 /** A float64 tensor for the reference evaluator, with the dtype the graph says it has. */
 interface Ref {
@@ -192,6 +193,12 @@ const RULES: Partial<Record<OpName, RefRule>> = {
       const r = Math.floor(i / c);
       return (s.data[i]! - (y!.data[r] === idx[idx.length - 1] ? 1 : 0)) * g!.data[r]!;
     })];
+  },
+  random: (n, [state], [o, next]) => {
+    const { distribution } = n.props as { distribution: RandomDistribution };
+    const values = mk(o!.dtype, o!.shape);
+    fillRandom(distribution, o!.dtype, state!.data, values.data);
+    return [values, mk('int32', [4], Float64Array.from(advanceRandomState(state!.data, values.data.length)))];
   },
   sizeOf: (n, [x], [o]) => [mk(o!.dtype, [], Float64Array.of((n.props as { axes: number[] }).axes.reduce((a, ax) => a * x!.shape[ax]!, 1)))],
 };

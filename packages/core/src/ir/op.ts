@@ -1,4 +1,5 @@
 import type { DType } from './dtype.js';
+import type { RandomDistribution } from '../random/philox.js';
 import type { Dim, TensorType } from './type.js';
 
 /** Ops whose scalar form is one node of the scalar expression language. */
@@ -54,11 +55,17 @@ export interface OpProps extends Record<UnaryOp | BinaryOp | CompareOp, NoProps>
   softmaxCrossEntropyGrad: NoProps;
   /** A scalar: the product of input 0's sizes along `axes` (known once shapes are concrete), e.g. a mean's divisor. */
   sizeOf: { axes: number[]; dtype: DType };
+  /**
+   * Philox-4x32-10 numbers from an int32[4] state (key k0, k1; 64-bit block offset lo, hi).
+   * Output 0 holds the draw, of `shape` or, when `shape` is null, of input 1's shape (whose
+   * values are unused); output 1 is the state advanced past the draw.
+   */
+  random: { distribution: RandomDistribution; dtype: DType; shape: number[] | null };
 }
 
 export type OpName = keyof OpProps;
 
-export type OpFamily = 'elementwise' | 'reduce' | 'linalg' | 'movement' | 'indexing' | 'nnet';
+export type OpFamily = 'elementwise' | 'reduce' | 'linalg' | 'movement' | 'indexing' | 'nnet' | 'random';
 
 /** A user mistake found while inferring an op's output type; the graph builder adds names and call site. */
 export class OpTypeError extends Error {

@@ -11,12 +11,13 @@ import { elementwiseRules } from './rules/elementwise.js';
 import { linalgRules } from './rules/linalg.js';
 import { movementRules } from './rules/movement.js';
 import { nnetRules } from './rules/nnet.js';
+import { randomRules } from './rules/random.js';
 import { reduceRules } from './rules/reduce.js';
 import type { ConcreteType, LowerRule, LowerTable } from './rules/types.js';
 import { contiguousView, isContiguous } from './view.js';
 import type { KernelSource } from './passes/draft.js';
 
-const RULES: LowerTable = { ...elementwiseRules, ...reduceRules, ...linalgRules, ...movementRules, ...nnetRules };
+const RULES: LowerTable = { ...elementwiseRules, ...reduceRules, ...linalgRules, ...movementRules, ...nnetRules, ...randomRules };
 
 /** A graph lowered for concrete input shapes, with how the runtime binds its buffers. */
 export interface LoweredProgram {

@@ -1,5 +1,6 @@
 import type { DType } from '../ir/dtype.js';
 import type { ScalarExpr } from '../codegen/scalar-expr.js';
+import type { RandomDistribution } from '../random/philox.js';
 
 /**
  * The Program IR: the contract between core and every backend. A Program is a flat,
@@ -124,9 +125,31 @@ export interface SoftmaxCrossEntropyKernel {
   readonly label: string;
 }
 
-export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | GatherKernel | OneHotKernel | SoftmaxCrossEntropyKernel;
+/**
+ * Counter-based random numbers (Philox-4x32-10), the reference being `fillRandom`.
+ * `state` is 4 contiguous int32 (stride 1): key words k0, k1 and the 64-bit block offset
+ * (lo, hi), all uint32 bit patterns. Output element i (row-major, `output` contiguous, n
+ * elements) comes from word i mod 4 of the block at counter (offset + ⌊i/4⌋ mod 2⁶⁴, 0, 0):
+ * `bits` stores the word as int32; `uniform` stores (w≫9 + 0.5)·2⁻²³ in float32 or
+ * (w + 0.5)·2⁻³² in float64 (exact, in the open interval (0, 1)); `normal` applies
+ * Box–Muller to the word pairs (0, 1) and (2, 3): r = √(−2 ln u₁), θ = 2π·u₂, the even lane
+ * r·cos θ and the odd lane r·sin θ, in the output dtype's precision. When present, `next`
+ * (4 contiguous int32, never overlapping `state`) receives (k0, k1, offset + ⌈n/4⌉).
+ */
+export interface RandomKernel {
+  readonly kind: 'random';
+  readonly distribution: RandomDistribution;
+  readonly state: View;
+  readonly output: View;
+  readonly next?: View;
+  /** float32 or float64 for uniform and normal; int32 for bits. */
+  readonly dtype: DType;
+  readonly label: string;
+}
+
+export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | GatherKernel | OneHotKernel | SoftmaxCrossEntropyKernel | RandomKernel;
 export type KernelKind = Kernel['kind'];
-export const KERNEL_KINDS: readonly KernelKind[] = ['elementwise', 'reduce', 'matmul', 'gather', 'oneHot', 'softmaxCrossEntropy'];
+export const KERNEL_KINDS: readonly KernelKind[] = ['elementwise', 'reduce', 'matmul', 'gather', 'oneHot', 'softmaxCrossEntropy', 'random'];
 
 /**
  * Aliasing: a kernel may write a buffer it also reads only through the identical view
@@ -154,6 +177,7 @@ export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
     case 'gather': return { reads: [k.input, k.indices], writes: [k.output] };
     case 'oneHot': return { reads: [k.indices], writes: [k.output] };
     case 'softmaxCrossEntropy': return { reads: [k.logits, k.labels, ...(k.grad ? [k.grad.scale] : [])], writes: [k.loss, ...(k.grad ? [k.grad.output] : [])] };
+    case 'random': return { reads: [k.state], writes: [k.output, ...(k.next ? [k.next] : [])] };
   }
 }
 
@@ -166,5 +190,6 @@ export function mapKernelViews(k: Kernel, f: (v: View) => View): Kernel {
     case 'gather': return { ...k, input: f(k.input), indices: f(k.indices), output: f(k.output) };
     case 'oneHot': return { ...k, indices: f(k.indices), output: f(k.output) };
     case 'softmaxCrossEntropy': return { ...k, logits: f(k.logits), labels: f(k.labels), loss: f(k.loss), ...(k.grad ? { grad: { output: f(k.grad.output), scale: f(k.grad.scale) } } : {}) };
+    case 'random': return { ...k, state: f(k.state), output: f(k.output), ...(k.next ? { next: f(k.next) } : {}) };
   }
 }

@@ -5,6 +5,7 @@ import './linalg.js';
 import './movement.js';
 import './indexing.js';
 import './nnet.js';
+import './random.js';
 
 export { broadcastShapes, checkBroadcastTo } from './broadcast.js';
 export { resolveReshape, resolveSliceAxis } from './movement.js';

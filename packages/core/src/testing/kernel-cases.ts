@@ -116,6 +116,19 @@ export const KERNEL_CASES: Record<string, (rng: TestRandom) => KernelCase> = {
       { kind: 'oneHot', indices: contiguousView(idx, [9]), depth: 4, output: contiguousView(oh, [9, 4]), dtype: 'float32', label: 'oneHot' },
     ]);
   },
+  'kernel.random': (rng) => {
+    const b = new Builder(rng);
+    const state = b.buf('int32', 6);
+    // The state sits at offset 1; its block offset is 2⁶⁴ − 3, so a draw carries into the
+    // high word and wraps modulo 2⁶⁴.
+    b.init[state]!.set([11, rng.int(-(2 ** 31), 2 ** 31 - 1), rng.int(-(2 ** 31), 2 ** 31 - 1), -3, -1, 12]);
+    const stateView = { buffer: state, offset: 1, shape: [4], strides: [1] };
+    const draws = [['uniform', 'float32', 37], ['normal', 'float32', 1021], ['bits', 'int32', 5], ['uniform', 'float32', 1], ['normal', 'float32', 3]] as const;
+    return b.done(draws.map(([distribution, dtype, n], i) => ({
+      kind: 'random', distribution, dtype, state: stateView, output: contiguousView(b.buf(dtype, n), [n]),
+      ...(i < 3 ? { next: contiguousView(b.buf('int32', 4), [4]) } : {}), label: `random.${distribution}`,
+    } as Kernel)), 1e-5);
+  },
   'kernel.softmax-cross-entropy': (rng) => {
     const b = new Builder(rng);
     const [rows, classes] = [11, 10];

@@ -108,6 +108,16 @@ Object.assign(OP_CASES, {
     return one(rng, [input(rng, dt, [n, 7], -20, 20), input(rng, 'int32', [n], 0, 6), input(rng, dt, [n], 0.1, 2)], (z, y, g) =>
       [T.softmaxCrossEntropy(z, y), apply1('softmaxCrossEntropyGrad', {}, [z, y, g]), T.mean(T.softmaxCrossEntropy(z, y))]);
   },
+  // A state over the whole uint32 range (carries included); draws chained as RandomStreams does.
+  'random.draws': (rng, dt) => {
+    const [m, n] = shape2(rng);
+    return one(rng, [input(rng, 'int32', [4], -(2 ** 31), 2 ** 31 - 1), input(rng, dt, [m, n])], (state, x) => {
+      const u = T.random.uniform(state, x, dt);
+      const z = T.random.normal(u.next, [n, 3], dt);
+      const b = T.random.bits(z.next, [m]);
+      return [u.values, z.values, b.values, b.next, T.mul(x, T.cast(T.lt(u.values, 0.5), dt))];
+    });
+  },
   'nnet.onehot': (rng) => one(rng, [input(rng, 'int32', [7, 3], -1, 5)], (y) => [T.oneHot(y, 5), T.oneHot(y, 5, 'int32')]),
   'nnet.bce-softplus-lse': (rng, dt) => one(rng, [input(rng, dt, [5, 7], 0.05, 0.95), input(rng, dt, [5, 7], 0, 1), input(rng, dt, [5, 7], -30, 30)], (p, t, z) =>
     [T.binaryCrossentropy(p, t), T.softplus(z), T.logSumExp(z, 1), T.logSumExp(z, 0, true)]),

@@ -1,5 +1,6 @@
 import { evalScalarExpr, roundTo } from '../codegen/scalar-expr.js';
 import type { Kernel, Program, View } from '../lower/program.js';
+import { advanceRandomState, fillRandom } from '../random/philox.js';
 
 function* indices(shape: readonly number[]): Generator<number[]> {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -87,6 +88,16 @@ export function interpretProgram(program: Program, buffers: Float64Array[]): voi
         for (const idx of indices(k.output.shape)) {
           write(k.output, idx, read(k.indices, idx.slice(0, -1)) === idx[idx.length - 1] ? 1 : 0);
         }
+        return;
+      }
+      case 'random': {
+        const state = [0, 1, 2, 3].map((i) => read(k.state, [i]));
+        const n = k.output.shape.reduce((a, b) => a * b, 1);
+        const values = new Float64Array(n);
+        fillRandom(k.distribution, k.dtype, state, values);
+        let i = 0;
+        for (const idx of indices(k.output.shape)) write(k.output, idx, values[i++]!);
+        if (k.next) advanceRandomState(state, n).forEach((w, j) => write(k.next!, [j], w));
         return;
       }
       case 'softmaxCrossEntropy': {

@@ -2,21 +2,20 @@
  * Inverted dropout. In training each element is kept with probability 1 − rate and scaled by
  * 1 / (1 − rate), so the expected activation is unchanged and evaluation is the identity.
  *
- * The mask is drawn **on the host** for now: core has no random op yet, so a training-mode
- * apply adds a function input (`<layer>/mask`, float32 [batch, …features], holding 0 or
- * 1 / (1 − rate)) whose values come from the layer's own Philox stream, advanced at every
- * draw. `hostFeeds(output)` lists such inputs; the Trainer feeds them automatically.
- * Deferred: drawing the mask on the device with Philox, once core has a random op.
+ * The mask is drawn on the backend by core's Philox `random` op from the layer's own state,
+ * a shared int32[4] variable (`<layer>/rng`) that each training step advances:
+ * `randomStateUpdates(loss)` lists the update, and the Trainer applies it.
  */
-import { NDArray, tensor, T, type Variable } from '@symgrad/core';
-import { PhiloxStream } from '../random-stream.js';
-import { formatDims, Layer, registerHostFeed, type ApplyOptions, type BuildContext } from './layer.js';
+import { NDArray, T, type SharedVariable, type Variable } from '@symgrad/core';
+import { formatDims, Layer, registerRandomState, type ApplyOptions, type BuildContext } from './layer.js';
 
 export interface DropoutOptions {
   /** Seed of the mask stream; derived from the model's seed and the layer's position when omitted. */
   readonly seed?: number;
   readonly name?: string;
 }
+
+const TWO_32 = 0x1_0000_0000;
 
 /**
  * Drops each activation with probability `rate` during training (inverted dropout);
@@ -27,15 +26,15 @@ export interface DropoutOptions {
  * const model = new Sequential([
  *   new Dense(256, { activation: 'relu' }), new Dropout(0.5), new Dense(10),
  * ], { inputShape: [784] });
- * model.apply(x, { training: true });   // reads a host-drawn mask input
- * model.apply(x);                       // identity: no mask
+ * model.apply(x, { training: true });   // draws a mask on the backend
+ * model.apply(x);                       // identity
  * ```
  */
 export class Dropout extends Layer {
   readonly className = 'Dropout';
   readonly rate: number;
   readonly options: DropoutOptions;
-  private stream: PhiloxStream | undefined;
+  private rngState: SharedVariable | undefined;
 
   constructor(rate: number, options: DropoutOptions = {}) {
     super(options.name);
@@ -46,41 +45,41 @@ export class Dropout extends Layer {
     this.options = { ...options };
   }
 
-  /** The position of the mask stream (blocks drawn so far); settable to resume a run. */
+  /** The shared int32[4] Philox state of the mask stream (key, then block offset). */
+  get state(): SharedVariable {
+    if (!this.rngState) throw new Error(`${this.describe()} is not built yet`);
+    return this.rngState;
+  }
+
+  /**
+   * The position of the mask stream (Philox blocks drawn so far); settable to resume a run.
+   * Reading it reads the state from the backend, synchronously where the backend can.
+   */
   get streamPosition(): number {
-    return this.stream?.position ?? 0;
+    const s = this.state.get().data;
+    return (s[3]! >>> 0) * TWO_32 + (s[2]! >>> 0);
   }
 
   set streamPosition(p: number) {
-    if (!this.stream) throw new Error(`${this.describe()} is not built yet`);
-    this.stream.position = p;
+    const s = this.state;
+    if (!Number.isSafeInteger(p) || p < 0) throw new RangeError(`${this.describe()}: stream position must be a non-negative safe integer, got ${p}`);
+    const key = s.get().data;
+    s.set(new NDArray('int32', [4], Int32Array.of(key[0]!, key[1]!, p % TWO_32 | 0, Math.floor(p / TWO_32) | 0)));
   }
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    this.stream = new PhiloxStream(this.options.seed ?? ctx.seed);
+    this.rngState = T.random.state(this.options.seed ?? ctx.seed, `${ctx.name}/rng`);
     return inputShape;
   }
 
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
     if (!options.training || this.rate === 0) return x;
     const features = this.inputShape;
-    const mask = tensor('float32', [null, ...features], `${this.name}/mask`);
-    const size = features.reduce((a, b) => a * b, 1);
-    const keep = 1 - this.rate;
-    const scale = Math.fround(1 / keep);
-    const stream = this.stream!;
-    registerHostFeed({
-      input: mask,
-      draw: (batchSize: number): NDArray => {
-        if (!Number.isInteger(batchSize) || batchSize < 0) throw new RangeError(`${this.describe()}: batch size must be a non-negative integer, got ${batchSize}`);
-        const data = new Float32Array(batchSize * size);
-        stream.fillUniform(data);
-        for (let i = 0; i < data.length; i++) data[i] = data[i]! < keep ? scale : 0;
-        return new NDArray('float32', [batchSize, ...features], data);
-      },
-    });
     if (x.ndim !== features.length + 1) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(features)}, got ${x.describe()}`);
-    return T.mul(x, mask);
+    const keep = 1 - this.rate;
+    const { values: u, next } = T.random.uniform(this.state, x, x.dtype === 'float64' ? 'float64' : 'float32');
+    registerRandomState(next, this.state, this.describe());
+    return T.mul(x, T.where(T.lt(u, keep), 1 / keep, 0));
   }
 
   getConfig(): Record<string, unknown> {

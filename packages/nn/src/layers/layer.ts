@@ -2,7 +2,7 @@
  * The layer contract: a layer is built once for a per-example input shape (creating its
  * parameters as named shared variables) and then applied symbolically any number of times.
  */
-import { graphLeaves, type NDArray, type SharedVariable, type Variable } from '@symgrad/core';
+import { topoSort, type SharedVariable, type Variable } from '@symgrad/core';
 
 /** Options of `apply`: `training` switches layers such as Dropout to their training behaviour. */
 export interface ApplyOptions {
@@ -21,44 +21,44 @@ export interface LayerConfig {
   readonly config: Record<string, unknown>;
 }
 
-/**
- * A function input whose value the host draws for each call (a dropout mask, for now: core
- * has no random op yet). `hostFeeds(output)` lists those a graph needs; pass
- * `feed.draw(batchSize)` for each when calling the compiled function.
- */
-export interface HostFeed {
-  /** The input variable the graph reads. */
-  readonly input: Variable;
-  /** The next value for a batch of `batchSize` examples (advances the layer's stream). */
-  draw(batchSize: number): NDArray;
+/** A layer's random state and the draw that advances it. */
+interface RandomStateDraw {
+  readonly state: SharedVariable;
+  readonly owner: string;
 }
 
-const feeds = new WeakMap<Variable, HostFeed>();
+const draws = new WeakMap<Variable, RandomStateDraw>();
 
-/** Records that `feed.input` is drawn on the host. @internal */
-export function registerHostFeed(feed: HostFeed): void {
-  feeds.set(feed.input, feed);
+/** Records that `next` is the state after a layer's draw from `state`. @internal */
+export function registerRandomState(next: Variable, state: SharedVariable, owner: string): void {
+  draws.set(next, { state, owner });
 }
 
 /**
- * The host-drawn inputs (dropout masks) that the given outputs depend on, in graph order.
- * Add their `input`s after your own inputs in `fn`, and pass `draw(batchSize)` for each call.
+ * The updates that advance the random states of the layers (Dropout) that the given
+ * outputs depend on: pass them to `fn` with your own updates, so every call draws new
+ * numbers. A layer drawing more than once in one graph would repeat its numbers, so that
+ * is an error naming the layer.
  *
  * @example
  * ```ts
  * const out = model.apply(x, { training: true });
- * const loss = softmaxCrossEntropy(out, y);
- * const masks = hostFeeds(loss);
- * const step = fn([x, y, ...masks.map((m) => m.input)], loss, { updates });
- * await step(X, Y, ...masks.map((m) => m.draw(X.shape[0])));
+ * const loss = T.mean(T.softmaxCrossEntropy(out, y));
+ * const step = fn([x, y], loss, { updates: [...sgd.updates(loss, params), ...randomStateUpdates(loss)] });
  * ```
  */
-export function hostFeeds(outputs: Variable | readonly Variable[]): HostFeed[] {
+export function randomStateUpdates(outputs: Variable | readonly Variable[]): [SharedVariable, Variable][] {
   const list = Array.isArray(outputs) ? outputs : [outputs as Variable];
-  return graphLeaves(list).flatMap((v) => {
-    const f = v.kind === 'input' ? feeds.get(v) : undefined;
-    return f ? [f] : [];
-  });
+  const found = new Map<SharedVariable, Variable>();
+  for (const node of topoSort(list)) {
+    if (node.op !== 'random') continue;
+    const next = node.outputs[1]!;
+    const d = draws.get(next);
+    if (!d) continue;
+    if (found.has(d.state)) throw new Error(`${d.owner} draws more than once in this graph, so its draws would repeat: apply it once per graph or use one layer per application`);
+    found.set(d.state, next);
+  }
+  return [...found];
 }
 
 /** The lower-snake-case name stem of a class name: `Dense` → `dense`, `ReLU` → `relu`. @internal */

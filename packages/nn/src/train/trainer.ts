@@ -17,7 +17,7 @@ import {
 } from '@symgrad/core';
 import type { Augment } from '../data/augment.js';
 import { Dataset } from '../data/dataset.js';
-import { hostFeeds, type HostFeed } from '../layers/layer.js';
+import { randomStateUpdates } from '../layers/layer.js';
 import type { Model } from '../layers/sequential.js';
 import { resolveLoss, type Loss } from '../losses.js';
 import { resolveMetric, type Metric } from '../metrics.js';
@@ -61,7 +61,6 @@ export interface FitOptions {
 
 interface Compiled {
   readonly train: CompiledFunction<Variable>;
-  readonly feeds: readonly HostFeed[];
   readonly evaluate: CompiledFunction<readonly Variable[]>;
   readonly accumulators: { readonly loss: SharedVariable; readonly count: SharedVariable; readonly metrics: readonly [Metric, SharedVariable][] };
 }
@@ -294,11 +293,11 @@ export class Trainer {
       [accCount, T.add(accCount, n)],
       ...metricAccs.map(([m, s]) => [s, T.add(s, m.symbolicSum!(out, y))] as [SharedVariable, Variable]),
     ];
-    const feeds = hostFeeds([loss, ...updates.map(([, v]) => v)]);
-    const train = fn([x, y, ...feeds.map((f) => f.input)], loss, { updates, ...this.fnOptions() });
+    updates.push(...randomStateUpdates([loss, ...updates.map(([, v]) => v)]));
+    const train = fn([x, y], loss, { updates, ...this.fnOptions() });
     const outEval = this.model.apply(x, { training: false });
     const evaluate = fn([x, y], [this.lossFn(outEval, y), outEval], this.fnOptions());
-    const c: Compiled = { train, feeds, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs } };
+    const c: Compiled = { train, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs } };
     this.compiled.set(key, c);
     return c;
   }
@@ -349,7 +348,7 @@ export class Trainer {
         if (schedule?.unit === 'step') schedule.step(this.step);
         const step = raw.index + 1;
         const batch = options.augment ? options.augment(raw, { epoch: this.epochsDone + 1, step }) : raw;
-        const args = [batch.x, batch.y, ...c.feeds.map((f) => f.draw(batch.size))];
+        const args = [batch.x, batch.y];
         const read = lossEvery !== undefined ? step % lossEvery === 0 || step === stepsPerEpoch || debug : listening();
         let loss: number | undefined;
         if (read) {
