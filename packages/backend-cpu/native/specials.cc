@@ -1,5 +1,5 @@
-// The indexing and loss kernels (src/runtime/specials.ts has their semantics): softmax
-// cross-entropy with its optional gradient, gather and oneHot, over strided views. Rows are
+// The indexing, loss and row kernels (src/runtime/specials.ts has their semantics): softmax
+// cross-entropy with its optional gradient, row softmax, gather and oneHot, over strided views. Rows are
 // independent, so threads split rows and results do not depend on the thread count.
 #include <napi.h>
 
@@ -150,6 +150,102 @@ Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+struct RowSoftmax {
+  int64_t rows, cols;
+  Array x, out;
+  StridedView xv, ov;
+  bool log;
+};
+
+// One row in float64 through the vectorized exp: a row fits in L1, so the input is read from
+// memory once. Normalizing multiplies by 1/Σ (as PyTorch does): within an ulp of dividing
+// in float64, so the float32 results match the TypeScript path's division.
+void softmax_rows(const RowSoftmax& k, int64_t r0, int64_t r1) {
+  thread_local std::vector<double> e, t;
+  if ((int64_t)e.size() < k.cols) e.resize(k.cols), t.resize(k.cols);
+  const int64_t xc = k.xv.strides[1], oc = k.ov.strides[1];
+  const VecMath& vm = vec_math();
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t row = k.xv.offset + r * k.xv.strides[0];
+    if (k.x.storage == kF32 && xc == 1) {
+      vm.widen(static_cast<const float*>(k.x.data) + row, e.data(), k.cols);
+    } else {
+      for (int64_t c = 0; c < k.cols; c++) e[c] = read_at(k.x, row + c * xc);
+    }
+    // Eight running maxima and sums, so the loops vectorize. The maximum skips NaNs; a NaN
+    // still makes the row NaN, through its exp in the sum.
+    double m = -std::numeric_limits<double>::infinity();
+    {
+      double m8[8];
+      for (double& v : m8) v = m;
+      int64_t c = 0;
+      for (; c + 8 <= k.cols; c += 8) {
+        for (int i = 0; i < 8; i++) m8[i] = e[c + i] > m8[i] ? e[c + i] : m8[i];
+      }
+      for (; c < k.cols; c++) m8[0] = e[c] > m8[0] ? e[c] : m8[0];
+      for (double v : m8) m = v > m ? v : m;
+    }
+    for (int64_t c = 0; c < k.cols; c++) e[c] -= m;
+    double* ex = k.log ? t.data() : e.data();
+    vm.exp(e.data(), ex, k.cols);
+    double s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    {
+      int64_t c = 0;
+      for (; c + 8 <= k.cols; c += 8) {
+        for (int i = 0; i < 8; i++) s8[i] += ex[c + i];
+      }
+      for (; c < k.cols; c++) s8[c & 7] += ex[c];
+    }
+    const double s = ((s8[0] + s8[1]) + (s8[2] + s8[3])) + ((s8[4] + s8[5]) + (s8[6] + s8[7]));
+    if (k.log) {
+      const double ls = std::log(s);
+      for (int64_t c = 0; c < k.cols; c++) e[c] -= ls;
+    } else {
+      const double inv = 1.0 / s;
+      for (int64_t c = 0; c < k.cols; c++) e[c] *= inv;
+    }
+    const int64_t orow = k.ov.offset + r * k.ov.strides[0];
+    if (k.out.storage == kF32 && oc == 1) {
+      vm.narrow(e.data(), static_cast<float*>(k.out.data) + orow, k.cols);
+    } else {
+      for (int64_t c = 0; c < k.cols; c++) write_at(k.out, orow + c * oc, e[c]);
+    }
+  }
+}
+
+void softmax_job(void* ctx, int tid, int nth) {
+  const RowSoftmax& k = *static_cast<const RowSoftmax*>(ctx);
+  softmax_rows(k, k.rows * tid / nth, k.rows * (tid + 1) / nth);
+}
+
+// softmax(input, output, geometry: Int32Array [rows, cols, xOff, xRs, xCs, oOff, oRs, oCs, log])
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  const char* who = "softmax";
+  Napi::Env env = info.Env();
+  if (info.Length() != 3) throw arg_error(env, who, "expected 3 arguments");
+  int64_t lg;
+  const int32_t* g = typed_arg<int32_t>(info, 2, napi_int32_array, who, "geometry", lg);
+  if (lg != 9 || g[0] < 0 || g[1] < 0) throw arg_error(env, who, "geometry must hold 9 numbers, rows and cols first");
+  RowSoftmax k{};
+  k.rows = g[0], k.cols = g[1], k.log = g[8] != 0;
+  k.x = array_of(env, info[0], who, "input");
+  k.out = array_of(env, info[1], who, "output");
+  if (k.x.storage == kI32 || k.x.storage == kU8 || k.out.storage == kI32 || k.out.storage == kU8) {
+    throw arg_error(env, who, "input and output must be float32 or float64 arrays");
+  }
+  Shape m2;
+  m2.rank = 2, m2.dims[0] = k.rows, m2.dims[1] = k.cols;
+  k.xv = view_at(env, who, "input", g + 2, 2, m2, k.x);
+  k.ov = view_at(env, who, "output", g + 5, 2, m2, k.out);
+  if (k.rows == 0 || k.cols == 0) return env.Undefined();
+  std::lock_guard<std::mutex> lock(ThreadPool::call_mutex());
+  ThreadPool& pool = ThreadPool::instance();
+  int nth = k.rows * k.cols >= kParallelElements ? pool.size() : 1;
+  if (nth > k.rows) nth = static_cast<int>(k.rows);
+  pool.run(nth, softmax_job, &k);
+  return env.Undefined();
+}
+
 // gather(input, indices, output, geometry: Int32Array [rows, classes, xOff, xRs, xCs, iOff, iS, oOff, oS])
 Napi::Value Gather(const Napi::CallbackInfo& info) {
   const char* who = "gather";
@@ -208,6 +304,7 @@ Napi::Value OneHot(const Napi::CallbackInfo& info) {
 
 void register_specials(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("oneHot", Napi::Function::New(env, OneHot));
 }

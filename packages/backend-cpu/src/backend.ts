@@ -18,7 +18,8 @@ const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
 export const CPU_CAPABILITIES: Capabilities = {
   dtypes: DTYPES,
-  kernels: KERNEL_KINDS,
+  // The fused row softmax too: the lowering emits it only for a backend that lists it.
+  kernels: [...KERNEL_KINDS, 'softmax'],
   maxBufferElements: 2 ** 31 - 1,
   precisions: ['fp32'],
   syncRead: true,
@@ -184,7 +185,7 @@ export class CpuBackend implements Backend {
       problems.push(`precision '${String(options.precision)}' is not supported (supported: ${CPU_CAPABILITIES.precisions.join(', ')})`);
     }
     program.kernels.forEach((k, i) => {
-      if (!KERNEL_KINDS.includes(k.kind)) problems.push(`kernel ${i} (${String(k.kind)} '${String(k.label)}'): kind '${String(k.kind)}' is not supported`);
+      if (!CPU_CAPABILITIES.kernels.includes(k.kind)) problems.push(`kernel ${i} (${String(k.kind)} '${String(k.label)}'): kind '${String(k.kind)}' is not supported`);
     });
     for (const b of program.buffers) {
       if (!DTYPES.includes(b.dtype)) problems.push(`buffer ${b.id}: dtype '${String(b.dtype)}' is not supported`);
@@ -193,7 +194,7 @@ export class CpuBackend implements Backend {
       }
     }
     if (problems.length) {
-      throw new Error(`cpu backend cannot compile this program:\n  ${problems.join('\n  ')}\n(supported kernels: ${KERNEL_KINDS.join(', ')}; dtypes: ${DTYPES.join(', ')})`);
+      throw new Error(`cpu backend cannot compile this program:\n  ${problems.join('\n  ')}\n(supported kernels: ${CPU_CAPABILITIES.kernels.join(', ')}; dtypes: ${DTYPES.join(', ')})`);
     }
     return new CpuExecutable(program, (b): b is CpuBuffer => !this.disposed && this.live.has(b), this.native);
   }

@@ -75,6 +75,8 @@ export interface NativeCpuAddon {
   softmaxCrossEntropy(
     logits: TypedArray, labels: TypedArray, loss: TypedArray, gradOut: TypedArray | null, scale: TypedArray | null, geometry: Int32Array,
   ): void;
+  /** Row softmax (log = 1: log-softmax) over [rows, cols]; geometry: [rows, cols, xOff, xRs, xCs, oOff, oRs, oCs, log]. */
+  softmax(input: TypedArray, output: TypedArray, geometry: Int32Array): void;
   /** geometry: [rows, classes, xOff, xRs, xCs, iOff, iS, oOff, oS]. */
   gather(input: TypedArray, indices: TypedArray, output: TypedArray, geometry: Int32Array): void;
   /** geometry: [rank + 1, dims…, depth, then for the indices and the output: offset, strides… (the indices' last is 0)]. */
@@ -105,7 +107,7 @@ export type NativeStatus =
   | { readonly ok: false; readonly reason: string; readonly disabled: boolean };
 
 const ADDON_FUNCTIONS = [
-  'gemm', 'packedBSize', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'gather', 'oneHot', 'random', 'bytecodeOps',
+  'gemm', 'packedBSize', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'softmax', 'gather', 'oneHot', 'random', 'bytecodeOps',
 ] as const;
 
 interface NodeProcessLike {

@@ -8,10 +8,10 @@ import { compileMatmul, isNativeMatmul } from './matmul.js';
 import { compileNativeElementwise, type NativeCompiled } from './native-elementwise.js';
 import { compileNativeReduce } from './native-reduce.js';
 import { compileNativeRandom } from './native-random.js';
-import { compileNativeGather, compileNativeOneHot, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
+import { compileNativeGather, compileNativeOneHot, compileNativeSoftmax, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
 import { compileRandom } from './random.js';
 import { compileReduce } from './reduce.js';
-import { compileGather, compileOneHot, compileSoftmaxCrossEntropy } from './specials.js';
+import { compileGather, compileOneHot, compileSoftmax, compileSoftmaxCrossEntropy } from './specials.js';
 
 /** A kernel's step, and when an addon was given but the kernel runs in TypeScript, why. */
 interface Compiled {
@@ -54,6 +54,10 @@ function compileKernel(k: Kernel, buffers: BufferTable, native: NativeCpuAddon |
     case 'random': {
       const ts = compileRandom(k, buffers);
       return native ? withNative(ts, compileNativeRandom(k, native)) : { step: ts };
+    }
+    case 'softmax': {
+      const ts = compileSoftmax(k, buffers);
+      return native ? withNative(ts, compileNativeSoftmax(k, native)) : { step: ts };
     }
   }
 }

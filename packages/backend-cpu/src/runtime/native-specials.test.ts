@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DType, SoftmaxCrossEntropyKernel, TypedArray, View } from '@symgrad/core';
+import type { DType, SoftmaxCrossEntropyKernel, SoftmaxKernel, TypedArray, View } from '@symgrad/core';
 import { nativeCpuStatus } from '../native.js';
 import type { KernelStep } from './kernel-step.js';
 import type { NativeCompiled } from './native-elementwise.js';
-import { compileNativeGather, compileNativeOneHot, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
-import { compileGather, compileOneHot, compileSoftmaxCrossEntropy } from './specials.js';
+import { compileNativeGather, compileNativeOneHot, compileNativeSoftmax, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
+import { compileGather, compileOneHot, compileSoftmax, compileSoftmaxCrossEntropy } from './specials.js';
 import { relError, Rng } from '../testing-fixtures/random.js';
 import { offsetOf, TestBuffers } from '../testing-fixtures/strided.js';
 
@@ -82,6 +82,50 @@ describe.skipIf(!addon)('native specials', () => {
     addon!.setNumThreads(2);
     step(compileNativeSoftmaxCrossEntropy(k, addon!))(two);
     b.data.forEach((d, i) => expect(Array.from(d)).toEqual(Array.from(two[i]!)));
+  });
+
+  it('row softmax and log-softmax match the TypeScript path and a float64 reference, on strided views and special values', () => {
+    const rng = new Rng(84);
+    for (let t = 0; t < 80; t++) {
+      const dtype = t % 2 ? 'float64' : 'float32';
+      const [rows, cols] = [rng.pick(SIZES), rng.pick([...SIZES, 1031])];
+      const b = new TestBuffers();
+      const special = [NaN, Infinity, -Infinity];
+      const input = b.layout(rng, dtype, [rows, cols], () => (rng.bool(0.01) ? rng.pick(special) : rng.uniform(-40, 40)));
+      const output = b.layout(rng, dtype, [rows, cols], () => 7);
+      const k: SoftmaxKernel = { kind: 'softmax', input, output, log: rng.bool(0.5), dtype, label: 'sm' };
+      const ts = b.copy();
+      compileSoftmax(k, b.table())(ts);
+      step(compileNativeSoftmax(k, addon!))(b.data);
+      expectClose(b.data, ts, dtype === 'float32' ? 1e-6 : 1e-13, `case ${t}`);
+      const read = (d: TypedArray, v: View, idx: number[]) => d[offsetOf(v, idx)]!;
+      for (let r = 0; r < rows; r++) {
+        const x = Array.from({ length: cols }, (_, c) => read(b.data[input.buffer]!, input, [r, c]));
+        const m = x.some(Number.isNaN) ? NaN : x.reduce((a, v) => (v > a ? v : a), -Infinity);
+        const s = x.reduce((a, v) => a + Math.exp(v - m), 0);
+        const want = x.map((v) => (k.log ? v - m - Math.log(s) : Math.exp(v - m) / s));
+        const bad = want.findIndex((w, c) => !close(read(b.data[output.buffer]!, output, [r, c]), w, dtype === 'float32' ? 1e-5 : 1e-12));
+        expect(bad, `case ${t} row ${r}: column ${bad} differs from the float64 reference`).toBe(-1);
+      }
+    }
+  });
+
+  it('row softmax gives bit-identical results on 1 and 2 threads, and rejects bad arguments', () => {
+    const rng = new Rng(85);
+    const b = new TestBuffers();
+    const input = b.layout(rng, 'float32', [257, 1000], () => rng.uniform(-5, 5));
+    const output = b.layout(rng, 'float32', [257, 1000], () => 0);
+    const k: SoftmaxKernel = { kind: 'softmax', input, output, log: false, dtype: 'float32', label: 'sm' };
+    const two = b.copy();
+    addon!.setNumThreads(1);
+    step(compileNativeSoftmax(k, addon!))(b.data);
+    addon!.setNumThreads(2);
+    step(compileNativeSoftmax(k, addon!))(two);
+    b.data.forEach((d, i) => expect(Array.from(d)).toEqual(Array.from(two[i]!)));
+    const f = (n: number) => new Float32Array(n);
+    expect(() => addon!.softmax(f(5), f(6), Int32Array.from([2, 3, 0, 3, 1, 0, 3, 1, 0]))).toThrow('softmax: input reaches element 5 of an array of 5');
+    expect(() => addon!.softmax(f(6), new Int32Array(6), Int32Array.from([2, 3, 0, 3, 1, 0, 3, 1, 0]))).toThrow('softmax: input and output must be float32 or float64 arrays');
+    expect(() => addon!.softmax(f(6), f(6), Int32Array.from([2, 3]))).toThrow('softmax: geometry must hold 9 numbers, rows and cols first');
   });
 
   it('gather and oneHot match the TypeScript path on strided views and out-of-range indices', () => {

@@ -1,4 +1,4 @@
-import type { GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel, TypedArray } from '@symgrad/core';
+import type { GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel, SoftmaxKernel, TypedArray } from '@symgrad/core';
 import type { NativeCpuAddon } from '../native.js';
 import type { KernelStep } from './kernel-step.js';
 import { NATIVE_MAX_RANK, nativeGeometry, type NativeCompiled } from './native-elementwise.js';
@@ -41,4 +41,9 @@ export function compileNativeOneHot(k: OneHotKernel, native: NativeCpuAddon): Na
   });
   const ids = [k.indices.buffer, k.output.buffer] as const;
   return { step: (data) => native.oneHot(data[ids[0]]! as TypedArray, data[ids[1]]!, geometry) };
+}
+
+export function compileNativeSoftmax(k: SoftmaxKernel, native: NativeCpuAddon): NativeCompiled {
+  const geometry = Int32Array.from([...k.input.shape, k.input.offset, ...k.input.strides, k.output.offset, ...k.output.strides, k.log ? 1 : 0]);
+  return { step: (data) => native.softmax(data[k.input.buffer]!, data[k.output.buffer]!, geometry) };
 }

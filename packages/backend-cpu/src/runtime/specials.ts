@@ -1,9 +1,9 @@
-import type { GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel, View } from '@symgrad/core';
+import type { GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel, SoftmaxKernel, View } from '@symgrad/core';
 import type { BufferTable, KernelStep } from './kernel-step.js';
 import { checkView, shapeSize } from './view-check.js';
 
 /**
- * The indexing and loss kernels, in plain TypeScript over strided views (their cost is
+ * The indexing, loss and row-softmax kernels, in plain TypeScript over strided views (their cost is
  * linear in their data, so no code is generated). Labels and indices are valid when they
  * are integers in [0, classes); anything else gives NaN from gather and a NaN loss, and a
  * row of zeros from oneHot (the softmax cross-entropy gradient then has no one-hot term).
@@ -130,6 +130,42 @@ export function compileSoftmaxCrossEntropy(k: SoftmaxCrossEntropyKernel, buffers
         const sc = scale[grad.scale.offset + r * ss]!;
         for (let c = 0, p = grad.output.offset + r * gr; c < classes; c++, p += gc) g[p] = (e[c]! / s - (c === y ? 1 : 0)) * sc;
       }
+    }
+  };
+}
+
+/**
+ * Row softmax (or log-softmax) over the last axis, in float64 rounded as the output stores
+ * it: one pass for the maximum (a NaN makes the row NaN), one for exp(x − max) and its sum,
+ * one to normalize.
+ */
+export function compileSoftmax(k: SoftmaxKernel, buffers: BufferTable): KernelStep {
+  const [rows, cols] = rowsAndClasses(k.input, 'input');
+  checkView(k.input, 'input', buffers);
+  checkView(k.output, 'output', buffers, [rows, cols]);
+  const [xr, xc] = k.input.strides as [number, number];
+  const [or, oc] = k.output.strides as [number, number];
+  const log = k.log;
+  // The row's shifted logits, so an output that aliases the input is safe.
+  const e = new Float64Array(cols);
+  return (data) => {
+    const x = data[k.input.buffer]!;
+    const out = data[k.output.buffer]!;
+    for (let r = 0; r < rows; r++) {
+      const row = k.input.offset + r * xr;
+      let m = -Infinity;
+      for (let c = 0, p = row; c < cols; c++, p += xc) {
+        const v = x[p]!;
+        if (v > m || v !== v) m = v;
+      }
+      let s = 0;
+      for (let c = 0, p = row; c < cols; c++, p += xc) {
+        const d = x[p]! - m;
+        e[c] = log ? d : Math.exp(d);
+        s += log ? Math.exp(d) : e[c]!;
+      }
+      const ls = log ? Math.log(s) : 0;
+      for (let c = 0, p = k.output.offset + r * or; c < cols; c++, p += oc) out[p] = log ? e[c]! - ls : e[c]! / s;
     }
   };
 }

@@ -40,6 +40,8 @@ export function generateKernel(k: Kernel, dtypeOf: DTypeOf): Launch[] {
     case 'oneHot': return [oneHotLaunch(k, dtypeOf)];
     case 'softmaxCrossEntropy': return softmaxCrossEntropyLaunches(k, dtypeOf);
     case 'random': return [randomLaunch(k)];
+    // Not in this backend's capabilities, so the lowering keeps softmax as reduces and an elementwise kernel.
+    case 'softmax': throw new Error("gpujs: the optional 'softmax' kernel kind is not supported (the capability check rejects it before code generation)");
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sx, type Program } from '@symgrad/core';
-import { KERNEL_CASES, TestRandom } from '@symgrad/core/testing';
+import { KERNEL_KINDS, sx, type Program } from '@symgrad/core';
+import { KERNEL_CASES, kernelCasesFor, TestRandom } from '@symgrad/core/testing';
 import { checkAndGenerate, type ProgramLimits } from './check.js';
 import { generateProgram } from './generate.js';
 import { DEFAULT_CODEGEN_LIMITS } from './kernel.js';
@@ -12,7 +12,7 @@ const LIMITS: ProgramLimits = { ...DEFAULT_CODEGEN_LIMITS, maxBufferElements: 1 
 const caseProgram = (name: string): Program => KERNEL_CASES[name]!(new TestRandom(1)).program;
 
 describe('WGSL snapshots of every kernel kind', () => {
-  for (const name of Object.keys(KERNEL_CASES)) {
+  for (const [name] of kernelCasesFor(KERNEL_KINDS)) {
     it(name, async () => {
       const kernels = generateProgram(caseProgram(name));
       const text = kernels.map((k) => `// dispatch ${k.dispatch.join('×')}; bindings ${k.bindings.map((b) => `${b.buffer}:${b.dtype}${b.write ? ':rw' : ''}`).join(' ')}\n${k.code}`).join('\n');

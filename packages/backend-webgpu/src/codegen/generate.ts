@@ -17,6 +17,8 @@ export function generateKernel(k: Kernel, ctx: CodegenContext): GeneratedKernel 
     case 'oneHot': return generateOneHot(k, ctx);
     case 'softmaxCrossEntropy': return generateSoftmaxCrossEntropy(k, ctx);
     case 'random': return generateRandom(k, ctx);
+    // Not in this backend's capabilities, so the lowering keeps softmax as reduces and an elementwise kernel.
+    case 'softmax': throw new Error("webgpu: the optional 'softmax' kernel kind is not supported (the capability check rejects it before code generation)");
   }
 }
 

@@ -2,7 +2,7 @@ import type { DType, TypedArray } from '../ir/dtype.js';
 import { allocTyped } from '../ir/dtype.js';
 import { sx, type ScalarExpr } from '../codegen/scalar-expr.js';
 import { sizeOf } from '../ir/type.js';
-import type { BufferRole, BufferSpec, Kernel, View } from './program.js';
+import type { BufferRole, BufferSpec, Kernel, KernelKind, View } from './program.js';
 import { contiguousView, isContiguous, reshapeView } from './view.js';
 
 /**
@@ -13,6 +13,14 @@ export class LoweringContext {
   readonly buffers: BufferSpec[] = [];
   readonly kernels: Kernel[] = [];
   readonly constants = new Map<number, TypedArray>();
+
+  /** `optional`: the optional kernel kinds the target backend runs (see OPTIONAL_KERNEL_KINDS). */
+  constructor(private readonly optional: ReadonlySet<KernelKind> = new Set()) {}
+
+  /** Whether the backend runs an optional kernel kind, so a rule may emit it. */
+  supports(kind: KernelKind): boolean {
+    return this.optional.has(kind);
+  }
 
   newBuffer(dtype: DType, size: number, role: BufferRole): number {
     const id = this.buffers.length;

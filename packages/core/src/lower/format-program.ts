@@ -13,6 +13,7 @@ function kernel(k: Kernel): string {
     case 'gather': return `gather ${view(k.input)} at ${view(k.indices)} → ${view(k.output)}`;
     case 'oneHot': return `oneHot ${view(k.indices)} depth ${k.depth} → ${view(k.output)}`;
     case 'softmaxCrossEntropy': return `softmaxCrossEntropy ${view(k.logits)} labels ${view(k.labels)} → ${view(k.loss)}${k.grad ? `, grad ${view(k.grad.output)}` : ''}`;
+    case 'softmax': return `${k.log ? 'logSoftmax' : 'softmax'} rows of ${view(k.input)} → ${view(k.output)}`;
     case 'random': return `random ${k.distribution} ${k.dtype} from ${view(k.state)} → ${view(k.output)}${k.next ? `, next ${view(k.next)}` : ''}`;
   }
 }

@@ -6,7 +6,7 @@ import { SharedVariable } from '../ir/shared.js';
 import { formatShape, isConcrete, sizeOf } from '../ir/type.js';
 import { ConstantVariable, Variable, type Apply } from '../ir/variable.js';
 import { LoweringContext } from './context.js';
-import type { Program, View } from './program.js';
+import { OPTIONAL_KERNEL_KINDS, type KernelKind, type Program, type View } from './program.js';
 import { elementwiseRules } from './rules/elementwise.js';
 import { linalgRules } from './rules/linalg.js';
 import { movementRules } from './rules/movement.js';
@@ -41,6 +41,8 @@ export interface LowerRequest {
   readonly inputShapes: readonly (readonly number[])[];
   readonly outputs: readonly Variable[];
   readonly updates: readonly (readonly [SharedVariable, Variable])[];
+  /** The backend's kernel kinds: optional kinds among them may be emitted. Required kinds only when absent. */
+  readonly kernels?: readonly KernelKind[];
 }
 
 /**
@@ -50,7 +52,7 @@ export interface LowerRequest {
  * sees the old values.
  */
 export function lowerGraph(req: LowerRequest): LoweredProgram {
-  const ctx = new LoweringContext();
+  const ctx = new LoweringContext(new Set((req.kernels ?? []).filter((k) => OPTIONAL_KERNEL_KINDS.includes(k))));
   const types = new Map<Variable, ConcreteType>();
   const values = new Map<Variable, View>();
   const sharedBuffers = new Map<SharedVariable, number>();

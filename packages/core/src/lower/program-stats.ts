@@ -26,6 +26,8 @@ export function kernelFlops(k: Kernel): number {
     // Philox's integer rounds are not floating-point work; Box–Muller costs ~4 per element.
     case 'random': return k.distribution === 'normal' ? elements(k.output.shape) * 4 : 0;
     case 'softmaxCrossEntropy': return elements(k.logits.shape) * (k.grad ? 6 : 3);
+    // max, subtract, exp, sum, scale
+    case 'softmax': return elements(k.input.shape) * 5;
   }
 }
 

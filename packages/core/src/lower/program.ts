@@ -147,9 +147,28 @@ export interface RandomKernel {
   readonly label: string;
 }
 
-export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | GatherKernel | OneHotKernel | SoftmaxCrossEntropyKernel | RandomKernel;
+/**
+ * Row softmax over the last axis of a [rows, cols] view: with m the row's maximum and
+ * s = Σ exp(x − m), output = exp(x − m) / s, or with `log`, x − m − ln s. A NaN in a row
+ * makes the row NaN. Optional: the lowering emits it only for a backend that lists it in
+ * `capabilities.kernels` (a fused row kernel that reads its input once); for the others a
+ * softmax stays a max-reduce, a sum-reduce and an elementwise kernel.
+ */
+export interface SoftmaxKernel {
+  readonly kind: 'softmax';
+  readonly input: View;
+  readonly output: View;
+  readonly log: boolean;
+  readonly dtype: DType;
+  readonly label: string;
+}
+
+export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | GatherKernel | OneHotKernel | SoftmaxCrossEntropyKernel | RandomKernel | SoftmaxKernel;
 export type KernelKind = Kernel['kind'];
+/** The kernel kinds every backend runs. */
 export const KERNEL_KINDS: readonly KernelKind[] = ['elementwise', 'reduce', 'matmul', 'gather', 'oneHot', 'softmaxCrossEntropy', 'random'];
+/** Kinds a backend may add to `capabilities.kernels`; the lowering uses them only where listed. */
+export const OPTIONAL_KERNEL_KINDS: readonly KernelKind[] = ['softmax'];
 
 /**
  * Aliasing: a kernel may write a buffer it also reads only through the identical view
@@ -178,6 +197,7 @@ export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
     case 'oneHot': return { reads: [k.indices], writes: [k.output] };
     case 'softmaxCrossEntropy': return { reads: [k.logits, k.labels, ...(k.grad ? [k.grad.scale] : [])], writes: [k.loss, ...(k.grad ? [k.grad.output] : [])] };
     case 'random': return { reads: [k.state], writes: [k.output, ...(k.next ? [k.next] : [])] };
+    case 'softmax': return { reads: [k.input], writes: [k.output] };
   }
 }
 
@@ -191,5 +211,6 @@ export function mapKernelViews(k: Kernel, f: (v: View) => View): Kernel {
     case 'oneHot': return { ...k, indices: f(k.indices), output: f(k.output) };
     case 'softmaxCrossEntropy': return { ...k, logits: f(k.logits), labels: f(k.labels), loss: f(k.loss), ...(k.grad ? { grad: { output: f(k.grad.output), scale: f(k.grad.scale) } } : {}) };
     case 'random': return { ...k, state: f(k.state), output: f(k.output), ...(k.next ? { next: f(k.next) } : {}) };
+    case 'softmax': return { ...k, input: f(k.input), output: f(k.output) };
   }
 }

@@ -155,7 +155,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     const hit = cache.get(key);
     if (hit) return hit;
     const t0 = performance.now();
-    const raw = lowerGraph({ inputs, inputShapes: args.map((a) => a.shape), outputs: outList, updates });
+    const raw = lowerGraph({ inputs, inputShapes: args.map((a) => a.shape), outputs: outList, updates, kernels: backend.capabilities.kernels });
     const lowerMs = performance.now() - t0;
     const { lowered, report, memory } = optimizeProgram(raw, passes, backend.capabilities.maxKernelBuffers);
     checkProgramSupport(lowered.program, backend);

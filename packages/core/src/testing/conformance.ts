@@ -4,7 +4,7 @@ import type { Backend } from '../backend/backend.js';
 import type { DType, TypedArray } from '../ir/dtype.js';
 import type { NDArray } from '../host/ndarray.js';
 import { fn } from '../runtime/function.js';
-import { KERNEL_CASES, runKernelCase } from './kernel-cases.js';
+import { KERNEL_CASES, OPTIONAL_KERNEL_CASES, runKernelCase } from './kernel-cases.js';
 import { OP_CASES } from './op-cases.js';
 import { evaluateReference } from '../ir/evaluate.js';
 import { relativeError, TestRandom } from './random.js';
@@ -61,7 +61,7 @@ export function runConformanceSuite(opts: ConformanceOptions): void {
   const backend = (): Promise<Backend | string> =>
     (backendP ??= availability(opts.backend).then(async (a) => (a.ok ? await getBackend(opts.backend) : a.reason)));
 
-  const caseTest = (name: string, body: (b: Backend) => Promise<void>) => {
+  const caseTest = (name: string, body: (b: Backend, skip: (why: string) => void) => Promise<void>) => {
     if (skip.has(name)) {
       it.skip(`${name} (on the skip list)`, () => {});
       return;
@@ -72,7 +72,7 @@ export function runConformanceSuite(opts: ConformanceOptions): void {
         ctx.skip(`backend '${opts.backend}' unavailable: ${b}`);
         return;
       }
-      await body(b);
+      await body(b, (why) => ctx.skip(why));
     });
   };
 
@@ -95,7 +95,12 @@ export function runConformanceSuite(opts: ConformanceOptions): void {
 
     describe('kernels', () => {
       Object.entries(KERNEL_CASES).forEach(([caseName, make], k) => {
-        caseTest(caseName, async (b) => {
+        caseTest(caseName, async (b, skipCase) => {
+          const needs = OPTIONAL_KERNEL_CASES[caseName];
+          if (needs && !b.capabilities.kernels.includes(needs)) {
+            skipCase(`backend '${opts.backend}' does not run the optional '${needs}' kernel kind`);
+            return;
+          }
           const c = make(new TestRandom(seed + 31 * k));
           const errors = await runKernelCase(b, c);
           errors.forEach((err, i) => expect(err, `${caseName}: buffer ${i} relative error ${err}`).toBeLessThanOrEqual(c.tol ?? 1e-6));

@@ -1,6 +1,6 @@
 import { sx } from '../codegen/scalar-expr.js';
 import type { DType } from '../ir/dtype.js';
-import type { BufferSpec, Kernel, Program, View } from '../lower/program.js';
+import type { BufferSpec, Kernel, KernelKind, Program, View } from '../lower/program.js';
 import { contiguousView } from '../lower/view.js';
 import { relativeError, type TestRandom } from './random.js';
 import { interpretProgram } from './reference-program.js';
@@ -129,6 +129,24 @@ export const KERNEL_CASES: Record<string, (rng: TestRandom) => KernelCase> = {
       ...(i < 3 ? { next: contiguousView(b.buf('int32', 4), [4]) } : {}), label: `random.${distribution}`,
     } as Kernel)), 1e-5);
   },
+  'kernel.softmax-rows': (rng) => {
+    const b = new Builder(rng);
+    const [rows, cols] = [7, 1031];
+    const x = b.buf('float32', rows * cols + 5, -30, 30);
+    b.init[x]![2 * cols + 9] = NaN; // row 2 is NaN throughout
+    for (let c = 0; c < cols; c++) b.init[x]![3 * cols + c] = -Infinity; // row 3: no finite logit
+    b.init[x]![4 * cols + 1] = Infinity;
+    const input: View = { buffer: x, offset: 5, shape: [rows, cols], strides: [cols, 1] };
+    const transposed: View = { buffer: x, offset: 5, shape: [cols, rows], strides: [1, cols] };
+    const o1 = b.buf('float32', rows * cols);
+    const o2 = b.buf('float32', rows * cols);
+    const o3 = b.buf('float32', rows * cols);
+    return b.done([
+      { kind: 'softmax', input, output: contiguousView(o1, [rows, cols]), log: false, dtype: 'float32', label: 'softmax' },
+      { kind: 'softmax', input, output: contiguousView(o2, [rows, cols]), log: true, dtype: 'float32', label: 'logSoftmax' },
+      { kind: 'softmax', input: transposed, output: { buffer: o3, offset: 0, shape: [cols, rows], strides: [1, cols] }, log: false, dtype: 'float32', label: 'softmax.strided' },
+    ], 1e-5);
+  },
   'kernel.softmax-cross-entropy': (rng) => {
     const b = new Builder(rng);
     const [rows, classes] = [11, 10];
@@ -143,6 +161,25 @@ export const KERNEL_CASES: Record<string, (rng: TestRandom) => KernelCase> = {
     }], 1e-5);
   },
 };
+
+/** Cases of an optional kernel kind (OPTIONAL_KERNEL_KINDS), which only backends listing it run. */
+export const OPTIONAL_KERNEL_CASES: Readonly<Record<string, KernelKind>> = { 'kernel.softmax-rows': 'softmax' };
+
+/**
+ * The kernel cases a backend with these kernel kinds runs: every case but those of an
+ * optional kind it does not list.
+ *
+ * @example
+ * ```ts
+ * for (const [name, make] of kernelCasesFor(backend.capabilities.kernels)) await runKernelCase(backend, make(rng));
+ * ```
+ */
+export function kernelCasesFor(kinds: readonly KernelKind[]): [string, (rng: TestRandom) => KernelCase][] {
+  return Object.entries(KERNEL_CASES).filter(([name]) => {
+    const needs = OPTIONAL_KERNEL_CASES[name];
+    return needs === undefined || kinds.includes(needs);
+  });
+}
 
 /**
  * Runs a kernel case on a backend and returns, per buffer, the relative error against the

@@ -1,7 +1,7 @@
-import type { Backend, BackendFactory, DeviceBuffer } from '../backend/backend.js';
+import type { Backend, BackendFactory, Capabilities, DeviceBuffer } from '../backend/backend.js';
 import { roundTo } from '../codegen/scalar-expr.js';
 import { allocTyped, DTYPES, type DType, type TypedArray } from '../ir/dtype.js';
-import { KERNEL_KINDS, type Program } from '../lower/program.js';
+import { KERNEL_KINDS, OPTIONAL_KERNEL_KINDS, type KernelKind, type Program } from '../lower/program.js';
 import { interpretProgram } from './reference-program.js';
 
 interface RefBuffer extends DeviceBuffer {
@@ -15,13 +15,13 @@ interface RefBuffer extends DeviceBuffer {
  */
 export class ReferenceBackend implements Backend {
   readonly name: string;
-  readonly capabilities = {
-    dtypes: DTYPES, kernels: KERNEL_KINDS, maxBufferElements: 1 << 24, precisions: ['fp32'] as const, syncRead: true, device: 'reference interpreter',
-  };
+  readonly capabilities: Capabilities;
   allocations = 0;
 
-  constructor(name = 'reference') {
+  /** `kernels`: the kernel kinds to claim (every kind by default), e.g. to lower as a given backend would. */
+  constructor(name = 'reference', kernels: readonly KernelKind[] = [...KERNEL_KINDS, ...OPTIONAL_KERNEL_KINDS]) {
     this.name = name;
+    this.capabilities = { dtypes: DTYPES, kernels, maxBufferElements: 1 << 24, precisions: ['fp32'], syncRead: true, device: 'reference interpreter' };
   }
 
   allocate(dtype: DType, size: number): RefBuffer {

@@ -100,6 +100,16 @@ export function interpretProgram(program: Program, buffers: Float64Array[]): voi
         if (k.next) advanceRandomState(state, n).forEach((w, j) => write(k.next!, [j], w));
         return;
       }
+      case 'softmax': {
+        const [rows, cols] = k.input.shape as [number, number];
+        for (let r = 0; r < rows; r++) {
+          const x = Array.from({ length: cols }, (_, c) => read(k.input, [r, c]));
+          const m = x.some(Number.isNaN) ? NaN : x.reduce((a, v) => (v > a ? v : a), -Infinity);
+          const s = x.reduce((a, v) => a + Math.exp(v - m), 0);
+          x.forEach((v, c) => write(k.output, [r, c], k.log ? v - m - Math.log(s) : Math.exp(v - m) / s));
+        }
+        return;
+      }
       case 'softmaxCrossEntropy': {
         const [rows, classes] = k.logits.shape as [number, number];
         for (let r = 0; r < rows; r++) {

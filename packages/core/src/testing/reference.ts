@@ -12,6 +12,6 @@ export { evaluateReference } from '../ir/evaluate.js';
 export { interpretProgram } from './reference-program.js';
 export { TestRandom, relativeError, SPECIAL_VALUES } from './random.js';
 export { OP_CASES, AWKWARD_SIZES, type OpCase, type OpCaseFactory } from './op-cases.js';
-export { KERNEL_CASES, runKernelCase, type KernelCase } from './kernel-cases.js';
+export { KERNEL_CASES, OPTIONAL_KERNEL_CASES, kernelCasesFor, runKernelCase, type KernelCase } from './kernel-cases.js';
 export { buildSeedStep, heNormalForTest, type SeedStep } from './seed-step.js';
 export { ReferenceBackend, referenceBackendFactory } from './reference-backend.js';

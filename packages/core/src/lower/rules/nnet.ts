@@ -18,9 +18,21 @@ function expSums(ctx: LoweringContext, x: View, t: ConcreteType, axis: number, l
   return { max, sum: broadcastView(contiguousView(sBuf.buffer, keep1), t.shape) };
 }
 
+/** Softmax along the last axis as one fused row kernel, for a backend that runs it. */
+function rowSoftmax(ctx: LoweringContext, x: View, t: ConcreteType, log: boolean, label: string): View {
+  const cols = t.shape[t.shape.length - 1]!;
+  const rows = sizeOf(t.shape) / Math.max(cols, 1);
+  const output = ctx.temp(t.dtype, [rows, cols]);
+  ctx.emit({ kind: 'softmax', input: ctx.reshape(x, [rows, cols], label), output, log, dtype: t.dtype, label });
+  return contiguousView(output.buffer, t.shape);
+}
+
+const lastAxis = (t: ConcreteType, axis: number): boolean => axis === t.shape.length - 1;
+
 export const nnetRules: LowerTable = {
   softmax: (ctx, { props, inputs, inTypes, label }) => {
     const t = inTypes[0]!;
+    if (ctx.supports('softmax') && lastAxis(t, props.axis)) return [rowSoftmax(ctx, inputs[0]!, t, false, label)];
     const { max, sum } = expSums(ctx, inputs[0]!, t, props.axis, label);
     const [x, m, s] = [0, 1, 2].map((i) => sx.input(i, t.dtype));
     const e = sx.binary('div', sx.unary('exp', sx.binary('sub', x!, m!, t.dtype)), s!, t.dtype);
@@ -28,6 +40,7 @@ export const nnetRules: LowerTable = {
   },
   logSoftmax: (ctx, { props, inputs, inTypes, label }) => {
     const t = inTypes[0]!;
+    if (ctx.supports('softmax') && lastAxis(t, props.axis)) return [rowSoftmax(ctx, inputs[0]!, t, true, label)];
     const { max, sum } = expSums(ctx, inputs[0]!, t, props.axis, label);
     const [x, m, s] = [0, 1, 2].map((i) => sx.input(i, t.dtype));
     const e = sx.binary('sub', sx.binary('sub', x!, m!, t.dtype), sx.unary('log', s!), t.dtype);
