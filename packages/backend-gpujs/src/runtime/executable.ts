@@ -2,7 +2,7 @@ import type { DeviceBuffer, Executable } from '@symgrad/core';
 import { isHostLaunch, type Launch } from '../codegen/generate.js';
 import { runBufferTable, scatter, type GpujsBuffer } from './buffers.js';
 import type { GpuKernelLike, GpuLike } from './gpu-loader.js';
-import { randomLaunchBuffers, runRandomOnHost } from './random-host.js';
+import { hostLaunchSource, randomLaunchBuffers, runRandomOnHost } from './random-host.js';
 
 /**
  * A compiled Program in host-array mode (gpu.js's cpu/webasm modes, where kernels have no
@@ -48,7 +48,7 @@ export class GpujsExecutable implements Executable {
 
   /** The generated gpu.js source of each launch, for debugging. */
   get sources(): readonly string[] {
-    return this.launches.map((l) => (isHostLaunch(l) ? `// ${l.label}: drawn on the host (random-host.ts)` : l.source));
+    return this.launches.map((l) => (isHostLaunch(l) ? hostLaunchSource(l) : l.source));
   }
 
   dispose(): void {

@@ -24,6 +24,11 @@ export function runRandomOnHost(launch: HostRandomLaunch, buffer: (id: number) =
   if (k.next) writeOnHost(buffer(k.next.buffer), k.next, advanceRandomState(state, n), store);
 }
 
+/** What `sources` shows for a host launch, in place of gpu.js source. */
+export function hostLaunchSource(launch: HostRandomLaunch): string {
+  return `// ${launch.label}: drawn on the host (random-host.ts)`;
+}
+
 /** The buffers a host random launch reads and writes. */
 export function randomLaunchBuffers(launch: HostRandomLaunch): number[] {
   const k = launch.random;

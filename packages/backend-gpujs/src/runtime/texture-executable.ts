@@ -4,7 +4,7 @@ import { isHostLaunch, type Launch } from '../codegen/generate.js';
 import type { KernelLaunch } from '../codegen/source.js';
 import { runBufferTable, scatter, type GpujsBuffer } from './buffers.js';
 import type { GpuKernelLike, GpuLike } from './gpu-loader.js';
-import { randomLaunchBuffers, runRandomOnHost } from './random-host.js';
+import { hostLaunchSource, randomLaunchBuffers, runRandomOnHost } from './random-host.js';
 import type { TextureLike, TextureStore } from './textures.js';
 
 /**
@@ -141,7 +141,7 @@ export class GpujsTextureExecutable implements Executable {
 
   /** The gpu.js source each launch runs, for debugging. */
   get sources(): readonly string[] {
-    return this.plans.map((p, i) => (p ? p.buffer?.source ?? p.launch.source : `// ${this.launches[i]!.label}: drawn on the host (random-host.ts)`));
+    return this.launches.map((l, i) => (isHostLaunch(l) ? hostLaunchSource(l) : this.plans[i]!.buffer?.source ?? l.source));
   }
 
   dispose(): void {

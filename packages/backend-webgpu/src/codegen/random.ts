@@ -1,4 +1,4 @@
-import type { RandomKernel, View } from '@symgrad/core';
+import { randomBlocks, type RandomKernel, type View } from '@symgrad/core';
 import { linearIndex, type CodegenContext, type GeneratedKernel } from './kernel.js';
 import { BindingTable, ELEMENT_WORKGROUP, Helpers, splitDispatch } from './wgsl-exports.js';
 
@@ -107,7 +107,7 @@ export function generateRandom(k: RandomKernel, ctx: CodegenContext): GeneratedK
   const h = new Helpers();
   const t = new BindingTable(ctx.dtypeOf);
   const n = k.output.shape.reduce((a, b) => a * b, 1);
-  const blocks = Math.ceil(n / 4);
+  const blocks = randomBlocks(n);
   const dispatch = splitDispatch(Math.ceil(blocks / ELEMENT_WORKGROUP), ctx.limits.maxComputeWorkgroupsPerDimension);
   const st = t.ref(k.state.buffer);
   const so = contiguousOffset(k.state, 'state');

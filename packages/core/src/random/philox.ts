@@ -15,16 +15,45 @@ const W0 = 0x9e3779b9;
 const W1 = 0xbb67ae85;
 const TWO_32 = 0x1_0000_0000;
 
-/** The high 32 bits of the 64-bit product of two uint32s (exact; no BigInt). */
-function mulhi(a: number, b: number): number {
+const M0_LO = M0 & 0xffff;
+const M0_HI = M0 >>> 16;
+const M1_LO = M1 & 0xffff;
+const M1_HI = M1 >>> 16;
+
+/**
+ * The high 32 bits of a·m (uint32 bit patterns, m = mHi·2¹⁶ + mLo) as an int32 bit pattern,
+ * exactly, from 16-bit halves whose partial products fit 32 bits (no BigInt, no float
+ * division: the fast form in V8).
+ */
+function mulhi(a: number, mLo: number, mHi: number): number {
   const al = a & 0xffff;
   const ah = a >>> 16;
-  const bl = b & 0xffff;
-  const bh = b >>> 16;
-  const lh = al * bh;
-  const hl = ah * bl;
-  const mid = ((al * bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
-  return (ah * bh + Math.floor(lh / 0x10000) + Math.floor(hl / 0x10000) + Math.floor(mid / 0x10000)) >>> 0;
+  const lh = al * mHi;
+  const hl = ah * mLo;
+  const mid = ((al * mLo) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  return (ah * mHi + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0;
+}
+
+/** Philox-4x32-10 of counter (c0, c1, c2, c3) under key (k0, k1) into `out`, in int32 arithmetic. */
+function philoxBlock(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array): void {
+  for (let round = 0; round < 10; round++) {
+    if (round > 0) {
+      k0 = (k0 + W0) | 0;
+      k1 = (k1 + W1) | 0;
+    }
+    const hi0 = mulhi(c0, M0_LO, M0_HI);
+    const lo0 = Math.imul(M0, c0);
+    const hi1 = mulhi(c2, M1_LO, M1_HI);
+    const lo1 = Math.imul(M1, c2);
+    c0 = hi1 ^ c1 ^ k0;
+    c1 = lo1;
+    c2 = hi0 ^ c3 ^ k1;
+    c3 = lo0;
+  }
+  out[0] = c0;
+  out[1] = c1;
+  out[2] = c2;
+  out[3] = c3;
 }
 
 /**
@@ -41,30 +70,7 @@ export function philox4x32(
   key: readonly [number, number],
   out: Uint32Array = new Uint32Array(4),
 ): Uint32Array {
-  let c0 = counter[0] >>> 0;
-  let c1 = counter[1] >>> 0;
-  let c2 = counter[2] >>> 0;
-  let c3 = counter[3] >>> 0;
-  let k0 = key[0] >>> 0;
-  let k1 = key[1] >>> 0;
-  for (let round = 0; round < 10; round++) {
-    if (round > 0) {
-      k0 = (k0 + W0) >>> 0;
-      k1 = (k1 + W1) >>> 0;
-    }
-    const hi0 = mulhi(M0, c0);
-    const lo0 = Math.imul(M0, c0) >>> 0;
-    const hi1 = mulhi(M1, c2);
-    const lo1 = Math.imul(M1, c2) >>> 0;
-    c0 = (hi1 ^ c1 ^ k0) >>> 0;
-    c1 = lo1;
-    c2 = (hi0 ^ c3 ^ k1) >>> 0;
-    c3 = lo0;
-  }
-  out[0] = c0;
-  out[1] = c1;
-  out[2] = c2;
-  out[3] = c3;
+  philoxBlock(counter[0] | 0, counter[1] | 0, counter[2] | 0, counter[3] | 0, key[0] | 0, key[1] | 0, out);
   return out;
 }
 
@@ -137,14 +143,19 @@ export function wordToUniform(word: number, dtype: DType): number {
   return dtype === 'float32' ? ((word >>> 9) + 0.5) * TWO_M23 : ((word >>> 0) + 0.5) * TWO_M32;
 }
 
+/** The current block's words in fillRandom (one thread runs JavaScript, so one buffer serves every call). */
+const words = new Uint32Array(4);
+
 /**
- * Fills `out` as a `random` kernel does. Element i comes from the Philox block
- * b = offset + ⌊i / 4⌋ (mod 2⁶⁴) at counter (b_lo, b_hi, 0, 0) under key (k0, k1):
+ * Fills out[start … start + n) as a `random` kernel does (the whole of `out` by default).
+ * Element i of the draw comes from the Philox block b = offset + ⌊i / 4⌋ (mod 2⁶⁴) at counter
+ * (b_lo, b_hi, 0, 0) under key (k0, k1):
  * - bits: word i mod 4, as an int32 bit pattern;
  * - uniform: `wordToUniform` of word i mod 4;
  * - normal: Box–Muller on the word pairs (0, 1) and (2, 3): with u₁, u₂ their uniforms,
  *   r = √(−2 ln u₁) and θ = 2π·u₂, the even lane is r·cos θ and the odd lane r·sin θ.
- * Values here are float64; a backend computes normals in the output dtype's precision.
+ * Values are computed in float64 and rounded as `out` stores them; a backend computes normals
+ * in the output dtype's precision. Allocates nothing.
  *
  * @example
  * ```ts
@@ -152,27 +163,32 @@ export function wordToUniform(word: number, dtype: DType): number {
  * fillRandom('uniform', 'float32', initialRandomState(1), u);
  * ```
  */
-export function fillRandom(distribution: RandomDistribution, dtype: DType, state: ArrayLike<number>, out: { length: number; [i: number]: number }): void {
-  const key: [number, number] = [state[0]! >>> 0, state[1]! >>> 0];
-  const lo = state[2]! >>> 0;
-  const hi = state[3]! >>> 0;
-  const ctr: [number, number, number, number] = [0, 0, 0, 0];
-  const w = new Uint32Array(4);
-  const n = out.length;
-  for (let base = 0; base < n; base += 4) {
-    const b = lo + base / 4;
-    ctr[0] = b % TWO_32;
-    ctr[1] = (hi + Math.floor(b / TWO_32)) % TWO_32;
-    philox4x32(ctr, key, w);
-    for (let j = 0; j < 4 && base + j < n; j++) {
-      if (distribution === 'bits') out[base + j] = w[j]! | 0;
-      else if (distribution === 'uniform') out[base + j] = wordToUniform(w[j]!, dtype);
-      else {
-        const p = j & 2;
-        const r = Math.sqrt(-2 * Math.log(wordToUniform(w[p]!, dtype)));
-        const theta = 2 * Math.PI * wordToUniform(w[p + 1]!, dtype);
-        out[base + j] = (j & 1) === 0 ? r * Math.cos(theta) : r * Math.sin(theta);
+export function fillRandom(
+  distribution: RandomDistribution, dtype: DType, state: ArrayLike<number>, out: { length: number; [i: number]: number },
+  start = 0, n = out.length - start,
+): void {
+  const k0 = state[0]! | 0;
+  const k1 = state[1]! | 0;
+  let lo = state[2]! | 0;
+  let hi = state[3]! | 0;
+  const w = words;
+  const end = start + n;
+  for (let p = start; p < end; p += 4) {
+    philoxBlock(lo, hi, 0, 0, k0, k1, w);
+    const count = Math.min(4, end - p);
+    if (distribution === 'bits') {
+      for (let j = 0; j < count; j++) out[p + j] = w[j]! | 0;
+    } else if (distribution === 'uniform') {
+      for (let j = 0; j < count; j++) out[p + j] = wordToUniform(w[j]!, dtype);
+    } else {
+      for (let j = 0; j < count; j += 2) {
+        const r = Math.sqrt(-2 * Math.log(wordToUniform(w[j]!, dtype)));
+        const theta = 2 * Math.PI * wordToUniform(w[j + 1]!, dtype);
+        out[p + j] = r * Math.cos(theta);
+        if (j + 1 < count) out[p + j + 1] = r * Math.sin(theta);
       }
     }
+    lo = (lo + 1) | 0;
+    if (lo === 0) hi = (hi + 1) | 0;
   }
 }
