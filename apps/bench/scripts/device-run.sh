@@ -24,6 +24,18 @@ if [ -z "${SKIP_CHECK:-}" ]; then
   timeout -k 5 ${CUDA_CHECK_S:-180} /tmp/node .device/cuda/check.mjs > "$OUT/cuda-check.txt" 2>&1
   echo "== cuda check: exit $?"; tail -n 30 "$OUT/cuda-check.txt"
 fi
+# The CUDA backend's opt-in paths (cuBLASLt GEMMs with fused epilogues, graphs forked over
+# several streams): CUDA_VARIANTS lists env settings (',' between variables) run as a check
+# (the last, which has them all) and as benchmark parts; CUDA_VARIANTS= skips them.
+CUDA_VARIANTS=${CUDA_VARIANTS-"SYMGRAD_CUDA_GEMM=cublasLt SYMGRAD_CUDA_STREAMS=2 SYMGRAD_CUDA_GEMM=cublasLt,SYMGRAD_CUDA_STREAMS=2"}
+read -ra variants <<< "$CUDA_VARIANTS"
+if [ -z "${SKIP_CHECK:-}" ] && [ ${#variants[@]} -gt 0 ]; then
+  all=${variants[-1]//,/ }
+  echo "== cuda check, $all (limit ${CUDA_CHECK_S:-180} s)"
+  mkdir -p "$OUT/variant"
+  timeout -k 5 ${CUDA_CHECK_S:-180} env $all SYMGRAD_CUDA_GEMM_LOG=1 OUT="$OUT/variant" /tmp/node .device/cuda/check.mjs > "$OUT/cuda-check-variant.txt" 2>&1
+  echo "== cuda check, $all: exit $?"; grep -v "^\[symgrad cuda\]" "$OUT/cuda-check-variant.txt" | tail -n 30
+fi
 # DEMO="--precision fp32;--precision tf32 --backend cuda": the demo (`symgrad`) once per ';'-separated argument list.
 if [ -n "${DEMO:-}" ]; then
   IFS=';' read -ra runs <<< "$DEMO"
@@ -38,6 +50,9 @@ if [ -n "${CPU:-}" ]; then
   part torch-cpu 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py 30 cpu
 fi
 [ -z "${SKIP_PEERS:-}" ] && part torch-jax 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py ${REPS:-1000}
+if [ -z "${SKIP_BENCH:-}" ]; then
+  for v in "${variants[@]}"; do part "cuda, ${v//,/ }" 60 env ${v//,/ } SYMGRAD_CUDA_GEMM_LOG=1 $B --part cuda --reps ${REPS:-1000}; done
+fi
 [ -n "${CUDA_PEDANTIC:-}" ] && part "cuda, SYMGRAD_CUDA_PEDANTIC=1" 60 env SYMGRAD_CUDA_PEDANTIC=1 $B --part cuda --reps ${REPS:-1000}
 [ -z "${SKIP_BENCH:-}" ] && VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
 [ -z "${SKIP_BENCH:-}" ] && part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50

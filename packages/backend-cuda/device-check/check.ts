@@ -97,6 +97,32 @@ async function main(): Promise<void> {
     }
   }
 
+  // Dense layers, whose epilogues cuBLASLt fuses under SYMGRAD_CUDA_GEMM=cublasLt: relu(x·W + b),
+  // x·W + b and relu(x·W), plain and batched, at awkward sizes, against float64.
+  for (const [m, k, n] of [[1, 1, 1], [7, 13, 5], [33, 17, 129], [800, 1000, 1000], [61, 257, 10]] as const) {
+    const rng = new TestRandom(m * 1009 + k * 31 + n);
+    for (const batch of [0, 3]) {
+      const lead = batch ? [batch] : [];
+      const x = T.tensor('float32', [...lead, m, k], 'x');
+      const w = T.tensor('float32', [...lead, k, n], 'w');
+      const bias = T.tensor('float32', [...lead, 1, n], 'b');
+      const z = T.dot(x, w);
+      const outs = [T.relu(T.add(z, bias)), T.add(z, bias), T.relu(z)];
+      const values = [rng.array([...lead, m, k], 'float32', -1, 1), rng.array([...lead, k, n], 'float32', -1, 1), rng.array([...lead, 1, n], 'float32', -1, 1)];
+      const name = `dense ${batch ? `${batch}×` : ''}${m}×${k}×${n} (relu(xW+b), xW+b, relu(xW))`;
+      try {
+        const f = fn([x, w, bias], outs, { backend: 'cuda' });
+        const got = await f(...values);
+        f.dispose();
+        const want = evaluateReference(outs, new Map([[x, values[0]!], [w, values[1]!], [bias, values[2]!]]));
+        const errs = got.map((g: NDArray, i: number) => relativeError(g.data, want[i]!.data));
+        record(name, Math.max(...errs) <= 1e-5, `rel err ${errs.map((e: number) => e.toExponential(2)).join(' ')}`);
+      } catch (e) {
+        record(name, false, String(e).split('\n').slice(0, 6).join(' | '));
+      }
+    }
+  }
+
   // The seed step at full size: agreement with the CPU backend, then time per step.
   const sizes: [number, number, number, number] = [1000, 1000, 1000, 10];
   const timing: string[] = [];

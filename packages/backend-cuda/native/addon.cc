@@ -192,6 +192,11 @@ sg::Op parseOp(const Napi::Object& o) {
   sg::Op op;
   op.what = o.Get("what").As<Napi::String>().Utf8Value();
   std::string kind = o.Get("kind").As<Napi::String>().Utf8Value();
+  if (o.Has("stream")) op.stream = intField(o, "stream");
+  if (o.Has("waits")) {
+    Napi::Array w = o.Get("waits").As<Napi::Array>();
+    for (uint32_t i = 0; i < w.Length(); i++) op.waits.push_back(w.Get(i).As<Napi::Number>().Int32Value());
+  }
   if (kind == "launch") {
     op.kind = sg::Op::Launch;
     op.function = intField(o, "function");
@@ -217,6 +222,13 @@ sg::Op parseOp(const Napi::Object& o) {
     op.strideA = o.Get("strideA").As<Napi::Number>().Int64Value();
     op.strideB = o.Get("strideB").As<Napi::Number>().Int64Value();
     op.strideC = o.Get("strideC").As<Napi::Number>().Int64Value();
+    op.lt = o.Get("lt").ToBoolean();
+    if (o.Has("epilogue")) op.epilogue = o.Get("epilogue").As<Napi::Number>().Uint32Value();
+    if (op.epilogue > 3) throw Napi::Error::New(o.Env(), "gemm op: epilogue code " + std::to_string(op.epilogue) + " is not 0–3 (" + op.what + ")");
+    if (op.epilogue && !op.lt) throw Napi::Error::New(o.Env(), "gemm op: a fused epilogue needs cuBLASLt (" + op.what + ")");
+    if (o.Has("bias")) op.bias = ptrArg(o.Get("bias"));
+    if ((op.epilogue == 2 || op.epilogue == 3) && !op.bias) throw Napi::Error::New(o.Env(), "gemm op: a bias epilogue without a bias pointer (" + op.what + ")");
+    if (o.Has("biasBatchStride")) op.biasBatchStride = o.Get("biasBatchStride").As<Napi::Number>().Int64Value();
   }
   return op;
 }

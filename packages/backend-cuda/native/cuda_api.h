@@ -27,7 +27,7 @@ constexpr CUresult CUDA_ERROR_NOT_READY = 600;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
 constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
-constexpr unsigned CU_EVENT_DISABLE_TIMING = 2;
+constexpr unsigned CU_EVENT_DEFAULT = 0, CU_EVENT_DISABLE_TIMING = 2;
 constexpr int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
 constexpr int CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4;
 
@@ -61,6 +61,8 @@ struct DriverApi {
   CUresult (*cuEventRecord)(CUevent, CUstream);
   CUresult (*cuEventQuery)(CUevent);
   CUresult (*cuEventSynchronize)(CUevent);
+  CUresult (*cuEventElapsedTime)(float*, CUevent, CUevent);
+  CUresult (*cuStreamWaitEvent)(CUstream, CUevent, unsigned);
   CUresult (*cuDeviceGetDefaultMemPool)(CUmemoryPool*, CUdevice);
   CUresult (*cuMemPoolSetAttribute)(CUmemoryPool, int, void*);
   CUresult (*cuMemAllocAsync)(CUdeviceptr*, size_t, CUstream);
@@ -71,6 +73,7 @@ struct DriverApi {
   CUresult (*cuMemFreeHost)(void*);
   CUresult (*cuMemcpyHtoDAsync_v2)(CUdeviceptr, const void*, size_t, CUstream);
   CUresult (*cuMemcpyDtoHAsync_v2)(void*, CUdeviceptr, size_t, CUstream);
+  CUresult (*cuMemcpyDtoDAsync_v2)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
   CUresult (*cuMemGetInfo_v2)(size_t*, size_t*);
   CUresult (*cuModuleLoadData)(CUmodule*, const void*);
   CUresult (*cuModuleUnload)(CUmodule);
@@ -110,8 +113,54 @@ struct CublasApi {
   cublasStatus_t (*cublasDgemmStridedBatched)(cublasHandle_t, int, int, int, int, int, const double*, const double*, int, long long, const double*, int, long long, const double*, double*, int, long long, int);
 };
 
+// cuBLASLt (cublasLt.h): descriptors are opaque pointers; attribute values are passed by
+// address with their size, which the library checks.
+struct cublasLtContext; using cublasLtHandle_t = cublasLtContext*;
+struct cublasLtMatmulDescOpaque; using cublasLtMatmulDesc_t = cublasLtMatmulDescOpaque*;
+struct cublasLtMatrixLayoutOpaque; using cublasLtMatrixLayout_t = cublasLtMatrixLayoutOpaque*;
+struct cublasLtMatmulPreferenceOpaque; using cublasLtMatmulPreference_t = cublasLtMatmulPreferenceOpaque*;
+struct cublasLtMatmulAlgo_t { uint64_t data[8]; };
+struct cublasLtMatmulHeuristicResult_t {
+  cublasLtMatmulAlgo_t algo;
+  size_t workspaceSize;
+  cublasStatus_t state;
+  float wavesCount;
+  int reserved[4];
+};
+constexpr int CUDA_R_32F = 0, CUDA_R_64F = 1;  // cudaDataType
+constexpr int CUBLAS_COMPUTE_32F = 68, CUBLAS_COMPUTE_32F_PEDANTIC = 69, CUBLAS_COMPUTE_64F = 70, CUBLAS_COMPUTE_32F_FAST_TF32 = 77;
+constexpr int CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT = 5;            // int32_t
+constexpr int CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET = 6;   // int64_t
+constexpr int CUBLASLT_MATMUL_DESC_TRANSA = 3;                   // int32_t
+constexpr int CUBLASLT_MATMUL_DESC_TRANSB = 4;                   // int32_t
+constexpr int CUBLASLT_MATMUL_DESC_EPILOGUE = 7;                 // uint32_t
+constexpr int CUBLASLT_MATMUL_DESC_BIAS_POINTER = 8;             // const void*
+constexpr int CUBLASLT_MATMUL_DESC_BIAS_BATCH_STRIDE = 10;       // int64_t
+constexpr uint32_t CUBLASLT_EPILOGUE_DEFAULT = 1, CUBLASLT_EPILOGUE_RELU = 2, CUBLASLT_EPILOGUE_BIAS = 4, CUBLASLT_EPILOGUE_RELU_BIAS = 6;
+constexpr int CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1;      // uint64_t
+constexpr int CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES = 5;    // uint32_t; B, C, D follow as 6, 7, 8
+constexpr cublasStatus_t CUBLAS_STATUS_NOT_SUPPORTED = 15;
+
 struct CublasLtApi {
   size_t (*cublasLtGetVersion)();
+  cublasStatus_t (*cublasLtCreate)(cublasLtHandle_t*);
+  cublasStatus_t (*cublasLtDestroy)(cublasLtHandle_t);
+  const char* (*cublasLtGetStatusString)(cublasStatus_t);
+  cublasStatus_t (*cublasLtMatmulDescCreate)(cublasLtMatmulDesc_t*, int, int);
+  cublasStatus_t (*cublasLtMatmulDescDestroy)(cublasLtMatmulDesc_t);
+  cublasStatus_t (*cublasLtMatmulDescSetAttribute)(cublasLtMatmulDesc_t, int, const void*, size_t);
+  cublasStatus_t (*cublasLtMatrixLayoutCreate)(cublasLtMatrixLayout_t*, int, uint64_t, uint64_t, int64_t);
+  cublasStatus_t (*cublasLtMatrixLayoutDestroy)(cublasLtMatrixLayout_t);
+  cublasStatus_t (*cublasLtMatrixLayoutSetAttribute)(cublasLtMatrixLayout_t, int, const void*, size_t);
+  cublasStatus_t (*cublasLtMatmulPreferenceCreate)(cublasLtMatmulPreference_t*);
+  cublasStatus_t (*cublasLtMatmulPreferenceDestroy)(cublasLtMatmulPreference_t);
+  cublasStatus_t (*cublasLtMatmulPreferenceSetAttribute)(cublasLtMatmulPreference_t, int, const void*, size_t);
+  cublasStatus_t (*cublasLtMatmulAlgoGetHeuristic)(cublasLtHandle_t, cublasLtMatmulDesc_t, cublasLtMatrixLayout_t, cublasLtMatrixLayout_t,
+                                                  cublasLtMatrixLayout_t, cublasLtMatrixLayout_t, cublasLtMatmulPreference_t, int,
+                                                  cublasLtMatmulHeuristicResult_t*, int*);
+  cublasStatus_t (*cublasLtMatmul)(cublasLtHandle_t, cublasLtMatmulDesc_t, const void*, const void*, cublasLtMatrixLayout_t, const void*,
+                                   cublasLtMatrixLayout_t, const void*, const void*, cublasLtMatrixLayout_t, void*, cublasLtMatrixLayout_t,
+                                   const cublasLtMatmulAlgo_t*, void*, size_t, CUstream);
 };
 
 /** One dlopen()ed library: where it came from and its version, or why it is missing. */

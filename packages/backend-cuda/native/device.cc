@@ -3,10 +3,12 @@
 // becomes a CudaError naming the call and the kernel.
 #include "device.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
 #include "loader.h"
+#include "lt_gemm.h"
 
 namespace sg {
 namespace {
@@ -67,6 +69,8 @@ void Device::init(int ordinal) {
   checkBlas(L.blas.cublasCreate_v2(&blas_), "cublasCreate", "init");
   checkBlas(L.blas.cublasSetStream_v2(blas_, stream_), "cublasSetStream", "init");
   checkBlas(L.blas.cublasSetWorkspace_v2(blas_, reinterpret_cast<void*>(workspace_), kWorkspaceBytes), "cublasSetWorkspace", "init");
+  streams_ = {stream_};
+  workspaces_ = {workspace_};
   const char* pedantic = std::getenv("SYMGRAD_CUDA_PEDANTIC");
   pedanticFp32_ = pedantic && std::string(pedantic) == "1";
   ctx_ = ctx;
@@ -252,17 +256,53 @@ void Device::finishDownload(Download& d, void* dst) {
   d = Download{};
 }
 
-void Device::enqueue(const Op& op) {
+LtGemms& Device::lt() {
+  if (!lt_) {
+    auto* lt = new LtGemms();
+    try {
+      lt->init(this, stream_, workspace_, kWorkspaceBytes, pedanticFp32_);
+    } catch (...) {
+      delete lt;
+      throw;
+    }
+    lt_ = lt;
+  }
+  return *lt_;
+}
+
+void Device::ensureStreams(int count) {
+  auto& cu = libraries().cu;
+  while (static_cast<int>(streams_.size()) < count) {
+    CUstream s = nullptr;
+    check(cu.cuStreamCreate(&s, CU_STREAM_NON_BLOCKING), "cuStreamCreate", "side stream");
+    CUdeviceptr ws = 0;
+    CUresult r = cu.cuMemAlloc_v2(&ws, kWorkspaceBytes);
+    if (r != CUDA_SUCCESS) cu.cuStreamDestroy_v2(s);
+    check(r, "cuMemAlloc", "cuBLAS workspace of a side stream");
+    streams_.push_back(s);
+    workspaces_.push_back(ws);
+  }
+}
+
+void Device::enqueue(const Op& op, int si) {
   auto& L = libraries();
+  CUstream stream = streams_[si];
   if (op.kind == Op::Launch) {
     if (op.function < 0 || op.function >= static_cast<int>(functions_.size())) throw CudaError("bad function id (" + op.what + ")");
     std::vector<void*> params(op.args.size());
     for (size_t i = 0; i < op.args.size(); i++) params[i] = const_cast<CUdeviceptr*>(&op.args[i]);
     check(L.cu.cuLaunchKernel(functions_[op.function], op.grid[0], op.grid[1], op.grid[2], op.block[0], op.block[1],
-                              op.block[2], op.shmem, stream_, params.data(), nullptr),
+                              op.block[2], op.shmem, stream, params.data(), nullptr),
           "cuLaunchKernel", op.what);
     return;
   }
+  if (op.lt && op.k > 0) {
+    lt().enqueue(op, stream, workspaces_[si]);
+    return;
+  }
+  // cublasSetStream resets the workspace to cuBLAS's own pool: set this stream's right after.
+  checkBlas(L.blas.cublasSetStream_v2(blas_, stream), "cublasSetStream", op.what);
+  checkBlas(L.blas.cublasSetWorkspace_v2(blas_, reinterpret_cast<void*>(workspaces_[si]), kWorkspaceBytes), "cublasSetWorkspace", op.what);
   // fp32 unless tf32 was asked for. cuBLAS's default math keeps at least fp32's mantissa (it
   // never rounds operands to TF32 unless told to) and is what PyTorch uses for fp32; pedantic
   // math, which also pins the algorithms, is opt-in (no difference measured on an H100).
@@ -287,23 +327,90 @@ void Device::enqueue(const Op& op) {
 
 int Device::createGraph(const std::vector<Op>& ops) {
   auto& cu = libraries().cu;
-  check(cu.cuStreamBeginCapture_v2(stream_, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture");
+  // Validate placements and find which ops other streams wait for (an event each).
+  int nStreams = 1;
+  std::vector<char> signals(ops.size(), 0);
+  for (size_t i = 0; i < ops.size(); i++) {
+    const Op& op = ops[i];
+    if (op.stream < 0 || op.stream >= kMaxStreams) throw CudaError("op " + std::to_string(i) + " (" + op.what + ") is on stream " + std::to_string(op.stream) + ", outside 0–" + std::to_string(kMaxStreams - 1));
+    nStreams = std::max(nStreams, op.stream + 1);
+    for (int w : op.waits) {
+      if (w < 0 || static_cast<size_t>(w) >= i) throw CudaError("op " + std::to_string(i) + " (" + op.what + ") waits for op " + std::to_string(w) + ", which is not an earlier op");
+      signals[w] = 1;
+    }
+  }
+  // Everything that allocates or synchronizes happens before capture begins.
+  ensureStreams(nStreams);
+  for (const auto& op : ops)
+    if (op.kind == Op::Gemm && op.lt && op.k > 0) lt().prepare(op);
+  std::vector<CUevent> events(ops.size(), nullptr);
+  std::vector<CUevent> joins(nStreams, nullptr);
+  auto destroyEvents = [&]() {
+    for (auto e : events) if (e) cu.cuEventDestroy_v2(e);
+    for (auto e : joins) if (e) cu.cuEventDestroy_v2(e);
+  };
   try {
-    for (const auto& op : ops) enqueue(op);
+    for (size_t i = 0; i < ops.size(); i++)
+      if (signals[i]) check(cu.cuEventCreate(&events[i], CU_EVENT_DISABLE_TIMING), "cuEventCreate", "graph branch");
+    for (auto& e : joins) check(cu.cuEventCreate(&e, CU_EVENT_DISABLE_TIMING), "cuEventCreate", "graph branch");
   } catch (...) {
+    destroyEvents();
+    throw;
+  }
+  check(cu.cuStreamBeginCapture_v2(stream_, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture");
+  // Side streams join the capture by waiting on an event of the capturing stream (a fork)…
+  bool forked = false;
+  // …and must all be joined back into it before the capture ends.
+  auto joinSideStreams = [&]() {
+    if (!forked) return;
+    for (int s = 1; s < nStreams; s++) {
+      check(cu.cuEventRecord(joins[s], streams_[s]), "cuEventRecord", "joining a graph branch");
+      check(cu.cuStreamWaitEvent(stream_, joins[s], 0), "cuStreamWaitEvent", "joining a graph branch");
+    }
+  };
+  try {
+    if (nStreams > 1) {
+      check(cu.cuEventRecord(joins[0], stream_), "cuEventRecord", "forking graph branches");
+      for (int s = 1; s < nStreams; s++) check(cu.cuStreamWaitEvent(streams_[s], joins[0], 0), "cuStreamWaitEvent", "forking graph branches");
+      forked = true;
+    }
+    for (size_t i = 0; i < ops.size(); i++) {
+      const Op& op = ops[i];
+      for (int w : op.waits) check(cu.cuStreamWaitEvent(streams_[op.stream], events[w], 0), "cuStreamWaitEvent", op.what);
+      enqueue(op, op.stream);
+      if (signals[i]) check(cu.cuEventRecord(events[i], streams_[op.stream]), "cuEventRecord", op.what);
+    }
+    joinSideStreams();
+    forked = false;
+  } catch (...) {
+    try {
+      joinSideStreams();
+    } catch (...) {
+    }
     CUgraph broken = nullptr;
     cu.cuStreamEndCapture(stream_, &broken);
     if (broken) cu.cuGraphDestroy(broken);
+    restoreBlasStream();
+    destroyEvents();
     throw;
   }
+  restoreBlasStream();
   CUgraph graph = nullptr;
-  check(cu.cuStreamEndCapture(stream_, &graph), "cuStreamEndCapture");
+  CUresult ended = cu.cuStreamEndCapture(stream_, &graph);
+  destroyEvents();
+  check(ended, "cuStreamEndCapture");
   CUgraphExec exec = nullptr;
   CUresult r = cu.cuGraphInstantiateWithFlags(&exec, graph, 0);
   cu.cuGraphDestroy(graph);
   check(r, "cuGraphInstantiateWithFlags");
   graphs_.push_back(exec);
   return static_cast<int>(graphs_.size() - 1);
+}
+
+void Device::restoreBlasStream() {
+  auto& b = libraries().blas;
+  b.cublasSetStream_v2(blas_, stream_);
+  b.cublasSetWorkspace_v2(blas_, reinterpret_cast<void*>(workspace_), kWorkspaceBytes);
 }
 
 void Device::launchGraph(int graph) {

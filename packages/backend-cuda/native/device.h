@@ -17,6 +17,9 @@ struct CudaError : std::runtime_error {
 struct Op {
   enum Kind { Launch, Gemm } kind = Launch;
   std::string what;  // the kernel's name and label, for error messages
+  // Placement: the stream (0 = the device's own) and earlier ops on other streams to wait for.
+  int stream = 0;
+  std::vector<int> waits;
   // Launch
   int function = -1;
   unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1}, shmem = 0;
@@ -27,7 +30,15 @@ struct Op {
   double alpha = 1, beta = 0;
   CUdeviceptr A = 0, B = 0, C = 0;
   long long strideA = 0, strideB = 0, strideC = 0;
+  // Through cuBLASLt, with a fused epilogue (0 none, 1 relu, 2 bias, 3 relu(x + bias)).
+  bool lt = false;
+  uint32_t epilogue = 0;
+  CUdeviceptr bias = 0;
+  long long biasBatchStride = 0;
 };
+
+/** The most streams one captured function may fork into. */
+constexpr int kMaxStreams = 8;
 
 struct DeviceInfo {
   std::string name;
@@ -43,9 +54,16 @@ struct Download {
   CUevent done = nullptr;
 };
 
-/** The one device this addon drives: primary context, one stream, the default memory pool, a cuBLAS handle. */
+class LtGemms;
+
+/**
+ * The one device this addon drives: primary context, its stream (plus side streams that
+ * captured functions fork into), the default memory pool, cuBLAS and cuBLASLt handles.
+ */
 class Device {
  public:
+  /** Throws a CudaError naming `call` and `what` unless `r` is CUDA_SUCCESS. */
+  void check(CUresult r, const char* call, const std::string& what = "");
   void init(int ordinal);  // throws CudaError
   bool ready() const { return ctx_ != nullptr; }
   const DeviceInfo& info() const { return info_; }
@@ -68,8 +86,10 @@ class Device {
   void memInfo(size_t* freeBytes, size_t* totalBytes);
 
  private:
-  void check(CUresult r, const char* call, const std::string& what = "");
-  void enqueue(const Op& op);
+  void enqueue(const Op& op, int stream);
+  void ensureStreams(int count);
+  void restoreBlasStream();
+  LtGemms& lt();
   void reapUploads();
   void* takePinned(size_t bytes, size_t* capacity);
   void givePinned(void* host, size_t capacity);
@@ -79,6 +99,11 @@ class Device {
   CUstream stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
   CUdeviceptr workspace_ = 0;
+  // Side streams 1… and one cuBLAS workspace per stream (index 0: stream_ and workspace_),
+  // so GEMMs on parallel branches never share scratch memory.
+  std::vector<CUstream> streams_;
+  std::vector<CUdeviceptr> workspaces_;
+  LtGemms* lt_ = nullptr;  // created on the first cuBLASLt GEMM; lives as long as the process
   bool pedanticFp32_ = false;  // SYMGRAD_CUDA_PEDANTIC=1: cuBLAS's pedantic math for fp32 GEMMs
   DeviceInfo info_;
   std::vector<CUmodule> modules_;

@@ -43,9 +43,9 @@ const char* const kDriverNames[] = {
     "cuDeviceGetName", "cuDeviceGetAttribute", "cuDeviceTotalMem_v2", "cuDevicePrimaryCtxRetain",
     "cuDevicePrimaryCtxRelease_v2", "cuCtxSetCurrent", "cuStreamCreate", "cuStreamDestroy_v2", "cuStreamSynchronize",
     "cuEventCreate", "cuEventDestroy_v2", "cuEventRecord", "cuEventQuery", "cuEventSynchronize",
-    "cuDeviceGetDefaultMemPool", "cuMemPoolSetAttribute", "cuMemAllocAsync", "cuMemFreeAsync", "cuMemAlloc_v2",
+    "cuEventElapsedTime", "cuStreamWaitEvent", "cuDeviceGetDefaultMemPool", "cuMemPoolSetAttribute", "cuMemAllocAsync", "cuMemFreeAsync", "cuMemAlloc_v2",
     "cuMemFree_v2", "cuMemHostAlloc", "cuMemFreeHost", "cuMemcpyHtoDAsync_v2", "cuMemcpyDtoHAsync_v2",
-    "cuMemGetInfo_v2", "cuModuleLoadData", "cuModuleUnload", "cuModuleGetFunction", "cuLaunchKernel",
+    "cuMemcpyDtoDAsync_v2", "cuMemGetInfo_v2", "cuModuleLoadData", "cuModuleUnload", "cuModuleGetFunction", "cuLaunchKernel",
     "cuStreamBeginCapture_v2", "cuStreamEndCapture", "cuGraphInstantiateWithFlags", "cuGraphLaunch",
     "cuGraphExecDestroy", "cuGraphDestroy"};
 static_assert(sizeof(kDriverNames) / sizeof(char*) == sizeof(DriverApi) / sizeof(void*), "driver table");
@@ -61,7 +61,12 @@ const char* const kCublasNames[] = {
     "cublasDgemmStridedBatched"};
 static_assert(sizeof(kCublasNames) / sizeof(char*) == sizeof(CublasApi) / sizeof(void*), "cublas table");
 
-const char* const kLtNames[] = {"cublasLtGetVersion"};
+const char* const kLtNames[] = {
+    "cublasLtGetVersion", "cublasLtCreate", "cublasLtDestroy", "cublasLtGetStatusString", "cublasLtMatmulDescCreate",
+    "cublasLtMatmulDescDestroy", "cublasLtMatmulDescSetAttribute", "cublasLtMatrixLayoutCreate", "cublasLtMatrixLayoutDestroy",
+    "cublasLtMatrixLayoutSetAttribute", "cublasLtMatmulPreferenceCreate", "cublasLtMatmulPreferenceDestroy",
+    "cublasLtMatmulPreferenceSetAttribute", "cublasLtMatmulAlgoGetHeuristic", "cublasLtMatmul"};
+static_assert(sizeof(kLtNames) / sizeof(char*) == sizeof(CublasLtApi) / sizeof(void*), "cublasLt table");
 
 void loadDriver(Libraries& L) {
   // Only the loader path: the driver belongs to the system, and the toolkit's stubs/libcuda.so
@@ -148,7 +153,7 @@ void loadCublas(Libraries& L, const std::vector<std::string>& dirs) {
         continue;
       }
       std::string missing = resolve(h, L.blas, kCublasNames, sizeof(kCublasNames) / sizeof(char*));
-      if (missing.empty()) missing = resolve(lt, L.lt, kLtNames, 1);
+      if (missing.empty()) missing = resolve(lt, L.lt, kLtNames, sizeof(kLtNames) / sizeof(char*));
       if (!missing.empty()) {
         errors += join(dir, std::string("libcublas.so.") + major) + " lacks " + missing + "; ";
         L.blas = CublasApi{};

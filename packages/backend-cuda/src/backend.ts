@@ -5,6 +5,7 @@ import {
 import { planProgram } from './codegen/program-source.js';
 import { CudaDevice, probeLibraries } from './runtime/device.js';
 import { CudaExecutable, type CudaBuffer } from './runtime/executable.js';
+import { runOptionsFromEnv, type CudaRunOptions } from './runtime/options.js';
 
 /** Reasons a Program cannot run here, all at once (empty when it can). */
 export function unsupportedKernels(program: Program): string[] {
@@ -15,15 +16,21 @@ export function unsupportedKernels(program: Program): string[] {
   return out;
 }
 
-/** The CUDA backend: one device, one stream; see the package README. */
+/** What a non-default run option adds to the device description (benchmark rows carry it). */
+function describeRun(run: CudaRunOptions): string[] {
+  return [...(run.gemm === 'cublasLt' ? ['cuBLASLt'] : []), ...(run.streams > 1 ? [`up to ${run.streams} streams`] : [])];
+}
+
+/** The CUDA backend: one device; see the package README. */
 export class CudaBackend implements Backend {
   readonly name = 'cuda';
   readonly capabilities: Capabilities;
 
-  constructor(private readonly device: CudaDevice) {
+  /** `run` defaults to the environment's choices (runOptionsFromEnv). */
+  constructor(private readonly device: CudaDevice, readonly run: CudaRunOptions = runOptionsFromEnv()) {
     this.capabilities = {
       dtypes: ['float32', 'float64', 'int32', 'bool'], kernels: KERNEL_KINDS, maxBufferElements: 2 ** 31 - 1,
-      precisions: ['fp32', 'tf32'], syncRead: true, device: `${device.info.name} (${device.arch}, CUDA driver ${device.probe.driver.version})`,
+      precisions: ['fp32', 'tf32'], syncRead: true, device: `${device.info.name} (${[device.arch, `CUDA driver ${device.probe.driver.version}`, ...describeRun(run)].join(', ')})`,
     };
   }
 
@@ -69,10 +76,10 @@ export class CudaBackend implements Backend {
   compile(program: Program, options: CompileOptions): Executable {
     const bad = unsupportedKernels(program);
     if (bad.length) throw new Error(`the CUDA backend cannot run this Program:\n  ${bad.join('\n  ')}`);
-    const plan = planProgram(program);
-    if (plan.kernelNames.length === 0) return new CudaExecutable(this.device, plan, -1, new Map(), options.precision);
+    const plan = planProgram(program, { gemm: this.run.gemm });
+    if (plan.kernelNames.length === 0) return new CudaExecutable(this.device, plan, -1, new Map(), options.precision, this.run.streams);
     const { module, functions } = this.device.load(plan.source, plan.kernelNames, `program with ${program.kernels.length} kernels`);
-    return new CudaExecutable(this.device, plan, module, functions, options.precision);
+    return new CudaExecutable(this.device, plan, module, functions, options.precision, this.run.streams);
   }
 
   dispose(): void {
@@ -102,6 +109,6 @@ export const cudaBackendFactory: BackendFactory = {
   create(): Backend {
     const a = cudaBackendFactory.availability() as Availability;
     if (!a.ok) throw new Error(`cannot create the 'cuda' backend: ${a.reason}`);
-    return new CudaBackend(CudaDevice.open());
+    return new CudaBackend(CudaDevice.open(), runOptionsFromEnv());
   },
 };

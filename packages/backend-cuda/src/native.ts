@@ -32,7 +32,13 @@ export interface NativeDeviceInfo {
   readonly totalMem: number;
 }
 
-export interface NativeLaunch {
+/** Where an op runs in a captured graph: its stream, and the earlier ops (indices) on other streams it waits for. */
+export interface NativePlacement {
+  readonly stream: number;
+  readonly waits: readonly number[];
+}
+
+export interface NativeLaunch extends NativePlacement {
   readonly kind: 'launch';
   readonly what: string;
   readonly function: number;
@@ -42,11 +48,20 @@ export interface NativeLaunch {
   readonly args: readonly bigint[];
 }
 
-export interface NativeGemm {
+/** A GEMM's fused cuBLASLt epilogue: 0 none, 1 relu, 2 bias, 3 relu(x + bias). */
+export type NativeGemmEpilogue = 0 | 1 | 2 | 3;
+
+export interface NativeGemm extends NativePlacement {
   readonly kind: 'gemm';
   readonly what: string;
   readonly f64: boolean;
   readonly tf32: boolean;
+  /** Through cuBLASLt (algorithm timed on the device, epilogue fused) rather than cuBLAS. */
+  readonly lt: boolean;
+  readonly epilogue: NativeGemmEpilogue;
+  /** The bias vector's address (0n without one) and its stride between batch matrices, in elements. */
+  readonly bias: bigint;
+  readonly biasBatchStride: number;
   readonly opA: number;
   readonly opB: number;
   readonly m: number;
@@ -83,7 +98,12 @@ export interface CudaAddon {
   upload(ptr: bigint, data: ArrayBufferView): void;
   download(ptr: bigint, bytes: number): Promise<ArrayBuffer>;
   downloadSync(ptr: bigint, bytes: number): ArrayBuffer;
-  /** Captures the ops once as a CUDA graph; returns its id. */
+  /**
+   * Captures the ops once as a CUDA graph; returns its id. Ops on streams other than 0 fork
+   * from stream 0 and join it again, so the graph gets parallel branches. cuBLASLt GEMMs
+   * (`lt`) first time the library's candidate algorithms for their shape on the device (once
+   * per shape, layout and alignment in a process; `SYMGRAD_CUDA_GEMM_LOG=1` prints the times).
+   */
   createGraph(ops: readonly NativeOp[]): number;
   launchGraph(graph: number): void;
   destroyGraph(graph: number): void;

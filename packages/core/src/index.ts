@@ -37,6 +37,7 @@ export {
 } from './random/philox.js';
 
 export * from './codegen/scalar-expr.js';
+export { matmulEpiloguePattern, type MatmulEpiloguePattern } from './codegen/matmul-epilogue-pattern.js';
 export * from './lower/program.js';
 export { lowerGraph, type LoweredProgram, type LowerRequest } from './lower/lower-graph.js';
 export { formatProgram } from './lower/format-program.js';

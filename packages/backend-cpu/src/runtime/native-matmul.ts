@@ -1,4 +1,4 @@
-import type { DType, ElementwiseKernel, MatmulKernel, ScalarExpr, TypedArray } from '@symgrad/core';
+import { matmulEpiloguePattern, type DType, type ElementwiseKernel, type MatmulEpiloguePattern, type MatmulKernel, type ScalarExpr, type TypedArray } from '@symgrad/core';
 import { compileWriteout } from '../codegen/matmul-epilogue.js';
 import type { NativeCpuAddon, NativeEpilogue } from '../native.js';
 import { versionOf } from './buffer-versions.js';
@@ -24,31 +24,16 @@ import { compileNativeElementwise } from './native-elementwise.js';
 
 const NO_ACC = new Float64Array(0);
 
-const isInput = (e: ScalarExpr, index: number, dtype: DType) => e.op === 'input' && e.index === index && e.dtype === dtype;
-const isZero = (e: ScalarExpr) => e.op === 'const' && Object.is(e.value, 0);
-
-/** input 0 + input 1 (either order), in `dtype`. */
-const isBiasAdd = (e: ScalarExpr, dtype: DType): boolean =>
-  e.op === 'add' && e.dtype === dtype &&
-  ((isInput(e.args[0], 0, dtype) && isInput(e.args[1], 1, dtype)) || (isInput(e.args[0], 1, dtype) && isInput(e.args[1], 0, dtype)));
+const NATIVE_EPILOGUES: Readonly<Record<MatmulEpiloguePattern, NativeEpilogue>> = { relu: 1, reluMask: 2, bias: 3, reluBias: 4 };
 
 /**
- * The native epilogue computing exactly `expr` (evalScalarExpr's semantics), or undefined:
- * relu(input 0) → 1; where(input 1 > 0, input 0, 0) → 2; input 0 + input 1 → 3;
- * relu(input 0 + input 1) → 4; input 1 stored in the matmul's dtype. (A float32 sum of two
- * float32 values rounds the same computed in float32 or in float64.)
+ * The native epilogue computing exactly `expr` (see core's matmulEpiloguePattern), or
+ * undefined: relu(input 0) → 1; where(input 1 > 0, input 0, 0) → 2; input 0 + input 1 → 3;
+ * relu(input 0 + input 1) → 4.
  */
 export function nativeEpilogueOf(expr: ScalarExpr, dtype: DType, storage1: DType | undefined): NativeEpilogue | undefined {
-  if (expr.dtype !== dtype) return undefined;
-  if (expr.op === 'relu' && isInput(expr.args[0], 0, dtype)) return 1;
-  if (storage1 !== dtype) return undefined;
-  if (expr.op === 'where') {
-    const [cond, yes, no] = expr.args;
-    if (cond.op === 'gt' && isInput(cond.args[0], 1, dtype) && isZero(cond.args[1]) && isInput(yes, 0, dtype) && isZero(no)) return 2;
-  }
-  if (isBiasAdd(expr, dtype)) return 3;
-  if (expr.op === 'relu' && isBiasAdd(expr.args[0], dtype)) return 4;
-  return undefined;
+  const pattern = matmulEpiloguePattern(expr, dtype, storage1);
+  return pattern && NATIVE_EPILOGUES[pattern];
 }
 
 /** Element offsets of A, B and the output, then of each epilogue input, for every batch index. */

@@ -1,11 +1,20 @@
 import type { DType } from '@symgrad/core';
 
 /**
+ * The buffers a step reads and writes (ids), from its Program kernel's views: what orders
+ * steps that run on different streams (schedule.ts).
+ */
+export interface StepAccess {
+  readonly reads: readonly number[];
+  readonly writes: readonly number[];
+}
+
+/**
  * What a compiled Program does at run time, as plain data: launches of generated kernels
  * (each parameter is a whole buffer; view offsets and strides are compiled into the kernel)
  * and cuBLAS GEMMs in column-major terms. Host-side, so it is tested without a GPU.
  */
-export interface LaunchStep {
+export interface LaunchStep extends StepAccess {
   readonly kind: 'launch';
   /** The kernel's C name: `k<index>_<kind>`, never anything user-provided. */
   readonly name: string;
@@ -24,8 +33,22 @@ export interface BufferRef {
   readonly offset: number;
 }
 
-/** C = alpha·op(A)·op(B) + beta·C in cuBLAS's column-major terms, `batch` times with element strides. */
-export interface GemmStep {
+/**
+ * A matmul epilogue that cuBLASLt computes inside the GEMM: relu, a bias added to every row of
+ * the (row-major) result, or both. The bias holds one element per result column, packed;
+ * `biasBatchStride` steps it between the matrices of a strided batch.
+ */
+export interface GemmEpilogue {
+  readonly kind: 'relu' | 'bias' | 'reluBias';
+  readonly bias?: BufferRef;
+  readonly biasBatchStride: number;
+}
+
+/**
+ * C = alpha·op(A)·op(B) + beta·C in cuBLAS's column-major terms, `batch` times with element
+ * strides; then `epilogue` where the plan fused one into the GEMM (cuBLASLt only).
+ */
+export interface GemmStep extends StepAccess {
   readonly kind: 'gemm';
   readonly dtype: 'float32' | 'float64';
   readonly opA: 0 | 1;
@@ -45,15 +68,30 @@ export interface GemmStep {
   readonly batch: number;
   readonly alpha: number;
   readonly beta: number;
+  readonly epilogue?: GemmEpilogue;
   readonly what: string;
 }
 
 export type Step = LaunchStep | GemmStep;
 
+/** A step before planProgram adds the buffers its Program kernel reads and writes. */
+export type Unplaced<S extends Step> = Omit<S, keyof StepAccess>;
+
 /** A kernel's source and the launch that runs it. */
 export interface GeneratedKernel {
   readonly source: string;
-  readonly launch: LaunchStep;
+  readonly launch: Unplaced<LaunchStep>;
+}
+
+/**
+ * Which cuBLAS API runs the GEMMs: the classic one (`cublas`), or cuBLASLt (`cublasLt`),
+ * which picks each GEMM's algorithm by timing the library's candidates on the device and
+ * computes relu and bias epilogues inside the GEMM.
+ */
+export type GemmLibrary = 'cublas' | 'cublasLt';
+
+export interface PlanOptions {
+  readonly gemm: GemmLibrary;
 }
 
 /** The CUDA translation of one Program: one source file holding every kernel, and the steps in order. */
@@ -63,6 +101,7 @@ export interface ProgramPlan {
   readonly steps: readonly Step[];
   /** Buffer dtypes by id (for pointer arithmetic on offsets). */
   readonly dtypes: readonly DType[];
+  readonly gemm: GemmLibrary;
 }
 
 export const BLOCK = 256;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contiguousView, sx, type MatmulKernel, type Program } from '@symgrad/core';
 import { concatPrograms, kernelCasePrograms, opCasePrograms, seedStepProgram } from '../testing-fixtures/programs.js';
-import { gemmSteps } from './matmul-plan.js';
+import { gemmSteps, ltEpilogueOf } from './matmul-plan.js';
 import { planProgram } from './program-source.js';
 
 const HOSTILE = '"); system("rm -rf /"); /* */ } __global__ void x() { //\n#include </etc/passwd>';
@@ -85,4 +85,70 @@ describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
     expect(plan.steps.map((s) => s.kind)).toEqual(['gemm', 'launch']);
     expect(plan.kernelNames).toEqual(['k0_epilogue']);
   });
+
+  describe('with cuBLASLt', () => {
+    const f32 = sx.input(0, 'float32');
+    const bias = sx.input(1, 'float32');
+    const zero = sx.const(0, 'float32');
+    const buffers = [0, 1, 2, 3].map((id) => ({ id, dtype: 'float32' as const, size: 256, role: 'temp' as const }));
+    const rowBias = (shape: number[], offset = 0) => ({ buffer: 3, offset, shape, strides: [...shape.slice(0, -2).map(() => 5), 0, 1] });
+    const lt = (k: MatmulKernel) => planProgram({ buffers, kernels: [k] }, { gemm: 'cublasLt' });
+
+    it('fuses relu, x + bias and relu(x + bias) into the GEMM: no generated kernel', () => {
+      const cases = [
+        [sx.unary('relu', f32), [], 'relu'],
+        [sx.binary('add', f32, bias, 'float32'), [rowBias([3, 5], 2)], 'bias'],
+        [sx.unary('relu', sx.binary('add', bias, f32, 'float32')), [rowBias([3, 5], 2)], 'reluBias'],
+      ] as const;
+      for (const [expr, inputs, kind] of cases) {
+        const plan = lt(mm({ epilogue: { expr, inputs: [...inputs] } }));
+        expect(plan.kernelNames).toEqual([]);
+        expect(plan.steps).toEqual([expect.objectContaining({ kind: 'gemm', epilogue: { kind, biasBatchStride: 0, ...(inputs.length ? { bias: { buffer: 3, offset: 2 } } : {}) } })]);
+        expect(plan.gemm).toBe('cublasLt');
+      }
+    });
+
+    it('steps the bias with the batch: strided within a call, offset between calls', () => {
+      const k = mm({
+        batch: [2, 4], a: contiguousView(0, [2, 4, 3, 7]), b: contiguousView(1, [2, 4, 7, 5]), out: contiguousView(2, [2, 4, 3, 5]),
+        epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [{ buffer: 3, offset: 1, shape: [2, 4, 3, 5], strides: [20, 5, 0, 1] }] },
+      });
+      const steps = gemmSteps(k, 0, 'cublasLt', buffers.map((b) => b.dtype));
+      expect(steps.map((s) => s.epilogue)).toEqual([{ kind: 'bias', biasBatchStride: 5, bias: { buffer: 3, offset: 1 } }, { kind: 'bias', biasBatchStride: 5, bias: { buffer: 3, offset: 21 } }]);
+    });
+
+    it('keeps a generated kernel for what cuBLASLt cannot fuse', () => {
+      const mask = sx.where(sx.binary('gt', bias, zero, 'bool'), f32, zero, 'float32');
+      const unfused: MatmulKernel[] = [
+        mm({ epilogue: { expr: mask, inputs: [contiguousView(3, [3, 5])] } }), // the relu gradient reads h, not cuBLASLt's bit mask
+        mm({ epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [contiguousView(3, [3, 5])] } }), // a full matrix, not a row bias
+        mm({ epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [{ buffer: 3, offset: 0, shape: [3, 5], strides: [0, 2] }] } }), // a strided bias
+        mm({ epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [{ buffer: 2, offset: 0, shape: [3, 5], strides: [0, 1] }] } }), // the bias is the output
+        mm({ epilogue: { expr: sx.unary('tanh', f32), inputs: [] } }),
+        mm({ k: 0, a: contiguousView(0, [3, 0]), b: contiguousView(1, [0, 5]), epilogue: { expr: sx.unary('relu', f32), inputs: [] } }), // k = 0 runs on cuBLAS
+        mm({ dtype: 'float64', epilogue: { expr: sx.unary('relu', sx.input(0, 'float64')), inputs: [] } }),
+      ];
+      for (const k of unfused) {
+        expect(ltEpilogueOf(k, buffers.map((b) => b.dtype))).toBeUndefined();
+        const plan = lt(k);
+        expect(plan.steps.map((s) => s.kind)).toEqual(['gemm', 'launch']);
+        expect(plan.steps[0]).not.toHaveProperty('epilogue');
+      }
+      // A bias stored as float64 under a float32 matmul is not the same sum.
+      const wide = planProgram({ buffers: buffers.map((b) => (b.id === 3 ? { ...b, dtype: 'float64' as const } : b)), kernels: [mm({ epilogue: { expr: sx.binary('add', f32, sx.unary('cast', sx.input(1, 'float64'), 'float32'), 'float32'), inputs: [rowBias([3, 5])] } })] }, { gemm: 'cublasLt' });
+      expect(wide.kernelNames).toEqual(['k0_epilogue']);
+    });
+
+    it('plain cuBLAS never fuses', () => {
+      const plan = planProgram({ buffers, kernels: [mm({ epilogue: { expr: sx.unary('relu', f32), inputs: [] } })] });
+      expect(plan.gemm).toBe('cublas');
+      expect(plan.kernelNames).toEqual(['k0_epilogue']);
+    });
+
+    it('marks each step with the buffers its kernel reads and writes', () => {
+      const plan = lt(mm({ beta: 1, epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [rowBias([3, 5])] } }));
+      expect(plan.steps[0]).toMatchObject({ reads: [0, 1, 2, 3], writes: [2] });
+    });
+  });
 });
+

@@ -1,5 +1,6 @@
 import type { DeviceBuffer, Executable, Precision } from '@symgrad/core';
 import type { ProgramPlan } from '../codegen/plan.js';
+import { scheduleStreams, type StreamSchedule } from '../codegen/schedule.js';
 import type { CudaDevice } from './device.js';
 import { nativeOps } from './ops.js';
 
@@ -15,11 +16,13 @@ const MAX_GRAPHS = 4;
 
 /**
  * A compiled Program. The first run with a given set of buffers captures every step
- * (kernel launches and cuBLAS calls) as one CUDA graph; later runs replay it with a single
- * cuGraphLaunch and never wait for the device.
+ * (kernel launches and cuBLAS calls) as one CUDA graph, its steps spread over `streams`
+ * streams where they are independent; later runs replay it with a single cuGraphLaunch and
+ * never wait for the device.
  */
 export class CudaExecutable implements Executable {
   private readonly graphs = new Map<string, number>();
+  private readonly schedule: StreamSchedule;
   private disposed = false;
 
   constructor(
@@ -28,7 +31,10 @@ export class CudaExecutable implements Executable {
     private readonly module: number,
     private readonly functions: ReadonlyMap<string, number>,
     private readonly precision: Precision,
-  ) {}
+    streams = 1,
+  ) {
+    this.schedule = scheduleStreams(plan.steps, streams);
+  }
 
   run(buffers: readonly DeviceBuffer[]): void {
     if (this.disposed) throw new Error('cuda: running a disposed executable');
@@ -41,7 +47,7 @@ export class CudaExecutable implements Executable {
     const key = ptrs.join(',');
     let graph = this.graphs.get(key);
     if (graph === undefined) {
-      graph = this.device.addon.createGraph(nativeOps(this.plan, ptrs, this.functions, this.precision === 'tf32'));
+      graph = this.device.addon.createGraph(nativeOps(this.plan, ptrs, this.functions, this.precision === 'tf32', this.schedule));
       if (this.graphs.size >= MAX_GRAPHS) {
         const [oldKey, old] = this.graphs.entries().next().value as [string, number];
         this.graphs.delete(oldKey);

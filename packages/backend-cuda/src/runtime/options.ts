@@ -1,0 +1,33 @@
+import type { GemmLibrary } from '../codegen/plan.js';
+
+/** How the CUDA backend runs a compiled function. */
+export interface CudaRunOptions {
+  /** Which cuBLAS API runs GEMMs (see GemmLibrary). */
+  readonly gemm: GemmLibrary;
+  /** How many streams a captured function may fork into (1: a single chain). */
+  readonly streams: number;
+}
+
+export const DEFAULT_RUN_OPTIONS: CudaRunOptions = { gemm: 'cublas', streams: 1 };
+
+/** The most streams a graph may fork into: a step rarely has more independent neighbours. */
+export const MAX_STREAMS = 8;
+
+/**
+ * The run options from the environment: `SYMGRAD_CUDA_GEMM` (`cublas` or `cublasLt`) and
+ * `SYMGRAD_CUDA_STREAMS` (1–8). A value that is set but wrong is an error naming the
+ * variable and what it accepts, never a silent default.
+ *
+ * @example
+ * ```ts
+ * runOptionsFromEnv({ SYMGRAD_CUDA_GEMM: 'cublasLt', SYMGRAD_CUDA_STREAMS: '2' }); // { gemm: 'cublasLt', streams: 2 }
+ * ```
+ */
+export function runOptionsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): CudaRunOptions {
+  const gemm = env.SYMGRAD_CUDA_GEMM?.trim() || DEFAULT_RUN_OPTIONS.gemm;
+  if (gemm !== 'cublas' && gemm !== 'cublasLt') throw new Error(`SYMGRAD_CUDA_GEMM must be 'cublas' or 'cublasLt' (got '${gemm}')`);
+  const rawStreams = env.SYMGRAD_CUDA_STREAMS?.trim();
+  const streams = rawStreams ? Number(rawStreams) : DEFAULT_RUN_OPTIONS.streams;
+  if (!Number.isInteger(streams) || streams < 1 || streams > MAX_STREAMS) throw new Error(`SYMGRAD_CUDA_STREAMS must be an integer from 1 to ${MAX_STREAMS} (got '${rawStreams}')`);
+  return { gemm, streams };
+}
