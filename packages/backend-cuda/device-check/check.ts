@@ -123,6 +123,33 @@ async function main(): Promise<void> {
     }
   }
 
+  // A relu and its gradient (cuBLASLt: a bit mask written by the forward GEMM, read by the
+  // backward one). Rows of x are zero, so some pre-activations are exactly 0: the gradient
+  // there must be 0, as where(h > 0, …) says.
+  for (const [m, k, n, j] of [[37, 13, 130, 11], [800, 1000, 1000, 1000], [1, 1, 1, 1]] as const) {
+    const rng = new TestRandom(m + 7 * n);
+    const x = T.tensor('float32', [m, k], 'x');
+    const w1 = T.tensor('float32', [k, n], 'w1');
+    const d = T.tensor('float32', [m, j], 'd');
+    const w2 = T.tensor('float32', [n, j], 'w2');
+    const hidden = T.relu(T.dot(x, w1));
+    const grad = T.where(T.gt(hidden, 0), T.dot(d, T.transpose(w2)), 0);
+    const X = rng.array([m, k], 'float32', -1, 1) as NDArray;
+    for (let r = 0; r < m; r += 3) for (let c = 0; c < k; c++) X.data[r * k + c] = 0;
+    const values = [X, rng.array([k, n], 'float32', -1, 1), rng.array([m, j], 'float32', -1, 1), rng.array([n, j], 'float32', -1, 1)];
+    const name = `relu and its gradient ${m}×${k}×${n}, zero rows (h, where(h > 0, d·w2ᵀ, 0))`;
+    try {
+      const f = fn([x, w1, d, w2], [hidden, grad], { backend: 'cuda' });
+      const got = await f(...values);
+      f.dispose();
+      const want = evaluateReference([hidden, grad], new Map([[x, values[0]!], [w1, values[1]!], [d, values[2]!], [w2, values[3]!]]));
+      const errs = got.map((g: NDArray, i: number) => relativeError(g.data, want[i]!.data));
+      record(name, Math.max(...errs) <= 1e-5, `rel err ${errs.map((e: number) => e.toExponential(2)).join(' ')}`);
+    } catch (e) {
+      record(name, false, String(e).split('\n').slice(0, 6).join(' | '));
+    }
+  }
+
   // The seed step at full size: agreement with the CPU backend, then time per step.
   const sizes: [number, number, number, number] = [1000, 1000, 1000, 10];
   const timing: string[] = [];

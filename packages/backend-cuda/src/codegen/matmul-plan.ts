@@ -1,6 +1,6 @@
 import { matmulEpiloguePattern, type DType, type ElementwiseKernel, type MatmulKernel, type View } from '@symgrad/core';
 import { product } from './index-math.js';
-import type { GemmEpilogue, GemmLibrary, GemmStep, Unplaced } from './plan.js';
+import type { GemmEpilogue, GemmStep, ReluMaskAux, Unplaced } from './plan.js';
 
 /**
  * Matmul runs through cuBLAS (no generated GEMM). symgrad's matrices are row-major, cuBLAS's
@@ -26,10 +26,11 @@ function leading(v: View, inner: number, what: string, label: string): number {
   return ld;
 }
 
-/** Where cuBLASLt computes a matmul's epilogue: which one, and the bias view it reads. */
-interface LtEpilogue {
+/** Where cuBLASLt computes a matmul's epilogue: which one, the bias view it reads, the relu mask it writes or reads. */
+export interface LtEpilogue {
   readonly kind: GemmEpilogue['kind'];
   readonly bias?: View;
+  readonly aux?: ReluMaskAux;
 }
 
 /**
@@ -38,7 +39,8 @@ interface LtEpilogue {
  * the bias holds one packed element per result column (row stride 0, column stride 1) in
  * another buffer than the output. cuBLASLt adds it to each row of the column-major result's
  * transpose, which is each row here. The gradient of relu (where(h > 0, x, 0)) needs
- * cuBLASLt's bit mask of the forward pass, not h, so it stays a generated kernel.
+ * cuBLASLt's bit mask of the forward pass, not h: lt-epilogues.ts pairs it with its forward
+ * GEMM where it can.
  */
 export function ltEpilogueOf(k: MatmulKernel, dtypes: readonly DType[]): LtEpilogue | undefined {
   // With k = 0 the addon calls cuBLAS (cuBLASLt has no algorithms for it), which has no epilogues.
@@ -53,8 +55,8 @@ export function ltEpilogueOf(k: MatmulKernel, dtypes: readonly DType[]): LtEpilo
   return { kind: pattern, bias: input1 };
 }
 
-/** The GEMM calls computing a matmul kernel (and, with cuBLASLt, its relu/bias epilogue). */
-export function gemmSteps(k: MatmulKernel, index: number, gemm: GemmLibrary = 'cublas', dtypes: readonly DType[] = []): Unplaced<GemmStep>[] {
+/** The GEMM calls computing a matmul kernel, and `lt`, its epilogue where cuBLASLt computes it. */
+export function gemmSteps(k: MatmulKernel, index: number, lt?: LtEpilogue): Unplaced<GemmStep>[] {
   if (k.dtype !== 'float32' && k.dtype !== 'float64') throw new Error(`cuda: matmul in ${k.dtype} is not supported (float32 and float64 only)`);
   const what = `kernel ${index} (matmul)`;
   const nb = k.batch.length;
@@ -65,7 +67,6 @@ export function gemmSteps(k: MatmulKernel, index: number, gemm: GemmLibrary = 'c
   const outer = k.batch.slice(0, Math.max(0, nb - 1));
   const inner = nb > 0 ? k.batch[nb - 1]! : 1;
   const bs = (v: View) => (nb > 0 ? v.strides[nb - 1]! : 0);
-  const lt = gemm === 'cublasLt' ? ltEpilogueOf(k, dtypes) : undefined;
   const steps: Unplaced<GemmStep>[] = [];
   const count = product(outer);
   for (let o = 0; o < count; o++) {
@@ -83,6 +84,7 @@ export function gemmSteps(k: MatmulKernel, index: number, gemm: GemmLibrary = 'c
     const epilogue: GemmEpilogue | undefined = lt && {
       kind: lt.kind, biasBatchStride: lt.bias ? bs(lt.bias) : 0,
       ...(lt.bias ? { bias: { buffer: lt.bias.buffer, offset: offBias } } : {}),
+      ...(lt.aux ? { aux: lt.aux } : {}),
     };
     steps.push({
       kind: 'gemm', dtype: k.dtype, what,
@@ -97,9 +99,9 @@ export function gemmSteps(k: MatmulKernel, index: number, gemm: GemmLibrary = 'c
   return steps;
 }
 
-/** The epilogue as an elementwise kernel over the output (input(0) is the GEMM's result), unless the GEMM computes it. */
-export function epilogueKernel(k: MatmulKernel, gemm: GemmLibrary = 'cublas', dtypes: readonly DType[] = []): ElementwiseKernel | undefined {
-  if (!k.epilogue || (gemm === 'cublasLt' && ltEpilogueOf(k, dtypes))) return undefined;
+/** The epilogue as an elementwise kernel over the output (input(0) is the GEMM's result), unless the GEMM computes it (`lt`). */
+export function epilogueKernel(k: MatmulKernel, lt?: LtEpilogue): ElementwiseKernel | undefined {
+  if (!k.epilogue || lt) return undefined;
   const shape = [...k.batch, k.m, k.n];
   return { kind: 'elementwise', shape, inputs: [k.out, ...k.epilogue.inputs], outputs: [k.out], exprs: [k.epilogue.expr], label: `${k.label} epilogue` };
 }

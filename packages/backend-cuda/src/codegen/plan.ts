@@ -35,13 +35,24 @@ export interface BufferRef {
 
 /**
  * A matmul epilogue that cuBLASLt computes inside the GEMM: relu, a bias added to every row of
- * the (row-major) result, or both. The bias holds one element per result column, packed;
- * `biasBatchStride` steps it between the matrices of a strided batch.
+ * the (row-major) result, or both; or `dRelu`, the relu gradient, which zeroes the elements
+ * whose forward pre-activation was not positive. The bias holds one element per result
+ * column, packed; `biasBatchStride` steps it between the matrices of a strided batch. With
+ * `aux`, a forward relu also writes cuBLASLt's bit mask of positive pre-activations into
+ * auxiliary buffer `aux.index` (ld in bits), which a `dRelu` step reads.
  */
 export interface GemmEpilogue {
-  readonly kind: 'relu' | 'bias' | 'reluBias';
+  readonly kind: 'relu' | 'bias' | 'reluBias' | 'dRelu';
   readonly bias?: BufferRef;
   readonly biasBatchStride: number;
+  readonly aux?: ReluMaskAux;
+}
+
+/** A relu bit mask shared by a forward GEMM (which writes it) and a backward GEMM (which reads it). */
+export interface ReluMaskAux {
+  readonly index: number;
+  /** Leading dimension in bits (elements): a multiple of 128, at least the column-major result's rows. */
+  readonly ld: number;
 }
 
 /**
@@ -102,6 +113,11 @@ export interface ProgramPlan {
   /** Buffer dtypes by id (for pointer arithmetic on offsets). */
   readonly dtypes: readonly DType[];
   readonly gemm: GemmLibrary;
+  /**
+   * Sizes in bytes of the auxiliary device buffers the executable owns (relu bit masks).
+   * Steps refer to auxiliary buffer i as buffer id `dtypes.length + i` in their access sets.
+   */
+  readonly auxBytes: readonly number[];
 }
 
 export const BLOCK = 256;

@@ -113,7 +113,7 @@ describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
         batch: [2, 4], a: contiguousView(0, [2, 4, 3, 7]), b: contiguousView(1, [2, 4, 7, 5]), out: contiguousView(2, [2, 4, 3, 5]),
         epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [{ buffer: 3, offset: 1, shape: [2, 4, 3, 5], strides: [20, 5, 0, 1] }] },
       });
-      const steps = gemmSteps(k, 0, 'cublasLt', buffers.map((b) => b.dtype));
+      const steps = gemmSteps(k, 0, ltEpilogueOf(k, buffers.map((b) => b.dtype)));
       expect(steps.map((s) => s.epilogue)).toEqual([{ kind: 'bias', biasBatchStride: 5, bias: { buffer: 3, offset: 1 } }, { kind: 'bias', biasBatchStride: 5, bias: { buffer: 3, offset: 21 } }]);
     });
 

@@ -23,6 +23,8 @@ const MAX_GRAPHS = 4;
 export class CudaExecutable implements Executable {
   private readonly graphs = new Map<string, number>();
   private readonly schedule: StreamSchedule;
+  /** Device memory this executable owns (relu bit masks shared by a forward and a backward GEMM), allocated on the first run. */
+  private aux: bigint[] | undefined;
   private disposed = false;
 
   constructor(
@@ -47,7 +49,8 @@ export class CudaExecutable implements Executable {
     const key = ptrs.join(',');
     let graph = this.graphs.get(key);
     if (graph === undefined) {
-      graph = this.device.addon.createGraph(nativeOps(this.plan, ptrs, this.functions, this.precision === 'tf32', this.schedule));
+      this.aux ??= this.plan.auxBytes.map((bytes) => this.device.addon.alloc(bytes));
+      graph = this.device.addon.createGraph(nativeOps(this.plan, ptrs, this.functions, this.precision === 'tf32', { schedule: this.schedule, aux: this.aux }));
       if (this.graphs.size >= MAX_GRAPHS) {
         const [oldKey, old] = this.graphs.entries().next().value as [string, number];
         this.graphs.delete(oldKey);
@@ -63,6 +66,8 @@ export class CudaExecutable implements Executable {
     this.disposed = true;
     for (const g of this.graphs.values()) this.device.addon.destroyGraph(g);
     this.graphs.clear();
+    for (const p of this.aux ?? []) this.device.addon.free(p);
+    this.aux = undefined;
     if (this.module >= 0) this.device.addon.unloadModule(this.module);
   }
 }

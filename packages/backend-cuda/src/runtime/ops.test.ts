@@ -35,10 +35,10 @@ describe('nativeOps', () => {
         { kind: 'matmul', batch: [], m: 2, n: 3, k: 4, a: contiguousView(0, [2, 4]), b: contiguousView(1, [4, 3]), transA: false, transB: false, alpha: 1, beta: 0, out: contiguousView(4, [2, 3]), dtype: 'float32', label: 'b' },
       ],
     }, { gemm: 'cublasLt' });
-    const ops = nativeOps(lt, [0x1000n, 0x2000n, 0x3000n, 0x4000n, 0x5000n], new Map(), false, scheduleStreams(lt.steps, 2));
+    const ops = nativeOps(lt, [0x1000n, 0x2000n, 0x3000n, 0x4000n, 0x5000n], new Map(), false, { schedule: scheduleStreams(lt.steps, 2) });
     expect(ops[0]).toMatchObject({ kind: 'gemm', lt: true, epilogue: 3, bias: 0x4000n + 16n, biasBatchStride: 0, stream: 0, waits: [] });
     expect(ops[1]).toMatchObject({ kind: 'gemm', lt: true, epilogue: 0, bias: 0n, stream: 1, waits: [] });
     expect(nativeOps(plan, [1n, 2n, 3n], new Map([['k1_elementwise', 0]]), false)).toEqual([expect.objectContaining({ lt: false, epilogue: 0, stream: 0, waits: [] }), expect.objectContaining({ stream: 0, waits: [] })]);
-    expect(() => nativeOps(lt, [1n, 2n, 3n, 4n, 5n], new Map(), false, scheduleStreams(lt.steps.slice(1), 2))).toThrow('cuda: a schedule of 1 steps for a plan of 2');
+    expect(() => nativeOps(lt, [1n, 2n, 3n, 4n, 5n], new Map(), false, { schedule: scheduleStreams(lt.steps.slice(1), 2) })).toThrow('cuda: a schedule of 1 steps for a plan of 2');
   });
 });

@@ -3,7 +3,20 @@ import type { NativeGemmEpilogue, NativeOp } from '../native.js';
 import type { BufferRef, GemmEpilogue, ProgramPlan } from '../codegen/plan.js';
 import type { StreamSchedule } from '../codegen/schedule.js';
 
-const EPILOGUE_CODES: Readonly<Record<GemmEpilogue['kind'], NativeGemmEpilogue>> = { relu: 1, bias: 2, reluBias: 3 };
+function epilogueCode(e: GemmEpilogue): NativeGemmEpilogue {
+  switch (e.kind) {
+    case 'relu': return e.aux ? 4 : 1;
+    case 'bias': return 2;
+    case 'reluBias': return e.aux ? 5 : 3;
+    case 'dRelu': return 6;
+  }
+}
+
+/** Where a run's steps go: their streams, and the executable's auxiliary buffers (relu masks) by index. */
+export interface OpPlacement {
+  readonly schedule?: StreamSchedule;
+  readonly aux?: readonly bigint[];
+}
 
 /**
  * The native op list of one run: the plan's steps with buffer ids replaced by device
@@ -11,7 +24,7 @@ const EPILOGUE_CODES: Readonly<Record<GemmEpilogue['kind'], NativeGemmEpilogue>>
  * each step placed on its stream (all on stream 0 without a schedule). Pure host-side logic;
  * the result is captured once per set of buffer pointers.
  */
-export function nativeOps(plan: ProgramPlan, ptrs: readonly bigint[], functions: ReadonlyMap<string, number>, tf32: boolean, schedule?: StreamSchedule): NativeOp[] {
+export function nativeOps(plan: ProgramPlan, ptrs: readonly bigint[], functions: ReadonlyMap<string, number>, tf32: boolean, { schedule, aux = [] }: OpPlacement = {}): NativeOp[] {
   if (schedule && schedule.stream.length !== plan.steps.length) throw new Error(`cuda: a schedule of ${schedule.stream.length} steps for a plan of ${plan.steps.length}`);
   const ptr = (id: number): bigint => {
     const p = ptrs[id];
@@ -19,6 +32,11 @@ export function nativeOps(plan: ProgramPlan, ptrs: readonly bigint[], functions:
     return p;
   };
   const at = (r: BufferRef): bigint => ptr(r.buffer) + BigInt(r.offset * bytesPerElement(plan.dtypes[r.buffer]!));
+  const auxAt = (i: number): bigint => {
+    const p = aux[i];
+    if (p === undefined) throw new Error(`cuda: auxiliary buffer ${i} was not allocated (${aux.length} given)`);
+    return p;
+  };
   return plan.steps.map((s, i): NativeOp => {
     const placement = { stream: schedule?.stream[i] ?? 0, waits: schedule?.waits[i] ?? [] };
     if (s.kind === 'launch') {
@@ -30,7 +48,8 @@ export function nativeOps(plan: ProgramPlan, ptrs: readonly bigint[], functions:
       kind: 'gemm', what: s.what, f64: s.dtype === 'float64', tf32: tf32 && s.dtype === 'float32', lt: plan.gemm === 'cublasLt',
       opA: s.opA, opB: s.opB, m: s.m, n: s.n, k: s.k, lda: s.lda, ldb: s.ldb, ldc: s.ldc, batch: s.batch,
       alpha: s.alpha, beta: s.beta, A: at(s.a), B: at(s.b), C: at(s.c), strideA: s.strideA, strideB: s.strideB, strideC: s.strideC,
-      epilogue: s.epilogue ? EPILOGUE_CODES[s.epilogue.kind] : 0, bias: s.epilogue?.bias ? at(s.epilogue.bias) : 0n, biasBatchStride: s.epilogue?.biasBatchStride ?? 0,
+      epilogue: s.epilogue ? epilogueCode(s.epilogue) : 0, bias: s.epilogue?.bias ? at(s.epilogue.bias) : 0n, biasBatchStride: s.epilogue?.biasBatchStride ?? 0,
+      aux: s.epilogue?.aux ? auxAt(s.epilogue.aux.index) : 0n, auxLd: s.epilogue?.aux?.ld ?? 0,
       ...placement,
     };
   });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { contiguousView, fn, KERNEL_KINDS, mapKernelViews, registerBackend, type BufferSpec, type DType, type Kernel, type Program, type RandomDistribution } from '@symgrad/core';
+import { contiguousView, fn, KERNEL_KINDS, mapKernelViews, registerBackend, type BufferSpec, type DType, type Kernel, type NDArray, type Program, type RandomDistribution, type Variable } from '@symgrad/core';
 import { buildSeedStep, KERNEL_CASES, kernelCasesFor, OP_CASES, ReferenceBackend, TestRandom } from '@symgrad/core/testing';
 
 /** Test-only helpers: the Programs core lowers for the conformance suite, and nvcc. */
@@ -33,6 +33,15 @@ export async function opCasePrograms(dtype: DType = 'float32', seed = 1234): Pro
 export function kernelCasePrograms(seed = 1234): Map<string, Program> {
   const runs = new Set(kernelCasesFor(KERNEL_KINDS).map(([name]) => name));
   return new Map(Object.entries(KERNEL_CASES).flatMap(([name, make], k) => (runs.has(name) ? [[name, make(new TestRandom(seed + 31 * k)).program] as const] : [])));
+}
+
+/** The Program `fn(inputs, outputs)` lowers to, as `fn` optimizes it by default, captured on a call with `values`. */
+export async function programOf(inputs: readonly Variable[], outputs: readonly Variable[], values: readonly NDArray[]): Promise<Program> {
+  const f = fn([...inputs], [...outputs], { backend: CAPTURE });
+  await f(...values);
+  const p = f.program!;
+  f.dispose();
+  return p;
 }
 
 /** The seed step's Program (MLP, softmax cross-entropy, SGD updates) at the given sizes. */
