@@ -1,11 +1,14 @@
 import {
-  allocTyped, bytesPerElement, KERNEL_KINDS, type Availability, type Backend, type BackendFactory, type Capabilities, type CompileOptions,
+  allocTyped, bytesPerElement, KERNEL_KINDS, type Availability, type KernelKind, type Backend, type BackendFactory, type Capabilities, type CompileOptions,
   type DeviceBuffer, type DType, type Executable, type Program, type TypedArray,
 } from '@symgrad/core';
 import { planProgram } from './codegen/program-source.js';
 import { CudaDevice, probeLibraries } from './runtime/device.js';
 import { CudaExecutable, type CudaBuffer } from './runtime/executable.js';
 import { runOptionsFromEnv, type CudaRunOptions } from './runtime/options.js';
+
+/** The kernel kinds this backend runs: every required kind and the fused row softmax. */
+export const CUDA_KERNEL_KINDS: readonly KernelKind[] = [...KERNEL_KINDS, 'softmax'];
 
 /** Reasons a Program cannot run here, all at once (empty when it can). */
 export function unsupportedKernels(program: Program): string[] {
@@ -29,7 +32,7 @@ export class CudaBackend implements Backend {
   /** `run` defaults to the environment's choices (runOptionsFromEnv). */
   constructor(private readonly device: CudaDevice, readonly run: CudaRunOptions = runOptionsFromEnv()) {
     this.capabilities = {
-      dtypes: ['float32', 'float64', 'int32', 'bool'], kernels: KERNEL_KINDS, maxBufferElements: 2 ** 31 - 1,
+      dtypes: ['float32', 'float64', 'int32', 'bool'], kernels: CUDA_KERNEL_KINDS, maxBufferElements: 2 ** 31 - 1,
       precisions: ['fp32', 'tf32'], syncRead: true, device: `${device.info.name} (${[device.arch, `CUDA driver ${device.probe.driver.version}`, ...describeRun(run)].join(', ')})`,
     };
   }

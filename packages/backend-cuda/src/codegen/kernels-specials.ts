@@ -1,4 +1,4 @@
-import type { DType, GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel } from '@symgrad/core';
+import type { DType, GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel, SoftmaxKernel } from '@symgrad/core';
 import { groupSize } from './device-prelude.js';
 import { indexType, offsetOf, product, unravel } from './index-math.js';
 import { Params } from './params.js';
@@ -110,4 +110,47 @@ ${ind(gradLines, 6)}
 }
 `;
   return { source, launch: { kind: 'launch', name, grid: [blocksFor(rows, P), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (softmaxCrossEntropy)` } };
+}
+
+/**
+ * Row softmax (or log-softmax) over the last axis, one group of threads per row: the row max
+ * (NaN if any element is NaN) and the sum of exp(x − max) by group reductions, then each
+ * element in the same pass that read it, so an output identical to the input is safe.
+ */
+export function renderSoftmax(k: SoftmaxKernel, index: number, dtypes: readonly DType[]): GeneratedKernel {
+  const name = `k${index}_softmax`;
+  const [rows, cols] = k.input.shape as [number, number];
+  const G = groupSize(cols);
+  const P = BLOCK / G;
+  const IT = indexType(rows + BLOCK * 8192, [k.input, k.output]);
+  const p = new Params(dtypes);
+  const dt: DType = k.dtype === 'float64' ? 'float64' : 'float32';
+  const T = computeType(dt);
+  const f = (fn: string) => (dt === 'float32' ? `${fn}f` : fn);
+  const xT = p.dtype(k.input);
+  const xp = p.ref(k.input);
+  const x = (c: string) => convert(xT, dt, `(${computeType(xT)})${xp}[${offsetOf(k.input, ['row', c])}]`);
+  const value = k.log ? `${x('c')} - m - ls` : `${f('exp')}(${x('c')} - m) / s`;
+  const store = `${p.ref(k.output, true)}[${offsetOf(k.output, ['row', 'c'])}] = ${convert(dt, p.dtype(k.output), 'v')};`;
+  const source = `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${name}(${p.signature()}) {
+  __shared__ ${T} sh[${BLOCK / 32}];
+  const int lane = threadIdx.x % ${G};
+  for (${IT} row0 = (${IT})blockIdx.x * ${P}; row0 < (${IT})${rows}; row0 += (${IT})gridDim.x * ${P}) {
+    const ${IT} row = row0 + threadIdx.x / ${G};
+    const bool valid = row < (${IT})${rows};
+    ${T} m = ${cudaLiteral(dt, -Infinity)};
+    if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) m = SgMax()(m, ${x('c')});
+    m = sg_group_reduce<${G}>(m, SgMax(), sh);
+    ${T} s = 0;
+    if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) s += ${f('exp')}(${x('c')} - m);
+    s = sg_group_reduce<${G}>(s, SgSum(), sh);
+    const ${T} ls = ${f('log')}(s);
+    if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) {
+      const ${T} v = ${value};
+      ${store}
+    }
+  }
+}
+`;
+  return { source, launch: { kind: 'launch', name, grid: [blocksFor(rows, P), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (softmax)` } };
 }

@@ -3,7 +3,7 @@ import { DEVICE_PRELUDE } from './device-prelude.js';
 import { renderElementwise } from './kernels-elementwise.js';
 import { renderReduce } from './kernels-reduce.js';
 import { renderRandom } from './kernels-random.js';
-import { renderGather, renderOneHot, renderSoftmaxCrossEntropy } from './kernels-specials.js';
+import { renderGather, renderOneHot, renderSoftmax, renderSoftmaxCrossEntropy } from './kernels-specials.js';
 import { planLtEpilogues } from './lt-epilogues.js';
 import { epilogueKernel, gemmSteps, type LtEpilogue } from './matmul-plan.js';
 import type { GeneratedKernel, PlanOptions, ProgramPlan, Step, StepAccess } from './plan.js';
@@ -21,6 +21,7 @@ function renderKernel(k: Kernel, index: number, dtypes: readonly DType[], lt: Lt
     case 'oneHot': return [renderOneHot(k, index, dtypes)];
     case 'softmaxCrossEntropy': return [renderSoftmaxCrossEntropy(k, index, dtypes)];
     case 'random': return [renderRandom(k, index, dtypes)];
+    case 'softmax': return [renderSoftmax(k, index, dtypes)];
     case 'matmul': {
       const epi = epilogueKernel(k, lt);
       return epi ? [renderElementwise(epi, index, dtypes, 'epilogue')] : [];

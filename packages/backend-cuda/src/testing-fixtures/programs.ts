@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { contiguousView, fn, KERNEL_KINDS, mapKernelViews, registerBackend, type BufferSpec, type DType, type Kernel, type NDArray, type Program, type RandomDistribution, type Variable } from '@symgrad/core';
+import { contiguousView, fn, mapKernelViews, registerBackend, type BufferSpec, type DType, type Kernel, type NDArray, type Program, type RandomDistribution, type Variable } from '@symgrad/core';
 import { buildSeedStep, KERNEL_CASES, kernelCasesFor, OP_CASES, ReferenceBackend, TestRandom } from '@symgrad/core/testing';
+import { CUDA_KERNEL_KINDS } from '../backend.js';
 
 /** Test-only helpers: the Programs core lowers for the conformance suite, and nvcc. */
 
@@ -13,7 +14,7 @@ class CaptureBackend extends ReferenceBackend {
   }
 }
 const CAPTURE = 'cuda-codegen-capture';
-registerBackend(CAPTURE, { availability: () => ({ ok: true }), create: () => new CaptureBackend(CAPTURE, KERNEL_KINDS) }, -100);
+registerBackend(CAPTURE, { availability: () => ({ ok: true }), create: () => new CaptureBackend(CAPTURE, CUDA_KERNEL_KINDS) }, -100);
 
 /** Every op case's Program, lowered and optimized by core exactly as `fn` does (default passes). */
 export async function opCasePrograms(dtype: DType = 'float32', seed = 1234): Promise<Map<string, Program>> {
@@ -31,7 +32,7 @@ export async function opCasePrograms(dtype: DType = 'float32', seed = 1234): Pro
 
 /** The kernel cases this backend runs (optional kinds it lacks left out), seeded as the conformance suite seeds them. */
 export function kernelCasePrograms(seed = 1234): Map<string, Program> {
-  const runs = new Set(kernelCasesFor(KERNEL_KINDS).map(([name]) => name));
+  const runs = new Set(kernelCasesFor(CUDA_KERNEL_KINDS).map(([name]) => name));
   return new Map(Object.entries(KERNEL_CASES).flatMap(([name, make], k) => (runs.has(name) ? [[name, make(new TestRandom(seed + 31 * k)).program] as const] : [])));
 }
 
