@@ -1,5 +1,5 @@
 import {
-  allocTyped, bytesPerElement, KERNEL_KINDS, type Availability, type KernelKind, type Backend, type BackendFactory, type Capabilities, type CompileOptions,
+  allocTyped, bytesPerElement, KERNEL_KINDS, programAliasingProblems, type Availability, type KernelKind, type Backend, type BackendFactory, type Capabilities, type CompileOptions,
   type DeviceBuffer, type DType, type Executable, type Program, type TypedArray,
 } from '@symgrad/core';
 import { planProgram } from './codegen/program-source.js';
@@ -77,7 +77,8 @@ export class CudaBackend implements Backend {
   }
 
   compile(program: Program, options: CompileOptions): Executable {
-    const bad = unsupportedKernels(program);
+    // A GEMM or kernel racing with its own output on the device would give wrong numbers silently.
+    const bad = [...unsupportedKernels(program), ...programAliasingProblems(program)];
     if (bad.length) throw new Error(`the CUDA backend cannot run this Program:\n  ${bad.join('\n  ')}`);
     const plan = planProgram(program, { gemm: this.run.gemm });
     if (plan.kernelNames.length === 0) return new CudaExecutable(this.device, plan, -1, new Map(), options.precision, this.run.streams);

@@ -41,7 +41,7 @@ export { matmulEpiloguePattern, type MatmulEpiloguePattern } from './codegen/mat
 export * from './lower/program.js';
 export { lowerGraph, type LoweredProgram, type LowerRequest } from './lower/lower-graph.js';
 export { formatProgram } from './lower/format-program.js';
-export { contiguousView, isContiguous, broadcastView, transposeView, sliceView, reshapeView } from './lower/view.js';
+export { contiguousView, isContiguous, broadcastView, transposeView, sliceView, reshapeView, sameView } from './lower/view.js';
 
 export * from './backend/backend.js';
 export {

@@ -1,4 +1,4 @@
-import { kernelViews, matmulEpiloguePattern, type DType, type MatmulKernel, type Program, type View } from '@symgrad/core';
+import { kernelViews, matmulEpiloguePattern, sameView, type DType, type MatmulKernel, type Program } from '@symgrad/core';
 import { ltEpilogueOf, type LtEpilogue } from './matmul-plan.js';
 
 /** The epilogue cuBLASLt computes for each kernel of a Program (undefined: none, or not a matmul), and the relu masks they share. */
@@ -7,10 +7,6 @@ export interface LtEpiloguePlan {
   /** Bytes of each relu bit mask (auxiliary buffer i). */
   readonly auxBytes: readonly number[];
 }
-
-const sameView = (a: View, b: View) =>
-  a.buffer === b.buffer && a.offset === b.offset && a.shape.length === b.shape.length &&
-  a.shape.every((d, i) => d === b.shape[i]) && a.strides.every((s, i) => s === b.strides[i]);
 
 /** A single float32 matrix product cuBLASLt runs with alpha 1 and beta 0, so the mask applies to the product itself. */
 const plainProduct = (k: MatmulKernel) => k.dtype === 'float32' && k.batch.length === 0 && k.k > 0 && k.m > 0 && k.n > 0 && k.alpha === 1 && k.beta === 0;

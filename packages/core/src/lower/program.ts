@@ -1,6 +1,7 @@
 import type { DType } from '../ir/dtype.js';
 import type { ScalarExpr } from '../codegen/scalar-expr.js';
 import type { RandomDistribution } from '../random/philox.js';
+import { sameView } from './view.js';
 
 /**
  * The Program IR: the contract between core and every backend. A Program is a flat,
@@ -199,6 +200,38 @@ export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
     case 'random': return { reads: [k.state], writes: [k.output, ...(k.next ? [k.next] : [])] };
     case 'softmax': return { reads: [k.input], writes: [k.output] };
   }
+}
+
+/**
+ * Where a kernel breaks the aliasing rule above, in words (empty when it keeps it): a view
+ * it reads shares a buffer with a view it writes without being that same view, or a
+ * matmul writes the buffer of its operand A or B (a GEMM reads operands while it writes).
+ * Passes keep every Program free of these; tests check it.
+ *
+ * @example
+ * ```ts
+ * kernelAliasingProblems({ kind: 'matmul', a: q, b: s, out: s, … }); // ['matmul reads b1 as operand B and writes it']
+ * ```
+ */
+export function kernelAliasingProblems(k: Kernel): string[] {
+  const out: string[] = [];
+  const { reads, writes } = kernelViews(k);
+  if (k.kind === 'matmul') {
+    for (const [name, v] of [['A', k.a], ['B', k.b]] as const) if (v.buffer === k.out.buffer) out.push(`matmul reads b${v.buffer} as operand ${name} and writes it`);
+  }
+  for (const w of writes) {
+    for (const r of reads) {
+      if (r.buffer !== w.buffer || sameView(r, w)) continue;
+      if (k.kind === 'matmul' && (r === k.a || r === k.b)) continue; // reported above
+      out.push(`${k.kind} reads b${r.buffer} through another view than the one it writes`);
+    }
+  }
+  return out;
+}
+
+/** The aliasing problems of every kernel of a Program, each prefixed by the kernel's index and label. */
+export function programAliasingProblems(p: Program): string[] {
+  return p.kernels.flatMap((k, i) => kernelAliasingProblems(k).map((m) => `kernel ${i} (${k.label}): ${m}`));
 }
 
 /** The same kernel with every view passed through `f` (for renumbering buffers). */

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fn, registerBackend, T, type Variable } from '../index.js';
+import { fn, programAliasingProblems, registerBackend, T, type Variable } from '../index.js';
 import { referenceBackendFactory } from '../testing/reference-backend.js';
 import { relativeError, TestRandom } from '../testing/random.js';
 import type { NDArray } from '../host/ndarray.js';
@@ -47,6 +47,7 @@ describe('rewrites preserve results', () => {
       for (const level of ['O0', 'O1', 'O2'] as const) {
         const f = fn(inputs, outputs, { backend: 'ref-prop', optimizer: level });
         results.push(await f(...values));
+        expect(programAliasingProblems(f.program!), `graph ${g} at ${level}`).toEqual([]);
       }
       for (const r of results.slice(1)) {
         r.forEach((out, i) => {

@@ -1,7 +1,7 @@
 import type { TypedArray } from '../../ir/dtype.js';
 import { sizeOf } from '../../ir/type.js';
 import { kernelViews, type BufferSpec, type Kernel, type View } from '../program.js';
-import { isContiguous } from '../view.js';
+import { isContiguous, sameView } from '../view.js';
 
 /** Where a kernel came from: the ops and the user's call sites, for profiles and debug mode. */
 export interface KernelSource {
@@ -70,7 +70,4 @@ export function isTemp(d: ProgramDraft, buffer: number): boolean {
   return d.buffers[buffer]!.role === 'temp' && !d.pinned.has(buffer);
 }
 
-export function sameViewExact(a: View, b: View): boolean {
-  return a.buffer === b.buffer && a.offset === b.offset && a.shape.length === b.shape.length &&
-    a.shape.every((x, i) => x === b.shape[i]) && a.strides.every((x, i) => x === b.strides[i] || a.shape[i] === 1);
-}
+export const sameViewExact = sameView;

@@ -136,6 +136,10 @@ export function fuseMatmulEpilogue(d: ProgramDraft): boolean {
     if (!isWhole(d, out) || out.shape.length !== m.out.shape.length || out.shape.some((x, k) => x !== m.out.shape[k])) continue;
     if (!c.inputs.every((v) => v.buffer !== m.out.buffer || sameViewExact(v, m.out))) continue;
     const others = c.inputs.filter((v) => v.buffer !== m.out.buffer);
+    // The matmul will write `out`: a GEMM reads its operands while it writes, and an epilogue
+    // may read the output only as the element it writes (s ← relu(q·s) keeps its copy).
+    if (m.a.buffer === out.buffer || m.b.buffer === out.buffer) continue;
+    if (![...(m.epilogue?.inputs ?? []), ...others].every((v) => v.buffer !== out.buffer || sameViewExact(v, out))) continue;
     // The consumer's work moves from j to i: its other inputs and its output must be untouched in between.
     if (!untouchedBetween(d, [...others.map((v) => v.buffer), out.buffer], i - 1, j, false)) continue;
     if (!untouchedBetween(d, [out.buffer], i, j, true)) continue;
@@ -175,6 +179,8 @@ export function foldUpdateIntoMatmul(d: ProgramDraft): boolean {
     const i = writers[0]!;
     const m = d.kernels[i]!;
     if (m.kind !== 'matmul' || m.beta !== 0 || m.epilogue || !sameViewExact(m.out, gIn) || !isWhole(d, m.out)) continue;
+    // Accumulating into w while reading w as an operand would race (w ← w − c·(wᵀ·g) keeps its update kernel).
+    if (m.a.buffer === w.buffer || m.b.buffer === w.buffer) continue;
     if (!untouchedBetween(d, [m.a.buffer, m.b.buffer], i, j)) continue;
     d.kernels[j] = { ...m, out: w, alpha: -pattern.c * m.alpha, beta: 1, label: `${m.label}+sgd` };
     d.sources[j] = [...d.sources[i]!, ...d.sources[j]!];

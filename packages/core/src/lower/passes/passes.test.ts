@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fn, registerBackend, shared, T, NDArray, type FnOptions, type Variable } from '../../index.js';
+import { fn, programAliasingProblems, registerBackend, shared, T, NDArray, type FnOptions, type Variable } from '../../index.js';
 import { ReferenceBackend, referenceBackendFactory } from '../../testing/reference-backend.js';
 
 beforeAll(() => registerBackend('ref-passes', referenceBackendFactory('ref-passes'), -5));
@@ -41,6 +41,42 @@ describe('program passes', () => {
     const ks = await kernelsOf([x], [], [X], { updates: [[w, w.sub(g.mul(0.1))]] });
     expect(ks).toEqual(['matmul[matmul]', 'matmul[matmul+sgd]']);
     expect(w.get().get(0, 0)).toBeCloseTo(0.1 - 0.1 * (3 * 0.5 * 0.5 * 4 * 0.1), 5);
+  });
+  it('never lets a matmul write a buffer it reads as an operand (updates that multiply the variable itself)', async () => {
+    const q = T.matrix('q');
+    const Q = new NDArray('float32', [3, 3], Float32Array.from({ length: 9 }, (_, i) => ((i * 7) % 5) / 5 - 0.4));
+    const init = () => new NDArray('float32', [3, 4], Float32Array.from({ length: 12 }, (_, i) => ((i * 5) % 7) / 7 - 0.5));
+    const cases: [string, (s: ReturnType<typeof shared>) => Variable, string][] = [
+      ['s ← qᵀ·s', (s) => T.matmul(q, s, { transA: true }), 'matmul[matmul]'],
+      ['s ← relu(q·s)', (s) => T.relu(T.dot(q, s)), 'matmul[matmul]'],
+      ['s ← s − 0.1·(q·s)', (s) => s.sub(T.dot(q, s).mul(0.1)), 'matmul[matmul]'],
+      ['s ← q·s + s', (s) => T.add(T.dot(q, s), s), 'matmul'],
+    ];
+    for (const [name, rhs, first] of cases) {
+      const results: NDArray[] = [];
+      for (const optimizer of ['O0', 'O2'] as const) {
+        const s = shared(init(), 's');
+        const f = fn([q], [], { updates: [[s, rhs(s)]], backend: 'ref-passes', optimizer });
+        await f(Q);
+        await f(Q);
+        expect(programAliasingProblems(f.program!), `${name} at ${optimizer}`).toEqual([]);
+        if (optimizer === 'O2') expect(`${f.program!.kernels[0]!.kind}[${f.program!.kernels[0]!.label}]`, name).toContain(first);
+        results.push(s.get());
+      }
+      const [want, got] = results as [NDArray, NDArray];
+      for (let i = 0; i < 12; i++) expect(got.data[i], `${name}[${i}]`).toBeCloseTo(want.data[i]!, 5);
+    }
+  });
+  it('names the aliasing problems of a kernel that breaks the rule', () => {
+    const v = (buffer: number, shape: number[], strides: number[], offset = 0) => ({ buffer, offset, shape, strides });
+    expect(programAliasingProblems({
+      buffers: [{ id: 0, dtype: 'float32', size: 9, role: 'input' }, { id: 1, dtype: 'float32', size: 12, role: 'shared' }],
+      kernels: [
+        { kind: 'matmul', batch: [], m: 3, n: 4, k: 3, a: v(0, [3, 3], [3, 1]), b: v(1, [3, 4], [4, 1]), transA: false, transB: false, alpha: 1, beta: 0, out: v(1, [3, 4], [4, 1]), dtype: 'float32', label: 'mm' },
+        { kind: 'elementwise', shape: [4, 3], inputs: [v(1, [4, 3], [1, 4])], outputs: [v(1, [4, 3], [3, 1])], exprs: [{ op: 'input', index: 0, dtype: 'float32' }], label: 'transpose in place' },
+        { kind: 'elementwise', shape: [3, 4], inputs: [v(1, [3, 4], [4, 1])], outputs: [v(1, [3, 4], [4, 1])], exprs: [{ op: 'input', index: 0, dtype: 'float32' }], label: 'in place' },
+      ],
+    })).toEqual(['kernel 0 (mm): matmul reads b1 as operand B and writes it', 'kernel 1 (transpose in place): elementwise reads b1 through another view than the one it writes']);
   });
   it('specializes scale and accumulate into alpha and beta', async () => {
     const w = shared(NDArray.full([4, 5], 0.1), 'w');

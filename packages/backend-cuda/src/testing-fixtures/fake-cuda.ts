@@ -1,0 +1,90 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// A fake CUDA userspace for tests on machines without a GPU: the C++ sources in ./fake-cuda
+// become libcuda.so.1, libnvrtc.so.13, libcublas.so.13 and libcublasLt.so.13, which run
+// the addon's host logic end to end (memory, streams, capture, graphs, GEMMs on the host;
+// kernel launches are recorded, not run). See fake-cuda/fake_driver.cc for the rules.
+
+const SOURCES = join(dirname(fileURLToPath(import.meta.url)), 'fake-cuda');
+
+/** The C++ compiler to build the fakes with (`$CXX`, else c++ / g++ / clang++ on PATH), or why there is none. */
+export function findCxx(): { cxx?: string; reason?: string } {
+  const candidates = [process.env.CXX, 'c++', 'g++', 'clang++'].filter((c): c is string => !!c);
+  for (const c of candidates) {
+    if (c.includes('/')) {
+      if (existsSync(c)) return { cxx: c };
+      continue;
+    }
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && existsSync(join(dir, c))) return { cxx: join(dir, c) };
+  }
+  return { reason: `no C++ compiler found (tried ${candidates.join(', ')} on PATH)` };
+}
+
+/**
+ * Compiles the four fake libraries into `dir` (created if missing), with their real file
+ * names and sonames. Returns `dir`, or undefined when there is no C++ compiler (findCxx says
+ * why). A compiler error throws: the fakes must always build where a compiler exists.
+ *
+ * @example
+ * ```ts
+ * const lib = buildFakeCuda(mkdtempSync(join(tmpdir(), 'fake-cuda-')));
+ * if (lib) await runWithFakeCuda(lib, 'script.mjs', { FAKE_CUDA_LOG: '/tmp/log' });
+ * ```
+ */
+export function buildFakeCuda(dir: string): string | undefined {
+  const { cxx } = findCxx();
+  if (!cxx) return undefined;
+  mkdirSync(dir, { recursive: true });
+  const flags = ['-std=c++17', '-O1', '-g0', '-fPIC', '-shared', '-Wall', '-Werror', '-I', SOURCES];
+  const build = (soname: string, source: string, extra: string[] = []) => {
+    try {
+      execFileSync(cxx, [...flags, `-Wl,-soname,${soname}`, '-o', join(dir, soname), join(SOURCES, source), ...extra], { stdio: 'pipe' });
+    } catch (e) {
+      const err = e as { stderr?: Buffer; message: string };
+      throw new Error(`building the fake ${soname} failed: ${err.stderr?.toString() ?? err.message}`);
+    }
+  };
+  build('libcuda.so.1', 'fake_driver.cc', ['-lpthread']);
+  build('libnvrtc.so.13', 'fake_nvrtc.cc');
+  // cuBLAS and cuBLASLt enqueue work through the fake driver, so they link against it;
+  // $ORIGIN lets the loader find it next to them.
+  const needDriver = [join(dir, 'libcuda.so.1'), '-Wl,-rpath,$ORIGIN'];
+  build('libcublasLt.so.13', 'fake_cublaslt.cc', needDriver);
+  build('libcublas.so.13', 'fake_cublas.cc', needDriver);
+  return dir;
+}
+
+export interface ChildResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `node <script>` (an ES module) with the fake libraries in front of everything else:
+ * LD_LIBRARY_PATH and CUDA_PATH are `libDir`, CUDA_HOME is unset, SYMGRAD_CACHE_DIR is a
+ * fresh folder beside `libDir`, and the CUDA backend's own settings (SYMGRAD_CUDA_*) are cleared
+ * unless `env` sets them. Never rejects: the exit code, stdout and stderr come back.
+ */
+export function runWithFakeCuda(libDir: string, script: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<ChildResult> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(childEnv)) if (k.startsWith('SYMGRAD_CUDA_') || k.startsWith('FAKE_CUDA_')) delete childEnv[k];
+  delete childEnv.CUDA_HOME;
+  Object.assign(childEnv, {
+    LD_LIBRARY_PATH: libDir,
+    CUDA_PATH: libDir,
+    // Beside the libraries, so it goes when the caller removes them.
+    SYMGRAD_CACHE_DIR: mkdtempSync(join(dirname(libDir), 'cache-')),
+    ...env,
+  });
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script], { env: childEnv, timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
