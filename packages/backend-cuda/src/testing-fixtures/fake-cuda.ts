@@ -40,15 +40,16 @@ export function buildFakeCuda(dir: string): string | undefined {
   if (!cxx) return undefined;
   mkdirSync(dir, { recursive: true });
   const flags = ['-std=c++17', '-O1', '-g0', '-fPIC', '-shared', '-Wall', '-Werror', '-I', SOURCES];
-  const build = (soname: string, source: string, extra: string[] = []) => {
+  const build = (soname: string, sources: string | string[], extra: string[] = []) => {
     try {
-      execFileSync(cxx, [...flags, `-Wl,-soname,${soname}`, '-o', join(dir, soname), join(SOURCES, source), ...extra], { stdio: 'pipe' });
+      const files = (Array.isArray(sources) ? sources : [sources]).map((f) => join(SOURCES, f));
+      execFileSync(cxx, [...flags, `-Wl,-soname,${soname}`, '-o', join(dir, soname), ...files, ...extra], { stdio: 'pipe' });
     } catch (e) {
       const err = e as { stderr?: Buffer; message: string };
       throw new Error(`building the fake ${soname} failed: ${err.stderr?.toString() ?? err.message}`);
     }
   };
-  build('libcuda.so.1', 'fake_driver.cc', ['-lpthread']);
+  build('libcuda.so.1', ['fake_driver.cc', 'fake_driver_memory.cc'], ['-lpthread']);
   build('libnvrtc.so.13', 'fake_nvrtc.cc');
   // cuBLAS and cuBLASLt enqueue work through the fake driver, so they link against it;
   // $ORIGIN lets the loader find it next to them.
