@@ -38,6 +38,15 @@ if (kind === 'info') {
   const a = cudaBackendFactory.availability();
   const backend = cudaBackendFactory.create();
   out({ availability: a, device: backend.capabilities.device, backends: await listBackends(), info: cudaInfo() });
+} else if (kind === 'seed') {
+  // The seed step with its updates, as the benchmark runs it: only what the graph looks like is checked.
+  const { buildSeedStep, TestRandom } = await import('@symgrad/core/testing/reference');
+  const rng = new TestRandom(3);
+  const st = buildSeedStep(rng, [64, 48, 32, 10], 0.1);
+  const train = fn([st.x, st.y], st.loss, { ...opts, updates: st.updates });
+  const X = rng.array([37, 64], 'float32', -1, 1), Y = rng.array([37], 'int32', 0, 9);
+  for (let c = 0; c < 3; c++) await train(X, Y);
+  out({ kernels: train.program.kernels.map((k) => k.kind + '[' + k.label + ']') });
 } else if (kind === 'oom') {
   const x = T.matrix('x');
   const f = fn([x], T.dot(x, x), opts);
@@ -233,6 +242,23 @@ describe.skipIf(!libDir)(`the addon over a fake CUDA userspace${libDir ? '' : ` 
     expect(replayed.some((l) => l.includes('epilogue=RELU_AUX '))).toBe(true);
     expect(replayed.some((l) => l.includes('epilogue=DRELU '))).toBe(true);
   });
+
+  for (const gemm of ['cublas', 'cublasLt']) {
+    it(`g. the seed step with SYMGRAD_CUDA_STREAMS=2 and ${gemm}: captured once, replayed, on two streams`, async () => {
+      const { result, log } = await runCase('seed', {}, { SYMGRAD_CUDA_GEMM: gemm, SYMGRAD_CUDA_STREAMS: '2' });
+      expect(result.kernels.filter((k: string) => k.startsWith('matmul'))).toHaveLength(8);
+      const replayed = log.filter((l) => l.includes(' mode=replay '));
+      const streams = new Set(replayed.map((l) => / stream=(\d+) /.exec(l)?.[1]));
+      expect(streams.size, 'the replayed graph runs on two streams').toBe(2);
+      const gemms = ops(log, gemm === 'cublasLt' ? 'ltmatmul' : 'gemm', 'replay');
+      expect(gemms).toHaveLength(3 * 8);
+      if (gemm === 'cublasLt') {
+        // Both relu layers write their masks and both gradients read them; only the loss kernels remain generated.
+        expect(gemms.filter((l) => l.includes('epilogue=RELU_AUX '))).toHaveLength(3 * 2);
+        expect(gemms.filter((l) => l.includes('epilogue=DRELU '))).toHaveLength(3 * 2);
+      }
+    });
+  }
 
   // A shared variable whose next value is a GEMM of its current value: the GEMM must not
   // write into the buffer it reads (the fakes fail such overlap with CUDA_ERROR_ILLEGAL_ADDRESS,
