@@ -48,6 +48,44 @@ export function renderOneHot(k: OneHotKernel, index: number, dtypes: readonly DT
   return { source: gridStride(name, p.signature(), IT, n, body), launch: { kind: 'launch', name, grid: [blocksFor(n), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (oneHot)` } };
 }
 
+/** What a row kernel of softmax's family needs: its C name and signature, and how to read element (row, c) in the compute type. */
+interface RowKernel {
+  readonly name: string;
+  readonly signature: string;
+  readonly dt: DType;
+  readonly IT: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly x: (c: string) => string;
+}
+
+/**
+ * A kernel giving each row a group of G threads that first computes the row max m (NaN if
+ * any element is NaN) and s = Σ exp(x − m) by group reductions, then runs `rest` (C lines,
+ * with row, valid, lane, m and s in scope) for the row.
+ */
+function rowMaxSumKernel(k: RowKernel, rest: string): string {
+  const G = groupSize(k.cols);
+  const T = computeType(k.dt);
+  const exp = k.dt === 'float32' ? 'expf' : 'exp';
+  return `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${k.name}(${k.signature}) {
+  __shared__ ${T} sh[${BLOCK / 32}];
+  const int lane = threadIdx.x % ${G};
+  for (${k.IT} row0 = (${k.IT})blockIdx.x * ${BLOCK / G}; row0 < (${k.IT})${k.rows}; row0 += (${k.IT})gridDim.x * ${BLOCK / G}) {
+    const ${k.IT} row = row0 + threadIdx.x / ${G};
+    const bool valid = row < (${k.IT})${k.rows};
+    ${T} m = ${cudaLiteral(k.dt, -Infinity)};
+    if (valid) for (${k.IT} c = lane; c < ${k.cols}; c += ${G}) m = SgMax()(m, ${k.x('c')});
+    m = sg_group_reduce<${G}>(m, SgMax(), sh);
+    ${T} s = 0;
+    if (valid) for (${k.IT} c = lane; c < ${k.cols}; c += ${G}) s += ${exp}(${k.x('c')} - m);
+    s = sg_group_reduce<${G}>(s, SgSum(), sh);
+${rest}
+  }
+}
+`;
+}
+
 /**
  * Fused softmax cross-entropy, one group of threads per row: the row max and the sum of
  * exp(z − max) by group reductions, then the loss (logsumexp − z[label], NaN for a label out
@@ -78,19 +116,7 @@ export function renderSoftmaxCrossEntropy(k: SoftmaxCrossEntropyKernel, index: n
         '}',
       ]
     : [];
-  const source = `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${name}(${p.signature()}) {
-  __shared__ ${T} sh[${BLOCK / 32}];
-  const int lane = threadIdx.x % ${G};
-  for (${IT} row0 = (${IT})blockIdx.x * ${P}; row0 < (${IT})${rows}; row0 += (${IT})gridDim.x * ${P}) {
-    const ${IT} row = row0 + threadIdx.x / ${G};
-    const bool valid = row < (${IT})${rows};
-    ${T} m = ${cudaLiteral(dt, -Infinity)};
-    if (valid) for (${IT} c = lane; c < ${classes}; c += ${G}) m = SgMax()(m, ${z('c')});
-    m = sg_group_reduce<${G}>(m, SgMax(), sh);
-    ${T} s = 0;
-    if (valid) for (${IT} c = lane; c < ${classes}; c += ${G}) s += ${f('exp')}(${z('c')} - m);
-    s = sg_group_reduce<${G}>(s, SgSum(), sh);
-    int y = -1;
+  const source = rowMaxSumKernel({ name, signature: p.signature(), dt, IT, rows, cols: classes, x: z }, `    int y = -1;
     ${T} zy = 0;
     if (valid) {
       y = ${convert(yT, 'int32', `(${computeType(yT)})${yp}[${offsetOf(k.labels, ['row'])}]`)};
@@ -105,10 +131,7 @@ export function renderSoftmaxCrossEntropy(k: SoftmaxCrossEntropyKernel, index: n
         ${lossStore}
       }
 ${ind(gradLines, 6)}
-    }
-  }
-}
-`;
+    }`);
   return { source, launch: { kind: 'launch', name, grid: [blocksFor(rows, P), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (softmaxCrossEntropy)` } };
 }
 
@@ -132,25 +155,10 @@ export function renderSoftmax(k: SoftmaxKernel, index: number, dtypes: readonly 
   const x = (c: string) => convert(xT, dt, `(${computeType(xT)})${xp}[${offsetOf(k.input, ['row', c])}]`);
   const value = k.log ? `${x('c')} - m - ls` : `${f('exp')}(${x('c')} - m) / s`;
   const store = `${p.ref(k.output, true)}[${offsetOf(k.output, ['row', 'c'])}] = ${convert(dt, p.dtype(k.output), 'v')};`;
-  const source = `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${name}(${p.signature()}) {
-  __shared__ ${T} sh[${BLOCK / 32}];
-  const int lane = threadIdx.x % ${G};
-  for (${IT} row0 = (${IT})blockIdx.x * ${P}; row0 < (${IT})${rows}; row0 += (${IT})gridDim.x * ${P}) {
-    const ${IT} row = row0 + threadIdx.x / ${G};
-    const bool valid = row < (${IT})${rows};
-    ${T} m = ${cudaLiteral(dt, -Infinity)};
-    if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) m = SgMax()(m, ${x('c')});
-    m = sg_group_reduce<${G}>(m, SgMax(), sh);
-    ${T} s = 0;
-    if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) s += ${f('exp')}(${x('c')} - m);
-    s = sg_group_reduce<${G}>(s, SgSum(), sh);
-    const ${T} ls = ${f('log')}(s);
+  const source = rowMaxSumKernel({ name, signature: p.signature(), dt, IT, rows, cols, x }, `    const ${T} ls = ${f('log')}(s);
     if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) {
       const ${T} v = ${value};
       ${store}
-    }
-  }
-}
-`;
+    }`);
   return { source, launch: { kind: 'launch', name, grid: [blocksFor(rows, P), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (softmax)` } };
 }
