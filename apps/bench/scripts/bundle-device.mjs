@@ -49,14 +49,15 @@ await bundle(join(here, 'demo-entry.ts'), 'demo.mjs'); // the demo (`symgrad`), 
 copyFileSync(join(app, 'src/gpu/torch_jax_seed.py'), join(out, 'torch_jax_seed.py'));
 
 // The native CPU addon (backend-cpu's prebuild) where the bundled backend-cpu looks for it:
-// node-gyp-build, resolved from the bundles, searches <bundle dir>/../build/Release.
+// node-gyp-build, resolved from the bundles (.device/bench and .device/cuda, hence
+// .device/node_modules), searches <bundle dir>/../build/Release.
 const prebuilds = join(repo, 'packages/backend-cpu/dist/prebuilds', `${process.platform}-${process.arch}`);
 const cpuAddon = existsSync(prebuilds) ? readdirSync(prebuilds).filter((f) => f.endsWith('.node')).map((f) => join(prebuilds, f))[0] : undefined;
 if (cpuAddon) {
   mkdirSync(join(deviceDir, 'build', 'Release'), { recursive: true });
   copyFileSync(cpuAddon, join(deviceDir, 'build', 'Release', 'symgrad_cpu.node'));
   const gyp = dirname(realpathSync(createRequire(join(repo, 'packages/backend-cpu/package.json')).resolve('node-gyp-build/package.json')));
-  cpSync(gyp, join(out, 'node_modules', 'node-gyp-build'), { recursive: true, dereference: true });
+  cpSync(gyp, join(deviceDir, 'node_modules', 'node-gyp-build'), { recursive: true, dereference: true });
 }
 
 // The `webgpu` package, reduced to what Linux x86-64 needs, Dawn compressed (21 MB → a third).

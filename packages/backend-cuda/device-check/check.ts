@@ -46,8 +46,11 @@ async function main(): Promise<void> {
   let cpu = false;
   try {
     // @ts-expect-error resolved by bundle.mjs (an alias to packages/backend-cpu); absent otherwise
-    await import('@symgrad/backend-cpu');
+    const mod = (await import('@symgrad/backend-cpu')) as { nativeCpuStatus(): { ok: boolean; reason?: string } };
     cpu = true;
+    // The CPU reference at full size takes minutes on the TypeScript path: say which one runs.
+    const s = mod.nativeCpuStatus();
+    log(`cpu backend (the reference): ${s.ok ? 'native' : `TypeScript path (${s.reason})`}`);
   } catch (e) {
     log(`cpu backend not bundled: ${String(e)}`);
   }

@@ -43,5 +43,7 @@ describe('the device bundle', () => {
     const check = node([join(dir, 'cuda', 'check.mjs')]);
     expect(check.status, check.stdout + check.stderr).toBe(3);
     expect(check.stdout).toMatch(/^no usable GPU: .+/m);
+    // Its CPU reference finds the native addon beside the bundle (the TypeScript path would take minutes there).
+    expect(check.stdout).toContain('cpu backend (the reference): native');
   });
 });
