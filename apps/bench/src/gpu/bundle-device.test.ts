@@ -12,7 +12,9 @@ import { cudaBackendFactory } from '@symgrad/backend-cuda';
 const app = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'symgrad-device-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const env = { ...process.env, SYMGRAD_DEVICE_DIR: dir };
+// No NODE_PATH (vitest sets one into pnpm's store): the device resolves nothing outside the bundle.
+const env: NodeJS.ProcessEnv = { ...process.env, SYMGRAD_DEVICE_DIR: dir };
+delete env.NODE_PATH;
 const node = (args: string[]) => spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 120_000 });
 
 const gpu = (await cudaBackendFactory.availability()).ok;
