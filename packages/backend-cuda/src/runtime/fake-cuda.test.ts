@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,9 +9,10 @@ import { buildFakeCuda, findCxx, runWithFakeCuda } from '../testing-fixtures/fak
 // The addon end to end over a fake CUDA userspace (src/testing-fixtures/fake-cuda): the real
 // addon and the built package run in a child process against host implementations of the
 // driver, NVRTC, cuBLAS and cuBLASLt, which check API use as the CUDA docs describe. GEMMs
-// really compute; generated kernels cannot run, so every case is built from matmuls (plus
-// epilogues that cuBLASLt fuses). Child scripts live inside the package so that
-// '@symgrad/core' and '@symgrad/backend-cuda' resolve to the built packages (dist).
+// compute on the host and generated kernels run there too (compiled as host C++, each block's
+// threads as fibers); these cases check the API use (capture, streams, epilogues, errors), and
+// fake-cuda-conformance.test.ts the numerics of every kernel. Child scripts live inside the
+// package so that '@symgrad/core' and '@symgrad/backend-cuda' resolve to the built packages (dist).
 const { cxx, reason } = findCxx();
 if (!cxx && process.env.CI) throw new Error(`${reason}, and CI is set: CI must run the fake-CUDA tests`);
 
@@ -263,19 +265,38 @@ describe.skipIf(!libDir)(`the addon over a fake CUDA userspace${libDir ? '' : ` 
   // A shared variable whose next value is a GEMM of its current value: the GEMM must not
   // write into the buffer it reads (the fakes fail such overlap with CUDA_ERROR_ILLEGAL_ADDRESS,
   // as happened before core kept the product out of the variable's buffer). The product now
-  // lands in a temporary and a generated kernel copies it into s, which the fakes cannot run,
-  // so s itself is checked by the device check; here: both calls run, the GEMM replays, the
-  // copy follows it, and the other output (a plain GEMM) is right.
+  // lands in a temporary and a generated kernel copies it into s: both calls run, the GEMM
+  // replays, the copy follows it, and s holds q^T s, then q^T q^T s.
   for (const streams of ['1', '2']) {
     it(`f. update s <- q^T s of a shared variable: no GEMM writes what it reads (streams=${streams})`, async () => {
       const [q, s] = [rand([13, 13]), rand([13, 33])];
       const spec: Spec = { inputs: [q], shared: [s], body: `(x, s) => ({ outputs: [T.dot(x[0], x[0])], updates: [[s[0], T.matmul(x[0], s[0], { transA: true })]] })`, calls: 2 };
       const { result, log } = await runCase('fn', spec, { SYMGRAD_CUDA_STREAMS: streams });
       expectClose(result.calls[1].outputs[0], matmul(q, q), 'q·q on the second call');
+      const s1 = matmul(q, s, true);
+      expectClose(result.calls[0].shared[0], s1, 's after the first call');
+      expectClose(result.calls[1].shared[0], matmul(q, s1, true), 's after the second call');
       expect(ops(log, 'gemm', 'replay').length).toBe(4);
       expect(ops(log, 'kernel', 'replay').length, 'the copy into s').toBe(2);
     });
   }
+
+  // The kernel emulation on its own, through the driver and NVRTC APIs (no addon): compile
+  // errors, 3-D geometry, barriers, shuffles, atomics, parameters copied at launch, bad
+  // pointers, writes out of bounds, divergent barriers.
+  it('h. the fakes run kernels as CUDA would (fake-cuda/simt_selftest.cc)', () => {
+    const exe = join(scratch, 'simt-selftest');
+    const src = join(pkg, 'src', 'testing-fixtures', 'fake-cuda', 'simt_selftest.cc');
+    execFileSync(cxx!, ['-std=c++17', '-O1', '-Wall', '-Werror', '-o', exe, src, join(libDir!, 'libcuda.so.1'), join(libDir!, 'libnvrtc.so.13'), `-Wl,-rpath,${libDir!}`]);
+    let out: string;
+    try {
+      out = execFileSync(exe, { env: { ...process.env, FAKE_CUDA_CXX: cxx!, FAKE_CUDA_LOG: '' }, stdio: 'pipe' }).toString();
+    } catch (e) {
+      const err = e as { stdout?: Buffer; stderr?: Buffer };
+      throw new Error(`simt_selftest failed:\n${err.stdout?.toString() ?? ''}\n${err.stderr?.toString() ?? ''}`);
+    }
+    expect(out.split('\n').filter((l) => l.startsWith('ok ')).length).toBe(10);
+  });
 
   it('e. out of device memory is an Error the process survives', async () => {
     // The addon holds a 32 MiB cuBLAS workspace; a 40 MiB limit leaves no room for a 16 MiB input.

@@ -1,13 +1,15 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // A fake CUDA userspace for tests on machines without a GPU: the C++ sources in ./fake-cuda
 // become libcuda.so.1, libnvrtc.so.13, libcublas.so.13 and libcublasLt.so.13, which run
-// the addon's host logic end to end (memory, streams, capture, graphs, GEMMs on the host;
-// kernel launches are recorded, not run). See fake-cuda/fake_driver.cc for the rules.
+// the addon's host logic end to end (memory, streams, capture, graphs, GEMMs on the host).
+// Generated kernels run too: the fake NVRTC compiles their CUDA C as host C++ with the C++
+// compiler ($FAKE_CUDA_CXX) against fake-cuda/simt_host.h, and the fake driver runs each
+// block's threads as fibers (fake-cuda/fake_simt.cc). See fake-cuda/fake_driver.cc for the rules.
 
 const SOURCES = join(dirname(fileURLToPath(import.meta.url)), 'fake-cuda');
 
@@ -26,7 +28,7 @@ export function findCxx(): { cxx?: string; reason?: string } {
 
 /**
  * Compiles the four fake libraries into `dir` (created if missing), with their real file
- * names and sonames. Returns `dir`, or undefined when there is no C++ compiler (findCxx says
+ * names and sonames, and puts beside them the headers the fake NVRTC compiles kernels with. Returns `dir`, or undefined when there is no C++ compiler (findCxx says
  * why). A compiler error throws: the fakes must always build where a compiler exists.
  *
  * @example
@@ -49,8 +51,10 @@ export function buildFakeCuda(dir: string): string | undefined {
       throw new Error(`building the fake ${soname} failed: ${err.stderr?.toString() ?? err.message}`);
     }
   };
-  build('libcuda.so.1', ['fake_driver.cc', 'fake_driver_memory.cc'], ['-lpthread']);
-  build('libnvrtc.so.13', 'fake_nvrtc.cc');
+  build('libcuda.so.1', ['fake_driver.cc', 'fake_driver_memory.cc', 'fake_driver_kernels.cc', 'fake_simt.cc'], ['-lpthread', '-ldl']);
+  build('libnvrtc.so.13', 'fake_nvrtc.cc', ['-ldl']);
+  // The fake NVRTC compiles every program against these, and looks for them next to itself.
+  for (const h of ['simt_host.h', 'simt_abi.h']) copyFileSync(join(SOURCES, h), join(dir, h));
   // cuBLAS and cuBLASLt enqueue work through the fake driver, so they link against it;
   // $ORIGIN lets the loader find it next to them.
   const needDriver = [join(dir, 'libcuda.so.1'), '-Wl,-rpath,$ORIGIN'];
@@ -68,10 +72,13 @@ export interface ChildResult {
 /**
  * Runs `node <script>` (an ES module) with the fake libraries in front of everything else:
  * LD_LIBRARY_PATH and CUDA_PATH are `libDir`, CUDA_HOME is unset, SYMGRAD_CACHE_DIR is a
- * fresh folder beside `libDir`, and the CUDA backend's own settings (SYMGRAD_CUDA_*) are cleared
- * unless `env` sets them. Never rejects: the exit code, stdout and stderr come back.
+ * fresh folder beside `libDir`, FAKE_CUDA_CXX is the C++ compiler the fake NVRTC builds
+ * kernels with (findCxx), and the CUDA backend's own settings (SYMGRAD_CUDA_*) and the
+ * fakes' (FAKE_CUDA_*) are cleared unless `env` sets them. Never rejects: the exit code,
+ * stdout and stderr come back.
  */
 export function runWithFakeCuda(libDir: string, script: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<ChildResult> {
+  const { cxx } = findCxx();
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(childEnv)) if (k.startsWith('SYMGRAD_CUDA_') || k.startsWith('FAKE_CUDA_')) delete childEnv[k];
   delete childEnv.CUDA_HOME;
@@ -80,6 +87,7 @@ export function runWithFakeCuda(libDir: string, script: string, env: Record<stri
     CUDA_PATH: libDir,
     // Beside the libraries, so it goes when the caller removes them.
     SYMGRAD_CACHE_DIR: mkdtempSync(join(dirname(libDir), 'cache-')),
+    ...(cxx ? { FAKE_CUDA_CXX: cxx } : {}),
     ...env,
   });
   return new Promise((resolve) => {

@@ -1,5 +1,5 @@
-// Fake libcuda.so.1, part two: device and pinned memory, copies, modules and kernel launches
-// (which are recorded, never run: the fake has no GPU to run a cubin on). See fake_driver.cc.
+// Fake libcuda.so.1, part two: device and pinned memory and copies. See fake_driver.cc; modules
+// and kernel launches are in fake_driver_kernels.cc.
 #include "fake_driver_state.h"
 
 using namespace fakedrv;
@@ -156,64 +156,5 @@ CUresult cuMemGetInfo_v2(size_t* freeBytes, size_t* total) {
   *total = memLimit();
   *freeBytes = *total > g_used ? *total - g_used : 0;
   return OK;
-}
-
-// A fake cubin (fake_nvrtc.cc): "FAKECUBIN\narch=sm_XX\nkernel=NAME\n...\0".
-CUresult cuModuleLoadData(void** out, const void* image) {
-  LOCK;
-  NEED_CTX;
-  if (!out || !image) return INVALID_VALUE;
-  const char* s = (const char*)image;
-  if (strncmp(s, "FAKECUBIN\narch=sm_", 18) != 0) return complain(INVALID_IMAGE, "module image is not a fake cubin");
-  int arch = atoi(s + 18);
-  if (arch / 10 != 9 || arch % 10 > 0) return complain(NO_BINARY, "cubin for sm_%d cannot run on the sm_90 fake device", arch);
-  Module* m = new Module;
-  for (const char* p = strstr(s, "\nkernel="); p; p = strstr(p + 1, "\nkernel=")) {
-    const char* b = p + 8;
-    m->names.insert(std::string(b, strcspn(b, "\n")));
-  }
-  g_modules.insert(m);
-  *out = m;
-  return OK;
-}
-CUresult cuModuleUnload(void* mod) {
-  LOCK;
-  NEED_INIT;
-  Module* m = (Module*)mod;
-  if (!g_modules.erase(m)) return INVALID_HANDLE;
-  for (auto& [n, f] : m->fns) { g_functions.erase(f); delete f; }
-  delete m;
-  return OK;
-}
-CUresult cuModuleGetFunction(void** out, void* mod, const char* name) {
-  LOCK;
-  NEED_CTX;
-  Module* m = (Module*)mod;
-  if (!out || !name) return INVALID_VALUE;
-  if (!g_modules.count(m)) return INVALID_HANDLE;
-  if (!m->names.count(name)) return complain(NOT_FOUND, "no kernel named %s in the module (not extern \"C\"?)", name);
-  Function*& f = m->fns[name];
-  if (!f) { f = new Function{m, name}; g_functions.insert(f); }
-  *out = f;
-  return OK;
-}
-// Kernels cannot run on the host: a launch is checked, recorded and logged, and does nothing.
-CUresult cuLaunchKernel(void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
-                        unsigned shmem, void* stream, void** params, void** extra) {
-  LOCK;
-  NEED_CTX;
-  Function* f = (Function*)fn;
-  if (!g_functions.count(f)) return INVALID_HANDLE;
-  if (!gx || !gy || !gz || !bx || !by || !bz || gy > 65535 || gz > 65535 || gx > 2147483647u) return INVALID_VALUE;
-  if (bx > 1024 || by > 1024 || bz > 64 || (unsigned long long)bx * by * bz > 1024) return INVALID_VALUE;
-  if (shmem > 49152) return complain(INVALID_VALUE, "%u bytes of dynamic shared memory without the opt-in attribute", shmem);
-  if (params && extra) return INVALID_VALUE;
-  auto op = std::make_shared<FakeOp>();
-  op->kind = "kernel";
-  op->detail = "name=" + f->name + " grid=" + std::to_string(gx) + "," + std::to_string(gy) + "," + std::to_string(gz) +
-               " block=" + std::to_string(bx) + "," + std::to_string(by) + "," + std::to_string(bz);
-  op->costMs = 0.003;
-  op->run = [f]() { return g_functions.count(f) ? (int)OK : complain(INVALID_HANDLE, "replayed launch of an unloaded kernel"); };
-  return submit(stream, op);
 }
 }  // extern "C"

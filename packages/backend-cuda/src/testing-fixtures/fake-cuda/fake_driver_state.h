@@ -1,9 +1,11 @@
 // The fake driver's state and the helpers its entry points share (fake_driver.cc: context,
-// streams, events, capture and graphs; fake_driver_memory.cc: memory, copies, modules and
-// launches). One copy per process: C++17 inline variables, linked into libcuda.so.1 once.
+// streams, events, capture and graphs; fake_driver_memory.cc: memory and copies;
+// fake_driver_kernels.cc: modules and launches, run by fake_simt.cc). One copy per process:
+// C++17 inline variables, linked into libcuda.so.1 once.
 #pragma once
 
 #include "fake_internal.h"
+#include "simt_abi.h"
 
 #include <algorithm>
 #include <cstdarg>
@@ -27,7 +29,7 @@ enum : int {
   INVALID_CONTEXT = 201, NO_BINARY = 209, INVALID_HANDLE = 400, ILLEGAL_STATE = 401, NOT_FOUND = 500,
   NOT_READY = 600, ILLEGAL_ADDRESS = 700, CAP_UNSUPPORTED = 900, CAP_INVALIDATED = 901, CAP_MERGE = 902,
   CAP_UNMATCHED = 903, CAP_UNJOINED = 904, CAP_ISOLATION = 905, CAP_IMPLICIT = 906, CAPTURED_EVENT = 907,
-  CAP_WRONG_THREAD = 908,
+  CAP_WRONG_THREAD = 908, LAUNCH_FAILED = 719,
 };
 struct ErrorName { int code; const char* name; const char* text; };
 inline const ErrorName kErrors[] = {
@@ -38,6 +40,7 @@ inline const ErrorName kErrors[] = {
     {INVALID_HANDLE, "CUDA_ERROR_INVALID_HANDLE", "invalid resource handle"}, {ILLEGAL_STATE, "CUDA_ERROR_ILLEGAL_STATE", "the operation cannot be performed in the present state"},
     {NOT_FOUND, "CUDA_ERROR_NOT_FOUND", "named symbol not found"}, {NOT_READY, "CUDA_ERROR_NOT_READY", "device not ready"},
     {ILLEGAL_ADDRESS, "CUDA_ERROR_ILLEGAL_ADDRESS", "an illegal memory access was encountered"},
+    {LAUNCH_FAILED, "CUDA_ERROR_LAUNCH_FAILED", "unspecified launch failure"},
     {CAP_UNSUPPORTED, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED", "operation not permitted when stream is capturing"},
     {CAP_INVALIDATED, "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED", "operation failed due to a previous error during capture"},
     {CAP_MERGE, "CUDA_ERROR_STREAM_CAPTURE_MERGE", "operation would result in a merge of separate capture sequences"},
@@ -83,7 +86,11 @@ inline int g_ctxRefs = 0;
 inline thread_local Ctx* t_current = nullptr;  // the driver's current context is per thread
 
 // ---- memory ----------------------------------------------------------------------------
-struct Alloc { size_t bytes; bool graphOwned; };
+// `bytes` is the size rounded up to 256 (what the checks of API calls allow), `requested` what
+// was asked for. Each allocation has kRedZone more bytes behind it, filled like the rest, so a
+// kernel that writes past `requested` can be caught (fake_driver_kernels.cc).
+struct Alloc { size_t bytes; bool graphOwned; size_t requested; };
+constexpr size_t kRedZone = 256;
 inline std::map<uintptr_t, Alloc> g_allocs;  // device allocations by start address
 inline std::set<void*> g_hostAllocs;
 inline size_t g_used = 0;
@@ -95,10 +102,10 @@ inline int allocate(size_t bytes, uintptr_t* out, bool graphOwned) {
   if (bytes == 0) return INVALID_VALUE;  // documented: bytesize 0 is CUDA_ERROR_INVALID_VALUE
   size_t rounded = (bytes + 255) & ~(size_t)255;
   if (g_used + rounded > memLimit()) return OOM;
-  void* p = aligned_alloc(256, rounded);
+  void* p = aligned_alloc(256, rounded + kRedZone);
   if (!p) return OOM;
-  memset(p, 0xFF, rounded);
-  g_allocs[(uintptr_t)p] = {rounded, graphOwned};
+  memset(p, 0xFF, rounded + kRedZone);
+  g_allocs[(uintptr_t)p] = {rounded, graphOwned, bytes};
   g_used += rounded;
   *out = (uintptr_t)p;
   return OK;
@@ -197,9 +204,16 @@ inline void endCaptureOf(Capture* c) {
 }
 
 // ---- modules ---------------------------------------------------------------------------
+// A module is a host shared object built by the fake NVRTC (fake_nvrtc.cc, simt_abi.h): `so`
+// is its dlopen() handle, `simt` the block/thread state its kernels read.
 struct Module;
-struct Function { Module* mod; std::string name; };
-struct Module { std::map<std::string, Function*> fns; std::set<std::string> names; };
+struct Function {
+  Module* mod;
+  std::string name;
+  FakeSimtEntry entry;
+  std::vector<unsigned> sizes, pointers;  // per parameter: bytes, and whether it is a pointer
+};
+struct Module { std::map<std::string, Function*> fns; std::set<std::string> names; void* so = nullptr; FakeSimtState* simt = nullptr; };
 inline std::set<Module*> g_modules;
 inline std::set<Function*> g_functions;
 }  // namespace fakedrv
