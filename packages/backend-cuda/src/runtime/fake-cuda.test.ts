@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TestRandom } from '@symgrad/core/testing';
 import { buildFakeCuda, findCxx, runWithFakeCuda } from '../testing-fixtures/fake-cuda.js';
 
 // The addon end to end over a fake CUDA userspace (src/testing-fixtures/fake-cuda): the real
@@ -78,21 +79,11 @@ writeFileSync(runner, RUNNER);
 
 // ---- host references ---------------------------------------------------------------
 interface Arr { shape: number[]; data: number[]; dtype?: 'float32' | 'float64' }
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 let seed = 1;
 function rand(shape: number[], dtype: 'float32' | 'float64' = 'float32'): Arr {
-  const r = rng(seed++ * 7919);
+  const r = new TestRandom(seed++ * 7919);
   const n = shape.reduce((a, b) => a * b, 1);
-  const data = Array.from({ length: n }, () => r() * 2 - 1).map((v) => (dtype === 'float32' ? Math.fround(v) : v));
+  const data = Array.from({ length: n }, () => r.uniform(-1, 1)).map((v) => (dtype === 'float32' ? Math.fround(v) : v));
   return { shape, data, dtype };
 }
 /** Row-major (batched) matmul in float64 with optional transposes of the last two axes. */
