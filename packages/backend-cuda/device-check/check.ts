@@ -5,7 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { fn, getBackend, listBackends, NDArray, shared, T, type DType, type Precision } from '@symgrad/core';
-import { buildSeedStep, evaluateReference, kernelCasesFor, OP_CASES, relativeError, runKernelCase, TestRandom } from '@symgrad/core/testing/reference';
+import { buildSeedStep, conformanceRows, evaluateReference, relativeError, TestRandom } from '@symgrad/core/testing/reference';
 import { cudaInfo, cudaMemoryInfo } from '../src/index.js';
 
 const log = (s: string) => {
@@ -66,40 +66,8 @@ async function main(): Promise<void> {
   const b = await getBackend('cuda');
   log(`device: ${b.capabilities.device}`);
 
-  // Kernel cases against the reference Program interpreter (as the conformance suite does),
-  // those of optional kinds only where the backend lists the kind.
-  for (const [name, make] of kernelCasesFor(b.capabilities.kernels)) {
-    try {
-      const c = make(new TestRandom(1234));
-      const worst = Math.max(...(await runKernelCase(b, c)));
-      record(name, worst <= (c.tol ?? 1e-6), `rel err ${worst.toExponential(2)}`);
-    } catch (e) {
-      record(name, false, String(e).split('\n').slice(0, 6).join(' | '));
-    }
-  }
-
-  // Op cases (float32 and float64) against the float64 reference evaluator.
-  for (const dtype of ['float32', 'float64'] as const) {
-    let k = 0;
-    for (const [name, make] of Object.entries(OP_CASES)) {
-      const rng = new TestRandom(1234 + k++ * 7919 + (dtype === 'float64' ? 1 : 0));
-      try {
-        const c = make(rng, dtype);
-        const f = fn(c.inputs, c.outputs, { backend: 'cuda' });
-        const got = await f(...c.values);
-        const want = evaluateReference(c.outputs, new Map(c.inputs.map((v, i) => [v, c.values[i]!])));
-        let worst = 0;
-        got.forEach((g: NDArray, i: number) => {
-          const w = want[i]!;
-          worst = Math.max(worst, g.dtype === 'int32' || g.dtype === 'bool' ? (Array.from(g.data as ArrayLike<number>).every((v, j) => v === w.data[j]) ? 0 : 1) : relativeError(g.data, w.data));
-        });
-        f.dispose();
-        record(`${name}.${dtype}`, worst <= (dtype === 'float64' ? 1e-12 : c.tol ?? 1e-5), `rel err ${worst.toExponential(2)}`);
-      } catch (e) {
-        record(`${name}.${dtype}`, false, String(e).split('\n').slice(0, 6).join(' | '));
-      }
-    }
-  }
+  // Kernel cases (of the kinds the backend lists) and op cases (float32, float64), as the conformance suite runs them.
+  for (const r of await conformanceRows(b)) record(r.name, r.ok, r.detail);
 
   // Dense layers, whose epilogues cuBLASLt fuses under SYMGRAD_CUDA_GEMM=cublasLt: relu(x·W + b),
   // x·W + b and relu(x·W), plain and batched, at awkward sizes, against float64.

@@ -29,42 +29,14 @@ afterAll(() => void (process.env.FAKE_CUDA_KEEP ? console.log(`fake-cuda scratch
 const RUNNER = `
 import { fn, getBackend, registerBackend } from '@symgrad/core';
 import '@symgrad/backend-cuda';
-import { buildSeedStep, evaluateReference, kernelCasesFor, OP_CASES, referenceBackendFactory, relativeError, runKernelCase, TestRandom } from '@symgrad/core/testing/reference';
+import { buildSeedStep, conformanceRows, referenceBackendFactory, relativeError, TestRandom } from '@symgrad/core/testing/reference';
 const rows = [];
 const record = (name, ok, detail) => rows.push({ name, ok, detail });
 const failure = (e) => String(e && e.stack || e).split('\\n').slice(0, 8).join(' | ');
 const b = await getBackend('cuda');
 if (process.env.FAKE_SUITE === 'cases') {
-  // As device-check/check.ts: each kernel case at its own tolerance (1e-6 unless it says).
-  for (const [name, make] of kernelCasesFor(b.capabilities.kernels)) {
-    try {
-      const c = make(new TestRandom(1234));
-      const errs = await runKernelCase(b, c);
-      const worst = Math.max(...errs), tol = c.tol ?? 1e-6;
-      record(name, worst <= tol, 'rel err ' + worst.toExponential(2) + ' (tolerance ' + tol + '; per buffer ' + errs.map((e) => e.toExponential(1)).join(' ') + ')');
-    } catch (e) { record(name, false, failure(e)); }
-  }
-  // Op cases against the float64 reference evaluator: 1e-5 (or the case's) in float32, 1e-12 in float64.
-  for (const dtype of ['float32', 'float64']) {
-    let k = 0;
-    for (const [name, make] of Object.entries(OP_CASES)) {
-      const rng = new TestRandom(1234 + k++ * 7919 + (dtype === 'float64' ? 1 : 0));
-      try {
-        const c = make(rng, dtype);
-        const f = fn(c.inputs, c.outputs, { backend: 'cuda' });
-        const got = await f(...c.values);
-        const want = evaluateReference(c.outputs, new Map(c.inputs.map((v, i) => [v, c.values[i]])));
-        let worst = 0;
-        got.forEach((g, i) => {
-          const w = want[i];
-          worst = Math.max(worst, g.dtype === 'int32' || g.dtype === 'bool' ? (Array.from(g.data).every((v, j) => v === w.data[j]) ? 0 : 1) : relativeError(g.data, w.data));
-        });
-        f.dispose();
-        const tol = dtype === 'float64' ? 1e-12 : c.tol ?? 1e-5;
-        record(name + '.' + dtype, worst <= tol, 'rel err ' + worst.toExponential(2) + ' (tolerance ' + tol + ')');
-      } catch (e) { record(name + '.' + dtype, false, failure(e)); }
-    }
-  }
+  // As device-check/check.ts does on a GPU: the suite's kernel and op cases at their tolerances.
+  rows.push(...(await conformanceRows(b)));
 } else {
   // The seed step (loss and gradients, with its SGD updates) three times on the cuda backend
   // in float32, and the same step in float64 on core's reference interpreter from the same

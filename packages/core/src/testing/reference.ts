@@ -15,3 +15,4 @@ export { OP_CASES, AWKWARD_SIZES, type OpCase, type OpCaseFactory } from './op-c
 export { KERNEL_CASES, OPTIONAL_KERNEL_CASES, kernelCasesFor, runKernelCase, type KernelCase } from './kernel-cases.js';
 export { buildSeedStep, heNormalForTest, type SeedStep } from './seed-step.js';
 export { ReferenceBackend, referenceBackendFactory } from './reference-backend.js';
+export { conformanceRows, type ConformanceRow } from './conformance-rows.js';
