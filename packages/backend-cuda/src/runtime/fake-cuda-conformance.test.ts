@@ -1,8 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildFakeCuda, findCxx, runWithFakeCuda } from '../testing-fixtures/fake-cuda.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fakeCudaWorkspace, runWithFakeCuda } from '../testing-fixtures/fake-cuda.js';
 
 // The CUDA backend's numerics end to end, without a GPU: core's conformance material runs on
 // the real addon and the built package over the fake CUDA userspace, whose NVRTC compiles the
@@ -12,16 +11,7 @@ import { buildFakeCuda, findCxx, runWithFakeCuda } from '../testing-fixtures/fak
 // reference evaluator, and the seed step (smaller) against a float64 run of the same step.
 // One child process per configuration runs every case of it, so the cost of starting node
 // and the addon is paid a few times, not once per case.
-const { cxx, reason } = findCxx();
-if (!cxx && process.env.CI) throw new Error(`${reason}, and CI is set: CI must run the fake-CUDA tests`);
-
-const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const work = join(pkg, '.fake-cuda-tmp');
-mkdirSync(work, { recursive: true });
-const scratch = mkdtempSync(join(work, 'conformance-'));
-const libDir = cxx ? buildFakeCuda(join(scratch, 'lib')) : undefined;
-// FAKE_CUDA_KEEP=1 keeps the scripts and fake logs for a look after a failure.
-afterAll(() => void (process.env.FAKE_CUDA_KEEP ? console.log(`fake-cuda scratch kept in ${scratch}`) : rmSync(scratch, { recursive: true, force: true })));
+const { scratch, libDir, reason } = fakeCudaWorkspace('conformance-');
 
 // The child: FAKE_SUITE=cases runs every kernel case and every op case (float32, float64);
 // FAKE_SUITE=seed runs the seed step. Prints one line `RESULT [{ name, ok, detail }, …]`;

@@ -1,11 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { TestRandom } from '@symgrad/core/testing';
-import { buildFakeCuda, findCxx, runWithFakeCuda } from '../testing-fixtures/fake-cuda.js';
+import { FAKE_CUDA_SOURCES, fakeCudaWorkspace, runWithFakeCuda } from '../testing-fixtures/fake-cuda.js';
 
 // The addon end to end over a fake CUDA userspace (src/testing-fixtures/fake-cuda): the real
 // addon and the built package run in a child process against host implementations of the
@@ -14,16 +12,7 @@ import { buildFakeCuda, findCxx, runWithFakeCuda } from '../testing-fixtures/fak
 // threads as fibers); these cases check the API use (capture, streams, epilogues, errors), and
 // fake-cuda-conformance.test.ts the numerics of every kernel. Child scripts live inside the
 // package so that '@symgrad/core' and '@symgrad/backend-cuda' resolve to the built packages (dist).
-const { cxx, reason } = findCxx();
-if (!cxx && process.env.CI) throw new Error(`${reason}, and CI is set: CI must run the fake-CUDA tests`);
-
-const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const work = join(pkg, '.fake-cuda-tmp');
-mkdirSync(work, { recursive: true });
-const scratch = mkdtempSync(join(work, 'run-'));
-const libDir = cxx ? buildFakeCuda(join(scratch, 'lib')) : undefined;
-// FAKE_CUDA_KEEP=1 keeps the scripts, inputs and fake logs for a look after a failure.
-afterAll(() => void (process.env.FAKE_CUDA_KEEP ? console.log(`fake-cuda scratch kept in ${scratch}`) : rmSync(scratch, { recursive: true, force: true })));
+const { scratch, libDir, reason, cxx } = fakeCudaWorkspace('run-');
 
 // The child: builds the function named by FAKE_CASE from the cases below, runs it on
 // JSON inputs and prints the outputs (and shared variables) as one JSON line.
@@ -277,7 +266,7 @@ describe.skipIf(!libDir)(`the addon over a fake CUDA userspace${libDir ? '' : ` 
   // pointers, writes out of bounds, divergent barriers.
   it('h. the fakes run kernels as CUDA would (fake-cuda/simt_selftest.cc)', () => {
     const exe = join(scratch, 'simt-selftest');
-    const src = join(pkg, 'src', 'testing-fixtures', 'fake-cuda', 'simt_selftest.cc');
+    const src = join(FAKE_CUDA_SOURCES, 'simt_selftest.cc');
     execFileSync(cxx!, ['-std=c++17', '-O1', '-Wall', '-Werror', '-o', exe, src, join(libDir!, 'libcuda.so.1'), join(libDir!, 'libnvrtc.so.13'), `-Wl,-rpath,${libDir!}`]);
     let out: string;
     try {

@@ -1,8 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 // A fake CUDA userspace for tests on machines without a GPU: the C++ sources in ./fake-cuda
 // become libcuda.so.1, libnvrtc.so.13, libcublas.so.13 and libcublasLt.so.13, which run
@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 // compiler ($FAKE_CUDA_CXX) against fake-cuda/simt_host.h, and the fake driver runs each
 // block's threads as fibers (fake-cuda/fake_simt.cc). See fake-cuda/fake_driver.cc for the rules.
 
-const SOURCES = join(dirname(fileURLToPath(import.meta.url)), 'fake-cuda');
+/** The fakes' C++ sources (and the SIMT self-test program). */
+export const FAKE_CUDA_SOURCES = join(dirname(fileURLToPath(import.meta.url)), 'fake-cuda');
+const SOURCES = FAKE_CUDA_SOURCES;
 
 /** The C++ compiler to build the fakes with (`$CXX`, else c++ / g++ / clang++ on PATH), or why there is none. */
 export function findCxx(): { cxx?: string; reason?: string } {
@@ -96,4 +98,37 @@ export function runWithFakeCuda(libDir: string, script: string, env: Record<stri
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
+}
+
+/** A scratch folder for one test file, with the fakes built in it. */
+export interface FakeCudaWorkspace {
+  readonly scratch: string;
+  /** The C++ compiler the fakes were built with. */
+  readonly cxx?: string;
+  /** The built libraries, or undefined when there is no C++ compiler (then `reason` says why). */
+  readonly libDir?: string;
+  readonly reason?: string;
+}
+
+/**
+ * A scratch folder under the package's `.fake-cuda-tmp` (where a child's `@symgrad/*` imports
+ * resolve to the built packages), with the fakes built in `lib/`, removed after the calling
+ * test file unless FAKE_CUDA_KEEP=1. Without a C++ compiler `libDir` is undefined and the
+ * file should skip with `reason`; with CI set that throws instead (CI must run these tests).
+ *
+ * @example
+ * ```ts
+ * const { scratch, libDir, reason } = fakeCudaWorkspace('run-');
+ * describe.skipIf(!libDir)(`… ${libDir ? '' : `(skipped: ${reason})`}`, () => { … });
+ * ```
+ */
+export function fakeCudaWorkspace(prefix: string): FakeCudaWorkspace {
+  const { cxx, reason } = findCxx();
+  if (!cxx && process.env.CI) throw new Error(`${reason}, and CI is set: CI must run the fake-CUDA tests`);
+  const work = join(SOURCES, '..', '..', '..', '.fake-cuda-tmp');
+  mkdirSync(work, { recursive: true });
+  const scratch = mkdtempSync(join(work, prefix));
+  afterAll(() => void (process.env.FAKE_CUDA_KEEP ? console.log(`fake-cuda scratch kept in ${scratch}`) : rmSync(scratch, { recursive: true, force: true })));
+  const libDir = cxx ? buildFakeCuda(join(scratch, 'lib')) : undefined;
+  return { scratch, ...(cxx ? { cxx } : {}), ...(libDir ? { libDir } : { reason: reason ?? 'the fakes did not build' }) };
 }
