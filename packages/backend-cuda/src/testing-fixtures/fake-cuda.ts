@@ -72,14 +72,14 @@ export interface ChildResult {
 }
 
 /**
- * Runs `node <script>` (an ES module) with the fake libraries in front of everything else:
+ * Runs `node <script> …args` (an ES module) with the fake libraries in front of everything else:
  * LD_LIBRARY_PATH and CUDA_PATH are `libDir`, CUDA_HOME is unset, SYMGRAD_CACHE_DIR is a
  * fresh folder beside `libDir`, FAKE_CUDA_CXX is the C++ compiler the fake NVRTC builds
  * kernels with (findCxx), and the CUDA backend's own settings (SYMGRAD_CUDA_*) and the
  * fakes' (FAKE_CUDA_*) are cleared unless `env` sets them. Never rejects: the exit code,
  * stdout and stderr come back.
  */
-export function runWithFakeCuda(libDir: string, script: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<ChildResult> {
+export function runWithFakeCuda(libDir: string, script: string, env: Record<string, string> = {}, timeoutMs = 120_000, args: readonly string[] = []): Promise<ChildResult> {
   const { cxx } = findCxx();
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(childEnv)) if (k.startsWith('SYMGRAD_CUDA_') || k.startsWith('FAKE_CUDA_')) delete childEnv[k];
@@ -93,7 +93,7 @@ export function runWithFakeCuda(libDir: string, script: string, env: Record<stri
     ...env,
   });
   return new Promise((resolve) => {
-    execFile(process.execPath, [script], { env: childEnv, timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [script, ...args], { env: childEnv, timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });

@@ -1,0 +1,30 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fakeCudaWorkspace, runWithFakeCuda } from '../testing-fixtures/fake-cuda.js';
+
+// A dress rehearsal of the device check: the bundle a GPU session carries (device-check/
+// bundle.mjs), run with --small over the fake CUDA userspace, with the defaults and with the
+// opt-in paths as .device/run.sh runs them. A check that fails here would cost device time.
+const { scratch, libDir, reason } = fakeCudaWorkspace('check-');
+const pkg = join(scratch, '..', '..');
+
+describe.skipIf(!libDir)(`the bundled device check over the fake CUDA userspace${libDir ? '' : ` (skipped: ${reason})`}`, () => {
+  const device = join(scratch, 'device');
+  const cache = join(scratch, 'cubin-cache');
+  const bundle = () => execFileSync(process.execPath, [join(pkg, 'device-check', 'bundle.mjs')], { env: { ...process.env, SYMGRAD_DEVICE_DIR: device }, stdio: 'pipe' });
+
+  for (const env of [{}, { SYMGRAD_CUDA_GEMM: 'cublasLt', SYMGRAD_CUDA_STREAMS: '2' }] as Record<string, string>[]) {
+    const what = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ') || 'default settings';
+    it(`passes every case (${what})`, { timeout: 300_000 }, async () => {
+      bundle();
+      const r = await runWithFakeCuda(libDir!, join(device, 'cuda', 'check.mjs'), { ...env, SYMGRAD_CUDA_ADDON: join(device, 'cuda', 'symgrad_cuda.node'), SYMGRAD_CACHE_DIR: cache }, 300_000, ['--small']);
+      const table = r.stdout.slice(r.stdout.lastIndexOf('| check | result | detail |'));
+      expect(r.code, `${table}\n${r.stderr.slice(-2000)}`).toBe(0);
+      expect(table).toMatch(/^\| (\d+)\/\1 cases \| ok \| - \|$/m);
+      expect(r.stdout).toContain(`device: Fake CUDA device`);
+      expect(r.stdout).toMatch(/^ok {3}30 steps: device memory growth: /m);
+      expect(r.stdout).toMatch(/^ok {3}seed-step tf32 vs cpu float64, same relu masks/m);
+    });
+  }
+});
