@@ -1,9 +1,10 @@
 import {
-  KERNEL_KINDS, registerBackend,
+  registerBackend,
   type Availability, type Backend, type BackendFactory, type Capabilities, type CompileOptions, type DeviceBuffer, type DType,
   type Executable, type Program, type TypedArray,
 } from '@symgrad/core';
 import { checkAndGenerate, type ProgramLimits } from './codegen/check.js';
+import { WEBGPU_KERNEL_KINDS } from './codegen/kernel.js';
 import { matmulConfigFromEnv, type MatmulConfig, type MatmulConfigChooser } from './codegen/matmul-config.js';
 import { WGSL_DTYPES } from './codegen/wgsl-types.js';
 import { BufferPool, byteSizeOf, fromDeviceWords, MAP_READ, toDeviceWords, USAGE, type WebGPUBuffer } from './runtime/buffers.js';
@@ -72,7 +73,7 @@ export class WebGPUBackend implements Backend {
     const l = ctx.limits;
     this.capabilities = {
       dtypes: WGSL_DTYPES,
-      kernels: KERNEL_KINDS,
+      kernels: WEBGPU_KERNEL_KINDS,
       // Whole vec4s, since allocations are padded to 16 bytes (byteSizeOf).
       maxBufferElements: Math.min(Math.floor(Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 16) * 4, lower.maxBufferElements ?? Infinity),
       precisions: ['fp32'],
@@ -182,7 +183,7 @@ export class WebGPUBackend implements Backend {
     this.alive();
     const r = checkAndGenerate(program, this.limits, options?.precision, this.matmulConfig);
     if (!r.ok) {
-      throw new Error(`webgpu backend cannot compile this program:\n  ${r.problems.join('\n  ')}\n(supported kernels: ${KERNEL_KINDS.join(', ')}; dtypes: ${WGSL_DTYPES.join(', ')})`);
+      throw new Error(`webgpu backend cannot compile this program:\n  ${r.problems.join('\n  ')}\n(supported kernels: ${WEBGPU_KERNEL_KINDS.join(', ')}; dtypes: ${WGSL_DTYPES.join(', ')})`);
     }
     const generated = r.kernels;
     return new WebGPUExecutable(this.ctx, this.queue, generated, (b): b is WebGPUBuffer => !this.disposed && this.live.has(b));

@@ -1,6 +1,6 @@
-import { KERNEL_KINDS, type Program } from '@symgrad/core';
+import type { Program } from '@symgrad/core';
 import { generateKernel, kernelProblems } from './generate.js';
-import type { CodegenContext, CodegenLimits, GeneratedKernel } from './kernel.js';
+import { WEBGPU_KERNEL_KINDS, type CodegenContext, type CodegenLimits, type GeneratedKernel } from './kernel.js';
 import type { MatmulConfigChooser } from './matmul-config.js';
 import { WGSL_DTYPES } from './wgsl-types.js';
 
@@ -37,7 +37,7 @@ export function checkAndGenerate(program: Program, limits: ProgramLimits, precis
   const kernels: GeneratedKernel[] = [];
   program.kernels.forEach((k, i) => {
     const where = `kernel ${i} (${String(k.kind)} '${String(k.label)}')`;
-    if (!KERNEL_KINDS.includes(k.kind)) return void problems.push(`${where}: kind '${String(k.kind)}' is not supported`);
+    if (!WEBGPU_KERNEL_KINDS.includes(k.kind)) return void problems.push(`${where}: kind '${String(k.kind)}' is not supported`);
     const kp = kernelProblems(k, ctx);
     if (kp.length) return void problems.push(...kp.map((p) => `${where}: ${p}`));
     try {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { KERNEL_KINDS, sx, type Program } from '@symgrad/core';
+import { sx, type Program } from '@symgrad/core';
 import { KERNEL_CASES, kernelCasesFor, TestRandom } from '@symgrad/core/testing';
 import { checkAndGenerate, type ProgramLimits } from './check.js';
 import { generateProgram } from './generate.js';
-import { DEFAULT_CODEGEN_LIMITS } from './kernel.js';
+import { DEFAULT_CODEGEN_LIMITS, WEBGPU_KERNEL_KINDS } from './kernel.js';
 import { Helpers, splitDispatch } from './wgsl-types.js';
 import { f32Literal, i32Literal, renderExprs } from './wgsl-expr.js';
 
@@ -12,7 +12,7 @@ const LIMITS: ProgramLimits = { ...DEFAULT_CODEGEN_LIMITS, maxBufferElements: 1 
 const caseProgram = (name: string): Program => KERNEL_CASES[name]!(new TestRandom(1)).program;
 
 describe('WGSL snapshots of every kernel kind', () => {
-  for (const [name] of kernelCasesFor(KERNEL_KINDS)) {
+  for (const [name] of kernelCasesFor(WEBGPU_KERNEL_KINDS)) {
     it(name, async () => {
       const kernels = generateProgram(caseProgram(name));
       const text = kernels.map((k) => `// dispatch ${k.dispatch.join('×')}; bindings ${k.bindings.map((b) => `${b.buffer}:${b.dtype}${b.write ? ':rw' : ''}`).join(' ')}\n${k.code}`).join('\n');

@@ -5,7 +5,7 @@ import { generateMatmul, matmulProblems } from './matmul.js';
 import type { MatmulConfigChooser } from './matmul-config.js';
 import { generateRandom } from './random.js';
 import { generateReduce } from './reduce.js';
-import { generateGather, generateOneHot, generateSoftmaxCrossEntropy } from './specials.js';
+import { generateGather, generateOneHot, generateSoftmax, generateSoftmaxCrossEntropy } from './specials.js';
 
 /** WGSL for one kernel of a Program (pure: no device). */
 export function generateKernel(k: Kernel, ctx: CodegenContext): GeneratedKernel {
@@ -17,8 +17,7 @@ export function generateKernel(k: Kernel, ctx: CodegenContext): GeneratedKernel 
     case 'oneHot': return generateOneHot(k, ctx);
     case 'softmaxCrossEntropy': return generateSoftmaxCrossEntropy(k, ctx);
     case 'random': return generateRandom(k, ctx);
-    // Not in this backend's capabilities, so the lowering keeps softmax as reduces and an elementwise kernel.
-    case 'softmax': throw new Error("webgpu: the optional 'softmax' kernel kind is not supported (the capability check rejects it before code generation)");
+    case 'softmax': return generateSoftmax(k, ctx);
   }
 }
 

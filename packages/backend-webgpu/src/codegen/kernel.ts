@@ -1,6 +1,9 @@
-import type { DType } from '@symgrad/core';
+import { KERNEL_KINDS, type DType, type KernelKind } from '@symgrad/core';
 import type { MatmulConfigChooser } from './matmul-config.js';
 import type { Binding } from './wgsl-types.js';
+
+/** The kernel kinds this backend generates: every required kind and the fused row softmax. */
+export const WEBGPU_KERNEL_KINDS: readonly KernelKind[] = [...KERNEL_KINDS, 'softmax'];
 
 /** One generated compute shader and how to launch it. */
 export interface GeneratedKernel {
