@@ -2,6 +2,7 @@
 // softmax
 @group(0) @binding(0) var<storage, read> b0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> b1: array<f32>;
+fn sg_nan() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
 fn sg_inf() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
 fn sg_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn sg_max(a: f32, b: f32) -> f32 { if (sg_isnan(a)) { return a; } if (sg_isnan(b)) { return b; } return select(b, a, a > b); }
@@ -30,8 +31,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   let s = red[0];
   let ls = log(s);
+  let bad = (bitcast<u32>(m) & 0x7fffffffu) >= 0x7f800000u;
   for (var c = lid.x; c < 1031u; c = c + 64u) {
-    let v = exp(b0[5 + i32(r) * 1031 + i32(c)] - m) / s;
+    let v = select(exp(b0[5 + i32(r) * 1031 + i32(c)] - m) / s, sg_nan(), bad);
     b1[i32(r) * 1031 + i32(c)] = v;
   }
 }
@@ -40,6 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 // logSoftmax
 @group(0) @binding(0) var<storage, read> b0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> b1: array<f32>;
+fn sg_nan() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
 fn sg_inf() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
 fn sg_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn sg_max(a: f32, b: f32) -> f32 { if (sg_isnan(a)) { return a; } if (sg_isnan(b)) { return b; } return select(b, a, a > b); }
@@ -68,8 +71,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   let s = red[0];
   let ls = log(s);
+  let bad = (bitcast<u32>(m) & 0x7fffffffu) >= 0x7f800000u;
   for (var c = lid.x; c < 1031u; c = c + 64u) {
-    let v = b0[5 + i32(r) * 1031 + i32(c)] - m - ls;
+    let v = select(b0[5 + i32(r) * 1031 + i32(c)] - m - ls, sg_nan(), bad);
     b1[i32(r) * 1031 + i32(c)] = v;
   }
 }
@@ -78,6 +82,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 // softmax.strided
 @group(0) @binding(0) var<storage, read> b0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> b1: array<f32>;
+fn sg_nan() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
 fn sg_inf() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
 fn sg_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn sg_max(a: f32, b: f32) -> f32 { if (sg_isnan(a)) { return a; } if (sg_isnan(b)) { return b; } return select(b, a, a > b); }
@@ -106,8 +111,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   let s = red[0];
   let ls = log(s);
+  let bad = (bitcast<u32>(m) & 0x7fffffffu) >= 0x7f800000u;
   for (var c = lid.x; c < 7u; c = c + 64u) {
-    let v = exp(b0[5 + i32(r) + i32(c) * 1031] - m) / s;
+    let v = select(exp(b0[5 + i32(r) + i32(c) * 1031] - m) / s, sg_nan(), bad);
     b1[i32(r) + i32(c) * 1031] = v;
   }
 }
