@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,13 @@ describe('the device bundle', () => {
     expect(demo.status, demo.stderr).toBe(0);
     expect(demo.stdout).toMatch(/^cpu +\S/m);
   }, 120_000);
+
+  it('its run.sh parses, and lists the CUDA variants it runs by default', () => {
+    const parsed = spawnSync('bash', ['-n', join(dir, 'run.sh')], { encoding: 'utf8' });
+    expect(parsed.status, parsed.stderr).toBe(0);
+    const script = readFileSync(join(dir, 'run.sh'), 'utf8');
+    expect(script).toContain('SYMGRAD_CUDA_GEMM=cublasLt SYMGRAD_CUDA_STREAMS=2 SYMGRAD_CUDA_GEMM=cublasLt,SYMGRAD_CUDA_STREAMS=2');
+  });
 
   // Where there is a GPU the check runs in full (minutes): that is the device session's job.
   it.skipIf(gpu)('its CUDA check says why it cannot run without a GPU', () => {
