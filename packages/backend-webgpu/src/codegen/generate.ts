@@ -5,7 +5,8 @@ import { generateMatmul, matmulProblems } from './matmul.js';
 import type { MatmulConfigChooser } from './matmul-config.js';
 import { generateRandom } from './random.js';
 import { generateReduce } from './reduce.js';
-import { generateGather, generateOneHot, generateSoftmax, generateSoftmaxCrossEntropy } from './specials.js';
+import { generateSoftmax } from './softmax.js';
+import { generateGather, generateOneHot, generateSoftmaxCrossEntropy } from './specials.js';
 
 /** WGSL for one kernel of a Program (pure: no device). */
 export function generateKernel(k: Kernel, ctx: CodegenContext): GeneratedKernel {

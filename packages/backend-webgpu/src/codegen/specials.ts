@@ -1,4 +1,4 @@
-import type { GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel, SoftmaxKernel } from '@symgrad/core';
+import type { GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel } from '@symgrad/core';
 import { linearGroup, linearIndex, type CodegenContext, type GeneratedKernel } from './kernel.js';
 import { BindingTable, castValue, ELEMENT_WORKGROUP, Helpers, isFloatD, splitDispatch, unravel, viewOffset } from './wgsl-exports.js';
 
@@ -63,72 +63,6 @@ export function generateOneHot(k: OneHotKernel, ctx: CodegenContext): GeneratedK
 const SCE_WORKGROUP = 64;
 
 /**
- * The frame of softmax's row kernels, one workgroup per row: each invocation reads a strided
- * part of row r, a tree max (NaN if any element is NaN) and a tree sum of exp(x − max) leave
- * m and s for `rest`, which runs with r, lid, m and s in scope.
- */
-function rowMaxSum(label: string, t: BindingTable, h: Helpers, rows: number, cols: number, dispatch: readonly [number, number, number], x: (c: string) => string, rest: string[]): string {
-  const wg = SCE_WORKGROUP;
-  const mx = h.use('sg_max');
-  const tree = (op: (a: string, b: string) => string) => [
-    '  workgroupBarrier();',
-    `  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {`,
-    `    if (lid.x < s) { red[lid.x] = ${op('red[lid.x]', 'red[lid.x + s]')}; }`,
-    '    workgroupBarrier();',
-    '  }',
-  ];
-  const inf = h.use('sg_inf');
-  return module(label, t, h, [
-    `var<workgroup> red: array<f32, ${wg}>;`,
-    `@compute @workgroup_size(${wg})`,
-    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {',
-    `  let r = ${linearGroup(dispatch)};`,
-    `  if (r >= ${rows}u) { return; }`,
-    `  var pm = -${inf}();`,
-    `  for (var c = lid.x; c < ${cols}u; c = c + ${wg}u) { pm = ${mx}(pm, ${x('c')}); }`,
-    '  red[lid.x] = pm;',
-    ...tree((a, b) => `${mx}(${a}, ${b})`),
-    '  let m = red[0];',
-    '  workgroupBarrier();',
-    '  var ps = 0.0f;',
-    `  for (var c = lid.x; c < ${cols}u; c = c + ${wg}u) { ps = ps + exp(${x('c')} - m); }`,
-    '  red[lid.x] = ps;',
-    ...tree((a, b) => `${a} + ${b}`),
-    '  let s = red[0];',
-    ...rest,
-    '}',
-  ]);
-}
-
-/**
- * Row softmax (or log-softmax) over the last axis (core's optional `softmax` kind): the row
- * max and sum as in softmax cross-entropy, then each element written by the invocation that
- * read it, so an output identical to the input is safe.
- */
-export function generateSoftmax(k: SoftmaxKernel, ctx: CodegenContext): GeneratedKernel {
-  const h = new Helpers();
-  const t = new BindingTable(ctx.dtypeOf);
-  const [rows, cols] = k.input.shape as [number, number];
-  const dispatch = splitDispatch(rows, ctx.limits.maxComputeWorkgroupsPerDimension);
-  const xD = ctx.dtypeOf(k.input.buffer);
-  const x = (c: string) => castValue(`${t.ref(k.input.buffer)}[${viewOffset(k.input, ['r', c])}]`, xD, 'float32', h);
-  const value = k.log ? `${x('c')} - m - ls` : `exp(${x('c')} - m) / s`;
-  const store = `${t.ref(k.output.buffer, true)}[${viewOffset(k.output, ['r', 'c'])}] = ${castValue('v', 'float32', ctx.dtypeOf(k.output.buffer), h)};`;
-  const nan = h.use('sg_nan');
-  const code = rowMaxSum(k.label, t, h, rows, cols, dispatch, x, [
-    '  let ls = log(s);',
-    // A max of ±∞ or NaN makes every element NaN (∞ − ∞ in the sum): said by bits, since WGSL
-    // may assume arithmetic never meets ∞ or NaN (SwiftShader gives 0 for exp(∞ − ∞)).
-    '  let bad = (bitcast<u32>(m) & 0x7fffffffu) >= 0x7f800000u;',
-    `  for (var c = lid.x; c < ${cols}u; c = c + ${SCE_WORKGROUP}u) {`,
-    `    let v = select(${value}, ${nan}(), bad);`,
-    `    ${store}`,
-    '  }',
-  ]);
-  return { code, bindings: t.bindings, dispatch, label: k.label };
-}
-
-/**
  * Softmax cross-entropy, one workgroup per row: a tree max, a tree sum of exp(z − max),
  * then loss = max + log(sum) − z[label] (NaN for a label out of range) and, when asked,
  * grad[c] = (exp(z[c] − max)/sum − [c = label]) · scale.
@@ -142,8 +76,16 @@ export function generateSoftmaxCrossEntropy(k: SoftmaxCrossEntropyKernel, ctx: C
   const z = (c: string) => castValue(`${t.ref(k.logits.buffer)}[${viewOffset(k.logits, ['r', c])}]`, zD, 'float32', h);
   const y = labelValue(`${t.ref(k.labels.buffer)}[${viewOffset(k.labels, ['r'])}]`, ctx.dtypeOf(k.labels.buffer), h);
   const lossD = ctx.dtypeOf(k.loss.buffer);
+  const mx = h.use('sg_max');
   const nan = h.use('sg_nan');
   const wg = SCE_WORKGROUP;
+  const tree = (op: (a: string, b: string) => string) => [
+    '  workgroupBarrier();',
+    `  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {`,
+    `    if (lid.x < s) { red[lid.x] = ${op('red[lid.x]', 'red[lid.x + s]')}; }`,
+    '    workgroupBarrier();',
+    '  }',
+  ];
   const grad = k.grad
     ? [
       `  let sc = ${castValue(`${t.ref(k.grad.scale.buffer)}[${viewOffset(k.grad.scale, ['r'])}]`, ctx.dtypeOf(k.grad.scale.buffer), 'float32', h)};`,
@@ -153,7 +95,23 @@ export function generateSoftmaxCrossEntropy(k: SoftmaxCrossEntropyKernel, ctx: C
       '  }',
     ]
     : [];
-  const code = rowMaxSum(k.label, t, h, rows, classes, dispatch, z, [
+  const code = module(k.label, t, h, [
+    `var<workgroup> red: array<f32, ${wg}>;`,
+    `@compute @workgroup_size(${wg})`,
+    'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {',
+    `  let r = ${linearGroup(dispatch)};`,
+    `  if (r >= ${rows}u) { return; }`,
+    `  var pm = -${h.use('sg_inf')}();`,
+    `  for (var c = lid.x; c < ${classes}u; c = c + ${wg}u) { pm = ${mx}(pm, ${z('c')}); }`,
+    '  red[lid.x] = pm;',
+    ...tree((a, b) => `${mx}(${a}, ${b})`),
+    '  let m = red[0];',
+    '  workgroupBarrier();',
+    '  var ps = 0.0f;',
+    `  for (var c = lid.x; c < ${classes}u; c = c + ${wg}u) { ps = ps + exp(${z('c')} - m); }`,
+    '  red[lid.x] = ps;',
+    ...tree((a, b) => `${a} + ${b}`),
+    '  let s = red[0];',
     `  let y = ${y};`,
     '  if (lid.x == 0u) {',
     `    var loss = ${nan}();`,
@@ -161,6 +119,7 @@ export function generateSoftmaxCrossEntropy(k: SoftmaxCrossEntropyKernel, ctx: C
     `    ${t.ref(k.loss.buffer, true)}[${viewOffset(k.loss, ['r'])}] = ${castValue('loss', 'float32', lossD, h)};`,
     '  }',
     ...grad,
+    '}',
   ]);
   return { code, bindings: t.bindings, dispatch, label: k.label };
 }
