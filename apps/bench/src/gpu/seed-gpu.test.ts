@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import '@symgrad/backend-cpu';
 import { mlpData } from '../data.js';
-import { gemmName, GPU_GEMMS, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
+import { uniformF32 } from '../data.js';
+import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
 
 // The GPU benchmark's timing code, run on the cpu backend at small sizes: what it measures
 // must be a real training step (the loss falls) and a real product; the numbers are not checked.
@@ -22,7 +23,29 @@ describe('GPU benchmark workloads', () => {
       const t = await timeGemm('cpu', 'fp32', s, 3);
       expect(t.item).toBe(`${gemmName(s)} fp32`);
       expect(t.tflops).toBeCloseTo((2 * s.m * s.n * s.k) / t.us / 1e6, 12);
+      expect(t.note).toMatch(/^sampled error \d\.\de[-+]\d+$/);
     }
     expect(GPU_GEMMS.map(gemmName)).toEqual(['sgemm 800×1000×1000', 'sgemm 800×1000×1000 Bᵀ', 'sgemm 1000×1000×800 Aᵀ', 'sgemm 2048×2048×2048']);
+  });
+
+  it('checks sampled GEMM entries against float64, so a wrong kernel is not timed', () => {
+    for (const s of SMALL_GEMMS) {
+      const a = uniformF32(s.m * s.k, 1);
+      const b = uniformF32(s.k * s.n, 2);
+      const c = new Float64Array(s.m * s.n);
+      for (let i = 0; i < s.m; i++) {
+        for (let j = 0; j < s.n; j++) {
+          for (let p = 0; p < s.k; p++) c[i * s.n + j] += a[s.transA ? p * s.m + i : i * s.k + p]! * b[s.transB ? j * s.k + p : p * s.n + j]!;
+        }
+      }
+      expect(gemmSampleError(s, a, b, c, s.m * s.n)).toBeLessThan(1e-15);
+      expect(gemmSampleError(s, a, b, Float32Array.from(c))).toBeLessThan(GEMM_TOLERANCE.fp32);
+      // One wrong entry (a race, a bad tile index) is seen when it is sampled; here every entry is.
+      const bad = Float64Array.from(c);
+      bad[(s.m >> 1) * s.n + (s.n >> 1)] += 0.5;
+      expect(gemmSampleError(s, a, b, bad, s.m * s.n)).toBeGreaterThan(GEMM_TOLERANCE.tf32);
+      bad[0] = Number.NaN;
+      expect(gemmSampleError(s, a, b, bad, s.m * s.n)).toBeNaN();
+    }
   });
 });

@@ -6,6 +6,7 @@
  * the end, so the time per step is the device's throughput, not a round trip.
  */
 import { T, fn, shared, NDArray, type Precision } from '@symgrad/core';
+import { TestRandom } from '@symgrad/core/testing/reference';
 import { uniformF32, type MlpData } from '../data.js';
 import { seedGraph } from '../seed-symgrad.js';
 import { stepFlops } from '../harness.js';
@@ -79,16 +80,55 @@ export const GPU_GEMMS: readonly GemmShape[] = [
   { m: 2048, n: 2048, k: 2048, transA: false, transB: false },
 ];
 
-/** One C = op(A)·op(B) on `backend` with A, B in shared variables, called back to back. */
+/** The largest error a GEMM's sampled entries may have, relative to Σ|a·b| (the bound of a K-term sum). */
+export const GEMM_TOLERANCE: Readonly<Record<Precision, number>> = { fp32: 1e-4, tf32: 1e-2 };
+
+/**
+ * The largest error of `samples` random entries (every entry where samples ≥ M·N) of
+ * C = op(A)·op(B) (A, B as stored), each against its
+ * float64 dot product and relative to Σ|a·b|, so cancellation does not inflate it. A timed
+ * kernel that computes the wrong thing (a race, a bad tile index) shows here, at O(1).
+ */
+export function gemmSampleError(s: GemmShape, a: Float32Array, b: Float32Array, c: ArrayLike<number>, samples = 256): number {
+  const rng = new TestRandom(13);
+  let worst = 0;
+  const all = samples >= s.m * s.n; // then every entry, in order
+  for (let t = 0; t < Math.min(samples, s.m * s.n); t++) {
+    const i = all ? Math.floor(t / s.n) : rng.int(0, s.m - 1);
+    const j = all ? t % s.n : rng.int(0, s.n - 1);
+    let dot = 0;
+    let mag = 0;
+    for (let p = 0; p < s.k; p++) {
+      const x = a[s.transA ? p * s.m + i : i * s.k + p]! * b[s.transB ? j * s.k + p : p * s.n + j]!;
+      dot += x;
+      mag += Math.abs(x);
+    }
+    const err = Math.abs(c[i * s.n + j]! - dot) / (mag || 1);
+    if (Number.isNaN(err)) return Number.NaN;
+    worst = Math.max(worst, err);
+  }
+  return worst;
+}
+
+/**
+ * One C = op(A)·op(B) on `backend` with A, B in shared variables, called back to back; its
+ * result is checked first (sampled entries within GEMM_TOLERANCE of float64, else it throws).
+ */
 export async function timeGemm(backend: string, precision: Precision, s: GemmShape, reps: number, note = ''): Promise<GpuTiming> {
-  const A = shared(new NDArray('float32', s.transA ? [s.k, s.m] : [s.m, s.k], uniformF32(s.m * s.k, 11)), 'A');
-  const B = shared(new NDArray('float32', s.transB ? [s.n, s.k] : [s.k, s.n], uniformF32(s.k * s.n, 12)), 'B');
+  const a = uniformF32(s.m * s.k, 11);
+  const b = uniformF32(s.k * s.n, 12);
+  const A = shared(new NDArray('float32', s.transA ? [s.k, s.m] : [s.m, s.k], a.slice()), 'A');
+  const B = shared(new NDArray('float32', s.transB ? [s.n, s.k] : [s.k, s.n], b.slice()), 'B');
   const f = fn([], T.dot(s.transA ? A.T : A, s.transB ? B.T : B), { backend, precision });
   try {
-    await f();
+    const err = gemmSampleError(s, a, b, (await f()).data as Float32Array);
+    if (!(err <= GEMM_TOLERANCE[precision])) {
+      throw new Error(`${gemmName(s)} ${precision} gave a wrong result: sampled error ${err.toExponential(2)} of Σ|a·b| exceeds ${GEMM_TOLERANCE[precision]}${note ? ` (${note})` : ''}`);
+    }
     let last: ReturnType<typeof f.enqueue> | undefined;
     const us = await throughput(() => { last = f.enqueue(); }, async () => last!.read(), Math.min(10, reps), reps);
-    return { peer: `symgrad ${backend}`, item: `${gemmName(s)} ${precision}`, us, reps, tflops: (2 * s.m * s.n * s.k) / us / 1e6, note };
+    const checked = `sampled error ${err.toExponential(1)}`;
+    return { peer: `symgrad ${backend}`, item: `${gemmName(s)} ${precision}`, us, reps, tflops: (2 * s.m * s.n * s.k) / us / 1e6, note: note ? `${note}; ${checked}` : checked };
   } finally {
     f.dispose();
     A.dispose();

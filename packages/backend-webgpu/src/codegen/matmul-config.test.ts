@@ -6,7 +6,7 @@ import { checkAndGenerate, type ProgramLimits } from './check.js';
 import { generateProgram } from './generate.js';
 import { DEFAULT_CODEGEN_LIMITS } from './kernel.js';
 import {
-  DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, LARGE_MATMUL_CONFIG, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, parseMatmulConfig,
+  DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, LARGE_MATMUL_CONFIG, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, parseMatmulConfig, type MatmulConfig,
 } from './matmul-config.js';
 
 // Pure (no device): config rules, SYMGRAD_WEBGPU_MATMUL parsing, and the chooser reaching codegen.
@@ -23,21 +23,24 @@ describe('matmul configs', () => {
     expect(matmulConfigCandidates.map(formatMatmulConfig)).toEqual([
       '64,64,16,4,4', '64,64,16,8,8', '128,64,16,8,4', '64,128,16,4,8', '128,128,8,8,8', '128,128,16,8,8',
       '64,64,16,4,4,unroll', '64,64,16,4,4,unroll,vec4', '128,64,16,8,4,unroll,vec4', '64,64,8,4,4,unroll,vec4',
+      '64,64,16,4,4,unroll,vec4,prefetch', '128,64,16,8,4,unroll,vec4,prefetch', '128,128,16,8,8,unroll,vec4,prefetch',
+      '64,64,16,4,4,unroll,vec4,double', '128,64,8,8,4,unroll,vec4,double', '128,128,8,8,8,unroll,vec4,double',
     ]);
     for (const c of matmulConfigCandidates) expect(parseMatmulConfig(formatMatmulConfig(c))).toEqual({ ...c });
   });
 
   it('parses SYMGRAD_WEBGPU_MATMUL, and names the variable and the broken rule when invalid', () => {
     expect(parseMatmulConfig(' 128, 64,16,8,4')).toEqual({ tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 });
-    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
+    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", "prefetch", "double", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
     expect(() => parseMatmulConfig('64,64,16')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16" is invalid: it has 3 comma-separated values, not 5 ${hint}`);
     expect(parseMatmulConfig('64,64,16,4,4, unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true });
     expect(parseMatmulConfig('64,64,16,4,4,vec4')).toEqual({ ...DEFAULT_MATMUL_CONFIG, vec4Loads: true });
     expect(parseMatmulConfig('64,64,16,4,4,vec4,unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true, vec4Loads: true });
-    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4") ${hint}`);
-    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4")');
-    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4", "prefetch", "double") ${hint}`);
+    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4", "prefetch", "double")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4", "prefetch", "double")');
     expect(() => parseMatmulConfig('64,64,16,4,4,vec4,vec4')).toThrow('is invalid: flag "vec4" is given twice');
+    expect(parseMatmulConfig('64,64,16,4,4,double,prefetch')).toEqual({ ...DEFAULT_MATMUL_CONFIG, prefetch: true, doubleBuffer: true });
     expect(() => parseMatmulConfig('64,64,16,unroll')).toThrow('is invalid: it has 4 comma-separated values, not 5');
     expect(() => parseMatmulConfig('64,64,16,4,x')).toThrow('SYMGRAD_WEBGPU_MATMUL="64,64,16,4,x" is invalid: every value must be a positive integer');
     expect(() => parseMatmulConfig('64,64,16,-4,4')).toThrow('every value must be a positive integer');
@@ -52,6 +55,8 @@ describe('matmul configs', () => {
     const c = { tileM: 128, tileN: 128, tileK: 32, threadM: 8, threadN: 8 };
     expect(matmulConfigProblems(c, DEFAULT_CODEGEN_LIMITS)).toEqual(['needs 32768 bytes of workgroup memory ((tileM+tileN)·tileK·4); the device allows 16384']);
     expect(matmulConfigProblems(c, { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 32768 })).toEqual([]);
+    expect(matmulConfigProblems({ ...c, tileK: 16, doubleBuffer: true }, DEFAULT_CODEGEN_LIMITS))
+      .toEqual(['needs 32768 bytes of workgroup memory (2·(tileM+tileN)·tileK·4, double-buffered); the device allows 16384']);
     expect(matmulConfigProblems(DEFAULT_MATMUL_CONFIG, { ...DEFAULT_CODEGEN_LIMITS, maxComputeInvocationsPerWorkgroup: 128 }))
       .toEqual(['needs 256 invocations per workgroup; the device allows 128']);
     const r = checkAndGenerate(matmulProgram(), LIMITS, 'fp32', () => c);
@@ -103,6 +108,40 @@ describe('matmul configs', () => {
     expect(onlyB).toContain('var<storage, read> b1: array<vec4<f32>>;');
     // A view offset that is not a multiple of 4 keeps A scalar.
     expect(code(mm(64, 96, 128, true, 2))).toContain('var<storage, read> b0: array<f32>;');
+  });
+});
+
+describe('register staging (prefetch, double)', () => {
+  const gen = (cfg: MatmulConfig) => generateProgram(matmulProgram(), DEFAULT_CODEGEN_LIMITS, () => cfg)[0]!.code;
+  const kLoop = (code: string) => code.slice(code.indexOf('for (var k0'), code.indexOf('store(wid.z'));
+  it('prefetch reads the next K tile into registers before the FMAs, under the same two barriers', () => {
+    const plain = gen({ tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2 });
+    const pre = gen({ tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2, prefetch: true });
+    expect(pre).toContain('next K tile prefetched into registers');
+    expect(pre).toContain('var xa0 = f32(0.0f);');
+    expect(pre).toContain('var yb0 = f32(0.0f);');
+    // 32·8 elements of each tile over 256 invocations: one register per operand.
+    expect(pre).not.toContain('var xa1');
+    expect(kLoop(pre).match(/workgroupBarrier\(\)/g)).toHaveLength(2);
+    expect(kLoop(plain).match(/workgroupBarrier\(\)/g)).toHaveLength(2);
+    const loop = kLoop(pre);
+    expect(loop.indexOf('if (kn < 29)')).toBeGreaterThan(loop.indexOf('workgroupBarrier()'));
+    expect(loop.indexOf('if (kn < 29)')).toBeLessThan(loop.indexOf('fma('));
+    expect(loop).toContain('xa0 = b0[');
+  });
+
+  it('double keeps two tiles per operand and one barrier per K step', () => {
+    const code = gen({ ...DEFAULT_MATMUL_CONFIG, doubleBuffer: true });
+    expect(code).toContain('double-buffered through registers');
+    expect(code).toContain('var<workgroup> As: array<vec4<f32>, 512>;');
+    expect(code).toContain('var<workgroup> Bs: array<vec4<f32>, 512>;');
+    expect(kLoop(code).match(/workgroupBarrier\(\)/g)).toHaveLength(1);
+    expect(code).toContain('let oa = ((k0 / 16) & 1) * 256;');
+    expect(code).toContain('As[oa + p * 16 + ');
+    expect(code).toContain('let na = 256 - oa;');
+    // A 64×64×16 tile over 256 invocations: 4 elements of each operand per invocation.
+    expect(code).toContain('var xa3 = f32(0.0f);');
+    expect(code).not.toContain('var xa4');
   });
 });
 

@@ -20,10 +20,22 @@ export interface MatmulConfig {
    * of 4. Other operands (and shapes) keep scalar loads (default false).
    */
   readonly vec4Loads?: boolean;
+  /**
+   * Stage the operand tiles through registers: the next K tile's loads are issued before the
+   * current tile's FMAs, which hide their latency, and written to workgroup memory after the
+   * barrier (default false).
+   */
+  readonly prefetch?: boolean;
+  /**
+   * Two workgroup tiles per operand (twice the workgroup memory), staged through registers as
+   * with `prefetch`: the FMAs read one while the next K tile is written to the other, so each K
+   * step needs one barrier instead of two (default false).
+   */
+  readonly doubleBuffer?: boolean;
 }
 
 /** The flags SYMGRAD_WEBGPU_MATMUL accepts after the five numbers, and the fields they set. */
-export const MATMUL_FLAGS = Object.freeze({ unroll: 'unrollK', vec4: 'vec4Loads' } as const);
+export const MATMUL_FLAGS = Object.freeze({ unroll: 'unrollK', vec4: 'vec4Loads', prefetch: 'prefetch', double: 'doubleBuffer' } as const);
 type MatmulFlag = keyof typeof MATMUL_FLAGS;
 
 /** Picks the config for one matmul kernel (batch: the number of matrices). */
@@ -67,6 +79,12 @@ export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true },
   { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true },
   { tileM: 64, tileN: 64, tileK: 8, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true },
+  { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true },
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true },
+  { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, doubleBuffer: true },
+  { tileM: 128, tileN: 64, tileK: 8, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, doubleBuffer: true },
+  { tileM: 128, tileN: 128, tileK: 8, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, doubleBuffer: true },
 ].map((c) => Object.freeze(c)));
 
 /** The name of the environment variable that overrides the config in Node (for sweeps). */
@@ -75,8 +93,8 @@ export const MATMUL_ENV_VAR = 'SYMGRAD_WEBGPU_MATMUL';
 /** Invocations per workgroup of a config. */
 export const matmulInvocations = (c: MatmulConfig): number => (c.tileM / c.threadM) * (c.tileN / c.threadN);
 
-/** Workgroup memory of a config's two operand tiles, in bytes. */
-export const matmulWorkgroupBytes = (c: MatmulConfig): number => (c.tileM + c.tileN) * c.tileK * 4;
+/** Workgroup memory of a config's two operand tiles (twice that when double-buffered), in bytes. */
+export const matmulWorkgroupBytes = (c: MatmulConfig): number => (c.doubleBuffer ? 2 : 1) * (c.tileM + c.tileN) * c.tileK * 4;
 
 /** The rules a config itself breaks, whatever the device (empty when none). */
 export function matmulConfigRules(c: MatmulConfig): string[] {
@@ -102,7 +120,9 @@ export function matmulConfigProblems(c: MatmulConfig, limits: CodegenLimits): st
   const inv = matmulInvocations(c);
   if (inv > limits.maxComputeInvocationsPerWorkgroup) p.push(`needs ${inv} invocations per workgroup; the device allows ${limits.maxComputeInvocationsPerWorkgroup}`);
   const bytes = matmulWorkgroupBytes(c);
-  if (bytes > limits.maxComputeWorkgroupStorageSize) p.push(`needs ${bytes} bytes of workgroup memory ((tileM+tileN)·tileK·4); the device allows ${limits.maxComputeWorkgroupStorageSize}`);
+  if (bytes > limits.maxComputeWorkgroupStorageSize) {
+    p.push(`needs ${bytes} bytes of workgroup memory (${c.doubleBuffer ? '2·(tileM+tileN)·tileK·4, double-buffered' : '(tileM+tileN)·tileK·4'}); the device allows ${limits.maxComputeWorkgroupStorageSize}`);
+  }
   return p;
 }
 

@@ -11,7 +11,8 @@ import { DEFAULT_MATMUL_CONFIG, formatMatmulConfig, matmulConfigCandidates, type
 // awkward shapes (1, primes, tile remainders, transposes, a broadcast batch, alpha/beta, an
 // epilogue) on the device (SwiftShader in CI) against core's float64 Program interpreter.
 // Two extra configs cover the scalar (non-vec4) paths: threadM 3 and threadM = threadN = 2,
-// each also with vec4 global loads (scattered into scalar workgroup tiles; a guarded load loop).
+// each also with vec4 global loads (scattered into scalar workgroup tiles; a guarded load loop),
+// and again staged through registers (prefetch; double-buffered, with the guarded vec4 copy).
 // Configs with vec4Loads must actually take the vec4 path on the shapes made for it (checked).
 const CONFIGS: MatmulConfig[] = [
   ...matmulConfigCandidates,
@@ -19,6 +20,9 @@ const CONFIGS: MatmulConfig[] = [
   { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2 },
   { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, unrollK: true, vec4Loads: true },
   { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2, vec4Loads: true },
+  { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, prefetch: true },
+  { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, unrollK: true, vec4Loads: true, doubleBuffer: true },
+  { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2, vec4Loads: true, doubleBuffer: true },
 ];
 
 let current: MatmulConfig = DEFAULT_MATMUL_CONFIG;

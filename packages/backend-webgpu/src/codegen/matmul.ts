@@ -33,6 +33,21 @@ export function matmulProblems(k: MatmulKernel, ctx: CodegenContext): string[] {
 const LANES = ['x', 'y', 'z', 'w'];
 
 /**
+ * How one operand's K tile is copied from memory into workgroup memory: `iters` elements (f32
+ * or vec4) per invocation, element e = lid + l·invocations (only e < guard exist where set);
+ * `at` names the element's tile position, `read` loads it for the K tile at `kb` into a
+ * register (declared there when `decl`), `write` stores the register into the tile at `base`.
+ */
+interface TileCopy {
+  readonly iters: number;
+  readonly guard?: number;
+  readonly elem: string;
+  readonly at: string[];
+  read(kb: string, reg: string, decl: boolean): string[];
+  write(reg: string, base: string): string[];
+}
+
+/**
  * Whether an operand's global tile can be loaded with aligned vec4 reads: the stored matrix's
  * inner dim (the one the tile loads along; `extent` and `tileExtent` are its sizes) has stride 1, its
  * extent and the tile's extent along it are multiples of 4, and the view offset and every other
@@ -132,77 +147,149 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   // reads of one p row stay a permutation of the same aligned vec4s, so they remain conflict-free.
   const swizzleA = !k.transA && lm.w === 4 && TM % 32 === 0;
   const swizzleB = k.transB && ln.w === 4 && TN % 32 === 0;
-  // A workgroup tile element at K-major position (p, x) (vec4 arrays take a lane).
-  const tileAt = (name: string, l: ReturnType<typeof layout>, tile: number, swz: boolean, p: string, x: string) =>
-    (l.w === 4 ? `${name}[${p} * ${tile / 4} + ${swz ? `((${x} / 4) ^ (${p} & 7))` : `${x} / 4`}][${x} % 4]` : `${name}[${p} * ${tile} + ${x}]`);
+  // A workgroup tile element at K-major position (p, x) (vec4 arrays take a lane); `base`
+  // ('' or 'o + ') selects the half of a double-buffered array.
+  const tileAt = (name: string, l: ReturnType<typeof layout>, tile: number, swz: boolean, p: string, x: string, base = '') =>
+    (l.w === 4 ? `${name}[${base}${p} * ${tile / 4} + ${swz ? `((${x} / 4) ^ (${p} & 7))` : `${x} / 4`}][${x} % 4]` : `${name}[${base}${p} * ${tile} + ${x}]`);
   // p is the loop variable, or a number where the K loop is unrolled (then folded in).
-  const tileRead = (name: string, l: ReturnType<typeof layout>, tile: number, swz: boolean, g: number, t: string, p: string | number) => {
+  const tileRead = (name: string, l: ReturnType<typeof layout>, tile: number, swz: boolean, g: number, t: string, p: string | number, base: string) => {
     const v = g ? `${g * l.threads} + ${t}` : t;
     const x = !swz || p === 0 ? v : `(${g ? `(${v})` : v} ^ ${typeof p === 'number' ? p & 7 : '(p & 7)'})`;
-    if (typeof p === 'string') return `${name}[p * ${tile / l.w} + ${x}]`;
-    return `${name}[${p ? `${p * (tile / l.w)} + ` : ''}${x}]`;
+    if (typeof p === 'string') return `${name}[${base}p * ${tile / l.w} + ${x}]`;
+    return `${name}[${base}${p ? `${p * (tile / l.w)} + ` : ''}${x}]`;
   };
   // One p step: read a column of As and a row of Bs into registers, then the FMAs.
-  const step = (p: string | number) => [
-    ...upto(lm.groups).map((g) => `    let ra${g} = ${tileRead('As', lm, TM, swizzleA, g, 'ty', p)};`),
-    ...upto(ln.groups).map((g) => `    let rb${g} = ${tileRead('Bs', ln, TN, swizzleB, g, 'tx', p)};`),
+  const step = (p: string | number, baseA = '', baseB = '') => [
+    ...upto(lm.groups).map((g) => `    let ra${g} = ${tileRead('As', lm, TM, swizzleA, g, 'ty', p, baseA)};`),
+    ...upto(ln.groups).map((g) => `    let rb${g} = ${tileRead('Bs', ln, TN, swizzleB, g, 'tx', p, baseB)};`),
     ...accs((i, g) => `    c${i}_${g} = fma(${ln.w === 4 ? `vec4<f32>(${lm.reg('ra', i)})` : lm.reg('ra', i)}, rb${g}, c${i}_${g});`),
   ];
+  const compute = (baseA = '', baseB = '') => (cfg.unrollK
+    ? upto(TK).flatMap((p) => ['  {', ...step(p, baseA, baseB), '  }'])
+    : [`  for (var p = 0; p < ${TK}; p = p + 1) {`, ...step('p', baseA, baseB), '  }']);
   // Neighbouring invocations load neighbouring addresses: along K where K is the stored
   // matrix's contiguous dim (A not transposed, B transposed), else along M / N.
-  const loadScalarA = () => [
-    `  for (var l = 0; l < ${(TM * TK) / THREADS}; l = l + 1) {`,
-    `    let e = i32(lid.x) + l * ${THREADS};`,
-    ...(k.transA ? [`    let mm = e % ${TM};`, `    let pa = e / ${TM};`] : [`    let mm = e / ${TK};`, `    let pa = e % ${TK};`]),
-    `    let row = i32(wid.y) * ${TM} + mm;`,
-    `    var x = 0.0f;`,
-    `    if (row < ${k.m} && k0 + pa < ${k.k}) { x = ${A}[aBase + ${aAt('row', `(k0 + pa)`)}]; }`,
-    `    ${tileAt('As', lm, TM, swizzleA, 'pa', 'mm')} = x;`,
-    '  }',
-  ];
-  const loadScalarB = () => [
-    `  for (var l = 0; l < ${(TN * TK) / THREADS}; l = l + 1) {`,
-    `    let e = i32(lid.x) + l * ${THREADS};`,
-    ...(k.transB ? [`    let nn = e / ${TK};`, `    let pb = e % ${TK};`] : [`    let nn = e % ${TN};`, `    let pb = e / ${TN};`]),
-    `    let col = i32(wid.x) * ${TN} + nn;`,
-    `    var y = 0.0f;`,
-    `    if (col < ${k.n} && k0 + pb < ${k.k}) { y = ${B}[bBase + ${bAt('(k0 + pb)', 'col')}]; }`,
-    `    ${tileAt('Bs', ln, TN, swizzleB, 'pb', 'nn')} = y;`,
-    '  }',
-  ];
+  const scalarA: TileCopy = {
+    iters: (TM * TK) / THREADS, elem: 'f32',
+    at: k.transA ? [`let mm = e % ${TM};`, `let pa = e / ${TM};`] : [`let mm = e / ${TK};`, `let pa = e % ${TK};`],
+    read: (kb, r, decl) => [`let row = i32(wid.y) * ${TM} + mm;`, decl ? `var ${r} = 0.0f;` : `${r} = 0.0f;`,
+      `if (row < ${k.m} && ${kb} + pa < ${k.k}) { ${r} = ${A}[aBase + ${aAt('row', `(${kb} + pa)`)}]; }`],
+    write: (r, base) => [`${tileAt('As', lm, TM, swizzleA, 'pa', 'mm', base)} = ${r};`],
+  };
+  const scalarB: TileCopy = {
+    iters: (TN * TK) / THREADS, elem: 'f32',
+    at: k.transB ? [`let nn = e / ${TK};`, `let pb = e % ${TK};`] : [`let nn = e % ${TN};`, `let pb = e / ${TN};`],
+    read: (kb, r, decl) => [`let col = i32(wid.x) * ${TN} + nn;`, decl ? `var ${r} = 0.0f;` : `${r} = 0.0f;`,
+      `if (col < ${k.n} && ${kb} + pb < ${k.k}) { ${r} = ${B}[bBase + ${bAt(`(${kb} + pb)`, 'col')}]; }`],
+    write: (r, base) => [`${tileAt('Bs', ln, TN, swizzleB, 'pb', 'nn', base)} = ${r};`],
+  };
   // vec4 loads: each invocation reads 4 elements contiguous in memory (along the stored
   // matrix's contiguous dim, whose extent is a multiple of 4, so a vec4 is all in or all out
   // of the matrix) and scatters them into the K-major tile. Indices are in vec4s: every term
   // of the element offset is a multiple of 4 (checked by vec4Operand).
-  const vec4Load = (o: { name: string; buf: string; base: string; tile: number; along: 'k' | 'mn'; l: ReturnType<typeof layout>; swz: boolean; i: string; pk: string; at: (mn: string, p: string) => string; limit: number; v: string }) => {
+  const vec4Copy = (o: { name: string; buf: string; base: string; tile: number; along: 'k' | 'mn'; l: ReturnType<typeof layout>; swz: boolean; i: string; pk: string; at: (mn: string, p: string) => string; limit: number }): TileCopy => {
     const n = (o.tile * TK) / 4;
-    const iters = Math.ceil(n / THREADS);
-    const guard = n % THREADS !== 0;
     const [mn, pk] = o.along === 'k'
       ? [`e / ${TK / 4}`, `(e % ${TK / 4}) * 4`]
       : [`(e % ${o.tile / 4}) * 4`, `e / ${o.tile / 4}`];
-    return [
-      `  for (var l = 0; l < ${iters}; l = l + 1) {`,
-      `    let e = i32(lid.x) + l * ${THREADS};`,
-      ...(guard ? [`    if (e < ${n}) {`] : []),
-      `    let ${o.i} = ${mn};`,
-      `    let ${o.pk} = ${pk};`,
-      `    let g = i32(wid.${o.name === 'As' ? 'y' : 'x'}) * ${o.tile} + ${o.i};`,
-      `    var ${o.v} = vec4<f32>(0.0f);`,
-      `    if (g < ${o.limit} && k0 + ${o.pk} < ${k.k}) { ${o.v} = ${o.buf}[(${o.base} + ${o.at('g', `(k0 + ${o.pk})`)}) / 4]; }`,
+    return {
+      iters: Math.ceil(n / THREADS), guard: n % THREADS !== 0 ? n : undefined, elem: 'vec4<f32>',
+      at: [`let ${o.i} = ${mn};`, `let ${o.pk} = ${pk};`],
+      read: (kb, r, decl) => [
+        `let g = i32(wid.${o.name === 'As' ? 'y' : 'x'}) * ${o.tile} + ${o.i};`,
+        decl ? `var ${r} = vec4<f32>(0.0f);` : `${r} = vec4<f32>(0.0f);`,
+        `if (g < ${o.limit} && ${kb} + ${o.pk} < ${k.k}) { ${r} = ${o.buf}[(${o.base} + ${o.at('g', `(${kb} + ${o.pk})`)}) / 4]; }`,
+      ],
       // Along M/N into a vec4 tile the 4 values are one aligned vec4 of it (no swizzle there).
-      ...(o.along === 'mn' && o.l.w === 4
-        ? [`    ${o.name}[${o.pk} * ${o.tile / 4} + ${o.i} / 4] = ${o.v};`]
+      write: (r, base) => (o.along === 'mn' && o.l.w === 4
+        ? [`${o.name}[${base}${o.pk} * ${o.tile / 4} + ${o.i} / 4] = ${r};`]
         : upto(4).map((j) => {
           const [x, p] = o.along === 'k' ? [o.i, j ? `(${o.pk} + ${j})` : o.pk] : [j ? `(${o.i} + ${j})` : o.i, o.pk];
-          return `    ${tileAt(o.name, o.l, o.tile, o.swz, p, x)} = ${o.v}.${LANES[j]};`;
+          return `${tileAt(o.name, o.l, o.tile, o.swz, p, x, base)} = ${r}.${LANES[j]};`;
         })),
-      ...(guard ? ['    }'] : []),
-      '  }',
-    ];
+    };
   };
-  const loadVec4A = () => vec4Load({ name: 'As', buf: A, base: 'aBase', tile: TM, along: k.transA ? 'mn' : 'k', l: lm, swz: swizzleA, i: 'mm', pk: 'pa', at: aAt, limit: k.m, v: 'x' });
-  const loadVec4B = () => vec4Load({ name: 'Bs', buf: B, base: 'bBase', tile: TN, along: k.transB ? 'k' : 'mn', l: ln, swz: swizzleB, i: 'nn', pk: 'pb', at: (c, p) => bAt(p, c), limit: k.n, v: 'y' });
+  const copyA = vecA
+    ? vec4Copy({ name: 'As', buf: A, base: 'aBase', tile: TM, along: k.transA ? 'mn' : 'k', l: lm, swz: swizzleA, i: 'mm', pk: 'pa', at: aAt, limit: k.m })
+    : scalarA;
+  const copyB = vecB
+    ? vec4Copy({ name: 'Bs', buf: B, base: 'bBase', tile: TN, along: k.transB ? 'k' : 'mn', l: ln, swz: swizzleB, i: 'nn', pk: 'pb', at: (c, p) => bAt(p, c), limit: k.n })
+    : scalarB;
+  // Straight from memory into the tile, one loop over the copy's elements.
+  const loadLoop = (c: TileCopy, r: string) => [
+    `  for (var l = 0; l < ${c.iters}; l = l + 1) {`,
+    `    let e = i32(lid.x) + l * ${THREADS};`,
+    ...(c.guard !== undefined ? [`    if (e < ${c.guard}) {`] : []),
+    ...[...c.at, ...c.read('k0', r, true), ...c.write(r, '')].map((l) => `    ${l}`),
+    ...(c.guard !== undefined ? ['    }'] : []),
+    '  }',
+  ];
+  // Staged through registers (prefetch, double): element l of the copy lives in `${reg}${l}`
+  // between the read of the next K tile (issued before the FMAs, which hide its latency) and
+  // its write into workgroup memory.
+  const staged = (c: TileCopy, body: (l: number) => string[]) => upto(c.iters).flatMap((l) => [
+    '  {',
+    `    let e = i32(lid.x)${l ? ` + ${l * THREADS}` : ''};`,
+    ...(c.guard !== undefined ? [`    if (e < ${c.guard}) {`] : []),
+    ...[...c.at, ...body(l)].map((x) => `    ${x}`),
+    ...(c.guard !== undefined ? ['    }'] : []),
+    '  }',
+  ]);
+  const fetch = (kb: string) => [...staged(copyA, (l) => copyA.read(kb, `xa${l}`, false)), ...staged(copyB, (l) => copyB.read(kb, `yb${l}`, false))];
+  const commit = (baseA: string, baseB: string) => [...staged(copyA, (l) => copyA.write(`xa${l}`, baseA)), ...staged(copyB, (l) => copyB.write(`yb${l}`, baseB))];
+  const indent = (lines: string[]) => lines.map((l) => `  ${l}`);
+  const sizeA = (TM * TK) / lm.w;
+  const sizeB = (TN * TK) / ln.w;
+  const double = !!cfg.doubleBuffer;
+  const kLoop = !cfg.prefetch && !double
+    ? [
+      `for (var k0 = 0; k0 < ${k.k}; k0 = k0 + ${TK}) {`,
+      ...loadLoop(copyA, 'x'),
+      ...loadLoop(copyB, 'y'),
+      '  workgroupBarrier();',
+      ...compute(),
+      '  workgroupBarrier();',
+      '}',
+    ]
+    : [
+      ...upto(copyA.iters).map((l) => `var xa${l} = ${copyA.elem}(0.0f);`),
+      ...upto(copyB.iters).map((l) => `var yb${l} = ${copyB.elem}(0.0f);`),
+      ...fetch('0').map((l) => l.slice(2)),
+      ...(double
+        // Two tiles per operand: the FMAs read one while the next K tile is written to the
+        // other, so one barrier per K step suffices.
+        ? [
+          ...commit('', '').map((l) => l.slice(2)),
+          'workgroupBarrier();',
+          `for (var k0 = 0; k0 < ${k.k}; k0 = k0 + ${TK}) {`,
+          `  let oa = ((k0 / ${TK}) & 1) * ${sizeA};`,
+          `  let ob = ((k0 / ${TK}) & 1) * ${sizeB};`,
+          `  let kn = k0 + ${TK};`,
+          `  if (kn < ${k.k}) {`,
+          ...indent(fetch('kn')),
+          '  }',
+          ...compute('oa + ', 'ob + '),
+          `  if (kn < ${k.k}) {`,
+          `    let na = ${sizeA} - oa;`,
+          `    let nb = ${sizeB} - ob;`,
+          ...indent(commit('na + ', 'nb + ')),
+          '  }',
+          '  workgroupBarrier();',
+          '}',
+        ]
+        : [
+          `for (var k0 = 0; k0 < ${k.k}; k0 = k0 + ${TK}) {`,
+          ...commit('', ''),
+          '  workgroupBarrier();',
+          `  let kn = k0 + ${TK};`,
+          `  if (kn < ${k.k}) {`,
+          ...indent(fetch('kn')),
+          '  }',
+          ...compute(),
+          '  workgroupBarrier();',
+          '}',
+        ]),
+    ];
   // Scalar (or vec4) registers, not private arrays: dynamically indexed private arrays are
   // slow to compile and to run on some drivers (SwiftShader takes seconds per pipeline).
   const body = [
@@ -214,15 +301,7 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     `let row0 = i32(wid.y) * ${TM} + ty * ${lm.w};`,
     `let col0 = i32(wid.x) * ${TN} + tx * ${ln.w};`,
     ...accs((i, g) => `var c${i}_${g} = ${ln.elem}(0.0f);`),
-    `for (var k0 = 0; k0 < ${k.k}; k0 = k0 + ${TK}) {`,
-    ...(vecA ? loadVec4A() : loadScalarA()),
-    ...(vecB ? loadVec4B() : loadScalarB()),
-    '  workgroupBarrier();',
-    ...(cfg.unrollK
-      ? upto(TK).flatMap((p) => ['  {', ...step(p), '  }'])
-      : [`  for (var p = 0; p < ${TK}; p = p + 1) {`, ...step('p'), '  }']),
-    '  workgroupBarrier();',
-    '}',
+    ...kLoop,
     ...upto(cfg.threadM).flatMap((i) => upto(cfg.threadN).map((j) =>
       `store(wid.z, row0 + ${lm.offset(i)}, col0 + ${ln.offset(j)}, ${ln.reg(`c${i}_`, j)});`)),
   ];
@@ -235,11 +314,11 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   ];
   const dispatch: [number, number, number] = [Math.max(1, Math.ceil(k.n / TN)), Math.max(1, Math.ceil(k.m / TM)), Math.max(1, k.batch.reduce((a, b) => a * b, 1))];
   const code = [
-    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''})`,
+    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : ''}${double ? ', double-buffered through registers' : cfg.prefetch ? ', next K tile prefetched into registers' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''})`,
     vecA || vecB ? vec4Declarations(t.declarations(), [...(vecA ? [A] : []), ...(vecB ? [B] : [])]) : t.declarations(),
     h.render(),
-    `var<workgroup> As: array<${lm.elem}, ${(TM * TK) / lm.w}>;`,
-    `var<workgroup> Bs: array<${ln.elem}, ${(TN * TK) / ln.w}>;`,
+    `var<workgroup> As: array<${lm.elem}, ${double ? 2 * sizeA : sizeA}>;`,
+    `var<workgroup> Bs: array<${ln.elem}, ${double ? 2 * sizeB : sizeB}>;`,
     ...storeFn,
     `@compute @workgroup_size(${THREADS})`,
     'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {',
