@@ -58,6 +58,6 @@ export { optimizeGraph, enabledPasses, rewriteOutputs, GRAPH_PASSES, PROGRAM_PAS
 export { rewriteGraph, rewriteToFixpoint, type LocalRewrite } from './rewrite/rewrite-graph.js';
 export type { FunctionStats } from './runtime/function.js';
 export type { ProgramStats } from './lower/program-stats.js';
-export { formatProfile, type KernelProfile } from './runtime/instrumented-run.js';
+export { formatProfile, type KernelProfile, type ProfileClock } from './runtime/instrumented-run.js';
 export type { KernelSource } from './lower/passes/draft.js';
 export { checkedScalarExprNodes, SCALAR_ARITY } from './codegen/check-scalar-expr.js';

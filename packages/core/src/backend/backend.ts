@@ -40,6 +40,15 @@ export interface Executable {
   run(buffers: readonly DeviceBuffer[]): void;
   /** Resolves once asynchronous preparation (pipelines, modules) is done; absent when compile was synchronous. */
   readonly ready?: Promise<void>;
+  /**
+   * Runs once, as `run` would, and resolves with each Program kernel's time in milliseconds
+   * (Program order) from the device's own clock: timestamp queries, events. Kernels may be
+   * serialized for it (one pass or launch each), so their sum can exceed a normal run where
+   * the backend overlaps them; a kernel the backend merged into another reports 0 and its
+   * time counts to the one that absorbed it. Absent where the device cannot time itself:
+   * `fn`'s profile mode then times each kernel from the host, waiting for each.
+   */
+  runTimed?(buffers: readonly DeviceBuffer[]): Promise<readonly number[]>;
   dispose(): void;
 }
 

@@ -18,7 +18,7 @@ import { coerceArgument, type InputValue } from './call-args.js';
 import { checkProgramSupport } from './capability-check.js';
 import { DeviceArray } from './device-array.js';
 import { sharedBufferOn } from './shared-storage.js';
-import { formatProfile, InstrumentedRun, type KernelProfile } from './instrumented-run.js';
+import { formatProfile, InstrumentedRun, type KernelProfile, type ProfileClock } from './instrumented-run.js';
 import { enabledPasses, rewriteOutputs, type OptLevel, type PassName } from '../rewrite/pipeline.js';
 
 /** An update: a shared variable and the expression of its next value. */
@@ -37,7 +37,11 @@ export interface FnOptions {
    * first op (and where it was built) that produced a non-finite value. Awaited calls only.
    */
   readonly mode?: 'normal' | 'debug';
-  /** Times every kernel (awaited calls); read the table with `f.profile()`. */
+  /**
+   * Times every kernel (awaited calls): on the device's own clock where the backend's
+   * executables can (`Executable.runTimed`: webgpu's timestamp queries, cuda's events), else
+   * from the host, each kernel run alone and waited for. Read the table with `f.profile()`.
+   */
   readonly profile?: boolean;
   /** Optimization level: O0 no rewrites, O1 graph rewrites, O2 (default) also kernel fusion and memory planning. */
   readonly optimizer?: OptLevel;
@@ -83,7 +87,7 @@ export interface CompiledFunction<O extends Variable | readonly Variable[] = Var
   /** Kernel count, FLOPs, bytes moved, peak intermediate memory and compile time per pass, for the most recent input signature. */
   stats(): FunctionStats;
   /** Time per kernel and per source op of a function compiled with `{ profile: true }`, with a printable table. */
-  profile(): { kernels: readonly KernelProfile[]; table: string };
+  profile(): { kernels: readonly KernelProfile[]; clock: ProfileClock; table: string };
   /** The kernels of the most recent signature with the ops and call sites they compute. */
   readonly sources: readonly (readonly { op: string; site: string | undefined }[])[] | undefined;
   /** How many input signatures (shape combinations) have been compiled. */
@@ -240,7 +244,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     if (c.executable.ready) await c.executable.ready;
     launch(backend, c, args, instrument);
     if (instrument) {
-      c.instrumented ??= new InstrumentedRun(backend, c.lowered.program, c.lowered.sources, options.precision ?? 'fp32');
+      c.instrumented ??= new InstrumentedRun(backend, c.lowered.program, c.lowered.sources, options.precision ?? 'fp32', c.executable);
       await c.instrumented.run(c.table, { debug, profile: options.profile === true });
     }
     const data = await readOutputs(backend, c);
@@ -269,9 +273,9 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     sources: { get: () => last?.lowered.sources },
     profile: {
       value: () => {
-        const rows = last?.instrumented?.profile;
-        if (!rows) throw new GraphError('fn.profile(): compile the function with { profile: true } and await a call first');
-        return { kernels: rows, table: formatProfile(rows) };
+        const run = last?.instrumented;
+        if (!run) throw new GraphError('fn.profile(): compile the function with { profile: true } and await a call first');
+        return { kernels: run.profile, clock: run.clock, table: formatProfile(run.profile, run.clock) };
       },
     },
     stats: {

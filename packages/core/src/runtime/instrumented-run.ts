@@ -38,20 +38,45 @@ function statistics(data: TypedArray, v: View): string {
 }
 
 /**
- * Runs a Program one kernel at a time (each compiled on its own), for debug mode (a NaN/Inf
- * check after every kernel that names the first offending op, its inputs' statistics and
- * the user's call site) and profile mode (time per kernel, waiting for each to finish).
+ * Which clock a profile's times come from: the device's own (`Executable.runTimed`: timestamp
+ * queries, events), or the host's, each kernel run alone and waited for, so a GPU kernel's
+ * time then includes its launch and the read-back round trip.
+ */
+export type ProfileClock = 'device' | 'host';
+
+/**
+ * Runs a Program for debug mode (one kernel at a time, each compiled on its own, with a
+ * NaN/Inf check after every kernel that names the first offending op, its inputs' statistics
+ * and the user's call site) and profile mode (time per kernel: from the device's clock where
+ * the whole Program's executable has `runTimed`, else from the host, one kernel at a time,
+ * waiting for each).
  */
 export class InstrumentedRun {
-  private readonly steps: Executable[];
+  private stepsCompiled: Executable[] | undefined;
   readonly profile: KernelProfile[];
+  clock: ProfileClock = 'host';
 
-  constructor(private readonly backend: Backend, private readonly program: Program, private readonly sources: readonly (readonly KernelSource[])[], precision: 'fp32' | 'tf32') {
-    this.steps = program.kernels.map((k) => backend.compile({ buffers: program.buffers, kernels: [k] }, { precision }));
+  constructor(
+    private readonly backend: Backend, private readonly program: Program, private readonly sources: readonly (readonly KernelSource[])[],
+    private readonly precision: 'fp32' | 'tf32', private readonly whole?: Executable,
+  ) {
     this.profile = program.kernels.map((k, i) => ({ index: i, label: k.label, ops: sources[i]!.map((s) => s.op).join('+'), calls: 0, totalMs: 0 }));
   }
 
+  /** One executable per kernel, compiled on first need (a device-timed profile never needs them). */
+  private get steps(): Executable[] {
+    this.stepsCompiled ??= this.program.kernels.map((k) => this.backend.compile({ buffers: this.program.buffers, kernels: [k] }, { precision: this.precision }));
+    return this.stepsCompiled;
+  }
+
   async run(table: readonly DeviceBuffer[], opts: { debug: boolean; profile: boolean }): Promise<void> {
+    if (opts.profile && !opts.debug && this.whole?.runTimed) {
+      const ms = await this.whole.runTimed(table);
+      if (ms.length !== this.profile.length) throw new Error(`profile mode: backend '${this.backend.name}' timed ${ms.length} kernels of a Program with ${this.profile.length}`);
+      ms.forEach((t, i) => { this.profile[i]!.totalMs += t; this.profile[i]!.calls++; });
+      this.clock = 'device';
+      return;
+    }
     for (const [i, step] of this.steps.entries()) {
       if (step.ready) await step.ready;
       const kernel = this.program.kernels[i]!;
@@ -87,12 +112,15 @@ export class InstrumentedRun {
   }
 
   dispose(): void {
-    for (const s of this.steps) s.dispose();
+    for (const s of this.stepsCompiled ?? []) s.dispose();
   }
 }
 
-/** A table of time per kernel and per source op, slowest first. */
-export function formatProfile(rows: readonly KernelProfile[]): string {
+/**
+ * A table of time per kernel and per source op, slowest first; with `clock`, a last line
+ * says where the times come from.
+ */
+export function formatProfile(rows: readonly KernelProfile[], clock?: ProfileClock): string {
   const total = rows.reduce((a, r) => a + r.totalMs, 0) || 1;
   const line = (a: string, b: string, c: string, d: string) => `${a.padEnd(6)} ${b.padEnd(48)} ${c.padStart(10)} ${d.padStart(7)}`;
   const kernels = [...rows].sort((a, b) => b.totalMs - a.totalMs).map((r) =>
@@ -100,5 +128,8 @@ export function formatProfile(rows: readonly KernelProfile[]): string {
   const byOp = new Map<string, number>();
   for (const r of rows) for (const op of r.ops.split('+')) byOp.set(op, (byOp.get(op) ?? 0) + r.totalMs / r.ops.split('+').length);
   const ops = [...byOp].sort((a, b) => b[1] - a[1]).map(([op, ms]) => line('', op, (ms / Math.max(rows[0]?.calls ?? 1, 1)).toFixed(3), `${((100 * ms) / total).toFixed(1)}%`));
-  return [line('kernel', 'label', 'ms/call', 'share'), ...kernels, '', line('', 'source op (time split among fused ops)', 'ms/call', 'share'), ...ops].join('\n');
+  const note = clock === 'device'
+    ? ['', 'times from the device\'s clock (timestamps or events), the kernels run one after another']
+    : clock === 'host' ? ['', 'times from the host\'s clock, each kernel run alone and waited for (a GPU kernel\'s includes its launch and read-back)'] : [];
+  return [line('kernel', 'label', 'ms/call', 'share'), ...kernels, '', line('', 'source op (time split among fused ops)', 'ms/call', 'share'), ...ops, ...note].join('\n');
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deviceAllocations, fn, NDArray, registerBackend, T } from '../index.js';
+import { deviceAllocations, fn, NDArray, registerBackend, T, type Backend, type CompileOptions, type DeviceBuffer, type Executable, type Program } from '../index.js';
 import { referenceBackendFactory } from '../testing/reference-backend.js';
 import { buildSeedStep } from '../testing/seed-step.js';
 import { relativeError, TestRandom } from '../testing/random.js';
@@ -51,6 +51,38 @@ describe('debug and profile modes', () => {
     expect(p.table.split('\n')[0]).toMatch(/^kernel +label +ms\/call +share$/);
     expect(p.table).toMatch(/#0 +matmul/);
     expect(() => fn([x], x, { backend: 'ref-modes' }).profile()).toThrow('fn.profile(): compile the function with { profile: true } and await a call first');
+    expect(p.clock).toBe('host');
+    expect(p.table.split('\n').at(-1)).toBe("times from the host's clock, each kernel run alone and waited for (a GPU kernel's includes its launch and read-back)");
+  });
+  it('profile mode takes the device clock where the whole executable has runTimed, compiling nothing per kernel', async () => {
+    const base = await referenceBackendFactory('ref-timed').create();
+    const compiled: number[] = [];
+    let times: number[] = [];
+    const timed: Backend = Object.assign(Object.create(base) as Backend, {
+      name: 'ref-timed',
+      compile(p: Program, o: CompileOptions): Executable {
+        compiled.push(p.kernels.length);
+        const exe = base.compile(p, o);
+        return { run: (b: readonly DeviceBuffer[]) => exe.run(b), dispose: () => exe.dispose(), runTimed: async (b: readonly DeviceBuffer[]) => { exe.run(b); return times; } };
+      },
+    });
+    registerBackend('ref-timed', { availability: () => ({ ok: true }), create: () => timed }, -6);
+    const x = T.matrix('x');
+    const f = fn([x], T.sum(T.exp(T.dot(x, T.transpose(x)))), { backend: 'ref-timed', profile: true });
+    times = [0.25, 0.5];
+    const v = (await f(NDArray.full([4, 3], 1))).item();
+    expect(v).toBeCloseTo(16 * Math.exp(3), 3); // the timed run computed the result
+    times = [0.75, 0.5];
+    await f(NDArray.full([4, 3], 1));
+    const p = f.profile();
+    expect(compiled).toEqual([2]); // the whole Program, once: no per-kernel executables
+    expect(p.clock).toBe('device');
+    expect(p.kernels.map((k) => [k.calls, k.totalMs])).toEqual([[2, 1], [2, 1]]);
+    expect(p.table).toMatch(/^#0 +matmul.* +0\.500 +50\.0%$/m);
+    expect(p.table.split('\n').at(-1)).toBe("times from the device's clock (timestamps or events), the kernels run one after another");
+    // A backend that times the wrong number of kernels is named.
+    times = [1];
+    await expect(f(NDArray.full([4, 3], 1))).rejects.toThrow("profile mode: backend 'ref-timed' timed 1 kernels of a Program with 2");
   });
   it('stats report kernels, FLOPs and compile time per pass', async () => {
     const x = T.matrix('x');
