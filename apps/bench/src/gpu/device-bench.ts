@@ -8,7 +8,7 @@
  *   node device-bench.mjs --part tfjs-webgpu     TensorFlow.js on tfjs-backend-webgpu
  *   node device-bench.mjs --part cpu             symgrad cpu (native, all cores), beside PyTorch CPU
  *
- * Prints one JSON line per row (GpuTiming, or {peer, item, error}); `--reps` sets the steps
+ * Prints one JSON line per row (GpuTiming, SeedProfile, or {peer, item, error}); `--reps` sets the steps
  * timed, `--small` checks the benchmark itself at small sizes. The rows are collected into docs/BENCHMARKS.md (GPU section) with the command.
  */
 import { parseArgs } from 'node:util';
@@ -17,7 +17,7 @@ import '@symgrad/backend-cpu';
 import '@symgrad/backend-cuda';
 import '@symgrad/backend-webgpu';
 import { mlpData, SEED_SHAPE, type MlpShape } from '../data.js';
-import { GPU_GEMMS, gemmName, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
+import { GPU_GEMMS, gemmName, profileSeedStep, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
 import { timeTfjsWebgpuSeedStep } from './tfjs-webgpu.js';
 
 const PARTS = ['cuda', 'webgpu', 'webgpu-gemm', 'tfjs-webgpu', 'cpu'] as const;
@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   const config = process.env['SYMGRAD_WEBGPU_MATMUL'] ?? 'default';
   if (part !== 'webgpu-gemm') {
     for (const p of precisions) await guarded(`symgrad ${backend}`, `seed step ${p}`, () => timeSeedStep(backend, p, d, reps));
+    // Where the step's time goes, kernel by kernel (the device's clock on GPU backends).
+    for (const p of precisions) await guarded(`symgrad ${backend}`, `seed step ${p} profile`, () => profileSeedStep(backend, p, d, Math.min(reps, 20)));
   }
   for (const p of precisions) {
     for (const s of gemms) {

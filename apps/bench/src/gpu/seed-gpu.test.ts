@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '@symgrad/backend-cpu';
 import { mlpData } from '../data.js';
 import { uniformF32 } from '../data.js';
-import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
+import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, profileSeedStep, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
 
 // The GPU benchmark's timing code, run on the cpu backend at small sizes: what it measures
 // must be a real training step (the loss falls) and a real product; the numbers are not checked.
@@ -16,6 +16,16 @@ describe('GPU benchmark workloads', () => {
     expect(t.tflops).toBeGreaterThan(0);
     expect(t.losses[0]).toBeGreaterThan(t.losses[1]!);
     expect(t.note).toMatch(/^\d+ kernels; first call \d+ ms; with the loss read every step \d+ µs\/step$/);
+  });
+
+  it('profiles the seed step per kernel (the cpu backend on the host clock)', async () => {
+    const d = mlpData({ rows: 37, features: 29, hidden: 23, classes: 10 });
+    const p = await profileSeedStep('cpu', 'fp32', d, 3);
+    expect(p.item).toBe('seed step fp32 profile');
+    expect(p.clock).toBe('host');
+    expect(p.kernels.filter((k) => k.label.startsWith('matmul')).length).toBeGreaterThanOrEqual(5);
+    expect(p.kernels.every((k) => Number.isFinite(k.us) && k.us >= 0)).toBe(true);
+    expect(p.note).toMatch(/^kernel +label +ms\/call +share\n/);
   });
 
   it('times transposed and plain GEMMs, named by shape', async () => {

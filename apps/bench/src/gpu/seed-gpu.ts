@@ -62,6 +62,42 @@ export async function timeSeedStep(backend: string, precision: Precision, d: Mlp
   }
 }
 
+/** Time per kernel of the seed step, from `fn`'s profile mode. */
+export interface SeedProfile {
+  readonly peer: string;
+  readonly item: string;
+  /** 'device' where the backend times kernels on the device's clock, else 'host'. */
+  readonly clock: string;
+  /** Program order: each kernel's label and its mean µs per step. */
+  readonly kernels: readonly { readonly label: string; readonly us: number }[];
+  readonly steps: number;
+  /** The profile table as `f.profile()` prints it. */
+  readonly note: string;
+}
+
+/** The seed step under `{ profile: true }`: `steps` awaited steps after one warm-up, µs per kernel. */
+export async function profileSeedStep(backend: string, precision: Precision, d: MlpData, steps: number): Promise<SeedProfile> {
+  const { rows, features } = d.shape;
+  const x = shared(new NDArray('float32', [rows, features], d.x.slice()), 'x');
+  const y = shared(new NDArray('int32', [rows], d.y.slice()), 'y');
+  const g = seedGraph(d, x, y);
+  const warm = fn([], g.loss, { backend, precision, updates: g.updates });
+  const train = fn([], g.loss, { backend, precision, updates: g.updates, profile: true });
+  try {
+    await warm(); // compiles the kernels' shared pipelines and modules outside the profile
+    for (let i = 0; i < steps; i++) await train();
+    const p = train.profile();
+    return {
+      peer: `symgrad ${backend}`, item: `seed step ${precision} profile`, clock: p.clock, steps,
+      kernels: p.kernels.map((k) => ({ label: k.label, us: (1000 * k.totalMs) / Math.max(k.calls, 1) })), note: p.table,
+    };
+  } finally {
+    warm.dispose();
+    train.dispose();
+    for (const v of [x, y, ...g.weights]) v.dispose();
+  }
+}
+
 export interface GemmShape {
   readonly m: number;
   readonly n: number;

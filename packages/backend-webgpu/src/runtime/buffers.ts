@@ -1,7 +1,7 @@
 import { allocTyped, type DeviceBuffer, type DType, type TypedArray } from '@symgrad/core';
 
 // GPUBufferUsage / GPUMapMode values, spelled out: Node has no such globals.
-export const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
+export const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
 export const MAP_READ = 0x1;
 
 /** A device buffer: every element is one 32-bit word (bool as i32 0/1). */

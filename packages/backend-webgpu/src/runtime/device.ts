@@ -35,7 +35,11 @@ export class DeviceContext {
   private errors: string[] = [];
   private readonly prepared = new Map<string, Prepared>();
 
+  /** Whether the device can time passes itself ('timestamp-query'; then executables have runTimed). */
+  readonly timestamps: boolean;
+
   private constructor(readonly device: GPUDevice, readonly adapterName: string) {
+    this.timestamps = device.features.has('timestamp-query');
     const l = device.limits as unknown as Record<string, number>;
     this.limits = Object.fromEntries(LIMITS.map((k) => [k, l[k]!])) as unknown as DeviceLimits;
     void device.lost.then((info) => {
@@ -48,12 +52,16 @@ export class DeviceContext {
     });
   }
 
-  /** Requests a device with the adapter's limits for everything the kernels use. */
+  /**
+   * Requests a device with the adapter's limits for everything the kernels use, and its
+   * timestamp queries where it has them (used only by profile runs).
+   */
   static async create(adapter: GPUAdapter, adapterName: string): Promise<DeviceContext> {
     const a = adapter.limits as unknown as Record<string, number>;
     const requiredLimits: Record<string, number> = {};
     for (const k of LIMITS) if (typeof a[k] === 'number') requiredLimits[k] = a[k];
-    const device = await adapter.requestDevice({ requiredLimits, label: 'symgrad' });
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'symgrad' });
     return new DeviceContext(device, adapterName);
   }
 

@@ -1,6 +1,6 @@
 import type { DeviceBuffer, Executable } from '@symgrad/core';
 import type { GeneratedKernel } from '../codegen/kernel.js';
-import type { WebGPUBuffer } from './buffers.js';
+import { MAP_READ, USAGE, type WebGPUBuffer } from './buffers.js';
 import type { DeviceContext, Prepared } from './device.js';
 import type { OrderedQueue } from './ordered-queue.js';
 
@@ -22,6 +22,8 @@ interface Launch {
  */
 export class WebGPUExecutable implements Executable {
   readonly ready: Promise<void>;
+  /** Present where the device has timestamp queries (see `timed`). */
+  readonly runTimed?: (buffers: readonly DeviceBuffer[]) => Promise<readonly number[]>;
   private readonly launches: Launch[];
   private disposed = false;
 
@@ -36,40 +38,94 @@ export class WebGPUExecutable implements Executable {
     })).then(() => undefined);
     // A failure is reported through `ready` (and again by run); never as an unhandled rejection.
     this.ready.catch(() => {});
+    if (ctx.timestamps) this.runTimed = (buffers) => this.timed(buffers);
   }
 
   run(buffers: readonly DeviceBuffer[]): void {
-    if (this.disposed) throw new Error('webgpu backend: run() on a disposed executable');
-    this.ctx.check();
-    // Buffers are checked now, so a wrong table throws at the call.
-    const tables = this.launches.map((l, i) => l.kernel.bindings.map((b) => {
-      const buf = buffers[b.buffer];
-      if (!buf || !this.own(buf)) throw new Error(`webgpu backend: kernel ${i} ('${l.kernel.label}'): buffer ${b.buffer} is missing, freed, or not from this backend`);
-      return buf.gpu;
-    }));
+    const tables = this.tables(buffers, 'run');
     const ready = this.launches.every((l) => l.prepared.resolved !== undefined);
     this.queue.submit(() => this.encode(tables), ready ? undefined : this.ready);
   }
 
+  /** Each launch's GPU buffers, checked now so that a wrong table throws at the call. */
+  private tables(buffers: readonly DeviceBuffer[], call: string): GPUBuffer[][] {
+    if (this.disposed) throw new Error(`webgpu backend: ${call}() on a disposed executable`);
+    this.ctx.check();
+    return this.launches.map((l, i) => l.kernel.bindings.map((b) => {
+      const buf = buffers[b.buffer];
+      if (!buf || !this.own(buf)) throw new Error(`webgpu backend: kernel ${i} ('${l.kernel.label}'): buffer ${b.buffer} is missing, freed, or not from this backend`);
+      return buf.gpu;
+    }));
+  }
+
+  /** Records launch i into a pass (its bind group rebuilt only when its buffers changed). */
+  private record(pass: GPUComputePassEncoder, i: number, gpuBuffers: GPUBuffer[]): void {
+    const l = this.launches[i]!;
+    const pipeline = l.prepared.resolved ?? l.prepared.pipelineNow();
+    if (!l.bound || l.bound.buffers.some((g, j) => g !== gpuBuffers[j])) {
+      const group = this.ctx.device.createBindGroup({ layout: l.prepared.layout, entries: gpuBuffers.map((buffer, j) => ({ binding: j, resource: { buffer } })) });
+      l.bound = { buffers: gpuBuffers, group };
+    }
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, l.bound.group);
+    const [x, y, z] = l.kernel.dispatch;
+    pass.dispatchWorkgroups(x, y, z);
+  }
+
   private encode(tables: GPUBuffer[][]): void {
     if (this.disposed) return;
-    const device = this.ctx.device;
-    const encoder = device.createCommandEncoder();
+    const encoder = this.ctx.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    this.launches.forEach((l, i) => {
-      const gpuBuffers = tables[i]!;
-      const pipeline = l.prepared.resolved ?? l.prepared.pipelineNow();
-      if (!l.bound || l.bound.buffers.some((g, j) => g !== gpuBuffers[j])) {
-        const group = device.createBindGroup({ layout: l.prepared.layout, entries: gpuBuffers.map((buffer, j) => ({ binding: j, resource: { buffer } })) });
-        l.bound = { buffers: gpuBuffers, group };
-      }
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, l.bound.group);
-      const [x, y, z] = l.kernel.dispatch;
-      pass.dispatchWorkgroups(x, y, z);
-    });
+    this.launches.forEach((_, i) => this.record(pass, i, tables[i]!));
     pass.end();
-    device.queue.submit([encoder.finish()]);
+    this.ctx.device.queue.submit([encoder.finish()]);
+  }
+
+  /**
+   * One run with each kernel in its own compute pass, timed by the pass's beginning and end
+   * timestamps (the device's clock; the passes run one after another, so no overlap is
+   * counted twice). Resolves with milliseconds per kernel once the device has finished.
+   */
+  private async timed(buffers: readonly DeviceBuffer[]): Promise<readonly number[]> {
+    const tables = this.tables(buffers, 'runTimed');
+    await this.ready;
+    await this.queue.drain(); // earlier writes and runs are submitted, so they come first
+    const device = this.ctx.device;
+    const ms: number[] = [];
+    // A query set holds at most 4096 timestamps: 2048 kernels a submit.
+    for (let start = 0; start < this.launches.length; start += 2048) {
+      const n = Math.min(2048, this.launches.length - start);
+      const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * n });
+      const resolved = device.createBuffer({ size: 16 * n, usage: USAGE.QUERY_RESOLVE | USAGE.COPY_SRC });
+      const readback = device.createBuffer({ size: 16 * n, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+      try {
+        const encoder = device.createCommandEncoder();
+        for (let j = 0; j < n; j++) {
+          const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * j, endOfPassWriteIndex: 2 * j + 1 } });
+          this.record(pass, start + j, tables[start + j]!);
+          pass.end();
+        }
+        encoder.resolveQuerySet(querySet, 0, 2 * n, resolved, 0);
+        encoder.copyBufferToBuffer(resolved, 0, readback, 0, 16 * n);
+        device.queue.submit([encoder.finish()]);
+        try {
+          await readback.mapAsync(MAP_READ);
+        } catch (err) {
+          this.ctx.check();
+          throw new Error(`webgpu backend: reading the kernels' timestamps failed: ${(err as Error).message}`);
+        }
+        this.ctx.check();
+        const t = new BigUint64Array(readback.getMappedRange().slice(0));
+        readback.unmap();
+        // Timestamps are nanoseconds; an implementation may reset or clamp them (end < begin): 0 then.
+        for (let j = 0; j < n; j++) ms.push(t[2 * j + 1]! > t[2 * j]! ? Number(t[2 * j + 1]! - t[2 * j]!) / 1e6 : 0);
+      } finally {
+        querySet.destroy();
+        resolved.destroy();
+        readback.destroy();
+      }
+    }
+    return ms;
   }
 
   /** The generated WGSL of each kernel, for debugging (`fn.program` shows the IR). */
