@@ -58,7 +58,7 @@ fi
 [ -z "${SKIP_BENCH:-}" ] && part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
 # WebGPU matmul configs to sweep (SYMGRAD_WEBGPU_MATMUL, one process each, GEMM rows only: one
 # config for every product of a step is not what the per-shape default would run);
-# MATMUL_CONFIGS= skips the sweep. The default: the register-staged configs not yet measured.
-MATMUL_CONFIGS=${MATMUL_CONFIGS-"128,64,16,8,4,unroll,vec4,prefetch 128,64,8,8,4,unroll,vec4,double 64,64,16,4,4,unroll,vec4,prefetch 64,64,16,4,4,unroll,vec4,double 128,128,16,8,8,unroll,vec4,prefetch 128,128,8,8,8,unroll,vec4,double"}
+# MATMUL_CONFIGS= skips the sweep. The default: the register-staged and split-K configs not yet measured.
+MATMUL_CONFIGS=${MATMUL_CONFIGS-"128,64,16,8,4,unroll,vec4,prefetch 128,64,8,8,4,unroll,vec4,double 64,64,16,4,4,unroll,vec4,prefetch 64,64,16,4,4,unroll,vec4,double 128,128,16,8,8,unroll,vec4,prefetch 128,128,8,8,8,unroll,vec4,double 128,64,16,8,4,unroll,vec4,split2 128,64,16,8,4,unroll,vec4,prefetch,split2 128,128,16,8,8,unroll,vec4,prefetch,split4"}
 for cfg in $MATMUL_CONFIGS; do part "webgpu $cfg" 30 env SYMGRAD_WEBGPU_MATMUL=$cfg $B --part webgpu-gemm --reps 200; done
 echo "== done"

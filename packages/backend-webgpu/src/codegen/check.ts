@@ -1,6 +1,6 @@
 import type { Program } from '@symgrad/core';
 import { generateKernel, kernelProblems } from './generate.js';
-import { WEBGPU_KERNEL_KINDS, type CodegenContext, type CodegenLimits, type GeneratedKernel } from './kernel.js';
+import { launchesOf, WEBGPU_KERNEL_KINDS, type CodegenContext, type CodegenLimits, type GeneratedKernel } from './kernel.js';
 import type { MatmulConfigChooser } from './matmul-config.js';
 import { WGSL_DTYPES } from './wgsl-types.js';
 
@@ -42,8 +42,9 @@ export function checkAndGenerate(program: Program, limits: ProgramLimits, precis
     if (kp.length) return void problems.push(...kp.map((p) => `${where}: ${p}`));
     try {
       const g = generateKernel(k, ctx);
-      if (g.bindings.length > limits.maxStorageBuffersPerShaderStage) {
-        problems.push(`${where}: uses ${g.bindings.length} buffers, over the device's ${limits.maxStorageBuffersPerShaderStage} storage buffers per shader`);
+      const most = Math.max(...launchesOf(g).map((l) => l.bindings.length));
+      if (most > limits.maxStorageBuffersPerShaderStage) {
+        problems.push(`${where}: uses ${most} buffers, over the device's ${limits.maxStorageBuffersPerShaderStage} storage buffers per shader`);
       }
       kernels.push(g);
     } catch (err) {

@@ -14,6 +14,24 @@ export interface GeneratedKernel {
   /** Workgroups along x, y, z. */
   readonly dispatch: readonly [number, number, number];
   readonly label: string;
+  /**
+   * float32 elements of scratch memory the executable owns and binds where a binding's buffer
+   * is SCRATCH_BUFFER (split-K's partial products); shared by every kernel of a Program,
+   * which run one after another.
+   */
+  readonly scratch?: number;
+  /** A launch that completes the same Program kernel after this one (split-K's reduction). */
+  readonly next?: GeneratedKernel;
+}
+
+/** The buffer id of a binding to the executable's scratch memory (never a Program buffer). */
+export const SCRATCH_BUFFER = -1;
+
+/** The launches of one Program kernel's generated code, in order. */
+export function launchesOf(g: GeneratedKernel): GeneratedKernel[] {
+  const out: GeneratedKernel[] = [];
+  for (let x: GeneratedKernel | undefined = g; x; x = x.next) out.push(x);
+  return out;
 }
 
 /** The device limits code generation must respect. */

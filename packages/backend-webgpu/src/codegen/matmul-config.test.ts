@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Program } from '@symgrad/core';
+import type { MatmulKernel, Program } from '@symgrad/core';
 import { KERNEL_CASES, TestRandom } from '@symgrad/core/testing';
 import { createWebGPUBackendFactory, resolveMatmulChooser, WebGPUBackend } from '../backend.js';
 import { checkAndGenerate, type ProgramLimits } from './check.js';
+import { splitPlan } from './matmul.js';
 import { generateProgram } from './generate.js';
-import { DEFAULT_CODEGEN_LIMITS } from './kernel.js';
+import { DEFAULT_CODEGEN_LIMITS, launchesOf, SCRATCH_BUFFER } from './kernel.js';
 import {
   DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, LARGE_MATMUL_CONFIG, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, parseMatmulConfig, type MatmulConfig,
 } from './matmul-config.js';
@@ -25,22 +26,28 @@ describe('matmul configs', () => {
       '64,64,16,4,4,unroll', '64,64,16,4,4,unroll,vec4', '128,64,16,8,4,unroll,vec4', '64,64,8,4,4,unroll,vec4',
       '64,64,16,4,4,unroll,vec4,prefetch', '128,64,16,8,4,unroll,vec4,prefetch', '128,128,16,8,8,unroll,vec4,prefetch',
       '64,64,16,4,4,unroll,vec4,double', '128,64,8,8,4,unroll,vec4,double', '128,128,8,8,8,unroll,vec4,double',
+      '128,64,16,8,4,unroll,vec4,split2', '128,64,16,8,4,unroll,vec4,prefetch,split2', '128,128,16,8,8,unroll,vec4,prefetch,split4',
     ]);
     for (const c of matmulConfigCandidates) expect(parseMatmulConfig(formatMatmulConfig(c))).toEqual({ ...c });
   });
 
   it('parses SYMGRAD_WEBGPU_MATMUL, and names the variable and the broken rule when invalid', () => {
     expect(parseMatmulConfig(' 128, 64,16,8,4')).toEqual({ tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 });
-    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", "prefetch", "double", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
+    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", "prefetch", "double", "split<N>", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
     expect(() => parseMatmulConfig('64,64,16')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16" is invalid: it has 3 comma-separated values, not 5 ${hint}`);
     expect(parseMatmulConfig('64,64,16,4,4, unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true });
     expect(parseMatmulConfig('64,64,16,4,4,vec4')).toEqual({ ...DEFAULT_MATMUL_CONFIG, vec4Loads: true });
     expect(parseMatmulConfig('64,64,16,4,4,vec4,unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true, vec4Loads: true });
-    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4", "prefetch", "double") ${hint}`);
-    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4", "prefetch", "double")');
-    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4", "prefetch", "double")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4", "prefetch", "double", "split<N>") ${hint}`);
+    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4", "prefetch", "double", "split<N>")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4", "prefetch", "double", "split<N>")');
     expect(() => parseMatmulConfig('64,64,16,4,4,vec4,vec4')).toThrow('is invalid: flag "vec4" is given twice');
     expect(parseMatmulConfig('64,64,16,4,4,double,prefetch')).toEqual({ ...DEFAULT_MATMUL_CONFIG, prefetch: true, doubleBuffer: true });
+    expect(parseMatmulConfig('64,64,16,4,4,split3')).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 3 });
+    expect(() => parseMatmulConfig('64,64,16,4,4,split1')).toThrow('is invalid: splitK (1) must be an integer from 2 to 64');
+    expect(() => parseMatmulConfig('64,64,16,4,4,split65')).toThrow('is invalid: splitK (65) must be an integer from 2 to 64');
+    expect(() => parseMatmulConfig('64,64,16,4,4,split2,split4')).toThrow('is invalid: flag "split" is given twice');
+    expect(() => parseMatmulConfig('64,64,16,4,4,split')).toThrow('is invalid: unknown flag "split"');
     expect(() => parseMatmulConfig('64,64,16,unroll')).toThrow('is invalid: it has 4 comma-separated values, not 5');
     expect(() => parseMatmulConfig('64,64,16,4,x')).toThrow('SYMGRAD_WEBGPU_MATMUL="64,64,16,4,x" is invalid: every value must be a positive integer');
     expect(() => parseMatmulConfig('64,64,16,-4,4')).toThrow('every value must be a positive integer');
@@ -142,6 +149,40 @@ describe('register staging (prefetch, double)', () => {
     // A 64×64×16 tile over 256 invocations: 4 elements of each operand per invocation.
     expect(code).toContain('var xa3 = f32(0.0f);');
     expect(code).not.toContain('var xa4');
+  });
+});
+
+describe('split K', () => {
+  const cfg = (splitK: number): MatmulConfig => ({ ...DEFAULT_MATMUL_CONFIG, splitK });
+  it('plans whole K tiles per split, none empty, and no split where K has one tile or scratch would pass 128 MiB', () => {
+    expect(splitPlan(cfg(2), 800, 1000, 1000, 1)).toEqual({ splits: 2, span: 512 });
+    expect(splitPlan(cfg(3), 800, 1000, 1000, 1)).toEqual({ splits: 3, span: 336 });
+    expect(splitPlan(cfg(8), 8, 8, 37, 1)).toEqual({ splits: 3, span: 16 }); // 3 K tiles
+    expect(splitPlan(cfg(4), 8, 8, 40, 1)).toEqual({ splits: 3, span: 16 }); // 3 tiles, not 4 empty-ended splits
+    expect(splitPlan(cfg(4), 8, 8, 16, 1)).toEqual({ splits: 1, span: 16 });
+    expect(splitPlan(DEFAULT_MATMUL_CONFIG, 800, 1000, 1000, 1)).toEqual({ splits: 1, span: 1000 });
+    expect(splitPlan(cfg(4), 4096, 4096, 4096, 1)).toEqual({ splits: 2, span: 2048 }); // 4 splits would need 256 MiB
+    expect(splitPlan(cfg(2), 8192, 8192, 64, 1)).toEqual({ splits: 1, span: 64 });
+  });
+
+  it('gives a matmul two launches: partial products to scratch, then their sum with alpha, beta and the epilogue', () => {
+    const [g] = generateProgram(matmulProgram(), DEFAULT_CODEGEN_LIMITS, () => cfg(2));
+    const mk = matmulProgram().kernels[0] as MatmulKernel;
+    expect(mk.k).toBe(29);
+    expect(g!.code).toContain('K split 2 ways of 16, partial products to scratch');
+    expect(g!.code).toContain('let kEnd = min(29, kBegin + 16);');
+    expect(g!.bindings.map((b) => b.buffer)).toEqual([...g!.bindings.slice(0, 2).map((b) => b.buffer), SCRATCH_BUFFER]);
+    expect(g!.dispatch[2]).toBe(2 * mk.batch.reduce((a, b) => a * b, 1));
+    expect(g!.scratch).toBeGreaterThan(0);
+    const sum = g!.next!;
+    expect(sum.next).toBeUndefined();
+    expect(sum.code).toContain('the sum of 2 split-K partial products');
+    expect(sum.bindings[0]).toEqual({ buffer: SCRATCH_BUFFER, dtype: 'float32', write: false });
+    expect(launchesOf(g!)).toEqual([g, sum]);
+    // The same product unsplit has no scratch and one launch.
+    const [plain] = generateProgram(matmulProgram(), DEFAULT_CODEGEN_LIMITS, () => DEFAULT_MATMUL_CONFIG);
+    expect(plain!.next).toBeUndefined();
+    expect(plain!.scratch).toBeUndefined();
   });
 });
 

@@ -32,9 +32,17 @@ export interface MatmulConfig {
    * step needs one barrier instead of two (default false).
    */
   readonly doubleBuffer?: boolean;
+  /**
+   * Split K this many ways (2…64): more workgroups for products whose output has too few tiles
+   * to fill the GPU (the seed step's 800×1000 has 112 of 128×64 for 132 SMs on an H100). Each
+   * workgroup sums a span of K into scratch memory; a second launch adds the partial products
+   * and applies alpha, beta and the epilogue. Fewer splits where K has fewer tiles or the
+   * scratch would exceed 128 MiB (default: none).
+   */
+  readonly splitK?: number;
 }
 
-/** The flags SYMGRAD_WEBGPU_MATMUL accepts after the five numbers, and the fields they set. */
+/** The flags SYMGRAD_WEBGPU_MATMUL accepts after the five numbers, and the fields they set (besides `split<N>`, splitK). */
 export const MATMUL_FLAGS = Object.freeze({ unroll: 'unrollK', vec4: 'vec4Loads', prefetch: 'prefetch', double: 'doubleBuffer' } as const);
 type MatmulFlag = keyof typeof MATMUL_FLAGS;
 
@@ -85,6 +93,9 @@ export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, doubleBuffer: true },
   { tileM: 128, tileN: 64, tileK: 8, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, doubleBuffer: true },
   { tileM: 128, tileN: 128, tileK: 8, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, doubleBuffer: true },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, splitK: 2 },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, splitK: 2 },
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, splitK: 4 },
 ].map((c) => Object.freeze(c)));
 
 /** The name of the environment variable that overrides the config in Node (for sweeps). */
@@ -102,6 +113,7 @@ export function matmulConfigRules(c: MatmulConfig): string[] {
   const names = ['tileM', 'tileN', 'tileK', 'threadM', 'threadN'] as const;
   const bad = names.filter((k) => !Number.isInteger(c[k]) || c[k] < 1);
   if (bad.length) return [`${bad.join(', ')} must be ${bad.length > 1 ? 'positive integers' : 'a positive integer'}`];
+  if (c.splitK !== undefined && !(Number.isInteger(c.splitK) && c.splitK >= 2 && c.splitK <= 64)) p.push(`splitK (${c.splitK}) must be an integer from 2 to 64`);
   if (c.tileM % c.threadM) p.push(`tileM (${c.tileM}) must be a multiple of threadM (${c.threadM})`);
   if (c.tileN % c.threadN) p.push(`tileN (${c.tileN}) must be a multiple of threadN (${c.threadN})`);
   if (p.length) return p;
@@ -128,7 +140,8 @@ export function matmulConfigProblems(c: MatmulConfig, limits: CodegenLimits): st
 
 /** `"tileM,tileN,tileK,threadM,threadN[,unroll][,vec4]"`, the format SYMGRAD_WEBGPU_MATMUL takes. */
 export const formatMatmulConfig = (c: MatmulConfig): string =>
-  [c.tileM, c.tileN, c.tileK, c.threadM, c.threadN, ...(Object.keys(MATMUL_FLAGS) as MatmulFlag[]).filter((f) => c[MATMUL_FLAGS[f]])].join(',');
+  [c.tileM, c.tileN, c.tileK, c.threadM, c.threadN, ...(Object.keys(MATMUL_FLAGS) as MatmulFlag[]).filter((f) => c[MATMUL_FLAGS[f]]),
+    ...(c.splitK !== undefined && c.splitK > 1 ? [`split${c.splitK}`] : [])].join(',');
 
 /**
  * Parses SYMGRAD_WEBGPU_MATMUL's value; throws naming the variable and the rule broken.
@@ -143,7 +156,7 @@ export function parseMatmulConfig(text: string): MatmulConfig {
   const fail = (why: string): never => {
     throw new Error(`${MATMUL_ENV_VAR}="${text}" is invalid: ${why} (expected "tileM,tileN,tileK,threadM,threadN" then optional flags ${flagList}, e.g. "${formatMatmulConfig(DEFAULT_MATMUL_CONFIG)}" or "${formatMatmulConfig(DEFAULT_MATMUL_CONFIG)},unroll,vec4")`);
   };
-  const flagList = Object.keys(MATMUL_FLAGS).map((f) => `"${f}"`).join(', ');
+  const flagList = [...Object.keys(MATMUL_FLAGS), 'split<N>'].map((f) => `"${f}"`).join(', ');
   const all = text.split(',').map((s) => s.trim());
   const parts = all.slice(0, 5);
   if (all.length < 5) fail(`it has ${all.length} comma-separated values, not 5`);
@@ -151,6 +164,12 @@ export function parseMatmulConfig(text: string): MatmulConfig {
   const [tileM, tileN, tileK, threadM, threadN] = parts.map(Number) as [number, number, number, number, number];
   const c: { -readonly [K in keyof MatmulConfig]: MatmulConfig[K] } = { tileM, tileN, tileK, threadM, threadN };
   for (const f of all.slice(5)) {
+    const sp = /^split(\d+)$/.exec(f);
+    if (sp) {
+      if (c.splitK !== undefined) fail(`flag "split" is given twice`);
+      c.splitK = Number(sp[1]);
+      continue;
+    }
     if (!Object.hasOwn(MATMUL_FLAGS, f)) fail(`unknown flag "${f}" (valid flags: ${flagList})`);
     const field = MATMUL_FLAGS[f as MatmulFlag];
     if (c[field]) fail(`flag "${f}" is given twice`);

@@ -12,7 +12,8 @@ import { DEFAULT_MATMUL_CONFIG, formatMatmulConfig, matmulConfigCandidates, type
 // epilogue) on the device (SwiftShader in CI) against core's float64 Program interpreter.
 // Two extra configs cover the scalar (non-vec4) paths: threadM 3 and threadM = threadN = 2,
 // each also with vec4 global loads (scattered into scalar workgroup tiles; a guarded load loop),
-// and again staged through registers (prefetch; double-buffered, with the guarded vec4 copy).
+// and again staged through registers (prefetch; double-buffered, with the guarded vec4 copy),
+// and with K split (its double-buffered slots then count from the split's first K tile).
 // Configs with vec4Loads must actually take the vec4 path on the shapes made for it (checked).
 const CONFIGS: MatmulConfig[] = [
   ...matmulConfigCandidates,
@@ -23,6 +24,8 @@ const CONFIGS: MatmulConfig[] = [
   { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, prefetch: true },
   { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, unrollK: true, vec4Loads: true, doubleBuffer: true },
   { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2, vec4Loads: true, doubleBuffer: true },
+  { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2, vec4Loads: true, doubleBuffer: true, splitK: 3 },
+  { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, splitK: 2 },
 ];
 
 let current: MatmulConfig = DEFAULT_MATMUL_CONFIG;
@@ -90,7 +93,9 @@ describe('every matmul config against the float64 interpreter', () => {
       current = cfg;
       const rng = new TestRandom(11);
       for (const c of CASES) {
-        const code = generateProgram(program(c), DEFAULT_CODEGEN_LIMITS, () => cfg)[0]!.code;
+        const generated = generateProgram(program(c), DEFAULT_CODEGEN_LIMITS, () => cfg)[0]!;
+        const code = generated.code;
+        expect(generated.next !== undefined, `split K of ${c.m}×${c.n}×${c.k}`).toBe((cfg.splitK ?? 1) > 1 && c.k > cfg.tileK);
         expect(code.match(/array<vec4<f32>>;/g)?.length ?? 0, `vec4 loads of ${c.m}×${c.n}×${c.k}`).toBe(cfg.vec4Loads && c.vec4 ? 2 : 0);
         const err = await maxError(backend, program(c), rng);
         expect(err, `${c.m}×${c.n}×${c.k} batch [${c.batch}] trans ${c.transA}/${c.transB} alpha ${c.alpha} beta ${c.beta}${c.epilogue ? ' epilogue' : ''}`).toBeLessThanOrEqual(1e-5);

@@ -1,8 +1,8 @@
 import type { MatmulKernel, View } from '@symgrad/core';
-import type { CodegenContext, GeneratedKernel } from './kernel.js';
+import { linearIndex, type CodegenContext, type GeneratedKernel } from './kernel.js';
 import { DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, matmulConfigProblems, matmulInvocations, type MatmulConfig } from './matmul-config.js';
 import { renderExprs } from './wgsl-expr.js';
-import { BindingTable, castValue, f32Literal, Helpers, unravel, viewOffset } from './wgsl-exports.js';
+import { BindingTable, castValue, ELEMENT_WORKGROUP, f32Literal, Helpers, splitDispatch, unravel, viewOffset } from './wgsl-exports.js';
 
 /** The default output tile of one workgroup (rows × cols), the K step, and the outputs per invocation. */
 export const MATMUL_TILE = { m: DEFAULT_MATMUL_CONFIG.tileM, n: DEFAULT_MATMUL_CONFIG.tileN, k: DEFAULT_MATMUL_CONFIG.tileK, perThread: DEFAULT_MATMUL_CONFIG.threadM } as const;
@@ -114,27 +114,54 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   const [b0, b1] = [k.b.strides[nb]!, k.b.strides[nb + 1]!];
   const aAt = (row: string, p: string) => (k.transA ? `${p} * ${a0} + ${row} * ${a1}` : `${row} * ${a0} + ${p} * ${a1}`);
   const bAt = (p: string, col: string) => (k.transB ? `${col} * ${b0} + ${p} * ${b1}` : `${p} * ${b0} + ${col} * ${b1}`);
-  const O = t.ref(k.out.buffer, true);
+  // Split K: `splits` workgroups along z per matrix, each summing one K span (a whole number
+  // of K tiles) into scratch memory; a second launch adds the partial products in a fixed
+  // order and applies alpha, beta and the epilogue. More workgroups where the output alone has
+  // too few tiles to fill the GPU.
+  const batchN = k.batch.reduce((a, b) => a * b, 1);
+  const split = splitPlan(cfg, k.m, k.n, k.k, batchN);
   const epiInputs = k.epilogue?.inputs ?? [];
-  const idx = [...k.batch.map((_, d) => `bi${d}`), 'u32(row)', 'u32(col)'];
-  const epiLoads = epiInputs.map((v) => ({ code: `${t.ref(v.buffer)}[${viewOffset(v, idx)}]`, dtype: ctx.dtypeOf(v.buffer) }));
-  const epi = k.epilogue
-    ? renderExprs([k.epilogue.expr], [{ code: 'v', dtype: 'float32' }, ...epiLoads.map((l, j) => ({ code: `e${j}`, dtype: l.dtype }))], h, 'q')
-    : undefined;
-  const outD = ctx.dtypeOf(k.out.buffer);
-  const outAt = viewOffset(k.out, idx);
-  const alpha = f32Literal(k.alpha, h);
-  const beta = f32Literal(k.beta, h);
-  const store = [
-    `var v: f32 = ${k.alpha === 1 ? 'acc' : `${alpha} * acc`};`,
-    ...(k.beta !== 0 ? [`v = v + ${beta} * f32(${O}[${outAt}]);`] : []),
-    ...(epi ? [...epiLoads.map((l, j) => `let e${j} = ${l.code};`), ...epi.lines] : []),
-    `${O}[${outAt}] = ${castValue(epi ? epi.values[0]! : 'v', epi ? k.epilogue!.expr.dtype : 'float32', outD, h)};`,
-  ];
+  // The store function (alpha, beta, epilogue, cast) over a kernel's bindings and helpers.
+  const storeFunction = (tb: BindingTable, hp: Helpers) => {
+    const O = tb.ref(k.out.buffer, true);
+    const idx = [...k.batch.map((_, d) => `bi${d}`), 'u32(row)', 'u32(col)'];
+    const epiLoads = epiInputs.map((v) => ({ code: `${tb.ref(v.buffer)}[${viewOffset(v, idx)}]`, dtype: ctx.dtypeOf(v.buffer) }));
+    const epi = k.epilogue
+      ? renderExprs([k.epilogue.expr], [{ code: 'v', dtype: 'float32' }, ...epiLoads.map((l, j) => ({ code: `e${j}`, dtype: l.dtype }))], hp, 'q')
+      : undefined;
+    const outD = ctx.dtypeOf(k.out.buffer);
+    const outAt = viewOffset(k.out, idx);
+    const alpha = f32Literal(k.alpha, hp);
+    const beta = f32Literal(k.beta, hp);
+    const store = [
+      `var v: f32 = ${k.alpha === 1 ? 'acc' : `${alpha} * acc`};`,
+      ...(k.beta !== 0 ? [`v = v + ${beta} * f32(${O}[${outAt}]);`] : []),
+      ...(epi ? [...epiLoads.map((l, j) => `let e${j} = ${l.code};`), ...epi.lines] : []),
+      `${O}[${outAt}] = ${castValue(epi ? epi.values[0]! : 'v', epi ? k.epilogue!.expr.dtype : 'float32', outD, hp)};`,
+    ];
+    return [
+      'fn store(z: u32, row: i32, col: i32, acc: f32) {',
+      `  if (row >= ${k.m} || col >= ${k.n}) { return; }`,
+      ...unravel(k.batch, 'z', 'bi').map((l) => `  ${l}`),
+      ...store.map((l) => `  ${l}`),
+      '}',
+    ];
+  };
+  const S = split.splits;
+  const SCR = S > 1 ? t.scratch(true) : '';
+  const storeFn = S > 1
+    ? [
+      // Raw partial products, [batch·split][M][N] in scratch memory.
+      'fn store(z: u32, row: i32, col: i32, acc: f32) {',
+      `  if (row >= ${k.m} || col >= ${k.n}) { return; }`,
+      `  ${SCR}[(i32(z) * ${k.m} + row) * ${k.n} + col] = acc;`,
+      '}',
+    ]
+    : storeFunction(t, h);
   const upto = (n: number) => [...Array(n).keys()];
   // vec4 loads per operand, where exact (vec4Operand) and where no other use of the same
   // buffer in this kernel needs it as array<f32> (A and B may share one, then both must qualify).
-  const others = [k.out.buffer, ...epiInputs.map((v) => v.buffer)];
+  const others = S > 1 ? [] : [k.out.buffer, ...epiInputs.map((v) => v.buffer)];
   const qa = !!cfg.vec4Loads && vec4Operand(k.a, nb, k.transA ? k.m : k.k, k.transA ? TM : TK, ctx.dtypeOf(k.a.buffer));
   const qb = !!cfg.vec4Loads && vec4Operand(k.b, nb, k.transB ? k.k : k.n, k.transB ? TK : TN, ctx.dtypeOf(k.b.buffer));
   const vecA = qa && !others.includes(k.a.buffer) && (k.a.buffer !== k.b.buffer || qb);
@@ -241,9 +268,12 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   const sizeA = (TM * TK) / lm.w;
   const sizeB = (TN * TK) / ln.w;
   const double = !!cfg.doubleBuffer;
+  // The K range this workgroup sums: all of K, or its split's span.
+  const [kFirst, kLimit] = S > 1 ? ['kBegin', 'kEnd'] : ['0', `${k.k}`];
+  const slot = S > 1 ? `(((k0 - kBegin) / ${TK}) & 1)` : `((k0 / ${TK}) & 1)`;
   const kLoop = !cfg.prefetch && !double
     ? [
-      `for (var k0 = 0; k0 < ${k.k}; k0 = k0 + ${TK}) {`,
+      `for (var k0 = ${kFirst}; k0 < ${kLimit}; k0 = k0 + ${TK}) {`,
       ...loadLoop(copyA, 'x'),
       ...loadLoop(copyB, 'y'),
       '  workgroupBarrier();',
@@ -254,22 +284,22 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     : [
       ...upto(copyA.iters).map((l) => `var xa${l} = ${copyA.elem}(0.0f);`),
       ...upto(copyB.iters).map((l) => `var yb${l} = ${copyB.elem}(0.0f);`),
-      ...fetch('0').map((l) => l.slice(2)),
+      ...fetch(kFirst).map((l) => l.slice(2)),
       ...(double
         // Two tiles per operand: the FMAs read one while the next K tile is written to the
         // other, so one barrier per K step suffices.
         ? [
           ...commit('', '').map((l) => l.slice(2)),
           'workgroupBarrier();',
-          `for (var k0 = 0; k0 < ${k.k}; k0 = k0 + ${TK}) {`,
-          `  let oa = ((k0 / ${TK}) & 1) * ${sizeA};`,
-          `  let ob = ((k0 / ${TK}) & 1) * ${sizeB};`,
+          `for (var k0 = ${kFirst}; k0 < ${kLimit}; k0 = k0 + ${TK}) {`,
+          `  let oa = ${slot} * ${sizeA};`,
+          `  let ob = ${slot} * ${sizeB};`,
           `  let kn = k0 + ${TK};`,
-          `  if (kn < ${k.k}) {`,
+          `  if (kn < ${kLimit}) {`,
           ...indent(fetch('kn')),
           '  }',
           ...compute('oa + ', 'ob + '),
-          `  if (kn < ${k.k}) {`,
+          `  if (kn < ${kLimit}) {`,
           `    let na = ${sizeA} - oa;`,
           `    let nb = ${sizeB} - ob;`,
           ...indent(commit('na + ', 'nb + ')),
@@ -278,11 +308,11 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
           '}',
         ]
         : [
-          `for (var k0 = 0; k0 < ${k.k}; k0 = k0 + ${TK}) {`,
+          `for (var k0 = ${kFirst}; k0 < ${kLimit}; k0 = k0 + ${TK}) {`,
           ...commit('', ''),
           '  workgroupBarrier();',
           `  let kn = k0 + ${TK};`,
-          `  if (kn < ${k.k}) {`,
+          `  if (kn < ${kLimit}) {`,
           ...indent(fetch('kn')),
           '  }',
           ...compute(),
@@ -293,7 +323,13 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   // Scalar (or vec4) registers, not private arrays: dynamically indexed private arrays are
   // slow to compile and to run on some drivers (SwiftShader takes seconds per pipeline).
   const body = [
-    ...unravel(k.batch, 'wid.z', 'bi'),
+    ...(S > 1 ? [
+      `let split = wid.z % ${S}u;`,
+      `let bz = wid.z / ${S}u;`,
+      `let kBegin = i32(split) * ${split.span};`,
+      `let kEnd = min(${k.k}, kBegin + ${split.span});`,
+    ] : []),
+    ...unravel(k.batch, S > 1 ? 'bz' : 'wid.z', 'bi'),
     `let aBase = ${batchBase(k.a, nb)};`,
     `let bBase = ${batchBase(k.b, nb)};`,
     `let tx = i32(lid.x % ${ln.threads}u);`,
@@ -305,16 +341,9 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     ...upto(cfg.threadM).flatMap((i) => upto(cfg.threadN).map((j) =>
       `store(wid.z, row0 + ${lm.offset(i)}, col0 + ${ln.offset(j)}, ${ln.reg(`c${i}_`, j)});`)),
   ];
-  const storeFn = [
-    'fn store(z: u32, row: i32, col: i32, acc: f32) {',
-    `  if (row >= ${k.m} || col >= ${k.n}) { return; }`,
-    ...unravel(k.batch, 'z', 'bi').map((l) => `  ${l}`),
-    ...store.map((l) => `  ${l}`),
-    '}',
-  ];
-  const dispatch: [number, number, number] = [Math.max(1, Math.ceil(k.n / TN)), Math.max(1, Math.ceil(k.m / TM)), Math.max(1, k.batch.reduce((a, b) => a * b, 1))];
+  const dispatch: [number, number, number] = [Math.max(1, Math.ceil(k.n / TN)), Math.max(1, Math.ceil(k.m / TM)), Math.max(1, batchN) * S];
   const code = [
-    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : ''}${double ? ', double-buffered through registers' : cfg.prefetch ? ', next K tile prefetched into registers' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''})`,
+    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : ''}${double ? ', double-buffered through registers' : cfg.prefetch ? ', next K tile prefetched into registers' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''}${S > 1 ? `; K split ${S} ways of ${split.span}, partial products to scratch` : ''})`,
     vecA || vecB ? vec4Declarations(t.declarations(), [...(vecA ? [A] : []), ...(vecB ? [B] : [])]) : t.declarations(),
     h.render(),
     `var<workgroup> As: array<${lm.elem}, ${double ? 2 * sizeA : sizeA}>;`,
@@ -325,5 +354,52 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     ...body.map((l) => `  ${l}`),
     '}',
   ].filter((l) => l !== '').join('\n');
-  return { code: `${code}\n`, bindings: t.bindings, dispatch, label: k.label };
+  if (S === 1) return { code: `${code}\n`, bindings: t.bindings, dispatch, label: k.label };
+  const scratch = S * Math.max(1, batchN) * k.m * k.n;
+  return { code: `${code}\n`, bindings: t.bindings, dispatch, label: k.label, scratch, next: splitReduction(k, ctx, S, storeFunction) };
+}
+
+/** WebGPU's guaranteed storage binding size: split-K's scratch never needs a larger limit. */
+const MAX_SCRATCH_BYTES = 1 << 27;
+
+/**
+ * How a matmul splits K (cfg.splitK ways at most): each split a whole number of K tiles
+ * (`span` elements), none empty, and the partial products within MAX_SCRATCH_BYTES; one
+ * split (no scratch) where K has a single tile or the scratch would not fit.
+ */
+export function splitPlan(cfg: MatmulConfig, m: number, n: number, k: number, batch: number): { splits: number; span: number } {
+  const tiles = Math.ceil(k / cfg.tileK);
+  let want = Math.min(cfg.splitK ?? 1, tiles);
+  while (want > 1 && want * Math.max(1, batch) * m * n * 4 > MAX_SCRATCH_BYTES) want--;
+  if (want <= 1) return { splits: 1, span: k };
+  const span = Math.ceil(tiles / want) * cfg.tileK;
+  return { splits: Math.ceil(k / span), span };
+}
+
+/** Split-K's second launch: one invocation per output adds its S partial products in order, then stores as the matmul would. */
+function splitReduction(k: MatmulKernel, ctx: CodegenContext, S: number, storeFunction: (t: BindingTable, h: Helpers) => string[]): GeneratedKernel {
+  const h = new Helpers();
+  const t = new BindingTable(ctx.dtypeOf);
+  const SCR = t.scratch();
+  const storeFn = storeFunction(t, h);
+  const mn = k.m * k.n;
+  const total = Math.max(1, k.batch.reduce((a, b) => a * b, 1)) * mn;
+  const dispatch = splitDispatch(Math.ceil(total / ELEMENT_WORKGROUP), ctx.limits.maxComputeWorkgroupsPerDimension);
+  const code = [
+    `// ${k.label} (matmul ${k.m}×${k.n}${k.batch.length ? `, batch ${k.batch.join('×')}` : ''}: the sum of ${S} split-K partial products, then alpha, beta and the epilogue)`,
+    t.declarations(),
+    h.render(),
+    ...storeFn,
+    `@compute @workgroup_size(${ELEMENT_WORKGROUP})`,
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    `  let lin = ${linearIndex(dispatch, ELEMENT_WORKGROUP)};`,
+    `  if (lin >= ${total}u) { return; }`,
+    `  let z = lin / ${mn}u;`,
+    `  let rc = lin % ${mn}u;`,
+    '  var acc = 0.0f;',
+    `  for (var s = 0u; s < ${S}u; s = s + 1u) { acc = acc + ${SCR}[(z * ${S}u + s) * ${mn}u + rc]; }`,
+    `  store(z, i32(rc / ${k.n}u), i32(rc % ${k.n}u), acc);`,
+    '}',
+  ].filter((l) => l !== '').join('\n');
+  return { code: `${code}\n`, bindings: t.bindings, dispatch, label: `${k.label} (split-K sum)` };
 }

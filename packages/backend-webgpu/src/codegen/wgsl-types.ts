@@ -192,6 +192,17 @@ export class BindingTable {
     }
     return `b${i}`;
   }
+  /** The WGSL name of the executable's float32 scratch memory (kernel.ts SCRATCH_BUFFER, id −1). */
+  scratch(write = false): string {
+    let i = this.bindings.findIndex((b) => b.buffer === -1);
+    if (i < 0) {
+      i = this.bindings.length;
+      this.bindings.push({ buffer: -1, dtype: 'float32', write });
+    } else if (write && !this.bindings[i]!.write) {
+      this.bindings[i] = { ...this.bindings[i]!, write: true };
+    }
+    return `b${i}`;
+  }
   /** `lanes` 4 declares every binding as an array of vec4 (see generateElementwise). */
   declarations(lanes: 1 | 4 = 1): string {
     const elem = (d: DType) => (lanes === 4 ? `vec4<${wgslType(d)}>` : wgslType(d));

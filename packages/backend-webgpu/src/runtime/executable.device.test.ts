@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fn, sx, type DeviceBuffer, type Program } from '@symgrad/core';
 import { buildSeedStep, relativeError, TestRandom } from '@symgrad/core/testing';
+import { WebGPUBackend } from '../backend.js';
 import { deviceTests } from '../testing-fixtures/device.js';
 import type { DeviceContext } from './device.js';
 import { WebGPUExecutable } from './executable.js';
@@ -67,6 +68,44 @@ describe('runTimed (profile mode on the device clock)', () => {
     expect(Array.from(await b.read(bufs[1]!))).toEqual([2, 4, 6, 8, 10]);
     exe.dispose();
     await expect(exe.runTimed!(bufs)).rejects.toThrow('webgpu backend: runTimed() on a disposed executable');
+    bufs.forEach((x) => b.free(x));
+  });
+});
+
+describe('split-K launches', () => {
+  const split = deviceTests(() => WebGPUBackend.create({ matmulConfig: () => ({ tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2, splitK: 3 }) }));
+  split('bind the executable\'s scratch memory, count as one Program kernel in runTimed, and give the product', async (b) => {
+    const m = 9, n = 11, k = 40;
+    const program: Program = {
+      buffers: [
+        { id: 0, dtype: 'float32', size: m * k, role: 'input' }, { id: 1, dtype: 'float32', size: k * n, role: 'input' },
+        { id: 2, dtype: 'float32', size: m * n, role: 'output' },
+      ],
+      kernels: [{
+        kind: 'matmul', batch: [], m, n, k, transA: false, transB: false, alpha: 1, beta: 0, dtype: 'float32', label: 'mm',
+        a: { buffer: 0, offset: 0, shape: [m, k], strides: [k, 1] }, b: { buffer: 1, offset: 0, shape: [k, n], strides: [n, 1] },
+        out: { buffer: 2, offset: 0, shape: [m, n], strides: [n, 1] },
+      }],
+    };
+    const a = Float32Array.from({ length: m * k }, (_, i) => ((i * 7) % 13) - 6);
+    const bb = Float32Array.from({ length: k * n }, (_, i) => ((i * 5) % 11) - 5);
+    const bufs = [b.allocate('float32', m * k), b.allocate('float32', k * n), b.allocate('float32', m * n)];
+    b.write(bufs[0]!, a);
+    b.write(bufs[1]!, bb);
+    const exe = b.compile(program, { precision: 'fp32' }) as WebGPUExecutable;
+    expect(exe.sources).toHaveLength(2);
+    const ms = await exe.runTimed!(bufs);
+    expect(ms).toHaveLength(1);
+    expect(ms[0]).toBeGreaterThan(0);
+    const got = await b.read(bufs[2]!);
+    // Small integers: every partial sum is exact in float32.
+    const want = Array.from({ length: m * n }, (_, i) => {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[Math.floor(i / n) * k + p]! * bb[p * n + (i % n)]!;
+      return s;
+    });
+    expect(Array.from(got)).toEqual(want);
+    exe.dispose();
     bufs.forEach((x) => b.free(x));
   });
 });

@@ -1,10 +1,12 @@
 import type { DeviceBuffer, Executable } from '@symgrad/core';
-import type { GeneratedKernel } from '../codegen/kernel.js';
+import { launchesOf, SCRATCH_BUFFER, type GeneratedKernel } from '../codegen/kernel.js';
 import { MAP_READ, USAGE, type WebGPUBuffer } from './buffers.js';
 import type { DeviceContext, Prepared } from './device.js';
 import type { OrderedQueue } from './ordered-queue.js';
 
 interface Launch {
+  /** The Program kernel this launch computes (split-K's two launches share one). */
+  readonly index: number;
   readonly kernel: GeneratedKernel;
   readonly prepared: Prepared;
   /** The bind group and the GPU buffers it was built for (rebuilt only when they change). */
@@ -25,10 +27,17 @@ export class WebGPUExecutable implements Executable {
   /** Present where the device has timestamp queries (see `timed`). */
   readonly runTimed?: (buffers: readonly DeviceBuffer[]) => Promise<readonly number[]>;
   private readonly launches: Launch[];
+  private readonly kernelCount: number;
+  /** Scratch memory the kernels bind as SCRATCH_BUFFER (split-K's partial products), if any needs it. */
+  private readonly scratch: GPUBuffer | undefined;
   private disposed = false;
 
   constructor(private readonly ctx: DeviceContext, private readonly queue: OrderedQueue, kernels: readonly GeneratedKernel[], private readonly own: (b: DeviceBuffer) => b is WebGPUBuffer) {
-    this.launches = kernels.map((kernel) => ({ kernel, prepared: ctx.prepare(kernel.code, kernel.label, kernel.bindings) }));
+    this.kernelCount = kernels.length;
+    this.launches = kernels.flatMap((g, index) => launchesOf(g).map((kernel) => ({ index, kernel, prepared: ctx.prepare(kernel.code, kernel.label, kernel.bindings) })));
+    // One scratch buffer for the Program: its kernels run one after another.
+    const scratchElements = Math.max(0, ...this.launches.map((l) => l.kernel.scratch ?? 0));
+    this.scratch = scratchElements > 0 ? ctx.device.createBuffer({ size: 4 * scratchElements, usage: USAGE.STORAGE, label: 'symgrad scratch' }) : undefined;
     this.ready = Promise.all(this.launches.map(async (l, i) => {
       try {
         await l.prepared.pipeline;
@@ -51,9 +60,10 @@ export class WebGPUExecutable implements Executable {
   private tables(buffers: readonly DeviceBuffer[], call: string): GPUBuffer[][] {
     if (this.disposed) throw new Error(`webgpu backend: ${call}() on a disposed executable`);
     this.ctx.check();
-    return this.launches.map((l, i) => l.kernel.bindings.map((b) => {
+    return this.launches.map((l) => l.kernel.bindings.map((b) => {
+      if (b.buffer === SCRATCH_BUFFER) return this.scratch!;
       const buf = buffers[b.buffer];
-      if (!buf || !this.own(buf)) throw new Error(`webgpu backend: kernel ${i} ('${l.kernel.label}'): buffer ${b.buffer} is missing, freed, or not from this backend`);
+      if (!buf || !this.own(buf)) throw new Error(`webgpu backend: kernel ${l.index} ('${l.kernel.label}'): buffer ${b.buffer} is missing, freed, or not from this backend`);
       return buf.gpu;
     }));
   }
@@ -82,16 +92,17 @@ export class WebGPUExecutable implements Executable {
   }
 
   /**
-   * One run with each kernel in its own compute pass, timed by the pass's beginning and end
+   * One run with each launch in its own compute pass, timed by the pass's beginning and end
    * timestamps (the device's clock; the passes run one after another, so no overlap is
-   * counted twice). Resolves with milliseconds per kernel once the device has finished.
+   * counted twice). Resolves with milliseconds per Program kernel (the sum of its launches)
+   * once the device has finished.
    */
   private async timed(buffers: readonly DeviceBuffer[]): Promise<readonly number[]> {
     const tables = this.tables(buffers, 'runTimed');
     await this.ready;
     await this.queue.drain(); // earlier writes and runs are submitted, so they come first
     const device = this.ctx.device;
-    const ms: number[] = [];
+    const ms = new Array<number>(this.kernelCount).fill(0);
     // A query set holds at most 4096 timestamps: 2048 kernels a submit.
     for (let start = 0; start < this.launches.length; start += 2048) {
       const n = Math.min(2048, this.launches.length - start);
@@ -118,7 +129,7 @@ export class WebGPUExecutable implements Executable {
         const t = new BigUint64Array(readback.getMappedRange().slice(0));
         readback.unmap();
         // Timestamps are nanoseconds; an implementation may reset or clamp them (end < begin): 0 then.
-        for (let j = 0; j < n; j++) ms.push(t[2 * j + 1]! > t[2 * j]! ? Number(t[2 * j + 1]! - t[2 * j]!) / 1e6 : 0);
+        for (let j = 0; j < n; j++) ms[this.launches[start + j]!.index]! += t[2 * j + 1]! > t[2 * j]! ? Number(t[2 * j + 1]! - t[2 * j]!) / 1e6 : 0;
       } finally {
         querySet.destroy();
         resolved.destroy();
@@ -128,13 +139,16 @@ export class WebGPUExecutable implements Executable {
     return ms;
   }
 
-  /** The generated WGSL of each kernel, for debugging (`fn.program` shows the IR). */
+  /** The generated WGSL of each launch, for debugging (`fn.program` shows the IR; split-K gives a kernel two). */
   get sources(): readonly string[] {
     return this.launches.map((l) => l.kernel.code);
   }
 
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
     for (const l of this.launches) delete l.bound;
+    // Freed once the queue's submitted work no longer needs it (WebGPU defers destruction).
+    this.scratch?.destroy();
   }
 }
