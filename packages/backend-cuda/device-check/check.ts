@@ -4,7 +4,7 @@
  * table last; writes the full log to $OUT/cuda-check.log when $OUT is set.
  */
 import { appendFileSync } from 'node:fs';
-import { fn, getBackend, listBackends, NDArray, shared, T, type DType, type Precision } from '@symgrad/core';
+import { fn, formatProfile, getBackend, listBackends, NDArray, shared, T, type DType, type Precision } from '@symgrad/core';
 import { buildSeedStep, conformanceRows, evaluateReference, relativeError, TestRandom } from '@symgrad/core/testing/reference';
 import { cudaInfo, cudaMemoryInfo } from '../src/index.js';
 
@@ -18,6 +18,8 @@ const SMALL = process.argv.includes('--small');
 const SEED = SMALL
   ? { sizes: [64, 48, 32, 10] as [number, number, number, number], rows: 37, steps: 5, steady: 30 }
   : { sizes: [1000, 1000, 1000, 10] as [number, number, number, number], rows: 800, steps: 200, steady: 10_000 };
+/** Profiled calls of the seed step averaged into its per-kernel table (after one warm-up call). */
+const PROFILE_CALLS = SMALL ? 2 : 20;
 const fits = (elements: number) => !SMALL || elements <= 2e5;
 const rows: [string, string, string][] = [];
 const record = (name: string, ok: boolean, detail: string) => {
@@ -184,6 +186,34 @@ async function main(): Promise<void> {
     }
   } catch (e) {
     record('seed-step', false, String(e).split('\n').slice(0, 6).join(' | '));
+  }
+
+  // Where the seed step's time goes: each kernel on the device's clock (runTimed: events
+  // around every step, the steps one after another on one stream, so the sum can exceed a
+  // graph's time). The warm-up call is left out: it loads modules and tunes cuBLASLt.
+  const settings = ['SYMGRAD_CUDA_GEMM', 'SYMGRAD_CUDA_STREAMS'].map((k) => `${k}=${process.env[k] ?? '(default)'}`).join(' ');
+  for (const precision of ['fp32', 'tf32'] as const) {
+    const name = `seed-step profile ${precision}`;
+    try {
+      const rng = new TestRandom(42);
+      const s = buildSeedStep(rng, sizes, 0.1);
+      const X = rng.array([batch, sizes[0]], 'float32', -1, 1);
+      const Y = rng.array([batch], 'int32', 0, 9);
+      const train = fn([s.x, s.y], [s.loss, ...s.grads], { updates: s.updates, backend: 'cuda', precision, profile: true });
+      await train(X, Y);
+      const warm = train.profile().kernels.map((r) => ({ calls: r.calls, totalMs: r.totalMs }));
+      for (let i = 0; i < PROFILE_CALLS; i++) await train(X, Y);
+      const { kernels, clock } = train.profile();
+      const timed = kernels.map((r, i) => ({ ...r, calls: r.calls - warm[i]!.calls, totalMs: r.totalMs - warm[i]!.totalMs }));
+      log(`\nseed step per kernel, ${precision}, ${settings}, mean of ${PROFILE_CALLS} calls:\n${formatProfile(timed, clock)}\n`);
+      const perCall = timed.map((r) => r.totalMs / PROFILE_CALLS);
+      const ok = clock === 'device' && perCall.every((t) => Number.isFinite(t) && t >= 0) && timed.every((r, i) => !r.ops.split('+').includes('matmul') || perCall[i]! > 0);
+      record(name, ok, `${clock} clock, ${timed.length} kernels, ${perCall.reduce((a, t) => a + t, 0).toFixed(3)} ms per step summed (serialized)`);
+      train.dispose();
+      s.weights.forEach((w) => w.dispose());
+    } catch (e) {
+      record(name, false, String(e).split('\n').slice(0, 6).join(' | '));
+    }
   }
 
   // Steady state: 10,000 steps (--small: 30) with the data in shared variables, device memory before and after.

@@ -247,6 +247,19 @@ Napi::Value CreateGraph(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value { return Napi::Number::New(info.Env(), device().createGraph(ops)); });
 }
 
+Napi::Value TimeOps(const Napi::CallbackInfo& info) {
+  requireReady(info.Env());
+  Napi::Array a = info[0].As<Napi::Array>();
+  std::vector<sg::Op> ops;
+  for (uint32_t i = 0; i < a.Length(); i++) ops.push_back(parseOp(a.Get(i).As<Napi::Object>()));
+  return guarded(info, [&]() -> Napi::Value {
+    auto times = device().timeOps(ops);
+    Napi::Array out = Napi::Array::New(info.Env(), times.size());
+    for (size_t i = 0; i < times.size(); i++) out.Set(static_cast<uint32_t>(i), Napi::Number::New(info.Env(), times[i]));
+    return out;
+  });
+}
+
 Napi::Value LaunchGraph(const Napi::CallbackInfo& info) {
   requireReady(info.Env());
   return guarded(info, [&]() -> Napi::Value {
@@ -292,6 +305,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("download", Napi::Function::New(env, Download));
   exports.Set("downloadSync", Napi::Function::New(env, DownloadSync));
   exports.Set("createGraph", Napi::Function::New(env, CreateGraph));
+  exports.Set("timeOps", Napi::Function::New(env, TimeOps));
   exports.Set("launchGraph", Napi::Function::New(env, LaunchGraph));
   exports.Set("destroyGraph", Napi::Function::New(env, DestroyGraph));
   exports.Set("synchronize", Napi::Function::New(env, Synchronize));

@@ -83,6 +83,12 @@ class Device {
   void finishDownload(Download& d, void* dst);
 
   int createGraph(const std::vector<Op>& ops);
+  /**
+   * Runs `ops` once, uncaptured and in order on the device's stream (their stream placements
+   * ignored), after the work already enqueued there, and waits: each op's milliseconds
+   * between timing events recorded around it. cuBLASLt GEMMs are tuned before the first event.
+   */
+  std::vector<float> timeOps(const std::vector<Op>& ops);
   void launchGraph(int graph);
   void destroyGraph(int graph);
   void synchronize();

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { contiguousView, sx, type Program } from '@symgrad/core';
 import { CudaBackend } from './backend.js';
+import { planProgram } from './codegen/program-source.js';
 import type { CudaAddon, NativeOp } from './native.js';
 import type { CudaDevice } from './runtime/device.js';
+import { seedStepProgram } from './testing-fixtures/programs.js';
 
 // The backend's host-side logic over a fake addon: what it asks the device to do.
 function fakeDevice() {
   const calls: string[] = [];
   const graphs: NativeOp[][] = [];
+  const timed: NativeOp[][] = [];
   let next = 0x10000n;
   const mem = new Map<bigint, Uint8Array>();
   const addon: Partial<CudaAddon> = {
@@ -18,6 +21,8 @@ function fakeDevice() {
     downloadSync: (p, bytes) => mem.get(p)!.slice(0, bytes).buffer,
     createGraph: (ops) => { graphs.push([...ops]); calls.push('createGraph'); return graphs.length - 1; },
     launchGraph: (g) => void calls.push(`launch ${g}`),
+    // Op i takes 2^i ms, so every per-kernel sum names the ops it holds.
+    timeOps: (ops) => { timed.push([...ops]); calls.push('timeOps'); return ops.map((_, i) => 2 ** i); },
     destroyGraph: (g) => void calls.push(`destroy ${g}`),
     unloadModule: (m) => void calls.push(`unload ${m}`),
     synchronize: () => void calls.push('sync'),
@@ -27,7 +32,7 @@ function fakeDevice() {
     probe: { driver: { found: true, version: '13.0' }, nvrtc: { found: true, version: '13.0' }, cublas: { found: true }, cublasLt: { found: true } },
     load: (_src: string, names: readonly string[]) => { calls.push(`load ${names.join(',')}`); return { module: 3, functions: new Map(names.map((n, i) => [n, i])), cacheHit: false }; },
   } as unknown as CudaDevice;
-  return { device, calls, graphs };
+  return { device, calls, graphs, timed };
 }
 
 const program: Program = {
@@ -89,6 +94,56 @@ describe('CudaBackend (fake device)', () => {
     b.write(m, new Uint8Array([1, 0]));
     expect(b.readSync(m)).toEqual(new Uint8Array([1, 0]));
     expect(() => b.write(x, new Float32Array(2))).toThrow(/writing 2 elements into a buffer of 3/);
+  });
+
+  describe('runTimed', () => {
+    for (const run of [{ gemm: 'cublas', streams: 1 }, { gemm: 'cublasLt', streams: 2 }] as const) {
+      it(`times the seed step's steps on one stream, uncaptured, and sums them per Program kernel (${run.gemm}, ${run.streams} streams)`, async () => {
+        const { device, calls, timed } = fakeDevice();
+        const b = new CudaBackend(device, run);
+        const program = await seedStepProgram();
+        const bufs = program.buffers.map((buf) => b.allocate(buf.dtype, buf.size));
+        const exe = b.compile(program, { precision: 'fp32' });
+        const ms = await exe.runTimed!(bufs);
+        const plan = planProgram(program, { gemm: run.gemm });
+        expect(calls.filter((c) => /graph|launch|timeOps/i.test(c))).toEqual(['timeOps']);
+        expect(timed[0]!.map((op) => [op.kind, op.what.endsWith(plan.steps[timed[0]!.indexOf(op)]!.what)])).toEqual(plan.steps.map((s) => [s.kind, true]));
+        expect(timed[0]!.every((op) => op.stream === 0 && op.waits.length === 0)).toBe(true);
+        const want = new Array<number>(program.kernels.length).fill(0);
+        plan.steps.forEach((s, i) => { want[s.kernel] += 2 ** i; });
+        expect(ms).toEqual(want);
+        expect(ms.every((t) => t > 0)).toBe(true);
+        if (run.gemm === 'cublas') {
+          // A matmul with a fused epilogue is a GEMM and a launch: two consecutive ops, one kernel.
+          const mm = program.kernels.findIndex((k) => k.kind === 'matmul' && k.epilogue);
+          const first = plan.steps.findIndex((s) => s.kernel === mm);
+          expect(ms[mm]).toBe(2 ** first + 2 ** (first + 1));
+        } else {
+          // The relu masks are allocated once, for the timed run and the graph alike.
+          const allocs = calls.filter((c) => c.startsWith('alloc')).length;
+          exe.run(bufs);
+          expect(calls.filter((c) => c.startsWith('alloc')).length).toBe(allocs);
+          expect(timed[0]!.some((op) => op.kind === 'gemm' && op.epilogue === 6 && op.aux !== 0n)).toBe(true);
+        }
+      });
+    }
+
+    it('gives 0 to a kernel without steps, zeros for a Program without steps, and refuses after dispose', async () => {
+      const { device, calls } = fakeDevice();
+      const b = new CudaBackend(device);
+      const empty = { kind: 'matmul' as const, batch: [], m: 0, n: 3, k: 2, a: contiguousView(0, [0, 2]), b: contiguousView(1, [2, 3]), transA: false, transB: false, alpha: 1, beta: 0, out: contiguousView(2, [0, 3]), dtype: 'float32' as const, label: 'empty' };
+      const p: Program = { buffers: [0, 1, 2].map((id) => ({ id, dtype: 'float32' as const, size: 6, role: 'temp' as const })), kernels: [empty, program.kernels[0]!] };
+      const bufs = p.buffers.map(() => b.allocate('float32', 6));
+      const exe = b.compile(p, { precision: 'fp32' });
+      expect(await exe.runTimed!(bufs)).toEqual([0, 1]);
+      const none = b.compile({ buffers: p.buffers, kernels: [empty] }, { precision: 'fp32' });
+      expect(await none.runTimed!(bufs)).toEqual([0]);
+      expect(calls.filter((c) => c === 'timeOps')).toHaveLength(1);
+      exe.dispose();
+      await expect(exe.runTimed!(bufs)).rejects.toThrow('cuda: running a disposed executable');
+      b.free(bufs[1]!);
+      await expect(b.compile(program, { precision: 'fp32' }).runTimed!([bufs[0]!, bufs[1]!])).rejects.toThrow(/buffer 1 is not a live CUDA buffer/);
+    });
   });
 
   it('rejects what it cannot run, listing every kernel at once, before anything runs', () => {

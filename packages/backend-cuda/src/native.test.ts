@@ -27,6 +27,7 @@ describe('the native addon', () => {
     try { a.init(0); } catch (e) { expect((e as { code?: string }).code).toBe('ERR_CUDA'); }
     expect(() => a.alloc(16)).toThrow(/not initialized/);
     expect(() => a.createGraph([])).toThrow(/not initialized/);
+    expect(() => a.timeOps([])).toThrow(/not initialized/);
     expect(() => a.compile('extern "C" __global__ void k() {}', 'k', 'sm_90')).toThrow(/libnvrtc|NVRTC/);
   });
 });

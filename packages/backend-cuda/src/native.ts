@@ -111,6 +111,12 @@ export interface CudaAddon {
    * per shape, layout and alignment in a process; `SYMGRAD_CUDA_GEMM_LOG=1` prints the times).
    */
   createGraph(ops: readonly NativeOp[]): number;
+  /**
+   * Runs the ops once without a graph, one after another on stream 0 (placements ignored),
+   * after the work already enqueued, and waits for them: each op's milliseconds between
+   * timing events recorded around it. cuBLASLt GEMMs are tuned first, outside the times.
+   */
+  timeOps(ops: readonly NativeOp[]): number[];
   launchGraph(graph: number): void;
   destroyGraph(graph: number): void;
   synchronize(): void;

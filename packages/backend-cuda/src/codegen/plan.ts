@@ -9,12 +9,21 @@ export interface StepAccess {
   readonly writes: readonly number[];
 }
 
+/** Where planProgram placed a step: its Program kernel and that kernel's buffer accesses. */
+export interface StepOrigin extends StepAccess {
+  /**
+   * The index of the Program kernel this step computes (a matmul may take several GEMM steps
+   * and an epilogue launch): a profile sums its steps' times per kernel.
+   */
+  readonly kernel: number;
+}
+
 /**
  * What a compiled Program does at run time, as plain data: launches of generated kernels
  * (each parameter is a whole buffer; view offsets and strides are compiled into the kernel)
  * and cuBLAS GEMMs in column-major terms. Host-side, so it is tested without a GPU.
  */
-export interface LaunchStep extends StepAccess {
+export interface LaunchStep extends StepOrigin {
   readonly kind: 'launch';
   /** The kernel's C name: `k<index>_<kind>`, never anything user-provided. */
   readonly name: string;
@@ -59,7 +68,7 @@ export interface ReluMaskAux {
  * C = alpha·op(A)·op(B) + beta·C in cuBLAS's column-major terms, `batch` times with element
  * strides; then `epilogue` where the plan fused one into the GEMM (cuBLASLt only).
  */
-export interface GemmStep extends StepAccess {
+export interface GemmStep extends StepOrigin {
   readonly kind: 'gemm';
   readonly dtype: 'float32' | 'float64';
   readonly opA: 0 | 1;
@@ -85,8 +94,8 @@ export interface GemmStep extends StepAccess {
 
 export type Step = LaunchStep | GemmStep;
 
-/** A step before planProgram adds the buffers its Program kernel reads and writes. */
-export type Unplaced<S extends Step> = Omit<S, keyof StepAccess>;
+/** A step before planProgram adds its Program kernel's index and the buffers that kernel reads and writes. */
+export type Unplaced<S extends Step> = Omit<S, keyof StepOrigin>;
 
 /** A kernel's source and the launch that runs it. */
 export interface GeneratedKernel {
@@ -110,6 +119,11 @@ export interface ProgramPlan {
   readonly source: string;
   readonly kernelNames: readonly string[];
   readonly steps: readonly Step[];
+  /**
+   * The Program's kernel count. A kernel may have no step of its own: a matmul with an empty
+   * result, or a relu gradient a cuBLASLt GEMM computes in its epilogue (`dRelu`).
+   */
+  readonly kernelCount: number;
   /** Buffer dtypes by id (for pointer arithmetic on offsets). */
   readonly dtypes: readonly DType[];
   readonly gemm: GemmLibrary;

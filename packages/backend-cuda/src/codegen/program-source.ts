@@ -6,7 +6,7 @@ import { renderRandom } from './kernels-random.js';
 import { renderGather, renderOneHot, renderSoftmax, renderSoftmaxCrossEntropy } from './kernels-specials.js';
 import { planLtEpilogues } from './lt-epilogues.js';
 import { epilogueKernel, gemmSteps, type LtEpilogue } from './matmul-plan.js';
-import type { GeneratedKernel, PlanOptions, ProgramPlan, Step, StepAccess } from './plan.js';
+import type { GeneratedKernel, PlanOptions, ProgramPlan, Step, StepOrigin } from './plan.js';
 import { RANDOM_PRELUDE } from './random-prelude.js';
 import { SCALAR_PRELUDE } from './render-cuda.js';
 
@@ -34,8 +34,9 @@ function renderKernel(k: Kernel, index: number, dtypes: readonly DType[], lt: Lt
  * Translates a Program into one CUDA source file and the ordered steps that run it. Pure:
  * no device is touched, so every Program's output can be checked (and compiled with nvcc)
  * on a machine without a GPU. Kernel names are `k<index>_<kind>`; labels and buffer names
- * never reach the source. Every step carries the buffers its Program kernel reads and
- * writes, for scheduling on several streams.
+ * never reach the source. Every step carries its Program kernel's index (profiles sum step
+ * times per kernel) and the buffers that kernel reads and writes, for scheduling on several
+ * streams.
  *
  * @example
  * ```ts
@@ -60,16 +61,17 @@ export function planProgram(program: Program, options: PlanOptions = { gemm: 'cu
     const tag = (what: string) => (label ? `${what}: ${label}` : what);
     const views = kernelViews(k);
     const epi = lt.epilogues[i];
-    const access: StepAccess = {
+    const origin: StepOrigin = {
+      kernel: i,
       reads: [...new Set([...views.reads.map((v) => v.buffer), ...(epi?.kind === 'dRelu' ? auxId(epi) : [])])],
       writes: [...new Set([...views.writes.map((v) => v.buffer), ...(epi?.kind !== 'dRelu' ? auxId(epi) : [])])],
     };
-    if (k.kind === 'matmul') for (const g of gemmSteps(k, i, epi)) steps.push({ ...g, ...access, what: tag(g.what) });
+    if (k.kind === 'matmul') for (const g of gemmSteps(k, i, epi)) steps.push({ ...g, ...origin, what: tag(g.what) });
     for (const g of renderKernel(k, i, dtypes, epi)) {
       parts.push(g.source);
       names.push(g.launch.name);
-      steps.push({ ...g.launch, ...access, what: tag(g.launch.what) });
+      steps.push({ ...g.launch, ...origin, what: tag(g.launch.what) });
     }
   });
-  return { source: parts.join('\n'), kernelNames: names, steps, dtypes, gemm: options.gemm, auxBytes: lt.auxBytes };
+  return { source: parts.join('\n'), kernelNames: names, steps, kernelCount: program.kernels.length, dtypes, gemm: options.gemm, auxBytes: lt.auxBytes };
 }

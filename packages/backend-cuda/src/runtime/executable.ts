@@ -18,7 +18,8 @@ const MAX_GRAPHS = 4;
  * A compiled Program. The first run with a given set of buffers captures every step
  * (kernel launches and cuBLAS calls) as one CUDA graph, its steps spread over `streams`
  * streams where they are independent; later runs replay it with a single cuGraphLaunch and
- * never wait for the device.
+ * never wait for the device. `runTimed` (profile mode) runs the steps without a graph instead,
+ * one after another on one stream, between timing events.
  */
 export class CudaExecutable implements Executable {
   private readonly graphs = new Map<string, number>();
@@ -38,19 +39,27 @@ export class CudaExecutable implements Executable {
     this.schedule = scheduleStreams(plan.steps, streams);
   }
 
-  run(buffers: readonly DeviceBuffer[]): void {
-    if (this.disposed) throw new Error('cuda: running a disposed executable');
-    if (this.plan.steps.length === 0) return;
-    const ptrs = buffers.map((b, i) => {
+  private pointers(buffers: readonly DeviceBuffer[]): bigint[] {
+    return buffers.map((b, i) => {
       const c = b as CudaBuffer;
       if (typeof c.ptr !== 'bigint' || c.freed) throw new Error(`cuda: buffer ${i} is not a live CUDA buffer`);
       return c.ptr;
     });
+  }
+
+  private auxiliary(): bigint[] {
+    this.aux ??= this.plan.auxBytes.map((bytes) => this.device.addon.alloc(bytes));
+    return this.aux;
+  }
+
+  run(buffers: readonly DeviceBuffer[]): void {
+    if (this.disposed) throw new Error('cuda: running a disposed executable');
+    if (this.plan.steps.length === 0) return;
+    const ptrs = this.pointers(buffers);
     const key = ptrs.join(',');
     let graph = this.graphs.get(key);
     if (graph === undefined) {
-      this.aux ??= this.plan.auxBytes.map((bytes) => this.device.addon.alloc(bytes));
-      graph = this.device.addon.createGraph(nativeOps(this.plan, ptrs, this.functions, this.precision === 'tf32', { schedule: this.schedule, aux: this.aux }));
+      graph = this.device.addon.createGraph(nativeOps(this.plan, ptrs, this.functions, this.precision === 'tf32', { schedule: this.schedule, aux: this.auxiliary() }));
       if (this.graphs.size >= MAX_GRAPHS) {
         const [oldKey, old] = this.graphs.entries().next().value as [string, number];
         this.graphs.delete(oldKey);
@@ -59,6 +68,25 @@ export class CudaExecutable implements Executable {
       this.graphs.set(key, graph);
     }
     this.device.addon.launchGraph(graph);
+  }
+
+  /**
+   * Runs once, as `run` would, but without a graph: every step uncaptured, in order on the
+   * device's stream (after the work already enqueued there), with a timing event before the
+   * first step and after each; waits for the device. Resolves with each Program kernel's
+   * milliseconds: the sum of its steps (a matmul's GEMM call and epilogue kernel), 0 for a
+   * kernel with no step (an empty product). The streams are not used, so the sum can exceed a
+   * graph run's time.
+   */
+  async runTimed(buffers: readonly DeviceBuffer[]): Promise<readonly number[]> {
+    if (this.disposed) throw new Error('cuda: running a disposed executable');
+    const perKernel = new Array<number>(this.plan.kernelCount).fill(0);
+    if (this.plan.steps.length === 0) return perKernel;
+    const ops = nativeOps(this.plan, this.pointers(buffers), this.functions, this.precision === 'tf32', { aux: this.auxiliary() });
+    const times = this.device.addon.timeOps(ops);
+    if (times.length !== ops.length) throw new Error(`cuda: timed ${times.length} of ${ops.length} steps`);
+    this.plan.steps.forEach((s, i) => { perKernel[s.kernel] += times[i]; });
+    return perKernel;
   }
 
   dispose(): void {

@@ -1,0 +1,171 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fakeCudaWorkspace, runWithFakeCuda } from '../testing-fixtures/fake-cuda.js';
+
+// Profile mode on the cuda backend (CudaExecutable.runTimed, the addon's timeOps) end to end
+// over the fake CUDA userspace. The fake driver's clock advances by a fixed cost per op
+// (fake-cuda/fake_internal.h: a launch 0.003 ms, a cuBLAS GEMM 1e-6·m·n·k + 0.005 ms, a
+// cuBLASLt GEMM (1e-6·m·n·k + 0.01) ms times its algorithm's factor), so each kernel's time
+// is known exactly: a wrong op-to-kernel sum, or cuBLASLt's tuning counted in a GEMM's time,
+// changes it. Child scripts run the built packages (dist), as in fake-cuda.test.ts.
+const { scratch, libDir, reason } = fakeCudaWorkspace('profile-');
+
+// The child: each function is called twice with { profile: true } first (so cuBLASLt tunes
+// inside the first timed run), then twice without; prints the profiles, both runs' results,
+// the fakes' log lines of the profiled calls, and runTimed on a hand-built executable.
+const RUNNER = `
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { contiguousView, fn, getBackend, sx, T } from '@symgrad/core';
+import { cudaInfo } from '@symgrad/backend-cuda';
+import { buildSeedStep, TestRandom } from '@symgrad/core/testing/reference';
+const logPath = process.env.FAKE_CUDA_LOG;
+const logLines = () => readFileSync(logPath, 'utf8').split('\\n').filter(Boolean);
+const shapes = (p) => p.kernels.map((k) => (k.kind === 'matmul' ? { kind: k.kind, mnk: k.m * k.n * k.k * k.batch.reduce((a, b) => a * b, 1), epilogue: !!k.epilogue } : { kind: k.kind }));
+const data = (r) => (Array.isArray(r) ? r : [r]).map((a) => Array.from(a.data));
+
+// make(profile) builds a fresh function (fresh shared variables from the same seed) and its arguments.
+async function compare(make) {
+  const runs = {};
+  for (const profile of [true, false]) {
+    const { f, args, shared } = make(profile);
+    const before = logLines().length;
+    const calls = [];
+    for (let c = 0; c < 2; c++) calls.push(data(await f(...args)));
+    const log = logLines().slice(before);
+    runs[profile ? 'profiled' : 'plain'] = {
+      calls, shared: shared.map((s) => Array.from(s.get().data)), log,
+      ...(profile ? { profile: f.profile(), kernels: shapes(f.program) } : {}),
+    };
+    f.dispose();
+  }
+  return runs;
+}
+
+const seed = await compare((profile) => {
+  const rng = new TestRandom(3);
+  const st = buildSeedStep(rng, [64, 48, 32, 10], 0.1);
+  const f = fn([st.x, st.y], [st.loss, ...st.grads], { backend: 'cuda', updates: st.updates, profile });
+  return { f, args: [rng.array([37, 64], 'float32', -1, 1), rng.array([37], 'int32', 0, 9)], shared: st.weights };
+});
+
+// A relu layer, its gradient (a dRelu GEMM under cuBLASLt) and a sum.
+const small = await compare((profile) => {
+  const rng = new TestRandom(5);
+  const [x, w1, d, w2] = [T.matrix('x'), T.matrix('w1'), T.matrix('d'), T.matrix('w2')];
+  const h = T.relu(T.dot(x, w1));
+  const f = fn([x, w1, d, w2], [h, T.where(T.gt(h, 0), T.dot(d, T.transpose(w2)), 0), T.sum(T.mul(h, h))], { backend: 'cuda', profile });
+  return { f, args: [[7, 13], [13, 130], [7, 11], [130, 11]].map((s) => rng.array(s, 'float32', -1, 1)), shared: [] };
+});
+
+// runTimed on an executable of its own: it computes, and a disposed one refuses.
+const b = await getBackend('cuda');
+const program = {
+  buffers: [{ id: 0, dtype: 'float32', size: 6, role: 'input' }, { id: 1, dtype: 'float32', size: 6, role: 'output' }],
+  kernels: [{ kind: 'elementwise', shape: [6], inputs: [contiguousView(0, [6])], outputs: [contiguousView(1, [6])], exprs: [sx.unary('relu', sx.input(0, 'float32'))], label: 'relu' }],
+};
+const bufs = [b.allocate('float32', 6), b.allocate('float32', 6)];
+b.write(bufs[0], Float32Array.from([-2, -1, 0, 1, 2, 3]));
+const exe = b.compile(program, { precision: 'fp32' });
+const ms = await exe.runTimed(bufs);
+const relu = Array.from(await b.read(bufs[1]));
+exe.dispose();
+let disposedError;
+try { await exe.runTimed(bufs); } catch (e) { disposedError = e.message; }
+// A failing op (a GEMM reading outside device memory) names the call and the op; the device carries on.
+const addon = createRequire(import.meta.url)(cudaInfo().addon.path);
+const bad = { kind: 'gemm', what: 'kernel 7 (matmul): bad pointers', stream: 0, waits: [], f64: false, tf32: false, lt: false, epilogue: 0, bias: 0n, biasBatchStride: 0, aux: 0n, auxLd: 0,
+  opA: 0, opB: 0, m: 2, n: 2, k: 2, lda: 2, ldb: 2, ldc: 2, batch: 1, alpha: 1, beta: 0, A: 16n, B: 16n, C: 16n, strideA: 0, strideB: 0, strideC: 0 };
+let opError;
+try { addon.timeOps([bad]); } catch (e) { opError = e.message; }
+const again = b.compile(program, { precision: 'fp32' });
+b.write(bufs[0], Float32Array.from([3, -3, 2, -2, 1, -1]));
+await again.runTimed(bufs);
+const after = Array.from(await b.read(bufs[1]));
+console.log('RESULT ' + JSON.stringify({ seed, small, direct: { ms, relu, disposedError, opError, after } }));
+`;
+const runner = join(scratch, 'profile-runner.mjs');
+writeFileSync(runner, RUNNER);
+
+interface ProfileRow { index: number; label: string; calls: number; totalMs: number }
+interface Run {
+  calls: number[][][];
+  shared: number[][];
+  log: string[];
+  profile?: { clock: string; kernels: ProfileRow[]; table: string };
+  kernels?: { kind: string; mnk?: number; epilogue?: boolean }[];
+}
+interface Result { seed: Record<'profiled' | 'plain', Run>; small: Record<'profiled' | 'plain', Run>; direct: { ms: number[]; relu: number[]; disposedError?: string; opError?: string; after: number[] } }
+
+let runNo = 0;
+async function runProfile(env: Record<string, string>): Promise<Result> {
+  const log = join(scratch, `log-${runNo++}.txt`);
+  writeFileSync(log, '');
+  const r = await runWithFakeCuda(libDir!, runner, { FAKE_CUDA_LOG: log, ...env }, 300_000);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  expect(line, `child exited ${r.code}:\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}\nlog tail:\n${readFileSync(log, 'utf8').split('\n').slice(-20).join('\n')}`).toBeDefined();
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(line!.slice(7)) as Result;
+}
+
+/** Each kernel's time on the fake clock: its GEMM (cuBLASLt: the tuned algorithm, factor 1) and its launches. */
+function expectedMs(kernels: NonNullable<Run['kernels']>, lt: boolean): number[] {
+  const launch = 0.003;
+  return kernels.map((k) => {
+    if (k.kind !== 'matmul') return launch;
+    // Under cuBLASLt every epilogue of these Programs runs inside the GEMM (relu, dRelu).
+    return lt ? 1e-6 * k.mnk! + 0.01 : 1e-6 * k.mnk! + 0.005 + (k.epilogue ? launch : 0);
+  });
+}
+
+function expectProfiled(name: string, runs: Record<'profiled' | 'plain', Run>, lt: boolean): void {
+  const { profiled, plain } = runs;
+  const p = profiled.profile!;
+  const kernels = profiled.kernels!;
+  expect(p.clock, name).toBe('device');
+  expect(p.kernels.map((r) => r.index), `${name}: one row per Program kernel`).toEqual(kernels.map((_, i) => i));
+  expect(p.table).toContain("times from the device's clock");
+  for (const r of p.kernels) {
+    expect(r.calls, `${name} kernel ${r.index}`).toBe(2);
+    expect(Number.isFinite(r.totalMs) && r.totalMs >= 0, `${name} kernel ${r.index}: ${r.totalMs} ms`).toBe(true);
+  }
+  kernels.forEach((k, i) => { if (k.kind === 'matmul') expect(p.kernels[i]!.totalMs, `${name}: GEMM kernel ${i}`).toBeGreaterThan(0); });
+  const want = expectedMs(kernels, lt);
+  p.kernels.forEach((r, i) => expect(r.totalMs / 2, `${name} kernel ${i} (${kernels[i]!.kind}) ms per call`).toBeCloseTo(want[i]!, 5));
+  // The timed run really runs: outputs and updated variables as a graph replay gives them.
+  expect(profiled.calls, `${name}: outputs`).toEqual(plain.calls);
+  expect(profiled.shared, `${name}: updated shared variables`).toEqual(plain.shared);
+  // Nothing captured or replayed while profiling; every op on the device's one stream.
+  const work = profiled.log.filter((l) => /^op=(kernel|gemm|ltmatmul) /.test(l));
+  expect(work.length).toBeGreaterThan(0);
+  expect(work.filter((l) => !l.includes(' mode=eager ')), `${name}: graph work while profiling`).toEqual([]);
+  expect(new Set(work.map((l) => / stream=(\d+) /.exec(l)?.[1])).size, `${name}: streams used while profiling`).toBe(1);
+  expect(plain.log.some((l) => l.includes(' mode=replay ')), `${name}: the plain run replays its graph`).toBe(true);
+}
+
+describe.skipIf(!libDir)(`profile mode over the fake CUDA userspace${libDir ? '' : ` (skipped: ${reason})`}`, () => {
+  for (const env of [{}, { SYMGRAD_CUDA_GEMM: 'cublasLt', SYMGRAD_CUDA_STREAMS: '2' }] as Record<string, string>[]) {
+    const lt = env.SYMGRAD_CUDA_GEMM === 'cublasLt';
+    const what = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ') || 'default settings';
+    it(`times each Program kernel on the device clock, computing what a normal run computes (${what})`, { timeout: 300_000 }, async () => {
+      const result = await runProfile(env);
+      expectProfiled('seed step', result.seed, lt);
+      expectProfiled('relu layer and gradient', result.small, lt);
+      if (lt) {
+        // Both relu GEMMs write their masks and both gradients read them: no generated kernel after a GEMM.
+        for (const runs of [result.seed, result.small]) {
+          const timed = runs.profiled.log.filter((l) => l.startsWith('op=ltmatmul '));
+          expect(timed.some((l) => l.includes(' epilogue=RELU_AUX '))).toBe(true);
+          expect(timed.some((l) => l.includes(' epilogue=DRELU '))).toBe(true);
+        }
+      }
+      expect(result.direct.ms).toHaveLength(1);
+      expect(result.direct.ms[0]).toBeCloseTo(0.003, 5);
+      expect(result.direct.relu).toEqual([0, 0, 0, 1, 2, 3]);
+      expect(result.direct.disposedError).toBe('cuda: running a disposed executable');
+      expect(result.direct.opError).toMatch(/^cublasSgemm failed \(kernel 7 \(matmul\): bad pointers\): CUBLAS_STATUS_EXECUTION_FAILED/);
+      expect(result.direct.after).toEqual([3, 0, 2, 0, 1, 0]);
+    });
+  }
+});
