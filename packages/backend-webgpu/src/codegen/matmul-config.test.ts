@@ -208,7 +208,15 @@ describe('defaultMatmulConfigFor', () => {
     expect(defaultMatmulConfigFor(800, 1000, 1000, 1)).toBe(LARGE_MATMUL_CONFIG);
     expect(defaultMatmulConfigFor(1000, 1000, 800, 1)).toBe(LARGE_MATMUL_CONFIG);
     expect(defaultMatmulConfigFor(2048, 2048, 2048, 1)).toBe(LARGE_MATMUL_CONFIG);
-    expect(defaultMatmulConfigFor(800, 10, 1000, 1)).toBe(DEFAULT_MATMUL_CONFIG); // 7 workgroups
+    // 7 large tiles: 64×64 tiles (13) with K split 8 ways instead; 1000×10×800 has 16 tiles.
+    expect(defaultMatmulConfigFor(800, 10, 1000, 1)).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 8 });
+    expect(defaultMatmulConfigFor(1000, 10, 800, 1)).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 8 });
+    expect(defaultMatmulConfigFor(37, 10, 300, 1)).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 4 }); // 19 K tiles: 4 each
+    expect(defaultMatmulConfigFor(37, 10, 240, 1)).toBe(DEFAULT_MATMUL_CONFIG); // 15 K tiles, under 16
+    expect(defaultMatmulConfigFor(800, 1000, 10, 1)).toBe(DEFAULT_MATMUL_CONFIG); // the seed's dX of the last layer
+    expect(defaultMatmulConfigFor(256, 256, 4096, 1)).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 8 }); // 16 tiles
+    expect(defaultMatmulConfigFor(512, 256, 4096, 1)).toBe(DEFAULT_MATMUL_CONFIG); // 32 tiles
+    expect(defaultMatmulConfigFor(800, 10, 1000, 1)).toBe(defaultMatmulConfigFor(800, 10, 1000, 1)); // one object per split count
     expect(defaultMatmulConfigFor(800, 1000, 100, 1)).toBe(DEFAULT_MATMUL_CONFIG); // short K
     expect(defaultMatmulConfigFor(64, 64, 512, 96)).toBe(LARGE_MATMUL_CONFIG); // batches count
     expect(formatMatmulConfig(LARGE_MATMUL_CONFIG)).toBe('128,64,16,8,4,unroll,vec4');

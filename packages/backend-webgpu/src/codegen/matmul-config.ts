@@ -55,24 +55,41 @@ export const DEFAULT_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 64, ti
 /** The config for large products: 128×64 tiles, 8×4 per invocation, K tile unrolled, vec4 loads. */
 export const LARGE_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true });
 
+/** The default config with K split `splits` ways (2…8), one frozen object per count. */
+const SPLIT_DEFAULTS: readonly MatmulConfig[] = Object.freeze([2, 3, 4, 5, 6, 7, 8].map((splitK) => Object.freeze({ ...DEFAULT_MATMUL_CONFIG, splitK })));
+
 /**
- * The config a matmul gets unless a chooser or SYMGRAD_WEBGPU_MATMUL decides: large tiles
- * where there are enough of them to occupy a big GPU (≥ 96 workgroups) and K is long enough
- * to amortize them, else the 64×64 default. Measured on an H200 through Dawn (docs/
- * GPU-BENCHMARKS.md): 128×64 with the flags ran 800×1000×1000 in 106 µs against 121–127 and
- * 2048³ in 634 against 814–870, while on the seed step's 10-column products its 7 workgroups
- * made the step slower (636 vs 579 µs), hence the threshold.
+ * The config a matmul gets unless a chooser or SYMGRAD_WEBGPU_MATMUL decides:
+ * - large tiles where there are enough of them to occupy a big GPU (≥ 96 workgroups) and K is
+ *   long enough to amortize them. Measured on an H200 through Dawn (docs/GPU-BENCHMARKS.md):
+ *   128×64 with the flags ran 800×1000×1000 in 106 µs against 121–127 and 2048³ in 634 against
+ *   814–870, while on the seed step's 10-column products its 7 workgroups made the step slower
+ *   (636 vs 579 µs), hence the threshold;
+ * - 64×64 tiles with K split where the output has fewer than 32 of them and K has at least 16
+ *   tiles (the seed step's 800×10×1000 and 1000×10×800 products: 13 and 16 workgroups, each
+ *   looping over all of K): enough splits for about 128 workgroups, at most 8, each at least 4
+ *   K tiles long. Chosen by that count, not yet measured on a GPU;
+ * - else the 64×64 default.
  *
  * @example
  * ```ts
  * defaultMatmulConfigFor(800, 1000, 1000, 1); // LARGE_MATMUL_CONFIG
- * defaultMatmulConfigFor(800, 10, 1000, 1);   // DEFAULT_MATMUL_CONFIG
+ * defaultMatmulConfigFor(800, 10, 1000, 1);   // DEFAULT_MATMUL_CONFIG with splitK 8
+ * defaultMatmulConfigFor(800, 1000, 10, 1);   // DEFAULT_MATMUL_CONFIG
  * ```
  */
 export function defaultMatmulConfigFor(m: number, n: number, k: number, batch: number): MatmulConfig {
   const L = LARGE_MATMUL_CONFIG;
-  const tiles = Math.ceil(m / L.tileM) * Math.ceil(n / L.tileN) * Math.max(1, batch);
-  return tiles >= 96 && k >= 256 ? L : DEFAULT_MATMUL_CONFIG;
+  const D = DEFAULT_MATMUL_CONFIG;
+  const b = Math.max(1, batch);
+  if (Math.ceil(m / L.tileM) * Math.ceil(n / L.tileN) * b >= 96 && k >= 256) return L;
+  const tiles = Math.ceil(m / D.tileM) * Math.ceil(n / D.tileN) * b;
+  const kTiles = Math.ceil(k / D.tileK);
+  if (tiles < 32 && kTiles >= 16) {
+    const splits = Math.min(8, Math.floor(kTiles / 4), Math.ceil(128 / tiles));
+    if (splits >= 2) return SPLIT_DEFAULTS[splits - 2]!;
+  }
+  return D;
 }
 
 /** Configs worth sweeping on a real GPU (all fit WebGPU's default 16 KiB / 256-invocation limits). */

@@ -5,7 +5,7 @@ import { WebGPUBackend } from '../backend.js';
 import { deviceTests, uploadProgramBuffers } from '../testing-fixtures/device.js';
 import { generateProgram } from './generate.js';
 import { DEFAULT_CODEGEN_LIMITS } from './kernel.js';
-import { DEFAULT_MATMUL_CONFIG, formatMatmulConfig, matmulConfigCandidates, type MatmulConfig } from './matmul-config.js';
+import { DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, matmulConfigCandidates, type MatmulConfig } from './matmul-config.js';
 
 // Every config a sweep may pick must be correct on every shape, not just fast: each one runs
 // awkward shapes (1, primes, tile remainders, transposes, a broadcast batch, alpha/beta, an
@@ -102,4 +102,25 @@ describe('every matmul config against the float64 interpreter', () => {
       }
     });
   }
+});
+
+// The per-shape default splits K of products with few output tiles and a long K (the seed
+// step's 10-column products); the shapes the CONFIGS above run are too short for it.
+const defaultIt = deviceTests(() => WebGPUBackend.create());
+describe('the per-shape default on few-tile, long-K products (split K)', () => {
+  const SPLIT_CASES: Case[] = [
+    { m: 37, n: 10, k: 300, batch: [], transA: false, transB: false, alpha: 1, beta: 0, epilogue: false },
+    { m: 50, n: 10, k: 520, batch: [], transA: true, transB: false, alpha: -0.1, beta: 1, epilogue: false },
+    { m: 13, n: 7, k: 1000, batch: [2], transA: false, transB: true, alpha: 1, beta: 0, epilogue: true },
+  ];
+  defaultIt('split K as defaultMatmulConfigFor decides, against the float64 interpreter', async (backend) => {
+    const rng = new TestRandom(17);
+    for (const c of SPLIT_CASES) {
+      const cfg = defaultMatmulConfigFor(c.m, c.n, c.k, c.batch.reduce((a, x) => a * x, 1));
+      expect(cfg.splitK, `${c.m}×${c.n}×${c.k}`).toBeGreaterThanOrEqual(2);
+      expect(generateProgram(program(c), DEFAULT_CODEGEN_LIMITS)[0]!.next, 'a second launch').toBeDefined();
+      const err = await maxError(backend, program(c), rng);
+      expect(err, `${c.m}×${c.n}×${c.k} split ${cfg.splitK}`).toBeLessThanOrEqual(1e-5);
+    }
+  });
 });
