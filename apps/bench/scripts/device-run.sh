@@ -55,6 +55,9 @@ if [ -z "${SKIP_BENCH:-}" ]; then
 fi
 [ -n "${CUDA_PEDANTIC:-}" ] && part "cuda, SYMGRAD_CUDA_PEDANTIC=1" 60 env SYMGRAD_CUDA_PEDANTIC=1 $B --part cuda --reps ${REPS:-1000}
 [ -z "${SKIP_BENCH:-}" ] && VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
+# The webgpu rows again with every matmul shape's config timed on this GPU first (the tuning's
+# timings in the 'matmul tuning' row).
+[ -z "${SKIP_BENCH:-}" ] && part webgpu-tuned 120 $B --part webgpu-tuned --reps 300
 [ -z "${SKIP_BENCH:-}" ] && part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
 # WebGPU matmul configs to sweep (SYMGRAD_WEBGPU_MATMUL, one process each, GEMM rows only: one
 # config for every product of a step is not what the per-shape default would run);

@@ -1,15 +1,16 @@
 import {
   registerBackend,
   type Availability, type Backend, type BackendFactory, type Capabilities, type CompileOptions, type DeviceBuffer, type DType,
-  type Executable, type Program, type TypedArray,
+  type Executable, type MatmulKernel, type Program, type TypedArray,
 } from '@symgrad/core';
 import { checkAndGenerate, type ProgramLimits } from './codegen/check.js';
 import { WEBGPU_KERNEL_KINDS } from './codegen/kernel.js';
-import { matmulConfigFromEnv, type MatmulConfig, type MatmulConfigChooser } from './codegen/matmul-config.js';
+import { defaultMatmulConfigFor, matmulConfigFromEnv, matmulTuningFromEnv, type MatmulConfig, type MatmulConfigChooser } from './codegen/matmul-config.js';
 import { WGSL_DTYPES } from './codegen/wgsl-types.js';
 import { BufferPool, byteSizeOf, fromDeviceWords, MAP_READ, toDeviceWords, USAGE, type WebGPUBuffer } from './runtime/buffers.js';
 import { DeviceContext } from './runtime/device.js';
 import { WebGPUExecutable } from './runtime/executable.js';
+import { MatmulTuner, type MatmulTuningOptions, type MatmulTuningRecord } from './runtime/matmul-tuner.js';
 import { OrderedQueue } from './runtime/ordered-queue.js';
 import { describeAdapter, requestWebGPUAdapter, type GpuLoaderOptions } from './runtime/gpu-loader.js';
 
@@ -28,6 +29,14 @@ export interface WebGPUBackendOptions extends GpuLoaderOptions {
    * created) fixes one config for every matmul, else defaultMatmulConfigFor picks one per shape.
    */
   readonly matmulConfig?: MatmulConfigChooser;
+  /**
+   * Time candidate matmul configs on the device for each product shape the first time one is
+   * compiled, and keep the fastest (`true`: every `matmulConfigCandidates` entry and the
+   * per-shape default). Compiling a Program with a new shape then takes longer (its pipelines,
+   * and a few runs of each candidate). Needs timestamp queries; ignored where `matmulConfig`
+   * or a config in SYMGRAD_WEBGPU_MATMUL is given. SYMGRAD_WEBGPU_MATMUL=tune turns it on (Node).
+   */
+  readonly matmulTuning?: boolean | MatmulTuningOptions;
 }
 
 /** The chooser a backend uses: the option, else the environment's config; throws on an invalid SYMGRAD_WEBGPU_MATMUL. */
@@ -35,6 +44,13 @@ export function resolveMatmulChooser(options: WebGPUBackendOptions): MatmulConfi
   if (options.matmulConfig) return options.matmulConfig;
   const env: MatmulConfig | undefined = matmulConfigFromEnv();
   return env && (() => env);
+}
+
+/** The tuning a backend asks for: none where a config is fixed, else the option, else SYMGRAD_WEBGPU_MATMUL=tune. */
+export function resolveMatmulTuning(options: WebGPUBackendOptions, chooser: MatmulConfigChooser | undefined): MatmulTuningOptions | undefined {
+  if (chooser) return undefined;
+  const t = options.matmulTuning ?? matmulTuningFromEnv();
+  return t === false ? undefined : t === true ? {} : t;
 }
 
 
@@ -68,9 +84,11 @@ export class WebGPUBackend implements Backend {
   private disposed = false;
 
   private readonly limits: ProgramLimits;
+  private readonly tuner: MatmulTuner | undefined;
 
-  private constructor(private readonly ctx: DeviceContext, lower: Partial<ProgramLimits> = {}, private readonly matmulConfig?: MatmulConfigChooser) {
+  private constructor(private readonly ctx: DeviceContext, lower: Partial<ProgramLimits> = {}, private readonly matmulConfig?: MatmulConfigChooser, tuning?: MatmulTuningOptions) {
     const l = ctx.limits;
+    const tunable = tuning !== undefined && ctx.timestamps;
     this.capabilities = {
       dtypes: WGSL_DTYPES,
       kernels: WEBGPU_KERNEL_KINDS,
@@ -78,7 +96,8 @@ export class WebGPUBackend implements Backend {
       maxBufferElements: Math.min(Math.floor(Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 16) * 4, lower.maxBufferElements ?? Infinity),
       precisions: ['fp32'],
       syncRead: false,
-      device: ctx.adapterName,
+      device: tuning === undefined ? ctx.adapterName
+        : `${ctx.adapterName}, ${tunable ? 'matmul configs tuned per shape' : 'matmul tuning unavailable (the device has no timestamp queries)'}`,
     };
     const min = (k: keyof ProgramLimits, v: number) => Math.min(v, lower[k] ?? Infinity);
     this.limits = {
@@ -88,6 +107,7 @@ export class WebGPUBackend implements Backend {
       maxComputeWorkgroupStorageSize: min('maxComputeWorkgroupStorageSize', l.maxComputeWorkgroupStorageSize),
       maxComputeInvocationsPerWorkgroup: min('maxComputeInvocationsPerWorkgroup', l.maxComputeInvocationsPerWorkgroup),
     };
+    this.tuner = tunable ? new MatmulTuner(ctx, this.limits, tuning) : undefined;
     this.storage = new BufferPool(ctx.device, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, 'symgrad buffer');
     this.staging = new BufferPool(ctx.device, USAGE.MAP_READ | USAGE.COPY_DST, 'symgrad read-back');
   }
@@ -95,9 +115,15 @@ export class WebGPUBackend implements Backend {
   /** Finds an adapter and creates a device; rejects with the reason when there is none. */
   static async create(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
     const choose = resolveMatmulChooser(options);
+    const tuning = resolveMatmulTuning(options, choose);
     const a = await requestWebGPUAdapter(options);
     if (!a.ok) throw new Error(`cannot create the '${WEBGPU_BACKEND_NAME}' backend: ${a.reason}`);
-    return new WebGPUBackend(await DeviceContext.create(a.adapter, describeAdapter(a.adapter)), options.limits, choose);
+    return new WebGPUBackend(await DeviceContext.create(a.adapter, describeAdapter(a.adapter)), options.limits, choose, tuning);
+  }
+
+  /** Every matmul shape tuned so far (`matmulTuning`), with each candidate's µs per call and the config chosen. */
+  get matmulTuningRecords(): readonly MatmulTuningRecord[] {
+    return this.tuner?.records ?? [];
   }
 
   private alive(): void {
@@ -185,8 +211,18 @@ export class WebGPUBackend implements Backend {
     if (!r.ok) {
       throw new Error(`webgpu backend cannot compile this program:\n  ${r.problems.join('\n  ')}\n(supported kernels: ${WEBGPU_KERNEL_KINDS.join(', ')}; dtypes: ${WGSL_DTYPES.join(', ')})`);
     }
-    const generated = r.kernels;
-    return new WebGPUExecutable(this.ctx, this.queue, generated, (b): b is WebGPUBuffer => !this.disposed && this.live.has(b));
+    const own = (b: DeviceBuffer): b is WebGPUBuffer => !this.disposed && this.live.has(b);
+    const tuner = this.tuner;
+    const products = program.kernels.filter((k): k is MatmulKernel => k.kind === 'matmul');
+    if (!tuner || products.length === 0) return new WebGPUExecutable(this.ctx, this.queue, r.kernels, own);
+    // The kernels with each product's tuned config (the checked defaults name the buffers meanwhile).
+    const tuned = Promise.all(products.map(async (k) => [k, await tuner.choose(k)] as const)).then((chosen) => {
+      const configs = new Map<MatmulKernel, MatmulConfig>(chosen);
+      const t = checkAndGenerate(program, this.limits, options?.precision, (m, n, kk, batch, kernel) => configs.get(kernel!) ?? defaultMatmulConfigFor(m, n, kk, batch));
+      if (!t.ok) throw new Error(`webgpu backend: a tuned matmul config does not fit:\n  ${t.problems.join('\n  ')}`);
+      return t.kernels;
+    });
+    return new WebGPUExecutable(this.ctx, this.queue, r.kernels, own, tuned);
   }
 
   /** Destroys the device (every buffer with it); the backend is unusable afterwards. */

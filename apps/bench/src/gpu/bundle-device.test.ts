@@ -34,7 +34,7 @@ describe('the device bundle', () => {
 
     const bad = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'tpu']);
     expect(bad.status).toBe(1);
-    expect(bad.stdout).toContain('--part must be one of cuda, webgpu, webgpu-gemm, tfjs-webgpu, cpu (got tpu)');
+    expect(bad.stdout).toContain('--part must be one of cuda, webgpu, webgpu-gemm, webgpu-tuned, tfjs-webgpu, cpu (got tpu)');
 
     const demo = node([join(dir, 'bench', 'demo.mjs'), '--backend', 'cpu', '--hidden', '16', '--samples', '30', '--epochs', '2']);
     expect(demo.status, demo.stderr).toBe(0);

@@ -5,6 +5,7 @@
  *   node device-bench.mjs --part cuda            symgrad cuda: seed step fp32/tf32 and GEMMs
  *   node device-bench.mjs --part webgpu          symgrad webgpu: seed step and GEMMs
  *   node device-bench.mjs --part webgpu-gemm     GEMMs only (sweeping SYMGRAD_WEBGPU_MATMUL)
+ *   node device-bench.mjs --part webgpu-tuned    the webgpu rows with matmul configs tuned per shape, and the tuning's timings
  *   node device-bench.mjs --part tfjs-webgpu     TensorFlow.js on tfjs-backend-webgpu
  *   node device-bench.mjs --part cpu             symgrad cpu (native, all cores), beside PyTorch CPU
  *
@@ -12,15 +13,15 @@
  * timed, `--small` checks the benchmark itself at small sizes. The rows are collected into docs/BENCHMARKS.md (GPU section) with the command.
  */
 import { parseArgs } from 'node:util';
-import { getBackend, listBackends } from '@symgrad/core';
+import { getBackend, listBackends, registerBackend } from '@symgrad/core';
 import '@symgrad/backend-cpu';
 import '@symgrad/backend-cuda';
-import '@symgrad/backend-webgpu';
+import { createWebGPUBackendFactory, type WebGPUBackend } from '@symgrad/backend-webgpu';
 import { mlpData, SEED_SHAPE, type MlpShape } from '../data.js';
 import { GPU_GEMMS, gemmName, profileSeedStep, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
 import { timeTfjsWebgpuSeedStep } from './tfjs-webgpu.js';
 
-const PARTS = ['cuda', 'webgpu', 'webgpu-gemm', 'tfjs-webgpu', 'cpu'] as const;
+const PARTS = ['cuda', 'webgpu', 'webgpu-gemm', 'webgpu-tuned', 'tfjs-webgpu', 'cpu'] as const;
 type Part = (typeof PARTS)[number];
 
 const emit = (o: object): void => console.log(JSON.stringify(o));
@@ -44,7 +45,9 @@ async function main(): Promise<void> {
   const d = mlpData(values.small ? small : SEED_SHAPE);
   const gemms = values.small ? SMALL_GEMMS : GPU_GEMMS;
   if (part === 'tfjs-webgpu') return guarded('tfjs-webgpu', 'seed step fp32', () => timeTfjsWebgpuSeedStep(d, Math.min(reps, 100)));
-  const backend = part === 'cuda' || part === 'cpu' ? part : 'webgpu';
+  // A second webgpu backend whose matmuls take the configs timed fastest on this device.
+  if (part === 'webgpu-tuned') registerBackend('webgpu-tuned', createWebGPUBackendFactory({ matmulTuning: true }), -1);
+  const backend = part === 'cuda' || part === 'cpu' || part === 'webgpu-tuned' ? part : 'webgpu';
   const info = (await listBackends()).find((b) => b.name === backend);
   if (!info?.available) return emit({ peer: `symgrad ${backend}`, item: 'availability', error: info?.reason ?? 'not registered' });
   emit({ peer: `symgrad ${backend}`, item: 'device', note: (await getBackend(backend)).capabilities.device });
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
       await guarded(`symgrad ${backend}`, `${gemmName(s)} ${p}`, () => timeGemm(backend, p, s, Math.min(reps, 200), backend === 'webgpu' ? `matmul config ${config}` : ''));
     }
   }
+  if (part === 'webgpu-tuned') emit({ peer: 'symgrad webgpu-tuned', item: 'matmul tuning', records: ((await getBackend(backend)) as WebGPUBackend).matmulTuningRecords });
 }
 
 main().then(

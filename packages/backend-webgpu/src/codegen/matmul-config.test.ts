@@ -70,10 +70,12 @@ describe('matmul configs', () => {
     expect(r.ok ? [] : r.problems).toEqual(["kernel 0 (matmul 'test'): matmul config 128×128×32/8×8: needs 32768 bytes of workgroup memory ((tileM+tileN)·tileK·4); the device allows 16384"]);
   });
 
-  it('the chooser gets (m, n, k, batch) and shapes the kernel', () => {
-    const seen: number[][] = [];
-    const [k] = generateProgram(matmulProgram(), DEFAULT_CODEGEN_LIMITS, (...a) => { seen.push(a); return { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 }; });
-    expect(seen).toHaveLength(1);
+  it('the chooser gets (m, n, k, batch, kernel) and shapes the kernel', () => {
+    const seen: unknown[][] = [];
+    const program = matmulProgram();
+    const [k] = generateProgram(program, DEFAULT_CODEGEN_LIMITS, (...a) => { seen.push(a); return { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 }; });
+    const mk = program.kernels[0] as MatmulKernel;
+    expect(seen).toEqual([[mk.m, mk.n, mk.k, mk.batch.reduce((x, y) => x * y, 1), mk]]);
     expect(k!.code).toContain('@workgroup_size(256)');
     expect(k!.code).toContain('var<workgroup> As: array<vec4<f32>, 512>;');
     expect(k!.code).toContain('var<workgroup> Bs: array<vec4<f32>, 256>;');

@@ -1,3 +1,4 @@
+import type { MatmulKernel } from '@symgrad/core';
 import type { CodegenLimits } from './kernel.js';
 
 /**
@@ -46,8 +47,8 @@ export interface MatmulConfig {
 export const MATMUL_FLAGS = Object.freeze({ unroll: 'unrollK', vec4: 'vec4Loads', prefetch: 'prefetch', double: 'doubleBuffer' } as const);
 type MatmulFlag = keyof typeof MATMUL_FLAGS;
 
-/** Picks the config for one matmul kernel (batch: the number of matrices). */
-export type MatmulConfigChooser = (m: number, n: number, k: number, batch: number) => MatmulConfig;
+/** Picks the config for one matmul kernel (batch: the number of matrices; `kernel` the kernel itself, for choosers that tell layouts apart). */
+export type MatmulConfigChooser = (m: number, n: number, k: number, batch: number, kernel?: MatmulKernel) => MatmulConfig;
 
 /** The config used unless a chooser or SYMGRAD_WEBGPU_MATMUL says otherwise. */
 export const DEFAULT_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4 });
@@ -197,9 +198,17 @@ export function parseMatmulConfig(text: string): MatmulConfig {
   return c;
 }
 
-/** The config SYMGRAD_WEBGPU_MATMUL names, or undefined where it is unset or there is no process (browsers). */
+/** SYMGRAD_WEBGPU_MATMUL's value that asks for tuning instead of naming a config. */
+export const MATMUL_TUNE_VALUE = 'tune';
+
+const matmulEnv = (): string | undefined =>
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[MATMUL_ENV_VAR];
+
+/** The config SYMGRAD_WEBGPU_MATMUL names, or undefined where it is unset, `tune`, or there is no process (browsers). */
 export function matmulConfigFromEnv(): MatmulConfig | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const v = env?.[MATMUL_ENV_VAR];
-  return v === undefined || v === '' ? undefined : parseMatmulConfig(v);
+  const v = matmulEnv();
+  return v === undefined || v === '' || v.trim() === MATMUL_TUNE_VALUE ? undefined : parseMatmulConfig(v);
 }
+
+/** Whether SYMGRAD_WEBGPU_MATMUL is `tune` (time candidate configs per shape on the device). */
+export const matmulTuningFromEnv = (): boolean => matmulEnv()?.trim() === MATMUL_TUNE_VALUE;

@@ -20,52 +20,82 @@ interface Launch {
  * (WebGPU orders dispatches within a pass) and one submit. Bind groups are built on the
  * first run over a buffer table and kept while the table's buffers stay the same, which is
  * the steady state of a compiled function. A run before `ready` resolves is deferred until
- * it does, in order with the backend's other operations (see OrderedQueue).
+ * it does, in order with the backend's other operations (see OrderedQueue). With `tuned`,
+ * the kernels that run are the ones it resolves to (matmul configs timed on the device),
+ * generated after tuning; `kernels` (the same Program with default configs) then only
+ * tells which buffers a run must be given.
  */
 export class WebGPUExecutable implements Executable {
   readonly ready: Promise<void>;
   /** Present where the device has timestamp queries (see `timed`). */
   readonly runTimed?: (buffers: readonly DeviceBuffer[]) => Promise<readonly number[]>;
-  private readonly launches: Launch[];
+  private launches: Launch[] = [];
   private readonly kernelCount: number;
+  /** Each Program buffer a run binds, with the first kernel that binds it (for messages). */
+  private readonly bound: ReadonlyMap<number, { index: number; label: string }>;
+  /** Whether `launches` holds the kernels that run (false while tuning). */
+  private settled = false;
   /** Scratch memory the kernels bind as SCRATCH_BUFFER (split-K's partial products), if any needs it. */
-  private readonly scratch: GPUBuffer | undefined;
+  private scratch: GPUBuffer | undefined;
   private disposed = false;
 
-  constructor(private readonly ctx: DeviceContext, private readonly queue: OrderedQueue, kernels: readonly GeneratedKernel[], private readonly own: (b: DeviceBuffer) => b is WebGPUBuffer) {
+  constructor(
+    private readonly ctx: DeviceContext, private readonly queue: OrderedQueue, kernels: readonly GeneratedKernel[], private readonly own: (b: DeviceBuffer) => b is WebGPUBuffer,
+    tuned?: Promise<readonly GeneratedKernel[]>,
+  ) {
     this.kernelCount = kernels.length;
-    this.launches = kernels.flatMap((g, index) => launchesOf(g).map((kernel) => ({ index, kernel, prepared: ctx.prepare(kernel.code, kernel.label, kernel.bindings) })));
-    // One scratch buffer for the Program: its kernels run one after another.
-    const scratchElements = Math.max(0, ...this.launches.map((l) => l.kernel.scratch ?? 0));
-    this.scratch = scratchElements > 0 ? ctx.device.createBuffer({ size: 4 * scratchElements, usage: USAGE.STORAGE, label: 'symgrad scratch' }) : undefined;
-    this.ready = Promise.all(this.launches.map(async (l, i) => {
+    const bound = new Map<number, { index: number; label: string }>();
+    kernels.forEach((g, index) => launchesOf(g).forEach((l) => l.bindings.forEach((b) => {
+      if (b.buffer !== SCRATCH_BUFFER && !bound.has(b.buffer)) bound.set(b.buffer, { index, label: l.label });
+    })));
+    this.bound = bound;
+    const prepared = tuned ? tuned.then((k) => this.settle(k)) : Promise.resolve(this.settle(kernels));
+    this.ready = prepared.then(() => Promise.all(this.launches.map(async (l) => {
       try {
         await l.prepared.pipeline;
       } catch (err) {
-        throw new Error(`webgpu backend: kernel ${i} ('${l.kernel.label}') failed to compile: ${(err as Error).message}\n${await ctx.compilationMessages(l.prepared.module)}`);
+        throw new Error(`webgpu backend: kernel ${l.index} ('${l.kernel.label}') failed to compile: ${(err as Error).message}\n${await ctx.compilationMessages(l.prepared.module)}`);
       }
-    })).then(() => undefined);
+    }))).then(() => undefined);
     // A failure is reported through `ready` (and again by run); never as an unhandled rejection.
     this.ready.catch(() => {});
     if (ctx.timestamps) this.runTimed = (buffers) => this.timed(buffers);
   }
 
+  /** Takes the kernels that run: their launches, pipelines (created now) and scratch memory. */
+  private settle(kernels: readonly GeneratedKernel[]): void {
+    if (this.disposed) return;
+    this.launches = kernels.flatMap((g, index) => launchesOf(g).map((kernel) => ({ index, kernel, prepared: this.ctx.prepare(kernel.code, kernel.label, kernel.bindings) })));
+    // One scratch buffer for the Program: its kernels run one after another.
+    const scratchElements = Math.max(0, ...this.launches.map((l) => l.kernel.scratch ?? 0));
+    this.scratch = scratchElements > 0 ? this.ctx.device.createBuffer({ size: 4 * scratchElements, usage: USAGE.STORAGE, label: 'symgrad scratch' }) : undefined;
+    this.settled = true;
+  }
+
   run(buffers: readonly DeviceBuffer[]): void {
-    const tables = this.tables(buffers, 'run');
+    this.check(buffers, 'run');
+    if (!this.settled) {
+      this.queue.submit(() => this.encode(this.tables(buffers)), this.ready);
+      return;
+    }
+    const tables = this.tables(buffers);
     const ready = this.launches.every((l) => l.prepared.resolved !== undefined);
     this.queue.submit(() => this.encode(tables), ready ? undefined : this.ready);
   }
 
-  /** Each launch's GPU buffers, checked now so that a wrong table throws at the call. */
-  private tables(buffers: readonly DeviceBuffer[], call: string): GPUBuffer[][] {
+  /** Throws now, naming the kernel, when a buffer the Program binds is missing, freed or foreign. */
+  private check(buffers: readonly DeviceBuffer[], call: string): void {
     if (this.disposed) throw new Error(`webgpu backend: ${call}() on a disposed executable`);
     this.ctx.check();
-    return this.launches.map((l) => l.kernel.bindings.map((b) => {
-      if (b.buffer === SCRATCH_BUFFER) return this.scratch!;
-      const buf = buffers[b.buffer];
-      if (!buf || !this.own(buf)) throw new Error(`webgpu backend: kernel ${l.index} ('${l.kernel.label}'): buffer ${b.buffer} is missing, freed, or not from this backend`);
-      return buf.gpu;
-    }));
+    for (const [id, k] of this.bound) {
+      const buf = buffers[id];
+      if (!buf || !this.own(buf)) throw new Error(`webgpu backend: kernel ${k.index} ('${k.label}'): buffer ${id} is missing, freed, or not from this backend`);
+    }
+  }
+
+  /** Each launch's GPU buffers (checked by `check`). */
+  private tables(buffers: readonly DeviceBuffer[]): GPUBuffer[][] {
+    return this.launches.map((l) => l.kernel.bindings.map((b) => (b.buffer === SCRATCH_BUFFER ? this.scratch! : (buffers[b.buffer] as WebGPUBuffer).gpu)));
   }
 
   /** Records launch i into a pass (its bind group rebuilt only when its buffers changed). */
@@ -98,8 +128,9 @@ export class WebGPUExecutable implements Executable {
    * once the device has finished.
    */
   private async timed(buffers: readonly DeviceBuffer[]): Promise<readonly number[]> {
-    const tables = this.tables(buffers, 'runTimed');
+    this.check(buffers, 'runTimed');
     await this.ready;
+    const tables = this.tables(buffers);
     await this.queue.drain(); // earlier writes and runs are submitted, so they come first
     const device = this.ctx.device;
     const ms = new Array<number>(this.kernelCount).fill(0);

@@ -1,0 +1,176 @@
+import type { MatmulKernel, View } from '@symgrad/core';
+import { launchesOf, SCRATCH_BUFFER, type CodegenLimits, type GeneratedKernel } from '../codegen/kernel.js';
+import { generateMatmul } from '../codegen/matmul.js';
+import { defaultMatmulConfigFor, formatMatmulConfig, matmulConfigCandidates, matmulConfigProblems, type MatmulConfig } from '../codegen/matmul-config.js';
+import { MAP_READ, USAGE } from './buffers.js';
+import type { DeviceContext, Prepared } from './device.js';
+
+/** What a tuner times: the configs (default: `matmulConfigCandidates`, plus the per-shape default) and the calls per timing. */
+export interface MatmulTuningOptions {
+  readonly candidates?: readonly MatmulConfig[];
+  /** Calls timed back to back per candidate and round (default 10; fewer for large products, at least 1). */
+  readonly reps?: number;
+}
+
+/** One tuned shape: every candidate's time in µs per call (or why it could not run) and the config chosen. */
+export interface MatmulTuningRecord {
+  readonly shape: string;
+  readonly chosen: string;
+  readonly candidates: readonly { readonly config: string; readonly us?: number; readonly error?: string }[];
+}
+
+/** The shape a tuning is kept for: orientation, sizes and batch (configs do not depend on the data). */
+export function matmulShapeKey(k: MatmulKernel): string {
+  const batch = k.batch.reduce((a, b) => a * b, 1);
+  return `${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'} ${k.m}×${k.n}×${k.k}${batch > 1 ? ` batch ${batch}` : ''}`;
+}
+
+const contiguous = (buffer: number, shape: number[]): View => ({
+  buffer, offset: 0, shape, strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, c) => a * c, 1)),
+});
+
+interface Candidate {
+  readonly config: MatmulConfig;
+  readonly name: string;
+  readonly launches: GeneratedKernel[];
+  prepared?: Prepared[];
+  error?: string;
+}
+
+/**
+ * Chooses each matmul shape's config by timing candidates on the device, like cuBLASLt's
+ * algorithm search: for a shape seen the first time, every candidate that fits the device is
+ * generated for the same product on contiguous operands, run `reps` times in one compute
+ * pass between the pass's timestamps (two rounds, the faster kept), and the fastest is kept
+ * for the backend's life. Pipelines are compiled concurrently, and the chosen one stays in the
+ * device's pipeline cache for the real kernel. Needs timestamp queries.
+ */
+export class MatmulTuner {
+  private readonly cache = new Map<string, Promise<MatmulConfig>>();
+  /** Every shape tuned so far, in order. */
+  readonly records: MatmulTuningRecord[] = [];
+  private readonly candidates: readonly MatmulConfig[];
+  private readonly reps: number;
+
+  constructor(private readonly ctx: DeviceContext, private readonly limits: CodegenLimits, options: MatmulTuningOptions = {}) {
+    this.candidates = options.candidates ?? matmulConfigCandidates;
+    this.reps = Math.max(1, Math.floor(options.reps ?? 10));
+  }
+
+  /** The config for this kernel's shape: timed once per shape, then remembered. */
+  choose(k: MatmulKernel): Promise<MatmulConfig> {
+    const key = matmulShapeKey(k);
+    let p = this.cache.get(key);
+    if (!p) {
+      p = this.tune(k, key);
+      this.cache.set(key, p);
+    }
+    return p;
+  }
+
+  private async tune(k: MatmulKernel, key: string): Promise<MatmulConfig> {
+    const batch = k.batch.reduce((a, b) => a * b, 1);
+    const fallback = defaultMatmulConfigFor(k.m, k.n, k.k, batch);
+    const lead = batch > 1 ? [batch] : [];
+    const product: MatmulKernel = {
+      kind: 'matmul', label: `tuning ${key}`, batch: lead, m: k.m, n: k.n, k: k.k, transA: k.transA, transB: k.transB, alpha: 1, beta: 0, dtype: 'float32',
+      a: contiguous(0, [...lead, ...(k.transA ? [k.k, k.m] : [k.m, k.k])]),
+      b: contiguous(1, [...lead, ...(k.transB ? [k.n, k.k] : [k.k, k.n])]),
+      out: contiguous(2, [...lead, k.m, k.n]),
+    };
+    const seen = new Set<string>();
+    const candidates: Candidate[] = [];
+    for (const config of [fallback, ...this.candidates]) {
+      const name = formatMatmulConfig(config);
+      if (seen.has(name) || matmulConfigProblems(config, this.limits).length) continue;
+      seen.add(name);
+      const g = generateMatmul(product, { dtypeOf: () => 'float32', limits: this.limits, matmulConfig: () => config });
+      candidates.push({ config, name, launches: launchesOf(g) });
+    }
+    await Promise.all(candidates.map(async (c) => {
+      try {
+        c.prepared = c.launches.map((l) => this.ctx.prepare(l.code, l.label, l.bindings));
+        await Promise.all(c.prepared.map((p) => p.pipeline));
+      } catch (err) {
+        c.error = `pipeline: ${(err as Error).message}`;
+      }
+    }));
+    const runnable = candidates.filter((c) => c.error === undefined);
+    const us = runnable.length ? await this.time(runnable, product) : [];
+    let best = -1;
+    us.forEach((t, i) => { if (Number.isFinite(t) && (best < 0 || t < us[best]!)) best = i; });
+    const chosen = best >= 0 ? runnable[best]!.config : fallback;
+    this.records.push({
+      shape: key,
+      chosen: formatMatmulConfig(chosen),
+      candidates: candidates.map((c) => {
+        const t = us[runnable.indexOf(c)];
+        if (c.error !== undefined) return { config: c.name, error: c.error };
+        return t !== undefined && Number.isFinite(t) ? { config: c.name, us: t } : { config: c.name, error: 'the device reported an error, or its timestamps did not advance' };
+      }),
+    });
+    return chosen;
+  }
+
+  /** µs per call of each candidate (NaN where the device reported an error), the faster of two rounds. */
+  private async time(cands: Candidate[], p: MatmulKernel): Promise<number[]> {
+    const device = this.ctx.device;
+    const batch = Math.max(1, p.batch.reduce((a, b) => a * b, 1));
+    // About 20 GFLOP per candidate and round at most, so large products stay quick to tune.
+    const reps = Math.max(1, Math.min(this.reps, Math.floor(2e10 / Math.max(2 * p.m * p.n * p.k * batch, 1))));
+    const padded = (elements: number) => Math.max(16, Math.ceil((4 * elements) / 16) * 16);
+    const scratch = Math.max(0, ...cands.flatMap((c) => c.launches.map((l) => l.scratch ?? 0)));
+    const gpu = [batch * p.m * p.k, batch * p.k * p.n, batch * p.m * p.n, scratch].map((n) => device.createBuffer({ size: padded(n), usage: USAGE.STORAGE }));
+    const byId = (id: number): GPUBuffer => gpu[id === SCRATCH_BUFFER ? 3 : id]!;
+    const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * cands.length });
+    const resolved = device.createBuffer({ size: 16 * cands.length, usage: USAGE.QUERY_RESOLVE | USAGE.COPY_SRC });
+    const readback = device.createBuffer({ size: 16 * cands.length, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const best = cands.map(() => Infinity);
+    // The candidates' errors stay here rather than failing the user's next call.
+    device.pushErrorScope('validation');
+    device.pushErrorScope('out-of-memory');
+    let failed = false;
+    try {
+      const groups = cands.map((c) => c.launches.map((l, j) => device.createBindGroup({
+        layout: c.prepared![j]!.layout, entries: l.bindings.map((b, i) => ({ binding: i, resource: { buffer: byId(b.buffer) } })),
+      })));
+      for (let round = 0; round < 2; round++) {
+        const encoder = device.createCommandEncoder();
+        cands.forEach((c, i) => {
+          const record = (pass: GPUComputePassEncoder, times: number) => {
+            for (let r = 0; r < times; r++) {
+              c.launches.forEach((l, j) => {
+                pass.setPipeline(c.prepared![j]!.resolved ?? c.prepared![j]!.pipelineNow());
+                pass.setBindGroup(0, groups[i]![j]!);
+                pass.dispatchWorkgroups(l.dispatch[0], l.dispatch[1], l.dispatch[2]);
+              });
+            }
+          };
+          const warm = encoder.beginComputePass();
+          record(warm, 1);
+          warm.end();
+          const timed = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+          record(timed, reps);
+          timed.end();
+        });
+        encoder.resolveQuerySet(querySet, 0, 2 * cands.length, resolved, 0);
+        encoder.copyBufferToBuffer(resolved, 0, readback, 0, 16 * cands.length);
+        device.queue.submit([encoder.finish()]);
+        await readback.mapAsync(MAP_READ);
+        const t = new BigUint64Array(readback.getMappedRange().slice(0));
+        readback.unmap();
+        cands.forEach((_, i) => {
+          if (t[2 * i + 1]! > t[2 * i]!) best[i] = Math.min(best[i]!, Number(t[2 * i + 1]! - t[2 * i]!) / 1e3 / reps);
+        });
+      }
+    } catch {
+      failed = true;
+    } finally {
+      const errors = [await device.popErrorScope(), await device.popErrorScope()];
+      failed ||= errors.some((e) => e !== null);
+      for (const b of [...gpu, resolved, readback]) b.destroy();
+      querySet.destroy();
+    }
+    return best.map((x) => (failed || !Number.isFinite(x) ? NaN : x));
+  }
+}
