@@ -44,21 +44,22 @@ if [ -n "${DEMO:-}" ]; then
     timeout -k 5 180 /tmp/node .device/bench/demo.mjs $args 2>&1 | grep -v '%|' | tee -a "$OUT/demo.txt"
   done
 fi
-[ -z "${SKIP_BENCH:-}" ] && part cuda 60 $B --part cuda --reps ${REPS:-1000}
+# SKIP_BENCH skips every benchmark part below; SKIP_CUDA and SKIP_WEBGPU one backend's.
+[ -z "${SKIP_BENCH:-}${SKIP_CUDA:-}" ] && part cuda 60 $B --part cuda --reps ${REPS:-1000}
 if [ -n "${CPU:-}" ]; then
   part cpu 120 $B --part cpu --reps 30
   part torch-cpu 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py 30 cpu
 fi
 [ -z "${SKIP_PEERS:-}" ] && part torch-jax 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py ${REPS:-1000}
-if [ -z "${SKIP_BENCH:-}" ]; then
+if [ -z "${SKIP_BENCH:-}${SKIP_CUDA:-}" ]; then
   for v in "${variants[@]}"; do part "cuda, ${v//,/ }" 60 env ${v//,/ } SYMGRAD_CUDA_GEMM_LOG=1 $B --part cuda --reps ${REPS:-1000}; done
 fi
 [ -n "${CUDA_PEDANTIC:-}" ] && part "cuda, SYMGRAD_CUDA_PEDANTIC=1" 60 env SYMGRAD_CUDA_PEDANTIC=1 $B --part cuda --reps ${REPS:-1000}
-[ -z "${SKIP_BENCH:-}" ] && VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
+[ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ] && VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
 # The webgpu rows again with every matmul shape's config timed on this GPU first (the tuning's
 # timings in the 'matmul tuning' row).
-[ -z "${SKIP_BENCH:-}" ] && part webgpu-tuned 120 $B --part webgpu-tuned --reps 300
-[ -z "${SKIP_BENCH:-}" ] && part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
+[ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ] && part webgpu-tuned 120 $B --part webgpu-tuned --reps 300
+[ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ] && part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
 # WebGPU matmul configs to sweep (SYMGRAD_WEBGPU_MATMUL, one process each, GEMM rows only: one
 # config for every product of a step is not what the per-shape default would run);
 # MATMUL_CONFIGS= skips the sweep. The default: the register-staged and split-K configs not yet measured.
