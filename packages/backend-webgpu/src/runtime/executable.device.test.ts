@@ -40,6 +40,8 @@ describe('runTimed (profile mode on the device clock)', () => {
         if (kinds[i] === 'matmul') expect(k.totalMs, k.label).toBeGreaterThan(0);
       });
       expect(kinds.filter((k) => k === 'matmul').length).toBeGreaterThanOrEqual(5);
+      // Full resolution: Dawn would otherwise round every timestamp down to a multiple of 65,536 ns.
+      expect(p.kernels.some((k) => Math.round(k.totalMs * 1e6) % 65536 !== 0), p.kernels.map((k) => k.totalMs).join(', ')).toBe(true);
       expect(p.table).toContain("times from the device's clock");
       expect(relativeError(timed.losses, plain.losses)).toBeLessThanOrEqual(1e-6);
       timed.weights.forEach((w, i) => expect(relativeError(w.data, plain.weights[i]!.data), `w${i + 1}`).toBeLessThanOrEqual(1e-6));

@@ -52,9 +52,12 @@ const VULKAN_HINT =
  * Dawn's default toggles here. Dawn zero-fills workgroup memory at the start of every
  * invocation, which on SwiftShader costs seconds of shader compilation per kernel with a
  * 4 KiB workgroup array (measured: 2.2 s → 35 ms). Every kernel of this backend writes its
- * workgroup memory before reading it, so the fill is dead work.
+ * workgroup memory before reading it, so the fill is dead work. Dawn also rounds timestamp
+ * queries down to multiples of 65,536 ns (a browser's defence against timing attacks),
+ * which would make profile mode's kernel times and matmul tuning useless for kernels of
+ * tens of µs; a Node process has no such attacker.
  */
-export const DEFAULT_DAWN_FLAGS: readonly string[] = ['enable-dawn-features=disable_workgroup_init'];
+export const DEFAULT_DAWN_FLAGS: readonly string[] = ['enable-dawn-features=disable_workgroup_init', 'disable-dawn-features=timestamp_quantization'];
 
 type Loaded = { gpu?: GPU; state: WebGPUProbe['webgpuPackage'] };
 

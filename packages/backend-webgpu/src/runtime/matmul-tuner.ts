@@ -12,6 +12,9 @@ export interface MatmulTuningOptions {
   readonly reps?: number;
 }
 
+/** The most calls a candidate is timed for in one pass (a round stays under a second or so on tiny products). */
+const MAX_TUNING_REPS = 200;
+
 /** One tuned shape: every candidate's time in µs per call (or why it could not run) and the config chosen. */
 export interface MatmulTuningRecord {
   readonly shape: string;
@@ -134,7 +137,11 @@ export class MatmulTuner {
       const groups = cands.map((c) => c.launches.map((l, j) => device.createBindGroup({
         layout: c.prepared![j]!.layout, entries: l.bindings.map((b, i) => ({ binding: i, resource: { buffer: byId(b.buffer) } })),
       })));
+      // Two rounds, the faster kept; the second runs each candidate long enough (≈ 2 ms) that a
+      // coarse clock (a browser's timestamps are quantized to tens of µs) still resolves it.
+      let n = reps;
       for (let round = 0; round < 2; round++) {
+        const times = n;
         const encoder = device.createCommandEncoder();
         cands.forEach((c, i) => {
           const record = (pass: GPUComputePassEncoder, times: number) => {
@@ -150,7 +157,7 @@ export class MatmulTuner {
           record(warm, 1);
           warm.end();
           const timed = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-          record(timed, reps);
+          record(timed, times);
           timed.end();
         });
         encoder.resolveQuerySet(querySet, 0, 2 * cands.length, resolved, 0);
@@ -159,9 +166,13 @@ export class MatmulTuner {
         await readback.mapAsync(MAP_READ);
         const t = new BigUint64Array(readback.getMappedRange().slice(0));
         readback.unmap();
+        let shortest = Infinity;
         cands.forEach((_, i) => {
-          if (t[2 * i + 1]! > t[2 * i]!) best[i] = Math.min(best[i]!, Number(t[2 * i + 1]! - t[2 * i]!) / 1e3 / reps);
+          const ns = t[2 * i + 1]! > t[2 * i]! ? Number(t[2 * i + 1]! - t[2 * i]!) : 0;
+          if (ns > 0) best[i] = Math.min(best[i]!, ns / 1e3 / times);
+          shortest = Math.min(shortest, ns);
         });
+        n = Math.min(MAX_TUNING_REPS, Math.max(times, Math.ceil((times * 2e6) / Math.max(shortest, 1))));
       }
     } catch {
       failed = true;
