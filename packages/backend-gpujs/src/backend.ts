@@ -1,9 +1,9 @@
 import {
-  KERNEL_KINDS, registerBackend,
+  registerBackend,
   type Availability, type Backend, type BackendFactory, type Capabilities, type CompileOptions, type DeviceBuffer, type DType,
   type Program, type TypedArray,
 } from '@symgrad/core';
-import { generateProgram, GPUJS_DTYPES } from './codegen/generate.js';
+import { generateProgram, GPUJS_DTYPES, GPUJS_KERNEL_KINDS } from './codegen/generate.js';
 import { GpujsBuffer, readBuffer, writeBuffer } from './runtime/buffers.js';
 import { GpujsExecutable } from './runtime/executable.js';
 import { guardKernels } from './runtime/gl-guard.js';
@@ -63,7 +63,7 @@ export class GpujsBackend implements Backend {
     this.store = (options.textures ?? TEXTURE_MODES.test(device)) ? new TextureStore(this.gpu) : undefined;
     this.capabilities = {
       dtypes: GPUJS_DTYPES,
-      kernels: KERNEL_KINDS,
+      kernels: GPUJS_KERNEL_KINDS,
       maxBufferElements: GPUJS_MAX_BUFFER_ELEMENTS,
       precisions: ['fp32'],
       syncRead: false,

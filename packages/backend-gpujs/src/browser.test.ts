@@ -33,6 +33,11 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('gpu.js in headless Chromium (WebGL2 o
       expect(r.device).toBe('gpu.js (WebGL2)');
       expect(r.exprFailures).toEqual([]);
       for (const [name, err] of Object.entries(r.kernelErrors)) expect(err, name).toBeLessThanOrEqual(1e-5);
+      // Row softmax per element (softmax-cases.ts bounds), ±∞ and NaN rows included.
+      const sm = r.softmax!;
+      console.log(`browser softmax: ${sm.length} cases, worst element error softmax ${Math.max(...sm.map((c) => c.softmaxError)).toExponential(2)}, log-softmax ${Math.max(...sm.map((c) => c.logError)).toExponential(2)}`);
+      expect(sm.length).toBeGreaterThan(0);
+      expect(sm.flatMap((c) => c.failures)).toEqual([]);
       for (const e of r.seedStepErrors) expect(e).toBeLessThanOrEqual(1e-4);
       expect(r.matmulError).toBeLessThanOrEqual(1e-5);
       // Texture pipeline on real WebGL2 textures: per training step one upload per input

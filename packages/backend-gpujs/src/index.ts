@@ -26,7 +26,7 @@ export {
 } from './backend.js';
 export type { TextureStats } from './runtime/textures.js';
 export { toBufferLaunch, type BufferLaunch } from './codegen/buffer-launch.js';
-export { generateProgram, generateKernel, programProblems, isHostLaunch, GPUJS_DTYPES, type Launch } from './codegen/generate.js';
+export { generateProgram, generateKernel, programProblems, isHostLaunch, GPUJS_DTYPES, GPUJS_KERNEL_KINDS, type Launch } from './codegen/generate.js';
 export { renderExprs, renderCast, floatLiteral, type RenderedExprs } from './codegen/expr.js';
 export type { KernelLaunch } from './codegen/source.js';
 export type { HostRandomLaunch } from './codegen/random.js';

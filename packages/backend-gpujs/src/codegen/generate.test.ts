@@ -39,6 +39,13 @@ const KERNELS: Record<string, Kernel> = {
     kind: 'softmaxCrossEntropy', logits: view(0, [2, 3], [3, 1]), labels: view(1, [2], [1]), loss: view(2, [2], [1]),
     grad: { output: view(3, [2, 3], [3, 1]), scale: view(4, [2], [0]) }, dtype: 'float32', label: 'sce',
   },
+  // Row statistics into scratch buffer 2, then the elements; the input is read transposed.
+  'softmax-transposed': {
+    kind: 'softmax', input: view(0, [2, 3], [1, 2], 1), output: view(1, [2, 3], [3, 1]), log: false, dtype: 'float32', label: 'softmax',
+  },
+  'log-softmax-in-place': {
+    kind: 'softmax', input: view(0, [2, 3], [3, 1]), output: view(0, [2, 3], [3, 1]), log: true, dtype: 'float32', label: 'logSoftmax',
+  },
   'gather': { kind: 'gather', input: view(0, [2, 3], [3, 1]), indices: view(1, [2], [1]), output: view(2, [2], [1]), label: 'gather' },
   'one-hot': { kind: 'oneHot', indices: view(0, [2], [1]), depth: 3, output: view(1, [2, 3], [3, 1]), dtype: 'float32', label: 'oneHot' },
 };

@@ -1,6 +1,7 @@
-import { KERNEL_KINDS, type DType, type Kernel, type Program } from '@symgrad/core';
+import { KERNEL_KINDS, kernelViews, type DType, type Kernel, type KernelKind, type Program } from '@symgrad/core';
 import { elementwiseLaunches, gatherLaunch, matmulLaunch, oneHotLaunch, reduceLaunch, softmaxCrossEntropyLaunches, type DTypeOf } from './kernels.js';
 import { randomLaunch, type HostRandomLaunch } from './random.js';
+import { softmaxLaunches } from './softmax.js';
 import type { KernelLaunch } from './source.js';
 
 /** What a compiled Program runs, in order: gpu.js kernels, and host launches for `random` (see random.ts). */
@@ -10,6 +11,9 @@ export type Launch = KernelLaunch | HostRandomLaunch;
 export function isHostLaunch(l: Launch): l is HostRandomLaunch {
   return 'host' in l;
 }
+
+/** The kernel kinds this backend generates: every required kind and the fused row softmax (softmax.ts). */
+export const GPUJS_KERNEL_KINDS: readonly KernelKind[] = [...KERNEL_KINDS, 'softmax'];
 
 /** The dtypes gpu.js kernels can hold exactly (float textures; int32/bool as exact floats). */
 export const GPUJS_DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
@@ -22,16 +26,20 @@ export function programProblems(program: Program, maxBufferElements: number): st
     if (b.size > maxBufferElements) problems.push(`buffer ${b.id} has ${b.size} elements, more than the ${maxBufferElements} gpu.js kernels index exactly`);
   }
   program.kernels.forEach((k: Kernel, i) => {
-    if (!KERNEL_KINDS.includes(k.kind)) problems.push(`kernel ${i} has unknown kind '${(k as { kind: string }).kind}'`);
-    if ((k.kind === 'matmul' || k.kind === 'oneHot' || k.kind === 'softmaxCrossEntropy') && !GPUJS_DTYPES.includes(k.dtype)) {
+    if (!GPUJS_KERNEL_KINDS.includes(k.kind)) problems.push(`kernel ${i} has unknown kind '${(k as { kind: string }).kind}'`);
+    if ((k.kind === 'matmul' || k.kind === 'oneHot' || k.kind === 'softmaxCrossEntropy' || k.kind === 'softmax') && !GPUJS_DTYPES.includes(k.dtype)) {
       problems.push(`kernel ${i} ('${k.label}') computes in ${k.dtype}: gpu.js computes in float32`);
     }
   });
   return problems;
 }
 
-/** The launches of one kernel (gpu.js kernels; one host launch for `random`). */
-export function generateKernel(k: Kernel, dtypeOf: DTypeOf): Launch[] {
+/**
+ * The launches of one kernel (gpu.js kernels; one host launch for `random`). `scratch` gives
+ * the id of a new scratch buffer (see `KernelLaunch.scratch`) where a kind needs one
+ * (softmax); by default the first id past every buffer the kernel itself names.
+ */
+export function generateKernel(k: Kernel, dtypeOf: DTypeOf, scratch: () => number = () => nextBufferId([k])): Launch[] {
   switch (k.kind) {
     case 'elementwise': return elementwiseLaunches(k, dtypeOf);
     case 'reduce': return [reduceLaunch(k, dtypeOf)];
@@ -40,8 +48,7 @@ export function generateKernel(k: Kernel, dtypeOf: DTypeOf): Launch[] {
     case 'oneHot': return [oneHotLaunch(k, dtypeOf)];
     case 'softmaxCrossEntropy': return softmaxCrossEntropyLaunches(k, dtypeOf);
     case 'random': return [randomLaunch(k)];
-    // Not in this backend's capabilities, so the lowering keeps softmax as reduces and an elementwise kernel.
-    case 'softmax': throw new Error("gpujs: the optional 'softmax' kernel kind is not supported (the capability check rejects it before code generation)");
+    case 'softmax': return softmaxLaunches(k, dtypeOf, scratch());
   }
 }
 
@@ -59,5 +66,16 @@ export function generateProgram(program: Program, maxBufferElements: number): La
   if (problems.length) throw new Error(`gpujs backend cannot run this program:\n  ${problems.join('\n  ')}`);
   const dtypes = new Map(program.buffers.map((b) => [b.id, b.dtype]));
   const dtypeOf = (id: number): DType => dtypes.get(id) ?? 'float32';
-  return program.kernels.flatMap((k, i) => generateKernel(k, dtypeOf).map((l) => ({ ...l, kernel: i })));
+  let next = Math.max(nextBufferId(program.kernels), ...program.buffers.map((b) => b.id + 1));
+  return program.kernels.flatMap((k, i) => generateKernel(k, dtypeOf, () => next++).map((l) => ({ ...l, kernel: i })));
+}
+
+/** The first buffer id past every buffer the kernels read or write. */
+function nextBufferId(kernels: readonly Kernel[]): number {
+  let next = 0;
+  for (const k of kernels) {
+    const { reads, writes } = kernelViews(k);
+    for (const v of [...reads, ...writes]) next = Math.max(next, v.buffer + 1);
+  }
+  return next;
 }

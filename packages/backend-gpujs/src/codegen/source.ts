@@ -28,6 +28,18 @@ export interface KernelLaunch {
   readonly result: string;
   /** Index of the IR kernel this launch belongs to (set by generateProgram; launches of one kernel read the same inputs). */
   readonly kernel?: number;
+  /**
+   * Launches of one IR kernel run in stages (0 when absent): a launch sees the results of
+   * the kernel's earlier stages (softmax's row statistics), while launches of one stage all
+   * read what the buffers held before it.
+   */
+  readonly stage?: number;
+  /**
+   * The output buffer is this backend's own temporary, not one of the Program's: its id
+   * lies past the Program's buffers and the executable allocates it (`size` float32
+   * elements). Later stages of the same kernel read it.
+   */
+  readonly scratch?: boolean;
 }
 
 const num = (v: number): string => floatLiteral(v);

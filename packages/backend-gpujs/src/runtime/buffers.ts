@@ -1,4 +1,5 @@
 import { allocTyped, roundTo, type DType, type DeviceBuffer, type TypedArray, type View } from '@symgrad/core';
+import { isHostLaunch, type Launch } from '../codegen/generate.js';
 import type { TextureLike } from './textures.js';
 
 /**
@@ -91,13 +92,31 @@ export function scatter(dst: GpujsBuffer, view: View, values: ArrayLike<number>)
 }
 
 /**
- * The buffer lookup of one run: `table(id, i)` is buffer `id` for launch `i`, or an error
- * naming the launch when it is missing, freed, or another backend's.
+ * The scratch buffers of an executable's launches (`KernelLaunch.scratch`: float32, one per
+ * launch that writes one), by id. An executable owns them for its lifetime; runs reuse them.
+ */
+export function scratchBuffers(launches: readonly Launch[]): Map<number, GpujsBuffer> {
+  const out = new Map<number, GpujsBuffer>();
+  for (const l of launches) {
+    if (isHostLaunch(l) || !l.scratch) continue;
+    if (out.has(l.output.buffer)) throw new Error(`gpujs backend: launch '${l.label}': scratch buffer ${l.output.buffer} is written by two launches`);
+    out.set(l.output.buffer, new GpujsBuffer('float32', l.size));
+  }
+  return out;
+}
+
+/**
+ * The buffer lookup of one run: `table(id, i)` is buffer `id` for launch `i` (a scratch
+ * buffer of the executable's, or one of the run's), or an error naming the launch when it
+ * is missing, freed, or another backend's.
  */
 export function runBufferTable(
   buffers: readonly DeviceBuffer[], own: (b: DeviceBuffer) => b is GpujsBuffer, labelOf: (launch: number) => string,
+  scratch: ReadonlyMap<number, GpujsBuffer> = new Map(),
 ): (id: number, launch: number) => GpujsBuffer {
   return (id, i) => {
+    const s = scratch.get(id);
+    if (s) return s;
     const b = buffers[id];
     if (!b || !own(b) || b.freed) throw new Error(`gpujs backend: launch ${i} ('${labelOf(i)}'): buffer ${id} is missing, freed, or not from this backend`);
     return b;

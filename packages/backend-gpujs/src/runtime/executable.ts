@@ -1,6 +1,6 @@
 import type { DeviceBuffer, Executable } from '@symgrad/core';
 import { isHostLaunch, type Launch } from '../codegen/generate.js';
-import { runBufferTable, scatter, type GpujsBuffer } from './buffers.js';
+import { runBufferTable, scatter, scratchBuffers, type GpujsBuffer } from './buffers.js';
 import type { GpuKernelLike, GpuLike } from './gpu-loader.js';
 import { hostLaunchSource, randomLaunchBuffers, runRandomOnHost } from './random-host.js';
 
@@ -9,20 +9,24 @@ import { hostLaunchSource, randomLaunchBuffers, runRandomOnHost } from './random
  * textures to return; texture-executable.ts is the GPU modes' pipeline): one gpu.js kernel
  * per launch, built on first use (gpu.js compiles a kernel on its first call). Runs are
  * synchronous: gpu.js returns each kernel's results as an array, which is copied into the
- * output view before the next kernel reads it. `random` kernels run on the host
- * (random-host.ts).
+ * output view before the next kernel reads it, so a launch sees every earlier launch's
+ * results (softmax's row statistics in its scratch buffer included). `random` kernels run on
+ * the host (random-host.ts).
  */
 export class GpujsExecutable implements Executable {
   private readonly kernels: (GpuKernelLike | undefined)[];
+  /** Scratch buffers of the launches (`KernelLaunch.scratch`), by id. */
+  private readonly scratch: ReadonlyMap<number, GpujsBuffer>;
   private disposed = false;
 
   constructor(private readonly gpu: GpuLike, readonly launches: readonly Launch[], private readonly own: (b: DeviceBuffer) => b is GpujsBuffer) {
     this.kernels = launches.map(() => undefined);
+    this.scratch = scratchBuffers(launches);
   }
 
   run(buffers: readonly DeviceBuffer[]): void {
     if (this.disposed) throw new Error('gpujs backend: run() on a disposed executable');
-    const table = runBufferTable(buffers, this.own, (i) => this.launches[i]!.label);
+    const table = runBufferTable(buffers, this.own, (i) => this.launches[i]!.label, this.scratch);
     this.launches.forEach((l, i) => {
       for (const id of isHostLaunch(l) ? randomLaunchBuffers(l) : [l.output.buffer, ...l.params]) table(id, i);
     });

@@ -2,7 +2,7 @@ import type { DeviceBuffer, Executable } from '@symgrad/core';
 import { toBufferLaunch, type BufferLaunch } from '../codegen/buffer-launch.js';
 import { isHostLaunch, type Launch } from '../codegen/generate.js';
 import type { KernelLaunch } from '../codegen/source.js';
-import { runBufferTable, scatter, type GpujsBuffer } from './buffers.js';
+import { runBufferTable, scatter, scratchBuffers, type GpujsBuffer } from './buffers.js';
 import type { GpuKernelLike, GpuLike } from './gpu-loader.js';
 import { hostLaunchSource, randomLaunchBuffers, runRandomOnHost } from './random-host.js';
 import type { TextureLike, TextureStore } from './textures.js';
@@ -19,7 +19,8 @@ import type { TextureLike, TextureStore } from './textures.js';
  *   in-place update (`w ← f(w)`, beta accumulation) reads the buffer's previous texture and
  *   writes a new one, a ping-pong without a copy; the old one is deleted after the call;
  * - launches of one IR kernel all read the inputs as they were before that kernel (their
- *   results are committed together), as the IR's multi-output kernels expect.
+ *   results are committed together), as the IR's multi-output kernels expect; a kernel in
+ *   stages (`KernelLaunch.stage`: softmax) commits each stage before the next reads it.
  *
  * An output view that cannot be inverted from buffer positions (see buffer-launch.ts) falls
  * back to one host round trip for that launch: read the buffer, scatter, upload lazily.
@@ -35,8 +36,10 @@ export class GpujsTextureExecutable implements Executable {
   /** Per launch; undefined for a host launch (`random`). */
   private readonly plans: (Plan | undefined)[];
   private readonly kernels: (GpuKernelLike | undefined)[];
-  /** Launch indices grouped by IR kernel, in order. */
+  /** Launch indices grouped by IR kernel and stage, in order. */
   private readonly groups: number[][] = [];
+  /** Scratch buffers of the launches (`KernelLaunch.scratch`), by id; their textures live until dispose. */
+  private readonly scratch: ReadonlyMap<number, GpujsBuffer>;
   private disposed = false;
 
   constructor(
@@ -46,11 +49,15 @@ export class GpujsTextureExecutable implements Executable {
     bufferSizes: ReadonlyMap<number, number>,
     private readonly own: (b: DeviceBuffer) => b is GpujsBuffer,
   ) {
-    this.plans = launches.map((l) => (isHostLaunch(l) ? undefined : { launch: l, buffer: toBufferLaunch(l, bufferSizes.get(l.output.buffer) ?? l.size) }));
+    this.scratch = scratchBuffers(launches);
+    const sizeOf = (id: number, l: KernelLaunch): number => bufferSizes.get(id) ?? this.scratch.get(id)?.size ?? l.size;
+    this.plans = launches.map((l) => (isHostLaunch(l) ? undefined : { launch: l, buffer: toBufferLaunch(l, sizeOf(l.output.buffer, l)) }));
     this.kernels = launches.map(() => undefined);
+    const stage = (l: Launch): number => (isHostLaunch(l) ? 0 : l.stage ?? 0);
     launches.forEach((l, i) => {
       const last = this.groups[this.groups.length - 1];
-      if (last && l.kernel !== undefined && launches[last[0]!]!.kernel === l.kernel) last.push(i);
+      const head = last && launches[last[0]!]!;
+      if (head && l.kernel !== undefined && head.kernel === l.kernel && stage(head) === stage(l)) last.push(i);
       else this.groups.push([i]);
     });
   }
@@ -62,7 +69,7 @@ export class GpujsTextureExecutable implements Executable {
 
   run(buffers: readonly DeviceBuffer[]): void {
     if (this.disposed) throw new Error('gpujs backend: run() on a disposed executable');
-    const table = runBufferTable(buffers, this.own, (i) => this.launches[i]!.label);
+    const table = runBufferTable(buffers, this.own, (i) => this.launches[i]!.label, this.scratch);
     this.plans.forEach((p, i) => {
       const l = this.launches[i]!;
       if (isHostLaunch(l)) return randomLaunchBuffers(l).forEach((id) => table(id, i));
@@ -148,6 +155,8 @@ export class GpujsTextureExecutable implements Executable {
     if (this.disposed) return;
     this.disposed = true;
     const made = new Set(this.kernels.filter((k): k is GpuKernelLike => !!k));
+    // Scratch values die with the executable: nothing to rehome.
+    for (const b of this.scratch.values()) this.store.drop(b);
     this.store.rehome(made);
     for (const k of made) k.destroy?.();
     this.kernels.fill(undefined);

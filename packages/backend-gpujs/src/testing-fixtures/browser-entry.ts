@@ -10,6 +10,7 @@ import { close, evalOnBackend, evalReference } from './expr-harness.js';
 import { exprCases } from './expr-cases.js';
 import { installGlTextureCounter, pipelineChecks, type PipelineResults } from './browser-pipeline.js';
 import { measurePrecision, type PrecisionResults } from './precision-cases.js';
+import { runSoftmaxCase, softmaxCases, type SoftmaxCaseResult } from './softmax-cases.js';
 
 export interface BrowserResults {
   device: string;
@@ -27,6 +28,8 @@ export interface BrowserResults {
   textureMode?: boolean;
   /** The README's precision cases (precision-cases.ts), in texture mode. */
   precision?: PrecisionResults;
+  /** softmax-cases.ts in texture mode: the special-value rules on a real shader. */
+  softmax?: SoftmaxCaseResult[];
   error?: string;
 }
 
@@ -49,6 +52,8 @@ async function main(): Promise<BrowserResults> {
   for (const [name, make] of kernelCasesFor(backend.capabilities.kernels)) {
     out.kernelErrors[name] = Math.max(...(await runKernelCase(backend, make(new TestRandom(1234)))));
   }
+  out.softmax = [];
+  for (const c of softmaxCases()) out.softmax.push(await runSoftmaxCase(backend, c));
   backend.dispose();
   const rng = new TestRandom(11);
   const s = buildSeedStep(rng, [64, 48, 32, 10], 0.1);
