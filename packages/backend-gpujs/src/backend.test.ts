@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { listBackends, type Program } from '@symgrad/core';
+import { listBackends, programAliasingProblems, sx, type Program } from '@symgrad/core';
 import { createGpujsBackendFactory, GpujsBackend, registerGpujsBackend } from './backend.js';
 import { describeMode, loadGpu } from './runtime/gpu-loader.js';
+import { fakeTextureGpu } from './testing-fixtures/fake-texture-gpu.js';
 import './index.js';
 
 describe('availability', () => {
@@ -70,6 +71,34 @@ describe('compile and buffers', () => {
     await expect(b.read(f)).rejects.toThrow('not allocated by this gpujs backend, or was freed');
     expect(() => b.write({ dtype: 'float32', size: 1 }, Float32Array.of(1))).toThrow('not allocated by this gpujs backend');
     b.dispose();
+  });
+});
+
+describe('in-place multi-output kernels', () => {
+  // out0 = 2·x written over x while out1 = x + 1 still reads x: every output of the kernel sees
+  // the inputs as they were (as one pass over the elements would), in both runtimes.
+  const program: Program = {
+    buffers: [{ id: 0, dtype: 'float32', size: 5, role: 'input' }, { id: 1, dtype: 'float32', size: 5, role: 'output' }],
+    kernels: [{
+      kind: 'elementwise', label: 'mul+add', shape: [5], inputs: [{ buffer: 0, offset: 0, shape: [5], strides: [1] }],
+      outputs: [{ buffer: 0, offset: 0, shape: [5], strides: [1] }, { buffer: 1, offset: 0, shape: [5], strides: [1] }],
+      exprs: [sx.binary('mul', sx.input(0, 'float32'), sx.const(2, 'float32'), 'float32'), sx.binary('add', sx.input(0, 'float32'), sx.const(1, 'float32'), 'float32')],
+    }],
+  };
+  const check = async (b: GpujsBackend) => {
+    expect(programAliasingProblems(program)).toEqual([]); // the IR allows it
+    const bufs = [b.allocate('float32', 5), b.allocate('float32', 5)];
+    b.write(bufs[0]!, Float32Array.of(1, 2, 3, 4, 5));
+    b.compile(program, { precision: 'fp32' }).run(bufs);
+    expect(Array.from(await b.read(bufs[0]!))).toEqual([2, 4, 6, 8, 10]);
+    expect(Array.from(await b.read(bufs[1]!))).toEqual([2, 3, 4, 5, 6]);
+    b.dispose();
+  };
+  it('host-array mode', async () => check(await GpujsBackend.create()));
+  it('texture mode', async () => {
+    const p = await loadGpu();
+    if (!p.ok) throw new Error(p.reason);
+    await check(new GpujsBackend(fakeTextureGpu(p.gpu).gpu, 'gpu.js (fake textures over webasm)', { textures: true }));
   });
 });
 

@@ -12,6 +12,24 @@ export function isHostLaunch(l: Launch): l is HostRandomLaunch {
   return 'host' in l;
 }
 
+/**
+ * Launch indices grouped by IR kernel and stage, in order: the launches of one group read
+ * what the kernel's earlier stages wrote and nothing its own group writes, so a runtime
+ * computes a whole group before storing any of its results (a multi-output elementwise
+ * kernel may write one output over an input another output still reads, in place).
+ */
+export function launchGroups(launches: readonly Launch[]): number[][] {
+  const groups: number[][] = [];
+  const stage = (l: Launch): number => (isHostLaunch(l) ? 0 : l.stage ?? 0);
+  launches.forEach((l, i) => {
+    const last = groups[groups.length - 1];
+    const head = last && launches[last[0]!]!;
+    if (head && l.kernel !== undefined && head.kernel === l.kernel && stage(head) === stage(l)) last.push(i);
+    else groups.push([i]);
+  });
+  return groups;
+}
+
 /** The kernel kinds this backend generates: every required kind and the fused row softmax (softmax.ts). */
 export const GPUJS_KERNEL_KINDS: readonly KernelKind[] = [...KERNEL_KINDS, 'softmax'];
 

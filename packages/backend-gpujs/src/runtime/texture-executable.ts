@@ -1,6 +1,6 @@
 import type { DeviceBuffer, Executable } from '@symgrad/core';
 import { toBufferLaunch, type BufferLaunch } from '../codegen/buffer-launch.js';
-import { isHostLaunch, type Launch } from '../codegen/generate.js';
+import { isHostLaunch, launchGroups, type Launch } from '../codegen/generate.js';
 import type { KernelLaunch } from '../codegen/source.js';
 import { runBufferTable, scatter, scratchBuffers, type GpujsBuffer } from './buffers.js';
 import type { GpuKernelLike, GpuLike } from './gpu-loader.js';
@@ -37,7 +37,7 @@ export class GpujsTextureExecutable implements Executable {
   private readonly plans: (Plan | undefined)[];
   private readonly kernels: (GpuKernelLike | undefined)[];
   /** Launch indices grouped by IR kernel and stage, in order. */
-  private readonly groups: number[][] = [];
+  private readonly groups: number[][];
   /** Scratch buffers of the launches (`KernelLaunch.scratch`), by id; their textures live until dispose. */
   private readonly scratch: ReadonlyMap<number, GpujsBuffer>;
   private disposed = false;
@@ -53,13 +53,7 @@ export class GpujsTextureExecutable implements Executable {
     const sizeOf = (id: number, l: KernelLaunch): number => bufferSizes.get(id) ?? this.scratch.get(id)?.size ?? l.size;
     this.plans = launches.map((l) => (isHostLaunch(l) ? undefined : { launch: l, buffer: toBufferLaunch(l, sizeOf(l.output.buffer, l)) }));
     this.kernels = launches.map(() => undefined);
-    const stage = (l: Launch): number => (isHostLaunch(l) ? 0 : l.stage ?? 0);
-    launches.forEach((l, i) => {
-      const last = this.groups[this.groups.length - 1];
-      const head = last && launches[last[0]!]!;
-      if (head && l.kernel !== undefined && head.kernel === l.kernel && stage(head) === stage(l)) last.push(i);
-      else this.groups.push([i]);
-    });
+    this.groups = launchGroups(launches);
   }
 
   /** How many launches run through the host fallback (0 for every Program the lowering makes today). */
