@@ -50,6 +50,24 @@ export const KERNEL_CASES: Record<string, (rng: TestRandom) => KernelCase> = {
       exprs: [sx.unary('tanh', sum), sx.binary('gt', sum, sx.const(0, 'float32'), 'bool')].map((e, i) => (i === 1 ? sx.unary('cast', e, 'int32') : e)), label: 'test',
     }]);
   },
+  // Outputs written in place over the inputs (the same views) while sibling outputs still read
+  // those inputs: every output must see the inputs as they were, as one pass per element would.
+  'kernel.elementwise.in-place-multi-output': (rng) => {
+    const b = new Builder(rng);
+    const x = b.buf('float32', 37 * 29);
+    const y = b.buf('float32', 37 * 29);
+    const o = b.buf('float32', 37 * 29);
+    const [xv, yv] = [contiguousView(x, [37, 29]), contiguousView(y, [37, 29])];
+    return b.done([{
+      kind: 'elementwise', shape: [37, 29], inputs: [xv, yv], outputs: [xv, contiguousView(o, [37, 29]), yv],
+      exprs: [
+        sx.binary('add', sx.binary('mul', f(0), f(1), 'float32'), sx.const(1, 'float32'), 'float32'),
+        sx.binary('sub', f(0), f(1), 'float32'),
+        sx.unary('tanh', sx.binary('add', f(0), f(1), 'float32')),
+      ],
+      label: 'test',
+    }]);
+  },
   'kernel.reduce.prologue-epilogue': (rng) => {
     const b = new Builder(rng);
     const x = b.buf('float32', 3 * 7 * 5);
