@@ -1,4 +1,4 @@
-import type { MatmulKernel, View } from '@symgrad/core';
+import { contiguousView, type MatmulKernel } from '@symgrad/core';
 import { launchesOf, SCRATCH_BUFFER, type CodegenLimits, type GeneratedKernel } from '../codegen/kernel.js';
 import { generateMatmul } from '../codegen/matmul.js';
 import { defaultMatmulConfigFor, formatMatmulConfig, matmulConfigCandidates, matmulConfigProblems, type MatmulConfig } from '../codegen/matmul-config.js';
@@ -27,10 +27,6 @@ export function matmulShapeKey(k: MatmulKernel): string {
   const batch = k.batch.reduce((a, b) => a * b, 1);
   return `${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'} ${k.m}×${k.n}×${k.k}${batch > 1 ? ` batch ${batch}` : ''}`;
 }
-
-const contiguous = (buffer: number, shape: number[]): View => ({
-  buffer, offset: 0, shape, strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, c) => a * c, 1)),
-});
 
 interface Candidate {
   readonly config: MatmulConfig;
@@ -77,9 +73,9 @@ export class MatmulTuner {
     const lead = batch > 1 ? [batch] : [];
     const product: MatmulKernel = {
       kind: 'matmul', label: `tuning ${key}`, batch: lead, m: k.m, n: k.n, k: k.k, transA: k.transA, transB: k.transB, alpha: 1, beta: 0, dtype: 'float32',
-      a: contiguous(0, [...lead, ...(k.transA ? [k.k, k.m] : [k.m, k.k])]),
-      b: contiguous(1, [...lead, ...(k.transB ? [k.n, k.k] : [k.k, k.n])]),
-      out: contiguous(2, [...lead, k.m, k.n]),
+      a: contiguousView(0, [...lead, ...(k.transA ? [k.k, k.m] : [k.m, k.k])]),
+      b: contiguousView(1, [...lead, ...(k.transB ? [k.n, k.k] : [k.k, k.n])]),
+      out: contiguousView(2, [...lead, k.m, k.n]),
     };
     const seen = new Set<string>();
     const candidates: Candidate[] = [];
