@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "symgrad_cuda",
-      "sources": ["native/addon.cc", "native/loader.cc", "native/device.cc", "native/lt_gemm.cc"],
+      "sources": ["native/addon.cc", "native/loader.cc", "native/device.cc", "native/timing.cc", "native/lt_gemm.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions", "-O2"],

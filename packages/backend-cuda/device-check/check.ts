@@ -6,7 +6,7 @@
 import { appendFileSync } from 'node:fs';
 import { fn, formatProfile, getBackend, listBackends, NDArray, shared, T, type DType, type Precision } from '@symgrad/core';
 import { buildSeedStep, conformanceRows, evaluateReference, relativeError, TestRandom } from '@symgrad/core/testing/reference';
-import { cudaInfo, cudaMemoryInfo } from '../src/index.js';
+import { cudaInfo, cudaMemoryInfo, cudaProfileTiming } from '../src/index.js';
 
 const log = (s: string) => {
   console.log(s);
@@ -190,7 +190,9 @@ async function main(): Promise<void> {
 
   // Where the seed step's time goes: each kernel on the device's clock (runTimed: events
   // around every step, the steps one after another on one stream, so the sum can exceed a
-  // graph's time). The warm-up call is left out: it loads modules and tunes cuBLASLt.
+  // graph's time). The warm-up call is left out: it loads modules and tunes cuBLASLt. The
+  // line after the table says whether the events were record nodes in one graph launch or,
+  // the fallback, recorded between uncaptured steps (then short steps also count host gaps).
   const settings = ['SYMGRAD_CUDA_GEMM', 'SYMGRAD_CUDA_STREAMS'].map((k) => `${k}=${process.env[k] ?? '(default)'}`).join(' ');
   for (const precision of ['fp32', 'tf32'] as const) {
     const name = `seed-step profile ${precision}`;
@@ -205,10 +207,14 @@ async function main(): Promise<void> {
       for (let i = 0; i < PROFILE_CALLS; i++) await train(X, Y);
       const { kernels, clock } = train.profile();
       const timed = kernels.map((r, i) => ({ ...r, calls: r.calls - warm[i]!.calls, totalMs: r.totalMs - warm[i]!.totalMs }));
-      log(`\nseed step per kernel, ${precision}, ${settings}, mean of ${PROFILE_CALLS} calls:\n${formatProfile(timed, clock)}\n`);
+      const timing = cudaProfileTiming();
+      const how = timing?.method === 'graph'
+        ? 'graph (event record nodes inside one graph launch per call: no host gaps)'
+        : `direct (uncaptured steps between events; steps of a few µs may include host gaps): ${timing?.fallback ?? 'not reported'}`;
+      log(`\nseed step per kernel, ${precision}, ${settings}, mean of ${PROFILE_CALLS} calls:\n${formatProfile(timed, clock)}\ntiming: ${how}\n`);
       const perCall = timed.map((r) => r.totalMs / PROFILE_CALLS);
       const ok = clock === 'device' && perCall.every((t) => Number.isFinite(t) && t >= 0) && timed.every((r, i) => !r.ops.split('+').includes('matmul') || perCall[i]! > 0);
-      record(name, ok, `${clock} clock, ${timed.length} kernels, ${perCall.reduce((a, t) => a + t, 0).toFixed(3)} ms per step summed (serialized)`);
+      record(name, ok, `${clock} clock, ${timed.length} kernels, ${perCall.reduce((a, t) => a + t, 0).toFixed(3)} ms per step summed (serialized), timing: ${timing?.method ?? 'not reported'}`);
       train.dispose();
       s.weights.forEach((w) => w.dispose());
     } catch (e) {

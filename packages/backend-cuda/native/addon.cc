@@ -253,9 +253,13 @@ Napi::Value TimeOps(const Napi::CallbackInfo& info) {
   std::vector<sg::Op> ops;
   for (uint32_t i = 0; i < a.Length(); i++) ops.push_back(parseOp(a.Get(i).As<Napi::Object>()));
   return guarded(info, [&]() -> Napi::Value {
-    auto times = device().timeOps(ops);
-    Napi::Array out = Napi::Array::New(info.Env(), times.size());
-    for (size_t i = 0; i < times.size(); i++) out.Set(static_cast<uint32_t>(i), Napi::Number::New(info.Env(), times[i]));
+    auto timed = device().timeOps(ops);
+    Napi::Array times = Napi::Array::New(info.Env(), timed.times.size());
+    for (size_t i = 0; i < timed.times.size(); i++) times.Set(static_cast<uint32_t>(i), Napi::Number::New(info.Env(), timed.times[i]));
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("times", times);
+    out.Set("graph", Napi::Boolean::New(info.Env(), timed.graph));
+    if (!timed.graph) out.Set("fallback", Napi::String::New(info.Env(), timed.fallback));
     return out;
   });
 }

@@ -28,6 +28,7 @@ constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
 constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
 constexpr unsigned CU_EVENT_DEFAULT = 0, CU_EVENT_DISABLE_TIMING = 2;
+constexpr unsigned CU_EVENT_RECORD_EXTERNAL = 1;  // cuEventRecordWithFlags: an event record node when capturing
 constexpr int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
 constexpr int CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4;
 
@@ -85,6 +86,12 @@ struct DriverApi {
   CUresult (*cuGraphLaunch)(CUgraphExec, CUstream);
   CUresult (*cuGraphExecDestroy)(CUgraphExec);
   CUresult (*cuGraphDestroy)(CUgraph);
+};
+
+// Driver entry points the addon can do without: null where the driver lacks them, and the
+// feature that uses each falls back (loader.cc resolves them one by one, never failing the load).
+struct OptionalDriverApi {
+  CUresult (*cuEventRecordWithFlags)(CUevent, CUstream, unsigned);  // CUDA 11.1+: profile mode's graph timing
 };
 
 struct NvrtcApi {
@@ -177,6 +184,7 @@ struct LibInfo {
 struct Libraries {
   LibInfo driver, nvrtc, cublas, cublasLt;
   DriverApi cu{};
+  OptionalDriverApi cuOpt{};
   NvrtcApi nvrtc_api{};
   CublasApi blas{};
   CublasLtApi lt{};

@@ -407,41 +407,6 @@ int Device::createGraph(const std::vector<Op>& ops) {
   return static_cast<int>(graphs_.size() - 1);
 }
 
-std::vector<float> Device::timeOps(const std::vector<Op>& ops) {
-  auto& cu = libraries().cu;
-  std::vector<float> times(ops.size(), 0.0f);
-  if (ops.empty()) return times;
-  // Tuning runs and times candidates on the stream itself: it must finish before the first event.
-  for (const auto& op : ops)
-    if (op.kind == Op::Gemm && op.lt && op.k > 0) lt().prepare(op);
-  // Event i is recorded before op i and event i + 1 after it. The first waits behind whatever
-  // the stream already holds (earlier runs, uploads), so op 0's time is its own. Where the
-  // device outruns the host's enqueueing (ops of a few µs), a time includes that wait.
-  std::vector<CUevent> events(ops.size() + 1, nullptr);
-  auto destroyEvents = [&]() {
-    for (auto e : events) if (e) cu.cuEventDestroy_v2(e);
-  };
-  try {
-    for (auto& e : events) check(cu.cuEventCreate(&e, CU_EVENT_DEFAULT), "cuEventCreate", "timing events");
-    check(cu.cuEventRecord(events[0], stream_), "cuEventRecord", "timing events");
-    for (size_t i = 0; i < ops.size(); i++) {
-      enqueue(ops[i], 0);
-      check(cu.cuEventRecord(events[i + 1], stream_), "cuEventRecord", ops[i].what);
-    }
-    check(cu.cuEventSynchronize(events.back()), "cuEventSynchronize", "timed run of " + std::to_string(ops.size()) + " ops");
-    for (size_t i = 0; i < ops.size(); i++) check(cu.cuEventElapsedTime(&times[i], events[i], events[i + 1]), "cuEventElapsedTime", ops[i].what);
-  } catch (...) {
-    // Events may still be pending behind enqueued ops; wait before they go (best effort).
-    cu.cuStreamSynchronize(stream_);
-    restoreBlasStream();
-    destroyEvents();
-    throw;
-  }
-  restoreBlasStream();
-  destroyEvents();
-  return times;
-}
-
 void Device::restoreBlasStream() {
   auto& b = libraries().blas;
   b.cublasSetStream_v2(blas_, stream_);

@@ -57,6 +57,13 @@ struct Download {
   CUevent done = nullptr;
 };
 
+/** What Device::timeOps measured, and how: `graph` false is the direct path, with `fallback` saying why. */
+struct TimedOps {
+  std::vector<float> times;
+  bool graph = false;
+  std::string fallback;
+};
+
 class LtGemms;
 
 /**
@@ -84,11 +91,13 @@ class Device {
 
   int createGraph(const std::vector<Op>& ops);
   /**
-   * Runs `ops` once, uncaptured and in order on the device's stream (their stream placements
-   * ignored), after the work already enqueued there, and waits: each op's milliseconds
-   * between timing events recorded around it. cuBLASLt GEMMs are tuned before the first event.
+   * Runs `ops` once, in order on the device's stream (their stream placements ignored), after
+   * the work already enqueued there, and waits: each op's milliseconds between timing events
+   * recorded around it. cuBLASLt GEMMs are tuned first. The ops and events are captured as one
+   * graph and launched once, so the device never waits for the host between ops; where that
+   * cannot be done, they run uncaptured instead (timing.cc).
    */
-  std::vector<float> timeOps(const std::vector<Op>& ops);
+  TimedOps timeOps(const std::vector<Op>& ops);
   void launchGraph(int graph);
   void destroyGraph(int graph);
   void synchronize();
@@ -98,6 +107,9 @@ class Device {
   void enqueue(const Op& op, int stream);
   void ensureStreams(int count);
   void restoreBlasStream();
+  bool timeOpsInGraph(const std::vector<Op>& ops, std::vector<float>& times, std::string* why);
+  bool graphTimingWorks(std::string* why);
+  void timeOpsDirect(const std::vector<Op>& ops, std::vector<float>& times);
   LtGemms& lt();
   void reapUploads();
   void* takePinned(size_t bytes, size_t* capacity);
@@ -105,6 +117,10 @@ class Device {
 
   CUdevice dev_ = 0;
   CUcontext ctx_ = nullptr;
+  // Whether timing event record nodes work on this driver: unknown (-1) until the first
+  // profiled run probes them, then 1 or 0 (with the reason).
+  int graphTiming_ = -1;
+  std::string graphTimingWhy_;
   CUstream stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
   CUdeviceptr workspace_ = 0;

@@ -50,6 +50,16 @@ const char* const kDriverNames[] = {
     "cuGraphExecDestroy", "cuGraphDestroy"};
 static_assert(sizeof(kDriverNames) / sizeof(char*) == sizeof(DriverApi) / sizeof(void*), "driver table");
 
+// Optional: a missing one stays null and only the feature that uses it falls back (cuda_api.h).
+const char* const kOptionalDriverNames[] = {"cuEventRecordWithFlags"};
+static_assert(sizeof(kOptionalDriverNames) / sizeof(char*) == sizeof(OptionalDriverApi) / sizeof(void*), "optional driver table");
+
+template <typename Table>
+void resolveOptional(void* handle, Table& table, const char* const* names, size_t count) {
+  auto** slots = reinterpret_cast<void**>(&table);
+  for (size_t i = 0; i < count; i++) slots[i] = dlsym(handle, names[i]);
+}
+
 const char* const kNvrtcNames[] = {
     "nvrtcVersion", "nvrtcGetErrorString", "nvrtcCreateProgram", "nvrtcCompileProgram", "nvrtcGetProgramLogSize",
     "nvrtcGetProgramLog", "nvrtcGetCUBINSize", "nvrtcGetCUBIN", "nvrtcDestroyProgram"};
@@ -89,6 +99,7 @@ void loadDriver(Libraries& L) {
     L.cu = DriverApi{};
     return;
   }
+  resolveOptional(h, L.cuOpt, kOptionalDriverNames, sizeof(kOptionalDriverNames) / sizeof(char*));
   int v = 0;
   L.cu.cuDriverGetVersion(&v);
   L.driver.found = true;

@@ -4,10 +4,11 @@ import { CudaBackend } from './backend.js';
 import { planProgram } from './codegen/program-source.js';
 import type { CudaAddon, NativeOp } from './native.js';
 import type { CudaDevice } from './runtime/device.js';
+import type { CudaExecutable } from './runtime/executable.js';
 import { seedStepProgram } from './testing-fixtures/programs.js';
 
 // The backend's host-side logic over a fake addon: what it asks the device to do.
-function fakeDevice() {
+function fakeDevice(timing: { graph: boolean; fallback?: string } = { graph: true }) {
   const calls: string[] = [];
   const graphs: NativeOp[][] = [];
   const timed: NativeOp[][] = [];
@@ -22,7 +23,7 @@ function fakeDevice() {
     createGraph: (ops) => { graphs.push([...ops]); calls.push('createGraph'); return graphs.length - 1; },
     launchGraph: (g) => void calls.push(`launch ${g}`),
     // Op i takes 2^i ms, so every per-kernel sum names the ops it holds.
-    timeOps: (ops) => { timed.push([...ops]); calls.push('timeOps'); return ops.map((_, i) => 2 ** i); },
+    timeOps: (ops) => { timed.push([...ops]); calls.push('timeOps'); return { times: ops.map((_, i) => 2 ** i), ...timing }; },
     destroyGraph: (g) => void calls.push(`destroy ${g}`),
     unloadModule: (m) => void calls.push(`unload ${m}`),
     synchronize: () => void calls.push('sync'),
@@ -113,6 +114,8 @@ describe('CudaBackend (fake device)', () => {
         plan.steps.forEach((s, i) => { want[s.kernel] += 2 ** i; });
         expect(ms).toEqual(want);
         expect(ms.every((t) => t > 0)).toBe(true);
+        expect((exe as CudaExecutable).lastTiming).toEqual({ method: 'graph' });
+        expect(device.lastTiming).toEqual({ method: 'graph' });
         if (run.gemm === 'cublas') {
           // A matmul with a fused epilogue is a GEMM and a launch: two consecutive ops, one kernel.
           const mm = program.kernels.findIndex((k) => k.kind === 'matmul' && k.epilogue);
@@ -127,6 +130,17 @@ describe('CudaBackend (fake device)', () => {
         }
       });
     }
+
+    it('says when the addon fell back to the direct path', async () => {
+      const { device } = fakeDevice({ graph: false, fallback: 'the driver lacks cuEventRecordWithFlags' });
+      const b = new CudaBackend(device);
+      const bufs = [b.allocate('float32', 6), b.allocate('float32', 6)];
+      const exe = b.compile(program, { precision: 'fp32' }) as CudaExecutable;
+      expect(exe.lastTiming).toBeUndefined();
+      expect(await exe.runTimed(bufs)).toEqual([1]);
+      expect(exe.lastTiming).toEqual({ method: 'direct', fallback: 'the driver lacks cuEventRecordWithFlags' });
+      expect(device.lastTiming).toEqual(exe.lastTiming);
+    });
 
     it('gives 0 to a kernel without steps, zeros for a Program without steps, and refuses after dispose', async () => {
       const { device, calls } = fakeDevice();

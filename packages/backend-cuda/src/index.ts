@@ -26,7 +26,8 @@ export const CUDA_BACKEND_NAME = 'cuda';
 export const CUDA_BACKEND_PRIORITY = 30;
 
 export { cudaBackendFactory, CudaBackend, unsupportedKernels } from './backend.js';
-export { cudaInfo, cudaMemoryInfo, type CudaInfo } from './info.js';
+export { cudaInfo, cudaMemoryInfo, cudaProfileTiming, type CudaInfo } from './info.js';
+export type { ProfileTiming } from './runtime/device.js';
 export { planProgram, CUDA_PRELUDE } from './codegen/program-source.js';
 export type { ProgramPlan, Step, LaunchStep, GemmStep } from './codegen/plan.js';
 export { renderCudaExprs, SCALAR_PRELUDE } from './codegen/render-cuda.js';

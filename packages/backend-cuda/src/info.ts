@@ -1,6 +1,6 @@
 import { loadAddon, type LibraryProbe, type NativeDeviceInfo } from './native.js';
 import { cacheDir } from './runtime/cache.js';
-import { CudaDevice, probeLibraries } from './runtime/device.js';
+import { CudaDevice, probeLibraries, type ProfileTiming } from './runtime/device.js';
 import { cudaSearchDirs } from './runtime/library-paths.js';
 
 export interface CudaInfo {
@@ -60,4 +60,21 @@ export function cudaInfo(): CudaInfo {
  */
 export function cudaMemoryInfo(): { readonly free: number; readonly total: number } | undefined {
   return CudaDevice.current()?.addon.memInfo();
+}
+
+/**
+ * How the latest profiled call on the CUDA device timed its kernels (undefined before any):
+ * `'graph'` (event record nodes inside one graph launch) or `'direct'` (uncaptured steps
+ * between event records; `fallback` says why the graph was not used).
+ *
+ * @example
+ * ```ts
+ * import { cudaProfileTiming } from '@symgrad/backend-cuda';
+ * const f = fn([x], y, { backend: 'cuda', profile: true });
+ * await f(data);
+ * console.log(cudaProfileTiming()); // { method: 'graph' }
+ * ```
+ */
+export function cudaProfileTiming(): ProfileTiming | undefined {
+  return CudaDevice.current()?.lastTiming;
 }

@@ -89,6 +89,15 @@ export interface NativeGemm extends NativePlacement {
 
 export type NativeOp = NativeLaunch | NativeGemm;
 
+/** What `timeOps` measured: each op's milliseconds, and whether they came from one graph launch. */
+export interface NativeTimedOps {
+  readonly times: number[];
+  /** true: event record nodes in one captured graph; false: the direct path, uncaptured ops between event records. */
+  readonly graph: boolean;
+  /** Why the graph path was not used (with `graph` false). */
+  readonly fallback?: string;
+}
+
 export interface CudaAddon {
   /** dlopen()s the libraries (once; later calls return the first result). "" in `dirs` is the loader path. */
   probe(dirs: readonly string[]): ProbeResult;
@@ -112,11 +121,14 @@ export interface CudaAddon {
    */
   createGraph(ops: readonly NativeOp[]): number;
   /**
-   * Runs the ops once without a graph, one after another on stream 0 (placements ignored),
-   * after the work already enqueued, and waits for them: each op's milliseconds between
-   * timing events recorded around it. cuBLASLt GEMMs are tuned first, outside the times.
+   * Runs the ops once, one after another on stream 0 (placements ignored), after the work
+   * already enqueued, and waits for them: each op's milliseconds between timing events
+   * recorded around it. The ops and events are captured as one graph and launched once (no
+   * host gaps between ops); where the driver lacks cuEventRecordWithFlags or a call before the
+   * launch fails, they run uncaptured instead (`graph: false`, `fallback` says why). cuBLASLt
+   * GEMMs are tuned first, outside the times.
    */
-  timeOps(ops: readonly NativeOp[]): number[];
+  timeOps(ops: readonly NativeOp[]): NativeTimedOps;
   launchGraph(graph: number): void;
   destroyGraph(graph: number): void;
   synchronize(): void;

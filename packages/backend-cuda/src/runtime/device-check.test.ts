@@ -25,7 +25,9 @@ describe.skipIf(!libDir)(`the bundled device check over the fake CUDA userspace$
       expect(r.stdout).toContain(`device: Fake CUDA device`);
       expect(r.stdout).toMatch(/^ok {3}30 steps: device memory growth: /m);
       expect(r.stdout).toMatch(/^ok {3}seed-step tf32 vs cpu float64, same relu masks/m);
-      for (const precision of ['fp32', 'tf32']) expect(r.stdout).toMatch(new RegExp(`^ok {3}seed-step profile ${precision}: device clock, 16 kernels, `, 'm'));
+      for (const precision of ['fp32', 'tf32']) expect(r.stdout).toMatch(new RegExp(`^ok {3}seed-step profile ${precision}: device clock, 16 kernels, .*, timing: graph$`, 'm'));
+      // Which timing path gave the table is printed right after it.
+      expect(r.stdout.match(/^timing: graph \(event record nodes inside one graph launch per call: no host gaps\)$/gm)).toHaveLength(2);
       expect(r.stdout).toMatch(/^seed step per kernel, fp32, SYMGRAD_CUDA_GEMM=\S+ SYMGRAD_CUDA_STREAMS=\S+, mean of 2 calls:\nkernel +label +ms\/call +share$/m);
       expect(r.stdout).toContain("times from the device's clock");
     });

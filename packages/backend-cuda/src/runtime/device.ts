@@ -15,12 +15,25 @@ export function probeLibraries(): { probe?: ProbeResult; reason?: string } {
 }
 
 /**
+ * How a profiled run (CudaExecutable.runTimed) timed its steps: `'graph'`, event record nodes
+ * inside one CUDA graph launch (the device never waits for the host between steps), or
+ * `'direct'`, the steps enqueued uncaptured between event records (a step of a few µs may also
+ * count the device waiting for the host), with `fallback` saying why the graph was not used.
+ */
+export interface ProfileTiming {
+  readonly method: 'graph' | 'direct';
+  readonly fallback?: string;
+}
+
+/**
  * The opened device: the addon after `init`, its compute capability as an NVRTC target, and
  * the cubin cache keyed by source + arch + NVRTC and driver versions.
  */
 export class CudaDevice {
   readonly arch: string;
   readonly cache = new CubinCache();
+  /** How the latest profiled run on this device was timed (undefined before the first). */
+  lastTiming: ProfileTiming | undefined;
 
   private constructor(readonly addon: CudaAddon, readonly info: NativeDeviceInfo, readonly probe: ProbeResult) {
     this.arch = `sm_${info.ccMajor}${info.ccMinor}`;

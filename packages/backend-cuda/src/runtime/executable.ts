@@ -1,7 +1,7 @@
 import type { DeviceBuffer, Executable, Precision } from '@symgrad/core';
 import type { ProgramPlan } from '../codegen/plan.js';
 import { scheduleStreams, type StreamSchedule } from '../codegen/schedule.js';
-import type { CudaDevice } from './device.js';
+import type { CudaDevice, ProfileTiming } from './device.js';
 import { nativeOps } from './ops.js';
 
 /** A device buffer of the CUDA backend: a stream-ordered allocation. */
@@ -18,8 +18,8 @@ const MAX_GRAPHS = 4;
  * A compiled Program. The first run with a given set of buffers captures every step
  * (kernel launches and cuBLAS calls) as one CUDA graph, its steps spread over `streams`
  * streams where they are independent; later runs replay it with a single cuGraphLaunch and
- * never wait for the device. `runTimed` (profile mode) runs the steps without a graph instead,
- * one after another on one stream, between timing events.
+ * never wait for the device. `runTimed` (profile mode) runs the steps one after another on one
+ * stream, between timing events, captured in a graph of their own and launched once.
  */
 export class CudaExecutable implements Executable {
   private readonly graphs = new Map<string, number>();
@@ -27,6 +27,8 @@ export class CudaExecutable implements Executable {
   /** Device memory this executable owns (relu bit masks shared by a forward and a backward GEMM), allocated on the first run. */
   private aux: bigint[] | undefined;
   private disposed = false;
+  /** How the latest `runTimed` timed its steps (undefined before the first, or for a Program without steps). */
+  lastTiming: ProfileTiming | undefined;
 
   constructor(
     private readonly device: CudaDevice,
@@ -71,9 +73,11 @@ export class CudaExecutable implements Executable {
   }
 
   /**
-   * Runs once, as `run` would, but without a graph: every step uncaptured, in order on the
-   * device's stream (after the work already enqueued there), with a timing event before the
-   * first step and after each; waits for the device. Resolves with each Program kernel's
+   * Runs once, computing what `run` would, but with every step in order on the device's stream
+   * (after the work already enqueued there) and a timing event before the first step and after
+   * each; waits for the device. The steps and events are captured as a graph of their own and
+   * launched once, so no time includes the device waiting for the host; where that fails, the
+   * steps run uncaptured instead (`lastTiming` says which). Resolves with each Program kernel's
    * milliseconds: the sum of its steps (a matmul's GEMM call and epilogue kernel), 0 for a
    * kernel with no step (an empty product). The streams are not used, so the sum can exceed a
    * graph run's time.
@@ -83,8 +87,10 @@ export class CudaExecutable implements Executable {
     const perKernel = new Array<number>(this.plan.kernelCount).fill(0);
     if (this.plan.steps.length === 0) return perKernel;
     const ops = nativeOps(this.plan, this.pointers(buffers), this.functions, this.precision === 'tf32', { aux: this.auxiliary() });
-    const times = this.device.addon.timeOps(ops);
+    const { times, graph, fallback } = this.device.addon.timeOps(ops);
     if (times.length !== ops.length) throw new Error(`cuda: timed ${times.length} of ${ops.length} steps`);
+    this.lastTiming = graph ? { method: 'graph' } : { method: 'direct', ...(fallback ? { fallback } : {}) };
+    this.device.lastTiming = this.lastTiming;
     this.plan.steps.forEach((s, i) => { perKernel[s.kernel] += times[i]; });
     return perKernel;
   }

@@ -32,6 +32,8 @@ export function findCxx(): { cxx?: string; reason?: string } {
  * Compiles the four fake libraries into `dir` (created if missing), with their real file
  * names and sonames, and puts beside them the headers the fake NVRTC compiles kernels with. Returns `dir`, or undefined when there is no C++ compiler (findCxx says
  * why). A compiler error throws: the fakes must always build where a compiler exists.
+ * `defines` (macro names) build a variant: FAKE_CUDA_NO_EVENT_RECORD_WITH_FLAGS leaves
+ * cuEventRecordWithFlags out of the driver, as an older driver would.
  *
  * @example
  * ```ts
@@ -39,11 +41,11 @@ export function findCxx(): { cxx?: string; reason?: string } {
  * if (lib) await runWithFakeCuda(lib, 'script.mjs', { FAKE_CUDA_LOG: '/tmp/log' });
  * ```
  */
-export function buildFakeCuda(dir: string): string | undefined {
+export function buildFakeCuda(dir: string, defines: readonly string[] = []): string | undefined {
   const { cxx } = findCxx();
   if (!cxx) return undefined;
   mkdirSync(dir, { recursive: true });
-  const flags = ['-std=c++17', '-O1', '-g0', '-fPIC', '-shared', '-Wall', '-Werror', '-I', SOURCES];
+  const flags = ['-std=c++17', '-O1', '-g0', '-fPIC', '-shared', '-Wall', '-Werror', '-I', SOURCES, ...defines.map((d) => `-D${d}`)];
   const build = (soname: string, sources: string | string[], extra: string[] = []) => {
     try {
       const files = (Array.isArray(sources) ? sources : [sources]).map((f) => join(SOURCES, f));

@@ -168,6 +168,43 @@ CUresult cuEventRecord(void* ev, void* stream) {
   logLine("op=event_record mode=eager stream=%d", streamId(stream));
   return OK;
 }
+#ifndef FAKE_CUDA_NO_EVENT_RECORD_WITH_FLAGS  // defined: a driver without it (the addon must fall back)
+// CU_EVENT_RECORD_EXTERNAL (1) is documented as invalid outside capture; inside one it makes an
+// event record node, which records the event on the fake clock when the graph replays, so
+// cuEventElapsedTime after the launch gives the cost of the nodes in between.
+// FAKE_CUDA_RECORD_EXTERNAL=unsupported fails it with CUDA_ERROR_NOT_SUPPORTED instead,
+// invalidating the capture as a failed captured call does (tests the addon's fallback).
+CUresult cuEventRecordWithFlags(void* ev, void* stream, unsigned flags) {
+  LOCK;
+  NEED_CTX;
+  if (flags & ~1u) return INVALID_VALUE;
+  if (flags == 0) return cuEventRecord(ev, stream);
+  Event* e = (Event*)ev;
+  if (!g_events.count(e) || !validStream(stream)) return INVALID_HANDLE;
+  Stream* s = isDefault(stream) ? nullptr : (Stream*)stream;
+  if (!s || !s->cap) return complain(INVALID_VALUE, "cuEventRecordWithFlags(CU_EVENT_RECORD_EXTERNAL) on stream %d, which is not capturing", streamId(stream));
+  if (s->cap->invalid) return CAP_INVALIDATED;
+  const char* mode = getenv("FAKE_CUDA_RECORD_EXTERNAL");
+  if (mode && !strcmp(mode, "unsupported")) {
+    invalidate(s->cap, NOT_SUPPORTED);
+    return complain(NOT_SUPPORTED, "cuEventRecordWithFlags(CU_EVENT_RECORD_EXTERNAL): unsupported (FAKE_CUDA_RECORD_EXTERNAL)");
+  }
+  auto op = std::make_shared<FakeOp>();
+  op->kind = "event_record";
+  op->detail = "external";
+  op->costMs = 0;
+  op->run = [e]() {
+    if (!g_events.count(e)) return complain(INVALID_HANDLE, "an event record node ran after its event was destroyed");
+    e->capSerial = 0;
+    e->deps.clear();
+    e->recorded = true;
+    e->timeMs = g_clockMs;
+    return (int)OK;
+  };
+  record(s, std::move(op));
+  return OK;
+}
+#endif
 CUresult cuEventQuery(void* ev) {
   LOCK;
   NEED_INIT;

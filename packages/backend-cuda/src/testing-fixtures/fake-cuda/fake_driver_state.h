@@ -29,7 +29,7 @@ enum : int {
   INVALID_CONTEXT = 201, NO_BINARY = 209, INVALID_HANDLE = 400, ILLEGAL_STATE = 401, NOT_FOUND = 500,
   NOT_READY = 600, ILLEGAL_ADDRESS = 700, CAP_UNSUPPORTED = 900, CAP_INVALIDATED = 901, CAP_MERGE = 902,
   CAP_UNMATCHED = 903, CAP_UNJOINED = 904, CAP_ISOLATION = 905, CAP_IMPLICIT = 906, CAPTURED_EVENT = 907,
-  CAP_WRONG_THREAD = 908, LAUNCH_FAILED = 719,
+  CAP_WRONG_THREAD = 908, LAUNCH_FAILED = 719, NOT_SUPPORTED = 801,
 };
 struct ErrorName { int code; const char* name; const char* text; };
 inline const ErrorName kErrors[] = {
@@ -41,6 +41,7 @@ inline const ErrorName kErrors[] = {
     {NOT_FOUND, "CUDA_ERROR_NOT_FOUND", "named symbol not found"}, {NOT_READY, "CUDA_ERROR_NOT_READY", "device not ready"},
     {ILLEGAL_ADDRESS, "CUDA_ERROR_ILLEGAL_ADDRESS", "an illegal memory access was encountered"},
     {LAUNCH_FAILED, "CUDA_ERROR_LAUNCH_FAILED", "unspecified launch failure"},
+    {NOT_SUPPORTED, "CUDA_ERROR_NOT_SUPPORTED", "operation not supported"},
     {CAP_UNSUPPORTED, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED", "operation not permitted when stream is capturing"},
     {CAP_INVALIDATED, "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED", "operation failed due to a previous error during capture"},
     {CAP_MERGE, "CUDA_ERROR_STREAM_CAPTURE_MERGE", "operation would result in a merge of separate capture sequences"},
