@@ -22,6 +22,39 @@ describe('the cpu backend under fn', () => {
     w.dispose();
   });
 
+  it('profile mode times the compiled function itself, kernel by kernel, and computes what a plain call does', async () => {
+    const cpu = (await getBackend('cpu')) as CpuBackend;
+    const run = async (profile: boolean) => {
+      const x = T.matrix('x');
+      const w = shared(NDArray.from({ data: Float32Array.from({ length: 64 * 48 }, (_, i) => Math.sin(i)), shape: [64, 48] }), 'w');
+      const h = T.relu(T.dot(x, w));
+      const loss = T.mean(T.square(h));
+      const step = fn([x], loss, { backend: 'cpu', profile, updates: [[w, w.sub(T.dot(x.T, h).mul(1e-3))]] });
+      const X = NDArray.from({ data: Float32Array.from({ length: 37 * 64 }, (_, i) => Math.cos(i)), shape: [37, 64] });
+      const losses = [(await step(X)).item(), (await step(X)).item()];
+      return { step, losses, w: w.get(), dispose: () => { step.dispose(); w.dispose(); } };
+    };
+    const plain = await run(false);
+    const compiles = vi.spyOn(cpu, 'compile');
+    const timed = await run(true);
+    // The whole Program, compiled once: no executable per kernel.
+    expect(compiles).toHaveBeenCalledTimes(1);
+    compiles.mockRestore();
+    const p = timed.step.profile();
+    expect(p.clock).toBe('device');
+    expect(p.kernels).toHaveLength(timed.step.program!.kernels.length);
+    for (const k of p.kernels) expect(k.calls === 2 && Number.isFinite(k.totalMs) && k.totalMs >= 0, `${k.label}: ${k.totalMs} ms`).toBe(true);
+    expect(p.kernels.reduce((a, k) => a + k.totalMs, 0)).toBeGreaterThan(0);
+    expect(timed.losses).toEqual(plain.losses);
+    expect(timed.w.data).toEqual(plain.w.data);
+    plain.dispose();
+    timed.dispose();
+    // A disposed executable refuses a timed run as it refuses a run.
+    const exe = cpu.compile({ buffers: [{ id: 0, dtype: 'float32', size: 1, role: 'input' }], kernels: [] }, { precision: 'fp32' });
+    exe.dispose();
+    await expect(exe.runTimed!([cpu.allocate('float32', 1)])).rejects.toThrow('cpu backend: this executable was disposed');
+  });
+
   it('computes a small expression end to end', async () => {
     const x = T.matrix('x');
     const f = fn([x], [x.mul(2).sum(1), x.T], { backend: 'cpu' });

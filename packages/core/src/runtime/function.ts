@@ -39,8 +39,9 @@ export interface FnOptions {
   readonly mode?: 'normal' | 'debug';
   /**
    * Times every kernel (awaited calls): on the device's own clock where the backend's
-   * executables can (`Executable.runTimed`: webgpu's timestamp queries, cuda's events), else
-   * from the host, each kernel run alone and waited for. Read the table with `f.profile()`.
+   * executables can (`Executable.runTimed`: the cpu's clock around each step, webgpu's
+   * timestamp queries, cuda's events), else from the host, each kernel run alone and waited
+   * for. Read the table with `f.profile()`.
    */
   readonly profile?: boolean;
   /** Optimization level: O0 no rewrites, O1 graph rewrites, O2 (default) also kernel fusion and memory planning. */
