@@ -4,6 +4,7 @@
 // (what an uncaptured run of short ops measures). Where the driver lacks
 // cuEventRecordWithFlags, or any call before the launch fails, everything the attempt created
 // is undone and the ops run uncaptured between ordinary event records instead.
+#include <algorithm>
 #include <string>
 
 #include "device.h"
@@ -37,42 +38,19 @@ TimedOps Device::timeOps(const std::vector<Op>& ops) {
 // captures the nodes but cannot time them would otherwise fail only after the real ops have
 // run, when they cannot be run again. Remembers the answer; false with `why` where it fails.
 bool Device::graphTimingWorks(std::string* why) {
-  if (graphTiming_ >= 0) {
-    if (!graphTiming_) *why = graphTimingWhy_;
-    return graphTiming_ == 1;
+  if (graphTiming_ < 0) {
+    std::vector<float> none;
+    std::string failed;
+    try {
+      // No op can run twice here, so a failure after the launch is an answer, not an error.
+      graphTiming_ = timeOpsInGraph({}, none, &failed) ? 1 : 0;
+    } catch (const CudaError& e) {
+      graphTiming_ = 0;
+      failed = e.what();
+    }
+    if (!graphTiming_) graphTimingWhy_ = "timing event record nodes do not work here: " + failed;
   }
-  auto& cu = libraries().cu;
-  auto recordExternal = libraries().cuOpt.cuEventRecordWithFlags;
-  CUevent events[2] = {nullptr, nullptr};
-  CUgraph graph = nullptr;
-  CUgraphExec exec = nullptr;
-  bool capturing = false;
-  try {
-    for (auto& e : events) check(cu.cuEventCreate(&e, CU_EVENT_DEFAULT), "cuEventCreate", "probing timing event record nodes");
-    check(cu.cuStreamBeginCapture_v2(stream_, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture", "probing timing event record nodes");
-    capturing = true;
-    for (auto e : events) check(recordExternal(e, stream_, CU_EVENT_RECORD_EXTERNAL), "cuEventRecordWithFlags", "probing timing event record nodes");
-    capturing = false;
-    check(cu.cuStreamEndCapture(stream_, &graph), "cuStreamEndCapture", "probing timing event record nodes");
-    check(cu.cuGraphInstantiateWithFlags(&exec, graph, 0), "cuGraphInstantiateWithFlags", "probing timing event record nodes");
-    check(cu.cuGraphLaunch(exec, stream_), "cuGraphLaunch", "probing timing event record nodes");
-    check(cu.cuStreamSynchronize(stream_), "cuStreamSynchronize", "probing timing event record nodes");
-    float ms = 0;
-    check(cu.cuEventElapsedTime(&ms, events[0], events[1]), "cuEventElapsedTime", "probing timing event record nodes");
-    graphTiming_ = 1;
-  } catch (const CudaError& e) {
-    graphTiming_ = 0;
-    graphTimingWhy_ = std::string("timing event record nodes do not work here: ") + e.what();
-    *why = graphTimingWhy_;
-  }
-  if (capturing) {
-    CUgraph broken = nullptr;
-    cu.cuStreamEndCapture(stream_, &broken);
-    if (broken) cu.cuGraphDestroy(broken);
-  }
-  if (exec) cu.cuGraphExecDestroy(exec);
-  if (graph) cu.cuGraphDestroy(graph);
-  for (auto e : events) if (e) cu.cuEventDestroy_v2(e);
+  if (!graphTiming_) *why = graphTimingWhy_;
   return graphTiming_ == 1;
 }
 
@@ -86,7 +64,10 @@ bool Device::timeOpsInGraph(const std::vector<Op>& ops, std::vector<float>& time
   auto& cu = libraries().cu;
   auto recordExternal = libraries().cuOpt.cuEventRecordWithFlags;
   const std::string run = "timed run of " + std::to_string(ops.size()) + " ops";
-  std::vector<CUevent> events(ops.size() + 1, nullptr);
+  // One interval per op, and one (empty) where there is none: the probe times two bare nodes.
+  const size_t intervals = std::max<size_t>(ops.size(), 1);
+  std::vector<CUevent> events(intervals + 1, nullptr);
+  times.resize(intervals);
   CUgraph graph = nullptr;
   CUgraphExec exec = nullptr;
   bool capturing = false;
@@ -110,11 +91,12 @@ bool Device::timeOpsInGraph(const std::vector<Op>& ops, std::vector<float>& time
     capturing = true;
     // Event i is an event record node before op i, event n one after the last op. The graph's
     // first node waits behind whatever the stream already holds, so op 0's time is its own.
-    for (size_t i = 0; i < ops.size(); i++) {
-      check(recordExternal(events[i], stream_, CU_EVENT_RECORD_EXTERNAL), "cuEventRecordWithFlags", ops[i].what);
-      enqueue(ops[i], 0);
+    for (size_t i = 0; i < intervals; i++) {
+      const std::string& what = i < ops.size() ? ops[i].what : run;
+      check(recordExternal(events[i], stream_, CU_EVENT_RECORD_EXTERNAL), "cuEventRecordWithFlags", what);
+      if (i < ops.size()) enqueue(ops[i], 0);
     }
-    check(recordExternal(events.back(), stream_, CU_EVENT_RECORD_EXTERNAL), "cuEventRecordWithFlags", "after " + ops.back().what);
+    check(recordExternal(events.back(), stream_, CU_EVENT_RECORD_EXTERNAL), "cuEventRecordWithFlags", ops.empty() ? run : "after " + ops.back().what);
     restoreBlasStream();
     capturing = false;  // cuStreamEndCapture ends the capture whether or not it succeeds
     check(cu.cuStreamEndCapture(stream_, &graph), "cuStreamEndCapture", run);
@@ -122,7 +104,7 @@ bool Device::timeOpsInGraph(const std::vector<Op>& ops, std::vector<float>& time
     check(cu.cuGraphLaunch(exec, stream_), "cuGraphLaunch", run);
     launched = true;
     check(cu.cuStreamSynchronize(stream_), "cuStreamSynchronize", run);
-    for (size_t i = 0; i < ops.size(); i++) check(cu.cuEventElapsedTime(&times[i], events[i], events[i + 1]), "cuEventElapsedTime", ops[i].what);
+    for (size_t i = 0; i < intervals; i++) check(cu.cuEventElapsedTime(&times[i], events[i], events[i + 1]), "cuEventElapsedTime", i < ops.size() ? ops[i].what : run);
   } catch (const CudaError& e) {
     if (launched) cu.cuStreamSynchronize(stream_);  // the events and graph may still be in use (best effort)
     cleanup();

@@ -1,8 +1,9 @@
 import type { DeviceBuffer, Executable } from '@symgrad/core';
 import { launchesOf, SCRATCH_BUFFER, type GeneratedKernel } from '../codegen/kernel.js';
-import { MAP_READ, USAGE, type WebGPUBuffer } from './buffers.js';
+import { USAGE, type WebGPUBuffer } from './buffers.js';
 import type { DeviceContext, Prepared } from './device.js';
 import type { OrderedQueue } from './ordered-queue.js';
+import { MAX_TIMED_PASSES, timePasses } from './timestamps.js';
 
 interface Launch {
   /** The Program kernel this launch computes (split-K's two launches share one). */
@@ -132,40 +133,22 @@ export class WebGPUExecutable implements Executable {
     await this.ready;
     const tables = this.tables(buffers);
     await this.queue.drain(); // earlier writes and runs are submitted, so they come first
-    const device = this.ctx.device;
     const ms = new Array<number>(this.kernelCount).fill(0);
-    // A query set holds at most 4096 timestamps: 2048 kernels a submit.
-    for (let start = 0; start < this.launches.length; start += 2048) {
-      const n = Math.min(2048, this.launches.length - start);
-      const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * n });
-      const resolved = device.createBuffer({ size: 16 * n, usage: USAGE.QUERY_RESOLVE | USAGE.COPY_SRC });
-      const readback = device.createBuffer({ size: 16 * n, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    for (let start = 0; start < this.launches.length; start += MAX_TIMED_PASSES) {
+      const n = Math.min(MAX_TIMED_PASSES, this.launches.length - start);
+      let ns: number[];
       try {
-        const encoder = device.createCommandEncoder();
-        for (let j = 0; j < n; j++) {
-          const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * j, endOfPassWriteIndex: 2 * j + 1 } });
+        ns = await timePasses(this.ctx.device, n, (encoder, j, timestampWrites) => {
+          const pass = encoder.beginComputePass({ timestampWrites });
           this.record(pass, start + j, tables[start + j]!);
           pass.end();
-        }
-        encoder.resolveQuerySet(querySet, 0, 2 * n, resolved, 0);
-        encoder.copyBufferToBuffer(resolved, 0, readback, 0, 16 * n);
-        device.queue.submit([encoder.finish()]);
-        try {
-          await readback.mapAsync(MAP_READ);
-        } catch (err) {
-          this.ctx.check();
-          throw new Error(`webgpu backend: reading the kernels' timestamps failed: ${(err as Error).message}`);
-        }
+        });
+      } catch (err) {
         this.ctx.check();
-        const t = new BigUint64Array(readback.getMappedRange().slice(0));
-        readback.unmap();
-        // Timestamps are nanoseconds; an implementation may reset or clamp them (end < begin): 0 then.
-        for (let j = 0; j < n; j++) ms[this.launches[start + j]!.index]! += t[2 * j + 1]! > t[2 * j]! ? Number(t[2 * j + 1]! - t[2 * j]!) / 1e6 : 0;
-      } finally {
-        querySet.destroy();
-        resolved.destroy();
-        readback.destroy();
+        throw new Error(`webgpu backend: reading the kernels' timestamps failed: ${(err as Error).message}`);
       }
+      this.ctx.check();
+      ns.forEach((t, j) => { ms[this.launches[start + j]!.index]! += t / 1e6; });
     }
     return ms;
   }

@@ -2,8 +2,9 @@ import { contiguousView, type MatmulKernel } from '@symgrad/core';
 import { launchesOf, SCRATCH_BUFFER, type CodegenLimits, type GeneratedKernel } from '../codegen/kernel.js';
 import { generateMatmul } from '../codegen/matmul.js';
 import { defaultMatmulConfigFor, formatMatmulConfig, matmulConfigCandidates, matmulConfigProblems, type MatmulConfig } from '../codegen/matmul-config.js';
-import { MAP_READ, USAGE } from './buffers.js';
+import { USAGE } from './buffers.js';
 import type { DeviceContext, Prepared } from './device.js';
+import { timePasses } from './timestamps.js';
 
 /** What a tuner times: the configs (default: `matmulConfigCandidates`, plus the per-shape default) and the calls per timing. */
 export interface MatmulTuningOptions {
@@ -121,9 +122,6 @@ export class MatmulTuner {
     const scratch = Math.max(0, ...cands.flatMap((c) => c.launches.map((l) => l.scratch ?? 0)));
     const gpu = [batch * p.m * p.k, batch * p.k * p.n, batch * p.m * p.n, scratch].map((n) => device.createBuffer({ size: padded(n), usage: USAGE.STORAGE }));
     const byId = (id: number): GPUBuffer => gpu[id === SCRATCH_BUFFER ? 3 : id]!;
-    const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * cands.length });
-    const resolved = device.createBuffer({ size: 16 * cands.length, usage: USAGE.QUERY_RESOLVE | USAGE.COPY_SRC });
-    const readback = device.createBuffer({ size: 16 * cands.length, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const best = cands.map(() => Infinity);
     // The candidates' errors stay here rather than failing the user's next call.
     device.pushErrorScope('validation');
@@ -138,33 +136,26 @@ export class MatmulTuner {
       let n = reps;
       for (let round = 0; round < 2; round++) {
         const times = n;
-        const encoder = device.createCommandEncoder();
-        cands.forEach((c, i) => {
-          const record = (pass: GPUComputePassEncoder, times: number) => {
-            for (let r = 0; r < times; r++) {
-              c.launches.forEach((l, j) => {
-                pass.setPipeline(c.prepared![j]!.resolved ?? c.prepared![j]!.pipelineNow());
-                pass.setBindGroup(0, groups[i]![j]!);
-                pass.dispatchWorkgroups(l.dispatch[0], l.dispatch[1], l.dispatch[2]);
-              });
-            }
-          };
+        const record = (pass: GPUComputePassEncoder, i: number, calls: number) => {
+          const c = cands[i]!;
+          for (let r = 0; r < calls; r++) {
+            c.launches.forEach((l, j) => {
+              pass.setPipeline(c.prepared![j]!.resolved ?? c.prepared![j]!.pipelineNow());
+              pass.setBindGroup(0, groups[i]![j]!);
+              pass.dispatchWorkgroups(l.dispatch[0], l.dispatch[1], l.dispatch[2]);
+            });
+          }
+        };
+        const t = await timePasses(device, cands.length, (encoder, i, timestampWrites) => {
           const warm = encoder.beginComputePass();
-          record(warm, 1);
+          record(warm, i, 1);
           warm.end();
-          const timed = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-          record(timed, times);
+          const timed = encoder.beginComputePass({ timestampWrites });
+          record(timed, i, times);
           timed.end();
         });
-        encoder.resolveQuerySet(querySet, 0, 2 * cands.length, resolved, 0);
-        encoder.copyBufferToBuffer(resolved, 0, readback, 0, 16 * cands.length);
-        device.queue.submit([encoder.finish()]);
-        await readback.mapAsync(MAP_READ);
-        const t = new BigUint64Array(readback.getMappedRange().slice(0));
-        readback.unmap();
         let shortest = Infinity;
-        cands.forEach((_, i) => {
-          const ns = t[2 * i + 1]! > t[2 * i]! ? Number(t[2 * i + 1]! - t[2 * i]!) : 0;
+        t.forEach((ns, i) => {
           if (ns > 0) best[i] = Math.min(best[i]!, ns / 1e3 / times);
           shortest = Math.min(shortest, ns);
         });
@@ -175,8 +166,7 @@ export class MatmulTuner {
     } finally {
       const errors = [await device.popErrorScope(), await device.popErrorScope()];
       failed ||= errors.some((e) => e !== null);
-      for (const b of [...gpu, resolved, readback]) b.destroy();
-      querySet.destroy();
+      for (const b of gpu) b.destroy();
     }
     return best.map((x) => (failed || !Number.isFinite(x) ? NaN : x));
   }
