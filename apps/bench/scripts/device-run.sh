@@ -24,10 +24,10 @@ if [ -z "${SKIP_CHECK:-}" ]; then
   timeout -k 5 ${CUDA_CHECK_S:-180} /tmp/node .device/cuda/check.mjs > "$OUT/cuda-check.txt" 2>&1
   echo "== cuda check: exit $?"; tail -n 30 "$OUT/cuda-check.txt"
 fi
-# The CUDA backend's opt-in paths (cuBLASLt GEMMs with fused epilogues, graphs forked over
-# several streams): CUDA_VARIANTS lists env settings (',' between variables) run as a check
-# (the last, which has them all) and as benchmark parts; CUDA_VARIANTS= skips them.
-CUDA_VARIANTS=${CUDA_VARIANTS-"SYMGRAD_CUDA_GEMM=cublasLt SYMGRAD_CUDA_STREAMS=2 SYMGRAD_CUDA_GEMM=cublasLt,SYMGRAD_CUDA_STREAMS=2"}
+# The CUDA backend's other settings (plain cuBLAS GEMMs, a graph on one stream; the defaults
+# are cuBLASLt and two streams): CUDA_VARIANTS lists env settings (',' between variables) run
+# as a check (the last, which has them all) and as benchmark parts; CUDA_VARIANTS= skips them.
+CUDA_VARIANTS=${CUDA_VARIANTS-"SYMGRAD_CUDA_GEMM=cublas SYMGRAD_CUDA_STREAMS=1 SYMGRAD_CUDA_GEMM=cublas,SYMGRAD_CUDA_STREAMS=1"}
 read -ra variants <<< "$CUDA_VARIANTS"
 if [ -z "${SKIP_CHECK:-}" ] && [ ${#variants[@]} -gt 0 ]; then
   all=${variants[-1]//,/ }

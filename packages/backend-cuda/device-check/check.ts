@@ -4,7 +4,7 @@
  * table last; writes the full log to $OUT/cuda-check.log when $OUT is set.
  */
 import { appendFileSync } from 'node:fs';
-import { fn, formatProfile, getBackend, listBackends, NDArray, shared, T, type DType, type Precision } from '@symgrad/core';
+import { fn, formatProfile, getBackend, listBackends, NDArray, shared, T, type DType, type Precision, type Variable } from '@symgrad/core';
 import { buildSeedStep, conformanceRows, evaluateReference, relativeError, TestRandom } from '@symgrad/core/testing/reference';
 import { cudaInfo, cudaMemoryInfo, cudaProfileTiming } from '../src/index.js';
 
@@ -51,6 +51,26 @@ function maskedSeedGrads(backend: string, dtype: DType, precision: Precision, si
   return fn([x, y, m1, m2, w1, w2, w3], [loss, ...grads], { backend, precision });
 }
 
+/** A graph built in a given dtype: its inputs and outputs. */
+type Graph = (dtype: 'float32' | 'float64') => { inputs: Variable[]; outputs: Variable[] };
+
+/**
+ * The float64 results of `graph` on `values`: on the CPU backend (the graph rebuilt in float64,
+ * native kernels) where it is bundled, else core's reference evaluator, which takes minutes
+ * for an 800×1000×1000 product.
+ */
+async function float64Results(graph: Graph, values: readonly NDArray[], cpu: boolean): Promise<NDArray[]> {
+  if (!cpu) {
+    const g = graph('float32');
+    return evaluateReference(g.outputs, new Map(g.inputs.map((v, i) => [v, values[i]!])));
+  }
+  const g = graph('float64');
+  const f = fn(g.inputs, g.outputs, { backend: 'cpu' });
+  const out = await f(...values.map((v) => v.astype('float64')));
+  f.dispose();
+  return out;
+}
+
 async function main(): Promise<void> {
   let cpu = false;
   try {
@@ -82,21 +102,24 @@ async function main(): Promise<void> {
   // x·W + b and relu(x·W), plain and batched, at awkward sizes, against float64.
   for (const [m, k, n] of ([[1, 1, 1], [7, 13, 5], [33, 17, 129], [800, 1000, 1000], [61, 257, 10]] as const).filter(([m, k, n]) => fits(m * k * n))) {
     const rng = new TestRandom(m * 1009 + k * 31 + n);
-    // The float64 reference runs in JavaScript: the full-size layer once, unbatched.
+    // The full-size layer once, unbatched (the reference's time).
     for (const batch of m * k * n > 1e7 ? [0] : [0, 3]) {
       const lead = batch ? [batch] : [];
-      const x = T.tensor('float32', [...lead, m, k], 'x');
-      const w = T.tensor('float32', [...lead, k, n], 'w');
-      const bias = T.tensor('float32', [...lead, 1, n], 'b');
-      const z = T.dot(x, w);
-      const outs = [T.relu(T.add(z, bias)), T.add(z, bias), T.relu(z)];
-      const values = [rng.array([...lead, m, k], 'float32', -1, 1), rng.array([...lead, k, n], 'float32', -1, 1), rng.array([...lead, 1, n], 'float32', -1, 1)];
+      const graph: Graph = (dtype) => {
+        const x = T.tensor(dtype, [...lead, m, k], 'x');
+        const w = T.tensor(dtype, [...lead, k, n], 'w');
+        const bias = T.tensor(dtype, [...lead, 1, n], 'b');
+        const z = T.matmul(x, w);
+        return { inputs: [x, w, bias], outputs: [T.relu(T.add(z, bias)), T.add(z, bias), T.relu(z)] };
+      };
+      const values = [rng.array([...lead, m, k], 'float32', -1, 1), rng.array([...lead, k, n], 'float32', -1, 1), rng.array([...lead, 1, n], 'float32', -1, 1)] as NDArray[];
       const name = `dense ${batch ? `${batch}×` : ''}${m}×${k}×${n} (relu(xW+b), xW+b, relu(xW))`;
       try {
-        const f = fn([x, w, bias], outs, { backend: 'cuda' });
+        const g = graph('float32');
+        const f = fn(g.inputs, g.outputs, { backend: 'cuda' });
         const got = await f(...values);
         f.dispose();
-        const want = evaluateReference(outs, new Map([[x, values[0]!], [w, values[1]!], [bias, values[2]!]]));
+        const want = await float64Results(graph, values, cpu);
         const errs = got.map((g: NDArray, i: number) => relativeError(g.data, want[i]!.data));
         record(name, Math.max(...errs) <= 1e-5, `rel err ${errs.map((e: number) => e.toExponential(2)).join(' ')}`);
       } catch (e) {
@@ -110,21 +133,24 @@ async function main(): Promise<void> {
   // there must be 0, as where(h > 0, …) says.
   for (const [m, k, n, j] of ([[37, 13, 130, 11], [800, 1000, 1000, 1000], [1, 1, 1, 1]] as const).filter(([m, k, n]) => fits(m * k * n))) {
     const rng = new TestRandom(m + 7 * n);
-    const x = T.tensor('float32', [m, k], 'x');
-    const w1 = T.tensor('float32', [k, n], 'w1');
-    const d = T.tensor('float32', [m, j], 'd');
-    const w2 = T.tensor('float32', [n, j], 'w2');
-    const hidden = T.relu(T.dot(x, w1));
-    const grad = T.where(T.gt(hidden, 0), T.dot(d, T.transpose(w2)), 0);
+    const graph: Graph = (dtype) => {
+      const x = T.tensor(dtype, [m, k], 'x');
+      const w1 = T.tensor(dtype, [k, n], 'w1');
+      const d = T.tensor(dtype, [m, j], 'd');
+      const w2 = T.tensor(dtype, [n, j], 'w2');
+      const hidden = T.relu(T.dot(x, w1));
+      return { inputs: [x, w1, d, w2], outputs: [hidden, T.where(T.gt(hidden, 0), T.dot(d, T.transpose(w2)), 0)] };
+    };
     const X = rng.array([m, k], 'float32', -1, 1) as NDArray;
     for (let r = 0; r < m; r += 3) for (let c = 0; c < k; c++) X.data[r * k + c] = 0;
-    const values = [X, rng.array([k, n], 'float32', -1, 1), rng.array([m, j], 'float32', -1, 1), rng.array([n, j], 'float32', -1, 1)];
+    const values = [X, rng.array([k, n], 'float32', -1, 1), rng.array([m, j], 'float32', -1, 1), rng.array([n, j], 'float32', -1, 1)] as NDArray[];
     const name = `relu and its gradient ${m}×${k}×${n}, zero rows (h, where(h > 0, d·w2ᵀ, 0))`;
     try {
-      const f = fn([x, w1, d, w2], [hidden, grad], { backend: 'cuda' });
+      const g = graph('float32');
+      const f = fn(g.inputs, g.outputs, { backend: 'cuda' });
       const got = await f(...values);
       f.dispose();
-      const want = evaluateReference([hidden, grad], new Map([[x, values[0]!], [w1, values[1]!], [d, values[2]!], [w2, values[3]!]]));
+      const want = await float64Results(graph, values, cpu);
       const errs = got.map((g: NDArray, i: number) => relativeError(g.data, want[i]!.data));
       record(name, Math.max(...errs) <= 1e-5, `rel err ${errs.map((e: number) => e.toExponential(2)).join(' ')}`);
     } catch (e) {

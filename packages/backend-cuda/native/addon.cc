@@ -224,17 +224,12 @@ sg::Op parseOp(const Napi::Object& o) {
     op.strideC = o.Get("strideC").As<Napi::Number>().Int64Value();
     op.lt = o.Get("lt").ToBoolean();
     if (o.Has("epilogue")) op.epilogue = o.Get("epilogue").As<Napi::Number>().Uint32Value();
-    if (op.epilogue > 6) throw Napi::Error::New(o.Env(), "gemm op: epilogue code " + std::to_string(op.epilogue) + " is not 0–6 (" + op.what + ")");
+    if (op.epilogue > 3) throw Napi::Error::New(o.Env(), "gemm op: epilogue code " + std::to_string(op.epilogue) + " is not 0–3 (" + op.what + ")");
     if (op.epilogue && !op.lt) throw Napi::Error::New(o.Env(), "gemm op: a fused epilogue needs cuBLASLt (" + op.what + ")");
     if (o.Has("bias")) op.bias = ptrArg(o.Get("bias"));
-    const bool wantsBias = op.epilogue == 2 || op.epilogue == 3 || op.epilogue == 5;
+    const bool wantsBias = op.epilogue == 2 || op.epilogue == 3;
     if (wantsBias != (op.bias != 0)) throw Napi::Error::New(o.Env(), std::string("gemm op: epilogue ") + std::to_string(op.epilogue) + (wantsBias ? " without" : " with") + " a bias pointer (" + op.what + ")");
     if (o.Has("biasBatchStride")) op.biasBatchStride = o.Get("biasBatchStride").As<Napi::Number>().Int64Value();
-    if (o.Has("aux")) op.aux = ptrArg(o.Get("aux"));
-    if (o.Has("auxLd")) op.auxLd = o.Get("auxLd").As<Napi::Number>().Int64Value();
-    const bool wantsAux = op.epilogue >= 4;
-    if (wantsAux != (op.aux != 0) || (wantsAux && (op.auxLd <= 0 || op.auxLd % 128 != 0 || op.auxLd < op.m)))
-      throw Napi::Error::New(o.Env(), "gemm op: epilogue " + std::to_string(op.epilogue) + " with relu mask " + (op.aux ? "set" : "unset") + " and ld " + std::to_string(op.auxLd) + " bits (a mask needs a multiple of 128 of at least " + std::to_string(op.m) + ") (" + op.what + ")");
   }
   return op;
 }

@@ -143,10 +143,7 @@ constexpr int CUBLASLT_MATMUL_DESC_TRANSB = 4;                   // int32_t
 constexpr int CUBLASLT_MATMUL_DESC_EPILOGUE = 7;                 // uint32_t
 constexpr int CUBLASLT_MATMUL_DESC_BIAS_POINTER = 8;             // const void*
 constexpr int CUBLASLT_MATMUL_DESC_BIAS_BATCH_STRIDE = 10;       // int64_t
-constexpr int CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER = 11;    // void*
-constexpr int CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_LD = 12;         // int64_t
 constexpr uint32_t CUBLASLT_EPILOGUE_DEFAULT = 1, CUBLASLT_EPILOGUE_RELU = 2, CUBLASLT_EPILOGUE_BIAS = 4, CUBLASLT_EPILOGUE_RELU_BIAS = 6;
-constexpr uint32_t CUBLASLT_EPILOGUE_RELU_AUX = 130, CUBLASLT_EPILOGUE_RELU_AUX_BIAS = 134, CUBLASLT_EPILOGUE_DRELU = 136;
 constexpr int CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1;      // uint64_t
 constexpr int CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES = 5;    // uint32_t; B, C, D follow as 6, 7, 8
 constexpr cublasStatus_t CUBLAS_STATUS_NOT_SUPPORTED = 15;

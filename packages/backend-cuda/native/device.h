@@ -30,14 +30,11 @@ struct Op {
   double alpha = 1, beta = 0;
   CUdeviceptr A = 0, B = 0, C = 0;
   long long strideA = 0, strideB = 0, strideC = 0;
-  // Through cuBLASLt, with a fused epilogue: 0 none, 1 relu, 2 bias, 3 relu(x + bias), 4 and 5
-  // as 1 and 3 writing the relu bit mask to `aux`, 6 the relu gradient from the mask at `aux`.
+  // Through cuBLASLt, with a fused epilogue: 0 none, 1 relu, 2 bias, 3 relu(x + bias).
   bool lt = false;
   uint32_t epilogue = 0;
   CUdeviceptr bias = 0;
   long long biasBatchStride = 0;
-  CUdeviceptr aux = 0;
-  long long auxLd = 0;  // in bits
 };
 
 /** The most streams one captured function may fork into. */

@@ -34,16 +34,13 @@ uint32_t ltEpilogue(uint32_t code) {
     case 1: return CUBLASLT_EPILOGUE_RELU;
     case 2: return CUBLASLT_EPILOGUE_BIAS;
     case 3: return CUBLASLT_EPILOGUE_RELU_BIAS;
-    case 4: return CUBLASLT_EPILOGUE_RELU_AUX;
-    case 5: return CUBLASLT_EPILOGUE_RELU_AUX_BIAS;
-    case 6: return CUBLASLT_EPILOGUE_DRELU;
     default: return CUBLASLT_EPILOGUE_DEFAULT;
   }
 }
 
 const char* epilogueName(uint32_t code) {
-  static const char* const names[] = {"", " +relu", " +bias", " +bias+relu", " +relu, mask out", " +bias+relu, mask out", " ×relu'(mask in)"};
-  return code < 7 ? names[code] : " +?";
+  static const char* const names[] = {"", " +relu", " +bias", " +bias+relu"};
+  return code < 4 ? names[code] : " +?";
 }
 
 int envInt(const char* name, int fallback, int lo, int hi) {
@@ -96,10 +93,9 @@ void LtGemms::destroy() {
 
 std::string LtGemms::key(const Op& op) const {
   char buf[360];
-  std::snprintf(buf, sizeof(buf), "%d%d%d|%d%d|%d,%d,%d|%d,%d,%d|%d|%lld,%lld,%lld|%u|%lld,%lld|%u,%u,%u,%u,%u", op.f64, op.tf32, pedanticFp32_,
+  std::snprintf(buf, sizeof(buf), "%d%d%d|%d%d|%d,%d,%d|%d,%d,%d|%d|%lld,%lld,%lld|%u|%lld|%u,%u,%u,%u", op.f64, op.tf32, pedanticFp32_,
                 op.opA, op.opB, op.m, op.n, op.k, op.lda, op.ldb, op.ldc, op.batch, op.strideA, op.strideB, op.strideC, op.epilogue,
-                op.biasBatchStride, op.auxLd, alignmentOf(op.A), alignmentOf(op.B), alignmentOf(op.C), op.bias ? alignmentOf(op.bias) : 0u,
-                op.aux ? alignmentOf(op.aux) : 0u);
+                op.biasBatchStride, alignmentOf(op.A), alignmentOf(op.B), alignmentOf(op.C), op.bias ? alignmentOf(op.bias) : 0u);
   return buf;
 }
 
@@ -125,13 +121,6 @@ LtGemms::Plan LtGemms::build(const Op& op) {
         const int64_t stride = op.biasBatchStride;
         setDesc(CUBLASLT_MATMUL_DESC_BIAS_BATCH_STRIDE, &stride, sizeof(stride));
       }
-    }
-    if (op.aux) {
-      // The relu bit mask: written by RELU_AUX(_BIAS), read by DRELU; one bit per element of D.
-      const void* aux = reinterpret_cast<const void*>(op.aux);
-      const int64_t ld = op.auxLd;
-      setDesc(CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER, &aux, sizeof(aux));
-      setDesc(CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_LD, &ld, sizeof(ld));
     }
     // Column-major layouts of op(A) m×k, op(B) k×n and C m×n as stored (before the transposes).
     auto layout = [&](cublasLtMatrixLayout_t* l, uint64_t rows, uint64_t cols, int64_t ld, long long stride) {
@@ -236,10 +225,6 @@ cublasStatus_t LtGemms::run(const Op& op, const Plan& p, const cublasLtMatmulAlg
   if (op.bias) {
     const void* bias = reinterpret_cast<const void*>(op.bias);
     checkLt(lt.cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)), "cublasLtMatmulDescSetAttribute", op.what);
-  }
-  if (op.aux) {
-    const void* aux = reinterpret_cast<const void*>(op.aux);
-    checkLt(lt.cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER, &aux, sizeof(aux)), "cublasLtMatmulDescSetAttribute", op.what);
   }
   const float af = static_cast<float>(op.alpha), bf = static_cast<float>(op.beta);
   const void* alpha = op.f64 ? static_cast<const void*>(&op.alpha) : &af;

@@ -5,7 +5,7 @@ import {
 import { planProgram } from './codegen/program-source.js';
 import { CudaDevice, probeLibraries } from './runtime/device.js';
 import { CudaExecutable, type CudaBuffer } from './runtime/executable.js';
-import { runOptionsFromEnv, type CudaRunOptions } from './runtime/options.js';
+import { DEFAULT_RUN_OPTIONS, runOptionsFromEnv, type CudaRunOptions } from './runtime/options.js';
 
 /** The kernel kinds this backend runs: every required kind and the fused row softmax. */
 export const CUDA_KERNEL_KINDS: readonly KernelKind[] = [...KERNEL_KINDS, 'softmax'];
@@ -21,7 +21,9 @@ export function unsupportedKernels(program: Program): string[] {
 
 /** What a non-default run option adds to the device description (benchmark rows carry it). */
 function describeRun(run: CudaRunOptions): string[] {
-  return [...(run.gemm === 'cublasLt' ? ['cuBLASLt'] : []), ...(run.streams > 1 ? [`up to ${run.streams} streams`] : [])];
+  const gemm = run.gemm === DEFAULT_RUN_OPTIONS.gemm ? [] : [run.gemm === 'cublas' ? 'cuBLAS' : 'cuBLASLt'];
+  const streams = run.streams === DEFAULT_RUN_OPTIONS.streams ? [] : [run.streams > 1 ? `up to ${run.streams} streams` : 'one stream'];
+  return [...gemm, ...streams];
 }
 
 /** The CUDA backend: one device; see the package README. */

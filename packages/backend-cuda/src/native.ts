@@ -48,11 +48,8 @@ export interface NativeLaunch extends NativePlacement {
   readonly args: readonly bigint[];
 }
 
-/**
- * A GEMM's fused cuBLASLt epilogue: 0 none, 1 relu, 2 bias, 3 relu(x + bias); 4 and 5 are 1
- * and 3 also writing the relu bit mask to `aux`; 6 the relu gradient from the mask at `aux`.
- */
-export type NativeGemmEpilogue = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+/** A GEMM's fused cuBLASLt epilogue: 0 none, 1 relu, 2 bias, 3 relu(x + bias). */
+export type NativeGemmEpilogue = 0 | 1 | 2 | 3;
 
 export interface NativeGemm extends NativePlacement {
   readonly kind: 'gemm';
@@ -65,9 +62,6 @@ export interface NativeGemm extends NativePlacement {
   /** The bias vector's address (0n without one) and its stride between batch matrices, in elements. */
   readonly bias: bigint;
   readonly biasBatchStride: number;
-  /** The relu bit mask's address (0n without one) and leading dimension in bits. */
-  readonly aux: bigint;
-  readonly auxLd: number;
   readonly opA: number;
   readonly opB: number;
   readonly m: number;

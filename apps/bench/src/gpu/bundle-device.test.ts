@@ -45,7 +45,7 @@ describe('the device bundle', () => {
     const parsed = spawnSync('bash', ['-n', join(dir, 'run.sh')], { encoding: 'utf8' });
     expect(parsed.status, parsed.stderr).toBe(0);
     const script = readFileSync(join(dir, 'run.sh'), 'utf8');
-    expect(script).toContain('SYMGRAD_CUDA_GEMM=cublasLt SYMGRAD_CUDA_STREAMS=2 SYMGRAD_CUDA_GEMM=cublasLt,SYMGRAD_CUDA_STREAMS=2');
+    expect(script).toContain('SYMGRAD_CUDA_GEMM=cublas SYMGRAD_CUDA_STREAMS=1 SYMGRAD_CUDA_GEMM=cublas,SYMGRAD_CUDA_STREAMS=1');
     // Each swept config is valid and one of the candidates the SwiftShader tests check for correctness.
     const sweep = /MATMUL_CONFIGS=\$\{MATMUL_CONFIGS-"([^"]*)"\}/.exec(script)?.[1]?.split(' ') ?? [];
     expect(sweep.length).toBeGreaterThan(0);

@@ -61,7 +61,9 @@ export function offsetOf(v: View, dims: readonly string[]): string {
     const i = dims[d];
     if (i === undefined) throw new Error(`render-cuda: view of rank ${v.strides.length} indexed with ${dims.length} dims`);
     if (s === 0 || i === '0') return;
-    terms.push(s === 1 ? i : s < 0 ? `${i} * (${s})` : `${i} * ${s}`);
+    // An index given as an expression (`kc + kq`) is multiplied as a whole.
+    const x = /^[A-Za-z_]\w*$|^\d+$/.test(i) ? i : `(${i})`;
+    terms.push(s === 1 ? x : s < 0 ? `${x} * (${s})` : `${x} * ${s}`);
   });
   return terms.length ? terms.join(' + ') : '0';
 }

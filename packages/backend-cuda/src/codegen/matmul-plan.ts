@@ -1,6 +1,6 @@
 import { matmulEpiloguePattern, type DType, type ElementwiseKernel, type MatmulKernel, type View } from '@symgrad/core';
 import { product } from './index-math.js';
-import type { GemmEpilogue, GemmStep, ReluMaskAux, Unplaced } from './plan.js';
+import type { GemmEpilogue, GemmStep, Unplaced } from './plan.js';
 
 /**
  * Matmul runs through cuBLAS (no generated GEMM). symgrad's matrices are row-major, cuBLAS's
@@ -26,11 +26,10 @@ function leading(v: View, inner: number, what: string, label: string): number {
   return ld;
 }
 
-/** Where cuBLASLt computes a matmul's epilogue: which one, the bias view it reads, the relu mask it writes or reads. */
+/** Where cuBLASLt computes a matmul's epilogue: which one, and the bias view it reads. */
 export interface LtEpilogue {
   readonly kind: GemmEpilogue['kind'];
   readonly bias?: View;
-  readonly aux?: ReluMaskAux;
 }
 
 /**
@@ -38,9 +37,7 @@ export interface LtEpilogue {
  * undefined (a generated kernel then runs it): relu(x), x + bias and relu(x + bias), where
  * the bias holds one packed element per result column (row stride 0, column stride 1) in
  * another buffer than the output. cuBLASLt adds it to each row of the column-major result's
- * transpose, which is each row here. The gradient of relu (where(h > 0, x, 0)) needs
- * cuBLASLt's bit mask of the forward pass, not h: lt-epilogues.ts pairs it with its forward
- * GEMM where it can.
+ * transpose, which is each row here. The relu gradient stays generated (see GemmEpilogue).
  */
 export function ltEpilogueOf(k: MatmulKernel, dtypes: readonly DType[]): LtEpilogue | undefined {
   // With k = 0 the addon calls cuBLAS (cuBLASLt has no algorithms for it), which has no epilogues.
@@ -84,7 +81,6 @@ export function gemmSteps(k: MatmulKernel, index: number, lt?: LtEpilogue): Unpl
     const epilogue: GemmEpilogue | undefined = lt && {
       kind: lt.kind, biasBatchStride: lt.bias ? bs(lt.bias) : 0,
       ...(lt.bias ? { bias: { buffer: lt.bias.buffer, offset: offBias } } : {}),
-      ...(lt.aux ? { aux: lt.aux } : {}),
     };
     steps.push({
       kind: 'gemm', dtype: k.dtype, what,

@@ -44,24 +44,18 @@ export interface BufferRef {
 
 /**
  * A matmul epilogue that cuBLASLt computes inside the GEMM: relu, a bias added to every row of
- * the (row-major) result, or both; or `dRelu`, the relu gradient, which zeroes the elements
- * whose forward pre-activation was not positive. The bias holds one element per result
- * column, packed; `biasBatchStride` steps it between the matrices of a strided batch. With
- * `aux`, a forward relu also writes cuBLASLt's bit mask of positive pre-activations into
- * auxiliary buffer `aux.index` (ld in bits), which a `dRelu` step reads.
+ * the (row-major) result, or both. The bias holds one element per result column, packed;
+ * `biasBatchStride` steps it between the matrices of a strided batch.
+ *
+ * Not the relu gradient: cuBLASLt's DRELU reads a bit mask its RELU_AUX GEMM wrote, and on an
+ * H100 (CUDA 13.0, cuBLASLt 13.1) that mask let the gradient through where the pre-activation
+ * was exactly 0, where where(h > 0, g, 0) gives 0 (the device check's relu-gradient case with
+ * zero rows of x: relative error 0.97). The gradient runs as the GEMM's generated epilogue.
  */
 export interface GemmEpilogue {
-  readonly kind: 'relu' | 'bias' | 'reluBias' | 'dRelu';
+  readonly kind: 'relu' | 'bias' | 'reluBias';
   readonly bias?: BufferRef;
   readonly biasBatchStride: number;
-  readonly aux?: ReluMaskAux;
-}
-
-/** A relu bit mask shared by a forward GEMM (which writes it) and a backward GEMM (which reads it). */
-export interface ReluMaskAux {
-  readonly index: number;
-  /** Leading dimension in bits (elements): a multiple of 128, at least the column-major result's rows. */
-  readonly ld: number;
 }
 
 /**
@@ -121,17 +115,12 @@ export interface ProgramPlan {
   readonly steps: readonly Step[];
   /**
    * The Program's kernel count. A kernel may have no step of its own: a matmul with an empty
-   * result, or a relu gradient a cuBLASLt GEMM computes in its epilogue (`dRelu`).
+   * result.
    */
   readonly kernelCount: number;
   /** Buffer dtypes by id (for pointer arithmetic on offsets). */
   readonly dtypes: readonly DType[];
   readonly gemm: GemmLibrary;
-  /**
-   * Sizes in bytes of the auxiliary device buffers the executable owns (relu bit masks).
-   * Steps refer to auxiliary buffer i as buffer id `dtypes.length + i` in their access sets.
-   */
-  readonly auxBytes: readonly number[];
 }
 
 export const BLOCK = 256;

@@ -11,7 +11,7 @@ describe('planProgram', () => {
     const programs = [...(await opCasePrograms()).values(), ...kernelCasePrograms().values(), await seedStepProgram()];
     for (const p of programs) {
       const plan = planProgram(p);
-      for (const n of plan.kernelNames) expect(n).toMatch(/^k\d+_(elementwise|reduce|gather|oneHot|softmaxCrossEntropy|softmax|random|epilogue)$/);
+      for (const n of plan.kernelNames) expect(n).toMatch(/^k\d+_(elementwise|reduce|gather|oneHot|softmaxCrossEntropy|softmax|random|epilogue|matmul)$/);
       expect(new Set(plan.kernelNames).size).toBe(plan.kernelNames.length);
       for (const s of plan.steps) if (s.kind === 'launch') for (const b of s.buffers) expect(b).toBeLessThan(p.buffers.length);
     }
@@ -55,6 +55,9 @@ describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
     kind: 'matmul', batch: [], m: 3, n: 5, k: 7, a: contiguousView(0, [3, 7]), b: contiguousView(1, [7, 5]), transA: false, transB: false,
     alpha: 1, beta: 0, out: contiguousView(2, [3, 5]), dtype: 'float32', label: 'mm', ...over,
   });
+  // Wide enough on every side for cuBLAS (narrower products run as generated kernels: kernels-matmul-skinny.ts).
+  const wide = (over: Partial<MatmulKernel>): MatmulKernel =>
+    mm({ n: 17, k: 19, a: contiguousView(0, [3, 19]), b: contiguousView(1, [19, 17]), out: contiguousView(2, [3, 17]), ...over });
 
   it('swaps operands: C^T = B^T A^T with row strides as leading dimensions', () => {
     expect(gemmSteps(mm({}), 4)).toEqual([expect.objectContaining({ opA: 0, opB: 0, m: 5, n: 3, k: 7, a: { buffer: 1, offset: 0 }, lda: 5, b: { buffer: 0, offset: 0 }, ldb: 7, c: { buffer: 2, offset: 0 }, ldc: 5, batch: 1 })]);
@@ -80,7 +83,7 @@ describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
   });
 
   it('runs a fused epilogue as a generated kernel right after the GEMM', () => {
-    const k = mm({ epilogue: { expr: sx.unary('relu', sx.input(0, 'float32')), inputs: [] } });
+    const k = wide({ epilogue: { expr: sx.unary('relu', sx.input(0, 'float32')), inputs: [] } });
     const plan = planProgram({ buffers: [0, 1, 2].map((id) => ({ id, dtype: 'float32' as const, size: 64, role: 'temp' as const })), kernels: [k] });
     expect(plan.steps.map((s) => s.kind)).toEqual(['gemm', 'launch']);
     expect(plan.kernelNames).toEqual(['k0_epilogue']);
@@ -97,11 +100,11 @@ describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
     it('fuses relu, x + bias and relu(x + bias) into the GEMM: no generated kernel', () => {
       const cases = [
         [sx.unary('relu', f32), [], 'relu'],
-        [sx.binary('add', f32, bias, 'float32'), [rowBias([3, 5], 2)], 'bias'],
-        [sx.unary('relu', sx.binary('add', bias, f32, 'float32')), [rowBias([3, 5], 2)], 'reluBias'],
+        [sx.binary('add', f32, bias, 'float32'), [rowBias([3, 17], 2)], 'bias'],
+        [sx.unary('relu', sx.binary('add', bias, f32, 'float32')), [rowBias([3, 17], 2)], 'reluBias'],
       ] as const;
       for (const [expr, inputs, kind] of cases) {
-        const plan = lt(mm({ epilogue: { expr, inputs: [...inputs] } }));
+        const plan = lt(wide({ epilogue: { expr, inputs: [...inputs] } }));
         expect(plan.kernelNames).toEqual([]);
         expect(plan.steps).toEqual([expect.objectContaining({ kind: 'gemm', epilogue: { kind, biasBatchStride: 0, ...(inputs.length ? { bias: { buffer: 3, offset: 2 } } : {}) } })]);
         expect(plan.gemm).toBe('cublasLt');
@@ -109,9 +112,9 @@ describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
     });
 
     it('steps the bias with the batch: strided within a call, offset between calls', () => {
-      const k = mm({
-        batch: [2, 4], a: contiguousView(0, [2, 4, 3, 7]), b: contiguousView(1, [2, 4, 7, 5]), out: contiguousView(2, [2, 4, 3, 5]),
-        epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [{ buffer: 3, offset: 1, shape: [2, 4, 3, 5], strides: [20, 5, 0, 1] }] },
+      const k = wide({
+        batch: [2, 4], a: contiguousView(0, [2, 4, 3, 19]), b: contiguousView(1, [2, 4, 19, 17]), out: contiguousView(2, [2, 4, 3, 17]),
+        epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [{ buffer: 3, offset: 1, shape: [2, 4, 3, 17], strides: [20, 5, 0, 1] }] },
       });
       const steps = gemmSteps(k, 0, ltEpilogueOf(k, buffers.map((b) => b.dtype)));
       expect(steps.map((s) => s.epilogue)).toEqual([{ kind: 'bias', biasBatchStride: 5, bias: { buffer: 3, offset: 1 } }, { kind: 'bias', biasBatchStride: 5, bias: { buffer: 3, offset: 21 } }]);
@@ -120,13 +123,13 @@ describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
     it('keeps a generated kernel for what cuBLASLt cannot fuse', () => {
       const mask = sx.where(sx.binary('gt', bias, zero, 'bool'), f32, zero, 'float32');
       const unfused: MatmulKernel[] = [
-        mm({ epilogue: { expr: mask, inputs: [contiguousView(3, [3, 5])] } }), // the relu gradient reads h, not cuBLASLt's bit mask
-        mm({ epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [contiguousView(3, [3, 5])] } }), // a full matrix, not a row bias
-        mm({ epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [{ buffer: 3, offset: 0, shape: [3, 5], strides: [0, 2] }] } }), // a strided bias
-        mm({ epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [{ buffer: 2, offset: 0, shape: [3, 5], strides: [0, 1] }] } }), // the bias is the output
-        mm({ epilogue: { expr: sx.unary('tanh', f32), inputs: [] } }),
-        mm({ k: 0, a: contiguousView(0, [3, 0]), b: contiguousView(1, [0, 5]), epilogue: { expr: sx.unary('relu', f32), inputs: [] } }), // k = 0 runs on cuBLAS
-        mm({ dtype: 'float64', epilogue: { expr: sx.unary('relu', sx.input(0, 'float64')), inputs: [] } }),
+        wide({ epilogue: { expr: mask, inputs: [contiguousView(3, [3, 17])] } }), // the relu gradient reads h, not cuBLASLt's bit mask
+        wide({ epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [contiguousView(3, [3, 17])] } }), // a full matrix, not a row bias
+        wide({ epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [{ buffer: 3, offset: 0, shape: [3, 17], strides: [0, 2] }] } }), // a strided bias
+        wide({ epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [{ buffer: 2, offset: 0, shape: [3, 17], strides: [0, 1] }] } }), // the bias is the output
+        wide({ epilogue: { expr: sx.unary('tanh', f32), inputs: [] } }),
+        wide({ k: 0, a: contiguousView(0, [3, 0]), b: contiguousView(1, [0, 17]), epilogue: { expr: sx.unary('relu', f32), inputs: [] } }), // k = 0 runs on cuBLAS
+        wide({ dtype: 'float64', epilogue: { expr: sx.unary('relu', sx.input(0, 'float64')), inputs: [] } }),
       ];
       for (const k of unfused) {
         expect(ltEpilogueOf(k, buffers.map((b) => b.dtype))).toBeUndefined();
@@ -135,18 +138,18 @@ describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
         expect(plan.steps[0]).not.toHaveProperty('epilogue');
       }
       // A bias stored as float64 under a float32 matmul is not the same sum.
-      const wide = planProgram({ buffers: buffers.map((b) => (b.id === 3 ? { ...b, dtype: 'float64' as const } : b)), kernels: [mm({ epilogue: { expr: sx.binary('add', f32, sx.unary('cast', sx.input(1, 'float64'), 'float32'), 'float32'), inputs: [rowBias([3, 5])] } })] }, { gemm: 'cublasLt' });
-      expect(wide.kernelNames).toEqual(['k0_epilogue']);
+      const f64Bias = planProgram({ buffers: buffers.map((b) => (b.id === 3 ? { ...b, dtype: 'float64' as const } : b)), kernels: [wide({ epilogue: { expr: sx.binary('add', f32, sx.unary('cast', sx.input(1, 'float64'), 'float32'), 'float32'), inputs: [rowBias([3, 17])] } })] }, { gemm: 'cublasLt' });
+      expect(f64Bias.kernelNames).toEqual(['k0_epilogue']);
     });
 
     it('plain cuBLAS never fuses', () => {
-      const plan = planProgram({ buffers, kernels: [mm({ epilogue: { expr: sx.unary('relu', f32), inputs: [] } })] });
+      const plan = planProgram({ buffers, kernels: [wide({ epilogue: { expr: sx.unary('relu', f32), inputs: [] } })] });
       expect(plan.gemm).toBe('cublas');
       expect(plan.kernelNames).toEqual(['k0_epilogue']);
     });
 
     it('marks each step with the buffers its kernel reads and writes', () => {
-      const plan = lt(mm({ beta: 1, epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [rowBias([3, 5])] } }));
+      const plan = lt(wide({ beta: 1, epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [rowBias([3, 17])] } }));
       expect(plan.steps[0]).toMatchObject({ reads: [0, 1, 2, 3], writes: [2] });
     });
   });

@@ -4,8 +4,8 @@ import { renderElementwise } from './kernels-elementwise.js';
 import { renderReduce } from './kernels-reduce.js';
 import { renderRandom } from './kernels-random.js';
 import { renderGather, renderOneHot, renderSoftmax, renderSoftmaxCrossEntropy } from './kernels-specials.js';
-import { planLtEpilogues } from './lt-epilogues.js';
-import { epilogueKernel, gemmSteps, type LtEpilogue } from './matmul-plan.js';
+import { renderSkinnyMatmul, skinnyMatmulForm } from './kernels-matmul-skinny.js';
+import { epilogueKernel, gemmSteps, ltEpilogueOf, type LtEpilogue } from './matmul-plan.js';
 import type { GeneratedKernel, PlanOptions, ProgramPlan, Step, StepOrigin } from './plan.js';
 import { RANDOM_PRELUDE } from './random-prelude.js';
 import { SCALAR_PRELUDE } from './render-cuda.js';
@@ -23,6 +23,8 @@ function renderKernel(k: Kernel, index: number, dtypes: readonly DType[], lt: Lt
     case 'random': return [renderRandom(k, index, dtypes)];
     case 'softmax': return [renderSoftmax(k, index, dtypes)];
     case 'matmul': {
+      const form = skinnyMatmulForm(k);
+      if (form) return [renderSkinnyMatmul(k, index, dtypes, form)];
       const epi = epilogueKernel(k, lt);
       return epi ? [renderElementwise(epi, index, dtypes, 'epilogue')] : [];
     }
@@ -53,25 +55,24 @@ export function planProgram(program: Program, options: PlanOptions = { gemm: 'cu
   const parts: string[] = program.kernels.some((k) => k.kind === 'random') ? [CUDA_PRELUDE, RANDOM_PRELUDE] : [CUDA_PRELUDE];
   const steps: Step[] = [];
   const names: string[] = [];
-  const lt = options.gemm === 'cublasLt' ? planLtEpilogues(program, dtypes) : { epilogues: [], auxBytes: [] };
-  // Relu masks enter the access sets as buffers past the Program's own, so scheduling orders them too.
-  const auxId = (e: LtEpilogue | undefined) => (e?.aux ? [dtypes.length + e.aux.index] : []);
+  // The epilogues cuBLASLt computes inside its GEMMs; skinny products run as generated kernels, with theirs inside.
+  const lt = program.kernels.map((k) => (options.gemm === 'cublasLt' && k.kind === 'matmul' && !skinnyMatmulForm(k) ? ltEpilogueOf(k, dtypes) : undefined));
   program.kernels.forEach((k, i) => {
     const label = typeof k.label === 'string' ? k.label : '';
     const tag = (what: string) => (label ? `${what}: ${label}` : what);
     const views = kernelViews(k);
-    const epi = lt.epilogues[i];
+    const epi = lt[i];
     const origin: StepOrigin = {
       kernel: i,
-      reads: [...new Set([...views.reads.map((v) => v.buffer), ...(epi?.kind === 'dRelu' ? auxId(epi) : [])])],
-      writes: [...new Set([...views.writes.map((v) => v.buffer), ...(epi?.kind !== 'dRelu' ? auxId(epi) : [])])],
+      reads: [...new Set(views.reads.map((v) => v.buffer))],
+      writes: [...new Set(views.writes.map((v) => v.buffer))],
     };
-    if (k.kind === 'matmul') for (const g of gemmSteps(k, i, epi)) steps.push({ ...g, ...origin, what: tag(g.what) });
+    if (k.kind === 'matmul' && !skinnyMatmulForm(k)) for (const g of gemmSteps(k, i, epi)) steps.push({ ...g, ...origin, what: tag(g.what) });
     for (const g of renderKernel(k, i, dtypes, epi)) {
       parts.push(g.source);
       names.push(g.launch.name);
       steps.push({ ...g.launch, ...origin, what: tag(g.launch.what) });
     }
   });
-  return { source: parts.join('\n'), kernelNames: names, steps, kernelCount: program.kernels.length, dtypes, gemm: options.gemm, auxBytes: lt.auxBytes };
+  return { source: parts.join('\n'), kernelNames: names, steps, kernelCount: program.kernels.length, dtypes, gemm: options.gemm };
 }

@@ -24,8 +24,6 @@ const MAX_GRAPHS = 4;
 export class CudaExecutable implements Executable {
   private readonly graphs = new Map<string, number>();
   private readonly schedule: StreamSchedule;
-  /** Device memory this executable owns (relu bit masks shared by a forward and a backward GEMM), allocated on the first run. */
-  private aux: bigint[] | undefined;
   private disposed = false;
   /** How the latest `runTimed` timed its steps (undefined before the first, or for a Program without steps). */
   lastTiming: ProfileTiming | undefined;
@@ -49,11 +47,6 @@ export class CudaExecutable implements Executable {
     });
   }
 
-  private auxiliary(): bigint[] {
-    this.aux ??= this.plan.auxBytes.map((bytes) => this.device.addon.alloc(bytes));
-    return this.aux;
-  }
-
   run(buffers: readonly DeviceBuffer[]): void {
     if (this.disposed) throw new Error('cuda: running a disposed executable');
     if (this.plan.steps.length === 0) return;
@@ -61,7 +54,7 @@ export class CudaExecutable implements Executable {
     const key = ptrs.join(',');
     let graph = this.graphs.get(key);
     if (graph === undefined) {
-      graph = this.device.addon.createGraph(nativeOps(this.plan, ptrs, this.functions, this.precision === 'tf32', { schedule: this.schedule, aux: this.auxiliary() }));
+      graph = this.device.addon.createGraph(nativeOps(this.plan, ptrs, this.functions, this.precision === 'tf32', { schedule: this.schedule }));
       if (this.graphs.size >= MAX_GRAPHS) {
         const [oldKey, old] = this.graphs.entries().next().value as [string, number];
         this.graphs.delete(oldKey);
@@ -86,7 +79,7 @@ export class CudaExecutable implements Executable {
     if (this.disposed) throw new Error('cuda: running a disposed executable');
     const perKernel = new Array<number>(this.plan.kernelCount).fill(0);
     if (this.plan.steps.length === 0) return perKernel;
-    const ops = nativeOps(this.plan, this.pointers(buffers), this.functions, this.precision === 'tf32', { aux: this.auxiliary() });
+    const ops = nativeOps(this.plan, this.pointers(buffers), this.functions, this.precision === 'tf32');
     const { times, graph, fallback } = this.device.addon.timeOps(ops);
     if (times.length !== ops.length) throw new Error(`cuda: timed ${times.length} of ${ops.length} steps`);
     this.lastTiming = graph ? { method: 'graph' } : { method: 'direct', ...(fallback ? { fallback } : {}) };
@@ -100,8 +93,6 @@ export class CudaExecutable implements Executable {
     this.disposed = true;
     for (const g of this.graphs.values()) this.device.addon.destroyGraph(g);
     this.graphs.clear();
-    for (const p of this.aux ?? []) this.device.addon.free(p);
-    this.aux = undefined;
     if (this.module >= 0) this.device.addon.unloadModule(this.module);
   }
 }

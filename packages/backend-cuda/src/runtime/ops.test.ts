@@ -6,9 +6,9 @@ import { nativeOps } from './ops.js';
 
 describe('nativeOps', () => {
   const plan = planProgram({
-    buffers: [{ id: 0, dtype: 'float32', size: 40, role: 'input' }, { id: 1, dtype: 'float64', size: 40, role: 'input' }, { id: 2, dtype: 'float32', size: 40, role: 'output' }],
+    buffers: [{ id: 0, dtype: 'float32', size: 400, role: 'input' }, { id: 1, dtype: 'float64', size: 40, role: 'input' }, { id: 2, dtype: 'float32', size: 400, role: 'output' }],
     kernels: [
-      { kind: 'matmul', batch: [], m: 2, n: 3, k: 4, a: { buffer: 0, offset: 5, shape: [2, 4], strides: [4, 1] }, b: contiguousView(2, [4, 3]), transA: false, transB: false, alpha: 1, beta: 0, out: { buffer: 2, offset: 12, shape: [2, 3], strides: [3, 1] }, dtype: 'float32', label: 'mm' },
+      { kind: 'matmul', batch: [], m: 2, n: 17, k: 18, a: { buffer: 0, offset: 5, shape: [2, 18], strides: [18, 1] }, b: contiguousView(2, [18, 17]), transA: false, transB: false, alpha: 1, beta: 0, out: { buffer: 2, offset: 12, shape: [2, 17], strides: [17, 1] }, dtype: 'float32', label: 'mm' },
       { kind: 'elementwise', shape: [4], inputs: [contiguousView(1, [4])], outputs: [contiguousView(2, [4])], exprs: [sx.unary('cast', sx.input(0, 'float64'), 'float32')], label: 'cast' },
     ],
   });
@@ -28,11 +28,11 @@ describe('nativeOps', () => {
 
   it('places ops on their streams with their waits, and passes cuBLASLt epilogues with the bias address', () => {
     const lt = planProgram({
-      buffers: [0, 1, 2, 3, 4].map((id) => ({ id, dtype: 'float32' as const, size: 64, role: 'temp' as const })),
+      buffers: [0, 1, 2, 3, 4].map((id) => ({ id, dtype: 'float32' as const, size: 400, role: 'temp' as const })),
       kernels: [
-        { kind: 'matmul', batch: [], m: 2, n: 3, k: 4, a: contiguousView(0, [2, 4]), b: contiguousView(1, [4, 3]), transA: false, transB: false, alpha: 1, beta: 0, out: contiguousView(2, [2, 3]), dtype: 'float32', label: 'a',
-          epilogue: { expr: sx.unary('relu', sx.binary('add', sx.input(0, 'float32'), sx.input(1, 'float32'), 'float32')), inputs: [{ buffer: 3, offset: 4, shape: [2, 3], strides: [0, 1] }] } },
-        { kind: 'matmul', batch: [], m: 2, n: 3, k: 4, a: contiguousView(0, [2, 4]), b: contiguousView(1, [4, 3]), transA: false, transB: false, alpha: 1, beta: 0, out: contiguousView(4, [2, 3]), dtype: 'float32', label: 'b' },
+        { kind: 'matmul', batch: [], m: 2, n: 17, k: 18, a: contiguousView(0, [2, 18]), b: contiguousView(1, [18, 17]), transA: false, transB: false, alpha: 1, beta: 0, out: contiguousView(2, [2, 17]), dtype: 'float32', label: 'a',
+          epilogue: { expr: sx.unary('relu', sx.binary('add', sx.input(0, 'float32'), sx.input(1, 'float32'), 'float32')), inputs: [{ buffer: 3, offset: 4, shape: [2, 17], strides: [0, 1] }] } },
+        { kind: 'matmul', batch: [], m: 2, n: 17, k: 18, a: contiguousView(0, [2, 18]), b: contiguousView(1, [18, 17]), transA: false, transB: false, alpha: 1, beta: 0, out: contiguousView(4, [2, 17]), dtype: 'float32', label: 'b' },
       ],
     }, { gemm: 'cublasLt' });
     const ops = nativeOps(lt, [0x1000n, 0x2000n, 0x3000n, 0x4000n, 0x5000n], new Map(), false, { schedule: scheduleStreams(lt.steps, 2) });

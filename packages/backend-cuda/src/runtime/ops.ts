@@ -5,17 +5,15 @@ import type { StreamSchedule } from '../codegen/schedule.js';
 
 function epilogueCode(e: GemmEpilogue): NativeGemmEpilogue {
   switch (e.kind) {
-    case 'relu': return e.aux ? 4 : 1;
+    case 'relu': return 1;
     case 'bias': return 2;
-    case 'reluBias': return e.aux ? 5 : 3;
-    case 'dRelu': return 6;
+    case 'reluBias': return 3;
   }
 }
 
-/** Where a run's steps go: their streams, and the executable's auxiliary buffers (relu masks) by index. */
+/** Where a run's steps go: their streams. */
 export interface OpPlacement {
   readonly schedule?: StreamSchedule;
-  readonly aux?: readonly bigint[];
 }
 
 /**
@@ -24,7 +22,7 @@ export interface OpPlacement {
  * each step placed on its stream (all on stream 0 without a schedule). Pure host-side logic;
  * the result is captured once per set of buffer pointers.
  */
-export function nativeOps(plan: ProgramPlan, ptrs: readonly bigint[], functions: ReadonlyMap<string, number>, tf32: boolean, { schedule, aux = [] }: OpPlacement = {}): NativeOp[] {
+export function nativeOps(plan: ProgramPlan, ptrs: readonly bigint[], functions: ReadonlyMap<string, number>, tf32: boolean, { schedule }: OpPlacement = {}): NativeOp[] {
   if (schedule && schedule.stream.length !== plan.steps.length) throw new Error(`cuda: a schedule of ${schedule.stream.length} steps for a plan of ${plan.steps.length}`);
   const ptr = (id: number): bigint => {
     const p = ptrs[id];
@@ -32,11 +30,6 @@ export function nativeOps(plan: ProgramPlan, ptrs: readonly bigint[], functions:
     return p;
   };
   const at = (r: BufferRef): bigint => ptr(r.buffer) + BigInt(r.offset * bytesPerElement(plan.dtypes[r.buffer]!));
-  const auxAt = (i: number): bigint => {
-    const p = aux[i];
-    if (p === undefined) throw new Error(`cuda: auxiliary buffer ${i} was not allocated (${aux.length} given)`);
-    return p;
-  };
   return plan.steps.map((s, i): NativeOp => {
     const placement = { stream: schedule?.stream[i] ?? 0, waits: schedule?.waits[i] ?? [] };
     if (s.kind === 'launch') {
@@ -49,7 +42,6 @@ export function nativeOps(plan: ProgramPlan, ptrs: readonly bigint[], functions:
       opA: s.opA, opB: s.opB, m: s.m, n: s.n, k: s.k, lda: s.lda, ldb: s.ldb, ldc: s.ldc, batch: s.batch,
       alpha: s.alpha, beta: s.beta, A: at(s.a), B: at(s.b), C: at(s.c), strideA: s.strideA, strideB: s.strideB, strideC: s.strideC,
       epilogue: s.epilogue ? epilogueCode(s.epilogue) : 0, bias: s.epilogue?.bias ? at(s.epilogue.bias) : 0n, biasBatchStride: s.epilogue?.biasBatchStride ?? 0,
-      aux: s.epilogue?.aux ? auxAt(s.epilogue.aux.index) : 0n, auxLd: s.epilogue?.aux?.ld ?? 0,
       ...placement,
     };
   });

@@ -8,7 +8,11 @@ export interface CudaRunOptions {
   readonly streams: number;
 }
 
-export const DEFAULT_RUN_OPTIONS: CudaRunOptions = { gemm: 'cublas', streams: 1 };
+/**
+ * cuBLASLt on two streams: on an H100 the seed step ran 257 µs in fp32 and 107 in tf32 so,
+ * against 277 and 138 with cuBLAS on one stream (docs/GPU-BENCHMARKS.md, run 9).
+ */
+export const DEFAULT_RUN_OPTIONS: CudaRunOptions = { gemm: 'cublasLt', streams: 2 };
 
 /** The most streams a graph may fork into: a step rarely has more independent neighbours. */
 export const MAX_STREAMS = 8;

@@ -43,8 +43,6 @@ struct Desc {
   const void* bias = nullptr;
   int64_t biasBatchStride = 0;
   int32_t biasType = -1;  // -1: unset, i.e. the type of D
-  const void* aux = nullptr;  // the relu bit mask (EPILOGUE_AUX_POINTER)
-  int64_t auxLd = 0;          // in bits (EPILOGUE_AUX_LD)
 };
 struct Layout { uint32_t type; int32_t order = 0; uint64_t rows, cols; int64_t ld; int32_t batch = 1; int64_t stride = 0; };
 struct Pref { uint32_t search = 0; uint64_t maxWorkspace = 0; uint32_t align[4] = {256, 256, 256, 256}; };
@@ -68,7 +66,7 @@ int setExact(T& field, const void* buf, size_t size) {
 const char* epilogueName(uint32_t e) {
   switch (e) {
     case 1: return "DEFAULT"; case 2: return "RELU"; case 4: return "BIAS"; case 6: return "RELU_BIAS";
-    case 130: return "RELU_AUX"; case 134: return "RELU_AUX_BIAS"; case 136: return "DRELU"; default: return "?";
+    default: return "?";
   }
 }
 
@@ -87,10 +85,8 @@ int checkProblem(const Desc* d, const Layout* A, const Layout* B, const Layout* 
     return fail(NOT_SUPPORTED, "compute type / scale type / matrix type combination");
   if (d->transc != 0 || d->pointerMode != 0) return fail(NOT_SUPPORTED, "TRANSC or device pointer mode");
   const uint32_t e = d->epilogue;
-  if (e != 1 && e != 2 && e != 4 && e != 6 && e != 130 && e != 134 && e != 136) return fail(NOT_SUPPORTED, "epilogue");
-  // The documented rule for the ReLu bit mask: AUX_LD divisible by 128 and no less than D's rows.
-  if ((e & 128u) && (!d->aux || d->auxLd % 128 != 0 || d->auxLd < (int64_t)D->rows)) return fail(INVALID_VALUE, "relu mask epilogue: EPILOGUE_AUX_POINTER / EPILOGUE_AUX_LD");
-  if ((e & 128u) && D->batch != 1) return fail(NOT_SUPPORTED, "relu mask epilogue with a batch (the fake has no AUX_BATCH_STRIDE)");
+  // The epilogues symgrad uses; the fake has no others (RELU_AUX / DRELU masks, GELU, …).
+  if (e != 1 && e != 2 && e != 4 && e != 6) return fail(NOT_SUPPORTED, "epilogue");
   if (d->biasType != -1 && (uint32_t)d->biasType != D->type) return fail(NOT_SUPPORTED, "bias data type differs from D");
   p.ta = d->transa != 0;
   p.tb = d->transb != 0;
@@ -113,7 +109,7 @@ uint64_t signature(const Desc* d, const Problem& p) { return (uint64_t)d->comput
 
 template <class T>
 int run(const Problem& p, double alpha, double beta, const T* A, Layout la, const T* B, Layout lb, const T* C, Layout lc, T* D,
-        Layout ld, const T* bias, int64_t biasStride, uint32_t epi, bool tf32, void* ws, size_t wsNeeded, void* aux, int64_t auxLd) {
+        Layout ld, const T* bias, int64_t biasStride, uint32_t epi, bool tf32, void* ws, size_t wsNeeded) {
   const size_t e = sizeof(T);
   bool readAB = alpha != 0 && p.k > 0;
   if (readAB) {
@@ -132,13 +128,9 @@ int run(const Problem& p, double alpha, double beta, const T* A, Layout la, cons
     if (int rc = fakecuda_check_range(bias, fakecuda_extent(p.m, 1, p.m, p.batch, biasStride, e), "ltmatmul bias")) return rc;
   if (wsNeeded)
     if (int rc = fakecuda_check_range(ws, wsNeeded, "ltmatmul workspace")) return rc;
-  if (epi & 128u)
-    if (int rc = fakecuda_check_range(aux, (size_t)(auxLd / 8 * p.n), "ltmatmul relu mask")) return rc;
-  uint8_t* maskOut = (epi & 128u) && (epi & 2u) ? (uint8_t*)aux : nullptr;
-  const uint8_t* maskIn = epi == 136 ? (const uint8_t*)aux : nullptr;
   for (int64_t b = 0; b < p.batch; b++)
     fakecuda_gemm<T>(p.ta, p.tb, p.m, p.n, readAB ? p.k : 0, alpha, A + b * la.stride, la.ld, B + b * lb.stride, lb.ld, beta,
-                     C + b * lc.stride, lc.ld, D + b * ld.stride, ld.ld, tf32, bias ? bias + b * biasStride : nullptr, epi, maskOut, maskIn, auxLd);
+                     C + b * lc.stride, lc.ld, D + b * ld.stride, ld.ld, tf32, bias ? bias + b * biasStride : nullptr, epi);
   return 0;
 }
 }  // namespace
@@ -201,8 +193,6 @@ cublasStatus_t cublasLtMatmulDescSetAttribute(Desc* d, int attr, const void* buf
     case 7: return setExact(d->epilogue, buf, size);
     case 8: return setExact(d->bias, buf, size);
     case 10: return setExact(d->biasBatchStride, buf, size);
-    case 11: return setExact(d->aux, buf, size);
-    case 12: return setExact(d->auxLd, buf, size);
     case 17: case 18: case 19: case 20: case 21: return setExact(ptr, buf, size);
     case 13: case 14: return setExact(i64, buf, size);
     case 15: case 22: return setExact(i32, buf, size);
@@ -337,8 +327,6 @@ cublasStatus_t cublasLtMatmul(Lt* h, Desc* d, const void* alpha, const void* A, 
   const uint32_t epi = d->epilogue;
   const void* bias = (epi & 4u) ? d->bias : nullptr;
   const int64_t biasStride = d->biasBatchStride;
-  void* aux = const_cast<void*>(d->aux);
-  const int64_t auxLd = d->auxLd;
   auto op = new FakeOp;
   op->kind = "ltmatmul";
   op->detail = std::string("lib=cublasLt dtype=") + (f64 ? "f64" : "f32") + " compute=" + std::to_string(d->computeType) +
@@ -348,9 +336,9 @@ cublasStatus_t cublasLtMatmul(Lt* h, Desc* d, const void* alpha, const void* A, 
   op->costMs = (1e-6 * p.m * p.n * (double)p.k * p.batch + 0.01) * kCostFactor[idx];
   op->run = [=]() {
     return f64 ? run<double>(p, al, be, (const double*)A, a, (const double*)B, b, (const double*)C, c, (double*)D, dd, (const double*)bias,
-                             biasStride, epi, false, ws, wsNeeded, aux, auxLd)
+                             biasStride, epi, false, ws, wsNeeded)
                : run<float>(p, al, be, (const float*)A, a, (const float*)B, b, (const float*)C, c, (float*)D, dd, (const float*)bias,
-                            biasStride, epi, tf32, ws, wsNeeded, aux, auxLd);
+                            biasStride, epi, tf32, ws, wsNeeded);
   };
   return fakecuda_submit(stream, op) == 0 ? OK : EXECUTION_FAILED;
 }

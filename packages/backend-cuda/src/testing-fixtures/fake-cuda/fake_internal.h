@@ -41,12 +41,10 @@ inline float fakecuda_tf32(float x) {
 // Column-major D = epilogue(alpha * op(A) * op(B) + beta * C + bias) for one matrix, summed in
 // double. beta == 0 never reads C (it may hold NaN, as uninitialized device memory does).
 // epilogue bits: 2 = relu, 4 = bias (cublasLtEpilogue_t: RELU_BIAS = 6 = relu after bias).
-// With maskOut (RELU_AUX…), bit i + j·maskLd (LSB first) records whether the pre-activation
-// was positive; with maskIn (DRELU), an element whose bit is clear becomes 0.
 template <class T>
 void fakecuda_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const T* A, int64_t lda,
                    const T* B, int64_t ldb, double beta, const T* C, int64_t ldc, T* D, int64_t ldd, bool tf32,
-                   const T* bias, unsigned epilogue, uint8_t* maskOut = nullptr, const uint8_t* maskIn = nullptr, int64_t maskLd = 0) {
+                   const T* bias, unsigned epilogue) {
   auto rd = [&](T v) -> double { return tf32 ? (double)fakecuda_tf32((float)v) : (double)v; };
   for (int64_t j = 0; j < n; j++)
     for (int64_t i = 0; i < m; i++) {
@@ -60,12 +58,6 @@ void fakecuda_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alp
       double v = alpha * s;
       if (beta != 0) v += beta * (double)C[i + j * ldc];
       if ((epilogue & 4u) && bias) v += (double)bias[i];
-      const int64_t bit = i + j * maskLd;
-      if (maskOut) {
-        if (v > 0) maskOut[bit >> 3] |= (uint8_t)(1u << (bit & 7));
-        else maskOut[bit >> 3] &= (uint8_t)~(1u << (bit & 7));
-      }
-      if (maskIn && !(maskIn[bit >> 3] >> (bit & 7) & 1u)) v = 0;
       if ((epilogue & 2u) && !(v > 0)) v = 0;
       D[i + j * ldd] = (T)v;
     }
