@@ -7,7 +7,7 @@ import { splitPlan } from './matmul.js';
 import { generateProgram } from './generate.js';
 import { DEFAULT_CODEGEN_LIMITS, launchesOf, SCRATCH_BUFFER } from './kernel.js';
 import {
-  DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, LARGE_MATMUL_CONFIG, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, parseMatmulConfig, type MatmulConfig,
+  DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, HUGE_MATMUL_CONFIG, LARGE_MATMUL_CONFIG, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, parseMatmulConfig, type MatmulConfig,
 } from './matmul-config.js';
 
 // Pure (no device): config rules, SYMGRAD_WEBGPU_MATMUL parsing, and the chooser reaching codegen.
@@ -209,7 +209,10 @@ describe('defaultMatmulConfigFor', () => {
   it('takes the large tiles only where there are enough of them and K is long', () => {
     expect(defaultMatmulConfigFor(800, 1000, 1000, 1)).toBe(LARGE_MATMUL_CONFIG);
     expect(defaultMatmulConfigFor(1000, 1000, 800, 1)).toBe(LARGE_MATMUL_CONFIG);
-    expect(defaultMatmulConfigFor(2048, 2048, 2048, 1)).toBe(LARGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(2048, 2048, 2048, 1)).toBe(HUGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(1536, 2048, 256, 1)).toBe(HUGE_MATMUL_CONFIG); // 192 tiles of 128×128
+    expect(defaultMatmulConfigFor(1408, 2048, 256, 1)).toBe(LARGE_MATMUL_CONFIG); // 176
+    expect(defaultMatmulConfigFor(2048, 2048, 255, 1)).toBe(DEFAULT_MATMUL_CONFIG); // K too short for either
     // 7 large tiles: 64×64 tiles (13) with K split 8 ways instead; 1000×10×800 has 16 tiles.
     expect(defaultMatmulConfigFor(800, 10, 1000, 1)).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 8 });
     expect(defaultMatmulConfigFor(1000, 10, 800, 1)).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 8 });
@@ -221,7 +224,7 @@ describe('defaultMatmulConfigFor', () => {
     expect(defaultMatmulConfigFor(800, 10, 1000, 1)).toBe(defaultMatmulConfigFor(800, 10, 1000, 1)); // one object per split count
     expect(defaultMatmulConfigFor(800, 1000, 100, 1)).toBe(DEFAULT_MATMUL_CONFIG); // short K
     expect(defaultMatmulConfigFor(64, 64, 512, 96)).toBe(LARGE_MATMUL_CONFIG); // batches count
-    expect(formatMatmulConfig(LARGE_MATMUL_CONFIG)).toBe('128,64,16,8,4,unroll,vec4');
+    expect(formatMatmulConfig(LARGE_MATMUL_CONFIG)).toBe('128,64,16,8,4,unroll,vec4,prefetch');
     expect(matmulConfigProblems(LARGE_MATMUL_CONFIG, DEFAULT_CODEGEN_LIMITS)).toEqual([]);
   });
 });

@@ -53,23 +53,30 @@ export type MatmulConfigChooser = (m: number, n: number, k: number, batch: numbe
 /** The config used unless a chooser or SYMGRAD_WEBGPU_MATMUL says otherwise. */
 export const DEFAULT_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4 });
 
-/** The config for large products: 128×64 tiles, 8×4 per invocation, K tile unrolled, vec4 loads. */
-export const LARGE_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true });
+/** The config for large products: 128×64 tiles, 8×4 per invocation, K tile unrolled, vec4 loads, register-staged (prefetch). */
+export const LARGE_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true });
+
+/** The config for products with many large tiles: 128×128 tiles, 8×8 per invocation, K tile unrolled, vec4 loads, prefetch. */
+export const HUGE_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true });
 
 /** The default config with K split `splits` ways (2…8), one frozen object per count. */
 const SPLIT_DEFAULTS: readonly MatmulConfig[] = Object.freeze([2, 3, 4, 5, 6, 7, 8].map((splitK) => Object.freeze({ ...DEFAULT_MATMUL_CONFIG, splitK })));
 
 /**
- * The config a matmul gets unless a chooser or SYMGRAD_WEBGPU_MATMUL decides:
- * - large tiles where there are enough of them to occupy a big GPU (≥ 96 workgroups) and K is
- *   long enough to amortize them. Measured on an H200 through Dawn (docs/GPU-BENCHMARKS.md):
- *   128×64 with the flags ran 800×1000×1000 in 106 µs against 121–127 and 2048³ in 634 against
- *   814–870, while on the seed step's 10-column products its 7 workgroups made the step slower
- *   (636 vs 579 µs), hence the threshold;
+ * The config a matmul gets unless a chooser or SYMGRAD_WEBGPU_MATMUL decides (measurements:
+ * docs/GPU-BENCHMARKS.md, device timestamps of each candidate in `matmulTuning`):
+ * - 128×128 tiles with prefetch where the output has at least 192 of them and K ≥ 256: on an
+ *   H100, 2048³ in 516 µs against 575 for 128×64 and 624 for 64×64;
+ * - else 128×64 tiles with prefetch where there are enough of them to occupy a big GPU (≥ 96
+ *   workgroups) and K ≥ 256: on an H100 the seed step's three 800×1000-sized products took
+ *   91, 80 and 64 µs (A·B, A·Bᵀ, Aᵀ·B) against 89, 97 and 70 without prefetch and 90–104 with
+ *   64×64 tiles; on the seed step's 10-column products its 7 workgroups made the step slower
+ *   (636 vs 579 µs on an H200), hence the threshold;
  * - 64×64 tiles with K split where the output has fewer than 32 of them and K has at least 16
  *   tiles (the seed step's 800×10×1000 and 1000×10×800 products: 13 and 16 workgroups, each
  *   looping over all of K): enough splits for about 128 workgroups, at most 8, each at least 4
- *   K tiles long. Chosen by that count, not yet measured on a GPU;
+ *   K tiles long. On an H100, 800×10×1000 in 12.8 µs split 8 ways against 61 unsplit, and
+ *   1000×10×800 in 11.1 against 43: the fastest of the 20 candidates on both;
  * - else the 64×64 default.
  *
  * @example
@@ -83,6 +90,8 @@ export function defaultMatmulConfigFor(m: number, n: number, k: number, batch: n
   const L = LARGE_MATMUL_CONFIG;
   const D = DEFAULT_MATMUL_CONFIG;
   const b = Math.max(1, batch);
+  const H = HUGE_MATMUL_CONFIG;
+  if (Math.ceil(m / H.tileM) * Math.ceil(n / H.tileN) * b >= 192 && k >= 256) return H;
   if (Math.ceil(m / L.tileM) * Math.ceil(n / L.tileN) * b >= 96 && k >= 256) return L;
   const tiles = Math.ceil(m / D.tileM) * Math.ceil(n / D.tileN) * b;
   const kTiles = Math.ceil(k / D.tileK);
