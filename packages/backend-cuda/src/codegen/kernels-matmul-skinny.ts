@@ -134,10 +134,11 @@ ${ind(body, 4)}
 
   if (form === 'outer') {
     // Bᵀ stored [N, K]: a block stages B's K × 256 slice for its 256 columns j in shared memory
-    // once (reading it along j would touch K-strided addresses per thread), then computes a
-    // group of rows i, each thread one column, A's row read by all threads at once.
+    // once (reading it along j would touch K-strided addresses per thread), and the K columns
+    // of A for its group of at most 64 rows i (one load each, not one wait per row); then each
+    // thread computes its column j of those rows.
     const JT = Math.ceil(N / BLOCK);
-    const RG = Math.max(1, Math.min(M, Math.ceil(TARGET_BLOCKS / (JT * batch))));
+    const RG = Math.max(Math.ceil(M / 64), Math.min(M, Math.ceil(TARGET_BLOCKS / (JT * batch))));
     const RPG = Math.ceil(M / RG);
     const tiles = batch * JT * RG;
     const { lines, dims: bd } = unravel('bt', k.batch, 'd', IT);
@@ -151,18 +152,27 @@ ${ind(body, 4)}
       '  #pragma unroll',
       `  for (int kk = 0; kk < ${K}; kk++) shb[kk][threadIdx.x] = ${b(bd, 'kk', 'j')};`,
       '}',
+      `for (int e = threadIdx.x; e < ${RPG * K}; e += ${BLOCK}) {`,
+      `  const int r = e / ${K}, kk = e % ${K};`,
+      `  sha[r][kk] = i0 + r < (${IT})${M} ? ${a(bd, 'i0 + r', 'kk')} : ${zero};`,
+      '}',
       '__syncthreads();',
       `if (j < (${IT})${N}) {`,
-      `  for (${IT} i = i0; i < i0 + ${RPG} && i < (${IT})${M}; i++) {`,
-      `    ${T} acc = ${zero};`,
-      '    #pragma unroll',
-      `    for (int kk = 0; kk < ${K}; kk++) acc += ${a(bd, 'i', 'kk')} * shb[kk][threadIdx.x];`,
-      ...storeLines(k, p, 'acc', [...bd, 'i', 'j']).map((l) => `    ${l}`),
+      '  #pragma unroll 4',
+      `  for (int r = 0; r < ${RPG}; r++) {`,
+      `    const ${IT} i = i0 + r;`,
+      `    if (i < (${IT})${M}) {`,
+      `      ${T} acc = ${zero};`,
+      '      #pragma unroll',
+      `      for (int kk = 0; kk < ${K}; kk++) acc += sha[r][kk] * shb[kk][threadIdx.x];`,
+      ...storeLines(k, p, 'acc', [...bd, 'i', 'j']).map((l) => `      ${l}`),
+      '    }',
       '  }',
       '}',
     ];
     const source = `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${name}(${p.signature()}) {
   __shared__ ${T} shb[${K}][${BLOCK}];
+  __shared__ ${T} sha[${RPG}][${K}];
   for (${IT} tile = blockIdx.x; tile < (${IT})${tiles}; tile += gridDim.x) {
 ${ind(body, 4)}
   }
@@ -196,6 +206,7 @@ ${ind(body, 4)}
       `for (int j = 0; j < ${N}; j++) acc[j] = ${zero};`,
       `for (${IT} kc = 0; kc < (${IT})${K}; kc += ${KC}) {`,
       '  __syncthreads();',
+      '  #pragma unroll 4',
       `  for (int e = threadIdx.x; e < ${KC * N}; e += ${BLOCK}) {`,
       ...stage.map((l) => `    ${l}`),
       `    shb[kq * ${pitch} + j] = kc + kq < (${IT})${K} ? ${b(bd, '(kc + kq)', 'j')} : ${zero};`,
