@@ -112,7 +112,8 @@ export function renderSkinnyMatmul(k: MatmulKernel, index: number, dtypes: reado
   const [M, N, K] = [k.m, k.n, k.k];
 
   if (form === 'outer' && !(k.transB && N >= BLOCK)) {
-    // B is read along its rows, so neighbouring threads (neighbouring j) read neighbouring elements.
+    // Neighbouring threads (neighbouring j) read neighbouring elements of B's rows; stored as Bᵀ,
+    // B is read K-strided here, which costs little while N (so Bᵀ) is under 256 wide.
     const total = batch * M * N;
     const { lines, dims } = unravel('t', [...k.batch, M, N], 'd', IT);
     const bd = dims.slice(0, -2), i = dims[dims.length - 2]!, j = dims[dims.length - 1]!;

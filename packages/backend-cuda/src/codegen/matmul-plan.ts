@@ -3,7 +3,8 @@ import { product } from './index-math.js';
 import type { GemmEpilogue, GemmStep, Unplaced } from './plan.js';
 
 /**
- * Matmul runs through cuBLAS (no generated GEMM). symgrad's matrices are row-major, cuBLAS's
+ * Matmul runs through cuBLAS (or cuBLASLt), except products with a narrow side, which
+ * kernels-matmul-skinny.ts generates. symgrad's matrices are row-major, cuBLAS's
  * column-major, so C = op(A)·op(B) is issued as Cᵀ = op(B)ᵀ·op(A)ᵀ: the operands swap, each
  * keeps its row stride as leading dimension, and a transposed operand is cuBLAS's OP_T.
  * The last batch dim is one strided-batched call; further batch dims loop (one call each).
