@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Copied to .device/run.sh by bundle-device.mjs: the GPU checks and benchmark, each part
-# with its own time limit, logs under $OUT. Run from the repository root.
+# Copied to .device/run.sh by bundle-device.mjs: the GPU checks and benchmark in one device
+# call, logs under $OUT. Run from the repository root. DEADLINE (seconds, default 540) bounds
+# the whole run: each part's limit shrinks to the time left and a part with under 20 s left is
+# skipped, so the parts run by priority (checks, cuda, webgpu, peers, then the optional ones).
 set -u
 export OUT=${OUT:-/tmp/device-out}; mkdir -p "$OUT"
+T0=$(date +%s); DEADLINE=${DEADLINE:-540}
+left() { echo $(( DEADLINE - ($(date +%s) - T0) )); }
 R=$(pwd)
 xz -dc .device/node.xz > /tmp/node && chmod +x /tmp/node
 W=.device/bench/node_modules/webgpu/dist/linux-x64
@@ -14,27 +18,35 @@ ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 { echo "== vulkan"; ldconfig -p | grep -i -E "vulkan|GLX_nvidia|GLdispatch"; cat "$ICD"; } >> "$OUT/run.log" 2>&1
 export SYMGRAD_CUDA_ADDON=$R/.device/cuda/symgrad_cuda.node SYMGRAD_CACHE_DIR=/tmp/symgrad-cache
 B="/tmp/node .device/bench/device-bench.mjs"
-part() { local name=$1 limit=$2; shift 2; local t0=$(date +%s)
+part() { local name=$1 limit=$2; shift 2; local t0=$(date +%s) l; l=$(left)
+  [ "$l" -lt 20 ] && { echo "== $name: skipped, $l s left" | tee -a "$OUT/run.log"; return; }
+  [ "$limit" -gt "$l" ] && limit=$l
   echo "== $name (limit $limit s)" | tee -a "$OUT/run.log"
   timeout -k 5 "$limit" "$@" 2>>"$OUT/run.log" | tee -a "$OUT/gpu-bench.jsonl"
   echo "== $name: exit ${PIPESTATUS[0]}, $(( $(date +%s) - t0 )) s" | tee -a "$OUT/run.log"; }
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv > "$OUT/nvidia-smi.txt" 2>&1
-if [ -z "${SKIP_CHECK:-}" ]; then
-  echo "== cuda check (limit ${CUDA_CHECK_S:-180} s)"
-  timeout -k 5 ${CUDA_CHECK_S:-180} /tmp/node .device/cuda/check.mjs > "$OUT/cuda-check.txt" 2>&1
-  echo "== cuda check: exit $?"; tail -n 30 "$OUT/cuda-check.txt"
-fi
 # The CUDA backend's other settings (plain cuBLAS GEMMs, a graph on one stream; the defaults
 # are cuBLASLt and two streams): CUDA_VARIANTS lists env settings (',' between variables) run
 # as a check (the last, which has them all) and as benchmark parts; CUDA_VARIANTS= skips them.
 CUDA_VARIANTS=${CUDA_VARIANTS-"SYMGRAD_CUDA_GEMM=cublas SYMGRAD_CUDA_STREAMS=1 SYMGRAD_CUDA_GEMM=cublas,SYMGRAD_CUDA_STREAMS=1"}
 read -ra variants <<< "$CUDA_VARIANTS"
-if [ -z "${SKIP_CHECK:-}" ] && [ ${#variants[@]} -gt 0 ]; then
-  all=${variants[-1]//,/ }
-  echo "== cuda check, $all (limit ${CUDA_CHECK_S:-180} s)"
-  mkdir -p "$OUT/variant"
-  timeout -k 5 ${CUDA_CHECK_S:-180} env $all SYMGRAD_CUDA_GEMM_LOG=1 OUT="$OUT/variant" /tmp/node .device/cuda/check.mjs > "$OUT/cuda-check-variant.txt" 2>&1
-  echo "== cuda check, $all: exit $?"; grep -v "^\[symgrad cuda\]" "$OUT/cuda-check-variant.txt" | tail -n 30
+# The device check under the defaults and, at the same time, under the last variant (their
+# µs/step and profile lines then share the GPU; the benchmark parts below run alone).
+if [ -z "${SKIP_CHECK:-}" ]; then
+  t=$(date +%s)
+  echo "== cuda check (limit ${CUDA_CHECK_S:-150} s)"
+  timeout -k 5 ${CUDA_CHECK_S:-150} /tmp/node .device/cuda/check.mjs > "$OUT/cuda-check.txt" 2>&1 &
+  p1=$!
+  if [ ${#variants[@]} -gt 0 ]; then
+    all=${variants[-1]//,/ }
+    echo "== cuda check, $all (limit ${CUDA_CHECK_S:-150} s)"
+    mkdir -p "$OUT/variant"
+    timeout -k 5 ${CUDA_CHECK_S:-150} env $all SYMGRAD_CUDA_GEMM_LOG=1 OUT="$OUT/variant" /tmp/node .device/cuda/check.mjs > "$OUT/cuda-check-variant.txt" 2>&1 &
+    p2=$!
+    wait $p2; echo "== cuda check, $all: exit $?"
+    grep -v "^\[symgrad cuda\]" "$OUT/cuda-check-variant.txt" | tail -n 8
+  fi
+  wait $p1; echo "== cuda check: exit $?, both checks $(( $(date +%s) - t )) s"; tail -n 30 "$OUT/cuda-check.txt"
 fi
 # DEMO="--precision fp32;--precision tf32 --backend cuda": the demo (`symgrad`) once per ';'-separated argument list.
 if [ -n "${DEMO:-}" ]; then
@@ -45,24 +57,25 @@ if [ -n "${DEMO:-}" ]; then
   done
 fi
 # SKIP_BENCH skips every benchmark part below; SKIP_CUDA and SKIP_WEBGPU one backend's.
-[ -z "${SKIP_BENCH:-}${SKIP_CUDA:-}" ] && part cuda 60 $B --part cuda --reps ${REPS:-1000}
+if [ -z "${SKIP_BENCH:-}${SKIP_CUDA:-}" ]; then
+  part cuda 60 $B --part cuda --reps ${REPS:-1000}
+  for v in "${variants[@]}"; do part "cuda, ${v//,/ }" 60 env ${v//,/ } SYMGRAD_CUDA_GEMM_LOG=1 $B --part cuda --reps ${REPS:-1000}; done
+fi
+if [ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ]; then
+  VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
+  # The webgpu rows again with every matmul shape's config timed on this GPU first (the
+  # tuning's timings of every candidate config in the 'matmul tuning' row).
+  part webgpu-tuned 120 $B --part webgpu-tuned --reps 300
+  part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
+fi
+[ -z "${SKIP_PEERS:-}" ] && part torch-jax 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py ${REPS:-1000}
 if [ -n "${CPU:-}" ]; then
   part cpu 120 $B --part cpu --reps 30
   part torch-cpu 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py 30 cpu
 fi
-[ -z "${SKIP_PEERS:-}" ] && part torch-jax 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py ${REPS:-1000}
-if [ -z "${SKIP_BENCH:-}${SKIP_CUDA:-}" ]; then
-  for v in "${variants[@]}"; do part "cuda, ${v//,/ }" 60 env ${v//,/ } SYMGRAD_CUDA_GEMM_LOG=1 $B --part cuda --reps ${REPS:-1000}; done
-fi
 [ -n "${CUDA_PEDANTIC:-}" ] && part "cuda, SYMGRAD_CUDA_PEDANTIC=1" 60 env SYMGRAD_CUDA_PEDANTIC=1 $B --part cuda --reps ${REPS:-1000}
-[ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ] && VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
-# The webgpu rows again with every matmul shape's config timed on this GPU first (the tuning's
-# timings in the 'matmul tuning' row).
-[ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ] && part webgpu-tuned 120 $B --part webgpu-tuned --reps 300
-[ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ] && part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
-# WebGPU matmul configs to sweep (SYMGRAD_WEBGPU_MATMUL, one process each, GEMM rows only: one
-# config for every product of a step is not what the per-shape default would run);
-# MATMUL_CONFIGS= skips the sweep. The default: the register-staged and split-K configs not yet measured.
-MATMUL_CONFIGS=${MATMUL_CONFIGS-"128,64,16,8,4,unroll,vec4,prefetch 128,64,8,8,4,unroll,vec4,double 64,64,16,4,4,unroll,vec4,prefetch 64,64,16,4,4,unroll,vec4,double 128,128,16,8,8,unroll,vec4,prefetch 128,128,8,8,8,unroll,vec4,double 128,64,16,8,4,unroll,vec4,split2 128,64,16,8,4,unroll,vec4,prefetch,split2 128,128,16,8,8,unroll,vec4,prefetch,split4"}
-for cfg in $MATMUL_CONFIGS; do part "webgpu $cfg" 30 env SYMGRAD_WEBGPU_MATMUL=$cfg $B --part webgpu-gemm --reps 200; done
-echo "== done"
+# MATMUL_CONFIGS="128,64,16,8,4,unroll,vec4,prefetch …": WebGPU matmul configs to sweep
+# (SYMGRAD_WEBGPU_MATMUL, one process each, GEMM rows only: one config for every product of a
+# step is not what the per-shape default would run). None by default: webgpu-tuned times every candidate.
+for cfg in ${MATMUL_CONFIGS:-}; do part "webgpu $cfg" 30 env SYMGRAD_WEBGPU_MATMUL=$cfg $B --part webgpu-gemm --reps 200; done
+echo "== done, $(( $(date +%s) - T0 )) s"
