@@ -81,6 +81,27 @@ function operands(k: MatmulKernel, p: Params, T: string) {
   return { a, b: bOf };
 }
 
+/**
+ * The batch entry of tile `tile` when each entry has `perEntry` tiles: declarations of its
+ * dims (`bd`); none where no batch dim is longer than 1 (an unused `bt` makes nvcc warn).
+ */
+function batchEntry(k: MatmulKernel, IT: string, perEntry: number): { lines: string[]; bd: string[] } {
+  const { lines, dims } = unravel('bt', k.batch, 'd', IT);
+  return { lines: lines.length ? [`const ${IT} bt = tile / ${perEntry};`, ...lines] : [], bd: dims };
+}
+
+/** A kernel whose blocks loop over `tiles` tiles, `preamble` (shared memory, per-thread constants) before the loop. */
+function tiledKernel(name: string, p: Params, IT: string, tiles: number, preamble: readonly string[], body: readonly string[], what: string): GeneratedKernel {
+  const source = `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${name}(${p.signature()}) {
+${ind(preamble, 2)}
+  for (${IT} tile = blockIdx.x; tile < (${IT})${tiles}; tile += gridDim.x) {
+${ind(body, 4)}
+  }
+}
+`;
+  return { source, launch: { kind: 'launch', name, grid: [Math.min(MAX_BLOCKS, tiles), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what } };
+}
+
 function checkRanks(k: MatmulKernel, index: number): void {
   const rank = k.batch.length + 2;
   const views: [string, View][] = [['A', k.a], ['B', k.b], ['the output', k.out], ...(k.epilogue?.inputs ?? []).map((v, i) => [`epilogue input ${i + 1}`, v] as [string, View])];
@@ -142,9 +163,8 @@ ${ind(body, 4)}
     const RG = Math.max(Math.ceil(M / 64), Math.min(M, Math.ceil(TARGET_BLOCKS / (JT * batch))));
     const RPG = Math.ceil(M / RG);
     const tiles = batch * JT * RG;
-    const { lines, dims: bd } = unravel('bt', k.batch, 'd', IT);
+    const { lines, bd } = batchEntry(k, IT, JT * RG);
     const body = [
-      ...(lines.length ? [`const ${IT} bt = tile / ${JT * RG};`] : []),
       ...lines,
       `const ${IT} j = (tile / ${RG}) % ${JT} * ${BLOCK} + threadIdx.x;`,
       `const ${IT} i0 = (tile % ${RG}) * ${RPG};`,
@@ -171,15 +191,7 @@ ${ind(body, 4)}
       '  }',
       '}',
     ];
-    const source = `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${name}(${p.signature()}) {
-  __shared__ ${T} shb[${K}][${BLOCK}];
-  __shared__ ${T} sha[${RPG}][${K}];
-  for (${IT} tile = blockIdx.x; tile < (${IT})${tiles}; tile += gridDim.x) {
-${ind(body, 4)}
-  }
-}
-`;
-    return { source, launch: { kind: 'launch', name, grid: [Math.min(MAX_BLOCKS, tiles), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what } };
+    return tiledKernel(name, p, IT, tiles, [`__shared__ ${T} shb[${K}][${BLOCK}];`, `__shared__ ${T} sha[${RPG}][${K}];`], body, what);
   }
 
   if (form === 'rows') {
@@ -194,12 +206,11 @@ ${ind(body, 4)}
     const pitch = N % 2 === 0 ? N + 1 : N;
     const fit = Math.floor(ROWS_SHARED_BYTES / (pitch * (k.dtype === 'float64' ? 8 : 4)) / 32) * 32;
     const KC = Math.min(fit, Math.ceil(K / 32) * 32);
-    const { lines, dims: bd } = unravel('bt', k.batch, 'd', IT);
+    const { lines, bd } = batchEntry(k, IT, MT);
     const stage = k.transB
       ? [`const int kq = e % ${KC}, j = e / ${KC};`] // Bᵀ stored [N, K]: consecutive threads along K
       : [`const int kq = e / ${N}, j = e % ${N};`];
     const body = [
-      ...(lines.length ? [`const ${IT} bt = tile / ${MT};`] : []),
       ...lines,
       `const ${IT} i = (tile % ${MT}) * ${WARPS} + warp;`,
       `${T} acc[${N}];`,
@@ -240,15 +251,7 @@ ${ind(body, 4)}
       '  }',
       '}',
     ];
-    const source = `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${name}(${p.signature()}) {
-  __shared__ ${T} shb[${KC * pitch}];
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  for (${IT} tile = blockIdx.x; tile < (${IT})${tiles}; tile += gridDim.x) {
-${ind(body, 4)}
-  }
-}
-`;
-    return { source, launch: { kind: 'launch', name, grid: [Math.min(MAX_BLOCKS, tiles), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what } };
+    return tiledKernel(name, p, IT, tiles, [`__shared__ ${T} shb[${KC * pitch}];`, 'const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;'], body, what);
   }
 
   // columns: a block computes 8 rows i of one batch entry (8 neighbouring elements of each of
@@ -258,9 +261,8 @@ ${ind(body, 4)}
   const SLICES = BLOCK / CI;
   const MT = Math.ceil(M / CI);
   const tiles = batch * MT;
-  const { lines, dims: bd } = unravel('bt', k.batch, 'd', IT);
+  const { lines, bd } = batchEntry(k, IT, MT);
   const body = [
-    ...(lines.length ? [`const ${IT} bt = tile / ${MT};`] : []),
     ...lines,
     `const ${IT} i0 = (tile % ${MT}) * ${CI};`,
     `${T} acc[${N}];`,
@@ -287,13 +289,5 @@ ${ind(body, 4)}
     '}',
     '__syncthreads();',
   ];
-  const source = `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${name}(${p.signature()}) {
-  __shared__ ${T} sh[${SLICES}][${CI * N}];
-  const int ix = threadIdx.x % ${CI}, ks = threadIdx.x / ${CI};
-  for (${IT} tile = blockIdx.x; tile < (${IT})${tiles}; tile += gridDim.x) {
-${ind(body, 4)}
-  }
-}
-`;
-  return { source, launch: { kind: 'launch', name, grid: [Math.min(MAX_BLOCKS, tiles), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what } };
+  return tiledKernel(name, p, IT, tiles, [`__shared__ ${T} sh[${SLICES}][${CI * N}];`, `const int ix = threadIdx.x % ${CI}, ks = threadIdx.x / ${CI};`], body, what);
 }
