@@ -111,7 +111,22 @@ function checkRanks(k: MatmulKernel, index: number): void {
 }
 
 /**
- * Renders matmul kernel `k` in the form skinnyMatmulForm chose (which must not be undefined).
+ * Work a `rows` kernel finishes for each result row once the warp has stored it (the warp's
+ * lanes having stored the row's N elements): another kernel's per-row computation on the
+ * product, fused so it needs no launch of its own (matmul-cross-entropy.ts). `lines` gets
+ * the kernel's parameter list, its index type and the C expression of the row (warp-uniform,
+ * possibly past the last row, so the lines check it); `views` are what it reads and writes.
+ */
+export interface RowsTail {
+  readonly views: readonly View[];
+  readonly lines: (p: Params, IT: string, row: string) => string[];
+  /** Appended to the launch's description, for profiles and error messages. */
+  readonly what: string;
+}
+
+/**
+ * Renders matmul kernel `k` in the form skinnyMatmulForm chose (which must not be undefined),
+ * with `tail` (`rows` form only) run for each row after it is stored.
  *
  * @example
  * ```ts
@@ -119,16 +134,17 @@ function checkRanks(k: MatmulKernel, index: number): void {
  * g.launch; // { name: 'k4_matmul', block: [256, 1, 1], … }
  * ```
  */
-export function renderSkinnyMatmul(k: MatmulKernel, index: number, dtypes: readonly DType[], form: SkinnyMatmulForm): GeneratedKernel {
+export function renderSkinnyMatmul(k: MatmulKernel, index: number, dtypes: readonly DType[], form: SkinnyMatmulForm, tail?: RowsTail): GeneratedKernel {
   checkRanks(k, index);
+  if (tail && (form !== 'rows' || k.batch.length > 0)) throw new Error(`render-cuda: kernel ${index} (matmul, ${form}): only an unbatched rows form takes a per-row tail`);
   const name = `k${index}_matmul`;
   const T = computeType(k.dtype);
   const p = new Params(dtypes);
-  const views = [k.a, k.b, k.out, ...(k.epilogue?.inputs ?? [])];
+  const views = [k.a, k.b, k.out, ...(k.epilogue?.inputs ?? []), ...(tail?.views ?? [])];
   const batch = product(k.batch);
   const IT = indexType(batch * k.m * Math.max(k.n, k.k) + MAX_BLOCKS * 1024, views);
   const { a, b } = operands(k, p, T);
-  const what = `kernel ${index} (matmul, ${form})`;
+  const what = `kernel ${index} (matmul, ${form}${tail ? `, ${tail.what}` : ''})`;
   const zero = cudaLiteral(k.dtype, 0);
   const [M, N, K] = [k.m, k.n, k.k];
 
@@ -250,6 +266,7 @@ ${ind(body, 4)}
       '    }',
       '  }',
       '}',
+      ...(tail?.lines(p, IT, 'i') ?? []),
     ];
     return tiledKernel(name, p, IT, tiles, [`__shared__ ${T} shb[${KC * pitch}];`, 'const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;'], body, what);
   }

@@ -1,4 +1,4 @@
-import type { DType, GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel, SoftmaxKernel } from '@symgrad/core';
+import type { DType, GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel, SoftmaxKernel, View } from '@symgrad/core';
 import { groupSize } from './device-prelude.js';
 import { indexType, offsetOf, product, unravel } from './index-math.js';
 import { Params } from './params.js';
@@ -60,30 +60,94 @@ interface RowKernel {
 }
 
 /**
- * A kernel giving each row a group of G threads that first computes the row max m (NaN if
- * any element is NaN) and s = Σ exp(x − m) by group reductions, then runs `rest` (C lines,
- * with row, valid, lane, m and s in scope) for the row.
+ * The lines giving a row's group of G threads (row, valid and lane in scope) the row max m
+ * (NaN if any element is NaN) and s = Σ exp(x − m), by group reductions through `sh` (every
+ * thread of the block takes part when G > 32).
+ */
+function rowMaxSumLines(dt: DType, IT: string, cols: number, G: number, x: (c: string) => string, sh: string): string[] {
+  const T = computeType(dt);
+  const exp = dt === 'float32' ? 'expf' : 'exp';
+  return [
+    `${T} m = ${cudaLiteral(dt, -Infinity)};`,
+    `if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) m = SgMax()(m, ${x('c')});`,
+    `m = sg_group_reduce<${G}>(m, SgMax(), ${sh});`,
+    `${T} s = 0;`,
+    `if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) s += ${exp}(${x('c')} - m);`,
+    `s = sg_group_reduce<${G}>(s, SgSum(), ${sh});`,
+  ];
+}
+
+/**
+ * A kernel giving each row a group of G threads that first computes the row max m and
+ * s = Σ exp(x − m) (rowMaxSumLines), then runs `rest` (C lines, with row, valid, lane, m and
+ * s in scope) for the row.
  */
 function rowMaxSumKernel(k: RowKernel, rest: string): string {
   const G = groupSize(k.cols);
   const T = computeType(k.dt);
-  const exp = k.dt === 'float32' ? 'expf' : 'exp';
   return `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${k.name}(${k.signature}) {
   __shared__ ${T} sh[${BLOCK / 32}];
   const int lane = threadIdx.x % ${G};
   for (${k.IT} row0 = (${k.IT})blockIdx.x * ${BLOCK / G}; row0 < (${k.IT})${k.rows}; row0 += (${k.IT})gridDim.x * ${BLOCK / G}) {
     const ${k.IT} row = row0 + threadIdx.x / ${G};
     const bool valid = row < (${k.IT})${k.rows};
-    ${T} m = ${cudaLiteral(k.dt, -Infinity)};
-    if (valid) for (${k.IT} c = lane; c < ${k.cols}; c += ${G}) m = SgMax()(m, ${k.x('c')});
-    m = sg_group_reduce<${G}>(m, SgMax(), sh);
-    ${T} s = 0;
-    if (valid) for (${k.IT} c = lane; c < ${k.cols}; c += ${G}) s += ${exp}(${k.x('c')} - m);
-    s = sg_group_reduce<${G}>(s, SgSum(), sh);
+${ind(rowMaxSumLines(k.dt, k.IT, k.cols, G, k.x, 'sh'), 4)}
 ${rest}
   }
 }
 `;
+}
+
+/** The compute dtype of a softmax-family kernel: float64 stays float64, everything else is computed in float32. */
+const rowDtype = (dtype: DType): DType => (dtype === 'float64' ? 'float64' : 'float32');
+
+/**
+ * The lines that finish softmax cross-entropy for a row once m and s are known (row, valid,
+ * lane in scope; G threads per row): the loss (logsumexp − z[label], NaN for a label out of
+ * range) and, when asked, the gradient (softmax − onehot) · scale. `barrier` orders every
+ * read of the row before any write (the gradient may overwrite the logits in place).
+ */
+function crossEntropyRowLines(k: SoftmaxCrossEntropyKernel, p: Params, IT: string, G: number, z: (c: string) => string, barrier: readonly string[]): string[] {
+  const classes = k.logits.shape[1]!;
+  const dt = rowDtype(k.dtype);
+  const T = computeType(dt);
+  const f = (fn: string) => (dt === 'float32' ? `${fn}f` : fn);
+  const yT = p.dtype(k.labels);
+  const yp = p.ref(k.labels);
+  const lossStore = `${p.ref(k.loss, true)}[${offsetOf(k.loss, ['row'])}] = ${convert(dt, p.dtype(k.loss), 'loss')};`;
+  const gradLines = k.grad
+    ? [
+        `const ${T} sc = ${convert(p.dtype(k.grad.scale), dt, `(${computeType(p.dtype(k.grad.scale))})${p.ref(k.grad.scale)}[${offsetOf(k.grad.scale, ['row'])}]`)};`,
+        `for (${IT} c = lane; c < ${classes}; c += ${G}) {`,
+        `  const ${T} g = (${f('exp')}(${z('c')} - m) / s - (c == (${IT})y ? (${T})1 : (${T})0)) * sc;`,
+        `  ${p.ref(k.grad.output, true)}[${offsetOf(k.grad.output, ['row', 'c'])}] = ${convert(dt, p.dtype(k.grad.output), 'g')};`,
+        '}',
+      ]
+    : [];
+  return [
+    'int y = -1;',
+    `${T} zy = 0;`,
+    'if (valid) {',
+    `  y = ${convert(yT, 'int32', `(${computeType(yT)})${yp}[${offsetOf(k.labels, ['row'])}]`)};`,
+    `  if (y >= 0 && y < ${classes}) zy = ${z(`(${IT})y`)};`,
+    '}',
+    ...barrier,
+    'if (valid) {',
+    `  const bool ok = y >= 0 && y < ${classes};`,
+    '  if (lane == 0) {',
+    `    const ${T} loss = ok ? m + ${f('log')}(s) - zy : ${cudaLiteral(dt, NaN)};`,
+    `    ${lossStore}`,
+    '  }',
+    ...gradLines.map((l) => `  ${l}`),
+    '}',
+  ];
+}
+
+/** Element (row, c) of softmax cross-entropy's logits, in its compute type. */
+function logitsOf(k: SoftmaxCrossEntropyKernel, p: Params): (c: string) => string {
+  const zT = p.dtype(k.logits);
+  const zp = p.ref(k.logits);
+  return (c) => convert(zT, rowDtype(k.dtype), `(${computeType(zT)})${zp}[${offsetOf(k.logits, ['row', c])}]`);
 }
 
 /**
@@ -96,43 +160,47 @@ export function renderSoftmaxCrossEntropy(k: SoftmaxCrossEntropyKernel, index: n
   const [rows, classes] = k.logits.shape as [number, number];
   const G = groupSize(classes);
   const P = BLOCK / G;
-  const views = [k.logits, k.labels, k.loss, ...(k.grad ? [k.grad.output, k.grad.scale] : [])];
-  const IT = indexType(rows + BLOCK * 8192, views);
+  const IT = indexType(rows + BLOCK * 8192, crossEntropyViews(k));
   const p = new Params(dtypes);
-  const dt: DType = k.dtype === 'float64' ? 'float64' : 'float32';
-  const T = computeType(dt);
-  const f = (fn: string) => (dt === 'float32' ? `${fn}f` : fn);
-  const zT = p.dtype(k.logits), yT = p.dtype(k.labels);
   // Register every parameter before the signature is rendered.
-  const zp = p.ref(k.logits), yp = p.ref(k.labels);
-  const z = (c: string) => convert(zT, dt, `(${computeType(zT)})${zp}[${offsetOf(k.logits, ['row', c])}]`);
-  const lossStore = `${p.ref(k.loss, true)}[${offsetOf(k.loss, ['row'])}] = ${convert(dt, p.dtype(k.loss), 'loss')};`;
-  const gradLines = k.grad
-    ? [
-        `const ${T} sc = ${convert(p.dtype(k.grad.scale), dt, `(${computeType(p.dtype(k.grad.scale))})${p.ref(k.grad.scale)}[${offsetOf(k.grad.scale, ['row'])}]`)};`,
-        `for (${IT} c = lane; c < ${classes}; c += ${G}) {`,
-        `  const ${T} g = (${f('exp')}(${z('c')} - m) / s - (c == (${IT})y ? (${T})1 : (${T})0)) * sc;`,
-        `  ${p.ref(k.grad.output, true)}[${offsetOf(k.grad.output, ['row', 'c'])}] = ${convert(dt, p.dtype(k.grad.output), 'g')};`,
-        '}',
-      ]
-    : [];
-  const source = rowMaxSumKernel({ name, signature: p.signature(), dt, IT, rows, cols: classes, x: z }, `    int y = -1;
-    ${T} zy = 0;
-    if (valid) {
-      y = ${convert(yT, 'int32', `(${computeType(yT)})${yp}[${offsetOf(k.labels, ['row'])}]`)};
-      if (y >= 0 && y < ${classes}) zy = ${z(`(${IT})y`)};
-    }
-    // Every read of this row is done before any write (the gradient may overwrite the logits in place).
-    __syncthreads();
-    if (valid) {
-      const bool ok = y >= 0 && y < ${classes};
-      if (lane == 0) {
-        const ${T} loss = ok ? m + ${f('log')}(s) - zy : ${cudaLiteral(dt, NaN)};
-        ${lossStore}
-      }
-${ind(gradLines, 6)}
-    }`);
+  const z = logitsOf(k, p);
+  const rest = crossEntropyRowLines(k, p, IT, G, z, ['// Every read of this row is done before any write (the gradient may overwrite the logits in place).', '__syncthreads();']);
+  const source = rowMaxSumKernel({ name, signature: p.signature(), dt: rowDtype(k.dtype), IT, rows, cols: classes, x: z }, ind(rest, 4));
   return { source, launch: { kind: 'launch', name, grid: [blocksFor(rows, P), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (softmaxCrossEntropy)` } };
+}
+
+/** Every view softmax cross-entropy kernel `k` reads or writes. */
+export function crossEntropyViews(k: SoftmaxCrossEntropyKernel): View[] {
+  return [k.logits, k.labels, k.loss, ...(k.grad ? [k.grad.output, k.grad.scale] : [])];
+}
+
+/**
+ * Softmax cross-entropy for row `row` of its logits, as lines for a kernel that gives each
+ * row a warp (lane = the thread's lane, `row` warp-uniform) and has just stored the row's
+ * logits: a matmul producing the logits (kernels-matmul-skinny.ts's `rows` form) finishes
+ * the loss without another launch. The logits are read back from memory after the warp's
+ * barrier, so the results are those of the kernel it replaces; `p` is the kernel's
+ * parameter list. For at most 32 classes.
+ *
+ * @example
+ * ```ts
+ * const lines = crossEntropyWarpLines(ce, params, 'int', 'i');
+ * ```
+ */
+export function crossEntropyWarpLines(k: SoftmaxCrossEntropyKernel, p: Params, IT: string, row: string): string[] {
+  const [rows, classes] = k.logits.shape as [number, number];
+  if (classes > 32) throw new Error(`render-cuda: a warp per row takes at most 32 classes (got ${classes})`);
+  const T = computeType(rowDtype(k.dtype));
+  const z = logitsOf(k, p);
+  return [
+    '__syncwarp();',
+    '{',
+    `  const ${IT} row = ${row};`,
+    `  const bool valid = row < (${IT})${rows};`,
+    ...rowMaxSumLines(rowDtype(k.dtype), IT, classes, 32, z, `(${T}*)0`).map((l) => `  ${l}`),
+    ...crossEntropyRowLines(k, p, IT, 32, z, ['__syncwarp();']).map((l) => `  ${l}`),
+    '}',
+  ];
 }
 
 /**

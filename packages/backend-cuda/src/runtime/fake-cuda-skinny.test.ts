@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { MatmulKernel } from '@symgrad/core';
 import { skinnyMatmulForm } from '../codegen/kernels-matmul-skinny.js';
@@ -9,11 +10,15 @@ import { fakeCudaWorkspace, runWithFakeCuda } from '../testing-fixtures/fake-cud
 // not cuBLAS: each form over awkward shapes (1, primes, tile remainders, transposes, batches
 // with a broadcast operand), with alpha, beta and fused epilogues, in float32 and float64,
 // end to end over the fake CUDA userspace against core's float64 reference evaluator. The
-// child reports each function's matmul kernels, so the parent checks which form ran.
+// child reports each function's matmul kernels, so the parent checks which form ran. Then a
+// softmax cross-entropy over a `rows` product's result, which runs inside the product's kernel
+// (codegen/matmul-cross-entropy.ts): the child plans each function too and says whether it did.
 const { scratch, libDir, reason } = fakeCudaWorkspace('skinny-');
+const PLANNER = fileURLToPath(new URL('../../dist/codegen/program-source.js', import.meta.url));
 
 const RUNNER = `
 import { fn, shared, T } from '@symgrad/core';
+import { planProgram } from ${JSON.stringify(PLANNER)};
 import '@symgrad/backend-cuda';
 import { evaluateReference, relativeError, TestRandom } from '@symgrad/core/testing/reference';
 const rows = [];
@@ -84,13 +89,48 @@ for (const dtype of ['float32', 'float64']) {
     rows.push({ name: 'sgd update W - 0.1 h^T d ' + dtype, errs, matmuls });
     f.dispose();
   } catch (e) { rows.push({ name: 'sgd update ' + dtype, error: String(e && e.stack || e) }); }
+  // Softmax cross-entropy of x.W (+ b) against labels y: [rows, features, classes, outputs(z, p, y, x), labels].
+  const lossCases = {
+    'mean loss and its gradients, 37x130 . 130x10': [37, 130, 10, (z, p, y, x, n) => {
+      const dz = T.div(T.sub(p, T.oneHot(y, 10, dtype)), n);
+      return [T.mean(T.categoricalCrossentropy(p, y)), dz, T.dot(T.transpose(x), dz)];
+    }],
+    'one class, 31x50 . 50x1': [31, 50, 1, (z, p, y) => [T.categoricalCrossentropy(p, y)]],
+    // B in chunks (K = 700 > one block's shared memory in float64), a prime row count.
+    '16 classes, 97x700 . 700x16, gradient': [97, 700, 16, (z, p, y, x, n) => [T.mean(T.categoricalCrossentropy(p, y)), T.div(T.sub(p, T.oneHot(y, 16, dtype)), n)]],
+    // Labels -1 and 10 are out of range: NaN losses for those rows, as the reference gives.
+    'labels out of range, 13x40 . 40x10, per-row losses': [13, 40, 10, (z, p, y) => [T.categoricalCrossentropy(p, y)], (labels) => { labels.data[2] = -1; labels.data[7] = 10; }],
+    'the logits an output too, 21x33 . 33x7': [21, 33, 7, (z, p, y) => [z, T.categoricalCrossentropy(p, y)]],
+    'with a bias, 19x45 . 45x10 + b': [19, 45, 10, (z, p, y) => [T.mean(T.categoricalCrossentropy(p, y))], undefined, true],
+  };
+  for (const [name, [m, kk, c, build, tweak, bias]] of Object.entries(lossCases)) {
+    const label = 'loss ' + name + ' ' + dtype;
+    try {
+      const x = tensor(dtype, 2, 'x'), W = tensor(dtype, 2, 'W'), y = T.ivector('y'), b = tensor(dtype, 1, 'b');
+      const z = bias ? T.add(T.dot(x, W), b) : T.dot(x, W);
+      const outputs = build(z, T.softmax(z), y, x, T.size(x, 0, dtype));
+      const inputs = [x, W, y, ...(bias ? [b] : [])];
+      const labels = rng.array([m], 'int32', 0, c - 1);
+      tweak?.(labels);
+      const vals = [rng.array([m, kk], dtype, -1, 1), rng.array([kk, c], dtype, -1, 1), labels, ...(bias ? [rng.array([c], dtype, -1, 1)] : [])];
+      const f = fn(inputs, outputs, { backend: 'cuda' });
+      const got = await f(...vals);
+      const want = evaluateReference(outputs, new Map(inputs.map((v, i) => [v, vals[i]])));
+      const errs = got.map((g, i) => relativeError(g.data, want[i].data));
+      const nans = got.map((g) => Array.from(g.data).filter((v) => Number.isNaN(v)).length);
+      const steps = planProgram(f.program, { gemm: 'cublasLt' }).steps.map((s) => s.what);
+      const fused = steps.some((w) => /[(]matmul, rows, with kernel [0-9]+ [(]softmaxCrossEntropy[)][)]/.test(w));
+      rows.push({ name: label, errs, nans, fused, steps, kinds: f.program.kernels.map((k) => k.kind) });
+      f.dispose();
+    } catch (e) { rows.push({ name: label, error: String(e && e.stack || e) }); }
+  }
 }
 console.log('RESULT ' + JSON.stringify(rows));
 `;
 const runner = join(scratch, 'skinny-runner.mjs');
 writeFileSync(runner, RUNNER);
 
-interface Row { name: string; errs?: number[]; matmuls?: MatmulKernel[]; error?: string }
+interface Row { name: string; errs?: number[]; matmuls?: MatmulKernel[]; error?: string; fused?: boolean; nans?: number[]; kinds?: string[]; steps?: string[] }
 
 describe.skipIf(!libDir)(`skinny products as generated kernels, over the fake CUDA userspace${libDir ? '' : ` (skipped: ${reason})`}`, () => {
   it('every form, in float32 and float64, matches the float64 reference; each ran the form its name says', { timeout: 300_000 }, async () => {
@@ -98,12 +138,18 @@ describe.skipIf(!libDir)(`skinny products as generated kernels, over the fake CU
     const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
     expect(line, `child exited ${r.code}:\n${r.stderr.slice(-4000)}`).toBeDefined();
     const rows = JSON.parse(line!.slice(7)) as Row[];
-    expect(rows).toHaveLength(2 * 23);
+    expect(rows).toHaveLength(2 * (23 + 6));
     for (const row of rows) {
       expect(row.error, row.name).toBeUndefined();
       const tol = row.name.endsWith('float64') ? 1e-12 : 1e-5;
       for (const e of row.errs!) expect(e, `${row.name}: relative error (tolerance ${tol})`).toBeLessThanOrEqual(tol);
       const form = row.name.split(' ')[0]!;
+      if (form === 'loss') {
+        expect(row.kinds, row.name).toContain('softmaxCrossEntropy');
+        expect(row.fused, `${row.name}: the loss ran inside the product's kernel (steps: ${row.steps!.join('; ')})`).toBe(true);
+        expect(row.nans, `${row.name}: NaN losses`).toEqual(row.name.includes('out of range') ? [2] : row.nans!.map(() => 0));
+        continue;
+      }
       const want = form === 'sgd' ? 'columns' : form;
       // The last product is the one the case is about (the relu-gradient case's forward product is a GEMM).
       const k = row.matmuls!.at(-1)!;
