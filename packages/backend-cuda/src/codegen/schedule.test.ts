@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TestRandom } from '@symgrad/core/testing';
+import { DEFAULT_RUN_OPTIONS } from '../runtime/options.js';
 import { seedStepProgram } from '../testing-fixtures/programs.js';
 import type { StepAccess } from './plan.js';
 import { planProgram } from './program-source.js';
@@ -71,6 +72,28 @@ describe('scheduleStreams', () => {
     const gemms = plan.steps.flatMap((st, i) => (st.kind === 'gemm' ? [i] : []));
     const concurrent = gemms.some((i) => gemms.some((j) => j < i && !before[i]!.has(j)));
     expect(concurrent).toBe(true);
+  });
+
+  it("gives the seed step exactly its dependency graph under the default stream limit (two streams would not)", async () => {
+    const plan = planProgram(await seedStepProgram([1000, 1000, 1000, 10], 800), { gemm: 'cublasLt' });
+    const deps = stepDependencies(plan.steps);
+    const needed: Set<number>[] = [];
+    deps.forEach((ds) => {
+      const set = new Set<number>();
+      for (const d of ds) {
+        set.add(d);
+        for (const e of needed[d]!) set.add(e);
+      }
+      needed.push(set);
+    });
+    const s = scheduleStreams(plan.steps, DEFAULT_RUN_OPTIONS.streams);
+    expect(happensBefore(s), 'each step waits for what it depends on, and nothing else').toEqual(needed);
+    expect(s.streams).toBe(3);
+    // On two streams the last weight update (the 'columns' product) queues behind a weight-gradient GEMM it does not need.
+    const two = happensBefore(scheduleStreams(plan.steps, 2));
+    const update = plan.steps.findIndex((st) => st.what.includes('(matmul, columns)'));
+    const falseWaits = [...two[update]!].filter((j) => !needed[update]!.has(j)).map((j) => plan.steps[j]!.kind);
+    expect(falseWaits).toContain('gemm');
   });
 
   it('orders every conflicting pair on random access patterns, with no wait implied by another', () => {

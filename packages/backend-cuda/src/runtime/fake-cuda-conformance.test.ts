@@ -74,7 +74,7 @@ async function runSuite(suite: 'cases' | 'seed', env: Record<string, string> = {
 const failures = (rows: Row[]) => rows.filter((r) => !r.ok).map((r) => `${r.name}: ${r.detail}`);
 
 describe.skipIf(!libDir)(`CUDA backend numerics over the fake CUDA userspace${libDir ? '' : ` (skipped: ${reason})`}`, () => {
-  // The default configuration (cuBLASLt, which fuses matmul epilogues, on two streams), then
+  // The default configuration (cuBLASLt, which fuses matmul epilogues, on up to four streams), then
   // plain cuBLAS on one stream. Both share one cubin cache, so the second compiles
   // only what differs, and cached fake cubins (which carry their host code) get loaded too.
   const cache = join(scratch, 'cubin-cache');

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_OPTIONS, runOptionsFromEnv } from './options.js';
 
 describe('runOptionsFromEnv', () => {
-  it('defaults to cuBLAS on one stream and reads both variables', () => {
+  it('defaults to cuBLASLt on up to four streams and reads both variables', () => {
+    expect(DEFAULT_RUN_OPTIONS).toEqual({ gemm: 'cublasLt', streams: 4 });
     expect(runOptionsFromEnv({})).toEqual(DEFAULT_RUN_OPTIONS);
     expect(runOptionsFromEnv({ SYMGRAD_CUDA_GEMM: 'cublasLt', SYMGRAD_CUDA_STREAMS: '3' })).toEqual({ gemm: 'cublasLt', streams: 3 });
     expect(runOptionsFromEnv({ SYMGRAD_CUDA_GEMM: ' ', SYMGRAD_CUDA_STREAMS: '' })).toEqual(DEFAULT_RUN_OPTIONS);

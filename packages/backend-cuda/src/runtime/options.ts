@@ -9,10 +9,15 @@ export interface CudaRunOptions {
 }
 
 /**
- * cuBLASLt on two streams: on an H100 the seed step ran 257 µs in fp32 and 107 in tf32 so,
- * against 277 and 138 with cuBLAS on one stream (docs/GPU-BENCHMARKS.md, run 9).
+ * cuBLASLt, on up to four streams. cuBLASLt on two streams ran the seed step in 257 µs (fp32)
+ * and 107 (tf32) on an H100, against 277 and 138 with cuBLAS on one stream
+ * (docs/GPU-BENCHMARKS.md, run 9). Two streams were too few for the seed step's three
+ * branches: its last product's weight update (1000×800·800×10) queued behind one of the two
+ * large weight-gradient GEMMs, when it only needs the backward product before them; a third
+ * stream runs it beside the dX GEMM instead. The scheduler opens a stream only for a step
+ * that no stream's last step leads to, so a chain stays on one stream whatever the limit.
  */
-export const DEFAULT_RUN_OPTIONS: CudaRunOptions = { gemm: 'cublasLt', streams: 2 };
+export const DEFAULT_RUN_OPTIONS: CudaRunOptions = { gemm: 'cublasLt', streams: 4 };
 
 /** The most streams a graph may fork into: a step rarely has more independent neighbours. */
 export const MAX_STREAMS = 8;
