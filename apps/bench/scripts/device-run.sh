@@ -25,10 +25,11 @@ part() { local name=$1 limit=$2; shift 2; local t0=$(date +%s) l; l=$(left)
   timeout -k 5 "$limit" "$@" 2>>"$OUT/run.log" | tee -a "$OUT/gpu-bench.jsonl"
   echo "== $name: exit ${PIPESTATUS[0]}, $(( $(date +%s) - t0 )) s" | tee -a "$OUT/run.log"; }
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv > "$OUT/nvidia-smi.txt" 2>&1
-# The CUDA backend's other settings (plain cuBLAS GEMMs, a graph on one stream; the defaults
-# are cuBLASLt and two streams): CUDA_VARIANTS lists env settings (',' between variables) run
-# as a check (the last, which has them all) and as benchmark parts; CUDA_VARIANTS= skips them.
-CUDA_VARIANTS=${CUDA_VARIANTS-"SYMGRAD_CUDA_GEMM=cublas SYMGRAD_CUDA_STREAMS=1 SYMGRAD_CUDA_GEMM=cublas,SYMGRAD_CUDA_STREAMS=1"}
+# The CUDA backend's other settings (two streams, the default before four; one stream; plain
+# cuBLAS GEMMs on one stream; the defaults are cuBLASLt and up to four streams): CUDA_VARIANTS
+# lists env settings (',' between variables) run as a check (the last, which has them all)
+# and as benchmark parts; CUDA_VARIANTS= skips them.
+CUDA_VARIANTS=${CUDA_VARIANTS-"SYMGRAD_CUDA_STREAMS=2 SYMGRAD_CUDA_STREAMS=1 SYMGRAD_CUDA_GEMM=cublas,SYMGRAD_CUDA_STREAMS=1"}
 read -ra variants <<< "$CUDA_VARIANTS"
 # The device check under the defaults and, at the same time, under the last variant (their
 # µs/step and profile lines then share the GPU; the benchmark parts below run alone).

@@ -44,7 +44,7 @@ describe('the device bundle', () => {
     const parsed = spawnSync('bash', ['-n', join(dir, 'run.sh')], { encoding: 'utf8' });
     expect(parsed.status, parsed.stderr).toBe(0);
     const script = readFileSync(join(dir, 'run.sh'), 'utf8');
-    expect(script).toContain('SYMGRAD_CUDA_GEMM=cublas SYMGRAD_CUDA_STREAMS=1 SYMGRAD_CUDA_GEMM=cublas,SYMGRAD_CUDA_STREAMS=1');
+    expect(script).toContain('SYMGRAD_CUDA_STREAMS=2 SYMGRAD_CUDA_STREAMS=1 SYMGRAD_CUDA_GEMM=cublas,SYMGRAD_CUDA_STREAMS=1');
     expect(script).toContain('DEADLINE=${DEADLINE:-540}');
     // webgpu-tuned times every candidate config per shape; a sweep is opt-in.
     expect(script).toContain('for cfg in ${MATMUL_CONFIGS:-}; do');
