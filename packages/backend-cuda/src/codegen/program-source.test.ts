@@ -148,9 +148,13 @@ describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
       expect(plan.kernelNames).toEqual(['k0_epilogue']);
     });
 
-    it('marks each step with the buffers its kernel reads and writes', () => {
+    it('marks each step with the buffers it reads and writes: the GEMM its operands, the epilogue launch its own', () => {
       const plan = lt(wide({ beta: 1, epilogue: { expr: sx.binary('add', f32, bias, 'float32'), inputs: [rowBias([3, 17])] } }));
       expect(plan.steps[0]).toMatchObject({ reads: [0, 1, 2, 3], writes: [2] });
+      // The relu gradient where(h > 0, A·B, 0), h in buffer 3: the GEMM does not read h, the epilogue does not read A or B.
+      const mask = sx.where(sx.binary('gt', bias, zero, 'bool'), f32, zero, 'float32');
+      const split = lt(wide({ epilogue: { expr: mask, inputs: [contiguousView(3, [3, 17])] } }));
+      expect(split.steps.map((st) => [st.kind, st.kernel, st.reads, st.writes])).toEqual([['gemm', 0, [0, 1], [2]], ['launch', 0, [2, 3], [2]]]);
     });
   });
 });
