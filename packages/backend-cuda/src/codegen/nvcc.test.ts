@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'symgrad-cuda-nvcc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!nvcc)(`generated CUDA C compiles with nvcc --cubin -arch=sm_90${nvcc ? '' : ' (skipped: nvcc not found on PATH)'}`, () => {
-  it('op cases (float32, float64), kernel cases, random draws of every distribution and dtype, and the seed step', async () => {
+  it('op cases (float32, float64), kernel cases, random draws of every distribution and dtype, and the seed step (float32, float64)', async () => {
     const files: [string, string][] = [];
     const add = (name: string, source: string) => {
       const file = join(dir, `${name}.cu`);
@@ -28,6 +28,10 @@ describe.skipIf(!nvcc)(`generated CUDA C compiles with nvcc --cubin -arch=sm_90$
     add('kernel-cases', planProgram(concatPrograms(kernelCasePrograms().values())).source);
     add('random-draws', planProgram(randomDrawsCase([1, 2, -2, 3], [1, 5, 1021]).program).source);
     add('seed-step', planProgram(await seedStepProgram([1000, 1000, 1000, 10], 800)).source);
+    // In float64 too: the loss inside the logits' product (matmul-cross-entropy.ts) in double.
+    const f64Seed = planProgram(await seedStepProgram([100, 50, 30, 10], 37, 'float64'));
+    expect(f64Seed.steps.some((s) => s.what.includes('with kernel'))).toBe(true);
+    add('seed-step-f64', f64Seed.source);
     const results = await pool(files.map(([name, file]) => async () => ({ name, ...(await run(nvcc!, ['--cubin', '-arch=sm_90', '-std=c++17', '-o', file.replace(/\.cu$/, '.cubin'), file])) })), 2);
     for (const r of results) expect(r.code, `${r.name}: nvcc failed:\n${r.out}`).toBe(0);
     for (const r of results) expect(r.out, `${r.name}: nvcc warned`).not.toMatch(/warning/i);

@@ -45,12 +45,12 @@ export async function programOf(inputs: readonly Variable[], outputs: readonly V
   return p;
 }
 
-/** The seed step's Program (MLP, softmax cross-entropy, SGD updates) at the given sizes. */
-export async function seedStepProgram(sizes: [number, number, number, number] = [64, 48, 32, 10], rows = 37): Promise<Program> {
+/** The seed step's Program (MLP, softmax cross-entropy, SGD updates) at the given sizes, in float32 or float64. */
+export async function seedStepProgram(sizes: [number, number, number, number] = [64, 48, 32, 10], rows = 37, dtype: 'float32' | 'float64' = 'float32'): Promise<Program> {
   const rng = new TestRandom(1234);
-  const s = buildSeedStep(rng, sizes, 0.1);
+  const s = buildSeedStep(rng, sizes, 0.1, dtype);
   const f = fn([s.x, s.y], [s.loss, ...s.grads], { updates: s.updates, backend: CAPTURE });
-  await f(rng.array([rows, sizes[0]], 'float32', -1, 1), rng.array([rows], 'int32', 0, sizes[3] - 1));
+  await f(rng.array([rows, sizes[0]], dtype, -1, 1), rng.array([rows], 'int32', 0, sizes[3] - 1));
   const p = f.program!;
   f.dispose();
   s.weights.forEach((w) => w.dispose());
