@@ -113,7 +113,7 @@ describe('CudaBackend (fake device)', () => {
         const want = new Array<number>(program.kernels.length).fill(0);
         plan.steps.forEach((s, i) => { want[s.kernel] += 2 ** i; });
         expect(ms).toEqual(want);
-        // The loss runs inside the logits' product (matmul-cross-entropy.ts): no step, no time of its own.
+        // The loss runs inside the logits' product (matmul-row-tail.ts): no step, no time of its own.
         const loss = program.kernels.findIndex((k) => k.kind === 'softmaxCrossEntropy');
         expect(plan.steps.some((s) => s.kernel === loss)).toBe(false);
         expect(ms.map((t, i) => (i === loss ? t === 0 : t > 0))).toEqual(ms.map(() => true));

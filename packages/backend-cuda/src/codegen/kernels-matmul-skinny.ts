@@ -113,7 +113,7 @@ function checkRanks(k: MatmulKernel, index: number): void {
 /**
  * Work a `rows` kernel finishes for each result row once the warp has stored it (the warp's
  * lanes having stored the row's N elements): another kernel's per-row computation on the
- * product, fused so it needs no launch of its own (matmul-cross-entropy.ts). `lines` gets
+ * product, fused so it needs no launch of its own (matmul-row-tail.ts). `lines` gets
  * the kernel's parameter list, its index type and the C expression of the row (warp-uniform,
  * possibly past the last row, so the lines check it); `views` are what it reads and writes.
  */

@@ -175,11 +175,25 @@ export function crossEntropyViews(k: SoftmaxCrossEntropyKernel): View[] {
 }
 
 /**
+ * The start of a per-row tail in a kernel that gives each row a warp and has just stored the
+ * row (`row` warp-uniform, possibly past the last row): the warp's barrier, so the row is read
+ * back from memory as the kernel it replaces would read it, then row, valid, m and s.
+ */
+function warpRowLines(rows: number, cols: number, dt: DType, IT: string, row: string, x: (c: string) => string): string[] {
+  if (cols > 32) throw new Error(`render-cuda: a warp per row takes at most 32 columns (got ${cols})`);
+  return [
+    '__syncwarp();',
+    `const ${IT} row = ${row};`,
+    `const bool valid = row < (${IT})${rows};`,
+    ...rowMaxSumLines(dt, IT, cols, 32, x, `(${computeType(dt)}*)0`),
+  ];
+}
+
+/**
  * Softmax cross-entropy for row `row` of its logits, as lines for a kernel that gives each
- * row a warp (lane = the thread's lane, `row` warp-uniform) and has just stored the row's
- * logits: a matmul producing the logits (kernels-matmul-skinny.ts's `rows` form) finishes
- * the loss without another launch. The logits are read back from memory after the warp's
- * barrier, so the results are those of the kernel it replaces; `p` is the kernel's
+ * row a warp (lane = the thread's lane) and has just stored the row's logits: a matmul
+ * producing the logits (kernels-matmul-skinny.ts's `rows` form) finishes the loss without
+ * another launch. The results are those of the kernel it replaces; `p` is the kernel's
  * parameter list. For at most 32 classes.
  *
  * @example
@@ -189,16 +203,37 @@ export function crossEntropyViews(k: SoftmaxCrossEntropyKernel): View[] {
  */
 export function crossEntropyWarpLines(k: SoftmaxCrossEntropyKernel, p: Params, IT: string, row: string): string[] {
   const [rows, classes] = k.logits.shape as [number, number];
-  if (classes > 32) throw new Error(`render-cuda: a warp per row takes at most 32 classes (got ${classes})`);
-  const T = computeType(rowDtype(k.dtype));
   const z = logitsOf(k, p);
+  const lines = [...warpRowLines(rows, classes, rowDtype(k.dtype), IT, row, z), ...crossEntropyRowLines(k, p, IT, 32, z, ['__syncwarp();'])];
+  return ['{', ...lines.map((l) => `  ${l}`), '}'];
+}
+
+/** Every view row softmax kernel `k` reads or writes. */
+export const softmaxViews = (k: SoftmaxKernel): View[] => [k.input, k.output];
+
+/** Element (row, c) of a row softmax's input, in its compute type. */
+function softmaxInputOf(k: SoftmaxKernel, p: Params): (c: string) => string {
+  const xT = p.dtype(k.input);
+  const xp = p.ref(k.input);
+  return (c) => convert(xT, rowDtype(k.dtype), `(${computeType(xT)})${xp}[${offsetOf(k.input, ['row', c])}]`);
+}
+
+/**
+ * The lines that finish a row softmax (or log-softmax) once m and s are known (row, valid,
+ * lane in scope; G threads per row): each element computed in the same pass that reads it,
+ * so an output identical to the input is safe.
+ */
+function softmaxRowLines(k: SoftmaxKernel, p: Params, IT: string, G: number, x: (c: string) => string): string[] {
+  const cols = k.input.shape[1]!;
+  const dt = rowDtype(k.dtype);
+  const T = computeType(dt);
+  const f = (fn: string) => (dt === 'float32' ? `${fn}f` : fn);
+  const value = k.log ? `${x('c')} - m - ls` : `${f('exp')}(${x('c')} - m) / s`;
   return [
-    '__syncwarp();',
-    '{',
-    `  const ${IT} row = ${row};`,
-    `  const bool valid = row < (${IT})${rows};`,
-    ...rowMaxSumLines(rowDtype(k.dtype), IT, classes, 32, z, `(${T}*)0`).map((l) => `  ${l}`),
-    ...crossEntropyRowLines(k, p, IT, 32, z, ['__syncwarp();']).map((l) => `  ${l}`),
+    `const ${T} ls = ${f('log')}(s);`,
+    `if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) {`,
+    `  const ${T} v = ${value};`,
+    `  ${p.ref(k.output, true)}[${offsetOf(k.output, ['row', 'c'])}] = ${convert(dt, p.dtype(k.output), 'v')};`,
     '}',
   ];
 }
@@ -213,20 +248,27 @@ export function renderSoftmax(k: SoftmaxKernel, index: number, dtypes: readonly 
   const [rows, cols] = k.input.shape as [number, number];
   const G = groupSize(cols);
   const P = BLOCK / G;
-  const IT = indexType(rows + BLOCK * 8192, [k.input, k.output]);
+  const IT = indexType(rows + BLOCK * 8192, softmaxViews(k));
   const p = new Params(dtypes);
-  const dt: DType = k.dtype === 'float64' ? 'float64' : 'float32';
-  const T = computeType(dt);
-  const f = (fn: string) => (dt === 'float32' ? `${fn}f` : fn);
-  const xT = p.dtype(k.input);
-  const xp = p.ref(k.input);
-  const x = (c: string) => convert(xT, dt, `(${computeType(xT)})${xp}[${offsetOf(k.input, ['row', c])}]`);
-  const value = k.log ? `${x('c')} - m - ls` : `${f('exp')}(${x('c')} - m) / s`;
-  const store = `${p.ref(k.output, true)}[${offsetOf(k.output, ['row', 'c'])}] = ${convert(dt, p.dtype(k.output), 'v')};`;
-  const source = rowMaxSumKernel({ name, signature: p.signature(), dt, IT, rows, cols, x }, `    const ${T} ls = ${f('log')}(s);
-    if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) {
-      const ${T} v = ${value};
-      ${store}
-    }`);
+  const x = softmaxInputOf(k, p);
+  const rest = softmaxRowLines(k, p, IT, G, x);
+  const source = rowMaxSumKernel({ name, signature: p.signature(), dt: rowDtype(k.dtype), IT, rows, cols, x }, ind(rest, 4));
   return { source, launch: { kind: 'launch', name, grid: [blocksFor(rows, P), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (softmax)` } };
+}
+
+/**
+ * Row softmax (or log-softmax) of row `row`, as lines for a kernel that gives each row a warp
+ * and has just stored the row (see crossEntropyWarpLines): a classifier's probabilities from
+ * the product of its logits, in the same launch. For at most 32 columns.
+ *
+ * @example
+ * ```ts
+ * const lines = softmaxWarpLines(softmax, params, 'int', 'i');
+ * ```
+ */
+export function softmaxWarpLines(k: SoftmaxKernel, p: Params, IT: string, row: string): string[] {
+  const [rows, cols] = k.input.shape as [number, number];
+  const x = softmaxInputOf(k, p);
+  const lines = [...warpRowLines(rows, cols, rowDtype(k.dtype), IT, row, x), ...softmaxRowLines(k, p, IT, 32, x)];
+  return ['{', ...lines.map((l) => `  ${l}`), '}'];
 }

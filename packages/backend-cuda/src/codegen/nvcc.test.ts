@@ -28,7 +28,7 @@ describe.skipIf(!nvcc)(`generated CUDA C compiles with nvcc --cubin -arch=sm_90$
     add('kernel-cases', planProgram(concatPrograms(kernelCasePrograms().values())).source);
     add('random-draws', planProgram(randomDrawsCase([1, 2, -2, 3], [1, 5, 1021]).program).source);
     add('seed-step', planProgram(await seedStepProgram([1000, 1000, 1000, 10], 800)).source);
-    // In float64 too: the loss inside the logits' product (matmul-cross-entropy.ts) in double.
+    // In float64 too: the loss inside the logits' product (matmul-row-tail.ts) in double.
     const f64Seed = planProgram(await seedStepProgram([100, 50, 30, 10], 37, 'float64'));
     expect(f64Seed.steps.some((s) => s.what.includes('with kernel'))).toBe(true);
     add('seed-step-f64', f64Seed.source);

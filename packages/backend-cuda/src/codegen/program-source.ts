@@ -5,7 +5,7 @@ import { renderReduce } from './kernels-reduce.js';
 import { renderRandom } from './kernels-random.js';
 import { renderGather, renderOneHot, renderSoftmax, renderSoftmaxCrossEntropy } from './kernels-specials.js';
 import { renderSkinnyMatmul, skinnyMatmulForm, type RowsTail, type SkinnyMatmulForm } from './kernels-matmul-skinny.js';
-import { crossEntropyTail, fusesCrossEntropy } from './matmul-cross-entropy.js';
+import { fusesRowKernel, rowTail } from './matmul-row-tail.js';
 import { epilogueKernel, gemmSteps, ltEpilogueOf } from './matmul-plan.js';
 import type { GeneratedKernel, PlanOptions, ProgramPlan, Step, StepAccess } from './plan.js';
 import { RANDOM_PRELUDE } from './random-prelude.js';
@@ -49,8 +49,8 @@ function renderKernel(k: Kernel, index: number, dtypes: readonly DType[], mm: Ma
  * on a machine without a GPU. Kernel names are `k<index>_<kind>`; labels and buffer names
  * never reach the source. Every step carries its Program kernel's index (profiles sum step
  * times per kernel) and the buffers the step reads and writes, for scheduling on several
- * streams. A softmax cross-entropy that follows a narrow product of its logits runs inside
- * that product's kernel (matmul-cross-entropy.ts): its own kernel then has no step.
+ * streams. A softmax or softmax cross-entropy that follows a narrow product of its logits
+ * runs inside that product's kernel (matmul-row-tail.ts): its own kernel then has no step.
  *
  * @example
  * ```ts
@@ -70,15 +70,15 @@ export function planProgram(program: Program, options: PlanOptions = { gemm: 'cu
   // Narrow products run as generated kernels, their epilogues inside; cuBLASLt computes some epilogues of the others.
   const skinny = program.kernels.map((k) => (k.kind === 'matmul' ? skinnyMatmulForm(k) : undefined));
   const lt = program.kernels.map((k, i) => (options.gemm === 'cublasLt' && k.kind === 'matmul' && !skinny[i] ? ltEpilogueOf(k, dtypes) : undefined));
-  // A softmax cross-entropy computed inside the narrow product before it has no launch of its own.
+  // A softmax (or its cross-entropy) computed inside the narrow product before it has no launch of its own.
   const insidePrevious = program.kernels.map((k, i) => {
     const prev = program.kernels[i - 1];
-    return prev?.kind === 'matmul' && fusesCrossEntropy(prev, skinny[i - 1], k);
+    return prev?.kind === 'matmul' && fusesRowKernel(prev, skinny[i - 1], k);
   });
   program.kernels.forEach((k, i) => {
     if (insidePrevious[i]) return;
     const next = program.kernels[i + 1];
-    const tail = insidePrevious[i + 1] && next?.kind === 'softmaxCrossEntropy' ? crossEntropyTail(next, i + 1) : undefined;
+    const tail = insidePrevious[i + 1] && (next?.kind === 'softmaxCrossEntropy' || next?.kind === 'softmax') ? rowTail(next, i + 1) : undefined;
     const label = typeof k.label === 'string' ? k.label : '';
     const tag = (what: string) => (label ? `${what}: ${label}` : what);
     const epi = lt[i];

@@ -11,8 +11,8 @@ import { fakeCudaWorkspace, runWithFakeCuda } from '../testing-fixtures/fake-cud
 // with a broadcast operand), with alpha, beta and fused epilogues, in float32 and float64,
 // end to end over the fake CUDA userspace against core's float64 reference evaluator. The
 // child reports each function's matmul kernels, so the parent checks which form ran. Then a
-// softmax cross-entropy over a `rows` product's result, which runs inside the product's kernel
-// (codegen/matmul-cross-entropy.ts): the child plans each function too and says whether it did.
+// softmax cross-entropy or row softmax over a `rows` product's result, which runs inside the product's kernel
+// (codegen/matmul-row-tail.ts): the child plans each function too and says whether it did.
 const { scratch, libDir, reason } = fakeCudaWorkspace('skinny-');
 const PLANNER = fileURLToPath(new URL('../../dist/codegen/program-source.js', import.meta.url));
 
@@ -102,6 +102,9 @@ for (const dtype of ['float32', 'float64']) {
     'labels out of range, 13x40 . 40x10, per-row losses': [13, 40, 10, (z, p, y) => [T.categoricalCrossentropy(p, y)], (labels) => { labels.data[2] = -1; labels.data[7] = 10; }],
     'the logits an output too, 21x33 . 33x7': [21, 33, 7, (z, p, y) => [z, T.categoricalCrossentropy(p, y)]],
     'with a bias, 19x45 . 45x10 + b': [19, 45, 10, (z, p, y) => [T.mean(T.categoricalCrossentropy(p, y))], undefined, true],
+    // A row softmax (the classifier's probabilities) after the product, not a loss.
+    'softmax probabilities, 23x70 . 70x10': [23, 70, 10, (z, p) => [p]],
+    'log-softmax with a bias, 17x33 . 33x16 + b': [17, 33, 16, (z) => [T.logSoftmax(z)], undefined, true],
   };
   for (const [name, [m, kk, c, build, tweak, bias]] of Object.entries(lossCases)) {
     const label = 'loss ' + name + ' ' + dtype;
@@ -119,7 +122,7 @@ for (const dtype of ['float32', 'float64']) {
       const errs = got.map((g, i) => relativeError(g.data, want[i].data));
       const nans = got.map((g) => Array.from(g.data).filter((v) => Number.isNaN(v)).length);
       const steps = planProgram(f.program, { gemm: 'cublasLt' }).steps.map((s) => s.what);
-      const fused = steps.some((w) => /[(]matmul, rows, with kernel [0-9]+ [(]softmaxCrossEntropy[)][)]/.test(w));
+      const fused = steps.some((w) => /[(]matmul, rows, with kernel [0-9]+ [(](softmaxCrossEntropy|softmax)[)][)]/.test(w));
       rows.push({ name: label, errs, nans, fused, steps, kinds: f.program.kernels.map((k) => k.kind) });
       f.dispose();
     } catch (e) { rows.push({ name: label, error: String(e && e.stack || e) }); }
@@ -138,15 +141,15 @@ describe.skipIf(!libDir)(`skinny products as generated kernels, over the fake CU
     const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
     expect(line, `child exited ${r.code}:\n${r.stderr.slice(-4000)}`).toBeDefined();
     const rows = JSON.parse(line!.slice(7)) as Row[];
-    expect(rows).toHaveLength(2 * (23 + 6));
+    expect(rows).toHaveLength(2 * (23 + 8));
     for (const row of rows) {
       expect(row.error, row.name).toBeUndefined();
       const tol = row.name.endsWith('float64') ? 1e-12 : 1e-5;
       for (const e of row.errs!) expect(e, `${row.name}: relative error (tolerance ${tol})`).toBeLessThanOrEqual(tol);
       const form = row.name.split(' ')[0]!;
       if (form === 'loss') {
-        expect(row.kinds, row.name).toContain('softmaxCrossEntropy');
-        expect(row.fused, `${row.name}: the loss ran inside the product's kernel (steps: ${row.steps!.join('; ')})`).toBe(true);
+        expect(row.kinds, row.name).toContain(row.name.includes('softmax') ? 'softmax' : 'softmaxCrossEntropy');
+        expect(row.fused, `${row.name}: the row kernel ran inside the product's kernel (steps: ${row.steps!.join('; ')})`).toBe(true);
         expect(row.nans, `${row.name}: NaN losses`).toEqual(row.name.includes('out of range') ? [2] : row.nans!.map(() => 0));
         continue;
       }

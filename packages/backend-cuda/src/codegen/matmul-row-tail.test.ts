@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { contiguousView, sx, type ElementwiseKernel, type MatmulKernel, type Program, type SoftmaxCrossEntropyKernel, type View } from '@symgrad/core';
+import { contiguousView, sx, type ElementwiseKernel, type MatmulKernel, type Program, type SoftmaxCrossEntropyKernel, type SoftmaxKernel, type View } from '@symgrad/core';
 import { seedStepProgram } from '../testing-fixtures/programs.js';
 import { skinnyMatmulForm } from './kernels-matmul-skinny.js';
-import { fusesCrossEntropy } from './matmul-cross-entropy.js';
+import { fusesRowKernel } from './matmul-row-tail.js';
 import { planProgram } from './program-source.js';
 
 // When the loss runs inside the logits' product (the numbers: runtime/fake-cuda-skinny.test.ts's
@@ -17,15 +17,24 @@ const loss = (over: Partial<SoftmaxCrossEntropyKernel> = {}): SoftmaxCrossEntrop
   kind: 'softmaxCrossEntropy', logits: contiguousView(2, [m, n]), labels: contiguousView(3, [m]), loss: contiguousView(4, [m]),
   grad: { output: contiguousView(5, [m, n]), scale: { buffer: 6, offset: 0, shape: [m], strides: [0] } }, dtype: 'float32', label: 'loss', ...over,
 });
-const fuses = (p: MatmulKernel, l: SoftmaxCrossEntropyKernel | undefined) => fusesCrossEntropy(p, skinnyMatmulForm(p), l);
+const fuses = (p: MatmulKernel, l: SoftmaxCrossEntropyKernel | SoftmaxKernel | undefined) => fusesRowKernel(p, skinnyMatmulForm(p), l);
+const softmax = (over: Partial<SoftmaxKernel> = {}): SoftmaxKernel => ({ kind: 'softmax', input: contiguousView(2, [m, n]), output: contiguousView(5, [m, n]), log: false, dtype: 'float32', label: 'softmax', ...over });
 
-describe('fusesCrossEntropy', () => {
+describe('fusesRowKernel', () => {
   it('takes the loss of an unbatched rows product whose whole result is the logits', () => {
     expect(skinnyMatmulForm(product())).toBe('rows');
     expect(fuses(product(), loss())).toBe(true);
     expect(fuses(product(), loss({ grad: undefined }))).toBe(true);
     // A gradient overwriting the logits in place stays with the loss kernel.
     expect(fuses(product(), loss({ grad: { output: contiguousView(2, [m, n]), scale: loss().grad!.scale } }))).toBe(false);
+  });
+
+  it('takes a row softmax of the product too, in place or not, but not one writing the operands or part of the result', () => {
+    expect(fuses(product(), softmax())).toBe(true);
+    expect(fuses(product(), softmax({ log: true, output: contiguousView(2, [m, n]) }))).toBe(true);
+    expect(fuses(product(), softmax({ output: contiguousView(0, [m, n]) }))).toBe(false);
+    expect(fuses(product(), softmax({ output: { ...contiguousView(2, [m, n]), offset: n } }))).toBe(false);
+    expect(fuses(product(), softmax({ input: contiguousView(5, [m, n]) }))).toBe(false);
   });
 
   it('leaves the loss its own kernel for other forms, batches, or other logits', () => {
