@@ -3,7 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { concatPrograms, findNvcc, kernelCasePrograms, opCasePrograms, pool, randomDrawsCase, run, seedStepProgram } from '../testing-fixtures/programs.js';
+import { contiguousView, type Program } from '@symgrad/core';
 import { planProgram } from './program-source.js';
+
+/** A rows product 37×130·130×10 and a row softmax after it (out of place, or a log-softmax in place), in `dtype`. */
+function productThenSoftmax(dtype: 'float32' | 'float64', inPlace: boolean): Program {
+  const [m, k, n] = [37, 130, 10];
+  return {
+    buffers: [m * k, k * n, m * n, m * n].map((size, id) => ({ id, dtype, size, role: 'temp' as const })),
+    kernels: [
+      { kind: 'matmul', batch: [], m, n, k, transA: false, transB: false, alpha: 1, beta: 0, dtype, label: 'logits', a: contiguousView(0, [m, k]), b: contiguousView(1, [k, n]), out: contiguousView(2, [m, n]) },
+      { kind: 'softmax', input: contiguousView(2, [m, n]), output: contiguousView(inPlace ? 2 : 3, [m, n]), log: inPlace, dtype, label: 'softmax' },
+    ],
+  };
+}
 
 // Every kernel the conformance suite's Programs need, rendered and compiled to an sm_90 cubin
 // by nvcc: one .cu per group of Programs, at most two nvcc processes at once. CI machines have
@@ -14,7 +27,7 @@ const dir = mkdtempSync(join(tmpdir(), 'symgrad-cuda-nvcc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!nvcc)(`generated CUDA C compiles with nvcc --cubin -arch=sm_90${nvcc ? '' : ' (skipped: nvcc not found on PATH)'}`, () => {
-  it('op cases (float32, float64), kernel cases, random draws of every distribution and dtype, and the seed step (float32, float64)', async () => {
+  it('op cases (float32, float64), kernel cases, random draws of every distribution and dtype, the seed step (float32, float64) and row softmax inside a product', async () => {
     const files: [string, string][] = [];
     const add = (name: string, source: string) => {
       const file = join(dir, `${name}.cu`);
@@ -32,6 +45,9 @@ describe.skipIf(!nvcc)(`generated CUDA C compiles with nvcc --cubin -arch=sm_90$
     const f64Seed = planProgram(await seedStepProgram([100, 50, 30, 10], 37, 'float64'));
     expect(f64Seed.steps.some((s) => s.what.includes('with kernel'))).toBe(true);
     add('seed-step-f64', f64Seed.source);
+    const tails = planProgram(concatPrograms([productThenSoftmax('float32', false), productThenSoftmax('float64', true)]));
+    expect(tails.kernelNames).toEqual(['k0_matmul', 'k2_matmul']);
+    add('row-softmax-tails', tails.source);
     const results = await pool(files.map(([name, file]) => async () => ({ name, ...(await run(nvcc!, ['--cubin', '-arch=sm_90', '-std=c++17', '-o', file.replace(/\.cu$/, '.cubin'), file])) })), 2);
     for (const r of results) expect(r.code, `${r.name}: nvcc failed:\n${r.out}`).toBe(0);
     for (const r of results) expect(r.out, `${r.name}: nvcc warned`).not.toMatch(/warning/i);
