@@ -66,7 +66,7 @@ async function float64Results(graph: Graph, values: readonly NDArray[], cpu: boo
   }
   const g = graph('float64');
   const f = fn(g.inputs, g.outputs, { backend: 'cpu' });
-  const out = await f(...values.map((v) => v.astype('float64')));
+  const out = await f(...values.map((v) => (v.dtype === 'float32' ? v.astype('float64') : v)));
   f.dispose();
   return out;
 }
@@ -155,6 +155,42 @@ async function main(): Promise<void> {
       record(name, Math.max(...errs) <= 1e-5, `rel err ${errs.map((e: number) => e.toExponential(2)).join(' ')}`);
     } catch (e) {
       record(name, false, String(e).split('\n').slice(0, 6).join(' | '));
+    }
+  }
+
+  // A classifier's head computed inside its logits' product (matmul-row-tail.ts): x·W + b, then
+  // softmax cross-entropy and its gradient, or the probabilities (softmax, log-softmax).
+  const heads: Record<string, (z: Variable, y: Variable, n: Variable, dtype: 'float32' | 'float64', classes: number) => Variable[]> = {
+    'loss and gradient': (z, y, n, dtype, classes) => {
+      const p = T.softmax(z);
+      return [T.mean(T.categoricalCrossentropy(p, y)), T.div(T.sub(p, T.oneHot(y, classes, dtype)), n)];
+    },
+    softmax: (z) => [T.softmax(z)],
+    'log-softmax': (z) => [T.logSoftmax(z)],
+  };
+  for (const [m, k, c] of ([[37, 130, 10], [800, 1000, 10], [5, 33, 16]] as const).filter(([m, k, c]) => fits(m * k * c))) {
+    const rng = new TestRandom(m * 13 + c);
+    const values = [rng.array([m, k], 'float32', -1, 1), rng.array([k, c], 'float32', -1, 1), rng.array([c], 'float32', -1, 1), rng.array([m], 'int32', 0, c - 1)] as NDArray[];
+    for (const [what, head] of Object.entries(heads)) {
+      const graph: Graph = (dtype) => {
+        const x = T.tensor(dtype, [m, k], 'x');
+        const w = T.tensor(dtype, [k, c], 'w');
+        const bias = T.tensor(dtype, [c], 'b');
+        const y = T.ivector('y');
+        return { inputs: [x, w, bias, y], outputs: head(T.add(T.dot(x, w), bias), y, T.size(x, 0, dtype), dtype, c) };
+      };
+      const name = `classifier head ${m}×${k}×${c}: ${what} inside the product`;
+      try {
+        const g = graph('float32');
+        const f = fn(g.inputs, g.outputs, { backend: 'cuda' });
+        const got = await f(...values);
+        f.dispose();
+        const want = await float64Results(graph, values, cpu);
+        const errs = got.map((r: NDArray, i: number) => relativeError(r.data, want[i]!.data));
+        record(name, Math.max(...errs) <= 1e-5, `rel err ${errs.map((e: number) => e.toExponential(2)).join(' ')}`);
+      } catch (e) {
+        record(name, false, String(e).split('\n').slice(0, 6).join(' | '));
+      }
     }
   }
 

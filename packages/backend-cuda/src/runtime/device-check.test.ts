@@ -25,6 +25,7 @@ describe.skipIf(!libDir)(`the bundled device check over the fake CUDA userspace$
       expect(r.stdout).toContain(`device: Fake CUDA device`);
       expect(r.stdout).toMatch(/^ok {3}30 steps: device memory growth: /m);
       expect(r.stdout).toMatch(/^ok {3}seed-step tf32 vs cpu float64, same relu masks/m);
+      for (const head of ['loss and gradient', 'softmax', 'log-softmax']) expect(r.stdout).toMatch(new RegExp(`^ok {3}classifier head 37×130×10: ${head} inside the product: rel err`, 'm'));
       for (const precision of ['fp32', 'tf32']) expect(r.stdout).toMatch(new RegExp(`^ok {3}seed-step profile ${precision}: device clock, 16 kernels, .*, timing: graph$`, 'm'));
       // Which timing path gave the table is printed right after it.
       expect(r.stdout.match(/^timing: graph \(event record nodes inside one graph launch per call: no host gaps\)$/gm)).toHaveLength(2);
