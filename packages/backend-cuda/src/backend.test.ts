@@ -116,6 +116,7 @@ describe('CudaBackend (fake device)', () => {
         // The loss runs inside the logits' product (matmul-row-tail.ts): no step, no time of its own.
         const loss = program.kernels.findIndex((k) => k.kind === 'softmaxCrossEntropy');
         expect(plan.steps.some((s) => s.kernel === loss)).toBe(false);
+        expect((exe as CudaExecutable).computedInside).toEqual(new Map([[loss, loss - 1]]));
         expect(ms.map((t, i) => (i === loss ? t === 0 : t > 0))).toEqual(ms.map(() => true));
         expect((exe as CudaExecutable).lastTiming).toEqual({ method: 'graph' });
         expect(device.lastTiming).toEqual({ method: 'graph' });

@@ -70,6 +70,7 @@ describe('planProgram with a loss after its logits', () => {
     const plan = planProgram(program, { gemm: 'cublasLt' });
     expect(plan.kernelNames).not.toContain(`k${ce}_softmaxCrossEntropy`);
     expect(plan.steps.filter((s) => s.kernel === ce)).toEqual([]);
+    expect(plan.computedInside).toEqual(new Map([[ce, ce - 1]]));
     const step = plan.steps.find((s) => s.kernel === ce - 1)!;
     expect(step.what).toMatch(new RegExp(`^kernel ${ce - 1} \\(matmul, rows, with kernel ${ce} \\(softmaxCrossEntropy\\)\\)`));
     const lossKernel = program.kernels[ce] as SoftmaxCrossEntropyKernel;
@@ -84,6 +85,7 @@ describe('planProgram with a loss after its logits', () => {
     const buffers: Program['buffers'] = sizes.map(([size, dtype], id) => ({ id, size, dtype, role: 'temp' }));
     const plan = planProgram({ buffers, kernels: [product(), relu, loss()] });
     expect(plan.kernelNames).toEqual(['k0_matmul', 'k1_elementwise', 'k2_softmaxCrossEntropy']);
+    expect(plan.computedInside.size).toBe(0);
     const fused = planProgram({ buffers, kernels: [product(), loss()] });
     expect(fused.kernelNames).toEqual(['k0_matmul']);
   });

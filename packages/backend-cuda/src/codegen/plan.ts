@@ -121,6 +121,8 @@ export interface ProgramPlan {
   /** Buffer dtypes by id (for pointer arithmetic on offsets). */
   readonly dtypes: readonly DType[];
   readonly gemm: GemmLibrary;
+  /** Kernels computed inside another kernel's launch (matmul-row-tail.ts): kernel → the kernel whose launch computes it. */
+  readonly computedInside: ReadonlyMap<number, number>;
 }
 
 export const BLOCK = 256;

@@ -98,5 +98,6 @@ export function planProgram(program: Program, options: PlanOptions = { gemm: 'cu
       steps.push({ ...g.launch, kernel: i, ...launched, what: tag(g.launch.what) });
     }
   });
-  return { source: parts.join('\n'), kernelNames: names, steps, kernelCount: program.kernels.length, dtypes, gemm: options.gemm };
+  const computedInside = new Map(insidePrevious.flatMap((inside, i) => (inside ? [[i, i - 1] as const] : [])));
+  return { source: parts.join('\n'), kernelNames: names, steps, kernelCount: program.kernels.length, dtypes, gemm: options.gemm, computedInside };
 }

@@ -27,6 +27,8 @@ export class CudaExecutable implements Executable {
   private disposed = false;
   /** How the latest `runTimed` timed its steps (undefined before the first, or for a Program without steps). */
   lastTiming: ProfileTiming | undefined;
+  /** Kernels computed inside another kernel's launch (see ProgramPlan); `runTimed` gives them 0. */
+  readonly computedInside: ReadonlyMap<number, number>;
 
   constructor(
     private readonly device: CudaDevice,
@@ -37,6 +39,7 @@ export class CudaExecutable implements Executable {
     streams = 1,
   ) {
     this.schedule = scheduleStreams(plan.steps, streams);
+    this.computedInside = plan.computedInside;
   }
 
   private pointers(buffers: readonly DeviceBuffer[]): bigint[] {

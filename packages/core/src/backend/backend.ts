@@ -49,6 +49,12 @@ export interface Executable {
    * `fn`'s profile mode then times each kernel from the host, waiting for each.
    */
   runTimed?(buffers: readonly DeviceBuffer[]): Promise<readonly number[]>;
+  /**
+   * The kernels this executable computes inside another kernel's launch: Program kernel index
+   * → the kernel whose launch computes it. `runTimed` reports 0 for them, and a profile's
+   * table says where their time went. Absent where every kernel has its own launches.
+   */
+  readonly computedInside?: ReadonlyMap<number, number>;
   dispose(): void;
 }
 

@@ -12,6 +12,8 @@ export interface KernelProfile {
   readonly ops: string;
   calls: number;
   totalMs: number;
+  /** Set on a device-clock profile where the backend computes this kernel inside another kernel's launch (its index): this kernel's time counts there. */
+  inside?: number;
 }
 
 function* viewOffsets(v: View): Generator<number> {
@@ -74,6 +76,7 @@ export class InstrumentedRun {
       const ms = await this.whole.runTimed(table);
       if (ms.length !== this.profile.length) throw new Error(`profile mode: backend '${this.backend.name}' timed ${ms.length} kernels of a Program with ${this.profile.length}`);
       ms.forEach((t, i) => { this.profile[i]!.totalMs += t; this.profile[i]!.calls++; });
+      for (const [i, host] of this.whole.computedInside ?? []) if (this.profile[i]) this.profile[i]!.inside = host;
       this.clock = 'device';
       return;
     }
@@ -117,19 +120,21 @@ export class InstrumentedRun {
 }
 
 /**
- * A table of time per kernel and per source op, slowest first; with `clock`, a last line
- * says where the times come from.
+ * A table of time per kernel and per source op, slowest first; a kernel the backend computes
+ * inside another's launch shows `in #j` for its share (its time counts in kernel j's row);
+ * with `clock`, a last line says where the times come from.
  */
 export function formatProfile(rows: readonly KernelProfile[], clock?: ProfileClock): string {
   const total = rows.reduce((a, r) => a + r.totalMs, 0) || 1;
   const line = (a: string, b: string, c: string, d: string) => `${a.padEnd(6)} ${b.padEnd(48)} ${c.padStart(10)} ${d.padStart(7)}`;
   const kernels = [...rows].sort((a, b) => b.totalMs - a.totalMs).map((r) =>
-    line(`#${r.index}`, r.label.slice(0, 48), (r.totalMs / Math.max(r.calls, 1)).toFixed(3), `${((100 * r.totalMs) / total).toFixed(1)}%`));
+    line(`#${r.index}`, r.label.slice(0, 48), (r.totalMs / Math.max(r.calls, 1)).toFixed(3), r.inside !== undefined ? `in #${r.inside}` : `${((100 * r.totalMs) / total).toFixed(1)}%`));
   const byOp = new Map<string, number>();
   for (const r of rows) for (const op of r.ops.split('+')) byOp.set(op, (byOp.get(op) ?? 0) + r.totalMs / r.ops.split('+').length);
   const ops = [...byOp].sort((a, b) => b[1] - a[1]).map(([op, ms]) => line('', op, (ms / Math.max(rows[0]?.calls ?? 1, 1)).toFixed(3), `${((100 * ms) / total).toFixed(1)}%`));
+  const inside = rows.some((r) => r.inside !== undefined) ? ['', '"in #j": the backend computes the kernel inside kernel j\'s launch, where its time is counted'] : [];
   const note = clock === 'device'
     ? ['', 'times from the device\'s clock (timestamps or events), the kernels run one after another']
     : clock === 'host' ? ['', 'times from the host\'s clock, each kernel run alone and waited for (a GPU kernel\'s includes its launch and read-back)'] : [];
-  return [line('kernel', 'label', 'ms/call', 'share'), ...kernels, '', line('', 'source op (time split among fused ops)', 'ms/call', 'share'), ...ops, ...note].join('\n');
+  return [line('kernel', 'label', 'ms/call', 'share'), ...kernels, '', line('', 'source op (time split among fused ops)', 'ms/call', 'share'), ...ops, ...inside, ...note].join('\n');
 }

@@ -58,12 +58,13 @@ describe('debug and profile modes', () => {
     const base = await referenceBackendFactory('ref-timed').create();
     const compiled: number[] = [];
     let times: number[] = [];
+    let inside: Map<number, number> | undefined;
     const timed: Backend = Object.assign(Object.create(base) as Backend, {
       name: 'ref-timed',
       compile(p: Program, o: CompileOptions): Executable {
         compiled.push(p.kernels.length);
         const exe = base.compile(p, o);
-        return { run: (b: readonly DeviceBuffer[]) => exe.run(b), dispose: () => exe.dispose(), runTimed: async (b: readonly DeviceBuffer[]) => { exe.run(b); return times; } };
+        return { run: (b: readonly DeviceBuffer[]) => exe.run(b), dispose: () => exe.dispose(), runTimed: async (b: readonly DeviceBuffer[]) => { exe.run(b); return times; }, ...(inside ? { computedInside: inside } : {}) };
       },
     });
     registerBackend('ref-timed', { availability: () => ({ ok: true }), create: () => timed }, -6);
@@ -83,6 +84,17 @@ describe('debug and profile modes', () => {
     // A backend that times the wrong number of kernels is named.
     times = [1];
     await expect(f(NDArray.full([4, 3], 1))).rejects.toThrow("profile mode: backend 'ref-timed' timed 1 kernels of a Program with 2");
+    // A backend that computes kernel 1 inside kernel 0's launch: the table says where its time went.
+    inside = new Map([[1, 0]]);
+    times = [0.75, 0];
+    const g = fn([x], T.sum(T.exp(T.dot(x, T.transpose(x)))), { backend: 'ref-timed', profile: true });
+    await g(NDArray.full([4, 3], 1));
+    const q = g.profile();
+    expect(q.kernels.map((k) => k.inside)).toEqual([undefined, 0]);
+    expect(q.table).toMatch(/^#1 +\S.* +0\.000 +in #0$/m);
+    expect(q.table).toContain('"in #j": the backend computes the kernel inside kernel j\'s launch, where its time is counted');
+    expect(q.table.split('\n').at(-1)).toBe("times from the device's clock (timestamps or events), the kernels run one after another");
+    expect(p.table).not.toContain('in #');
   });
   it('stats report kernels, FLOPs and compile time per pass', async () => {
     const x = T.matrix('x');
