@@ -71,6 +71,24 @@ async function float64Results(graph: Graph, values: readonly NDArray[], cpu: boo
   return out;
 }
 
+/**
+ * Runs `graph` in float32 on the cuda backend and records case `name`: ok where every output
+ * is within 1e-5 (relative) of the float64 results (float64Results), else the error.
+ */
+async function checkAgainstFloat64(name: string, graph: Graph, values: readonly NDArray[], cpu: boolean): Promise<void> {
+  try {
+    const g = graph('float32');
+    const f = fn(g.inputs, g.outputs, { backend: 'cuda' });
+    const got = await f(...values);
+    f.dispose();
+    const want = await float64Results(graph, values, cpu);
+    const errs = got.map((r: NDArray, i: number) => relativeError(r.data, want[i]!.data));
+    record(name, Math.max(...errs) <= 1e-5, `rel err ${errs.map((e: number) => e.toExponential(2)).join(' ')}`);
+  } catch (e) {
+    record(name, false, String(e).split('\n').slice(0, 6).join(' | '));
+  }
+}
+
 async function main(): Promise<void> {
   let cpu = false;
   try {
@@ -114,17 +132,7 @@ async function main(): Promise<void> {
       };
       const values = [rng.array([...lead, m, k], 'float32', -1, 1), rng.array([...lead, k, n], 'float32', -1, 1), rng.array([...lead, 1, n], 'float32', -1, 1)] as NDArray[];
       const name = `dense ${batch ? `${batch}×` : ''}${m}×${k}×${n} (relu(xW+b), xW+b, relu(xW))`;
-      try {
-        const g = graph('float32');
-        const f = fn(g.inputs, g.outputs, { backend: 'cuda' });
-        const got = await f(...values);
-        f.dispose();
-        const want = await float64Results(graph, values, cpu);
-        const errs = got.map((g: NDArray, i: number) => relativeError(g.data, want[i]!.data));
-        record(name, Math.max(...errs) <= 1e-5, `rel err ${errs.map((e: number) => e.toExponential(2)).join(' ')}`);
-      } catch (e) {
-        record(name, false, String(e).split('\n').slice(0, 6).join(' | '));
-      }
+      await checkAgainstFloat64(name, graph, values, cpu);
     }
   }
 
@@ -145,17 +153,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < m; r += 3) for (let c = 0; c < k; c++) X.data[r * k + c] = 0;
     const values = [X, rng.array([k, n], 'float32', -1, 1), rng.array([m, j], 'float32', -1, 1), rng.array([n, j], 'float32', -1, 1)] as NDArray[];
     const name = `relu and its gradient ${m}×${k}×${n}, zero rows (h, where(h > 0, d·w2ᵀ, 0))`;
-    try {
-      const g = graph('float32');
-      const f = fn(g.inputs, g.outputs, { backend: 'cuda' });
-      const got = await f(...values);
-      f.dispose();
-      const want = await float64Results(graph, values, cpu);
-      const errs = got.map((g: NDArray, i: number) => relativeError(g.data, want[i]!.data));
-      record(name, Math.max(...errs) <= 1e-5, `rel err ${errs.map((e: number) => e.toExponential(2)).join(' ')}`);
-    } catch (e) {
-      record(name, false, String(e).split('\n').slice(0, 6).join(' | '));
-    }
+    await checkAgainstFloat64(name, graph, values, cpu);
   }
 
   // A classifier's head computed inside its logits' product (matmul-row-tail.ts): x·W + b, then
@@ -180,17 +178,7 @@ async function main(): Promise<void> {
         return { inputs: [x, w, bias, y], outputs: head(T.add(T.dot(x, w), bias), y, T.size(x, 0, dtype), dtype, c) };
       };
       const name = `classifier head ${m}×${k}×${c}: ${what} inside the product`;
-      try {
-        const g = graph('float32');
-        const f = fn(g.inputs, g.outputs, { backend: 'cuda' });
-        const got = await f(...values);
-        f.dispose();
-        const want = await float64Results(graph, values, cpu);
-        const errs = got.map((r: NDArray, i: number) => relativeError(r.data, want[i]!.data));
-        record(name, Math.max(...errs) <= 1e-5, `rel err ${errs.map((e: number) => e.toExponential(2)).join(' ')}`);
-      } catch (e) {
-        record(name, false, String(e).split('\n').slice(0, 6).join(' | '));
-      }
+      await checkAgainstFloat64(name, graph, values, cpu);
     }
   }
 

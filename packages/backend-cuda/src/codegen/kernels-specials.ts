@@ -48,16 +48,31 @@ export function renderOneHot(k: OneHotKernel, index: number, dtypes: readonly DT
   return { source: gridStride(name, p.signature(), IT, n, body), launch: { kind: 'launch', name, grid: [blocksFor(n), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (oneHot)` } };
 }
 
-/** What a row kernel of softmax's family needs: its C name and signature, and how to read element (row, c) in the compute type. */
-interface RowKernel {
-  readonly name: string;
-  readonly signature: string;
-  readonly dt: DType;
-  readonly IT: string;
+/**
+ * One kernel of softmax's family (softmax cross-entropy, row softmax) over the rows of its
+ * [rows, cols] input, as the row kernels below and the per-row tails in other kernels need it.
+ */
+interface RowSpec {
+  /** The kernel kind, for names and messages. */
+  readonly kind: string;
   readonly rows: number;
   readonly cols: number;
-  readonly x: (c: string) => string;
+  /** The compute dtype. */
+  readonly dt: DType;
+  /** Every view the kernel reads or writes. */
+  readonly views: readonly View[];
+  /** Registers the input and returns how to read element (row, c) in the compute type. */
+  readonly input: (p: Params) => (c: string) => string;
+  /**
+   * The lines that finish a row once its max m and s = Σ exp(x − m) are known (row, valid,
+   * lane in scope; G threads per row); `barrier` orders the row's reads before its writes
+   * where the kernel needs that.
+   */
+  readonly finish: (p: Params, IT: string, G: number, x: (c: string) => string, barrier: string) => string[];
 }
+
+/** The compute dtype of a softmax-family kernel: float64 stays float64, everything else is computed in float32. */
+const rowDtype = (dtype: DType): DType => (dtype === 'float64' ? 'float64' : 'float32');
 
 /**
  * The lines giving a row's group of G threads (row, valid and lane in scope) the row max m
@@ -78,95 +93,123 @@ function rowMaxSumLines(dt: DType, IT: string, cols: number, G: number, x: (c: s
 }
 
 /**
- * A kernel giving each row a group of G threads that first computes the row max m and
- * s = Σ exp(x − m) (rowMaxSumLines), then runs `rest` (C lines, with row, valid, lane, m and
- * s in scope) for the row.
+ * A kernel of its own for `spec`, each row a group of G threads: the row max m and
+ * s = Σ exp(x − m) (rowMaxSumLines), then the spec's finishing lines.
  */
-function rowMaxSumKernel(k: RowKernel, rest: string): string {
-  const G = groupSize(k.cols);
-  const T = computeType(k.dt);
-  return `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${k.name}(${k.signature}) {
-  __shared__ ${T} sh[${BLOCK / 32}];
+function renderRowKernel(spec: RowSpec, index: number, dtypes: readonly DType[]): GeneratedKernel {
+  const name = `k${index}_${spec.kind}`;
+  const G = groupSize(spec.cols);
+  const P = BLOCK / G;
+  const IT = indexType(spec.rows + BLOCK * 8192, spec.views);
+  const p = new Params(dtypes);
+  // Register every parameter before the signature is rendered.
+  const x = spec.input(p);
+  const rest = spec.finish(p, IT, G, x, '__syncthreads();');
+  const source = `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${name}(${p.signature()}) {
+  __shared__ ${computeType(spec.dt)} sh[${BLOCK / 32}];
   const int lane = threadIdx.x % ${G};
-  for (${k.IT} row0 = (${k.IT})blockIdx.x * ${BLOCK / G}; row0 < (${k.IT})${k.rows}; row0 += (${k.IT})gridDim.x * ${BLOCK / G}) {
-    const ${k.IT} row = row0 + threadIdx.x / ${G};
-    const bool valid = row < (${k.IT})${k.rows};
-${ind(rowMaxSumLines(k.dt, k.IT, k.cols, G, k.x, 'sh'), 4)}
-${rest}
+  for (${IT} row0 = (${IT})blockIdx.x * ${P}; row0 < (${IT})${spec.rows}; row0 += (${IT})gridDim.x * ${P}) {
+    const ${IT} row = row0 + threadIdx.x / ${G};
+    const bool valid = row < (${IT})${spec.rows};
+${ind([...rowMaxSumLines(spec.dt, IT, spec.cols, G, x, 'sh'), ...rest], 4)}
   }
 }
 `;
+  return { source, launch: { kind: 'launch', name, grid: [blocksFor(spec.rows, P), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (${spec.kind})` } };
 }
 
-/** The compute dtype of a softmax-family kernel: float64 stays float64, everything else is computed in float32. */
-const rowDtype = (dtype: DType): DType => (dtype === 'float64' ? 'float64' : 'float32');
+/**
+ * `spec` for row `row` as lines for a kernel that gives each row a warp (lane = the thread's
+ * lane) and has just stored the row (`row` warp-uniform, possibly past the last row): the
+ * warp's barrier, so the row is read back from memory as the kernel it replaces would read
+ * it, then row, valid, m, s and the finishing lines. For at most 32 columns.
+ */
+function warpRowTail(spec: RowSpec, p: Params, IT: string, row: string): string[] {
+  if (spec.cols > 32) throw new Error(`render-cuda: a warp per row takes at most 32 columns (got ${spec.cols})`);
+  const x = spec.input(p);
+  const lines = [
+    '__syncwarp();',
+    `const ${IT} row = ${row};`,
+    `const bool valid = row < (${IT})${spec.rows};`,
+    ...rowMaxSumLines(spec.dt, IT, spec.cols, 32, x, `(${computeType(spec.dt)}*)0`),
+    ...spec.finish(p, IT, 32, x, '__syncwarp();'),
+  ];
+  return ['{', ...lines.map((l) => `  ${l}`), '}'];
+}
+
+/** A RowSpec's `input`: registers view `v` ([rows, cols]) and reads element (row, c) in compute dtype `dt`. */
+function rowReader(v: View, dt: DType): RowSpec['input'] {
+  return (p) => {
+    const vT = p.dtype(v);
+    const vp = p.ref(v);
+    return (c) => convert(vT, dt, `(${computeType(vT)})${vp}[${offsetOf(v, ['row', c])}]`);
+  };
+}
 
 /**
- * The lines that finish softmax cross-entropy for a row once m and s are known (row, valid,
- * lane in scope; G threads per row): the loss (logsumexp − z[label], NaN for a label out of
- * range) and, when asked, the gradient (softmax − onehot) · scale. `barrier` orders every
- * read of the row before any write (the gradient may overwrite the logits in place).
+ * Softmax cross-entropy: the loss (logsumexp − z[label], NaN for a label out of range) and,
+ * when asked, the gradient (softmax − onehot) · scale. Every read of a row is done before any
+ * write (the gradient may overwrite the logits in place).
  */
-function crossEntropyRowLines(k: SoftmaxCrossEntropyKernel, p: Params, IT: string, G: number, z: (c: string) => string, barrier: readonly string[]): string[] {
-  const classes = k.logits.shape[1]!;
+function crossEntropySpec(k: SoftmaxCrossEntropyKernel): RowSpec {
+  const [rows, classes] = k.logits.shape as [number, number];
   const dt = rowDtype(k.dtype);
   const T = computeType(dt);
   const f = (fn: string) => (dt === 'float32' ? `${fn}f` : fn);
-  const yT = p.dtype(k.labels);
-  const yp = p.ref(k.labels);
-  const lossStore = `${p.ref(k.loss, true)}[${offsetOf(k.loss, ['row'])}] = ${convert(dt, p.dtype(k.loss), 'loss')};`;
-  const gradLines = k.grad
-    ? [
-        `const ${T} sc = ${convert(p.dtype(k.grad.scale), dt, `(${computeType(p.dtype(k.grad.scale))})${p.ref(k.grad.scale)}[${offsetOf(k.grad.scale, ['row'])}]`)};`,
-        `for (${IT} c = lane; c < ${classes}; c += ${G}) {`,
-        `  const ${T} g = (${f('exp')}(${z('c')} - m) / s - (c == (${IT})y ? (${T})1 : (${T})0)) * sc;`,
-        `  ${p.ref(k.grad.output, true)}[${offsetOf(k.grad.output, ['row', 'c'])}] = ${convert(dt, p.dtype(k.grad.output), 'g')};`,
-        '}',
-      ]
-    : [];
-  return [
-    'int y = -1;',
-    `${T} zy = 0;`,
-    'if (valid) {',
-    `  y = ${convert(yT, 'int32', `(${computeType(yT)})${yp}[${offsetOf(k.labels, ['row'])}]`)};`,
-    `  if (y >= 0 && y < ${classes}) zy = ${z(`(${IT})y`)};`,
-    '}',
-    ...barrier,
-    'if (valid) {',
-    `  const bool ok = y >= 0 && y < ${classes};`,
-    '  if (lane == 0) {',
-    `    const ${T} loss = ok ? m + ${f('log')}(s) - zy : ${cudaLiteral(dt, NaN)};`,
-    `    ${lossStore}`,
-    '  }',
-    ...gradLines.map((l) => `  ${l}`),
-    '}',
-  ];
-}
-
-/** Element (row, c) of softmax cross-entropy's logits, in its compute type. */
-function logitsOf(k: SoftmaxCrossEntropyKernel, p: Params): (c: string) => string {
-  const zT = p.dtype(k.logits);
-  const zp = p.ref(k.logits);
-  return (c) => convert(zT, rowDtype(k.dtype), `(${computeType(zT)})${zp}[${offsetOf(k.logits, ['row', c])}]`);
+  const input = rowReader(k.logits, dt);
+  const finish = (p: Params, IT: string, G: number, z: (c: string) => string, barrier: string) => {
+    const yT = p.dtype(k.labels);
+    const yp = p.ref(k.labels);
+    const lossStore = `${p.ref(k.loss, true)}[${offsetOf(k.loss, ['row'])}] = ${convert(dt, p.dtype(k.loss), 'loss')};`;
+    const gradLines = k.grad
+      ? [
+          `const ${T} sc = ${convert(p.dtype(k.grad.scale), dt, `(${computeType(p.dtype(k.grad.scale))})${p.ref(k.grad.scale)}[${offsetOf(k.grad.scale, ['row'])}]`)};`,
+          `for (${IT} c = lane; c < ${classes}; c += ${G}) {`,
+          `  const ${T} g = (${f('exp')}(${z('c')} - m) / s - (c == (${IT})y ? (${T})1 : (${T})0)) * sc;`,
+          `  ${p.ref(k.grad.output, true)}[${offsetOf(k.grad.output, ['row', 'c'])}] = ${convert(dt, p.dtype(k.grad.output), 'g')};`,
+          '}',
+        ]
+      : [];
+    return [
+      'int y = -1;',
+      `${T} zy = 0;`,
+      'if (valid) {',
+      `  y = ${convert(yT, 'int32', `(${computeType(yT)})${yp}[${offsetOf(k.labels, ['row'])}]`)};`,
+      `  if (y >= 0 && y < ${classes}) zy = ${z(`(${IT})y`)};`,
+      '}',
+      '// Every read of this row is done before any write (the gradient may overwrite the logits in place).',
+      barrier,
+      'if (valid) {',
+      `  const bool ok = y >= 0 && y < ${classes};`,
+      '  if (lane == 0) {',
+      `    const ${T} loss = ok ? m + ${f('log')}(s) - zy : ${cudaLiteral(dt, NaN)};`,
+      `    ${lossStore}`,
+      '  }',
+      ...gradLines.map((l) => `  ${l}`),
+      '}',
+    ];
+  };
+  return { kind: 'softmaxCrossEntropy', rows, cols: classes, dt, views: crossEntropyViews(k), input, finish };
 }
 
 /**
- * Fused softmax cross-entropy, one group of threads per row: the row max and the sum of
- * exp(z − max) by group reductions, then the loss (logsumexp − z[label], NaN for a label out
- * of range) and, when asked, the gradient (softmax − onehot) · scale.
+ * Row softmax (or log-softmax): each element computed in the same pass that reads it, so an
+ * output identical to the input is safe without a barrier.
  */
-export function renderSoftmaxCrossEntropy(k: SoftmaxCrossEntropyKernel, index: number, dtypes: readonly DType[]): GeneratedKernel {
-  const name = `k${index}_softmaxCrossEntropy`;
-  const [rows, classes] = k.logits.shape as [number, number];
-  const G = groupSize(classes);
-  const P = BLOCK / G;
-  const IT = indexType(rows + BLOCK * 8192, crossEntropyViews(k));
-  const p = new Params(dtypes);
-  // Register every parameter before the signature is rendered.
-  const z = logitsOf(k, p);
-  const rest = crossEntropyRowLines(k, p, IT, G, z, ['// Every read of this row is done before any write (the gradient may overwrite the logits in place).', '__syncthreads();']);
-  const source = rowMaxSumKernel({ name, signature: p.signature(), dt: rowDtype(k.dtype), IT, rows, cols: classes, x: z }, ind(rest, 4));
-  return { source, launch: { kind: 'launch', name, grid: [blocksFor(rows, P), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (softmaxCrossEntropy)` } };
+function softmaxSpec(k: SoftmaxKernel): RowSpec {
+  const [rows, cols] = k.input.shape as [number, number];
+  const dt = rowDtype(k.dtype);
+  const T = computeType(dt);
+  const f = (fn: string) => (dt === 'float32' ? `${fn}f` : fn);
+  const input = rowReader(k.input, dt);
+  const finish = (p: Params, IT: string, G: number, x: (c: string) => string) => [
+    `const ${T} ls = ${f('log')}(s);`,
+    `if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) {`,
+    `  const ${T} v = ${k.log ? `${x('c')} - m - ls` : `${f('exp')}(${x('c')} - m) / s`};`,
+    `  ${p.ref(k.output, true)}[${offsetOf(k.output, ['row', 'c'])}] = ${convert(dt, p.dtype(k.output), 'v')};`,
+    '}',
+  ];
+  return { kind: 'softmax', rows, cols, dt, views: softmaxViews(k), input, finish };
 }
 
 /** Every view softmax cross-entropy kernel `k` reads or writes. */
@@ -174,19 +217,25 @@ export function crossEntropyViews(k: SoftmaxCrossEntropyKernel): View[] {
   return [k.logits, k.labels, k.loss, ...(k.grad ? [k.grad.output, k.grad.scale] : [])];
 }
 
+/** Every view row softmax kernel `k` reads or writes. */
+export const softmaxViews = (k: SoftmaxKernel): View[] => [k.input, k.output];
+
 /**
- * The start of a per-row tail in a kernel that gives each row a warp and has just stored the
- * row (`row` warp-uniform, possibly past the last row): the warp's barrier, so the row is read
- * back from memory as the kernel it replaces would read it, then row, valid, m and s.
+ * Fused softmax cross-entropy, one group of threads per row: the row max and the sum of
+ * exp(z − max) by group reductions, then the loss (logsumexp − z[label], NaN for a label out
+ * of range) and, when asked, the gradient (softmax − onehot) · scale.
  */
-function warpRowLines(rows: number, cols: number, dt: DType, IT: string, row: string, x: (c: string) => string): string[] {
-  if (cols > 32) throw new Error(`render-cuda: a warp per row takes at most 32 columns (got ${cols})`);
-  return [
-    '__syncwarp();',
-    `const ${IT} row = ${row};`,
-    `const bool valid = row < (${IT})${rows};`,
-    ...rowMaxSumLines(dt, IT, cols, 32, x, `(${computeType(dt)}*)0`),
-  ];
+export function renderSoftmaxCrossEntropy(k: SoftmaxCrossEntropyKernel, index: number, dtypes: readonly DType[]): GeneratedKernel {
+  return renderRowKernel(crossEntropySpec(k), index, dtypes);
+}
+
+/**
+ * Row softmax (or log-softmax) over the last axis, one group of threads per row: the row max
+ * (NaN if any element is NaN) and the sum of exp(x − max) by group reductions, then each
+ * element in the same pass that read it, so an output identical to the input is safe.
+ */
+export function renderSoftmax(k: SoftmaxKernel, index: number, dtypes: readonly DType[]): GeneratedKernel {
+  return renderRowKernel(softmaxSpec(k), index, dtypes);
 }
 
 /**
@@ -202,58 +251,7 @@ function warpRowLines(rows: number, cols: number, dt: DType, IT: string, row: st
  * ```
  */
 export function crossEntropyWarpLines(k: SoftmaxCrossEntropyKernel, p: Params, IT: string, row: string): string[] {
-  const [rows, classes] = k.logits.shape as [number, number];
-  const z = logitsOf(k, p);
-  const lines = [...warpRowLines(rows, classes, rowDtype(k.dtype), IT, row, z), ...crossEntropyRowLines(k, p, IT, 32, z, ['__syncwarp();'])];
-  return ['{', ...lines.map((l) => `  ${l}`), '}'];
-}
-
-/** Every view row softmax kernel `k` reads or writes. */
-export const softmaxViews = (k: SoftmaxKernel): View[] => [k.input, k.output];
-
-/** Element (row, c) of a row softmax's input, in its compute type. */
-function softmaxInputOf(k: SoftmaxKernel, p: Params): (c: string) => string {
-  const xT = p.dtype(k.input);
-  const xp = p.ref(k.input);
-  return (c) => convert(xT, rowDtype(k.dtype), `(${computeType(xT)})${xp}[${offsetOf(k.input, ['row', c])}]`);
-}
-
-/**
- * The lines that finish a row softmax (or log-softmax) once m and s are known (row, valid,
- * lane in scope; G threads per row): each element computed in the same pass that reads it,
- * so an output identical to the input is safe.
- */
-function softmaxRowLines(k: SoftmaxKernel, p: Params, IT: string, G: number, x: (c: string) => string): string[] {
-  const cols = k.input.shape[1]!;
-  const dt = rowDtype(k.dtype);
-  const T = computeType(dt);
-  const f = (fn: string) => (dt === 'float32' ? `${fn}f` : fn);
-  const value = k.log ? `${x('c')} - m - ls` : `${f('exp')}(${x('c')} - m) / s`;
-  return [
-    `const ${T} ls = ${f('log')}(s);`,
-    `if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) {`,
-    `  const ${T} v = ${value};`,
-    `  ${p.ref(k.output, true)}[${offsetOf(k.output, ['row', 'c'])}] = ${convert(dt, p.dtype(k.output), 'v')};`,
-    '}',
-  ];
-}
-
-/**
- * Row softmax (or log-softmax) over the last axis, one group of threads per row: the row max
- * (NaN if any element is NaN) and the sum of exp(x − max) by group reductions, then each
- * element in the same pass that read it, so an output identical to the input is safe.
- */
-export function renderSoftmax(k: SoftmaxKernel, index: number, dtypes: readonly DType[]): GeneratedKernel {
-  const name = `k${index}_softmax`;
-  const [rows, cols] = k.input.shape as [number, number];
-  const G = groupSize(cols);
-  const P = BLOCK / G;
-  const IT = indexType(rows + BLOCK * 8192, softmaxViews(k));
-  const p = new Params(dtypes);
-  const x = softmaxInputOf(k, p);
-  const rest = softmaxRowLines(k, p, IT, G, x);
-  const source = rowMaxSumKernel({ name, signature: p.signature(), dt: rowDtype(k.dtype), IT, rows, cols, x }, ind(rest, 4));
-  return { source, launch: { kind: 'launch', name, grid: [blocksFor(rows, P), 1, 1], block: [BLOCK, 1, 1], sharedBytes: 0, buffers: p.buffers(), what: `kernel ${index} (softmax)` } };
+  return warpRowTail(crossEntropySpec(k), p, IT, row);
 }
 
 /**
@@ -267,8 +265,5 @@ export function renderSoftmax(k: SoftmaxKernel, index: number, dtypes: readonly 
  * ```
  */
 export function softmaxWarpLines(k: SoftmaxKernel, p: Params, IT: string, row: string): string[] {
-  const [rows, cols] = k.input.shape as [number, number];
-  const x = softmaxInputOf(k, p);
-  const lines = [...warpRowLines(rows, cols, rowDtype(k.dtype), IT, row, x), ...softmaxRowLines(k, p, IT, 32, x)];
-  return ['{', ...lines.map((l) => `  ${l}`), '}'];
+  return warpRowTail(softmaxSpec(k), p, IT, row);
 }
