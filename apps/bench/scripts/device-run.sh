@@ -70,6 +70,13 @@ if [ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ]; then
   part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
 fi
 [ -z "${SKIP_PEERS:-}" ] && part torch-jax 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py ${REPS:-1000}
+# DAWN_FEATURES (default disable_robustness: no index clamps from Tint, the kernels check their
+# own bounds): the tuned webgpu rows again with these Dawn features, each candidate's device
+# time beside the run above; DAWN_FEATURES= skips it.
+DAWN_FEATURES=${DAWN_FEATURES-disable_robustness}
+if [ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ] && [ -n "$DAWN_FEATURES" ]; then
+  part "webgpu-tuned, $DAWN_FEATURES" 120 $B --part webgpu-tuned --reps 300 --dawn-features "$DAWN_FEATURES"
+fi
 if [ -n "${CPU:-}" ]; then
   part cpu 120 $B --part cpu --reps 30
   part torch-cpu 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py 30 cpu

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackendError, getBackend, listBackends, registerBackend, type Backend } from '@symgrad/core';
-import { createWebGPUBackendFactory, requestWebGPUAdapter, WEBGPU_BACKEND_NAME, WEBGPU_BACKEND_PRIORITY, webgpuBackendFactory } from './index.js';
+import { createWebGPUBackendFactory, DEFAULT_DAWN_FLAGS, requestWebGPUAdapter, WEBGPU_BACKEND_NAME, WEBGPU_BACKEND_PRIORITY, webgpuBackendFactory, withDawnFeatures } from './index.js';
 
 // availability() on machines without WebGPU, simulated by injecting failing loaders: it
 // names what is missing and never throws.
@@ -64,6 +64,25 @@ describe('availability reasons', () => {
     expect(load).toHaveBeenCalledTimes(1);
     await expect(Promise.resolve().then(() => f.create())).rejects.toThrow(`cannot create the 'webgpu' backend: ${a.ok ? '' : a.reason}`);
   });
+
+  it('one GPU object per package import: a second backend asking for other Dawn flags is refused, naming both', async () => {
+    vi.stubGlobal('navigator', undefined);
+    const create = vi.fn((_flags: string[]) => ({ requestAdapter: async () => ({ info: { vendor: 'fake' } }) }));
+    const importWebgpu = async () => ({ create });
+    const first = await requestWebGPUAdapter({ importWebgpu, dawnFlags: ['enable-dawn-features=disable_robustness'] });
+    expect(first.ok).toBe(true);
+    expect((await requestWebGPUAdapter({ importWebgpu, dawnFlags: ['enable-dawn-features=disable_robustness'] })).ok).toBe(true);
+    expect(create).toHaveBeenCalledTimes(1);
+    expect(create).toHaveBeenCalledWith(['enable-dawn-features=disable_robustness']);
+    const other = await createWebGPUBackendFactory({ importWebgpu }).availability();
+    expect(other).toEqual({
+      ok: false,
+      reason: "no WebGPU implementation: navigator.gpu is not present and the optional 'webgpu' package failed to load: its GPU object was created in this process "
+        + "with Dawn flags ['enable-dawn-features=disable_robustness'], and this backend asks for ['enable-dawn-features=disable_workgroup_init', "
+        + "'disable-dawn-features=timestamp_quantization']; Dawn allows one instance per process, so every WebGPU backend of a process must use the same dawnFlags",
+    });
+    expect(create).toHaveBeenCalledTimes(1);
+  });
 });
 
 describe('registration', () => {
@@ -85,5 +104,14 @@ describe('registration', () => {
     const webgpu = (await listBackends()).filter((b) => b.name === 'webgpu');
     expect(webgpu).toHaveLength(1);
     expect(webgpu[0]).toMatchObject({ name: 'webgpu', priority: 20 });
+  });
+});
+
+describe('Dawn flags', () => {
+  it('withDawnFeatures adds features to the defaults\' enable list, once each, keeping the other flags', () => {
+    expect(withDawnFeatures(['disable_robustness'])).toEqual(['enable-dawn-features=disable_workgroup_init,disable_robustness', 'disable-dawn-features=timestamp_quantization']);
+    expect(withDawnFeatures(['disable_workgroup_init', 'dump_shaders'])).toEqual(['enable-dawn-features=disable_workgroup_init,dump_shaders', DEFAULT_DAWN_FLAGS[1]]);
+    expect(withDawnFeatures(['dump_shaders'], ['disable-dawn-features=timestamp_quantization'])).toEqual(['disable-dawn-features=timestamp_quantization', 'enable-dawn-features=dump_shaders']);
+    expect(DEFAULT_DAWN_FLAGS).toEqual(['enable-dawn-features=disable_workgroup_init', 'disable-dawn-features=timestamp_quantization']);
   });
 });

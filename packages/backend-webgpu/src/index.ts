@@ -24,7 +24,7 @@ export {
   type WebGPUBackendOptions,
 } from './backend.js';
 export { checkAndGenerate, type ProgramLimits } from './codegen/check.js';
-export { requestWebGPUAdapter, describeAdapter, type GpuLoaderOptions, type WebGPUProbe, type AdapterResult } from './runtime/gpu-loader.js';
+export { requestWebGPUAdapter, describeAdapter, DEFAULT_DAWN_FLAGS, withDawnFeatures, type GpuLoaderOptions, type WebGPUProbe, type AdapterResult } from './runtime/gpu-loader.js';
 export { generateProgram, generateKernel } from './codegen/generate.js';
 export { renderExprs, castValue } from './codegen/wgsl-expr.js';
 export { Helpers } from './codegen/wgsl-types.js';

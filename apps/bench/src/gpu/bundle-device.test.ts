@@ -34,13 +34,16 @@ describe('the device bundle', () => {
     const bad = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'tpu']);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain('--part must be one of cuda, webgpu, webgpu-gemm, webgpu-tuned, tfjs-webgpu, cpu (got tpu)');
+    const misplaced = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'cpu', '--dawn-features', 'disable_robustness']);
+    expect(misplaced.status).toBe(1);
+    expect(misplaced.stdout).toContain('--dawn-features applies to the webgpu parts, not --part cpu');
 
     const demo = node([join(dir, 'bench', 'demo.mjs'), '--backend', 'cpu', '--hidden', '16', '--samples', '30', '--epochs', '2']);
     expect(demo.status, demo.stderr).toBe(0);
     expect(demo.stdout).toMatch(/^cpu +\S/m);
   }, 120_000);
 
-  it('its run.sh parses, lists the CUDA variants it runs, bounds itself by DEADLINE and sweeps no WebGPU config unless asked', () => {
+  it('its run.sh parses, lists the CUDA variants it runs, bounds itself by DEADLINE, sweeps no WebGPU config unless asked and tunes again with Dawn features', () => {
     const parsed = spawnSync('bash', ['-n', join(dir, 'run.sh')], { encoding: 'utf8' });
     expect(parsed.status, parsed.stderr).toBe(0);
     const script = readFileSync(join(dir, 'run.sh'), 'utf8');
@@ -49,6 +52,8 @@ describe('the device bundle', () => {
     // webgpu-tuned times every candidate config per shape; a sweep is opt-in.
     expect(script).toContain('for cfg in ${MATMUL_CONFIGS:-}; do');
     expect(script).toContain('--part webgpu-tuned');
+    expect(script).toContain('DAWN_FEATURES=${DAWN_FEATURES-disable_robustness}');
+    expect(script).toContain('--part webgpu-tuned --reps 300 --dawn-features "$DAWN_FEATURES"');
   });
 
   // Where there is a GPU the check runs in full (minutes): that is the device session's job.

@@ -10,13 +10,14 @@
  *   node device-bench.mjs --part cpu             symgrad cpu (native, all cores), beside PyTorch CPU
  *
  * Prints one JSON line per row (GpuTiming, SeedProfile, or {peer, item, error}); `--reps` sets the steps
- * timed, `--small` checks the benchmark itself at small sizes. The rows are collected into docs/BENCHMARKS.md (GPU section) with the command.
+ * timed, `--small` checks the benchmark itself at small sizes, `--dawn-features a,b` enables
+ * Dawn features (toggles) for the webgpu parts, whose rows then name them. The rows are collected into docs/BENCHMARKS.md (GPU section) with the command.
  */
 import { parseArgs } from 'node:util';
-import { getBackend, listBackends, registerBackend } from '@symgrad/core';
+import { getBackend, listBackends, registerBackend, unregisterBackend } from '@symgrad/core';
 import '@symgrad/backend-cpu';
 import '@symgrad/backend-cuda';
-import { createWebGPUBackendFactory, type WebGPUBackend } from '@symgrad/backend-webgpu';
+import { createWebGPUBackendFactory, WEBGPU_BACKEND_PRIORITY, withDawnFeatures, type WebGPUBackend } from '@symgrad/backend-webgpu';
 import { mlpData, SEED_SHAPE, type MlpShape } from '../data.js';
 import { GPU_GEMMS, gemmName, profileSeedStep, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
 import { timeTfjsWebgpuSeedStep } from './tfjs-webgpu.js';
@@ -36,7 +37,7 @@ async function guarded(peer: string, item: string, f: () => Promise<object>): Pr
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { part: { type: 'string' }, reps: { type: 'string', default: '500' }, small: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { part: { type: 'string' }, reps: { type: 'string', default: '500' }, small: { type: 'boolean', default: false }, 'dawn-features': { type: 'string' } } });
   const part = values.part as Part;
   if (!PARTS.includes(part)) throw new Error(`--part must be one of ${PARTS.join(', ')} (got ${String(values.part)})`);
   const reps = Number(values.reps);
@@ -45,25 +46,38 @@ async function main(): Promise<void> {
   const d = mlpData(values.small ? small : SEED_SHAPE);
   const gemms = values.small ? SMALL_GEMMS : GPU_GEMMS;
   if (part === 'tfjs-webgpu') return guarded('tfjs-webgpu', 'seed step fp32', () => timeTfjsWebgpuSeedStep(d, Math.min(reps, 100)));
+  const features = values['dawn-features']?.split(',').filter((f) => f !== '') ?? [];
+  if (features.length > 0 && !part.startsWith('webgpu')) throw new Error(`--dawn-features applies to the webgpu parts, not --part ${part}`);
+  const dawnFlags = features.length > 0 ? withDawnFeatures(features) : undefined;
+  // With Dawn features, the package's own 'webgpu' registration gives way to one created with
+  // them: listing backends asks each for its availability, and the first to load Dawn fixes
+  // the process's flags.
+  if (dawnFlags) {
+    unregisterBackend('webgpu');
+    registerBackend('webgpu', createWebGPUBackendFactory({ dawnFlags }), WEBGPU_BACKEND_PRIORITY);
+  }
   // A second webgpu backend whose matmuls take the configs timed fastest on this device.
-  if (part === 'webgpu-tuned') registerBackend('webgpu-tuned', createWebGPUBackendFactory({ matmulTuning: true }), -1);
+  if (part === 'webgpu-tuned') registerBackend('webgpu-tuned', createWebGPUBackendFactory({ matmulTuning: true, dawnFlags }), -1);
   const backend = part === 'cuda' || part === 'cpu' || part === 'webgpu-tuned' ? part : 'webgpu';
+  // Rows of a run with Dawn features say so in the peer's name.
+  const peer = `symgrad ${backend}${features.length > 0 ? ` (${features.join(',')})` : ''}`;
+  const row = (item: string, f: () => Promise<object>) => guarded(peer, item, async () => ({ ...(await f()), peer }));
   const info = (await listBackends()).find((b) => b.name === backend);
-  if (!info?.available) return emit({ peer: `symgrad ${backend}`, item: 'availability', error: info?.reason ?? 'not registered' });
-  emit({ peer: `symgrad ${backend}`, item: 'device', note: (await getBackend(backend)).capabilities.device });
+  if (!info?.available) return emit({ peer, item: 'availability', error: info?.reason ?? 'not registered' });
+  emit({ peer, item: 'device', note: (await getBackend(backend)).capabilities.device });
   const precisions = backend === 'cuda' ? (['fp32', 'tf32'] as const) : (['fp32'] as const);
   const config = process.env['SYMGRAD_WEBGPU_MATMUL'] ?? 'default';
   if (part !== 'webgpu-gemm') {
-    for (const p of precisions) await guarded(`symgrad ${backend}`, `seed step ${p}`, () => timeSeedStep(backend, p, d, reps));
+    for (const p of precisions) await row(`seed step ${p}`, () => timeSeedStep(backend, p, d, reps));
     // Where the step's time goes, kernel by kernel (the device's clock on GPU backends).
-    for (const p of precisions) await guarded(`symgrad ${backend}`, `seed step ${p} profile`, () => profileSeedStep(backend, p, d, Math.min(reps, 20)));
+    for (const p of precisions) await row(`seed step ${p} profile`, () => profileSeedStep(backend, p, d, Math.min(reps, 20)));
   }
   for (const p of precisions) {
     for (const s of gemms) {
-      await guarded(`symgrad ${backend}`, `${gemmName(s)} ${p}`, () => timeGemm(backend, p, s, Math.min(reps, 200), backend === 'webgpu' ? `matmul config ${config}` : ''));
+      await row(`${gemmName(s)} ${p}`, () => timeGemm(backend, p, s, Math.min(reps, 200), backend === 'webgpu' ? `matmul config ${config}` : ''));
     }
   }
-  if (part === 'webgpu-tuned') emit({ peer: 'symgrad webgpu-tuned', item: 'matmul tuning', records: ((await getBackend(backend)) as WebGPUBackend).matmulTuningRecords });
+  if (part === 'webgpu-tuned') emit({ peer, item: 'matmul tuning', records: ((await getBackend(backend)) as WebGPUBackend).matmulTuningRecords });
 }
 
 main().then(

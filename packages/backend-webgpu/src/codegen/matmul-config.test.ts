@@ -27,6 +27,8 @@ describe('matmul configs', () => {
       '64,64,16,4,4,unroll,vec4,prefetch', '128,64,16,8,4,unroll,vec4,prefetch', '128,128,16,8,8,unroll,vec4,prefetch',
       '64,64,16,4,4,unroll,vec4,double', '128,64,8,8,4,unroll,vec4,double', '128,128,8,8,8,unroll,vec4,double',
       '128,64,16,8,4,unroll,vec4,split2', '128,64,16,8,4,unroll,vec4,prefetch,split2', '128,128,16,8,8,unroll,vec4,prefetch,split4',
+      '128,64,16,8,8,unroll,vec4,prefetch', '128,64,16,8,8,unroll,vec4,prefetch,split2', '128,64,16,8,8,unroll,vec4,prefetch,split4',
+      '128,128,16,8,8,unroll,vec4,prefetch,split2',
     ]);
     for (const c of matmulConfigCandidates) expect(parseMatmulConfig(formatMatmulConfig(c))).toEqual({ ...c });
   });

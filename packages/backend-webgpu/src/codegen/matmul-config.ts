@@ -123,6 +123,13 @@ export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, splitK: 2 },
   { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, splitK: 2 },
   { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, splitK: 4 },
+  // 8×8 results per invocation (16 FMAs per workgroup-memory read instead of 10.7 with 8×4)
+  // on 128×64 tiles (128 invocations), whole or with K split for more warps per SM; and
+  // 128×128 split in two, one workgroup per SM on the seed's 800×1000 products.
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, splitK: 2 },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, splitK: 4 },
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, splitK: 2 },
 ].map((c) => Object.freeze(c)));
 
 /** The name of the environment variable that overrides the config in Node (for sweeps). */

@@ -59,30 +59,61 @@ const VULKAN_HINT =
  */
 export const DEFAULT_DAWN_FLAGS: readonly string[] = ['enable-dawn-features=disable_workgroup_init', 'disable-dawn-features=timestamp_quantization'];
 
+/**
+ * Dawn flags for `dawnFlags` that enable the given Dawn features (toggles) on top of `base`
+ * (default `DEFAULT_DAWN_FLAGS`): they join its `enable-dawn-features=` list, since `create()`
+ * keeps only the last value of each flag.
+ *
+ * @example
+ * ```ts
+ * // Tint's bounds clamps off: this backend's kernels check their own bounds.
+ * const backend = await WebGPUBackend.create({ dawnFlags: withDawnFeatures(['disable_robustness']) });
+ * ```
+ */
+export function withDawnFeatures(features: readonly string[], base: readonly string[] = DEFAULT_DAWN_FLAGS): string[] {
+  const key = 'enable-dawn-features=';
+  const at = base.findIndex((f) => f.startsWith(key));
+  if (at < 0) return [...base, `${key}${features.join(',')}`];
+  const have = base[at]!.slice(key.length).split(',').filter((x) => x !== '');
+  return base.map((f, i) => (i === at ? `${key}${[...new Set([...have, ...features])].join(',')}` : f));
+}
+
 type Loaded = { gpu?: GPU; state: WebGPUProbe['webgpuPackage'] };
 
 // Dawn's create() makes a GPU instance with its own event processing; a second instance
-// in the same process can abort it (std::system_error), so the default loader creates one
-// per process and shares it.
-let sharedDefault: Promise<Loaded> | undefined;
+// in the same process can abort it (std::system_error), so one GPU object is created per
+// importer (the default import: one per process) and shared. Its Dawn flags are fixed when
+// it is created: a later request with other flags is refused, naming both.
+const shared = new WeakMap<() => Promise<unknown>, { readonly flags: readonly string[]; readonly loaded: Promise<Loaded> }>();
 
-/** Imports the `webgpu` package and creates its GPU object (once per process for the default import). */
+/** Imports the `webgpu` package and creates its GPU object (once per importer and process). */
 function loadPackage(opts: GpuLoaderOptions): Promise<Loaded> {
-  if (opts.importWebgpu) return loadPackageOnce(opts);
-  return (sharedDefault ??= loadPackageOnce(opts));
+  const importer = opts.importWebgpu ?? defaultImport;
+  const flags = [...(opts.dawnFlags ?? DEFAULT_DAWN_FLAGS)];
+  const have = shared.get(importer);
+  if (!have) {
+    const loaded = loadPackageOnce(importer, flags);
+    shared.set(importer, { flags, loaded });
+    return loaded;
+  }
+  if (have.flags.join('\n') === flags.join('\n')) return have.loaded;
+  const list = (f: readonly string[]) => `[${f.map((x) => `'${x}'`).join(', ')}]`;
+  const error = `its GPU object was created in this process with Dawn flags ${list(have.flags)}, and this backend asks for ${list(flags)}; `
+    + 'Dawn allows one instance per process, so every WebGPU backend of a process must use the same dawnFlags';
+  return Promise.resolve({ state: { state: 'failed', error } });
 }
 
-async function loadPackageOnce(opts: GpuLoaderOptions): Promise<Loaded> {
+async function loadPackageOnce(importer: () => Promise<unknown>, flags: string[]): Promise<Loaded> {
   let mod: unknown;
   try {
-    mod = await (opts.importWebgpu ?? defaultImport)();
+    mod = await importer();
   } catch (err) {
     return { state: isNotFound(err) ? { state: 'not-installed' } : { state: 'failed', error: message(err) } };
   }
   const create = (mod as { create?: (flags: string[]) => GPU } | undefined)?.create;
   if (typeof create !== 'function') return { state: { state: 'failed', error: "the package has no create() export (webgpu 0.6 or later is expected)" } };
   try {
-    return { gpu: create([...(opts.dawnFlags ?? DEFAULT_DAWN_FLAGS)]), state: { state: 'loaded' } };
+    return { gpu: create(flags), state: { state: 'loaded' } };
   } catch (err) {
     return { state: { state: 'failed', error: `create() threw: ${message(err)}` } };
   }
