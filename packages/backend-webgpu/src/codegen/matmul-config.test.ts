@@ -17,10 +17,13 @@ const matmulProgram = () => KERNEL_CASES['kernel.matmul.alpha-beta-epilogue']!(n
 afterEach(() => { vi.unstubAllEnvs(); });
 
 describe('matmul configs', () => {
-  it('every candidate fits WebGPU default limits, and the default is the first', () => {
+  it('every candidate fits 32 KiB of workgroup memory, all but the padded 128×128 ones WebGPU default limits, and the default is the first', () => {
     expect(matmulConfigCandidates[0]).toEqual(DEFAULT_MATMUL_CONFIG);
     expect(matmulConfigCandidates.length).toBeGreaterThanOrEqual(6);
-    for (const c of matmulConfigCandidates) expect(matmulConfigProblems(c, DEFAULT_CODEGEN_LIMITS), formatMatmulConfig(c)).toEqual([]);
+    const roomy = { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 32768 };
+    for (const c of matmulConfigCandidates) expect(matmulConfigProblems(c, roomy), formatMatmulConfig(c)).toEqual([]);
+    expect(matmulConfigCandidates.filter((c) => matmulConfigProblems(c, DEFAULT_CODEGEN_LIMITS).length > 0).map(formatMatmulConfig))
+      .toEqual(['128,128,16,8,8,unroll,vec4,prefetch,pad', '128,128,16,8,8,unroll,vec4,prefetch,pad,split2']);
     expect(matmulConfigCandidates.map(formatMatmulConfig)).toEqual([
       '64,64,16,4,4', '64,64,16,8,8', '128,64,16,8,4', '64,128,16,4,8', '128,128,8,8,8', '128,128,16,8,8',
       '64,64,16,4,4,unroll', '64,64,16,4,4,unroll,vec4', '128,64,16,8,4,unroll,vec4', '64,64,8,4,4,unroll,vec4',
@@ -29,20 +32,22 @@ describe('matmul configs', () => {
       '128,64,16,8,4,unroll,vec4,split2', '128,64,16,8,4,unroll,vec4,prefetch,split2', '128,128,16,8,8,unroll,vec4,prefetch,split4',
       '128,64,16,8,8,unroll,vec4,prefetch', '128,64,16,8,8,unroll,vec4,prefetch,split2', '128,64,16,8,8,unroll,vec4,prefetch,split4',
       '128,128,16,8,8,unroll,vec4,prefetch,split2',
+      '128,64,16,8,4,unroll,vec4,prefetch,pad', '128,64,16,8,8,unroll,vec4,prefetch,pad,split2',
+      '128,128,16,8,8,unroll,vec4,prefetch,pad', '128,128,16,8,8,unroll,vec4,prefetch,pad,split2',
     ]);
     for (const c of matmulConfigCandidates) expect(parseMatmulConfig(formatMatmulConfig(c))).toEqual({ ...c });
   });
 
   it('parses SYMGRAD_WEBGPU_MATMUL, and names the variable and the broken rule when invalid', () => {
     expect(parseMatmulConfig(' 128, 64,16,8,4')).toEqual({ tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 });
-    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", "prefetch", "double", "split<N>", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
+    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", "prefetch", "double", "pad", "split<N>", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
     expect(() => parseMatmulConfig('64,64,16')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16" is invalid: it has 3 comma-separated values, not 5 ${hint}`);
     expect(parseMatmulConfig('64,64,16,4,4, unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true });
     expect(parseMatmulConfig('64,64,16,4,4,vec4')).toEqual({ ...DEFAULT_MATMUL_CONFIG, vec4Loads: true });
     expect(parseMatmulConfig('64,64,16,4,4,vec4,unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true, vec4Loads: true });
-    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4", "prefetch", "double", "split<N>") ${hint}`);
-    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4", "prefetch", "double", "split<N>")');
-    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4", "prefetch", "double", "split<N>")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>") ${hint}`);
+    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>")');
     expect(() => parseMatmulConfig('64,64,16,4,4,vec4,vec4')).toThrow('is invalid: flag "vec4" is given twice');
     expect(parseMatmulConfig('64,64,16,4,4,double,prefetch')).toEqual({ ...DEFAULT_MATMUL_CONFIG, prefetch: true, doubleBuffer: true });
     expect(parseMatmulConfig('64,64,16,4,4,split3')).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 3 });
@@ -66,6 +71,12 @@ describe('matmul configs', () => {
     expect(matmulConfigProblems(c, { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 32768 })).toEqual([]);
     expect(matmulConfigProblems({ ...c, tileK: 16, doubleBuffer: true }, DEFAULT_CODEGEN_LIMITS))
       .toEqual(['needs 32768 bytes of workgroup memory (2·(tileM+tileN)·tileK·4, double-buffered); the device allows 16384']);
+    // Padded rows: one vec4 per K row and operand more; 128×128×16 then just misses 16 KiB.
+    expect(matmulConfigProblems({ ...c, tileK: 16, padTiles: true }, DEFAULT_CODEGEN_LIMITS))
+      .toEqual(['needs 16896 bytes of workgroup memory ((tileM+tileN+8)·tileK·4, rows padded); the device allows 16384']);
+    expect(matmulConfigProblems({ ...c, tileK: 16, padTiles: true, doubleBuffer: true }, DEFAULT_CODEGEN_LIMITS))
+      .toEqual(['needs 33792 bytes of workgroup memory (2·(tileM+tileN+8)·tileK·4, double-buffered, rows padded); the device allows 16384']);
+    expect(matmulConfigProblems({ ...c, tileN: 64, tileK: 16, padTiles: true }, DEFAULT_CODEGEN_LIMITS)).toEqual([]);
     expect(matmulConfigProblems(DEFAULT_MATMUL_CONFIG, { ...DEFAULT_CODEGEN_LIMITS, maxComputeInvocationsPerWorkgroup: 128 }))
       .toEqual(['needs 256 invocations per workgroup; the device allows 128']);
     const r = checkAndGenerate(matmulProgram(), LIMITS, 'fp32', () => c);
@@ -119,6 +130,48 @@ describe('matmul configs', () => {
     expect(onlyB).toContain('var<storage, read> b1: array<vec4<f32>>;');
     // A view offset that is not a multiple of 4 keeps A scalar.
     expect(code(mm(64, 96, 128, true, 2))).toContain('var<storage, read> b0: array<f32>;');
+  });
+});
+
+describe('workgroup tiles loaded K-fastest: swizzled, or padded (padTiles)', () => {
+  // A·Bᵀ 64×96×128: both operands are loaded along K, so both tiles are K-fastest.
+  const abt: Program = {
+    buffers: [
+      { id: 0, dtype: 'float32', size: 64 * 128, role: 'input' }, { id: 1, dtype: 'float32', size: 96 * 128, role: 'input' },
+      { id: 2, dtype: 'float32', size: 64 * 96, role: 'output' },
+    ],
+    kernels: [{
+      kind: 'matmul', batch: [], m: 64, n: 96, k: 128, transA: false, transB: true, alpha: 1, beta: 0, dtype: 'float32', label: 'mm',
+      a: { buffer: 0, offset: 0, shape: [64, 128], strides: [128, 1] },
+      b: { buffer: 1, offset: 0, shape: [96, 128], strides: [128, 1] },
+      out: { buffer: 2, offset: 0, shape: [64, 96], strides: [96, 1] },
+    }],
+  };
+  const cfg: MatmulConfig = { tileM: 64, tileN: 32, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, doubleBuffer: true };
+  const gen = (c: MatmulConfig) => generateProgram(abt, DEFAULT_CODEGEN_LIMITS, () => c)[0]!.code;
+  const reads = (code: string) => code.split('\n').map((l) => l.trim()).filter((l) => /^let r[ab]\d+ = /.test(l));
+
+  it('swizzled: reads XOR the vec4 index with p % 8', () => {
+    const code = gen(cfg);
+    expect(code).toContain('var<workgroup> As: array<vec4<f32>, 512>;'); // 2 · 16 K rows · 16 vec4
+    expect(code).toContain('var<workgroup> Bs: array<vec4<f32>, 256>;');
+    expect(reads(code).filter((l) => l.includes('^'))).toHaveLength(2 * 15);
+    expect(reads(code)).toContain('let ra0 = As[oa + 16 + (ty ^ 1)];');
+  });
+
+  it('padded: one vec4 more per K row, reads at constant offsets from the thread index', () => {
+    const code = gen({ ...cfg, padTiles: true });
+    expect(code).toContain('var<workgroup> As: array<vec4<f32>, 544>;'); // 2 · 16 K rows · (16 + 1) vec4
+    expect(code).toContain('var<workgroup> Bs: array<vec4<f32>, 288>;'); // 2 · 16 · (8 + 1)
+    expect(code).toContain('let oa = ((k0 / 16) & 1) * 272;');
+    expect(reads(code).filter((l) => l.includes('^'))).toEqual([]);
+    expect(reads(code)).toContain('let ra0 = As[oa + 17 + ty];');
+    expect(reads(code)).toContain('let rb0 = Bs[ob + 135 + tx];');
+    expect(code).not.toContain('^ (');
+    expect(code).toContain('K rows of As and Bs padded');
+    // Tiles loaded along M or N (A·B's B here) are not K-fastest: never padded.
+    const plainB = generateProgram({ ...abt, kernels: [{ ...(abt.kernels[0] as MatmulKernel), transB: false, b: { buffer: 1, offset: 0, shape: [128, 96], strides: [96, 1] } }] }, DEFAULT_CODEGEN_LIMITS, () => ({ ...cfg, padTiles: true }))[0]!.code;
+    expect(plainB).toContain('var<workgroup> Bs: array<vec4<f32>, 256>;');
   });
 });
 

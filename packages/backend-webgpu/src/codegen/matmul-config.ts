@@ -41,10 +41,18 @@ export interface MatmulConfig {
    * scratch would exceed 128 MiB (default: none).
    */
   readonly splitK?: number;
+  /**
+   * Where an operand's tile is loaded K-fastest (A not transposed, B transposed), pad each K
+   * row of its workgroup tile by one vec4 instead of XOR-swizzling it: the same 2-way store
+   * conflicts, and reads with constant offsets (no XOR, and no clamp from Dawn's robustness
+   * transform, which can prove them in range). Costs 16 bytes of workgroup memory per K row
+   * and operand (default false).
+   */
+  readonly padTiles?: boolean;
 }
 
 /** The flags SYMGRAD_WEBGPU_MATMUL accepts after the five numbers, and the fields they set (besides `split<N>`, splitK). */
-export const MATMUL_FLAGS = Object.freeze({ unroll: 'unrollK', vec4: 'vec4Loads', prefetch: 'prefetch', double: 'doubleBuffer' } as const);
+export const MATMUL_FLAGS = Object.freeze({ unroll: 'unrollK', vec4: 'vec4Loads', prefetch: 'prefetch', double: 'doubleBuffer', pad: 'padTiles' } as const);
 type MatmulFlag = keyof typeof MATMUL_FLAGS;
 
 /** Picks the config for one matmul kernel (batch: the number of matrices; `kernel` the kernel itself, for choosers that tell layouts apart). */
@@ -102,7 +110,11 @@ export function defaultMatmulConfigFor(m: number, n: number, k: number, batch: n
   return D;
 }
 
-/** Configs worth sweeping on a real GPU (all fit WebGPU's default 16 KiB / 256-invocation limits). */
+/**
+ * Configs worth sweeping on a real GPU. All fit 256 invocations and 32 KiB of workgroup
+ * memory (what Dawn offers on NVIDIA's and SwiftShader's Vulkan); the padded 128×128 ones need
+ * more than WebGPU's default 16 KiB, so the tuner skips them on devices without it.
+ */
 export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   DEFAULT_MATMUL_CONFIG,
   { tileM: 64, tileN: 64, tileK: 16, threadM: 8, threadN: 8 },
@@ -130,6 +142,11 @@ export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, splitK: 2 },
   { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, splitK: 4 },
   { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, splitK: 2 },
+  // Padded instead of swizzled K-fastest tiles: the large defaults and two 8×8 forms again.
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true },
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
 ].map((c) => Object.freeze(c)));
 
 /** The name of the environment variable that overrides the config in Node (for sweeps). */
@@ -138,8 +155,8 @@ export const MATMUL_ENV_VAR = 'SYMGRAD_WEBGPU_MATMUL';
 /** Invocations per workgroup of a config. */
 export const matmulInvocations = (c: MatmulConfig): number => (c.tileM / c.threadM) * (c.tileN / c.threadN);
 
-/** Workgroup memory of a config's two operand tiles (twice that when double-buffered), in bytes. */
-export const matmulWorkgroupBytes = (c: MatmulConfig): number => (c.doubleBuffer ? 2 : 1) * (c.tileM + c.tileN) * c.tileK * 4;
+/** Workgroup memory of a config's two operand tiles (twice that when double-buffered; with both padded where padTiles), in bytes. */
+export const matmulWorkgroupBytes = (c: MatmulConfig): number => (c.doubleBuffer ? 2 : 1) * (c.tileM + c.tileN + (c.padTiles ? 8 : 0)) * c.tileK * 4;
 
 /** The rules a config itself breaks, whatever the device (empty when none). */
 export function matmulConfigRules(c: MatmulConfig): string[] {
@@ -167,7 +184,8 @@ export function matmulConfigProblems(c: MatmulConfig, limits: CodegenLimits): st
   if (inv > limits.maxComputeInvocationsPerWorkgroup) p.push(`needs ${inv} invocations per workgroup; the device allows ${limits.maxComputeInvocationsPerWorkgroup}`);
   const bytes = matmulWorkgroupBytes(c);
   if (bytes > limits.maxComputeWorkgroupStorageSize) {
-    p.push(`needs ${bytes} bytes of workgroup memory (${c.doubleBuffer ? '2·(tileM+tileN)·tileK·4, double-buffered' : '(tileM+tileN)·tileK·4'}); the device allows ${limits.maxComputeWorkgroupStorageSize}`);
+    const tiles = `(tileM+tileN${c.padTiles ? '+8' : ''})·tileK·4`;
+    p.push(`needs ${bytes} bytes of workgroup memory (${c.doubleBuffer ? `2·${tiles}, double-buffered` : tiles}${c.padTiles ? ', rows padded' : ''}); the device allows ${limits.maxComputeWorkgroupStorageSize}`);
   }
   return p;
 }

@@ -13,7 +13,8 @@ import { DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, matm
 // Two extra configs cover the scalar (non-vec4) paths: threadM 3 and threadM = threadN = 2,
 // each also with vec4 global loads (scattered into scalar workgroup tiles; a guarded load loop),
 // and again staged through registers (prefetch; double-buffered, with the guarded vec4 copy),
-// and with K split (its double-buffered slots then count from the split's first K tile).
+// and with K split (its double-buffered slots then count from the split's first K tile),
+// and with padded tiles (scalar copies into them; vec4 copies, double-buffered and split).
 // Configs with vec4Loads must actually take the vec4 path on the shapes made for it (checked).
 const CONFIGS: MatmulConfig[] = [
   ...matmulConfigCandidates,
@@ -26,6 +27,8 @@ const CONFIGS: MatmulConfig[] = [
   { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2, vec4Loads: true, doubleBuffer: true },
   { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2, vec4Loads: true, doubleBuffer: true, splitK: 3 },
   { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, splitK: 2 },
+  { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, padTiles: true },
+  { tileM: 64, tileN: 32, tileK: 8, threadM: 4, threadN: 4, vec4Loads: true, doubleBuffer: true, padTiles: true, splitK: 2 },
 ];
 
 let current: MatmulConfig = DEFAULT_MATMUL_CONFIG;

@@ -89,6 +89,24 @@ function layout(results: number, tile: number) {
   };
 }
 
+/** One operand's tile in workgroup memory, K-major: `stride` array elements per K row, `size` in all. */
+interface WorkgroupTile {
+  readonly name: string;
+  readonly l: ReturnType<typeof layout>;
+  readonly stride: number;
+  readonly size: number;
+  /** Whether the vec4 index is XORed with p % 8. */
+  readonly swizzle: boolean;
+  /** Whether each K row has a vec4 of padding. */
+  readonly padded: boolean;
+}
+
+/** The tile layout of one operand: a K-fastest loaded tile is swizzled, or padded by a vec4 per K row (`pad`). */
+function workgroupTile(name: string, l: ReturnType<typeof layout>, tile: number, tileK: number, kFastest: boolean, pad: boolean): WorkgroupTile {
+  const stride = tile / l.w + (kFastest && pad ? 1 : 0);
+  return { name, l, stride, size: stride * tileK, swizzle: kFastest && !pad, padded: kFastest && pad };
+}
+
 /**
  * A tiled matmul with a configurable tile (MatmulConfig): each workgroup computes a
  * tileM×tileN output tile, stepping through K tileK at a time; both operand tiles go through
@@ -169,26 +187,31 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   // One accumulator per (row, column group): a vec4 when columns come in 4s.
   const accs = (f: (i: number, g: number) => string) => upto(cfg.threadM).flatMap((i) => upto(ln.groups).map((g) => f(i, g)));
   // Where a tile is loaded K-fastest (A not transposed, B transposed), a warp's stores hit
-  // one K-major column: every address in the same bank (TM, TN are multiples of 32). XORing
-  // the vec4 index with p % 8 spreads them over 8 vec4s (2-way instead of 16-way conflicts);
-  // reads of one p row stay a permutation of the same aligned vec4s, so they remain conflict-free.
-  const swizzleA = !k.transA && lm.w === 4 && TM % 32 === 0;
-  const swizzleB = k.transB && ln.w === 4 && TN % 32 === 0;
+  // one K-major column: every address in the same bank (TM, TN are multiples of 32). Either
+  // XORing the vec4 index with p % 8 spreads them over 8 vec4s, or (padTiles) one vec4 of
+  // padding per K row shifts each row by 4 banks: 2-way instead of 16-way conflicts both.
+  // Reads of one p row stay conflict-free; padded ones need no index arithmetic per read
+  // (constant offsets once the K tile is unrolled, which Dawn's robustness clamps can prove
+  // in range), swizzled ones an XOR and, from Dawn, a clamp each.
+  const kFastA = !k.transA && lm.w === 4 && TM % 32 === 0;
+  const kFastB = k.transB && ln.w === 4 && TN % 32 === 0;
+  const tileA = workgroupTile('As', lm, TM, TK, kFastA, !!cfg.padTiles);
+  const tileB = workgroupTile('Bs', ln, TN, TK, kFastB, !!cfg.padTiles);
   // A workgroup tile element at K-major position (p, x) (vec4 arrays take a lane); `base`
   // ('' or 'o + ') selects the half of a double-buffered array.
-  const tileAt = (name: string, l: ReturnType<typeof layout>, tile: number, swz: boolean, p: string, x: string, base = '') =>
-    (l.w === 4 ? `${name}[${base}${p} * ${tile / 4} + ${swz ? `((${x} / 4) ^ (${p} & 7))` : `${x} / 4`}][${x} % 4]` : `${name}[${base}${p} * ${tile} + ${x}]`);
+  const tileAt = (t: WorkgroupTile, p: string, x: string, base = '') =>
+    (t.l.w === 4 ? `${t.name}[${base}${p} * ${t.stride} + ${t.swizzle ? `((${x} / 4) ^ (${p} & 7))` : `${x} / 4`}][${x} % 4]` : `${t.name}[${base}${p} * ${t.stride} + ${x}]`);
   // p is the loop variable, or a number where the K loop is unrolled (then folded in).
-  const tileRead = (name: string, l: ReturnType<typeof layout>, tile: number, swz: boolean, g: number, t: string, p: string | number, base: string) => {
-    const v = g ? `${g * l.threads} + ${t}` : t;
-    const x = !swz || p === 0 ? v : `(${g ? `(${v})` : v} ^ ${typeof p === 'number' ? p & 7 : '(p & 7)'})`;
-    if (typeof p === 'string') return `${name}[${base}p * ${tile / l.w} + ${x}]`;
-    return `${name}[${base}${p ? `${p * (tile / l.w)} + ` : ''}${x}]`;
+  const tileRead = (t: WorkgroupTile, g: number, thread: string, p: string | number, base: string) => {
+    const v = g ? `${g * t.l.threads} + ${thread}` : thread;
+    const x = !t.swizzle || p === 0 ? v : `(${g ? `(${v})` : v} ^ ${typeof p === 'number' ? p & 7 : '(p & 7)'})`;
+    if (typeof p === 'string') return `${t.name}[${base}p * ${t.stride} + ${x}]`;
+    return `${t.name}[${base}${p ? `${p * t.stride} + ` : ''}${x}]`;
   };
   // One p step: read a column of As and a row of Bs into registers, then the FMAs.
   const step = (p: string | number, baseA = '', baseB = '') => [
-    ...upto(lm.groups).map((g) => `    let ra${g} = ${tileRead('As', lm, TM, swizzleA, g, 'ty', p, baseA)};`),
-    ...upto(ln.groups).map((g) => `    let rb${g} = ${tileRead('Bs', ln, TN, swizzleB, g, 'tx', p, baseB)};`),
+    ...upto(lm.groups).map((g) => `    let ra${g} = ${tileRead(tileA, g, 'ty', p, baseA)};`),
+    ...upto(ln.groups).map((g) => `    let rb${g} = ${tileRead(tileB, g, 'tx', p, baseB)};`),
     ...accs((i, g) => `    c${i}_${g} = fma(${ln.w === 4 ? `vec4<f32>(${lm.reg('ra', i)})` : lm.reg('ra', i)}, rb${g}, c${i}_${g});`),
   ];
   const compute = (baseA = '', baseB = '') => (cfg.unrollK
@@ -201,20 +224,20 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     at: k.transA ? [`let mm = e % ${TM};`, `let pa = e / ${TM};`] : [`let mm = e / ${TK};`, `let pa = e % ${TK};`],
     read: (kb, r, decl) => [`let row = i32(wid.y) * ${TM} + mm;`, decl ? `var ${r} = 0.0f;` : `${r} = 0.0f;`,
       `if (row < ${k.m} && ${kb} + pa < ${k.k}) { ${r} = ${A}[aBase + ${aAt('row', `(${kb} + pa)`)}]; }`],
-    write: (r, base) => [`${tileAt('As', lm, TM, swizzleA, 'pa', 'mm', base)} = ${r};`],
+    write: (r, base) => [`${tileAt(tileA, 'pa', 'mm', base)} = ${r};`],
   };
   const scalarB: TileCopy = {
     iters: (TN * TK) / THREADS, elem: 'f32',
     at: k.transB ? [`let nn = e / ${TK};`, `let pb = e % ${TK};`] : [`let nn = e % ${TN};`, `let pb = e / ${TN};`],
     read: (kb, r, decl) => [`let col = i32(wid.x) * ${TN} + nn;`, decl ? `var ${r} = 0.0f;` : `${r} = 0.0f;`,
       `if (col < ${k.n} && ${kb} + pb < ${k.k}) { ${r} = ${B}[bBase + ${bAt(`(${kb} + pb)`, 'col')}]; }`],
-    write: (r, base) => [`${tileAt('Bs', ln, TN, swizzleB, 'pb', 'nn', base)} = ${r};`],
+    write: (r, base) => [`${tileAt(tileB, 'pb', 'nn', base)} = ${r};`],
   };
   // vec4 loads: each invocation reads 4 elements contiguous in memory (along the stored
   // matrix's contiguous dim, whose extent is a multiple of 4, so a vec4 is all in or all out
   // of the matrix) and scatters them into the K-major tile. Indices are in vec4s: every term
   // of the element offset is a multiple of 4 (checked by vec4Operand).
-  const vec4Copy = (o: { name: string; buf: string; base: string; tile: number; along: 'k' | 'mn'; l: ReturnType<typeof layout>; swz: boolean; i: string; pk: string; at: (mn: string, p: string) => string; limit: number }): TileCopy => {
+  const vec4Copy = (o: { t: WorkgroupTile; buf: string; base: string; tile: number; along: 'k' | 'mn'; i: string; pk: string; at: (mn: string, p: string) => string; limit: number }): TileCopy => {
     const n = (o.tile * TK) / 4;
     const [mn, pk] = o.along === 'k'
       ? [`e / ${TK / 4}`, `(e % ${TK / 4}) * 4`]
@@ -223,24 +246,24 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
       iters: Math.ceil(n / THREADS), guard: n % THREADS !== 0 ? n : undefined, elem: 'vec4<f32>',
       at: [`let ${o.i} = ${mn};`, `let ${o.pk} = ${pk};`],
       read: (kb, r, decl) => [
-        `let g = i32(wid.${o.name === 'As' ? 'y' : 'x'}) * ${o.tile} + ${o.i};`,
+        `let g = i32(wid.${o.t.name === 'As' ? 'y' : 'x'}) * ${o.tile} + ${o.i};`,
         decl ? `var ${r} = vec4<f32>(0.0f);` : `${r} = vec4<f32>(0.0f);`,
         `if (g < ${o.limit} && ${kb} + ${o.pk} < ${k.k}) { ${r} = ${o.buf}[(${o.base} + ${o.at('g', `(${kb} + ${o.pk})`)}) / 4]; }`,
       ],
       // Along M/N into a vec4 tile the 4 values are one aligned vec4 of it (no swizzle there).
-      write: (r, base) => (o.along === 'mn' && o.l.w === 4
-        ? [`${o.name}[${base}${o.pk} * ${o.tile / 4} + ${o.i} / 4] = ${r};`]
+      write: (r, base) => (o.along === 'mn' && o.t.l.w === 4
+        ? [`${o.t.name}[${base}${o.pk} * ${o.t.stride} + ${o.i} / 4] = ${r};`]
         : upto(4).map((j) => {
           const [x, p] = o.along === 'k' ? [o.i, j ? `(${o.pk} + ${j})` : o.pk] : [j ? `(${o.i} + ${j})` : o.i, o.pk];
-          return `${tileAt(o.name, o.l, o.tile, o.swz, p, x, base)} = ${r}.${LANES[j]};`;
+          return `${tileAt(o.t, p, x, base)} = ${r}.${LANES[j]};`;
         })),
     };
   };
   const copyA = vecA
-    ? vec4Copy({ name: 'As', buf: A, base: 'aBase', tile: TM, along: k.transA ? 'mn' : 'k', l: lm, swz: swizzleA, i: 'mm', pk: 'pa', at: aAt, limit: k.m })
+    ? vec4Copy({ t: tileA, buf: A, base: 'aBase', tile: TM, along: k.transA ? 'mn' : 'k', i: 'mm', pk: 'pa', at: aAt, limit: k.m })
     : scalarA;
   const copyB = vecB
-    ? vec4Copy({ name: 'Bs', buf: B, base: 'bBase', tile: TN, along: k.transB ? 'k' : 'mn', l: ln, swz: swizzleB, i: 'nn', pk: 'pb', at: (c, p) => bAt(p, c), limit: k.n })
+    ? vec4Copy({ t: tileB, buf: B, base: 'bBase', tile: TN, along: k.transB ? 'k' : 'mn', i: 'nn', pk: 'pb', at: (c, p) => bAt(p, c), limit: k.n })
     : scalarB;
   // Straight from memory into the tile, one loop over the copy's elements.
   const loadLoop = (c: TileCopy, r: string) => [
@@ -265,8 +288,8 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   const fetch = (kb: string) => [...staged(copyA, (l) => copyA.read(kb, `xa${l}`, false)), ...staged(copyB, (l) => copyB.read(kb, `yb${l}`, false))];
   const commit = (baseA: string, baseB: string) => [...staged(copyA, (l) => copyA.write(`xa${l}`, baseA)), ...staged(copyB, (l) => copyB.write(`yb${l}`, baseB))];
   const indent = (lines: string[]) => lines.map((l) => `  ${l}`);
-  const sizeA = (TM * TK) / lm.w;
-  const sizeB = (TN * TK) / ln.w;
+  const sizeA = tileA.size;
+  const sizeB = tileB.size;
   const double = !!cfg.doubleBuffer;
   // The K range this workgroup sums: all of K, or its split's span.
   const [kFirst, kLimit] = S > 1 ? ['kBegin', 'kEnd'] : ['0', `${k.k}`];
@@ -342,8 +365,9 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
       `store(wid.z, row0 + ${lm.offset(i)}, col0 + ${ln.offset(j)}, ${ln.reg(`c${i}_`, j)});`)),
   ];
   const dispatch: [number, number, number] = [Math.max(1, Math.ceil(k.n / TN)), Math.max(1, Math.ceil(k.m / TM)), Math.max(1, batchN) * S];
+  const paddedTiles = [tileA, tileB].filter((x) => x.padded).map((x) => x.name);
   const code = [
-    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : ''}${double ? ', double-buffered through registers' : cfg.prefetch ? ', next K tile prefetched into registers' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''}${S > 1 ? `; K split ${S} ways of ${split.span}, partial products to scratch` : ''})`,
+    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : ''}${double ? ', double-buffered through registers' : cfg.prefetch ? ', next K tile prefetched into registers' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''}${paddedTiles.length ? `, K rows of ${paddedTiles.join(' and ')} padded` : ''}${S > 1 ? `; K split ${S} ways of ${split.span}, partial products to scratch` : ''})`,
     vecA || vecB ? vec4Declarations(t.declarations(), [...(vecA ? [A] : []), ...(vecB ? [B] : [])]) : t.declarations(),
     h.render(),
     `var<workgroup> As: array<${lm.elem}, ${double ? 2 * sizeA : sizeA}>;`,
