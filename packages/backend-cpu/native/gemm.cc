@@ -8,9 +8,9 @@
 //           for ir (MR panels)          micro-kernel, accumulators in registers
 //       barrier
 //
-// Threads split the MR-row panels of C (or the NR-column panels when C has fewer row panels
-// than threads), never K: every element of C is the same sequence of FMAs whatever the
-// number of threads, so results do not depend on it.
+// Threads split C's MR-row and NR-column panels as a grid (thread_grid), never K: every
+// element of C is the same sequence of FMAs whatever the number of threads, so results do
+// not depend on it.
 #include "gemm.h"
 
 #include <algorithm>
@@ -216,6 +216,27 @@ inline void split(int64_t count, int tid, int nth, int64_t& lo, int64_t& hi) {
   hi = count * (tid + 1) / nth;
 }
 
+// How nth threads tile C's mpanels × npanels panels of a block: a tr × tc grid, thread tid
+// taking row share tid / tc and column share tid % tc. The grid is the one whose largest
+// share is smallest, so no thread waits on another's extra panel (16 threads on the seed's
+// 58 row panels: 4 each for some, 3 for others with rows alone; 2 × 8 shares every panel
+// evenly). Among grids within 3% of it, the one with the most row shares: threads that split
+// columns read the same rows of A (and pack them where A is packed).
+inline void thread_grid(int64_t mpanels, int64_t npanels, int nth, int& tr, int& tc) {
+  const auto load = [&](int r) { return ((mpanels + r - 1) / r) * ((npanels + nth / r - 1) / (nth / r)); };
+  int64_t best = -1;
+  for (int r = 1; r <= nth; r++) {
+    if (nth % r == 0 && (best < 0 || load(r) < best)) best = load(r);
+  }
+  for (int r = nth; r >= 1; r--) {
+    if (nth % r == 0 && load(r) * 100 <= best * 103) {
+      tr = r;
+      tc = nth / r;
+      return;
+    }
+  }
+}
+
 // The epilogue over rows i0.. and columns j0.. of C (see Epilogue in gemm.h).
 template <typename T>
 inline T relu_of(T x) {
@@ -305,8 +326,10 @@ void gemm_one(const GemmArgs<T>& g, int tid, int nth, T* bbuf, Workspace& ws, co
       }
       if (nth > 1 && !g.packed_fresh) pool.barrier();
       int64_t r0 = 0, r1 = mpanels, c0 = 0, c1 = npanels;
-      if (mpanels >= nth) split(mpanels, tid, nth, r0, r1);
-      else split(npanels, tid, nth, c0, c1);
+      int tr = 1, tc = 1;
+      thread_grid(mpanels, npanels, nth, tr, tc);
+      split(mpanels, tid / tc, tr, r0, r1);
+      split(npanels, tid % tc, tc, c0, c1);
       const int64_t mcp = bl.mc / mr;  // row panels per A block
       for (int64_t ip = r0; ip < r1 && c0 < c1; ip += mcp) {
         const int64_t ipe = std::min(ip + mcp, r1);

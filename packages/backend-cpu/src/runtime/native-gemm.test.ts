@@ -124,7 +124,7 @@ describe.skipIf(!addon)('native GEMM', () => {
     }
   }
 
-  it('gives the same result with 1 and 2 threads (split over M/N blocks, never K), sharded or batched', () => {
+  it('gives the same result with 1, 2, 3, 6 and 16 threads (a grid of row and column panel shares, never K), sharded or batched', () => {
     addon!.setIsa(TIERS[0]!);
     const rng = new Rng(9);
     const problems: Problem[] = [
@@ -141,11 +141,13 @@ describe.skipIf(!addon)('native GEMM', () => {
         const one = run(p, dtype, s);
         addon!.setNumThreads(2);
         const two = run(p, dtype, s);
-        addon!.setNumThreads(3);
-        const three = run(p, dtype, s);
         expect(relError(two, one), `${dtype} ${JSON.stringify(p)}`).toBeLessThanOrEqual(1e-6);
         expect(two).toEqual(one);
-        expect(three).toEqual(one);
+        // More threads than cores: grids of row and column shares (3 × 1 or 1 × 3, 2 × 3, 2 × 8, …).
+        for (const threads of [3, 6, 16]) {
+          addon!.setNumThreads(threads);
+          expect(run(p, dtype, s), `${dtype} ${JSON.stringify(p)}, ${threads} threads`).toEqual(one);
+        }
       }
     }
     addon!.setNumThreads(initial!.threads);
