@@ -77,6 +77,11 @@ async function main(): Promise<void> {
       await row(`${gemmName(s)} ${p}`, () => timeGemm(backend, p, s, Math.min(reps, 200), backend === 'webgpu' ? `matmul config ${config}` : ''));
     }
   }
+  // Four products per call (one submit), µs per product: against the rows above, what a
+  // submit costs the device between calls (WebGPU's wall time per GEMM exceeds its kernel's).
+  if (part === 'webgpu') {
+    for (const s of gemms) await row(`${gemmName(s)} ×4 per call fp32`, () => timeGemm(backend, 'fp32', s, Math.min(reps, 100), `matmul config ${config}`, 4));
+  }
   if (part === 'webgpu-tuned') emit({ peer, item: 'matmul tuning', records: ((await getBackend(backend)) as WebGPUBackend).matmulTuningRecords });
 }
 

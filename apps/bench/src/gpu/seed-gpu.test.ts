@@ -35,6 +35,11 @@ describe('GPU benchmark workloads', () => {
       expect(t.tflops).toBeCloseTo((2 * s.m * s.n * s.k) / t.us / 1e6, 12);
       expect(t.note).toMatch(/^sampled error \d\.\de[-+]\d+$/);
     }
+    // Several independent products per call: µs per product, each result checked.
+    const four = await timeGemm('cpu', 'fp32', SMALL_GEMMS[1]!, 3, 'n', 4);
+    expect(four.item).toBe(`${gemmName(SMALL_GEMMS[1]!)} ×4 per call fp32`);
+    expect(four.note).toMatch(/^n; 4 independent products per call, µs per product; sampled error \d\.\de[-+]\d+$/);
+    expect(four.tflops).toBeCloseTo((2 * 37 * 50 * 41) / four.us / 1e6, 12);
     expect(GPU_GEMMS.map(gemmName)).toEqual(['sgemm 800×1000×1000', 'sgemm 800×1000×1000 Bᵀ', 'sgemm 1000×1000×800 Aᵀ', 'sgemm 2048×2048×2048']);
   });
 
