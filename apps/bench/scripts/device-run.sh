@@ -68,6 +68,9 @@ if [ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ]; then
   # tuning's timings of every candidate config in the 'matmul tuning' row).
   part webgpu-tuned 120 $B --part webgpu-tuned --reps 300
   part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
+  # What the adapter offers beyond what the backend uses (experimental features, subgroup
+  # matrix configurations): a few seconds.
+  part webgpu-adapter 30 $B --part webgpu-adapter
 fi
 [ -z "${SKIP_PEERS:-}" ] && part torch-jax 120 env PYTHONUNBUFFERED=1 python3 .device/bench/torch_jax_seed.py ${REPS:-1000}
 # DAWN_FEATURES (default disable_robustness: no index clamps from Tint, the kernels check their

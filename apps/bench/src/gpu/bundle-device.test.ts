@@ -33,7 +33,11 @@ describe('the device bundle', () => {
 
     const bad = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'tpu']);
     expect(bad.status).toBe(1);
-    expect(bad.stdout).toContain('--part must be one of cuda, webgpu, webgpu-gemm, webgpu-tuned, tfjs-webgpu, cpu (got tpu)');
+    expect(bad.stdout).toContain('--part must be one of cuda, webgpu, webgpu-gemm, webgpu-tuned, tfjs-webgpu, webgpu-adapter, cpu (got tpu)');
+    // The bundle here has no Dawn: the adapter part says so in its row.
+    const adapter = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'webgpu-adapter']);
+    expect(adapter.status, adapter.stderr).toBe(0);
+    expect(JSON.parse(adapter.stdout.trim())).toEqual({ peer: 'webgpu adapter', item: 'adapter', error: expect.stringMatching(/^no WebGPU implementation: navigator\.gpu is not present and the optional 'webgpu' package /) });
     const misplaced = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'cpu', '--dawn-features', 'disable_robustness']);
     expect(misplaced.status).toBe(1);
     expect(misplaced.stdout).toContain('--dawn-features applies to the webgpu parts, not --part cpu');
@@ -52,6 +56,7 @@ describe('the device bundle', () => {
     // webgpu-tuned times every candidate config per shape; a sweep is opt-in.
     expect(script).toContain('for cfg in ${MATMUL_CONFIGS:-}; do');
     expect(script).toContain('--part webgpu-tuned');
+    expect(script).toContain('part webgpu-adapter 30 $B --part webgpu-adapter');
     expect(script).toContain('DAWN_FEATURES=${DAWN_FEATURES-disable_robustness}');
     expect(script).toContain('--part webgpu-tuned --reps 300 --dawn-features "$DAWN_FEATURES"');
   });

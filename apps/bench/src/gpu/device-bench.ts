@@ -7,6 +7,7 @@
  *   node device-bench.mjs --part webgpu-gemm     GEMMs only (sweeping SYMGRAD_WEBGPU_MATMUL)
  *   node device-bench.mjs --part webgpu-tuned    the webgpu rows with matmul configs tuned per shape, and the tuning's timings
  *   node device-bench.mjs --part tfjs-webgpu     TensorFlow.js on tfjs-backend-webgpu
+ *   node device-bench.mjs --part webgpu-adapter  what the WebGPU adapter offers (features, subgroup matrix configs, limits)
  *   node device-bench.mjs --part cpu             symgrad cpu (native, all cores), beside PyTorch CPU
  *
  * Prints one JSON line per row (GpuTiming, SeedProfile, or {peer, item, error}); `--reps` sets the steps
@@ -17,12 +18,12 @@ import { parseArgs } from 'node:util';
 import { getBackend, listBackends, registerBackend, unregisterBackend } from '@symgrad/core';
 import '@symgrad/backend-cpu';
 import '@symgrad/backend-cuda';
-import { createWebGPUBackendFactory, WEBGPU_BACKEND_PRIORITY, withDawnFeatures, type WebGPUBackend } from '@symgrad/backend-webgpu';
+import { createWebGPUBackendFactory, requestWebGPUAdapter, WEBGPU_BACKEND_PRIORITY, withDawnFeatures, type WebGPUBackend } from '@symgrad/backend-webgpu';
 import { mlpData, SEED_SHAPE, type MlpShape } from '../data.js';
 import { GPU_GEMMS, gemmName, profileSeedStep, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
 import { timeTfjsWebgpuSeedStep } from './tfjs-webgpu.js';
 
-const PARTS = ['cuda', 'webgpu', 'webgpu-gemm', 'webgpu-tuned', 'tfjs-webgpu', 'cpu'] as const;
+const PARTS = ['cuda', 'webgpu', 'webgpu-gemm', 'webgpu-tuned', 'tfjs-webgpu', 'webgpu-adapter', 'cpu'] as const;
 type Part = (typeof PARTS)[number];
 
 const emit = (o: object): void => console.log(JSON.stringify(o));
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   const d = mlpData(values.small ? small : SEED_SHAPE);
   const gemms = values.small ? SMALL_GEMMS : GPU_GEMMS;
   if (part === 'tfjs-webgpu') return guarded('tfjs-webgpu', 'seed step fp32', () => timeTfjsWebgpuSeedStep(d, Math.min(reps, 100)));
+  if (part === 'webgpu-adapter') return guarded('webgpu adapter', 'adapter', describeWebGPUAdapter);
   const features = values['dawn-features']?.split(',').filter((f) => f !== '') ?? [];
   if (features.length > 0 && !part.startsWith('webgpu')) throw new Error(`--dawn-features applies to the webgpu parts, not --part ${part}`);
   const dawnFlags = features.length > 0 ? withDawnFeatures(features) : undefined;
@@ -83,6 +85,28 @@ async function main(): Promise<void> {
     for (const s of gemms) await row(`${gemmName(s)} ×4 per call fp32`, () => timeGemm(backend, 'fp32', s, Math.min(reps, 100), `matmul config ${config}`, 4));
   }
   if (part === 'webgpu-tuned') emit({ peer, item: 'matmul tuning', records: ((await getBackend(backend)) as WebGPUBackend).matmulTuningRecords });
+}
+
+/**
+ * What the adapter offers, experimental features included (Dawn lists them only with
+ * `allow_unsafe_apis`): its features, subgroup sizes, subgroup matrix configurations (the
+ * component types a tensor-core path could use) and the limits the matmul configs meet.
+ */
+async function describeWebGPUAdapter(): Promise<object> {
+  const r = await requestWebGPUAdapter({ dawnFlags: withDawnFeatures(['allow_unsafe_apis']) });
+  if (!r.ok) throw new Error(r.reason);
+  const a = r.adapter;
+  type MatrixConfig = { componentType: string; resultComponentType: string; M: number; N: number; K: number };
+  const info = a.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: readonly MatrixConfig[] };
+  const limits = ['maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxStorageBufferBindingSize', 'maxBufferSize'] as const;
+  return {
+    peer: 'webgpu adapter', item: 'adapter',
+    info: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, subgroupMinSize: info.subgroupMinSize, subgroupMaxSize: info.subgroupMaxSize },
+    features: [...a.features].sort(),
+    // Wrappers with getters: copied field by field.
+    subgroupMatrixConfigs: (info.subgroupMatrixConfigs ?? []).map((c) => ({ componentType: c.componentType, resultComponentType: c.resultComponentType, M: c.M, N: c.N, K: c.K })),
+    limits: Object.fromEntries(limits.map((k) => [k, a.limits[k]])),
+  };
 }
 
 main().then(
