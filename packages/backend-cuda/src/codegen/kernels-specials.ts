@@ -146,17 +146,20 @@ function rowReader(v: View, dt: DType): RowSpec['input'] {
   };
 }
 
+/** What both row kinds start from: the [rows, cols] view's sizes, the compute dtype and its C type, math names in that precision (expf / exp), and the row reader. */
+function rowBasics(v: View, dtype: DType) {
+  const [rows, cols] = v.shape as [number, number];
+  const dt = rowDtype(dtype);
+  return { rows, cols, dt, T: computeType(dt), f: (fn: string) => (dt === 'float32' ? `${fn}f` : fn), input: rowReader(v, dt) };
+}
+
 /**
  * Softmax cross-entropy: the loss (logsumexp − z[label], NaN for a label out of range) and,
  * when asked, the gradient (softmax − onehot) · scale. Every read of a row is done before any
  * write (the gradient may overwrite the logits in place).
  */
 function crossEntropySpec(k: SoftmaxCrossEntropyKernel): RowSpec {
-  const [rows, classes] = k.logits.shape as [number, number];
-  const dt = rowDtype(k.dtype);
-  const T = computeType(dt);
-  const f = (fn: string) => (dt === 'float32' ? `${fn}f` : fn);
-  const input = rowReader(k.logits, dt);
+  const { rows, cols: classes, dt, T, f, input } = rowBasics(k.logits, k.dtype);
   const finish = (p: Params, IT: string, G: number, z: (c: string) => string, barrier: string) => {
     const yT = p.dtype(k.labels);
     const yp = p.ref(k.labels);
@@ -197,11 +200,7 @@ function crossEntropySpec(k: SoftmaxCrossEntropyKernel): RowSpec {
  * output identical to the input is safe without a barrier.
  */
 function softmaxSpec(k: SoftmaxKernel): RowSpec {
-  const [rows, cols] = k.input.shape as [number, number];
-  const dt = rowDtype(k.dtype);
-  const T = computeType(dt);
-  const f = (fn: string) => (dt === 'float32' ? `${fn}f` : fn);
-  const input = rowReader(k.input, dt);
+  const { rows, cols, dt, T, f, input } = rowBasics(k.input, k.dtype);
   const finish = (p: Params, IT: string, G: number, x: (c: string) => string) => [
     `const ${T} ls = ${f('log')}(s);`,
     `if (valid) for (${IT} c = lane; c < ${cols}; c += ${G}) {`,
