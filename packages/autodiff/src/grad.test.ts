@@ -66,9 +66,30 @@ describe('grad errors', () => {
     }
   });
 
+  it('rejects a rule that returns something other than a Variable or a marker, naming the op and input', () => {
+    const x = tensor('float32', [3], 'x');
+    const restore = registerGradient('exp', () => [null as never]);
+    try {
+      expect(() => grad(T.sum(T.exp(x)), x)).toThrow(
+        "grad: the gradient rule of 'exp' returned null for input 0 'x' (float32[3]) (expected a Variable, disconnected or notDifferentiable)",
+      );
+      expect(() => grad(T.sum(T.exp(x)), x)).toThrow(/grad\.test\.ts/);
+    } finally {
+      restore();
+    }
+  });
+
+  it('rejects a cost or wrt that is not a symbolic variable', () => {
+    const x = T.vector('x');
+    expect(() => grad(3 as never, x)).toThrow('grad: the cost must be a symbolic variable, got number');
+    expect(() => grad(null as never, x)).toThrow('grad: the cost must be a symbolic variable, got null');
+    expect(() => grad(T.sum(x), [x, 'w' as never])).toThrow('grad: wrt[1] must be a symbolic variable, got string');
+    expect(() => grad(T.sum(x), undefined as never)).toThrow('grad: wrt must be a symbolic variable, got undefined');
+  });
+
   it('rejects an unknown disconnected policy', () => {
     const x = T.vector('x');
-    expect(() => grad(T.sum(x), x, { disconnected: 'warn' as never })).toThrow(/unknown disconnected policy 'warn'/);
+    expect(() => grad(T.sum(x), x, { disconnected: 'warn' as never })).toThrow("grad: unknown disconnected policy 'warn' (use 'raise', 'zero' or 'ignore')");
   });
 });
 

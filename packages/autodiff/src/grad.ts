@@ -199,7 +199,7 @@ function noRule(node: Apply): GraphError {
 
 function checkResult(node: Apply, i: number, x: Variable, r: unknown): asserts r is Variable {
   if (!(r instanceof Variable)) {
-    throw new GraphError(`grad: the gradient rule of '${node.op}' returned ${r === null ? 'null' : typeof r} for input ${i} ${x.describe()} (expected a Variable or a marker)`);
+    throw new GraphError(`grad: the gradient rule of '${node.op}' returned ${r === null ? 'null' : typeof r} for input ${i} ${x.describe()} (expected a Variable, disconnected or notDifferentiable)${atSite(node.callSite)}`);
   }
   if (!isFloat(r.dtype) || r.ndim !== x.ndim || r.shape.some((d, k) => d !== null && x.shape[k] !== null && d !== x.shape[k])) {
     throw new GraphError(

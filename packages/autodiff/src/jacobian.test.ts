@@ -60,7 +60,16 @@ describe('jacobian', () => {
     const m = T.dmatrix('m');
     expect(() => jacobian(T.sum(m), m)).toThrow(/jacobian: wrt 'm' \(float64\[\?, \?\]\) has several unknown dimensions/);
     const big = tensor('float64', [100, 100], 'big');
-    expect(() => jacobian(big, big)).toThrow(/has 10000 elements, more than maxElements 4096/);
+    expect(() => jacobian(big, big)).toThrow("jacobian: y 'big' (float64[100, 100]) has 10000 elements, more than maxElements 4096 (one gradient graph is built per element)");
+    const v = tensor('float64', [3], 'v');
+    expect(() => jacobian(v, v, { maxElements: 2 })).toThrow("jacobian: y 'v' (float64[3]) has 3 elements, more than maxElements 2");
+    expect(() => jacobian(T.sum(v), [v, m])).toThrow(/^jacobian: wrt\[1\] 'm' \(float64\[\?, \?\]\) has several unknown dimensions; give it a static shape \(at most one unknown\)/);
+  });
+
+  it('rejects a y that is not a symbolic variable', () => {
+    const x = T.dvector('x');
+    expect(() => jacobian(null as never, x)).toThrow('jacobian: y must be a symbolic variable, got null');
+    expect(() => jacobian([1, 2] as never, x)).toThrow('jacobian: y must be a symbolic variable, got object');
   });
 });
 
@@ -92,7 +101,8 @@ describe('hessianVectorProduct', () => {
     const [hx, hb] = hessianVectorProduct(c, [x, b], [vx, vb]);
     const out = await fn([x, b, vx, vb], [hx!, hb!], cpu)([1, 2], [3, 4], [5, 6], [7, 8]);
     expect(out.map((o) => o.toArray())).toEqual([[5, 6], [0, 0]]);
-    expect(() => hessianVectorProduct(c, [x, b], [vx])).toThrow(/v must mirror wrt/);
+    expect(() => hessianVectorProduct(c, [x, b], [vx])).toThrow('hessianVectorProduct: v must mirror wrt (one tensor per variable): wrt is an array of 2 and v is an array of 1');
+    expect(() => hessianVectorProduct(c, x, [vx] as never)).toThrow('hessianVectorProduct: v must mirror wrt (one tensor per variable): wrt is a single variable and v is an array of 1');
   });
 });
 

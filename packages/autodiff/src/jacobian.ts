@@ -25,7 +25,7 @@ export interface JacobianOptions {
 export function jacobian(y: Variable, wrt: Variable, opts?: JacobianOptions): Variable;
 export function jacobian(y: Variable, wrt: readonly Variable[], opts?: JacobianOptions): Variable[];
 export function jacobian(y: Variable, wrt: Variable | readonly Variable[], opts: JacobianOptions = {}): Variable | Variable[] {
-  if (!(y instanceof Variable)) throw new GraphError(`jacobian: y must be a symbolic variable, got ${typeof y}`);
+  if (!(y instanceof Variable)) throw new GraphError(`jacobian: y must be a symbolic variable, got ${y === null ? 'null' : typeof y}`);
   if (y.shape.some((d) => d === null)) {
     throw new GraphError(`jacobian: y ${y.describe()} needs a static shape (every dimension known), to build one gradient per element${atSite(y.callSite)}`);
   }
@@ -77,7 +77,8 @@ export function hessianVectorProduct(
   const ws: readonly Variable[] = Array.isArray(wrt) ? wrt : [wrt as Variable];
   const vs: readonly Variable[] = Array.isArray(v) ? v : [v as Variable];
   if (Array.isArray(wrt) !== Array.isArray(v) || ws.length !== vs.length) {
-    throw new GraphError(`hessianVectorProduct: v must mirror wrt (one tensor per variable): got ${ws.length} variable(s) and ${vs.length} vector(s)`);
+    const form = (a: Variable | readonly Variable[]): string => (Array.isArray(a) ? `an array of ${a.length}` : 'a single variable');
+    throw new GraphError(`hessianVectorProduct: v must mirror wrt (one tensor per variable): wrt is ${form(wrt)} and v is ${form(v)}`);
   }
   const gs = grad(cost, ws, { disconnected: opts.disconnected ?? 'raise' });
   const dots = gs.map((g, k) => T.sum(T.mul(g, vs[k]!)));

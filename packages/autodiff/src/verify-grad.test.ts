@@ -64,6 +64,10 @@ describe('verifyGrad', () => {
   it('rejects a non-float output', async () => {
     await expect(verifyGrad((x) => T.argmax(x), [[1, 2]])).rejects.toThrow(/f must return a float tensor, got <argmax output> \(int32\[\]\)/);
   });
+
+  it('rejects an f that does not return a symbolic variable', async () => {
+    await expect(verifyGrad(() => 3 as never, [[1, 2]])).rejects.toThrow('checkGrad: f must return a symbolic variable, got number');
+  });
 });
 
 describe('verifyGrad and the optimizer', () => {

@@ -171,7 +171,8 @@ describe('errors', () => {
   });
 
   it('rejects a shape too large for a typed array', () => {
-    expect(() => constant([100000, 100000], 1)).toThrow(/constant: shape \[100000, 100000\] has 10000000000 elements/);
+    expect(() => constant([100000, 100000], 1)).toThrow('constant: shape [100000, 100000] has 10000000000 elements, more than a typed array can hold');
+    expect(() => heNormal([65536, 65536], { seed: 1 })).toThrow('heNormal: shape [65536, 65536] has 4294967296 elements, more than a typed array can hold');
   });
 
   it('names the initializer for a missing or bad seed', () => {

@@ -50,5 +50,12 @@ describe('metrics', () => {
     expect(() => labelsOf(NDArray.zeros([2, 2, 2]))).toThrow('labelsOf: expected [n] labels or [n, classes] scores, got shape [2, 2, 2]');
     expect(() => resolveMetric('f1' as never)).toThrow("unknown metric \"f1\": use 'accuracy', topK(k), or { name, compute(predictions, targets) }");
     expect(() => topK(0)).toThrow('topK: k must be a positive integer, got 0');
+    expect(() => labelsOf(NDArray.zeros([2, 0]))).toThrow('labelsOf: scores have no classes (shape [2, 0])');
+    expect(() => accuracy(NDArray.zeros([4, 0]), labels)).toThrow('accuracy: scores have no classes (shape [4, 0])');
+    expect(() => topKAccuracy(NDArray.from([1, 0, 2, 0], 'int32'), labels, 1)).toThrow('topKAccuracy: predictions must be [n, classes] scores, got shape [4]');
+    expect(() => confusionMatrix(scores, labels, 0)).toThrow('confusionMatrix: numClasses must be a positive integer, got 0');
+    expect(() => confusionMatrix(scores, labels, 2.5)).toThrow('confusionMatrix: numClasses must be a positive integer, got 2.5');
+    const none = NDArray.from([], 'int32');
+    expect(() => confusionMatrix(none, none)).toThrow('confusionMatrix: cannot infer the number of classes from 0 rows of labels; pass numClasses');
   });
 });

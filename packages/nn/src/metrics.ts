@@ -122,7 +122,11 @@ export function confusionMatrix(predictions: NDArray, targets: NDArray, numClass
   const t = labelsOf(targets, 'confusionMatrix');
   let k = numClasses ?? (predictions.ndim === 2 ? predictions.shape[1]! : 0);
   if (numClasses === undefined) for (let i = 0; i < n; i++) k = Math.max(k, p[i]! + 1, t[i]! + 1);
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`confusionMatrix: numClasses must be a positive integer, got ${numClasses}`);
+  if (!Number.isInteger(k) || k < 1) {
+    throw new RangeError(numClasses === undefined
+      ? `confusionMatrix: cannot infer the number of classes from ${n} rows of labels; pass numClasses`
+      : `confusionMatrix: numClasses must be a positive integer, got ${numClasses}`);
+  }
   const m = new Int32Array(k * k);
   for (let i = 0; i < n; i++) {
     const a = t[i]!;

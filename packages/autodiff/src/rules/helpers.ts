@@ -1,4 +1,4 @@
-import { apply1, constant, GraphError, isFloat, T, type Dim, type DType, type Variable } from '@symgrad/core';
+import { apply1, constant, formatShape, GraphError, isFloat, T, type Dim, type DType, type Variable } from '@symgrad/core';
 
 /**
  * Reduces a cotangent that was broadcast to `shape` back to that (static) shape: sums over
@@ -15,7 +15,7 @@ import { apply1, constant, GraphError, isFloat, T, type Dim, type DType, type Va
  */
 export function sumToShape(g: Variable, shape: readonly Dim[]): Variable {
   const extra = g.ndim - shape.length;
-  if (extra < 0) throw new GraphError(`sumToShape: cotangent ${g.describe()} has fewer dimensions than the target [${shape.join(', ')}]`);
+  if (extra < 0) throw new GraphError(`sumToShape: cotangent ${g.describe()} has fewer dimensions than the target shape ${formatShape(shape)} (it sums axes away, never adds them)`);
   let out = g;
   if (extra > 0) out = apply1('sum', { axes: range(extra), keepdims: false }, [out]);
   const axes = shape.flatMap((d, i) => (d === 1 && out.shape[i] !== 1 ? [i] : []));

@@ -68,12 +68,21 @@ describe('checkpoints', () => {
     const params = Object.fromEntries(a.parameters().map((p) => [p.name!, p.get()]));
     const file = (over: Record<string, NDArray | undefined>) => encodeSafetensors(Object.fromEntries(Object.entries({ ...params, ...over }).filter(([, v]) => v)) as Record<string, NDArray>);
     expect(() => loadWeights(a, file({ 'dense_1/bias': undefined }))).toThrow("loadWeights: the file lacks 1 tensor the model needs: 'dense_1/bias'");
+    expect(() => loadWeights(a, encodeSafetensors({}))).toThrow("loadWeights: the file lacks 4 tensors the model needs: 'dense_0/kernel', 'dense_0/bias', 'dense_1/kernel', 'dense_1/bias'");
+    expect(() => loadWeights(a, file({}), { optimizer: sgd({ learningRate: 0.1, momentum: 0.9 }) })).toThrow(
+      "loadWeights: the file lacks 5 tensors the model needs: 'optimizer/learning_rate', 'optimizer/dense_0/kernel/momentum', 'optimizer/dense_0/bias/momentum', 'optimizer/dense_1/kernel/momentum', 'optimizer/dense_1/bias/momentum' (the file holds no optimizer state",
+    );
+    const many = new Sequential([new Dense(2), new Dense(2), new Dense(2), new Dense(2), new Dense(2)], { inputShape: [2] });
+    expect(() => loadWeights(many, encodeSafetensors({}))).toThrow(
+      "loadWeights: the file lacks 10 tensors the model needs: 'dense_0/kernel', 'dense_0/bias', 'dense_1/kernel', 'dense_1/bias', 'dense_2/kernel', 'dense_2/bias', 'dense_3/kernel', 'dense_3/bias', …",
+    );
+    expect(() => loadWeights(a, file({ x1: NDArray.zeros([1]), x2: NDArray.zeros([1]) }))).toThrow("loadWeights: the file holds 2 tensors the model does not have: 'x1', 'x2' (is it the same architecture?)");
     expect(() => loadWeights(a, file({ extra: NDArray.zeros([1]) }))).toThrow("loadWeights: the file holds 1 tensor the model does not have: 'extra' (is it the same architecture?)");
     expect(() => loadWeights(a, file({ 'dense_0/kernel': NDArray.zeros([5, 4]) }))).toThrow("loadWeights: tensor 'dense_0/kernel' has shape [5, 4] but the model's variable has shape [4, 5]");
     expect(() => loadWeights(a, file({ 'dense_0/bias': NDArray.zeros([5], 'float64') }))).toThrow("loadWeights: tensor 'dense_0/bias' has dtype float64 but the model's variable is float32");
     expect(() => loadWeights(a, file({}), { optimizer: adam({ learningRate: 0.1 }) })).toThrow('(the file holds no optimizer state: save it with saveWeights(model, { optimizer }), or load without { optimizer })');
     expect(() => loadWeights(a, new Uint8Array([1, 2, 3]))).toThrow('truncated file: 3 bytes');
-    expect(() => modelFromWeights(file({}))).toThrow('modelFromWeights: the file has no model configuration in its metadata');
+    expect(() => modelFromWeights(file({}))).toThrow('modelFromWeights: the file has no model configuration in its metadata (it was not written by saveWeights of a Sequential model); build the model and use loadWeights');
     expect(() => modelToJSON({} as never)).toThrow('modelToJSON: only Sequential models have a JSON configuration');
     expect(a.parameters().map((p) => [...p.get().data])).toEqual(before);
     expect(() => modelFromJSON(5 as never)).toThrow('modelFromJSON: expected JSON text');

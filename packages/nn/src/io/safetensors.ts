@@ -172,7 +172,7 @@ export function decodeSafetensors(input: ArrayBuffer | ArrayBufferView, options:
   for (const name of Object.keys(header)) {
     const value = (header as Record<string, unknown>)[name];
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SafetensorsError('__metadata__ must be an object of strings');
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SafetensorsError(`__metadata__ must be an object of strings, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
       for (const k of Object.keys(value)) {
         const v = (value as Record<string, unknown>)[k];
         if (typeof v !== 'string') throw new SafetensorsError(`__metadata__ value of '${k}' must be a string, got ${v === null ? 'null' : typeof v}`);

@@ -84,6 +84,7 @@ describe('Dropout', () => {
     expect(() => { layer.streamPosition = -1; }).toThrow("Dropout 'dropout_0': stream position must be a non-negative safe integer, got -1");
     const x = T.matrix('x');
     const twice = T.add(model.apply(x, { training: true }), model.apply(x, { training: true }));
+    expect(() => layer.call(T.vector('v'), { training: true })).toThrow("Dropout 'dropout_0': expected a batch of per-example shape [3], got 'v' (float32[?])");
     expect(() => randomStateUpdates(twice)).toThrow("Dropout 'dropout_0' draws more than once in this graph, so its draws would repeat: apply it once per graph or use one layer per application");
   });
 });

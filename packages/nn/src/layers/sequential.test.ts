@@ -84,6 +84,9 @@ describe('Sequential', () => {
 
   it('errors name the problem', () => {
     expect(() => new Sequential([{} as never])).toThrow('Sequential: element 0 is not a layer');
+    expect(() => new Sequential(new Dense(2) as never)).toThrow('Sequential: expected an array of layers, got object');
+    expect(() => new Sequential(undefined as never)).toThrow('Sequential: expected an array of layers, got undefined');
+    expect(() => new Sequential([new Dense(2)], { seed: 1.5 })).toThrow('Sequential: seed must be a safe integer, got 1.5');
     expect(() => new Sequential([new Dense(2, { name: 'a' }), new Dense(2, { name: 'a' })])).toThrow("Sequential 'sequential': two layers are named 'a'; layer names must be unique");
     expect(() => new Sequential([new Dense(2)], { inputShape: [0] })).toThrow("Sequential 'sequential': inputShape must be an array of positive integers");
     expect(() => new Sequential([new Dense(2)], { inputShape: [2, 3] })).toThrow("Dense 'dense_0' expects inputs of shape [batch, features], got per-example shape [2, 3]: add a Flatten layer before it");
@@ -93,7 +96,7 @@ describe('Sequential', () => {
     expect(() => new Sequential([new Dense(2)]).apply(T.matrix('x'))).toThrow("cannot infer the input shape from 'x' (float32[?, ?]); give the model an inputShape");
     expect(() => new Dense(0)).toThrow('Dense: units must be a positive integer, got 0');
     expect(() => new Dense(2, { activation: 'gelu' as never })).toThrow('unknown activation "gelu": use one of linear, relu, sigmoid, tanh, softmax');
-    expect(() => new Dense(2, { kernelInitializer: 'ones' as never })).toThrow('Dense: unknown initializer "ones"');
+    expect(() => new Dense(2, { kernelInitializer: 'ones' as never })).toThrow('Dense: unknown initializer "ones": use one of glorotUniform, glorotNormal, heUniform, heNormal, zeros, or a function (shape, { seed }) => NDArray');
     expect(() => activation('swish' as never)).toThrow('unknown activation "swish"');
     expect(() => new Dense(2, { name: 'a/b' })).toThrow("layer name must be a non-empty string without '/'");
     expect(() => new Dense(2).kernel).toThrow("Dense is not built yet, so it has no kernel");
@@ -105,7 +108,10 @@ describe('Sequential', () => {
     expect(() => Sequential.fromConfig('{"format":"symgrad-nn/model","version":1,"className":"Sequential","config":{}}')).toThrow('Sequential.fromConfig: config.layers must be an array');
     const shared = new Dense(2);
     new Sequential([shared], { inputShape: [3] });
-    expect(() => new Sequential([shared], { inputShape: [4] })).toThrow("Dense 'dense_0' was built for inputs of per-example shape [3], not [4]");
+    expect(() => new Sequential([shared], { inputShape: [4] })).toThrow("Dense 'dense_0' was built for inputs of per-example shape [3], not [4]; a layer cannot be shared between models of different input shapes");
+    expect(() => model.build([4])).toThrow("Sequential 'sequential' is built for per-example inputs [3], not [4]");
+    expect(() => model.build([3, 0])).toThrow("Sequential 'sequential': inputShape must be an array of positive integers (without the batch axis), got [3, 0]");
+    expect(() => Sequential.fromConfig('{"format":"symgrad-nn/model","version":2}')).toThrow('Sequential.fromConfig: unsupported configuration version 2 (this release reads version 1)');
     expect(() => new Dense(2).bias).toThrow('Dense is not built yet, so it has no bias');
     expect(() => model.apply(5 as never)).toThrow("Sequential 'sequential'.apply: x must be a symbolic variable");
     expect(() => Sequential.fromConfig('{"format":"symgrad-nn/model","version":1,"className":"Functional"}')).toThrow('Sequential.fromConfig: unsupported model class "Functional"');

@@ -59,7 +59,7 @@ export class Sequential implements Model {
   private shapes: { input: readonly number[]; output: readonly number[] } | undefined;
 
   constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
-    if (!Array.isArray(layers)) throw new TypeError('Sequential: expected an array of layers');
+    if (!Array.isArray(layers)) throw new TypeError(`Sequential: expected an array of layers, got ${layers === null ? 'null' : typeof layers}`);
     layers.forEach((l, i) => {
       if (typeof l !== 'object' || l === null || typeof (l as Layer).build !== 'function') {
         throw new TypeError(`Sequential: element ${i} is not a layer`);
@@ -95,7 +95,7 @@ export class Sequential implements Model {
    */
   build(inputShape: readonly number[]): void {
     if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw new RangeError(`${this.describe()}: inputShape must be an array of positive integers (without the batch axis), got ${JSON.stringify(inputShape)}`);
+      throw new RangeError(`${this.describe()}: inputShape must be an array of positive integers (without the batch axis), got ${Array.isArray(inputShape) ? formatDims(inputShape) : String(inputShape)}`);
     }
     if (this.shapes) {
       if (inputShape.length !== this.shapes.input.length || inputShape.some((d, i) => d !== this.shapes!.input[i])) {

@@ -164,7 +164,7 @@ export abstract class Optimizer {
     const names = new Set<string>();
     params.forEach((p, i) => {
       if (typeof p !== 'object' || p === null || p.kind !== 'shared') throw new TypeError(`${this.className}: parameter ${i} is not a shared variable`);
-      if (p.dtype !== 'float32' && p.dtype !== 'float64') throw new TypeError(`${this.className}: parameter ${p.describe()} is not float`);
+      if (p.dtype !== 'float32' && p.dtype !== 'float64') throw new TypeError(`${this.className}: parameter ${i} ${p.describe()} has dtype ${p.dtype}; only float32 and float64 parameters can be trained`);
       if (p.name === undefined) throw new Error(`${this.className}: parameter ${i} ${p.describe()} has no name; name shared variables (shared(value, 'w1')): the names identify the optimizer state`);
       if (names.has(p.name)) throw new Error(`${this.className}: two parameters are named '${p.name}'`);
       names.add(p.name);

@@ -144,7 +144,8 @@ describe('optimizer errors', () => {
     expect(() => sgd({ learningRate: -1 })).toThrow('sgd: learningRate must be a number in [0, Infinity), got -1');
     expect(() => sgd({ learningRate: 'fast' as never })).toThrow('sgd: learningRate must be a number or a schedule, got string');
     expect(() => sgd({ learningRate: 0.1, momentum: 1 })).toThrow('sgd: momentum must be a number in [0, 1), got 1');
-    expect(() => sgd({ learningRate: 0.1, nesterov: true })).toThrow('sgd: nesterov needs momentum > 0');
+    expect(() => sgd({ learningRate: 0.1, nesterov: true })).toThrow('sgd: nesterov needs momentum > 0, e.g. sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true })');
+    expect(() => sgd({ learningRate: 0.1, momentum: 0.9, nesterov: 'yes' as never })).toThrow('sgd: nesterov must be a boolean, got string');
     expect(() => adam({ learningRate: 0.1, beta1: 1.5 })).toThrow('adam: beta1 must be a number in [0, 1), got 1.5');
     expect(() => adam({ learningRate: 0.1, weightDecay: 0.1 } as never)).toThrow('adam: weightDecay is not an Adam option; use adamW({ weightDecay })');
     expect(() => rmsprop({ learningRate: 0.1, rho: -0.1 })).toThrow('rmsprop: rho must be a number in [0, 1), got -0.1');
@@ -162,5 +163,7 @@ describe('optimizer errors', () => {
     const b = w();
     expect(() => opt.updates(T.sum(T.add(a, b)), [a, b])).toThrow("SGD: two parameters are named 'w'");
     expect(() => opt.applyGradients([a], [])).toThrow('SGD.applyGradients: 1 parameters but 0 gradients');
+    const steps = shared(NDArray.from([1], 'int32'), 'steps');
+    expect(() => opt.updates(T.sum(a), [a, steps])).toThrow("SGD: parameter 1 'steps' (int32[1]) has dtype int32; only float32 and float64 parameters can be trained");
   });
 });
