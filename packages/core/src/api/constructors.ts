@@ -20,36 +20,51 @@ export interface TensorOptions {
  * ```
  */
 export function tensor(dtype: DType, shape: readonly Dim[], name?: string): Variable {
-  if (!isDType(dtype)) throw new GraphError(`tensor: unknown dtype '${String(dtype)}' (use float32, float64, int32 or bool)`);
+  return makeInput('tensor', dtype, shape, name);
+}
+
+/** An input variable, with errors that start with the constructor the user called. */
+function makeInput(ctor: string, dtype: DType, shape: readonly Dim[], name: string | undefined): Variable {
+  const who = `${ctor}${name ? ` '${name}'` : ''}`;
+  if (!isDType(dtype)) throw new GraphError(`${who}: unknown dtype '${String(dtype)}' (use float32, float64, int32 or bool)`);
   for (const d of shape) {
-    if (d !== null && (!Number.isInteger(d) || d < 0)) throw new GraphError(`tensor${name ? ` '${name}'` : ''}: invalid dimension ${d} in shape`);
+    if (d !== null && (!Number.isInteger(d) || d < 0)) {
+      throw new GraphError(`${who}: invalid dimension ${d} in shape ${listDims(shape)}: dimensions must be non-negative integers, or null for a size known at call time`);
+    }
   }
   return new Variable({ dtype, shape: [...shape] }, 'input', name === undefined ? {} : { name });
 }
 
-function ranked(rank: number, dtype: DType) {
+/** A shape as the user wrote it (null for unknown sizes). */
+function listDims(shape: readonly Dim[]): string {
+  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+}
+
+function ranked(ctor: string, rank: number, dtype: DType) {
   return (name?: string, opts: TensorOptions = {}): Variable => {
     const shape = opts.shape ?? new Array<Dim>(rank).fill(null);
-    if (shape.length !== rank) throw new GraphError(`a rank-${rank} variable${name ? ` '${name}'` : ''} needs a shape of ${rank} dims, got ${shape.length}`);
-    return tensor(dtype, shape, name);
+    if (shape.length !== rank) {
+      throw new GraphError(`${ctor}${name ? ` '${name}'` : ''}: a rank-${rank} variable needs a shape of ${rank} dims, got ${listDims(shape)}`);
+    }
+    return makeInput(ctor, dtype, shape, name);
   };
 }
 
 /** The variable constructors of Theano's `T`, with dtype prefixes f (float32), d (float64), i (int32), b (bool). */
 export const constructors = {
-  scalar: ranked(0, 'float32'),
-  vector: ranked(1, 'float32'),
-  matrix: ranked(2, 'float32'),
-  tensor3: ranked(3, 'float32'),
-  tensor4: ranked(4, 'float32'),
+  scalar: ranked('scalar', 0, 'float32'),
+  vector: ranked('vector', 1, 'float32'),
+  matrix: ranked('matrix', 2, 'float32'),
+  tensor3: ranked('tensor3', 3, 'float32'),
+  tensor4: ranked('tensor4', 4, 'float32'),
   /** A 1×n matrix whose first axis broadcasts. */
-  row: (name?: string, dtype: DType = 'float32') => tensor(dtype, [1, null], name),
+  row: (name?: string, dtype: DType = 'float32') => makeInput('row', dtype, [1, null], name),
   /** An n×1 matrix whose second axis broadcasts. */
-  col: (name?: string, dtype: DType = 'float32') => tensor(dtype, [null, 1], name),
-  fscalar: ranked(0, 'float32'), fvector: ranked(1, 'float32'), fmatrix: ranked(2, 'float32'), ftensor3: ranked(3, 'float32'), ftensor4: ranked(4, 'float32'),
-  dscalar: ranked(0, 'float64'), dvector: ranked(1, 'float64'), dmatrix: ranked(2, 'float64'), dtensor3: ranked(3, 'float64'), dtensor4: ranked(4, 'float64'),
-  iscalar: ranked(0, 'int32'), ivector: ranked(1, 'int32'), imatrix: ranked(2, 'int32'), itensor3: ranked(3, 'int32'), itensor4: ranked(4, 'int32'),
-  bscalar: ranked(0, 'bool'), bvector: ranked(1, 'bool'), bmatrix: ranked(2, 'bool'),
+  col: (name?: string, dtype: DType = 'float32') => makeInput('col', dtype, [null, 1], name),
+  fscalar: ranked('fscalar', 0, 'float32'), fvector: ranked('fvector', 1, 'float32'), fmatrix: ranked('fmatrix', 2, 'float32'), ftensor3: ranked('ftensor3', 3, 'float32'), ftensor4: ranked('ftensor4', 4, 'float32'),
+  dscalar: ranked('dscalar', 0, 'float64'), dvector: ranked('dvector', 1, 'float64'), dmatrix: ranked('dmatrix', 2, 'float64'), dtensor3: ranked('dtensor3', 3, 'float64'), dtensor4: ranked('dtensor4', 4, 'float64'),
+  iscalar: ranked('iscalar', 0, 'int32'), ivector: ranked('ivector', 1, 'int32'), imatrix: ranked('imatrix', 2, 'int32'), itensor3: ranked('itensor3', 3, 'int32'), itensor4: ranked('itensor4', 4, 'int32'),
+  bscalar: ranked('bscalar', 0, 'bool'), bvector: ranked('bvector', 1, 'bool'), bmatrix: ranked('bmatrix', 2, 'bool'),
   tensor,
 };
 

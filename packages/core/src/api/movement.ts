@@ -70,7 +70,7 @@ export const movement = {
       const s = specs[i];
       if (s === null || s === undefined) { begin.push(0); end.push(null); step.push(1); }
       else if (typeof s === 'number') {
-        if (!Number.isInteger(s)) throw new GraphError(`slice: index ${s} on axis ${i} is not an integer`);
+        if (!Number.isInteger(s)) throw new GraphError(`slice: index ${s} on axis ${i} of ${v.describe()} is not an integer`);
         begin.push(s); end.push(s === -1 ? null : s + 1); step.push(1); drop.push(i);
       } else { begin.push(s[0] ?? 0); end.push(s[1] ?? null); step.push(s[2] ?? 1); }
     });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fillRandom, fn, formatProgram, NDArray, RandomStreams, registerBackend, T, tensor } from '../index.js';
+import { applyOp, fillRandom, fn, formatProgram, NDArray, RandomStreams, registerBackend, T, tensor } from '../index.js';
 import { advanceRandomState, initialRandomState } from '../random/philox.js';
 import { referenceBackendFactory } from '../testing/reference-backend.js';
 
@@ -73,5 +73,15 @@ describe('T.random', () => {
     expect(() => T.random.uniform(s, [3], 'int32')).toThrow(/random: uniform numbers must be float32 or float64, got dtype int32/);
     expect(() => T.random.normal(s, [2, -1])).toThrow(/random: shape must hold non-negative integers, got \[2, -1\]/);
     expect(() => T.random.uniform(s, 3 as unknown as number[])).toThrow(/random.uniform: shape must be an array of sizes or a tensor to take the shape of, got number/);
+  });
+
+  it('the random op, applied directly, checks its distribution, dtype and inputs', () => {
+    const s = tensor('int32', [4], 's');
+    const x = T.vector('x');
+    expect(() => applyOp('random', { distribution: 'gamma' as never, dtype: 'float32', shape: [2] }, [s])).toThrow(/^random: distribution must be one of uniform, normal, bits, got 'gamma'; inputs: 's' \(int32\[4\]\)/);
+    expect(() => applyOp('random', { distribution: 'bits', dtype: 'float32', shape: [2] }, [s])).toThrow(/^random: bits are int32, got dtype float32; inputs: 's'/);
+    expect(() => applyOp('random', { distribution: 'uniform', dtype: 'float32', shape: null }, [s, x, x])).toThrow(/^random: expected a state and at most one shape-giving tensor, got 3 inputs; inputs: 's' \(int32\[4\]\), 'x' \(float32\[\?\]\), 'x'/);
+    expect(() => applyOp('random', { distribution: 'uniform', dtype: 'float32', shape: [2] }, [s, x])).toThrow(/^random: give either a shape or a tensor to take the shape of, not both or neither; inputs: 's'/);
+    expect(() => applyOp('random', { distribution: 'uniform', dtype: 'float32', shape: null }, [s])).toThrow(/^random: give either a shape or a tensor to take the shape of, not both or neither/);
   });
 });

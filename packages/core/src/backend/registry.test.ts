@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { fn, getBackend, listBackends, registerBackend, setBackend, skippedBackends, T, unregisterBackend, currentBackendName } from '../index.js';
+import { fn, getBackend, getBackendIfReady, listBackends, registerBackend, setBackend, skippedBackends, T, unregisterBackend, currentBackendName } from '../index.js';
 import { ReferenceBackend } from '../testing/reference-backend.js';
 
 const names = ['low', 'high', 'broken', 'other'];
@@ -47,6 +47,41 @@ describe('backend registry', () => {
     const g = fn([x], x.add(1));
     await g([1]);
     expect(g.backendName).toBe('low');
+  });
+
+  it('a function stays on the backend of its first call, even when the default changes during that call', async () => {
+    registerBackend('low', ok('low'), 1);
+    registerBackend('other', ok('other'), 2);
+    setBackend('low');
+    const x = T.vector('x');
+    const f = fn([x], x.add(1));
+    const first = f([1]);
+    setBackend('other');
+    const second = f([1]);
+    expect((await first).toArray()).toEqual([2]);
+    await expect(second).rejects.toThrow("fn: this function runs on backend 'low'; compile another function for 'other'");
+  });
+
+  it('getBackendIfReady reports an unavailable backend with its reason', () => {
+    registerBackend('broken', { availability: () => ({ ok: false, reason: 'no adapter' }), create: () => new ReferenceBackend('broken') }, 200);
+    expect(() => getBackendIfReady('broken')).toThrow("backend 'broken' is unavailable: no adapter");
+    expect(() => getBackendIfReady('broken')).toThrow("backend 'broken' is unavailable: no adapter");
+    expect(() => getBackendIfReady('tpu')).toThrow(/^unknown backend 'tpu': registered backends are .*'broken'/);
+  });
+
+  it('with nothing registered, says to import a backend package', async () => {
+    expect((await listBackends()).map((b) => b.name)).toEqual([]);
+    setBackend('auto');
+    await expect(getBackend()).rejects.toThrow('no backend is available: none is registered (import a backend package, e.g. @symgrad/backend-cpu)');
+    expect(() => setBackend('cpu')).toThrow("unknown backend 'cpu': registered backends are none (import a backend package, e.g. @symgrad/backend-cpu)");
+  });
+
+  it("'auto' with every backend unavailable gives each one's reason", async () => {
+    registerBackend('broken', { availability: () => ({ ok: false, reason: 'needs a GPU' }), create: () => new ReferenceBackend('broken') }, 2);
+    registerBackend('other', { availability: async () => { throw new Error('driver crashed'); }, create: () => new ReferenceBackend('other') }, 1);
+    expect((await listBackends()).map((b) => b.name)).toEqual(['broken', 'other']);
+    setBackend('auto');
+    await expect(getBackend()).rejects.toThrow('no backend is available: broken: needs a GPU; other: availability check failed: driver crashed');
   });
 
   it('unknown backends list the known ones', () => {

@@ -100,7 +100,7 @@ export function evalScalarExpr(expr: ScalarExpr, inputs: readonly number[]): num
     switch (e.op) {
       case 'input': {
         const x = inputs[e.index];
-        if (x === undefined) throw new Error(`evalScalarExpr: input(${e.index}) missing`);
+        if (x === undefined) throw new Error(`evalScalarExpr: input(${e.index}) has no value: got ${inputs.length} input value${inputs.length === 1 ? '' : 's'}`);
         v = roundTo(e.dtype, x);
         break;
       }

@@ -26,6 +26,7 @@ export class NDArray {
   readonly data: TypedArray;
 
   constructor(dtype: DType, shape: readonly number[], data?: TypedArray) {
+    if (!isDType(dtype)) throw new Error(`NDArray: unknown dtype '${String(dtype)}' (use float32, float64, int32 or bool)`);
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`NDArray: invalid shape [${shape.join(', ')}]: dimensions must be non-negative integers`);
     }
@@ -68,7 +69,7 @@ export class NDArray {
       const src = value.data;
       const own = ArrayBuffer.isView(src) ? dtypeOfTyped(src) : undefined;
       const target = dtype ?? value.dtype ?? own ?? 'float32';
-      if (!isDType(target)) throw new Error(`NDArray.from: unknown dtype '${String(target)}'`);
+      if (!isDType(target)) throw new Error(`NDArray.from: unknown dtype '${String(target)}' (use float32, float64, int32 or bool)`);
       const size = sizeOf(shape);
       if (src.length !== size) {
         throw new Error(`NDArray.from: data has ${src.length} elements but shape [${shape.join(', ')}] needs ${size}`);
@@ -80,7 +81,7 @@ export class NDArray {
     }
     const shape = nestedShape(value as NestedArray);
     const target = dtype ?? (firstLeaf(value as NestedArray) === 'boolean' ? 'bool' : 'float32');
-    if (!isDType(target)) throw new Error(`NDArray.from: unknown dtype '${String(target)}'`);
+    if (!isDType(target)) throw new Error(`NDArray.from: unknown dtype '${String(target)}' (use float32, float64, int32 or bool)`);
     const out = allocTyped(target, sizeOf(shape));
     let k = 0;
     const fill = (v: NestedArray): void => {
@@ -118,7 +119,7 @@ export class NDArray {
 
   /** The element at a multi-index (negative indices count from the end). */
   get(...index: number[]): number {
-    if (index.length !== this.ndim) throw new Error(`NDArray.get: expected ${this.ndim} indices, got ${index.length}`);
+    if (index.length !== this.ndim) throw new Error(`NDArray.get: an array of shape [${this.shape.join(', ')}] needs ${this.ndim} ${this.ndim === 1 ? 'index' : 'indices'}, got ${index.length}`);
     const strides = contiguousStrides(this.shape);
     let off = 0;
     index.forEach((i, ax) => {

@@ -35,7 +35,7 @@ export function allocTyped<D extends DType>(dtype: D, size: number): TypedArrayF
     case 'int32': return new Int32Array(size) as TypedArrayFor[D];
     case 'bool': return new Uint8Array(size) as TypedArrayFor[D];
   }
-  throw new Error(`allocTyped: unknown dtype '${String(dtype)}'`);
+  throw new Error(`allocTyped: unknown dtype '${String(dtype)}' (use float32, float64, int32 or bool)`);
 }
 
 /** The dtype a typed array stores, or undefined for typed arrays symgrad does not use. */

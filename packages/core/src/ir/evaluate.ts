@@ -238,7 +238,7 @@ export function evaluateReference(outputs: readonly Variable[], bindings: Readon
     const have = vals.get(v);
     if (have) return have;
     const nd = bindings.get(v) ?? (v instanceof ConstantVariable ? v.value : v instanceof SharedVariable ? v.get() : undefined);
-    if (!nd) throw new Error(`evaluateReference: no value for ${v.describe()}`);
+    if (!nd) throw new Error(`evaluateReference: no value for ${v.describe()}: bind every input the outputs depend on in \`bindings\``);
     const r = mk(v.dtype, nd.shape, Float64Array.from(nd.data as ArrayLike<number>));
     vals.set(v, r);
     return r;

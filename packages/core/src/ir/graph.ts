@@ -66,7 +66,7 @@ export function topoSort(outputs: readonly Variable[]): Apply[] {
         top[1]++;
         const owner = node.inputs[i]!.owner;
         if (owner && state.get(owner) !== 2) {
-          if (state.get(owner) === 1) throw new GraphError('graph has a cycle');
+          if (state.get(owner) === 1) throw new GraphError(`topoSort: the graph has a cycle through a '${owner.op}' node${atSite(owner.callSite)}`);
           stack.push([owner, 0]);
         }
       } else {

@@ -96,14 +96,14 @@ const OPS = new Map<OpName, OpDef>();
  * ```
  */
 export function defineOp<N extends OpName>(def: OpDef<N>): OpDef<N> {
-  if (OPS.has(def.name)) throw new Error(`defineOp: op '${def.name}' is already defined`);
+  if (OPS.has(def.name)) throw new Error(`defineOp: op '${def.name}' is already defined (op names are unique; listOps() names the defined ones)`);
   OPS.set(def.name, def as unknown as OpDef);
   return def;
 }
 
 export function getOp<N extends OpName>(name: N): OpDef<N> {
   const def = OPS.get(name);
-  if (!def) throw new Error(`unknown op '${name}'`);
+  if (!def) throw new Error(`getOp: unknown op '${String(name)}'; defineOp declares ops and listOps() names the defined ones`);
   return def as unknown as OpDef<N>;
 }
 

@@ -79,7 +79,7 @@ export function lowerGraph(req: LowerRequest): LoweredProgram {
     let view: View;
     if (v instanceof SharedVariable) view = sharedView(v);
     else if (v instanceof ConstantVariable) view = ctx.constant(v.value.data, v.dtype, v.value.shape);
-    else throw new GraphError(`input ${v.describe()} is needed to compute the outputs but is not among the function's inputs${atSite(v.callSite)}`);
+    else throw new GraphError(`lowerGraph: input ${v.describe()} is needed to compute the outputs but is not among the function's inputs${atSite(v.callSite)}`);
     types.set(v, { dtype: v.dtype, shape: view.shape });
     values.set(v, view);
     return view;

@@ -14,7 +14,8 @@ export function resolveSliceAxis(dim: number, begin: number, end: number | null,
 export function resolveReshape(from: readonly Dim[], shape: readonly number[]): Dim[] {
   const negs = shape.filter((d) => d === -1).length;
   if (negs > 1) throw new OpTypeError(`only one dimension can be -1, got [${shape.join(', ')}]`);
-  if (shape.some((d) => !Number.isInteger(d) || d < -1)) throw new OpTypeError(`invalid target shape [${shape.join(', ')}]`);
+  const bad = shape.findIndex((d) => !Number.isInteger(d) || d < -1);
+  if (bad >= 0) throw new OpTypeError(`invalid target shape [${shape.join(', ')}]: dimension ${bad} is ${shape[bad]}, not a non-negative integer or -1`);
   const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const total = from.every((d) => d !== null) ? (from as number[]).reduce((a, b) => a * b, 1) : null;
   if (total === null) return shape.map((d) => (d === -1 ? null : d));
@@ -56,7 +57,7 @@ defineOp({
   inferType: ([x, like]) => {
     const a = staticSize(x!.shape);
     const b = staticSize(like!.shape);
-    if (a !== null && b !== null && a !== b) throw new OpTypeError(`cannot reshape ${formatShape(x!.shape)} to ${formatShape(like!.shape)}`);
+    if (a !== null && b !== null && a !== b) throw new OpTypeError(`cannot reshape ${formatShape(x!.shape)} (${a} elements) to the shape ${formatShape(like!.shape)} (${b} elements) of the second input`);
     return [{ dtype: x!.dtype, shape: [...like!.shape] }];
   },
 });
@@ -66,7 +67,8 @@ defineOp({
   family: 'movement',
   arity: 1,
   inferType: ([x], { shape }) => {
-    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new OpTypeError(`invalid target shape [${shape.join(', ')}]`);
+    const bad = shape.findIndex((d) => !Number.isInteger(d) || d < 0);
+    if (bad >= 0) throw new OpTypeError(`invalid target shape [${shape.join(', ')}]: dimension ${bad} is ${shape[bad]}, not a non-negative integer`);
     checkBroadcastTo(x!.shape, shape);
     return [{ dtype: x!.dtype, shape: [...shape] }];
   },
@@ -85,12 +87,12 @@ defineOp({
 function sliceShape(shape: readonly Dim[], p: { begin: number[]; end: (number | null)[]; step: number[] }): Dim[] {
   const r = shape.length;
   if (p.begin.length !== r || p.end.length !== r || p.step.length !== r) {
-    throw new OpTypeError(`slice needs begin, end and step for each of ${r} axes`);
+    throw new OpTypeError(`slice needs begin, end and step for each of ${r} axes, got ${p.begin.length}, ${p.end.length} and ${p.step.length}`);
   }
   return shape.map((d, i) => {
     const step = p.step[i]!;
     if (!Number.isInteger(step) || step <= 0) throw new OpTypeError(`slice step must be a positive integer, got ${step} on axis ${i}`);
-    if (!Number.isInteger(p.begin[i]) || (p.end[i] !== null && !Number.isInteger(p.end[i]))) throw new OpTypeError(`slice bounds must be integers on axis ${i}`);
+    if (!Number.isInteger(p.begin[i]) || (p.end[i] !== null && !Number.isInteger(p.end[i]))) throw new OpTypeError(`slice bounds must be integers, got begin ${p.begin[i]} and end ${p.end[i]} on axis ${i}`);
     if (d === null) return null;
     return resolveSliceAxis(d, p.begin[i]!, p.end[i]!, step).length;
   });

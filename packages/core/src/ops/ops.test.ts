@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T, listOps, type OpName } from '../index.js';
+import { T, applyOp, listOps, type OpName } from '../index.js';
 
 const x = T.matrix('x');
 const v = T.vector('v');
@@ -91,7 +91,7 @@ describe('errors name the op, inputs, shapes and call site', () => {
     ['matmul int', () => T.matmul(T.imatrix('i'), T.imatrix('j')), /^matmul: operands must share a float dtype, got int32 and int32/],
     ['matmul rank', () => T.matmul(v, x), /^matmul: operands need at least 2 dimensions, got \[\?\] and \[\?, \?\]/],
     ['dot scalar', () => T.dot(T.scalar('s'), x), /^dot: operands must be vectors or matrices, got 's' \(float32\[\]\)/],
-    ['where cond', () => T.where(x, x, x), /^where: condition must be bool, got float32/],
+    ['where cond', () => T.where(x, x, x), /^where: condition must be bool, got float32 \(compare with T\.gt\/T\.eq or cast first\); inputs: 'x'/],
     ['reduce axis', () => T.sum(w, 2), /^sum: axis 2 is out of range for 'w' \(float32\[3, 4\]\)/],
     ['reduce repeated', () => T.max(w, [0, 0]), /^max: axis 0 is repeated in axes \[0, 0\]/],
     ['argmax axis', () => T.argmax(w, 5), /^argmax: axis 5 is out of range/],
@@ -115,8 +115,36 @@ describe('errors name the op, inputs, shapes and call site', () => {
     ['cce targets dtype', () => T.categoricalCrossentropy(w, T.bmatrix('t')), /^categoricalCrossentropy: targets must be int32 labels or float one-hot rows, got bool/],
     ['cce onehot shape', () => T.categoricalCrossentropy(w, T.tensor('float32', [3, 5])), /^categoricalCrossentropy: one-hot targets must have the probabilities' shape \[3, 4\], got \[3, 5\]/],
     ['bad operand', () => T.add(x, 'a' as never), /^add: operand 1 is string, not a tensor, number or array/],
-    ['tensor dtype', () => T.tensor('float16' as never, []), /^tensor: unknown dtype 'float16'/],
-    ['tensor rank', () => T.matrix('m', { shape: [3] }), /^a rank-2 variable 'm' needs a shape of 2 dims, got 1/],
+    ['tensor dtype', () => T.tensor('float16' as never, []), /^tensor: unknown dtype 'float16' \(use float32, float64, int32 or bool\)$/],
+    ['row dtype', () => T.row('r', 'int8' as never), /^row 'r': unknown dtype 'int8' \(use float32, float64, int32 or bool\)$/],
+    ['tensor rank', () => T.matrix('m', { shape: [3] }), /^matrix 'm': a rank-2 variable needs a shape of 2 dims, got \[3\]$/],
+    ['tensor dim', () => T.tensor('float32', [2, -1], 't'), /^tensor 't': invalid dimension -1 in shape \[2, -1\]: dimensions must be non-negative integers, or null for a size known at call time$/],
+    ['matrix dim', () => T.matrix('m', { shape: [null, 2.5] }), /^matrix 'm': invalid dimension 2\.5 in shape \[null, 2\.5\]/],
+    ['reshape invalid dim', () => T.reshape(w, [2, -2, 3]), /^reshape: invalid target shape \[2, -2, 3\]: dimension 1 is -2, not a non-negative integer or -1; inputs: 'w' \(float32\[3, 4\]\)/],
+    ['reshape fractional dim', () => T.reshape(w, [1.5, 8]), /^reshape: invalid target shape \[1\.5, 8\]: dimension 0 is 1\.5/],
+    ['reshapeLike size', () => T.reshapeLike(w, b5), /^reshapeLike: cannot reshape \[3, 4\] \(12 elements\) to the shape \[5\] \(5 elements\) of the second input; inputs: 'w' \(float32\[3, 4\]\), 'b5' \(float32\[5\]\)/],
+    ['broadcastTo invalid dim', () => T.broadcastTo(w, [-3, 4]), /^broadcastTo: invalid target shape \[-3, 4\]: dimension 0 is -3, not a non-negative integer; inputs: 'w' \(float32\[3, 4\]\)/],
+    ['slice index', () => T.slice(w, 1.5), /^slice: index 1\.5 on axis 0 of 'w' \(float32\[3, 4\]\) is not an integer/],
+    ['slice bounds', () => T.slice(w, [0.5, 2]), /^slice: slice bounds must be integers, got begin 0\.5 and end 2 on axis 0; inputs: 'w' \(float32\[3, 4\]\)/],
+    ['slice drops an axis of unknown shape', () => T.slice(T.tensor3('t3'), 0), /^slice: indexing an axis of 't3' \(float32\[\?, \?, \?\]\) drops it, which needs at most one unknown remaining dimension; use a \[i, i \+ 1\] range instead/],
+    ['slice props', () => applyOp('slice', { begin: [0], end: [null], step: [1] }, [w]), /^slice: slice needs begin, end and step for each of 2 axes, got 1, 1 and 1; inputs: 'w'/],
+    ['padSlice shape', () => applyOp('padSlice', { begin: [0], end: [2], step: [1] }, [T.tensor('float32', [3], 'g'), b5]), /^padSlice: a slice of \[5\] has shape \[2\], not \[3\]; inputs: 'g' \(float32\[3\]\), 'b5'/],
+    ['splitLike tiling', () => T.splitLike(w, [T.tensor('float32', [1, 4]), T.tensor('float32', [1, 4])], 0), /^splitLike: pieces \[1, 4\], \[1, 4\] do not tile \[3, 4\] along axis 0; inputs: 'w'/],
+    ['splitLike piece not a variable', () => T.splitLike(w, [3 as never], 0), /^splitLike: input 1 is not a symbolic variable \(got number\)/],
+    ['sizeOf axis', () => applyOp('sizeOf', { axes: [3], dtype: 'float32' }, [w]), /^sizeOf: axis 3 is out of range for rank 2; inputs: 'w'/],
+    ['op arity', () => applyOp('add', {}, [w]), /^add: expected 2 inputs, got 1/],
+    ['argmax empty axis', () => T.argmax(T.tensor('float32', [0, 3], 'e'), 0), /^argmax: axis 0 has size 0: an empty axis has no largest element; inputs: 'e' \(float32\[0, 3\]\)/],
+    ['cce rank 0', () => T.categoricalCrossentropy(T.scalar('p'), T.iscalar('l')), /^categoricalCrossentropy: probabilities need at least one axis \(the classes\); inputs: 'p' \(float32\[\]\), 'l' \(int32\[\]\)/],
+    ['sce rank 0', () => T.softmaxCrossEntropy(T.scalar('z'), T.iscalar('l')), /^softmaxCrossEntropy: logits need at least one axis \(the classes\); inputs: 'z' \(float32\[\]\), 'l' \(int32\[\]\)/],
+    ['concat axis', () => T.concat([w, w], 2), /^concat: axis 2 is out of range for 'w' \(float32\[3, 4\]\)/],
+    ['expandDims axis', () => T.expandDims(w, 4), /^expandDims: axis 4 is out of range for 'w' \(float32\[3, 4\]\)/],
+    ['expandDims unknown dims', () => T.expandDims(x, 0), /^expandDims: 'x' \(float32\[\?, \?\]\) has several unknown dimensions; give the variable a static shape/],
+    ['cce probabilities dtype', () => T.categoricalCrossentropy(T.imatrix('i'), y), /^categoricalCrossentropy: probabilities must be float, got int32; inputs: 'i'/],
+    ['cce one-hot dtype', () => T.categoricalCrossentropy(w, T.dmatrix('t')), /^categoricalCrossentropy: one-hot targets must have the probabilities' dtype float32, got float64; inputs: 'w' \(float32\[3, 4\]\), 't' \(float64\[\?, \?\]\)/],
+    ['sce logits dtype', () => T.softmaxCrossEntropy(T.imatrix('i'), y), /^softmaxCrossEntropy: logits must be float, got int32; inputs: 'i'/],
+    ['sce labels dtype', () => T.softmaxCrossEntropy(x, v), /^softmaxCrossEntropy: labels must be int32, got float32; inputs: 'x' \(float32\[\?, \?\]\), 'v' \(float32\[\?\]\)/],
+    ['sce labels shape', () => T.softmaxCrossEntropy(w, T.ivector('lab', { shape: [4] })), /^softmaxCrossEntropy: labels must have shape \[3\] for logits \[3, 4\], got \[4\]/],
+    ['sce grad cotangent', () => applyOp('softmaxCrossEntropyGrad', {}, [x, y, T.dvector('g')]), /^softmaxCrossEntropyGrad: the cotangent must have the logits' dtype float32, got float64; inputs: 'x' \(float32\[\?, \?\]\), 'y' \(int32\[\?\]\), 'g' \(float64\[\?\]\)/],
   ];
   for (const [name, f, re] of cases) {
     it(name, () => expect(f).toThrow(re));

@@ -40,7 +40,7 @@ defineOp({
   arity: 1,
   inferType: ([x], { axis, keepdims }) => {
     checkAxes(x!, [axis]);
-    if (x!.shape[axis] === 0) throw new OpTypeError(`argmax of an empty axis ${axis}`);
+    if (x!.shape[axis] === 0) throw new OpTypeError(`axis ${axis} has size 0: an empty axis has no largest element`);
     return [{ dtype: 'int32', shape: reducedShape(x!.shape, [axis], keepdims) }];
   },
 });

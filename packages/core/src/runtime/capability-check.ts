@@ -13,7 +13,7 @@ export function checkProgramSupport(program: Program, backend: Backend): void {
     if (!caps.kernels.includes(k.kind)) problems.push(`kernel ${i} (${k.label}): kind '${k.kind}' is not supported`);
   });
   const dtypes = new Set(program.buffers.map((b) => b.dtype));
-  for (const d of dtypes) if (!caps.dtypes.includes(d)) problems.push(`dtype ${d} is not supported`);
+  for (const d of dtypes) if (!caps.dtypes.includes(d)) problems.push(`dtype ${d} is not supported (supported: ${caps.dtypes.join(', ')})`);
   for (const b of program.buffers) {
     if (b.size > caps.maxBufferElements) problems.push(`buffer ${b.id} has ${b.size} elements, over the limit of ${caps.maxBufferElements}`);
   }

@@ -28,7 +28,7 @@ export class DeviceArray {
 
   /** Synchronous read, where the backend can (cpu). */
   readSync(): NDArray {
-    if (!this.backend.readSync) throw new Error(`backend '${this.backend.name}' cannot read synchronously: use await read()`);
+    if (!this.backend.readSync) throw new Error(`DeviceArray.readSync: backend '${this.backend.name}' cannot read synchronously; use await read()`);
     return new NDArray(this.dtype, this.shape, this.backend.readSync(this.buffer));
   }
 }

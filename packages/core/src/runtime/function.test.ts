@@ -1,8 +1,29 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deviceAllocations, DeviceArray, fn, NDArray, registerBackend, shared, T, formatProgram } from '../index.js';
-import { referenceBackendFactory } from '../testing/reference-backend.js';
+import { deviceAllocations, DeviceArray, fn, NDArray, ready, registerBackend, shared, T, formatProgram, type Backend } from '../index.js';
+import { ReferenceBackend, referenceBackendFactory } from '../testing/reference-backend.js';
 
-beforeAll(() => registerBackend('ref-fn', referenceBackendFactory('ref-fn'), -5));
+/** A backend that reads only asynchronously, as webgpu does. */
+function asyncOnly(name: string): Backend {
+  const inner = new ReferenceBackend(name);
+  return {
+    name,
+    capabilities: { ...inner.capabilities, syncRead: false },
+    allocate: (dtype, size) => inner.allocate(dtype, size),
+    free: () => {},
+    write: (buffer, data) => inner.write(buffer, data),
+    read: (buffer) => inner.read(buffer),
+    compile: (program) => inner.compile(program),
+  };
+}
+
+beforeAll(() => {
+  registerBackend('ref-fn', referenceBackendFactory('ref-fn'), -5);
+  registerBackend('ref-async', { availability: () => ({ ok: true }), create: () => asyncOnly('ref-async') }, -7);
+  // An availability check that awaits (a GPU adapter request): not ready until awaited.
+  registerBackend('ref-later', { availability: async () => ({ ok: true }), create: () => new ReferenceBackend('ref-later') }, -8);
+  const limited = new ReferenceBackend('ref-limited', ['elementwise', 'reduce']);
+  registerBackend('ref-limited', { availability: () => ({ ok: true }), create: () => Object.assign(limited, { capabilities: { ...limited.capabilities, dtypes: ['float32'] } }) }, -9);
+});
 const opts = { backend: 'ref-fn' };
 
 describe('fn', () => {
@@ -117,6 +138,14 @@ describe('construction errors', () => {
     const z = T.vector('z');
     expect(() => fn([x], x.add(z), opts)).toThrow(/^fn: the outputs depend on 'z' \(float32\[\?\]\), which is not in the inputs \['x'\]/);
   });
+  it('rejects inputs and outputs that are not symbolic variables', () => {
+    expect(() => fn([x], [x, 3 as never], opts)).toThrow(/^fn: output 1 is a number, not a symbolic variable \(wrap constants with T\.constant\) \(built at .*function\.test\.ts/);
+    expect(() => fn([x], undefined as never, opts)).toThrow(/^fn: outputs must be a symbolic variable or an array of them, got undefined \(built at .*function\.test\.ts/);
+    expect(() => fn([x], [undefined as never], opts)).toThrow(/^fn: output 0 is undefined, not a symbolic variable/);
+    expect(() => fn(x as never, x, opts)).toThrow(/^fn: inputs must be an array of symbolic variables, got 'x' \(float32\[\?\]\); write fn\(\[x\], …\)/);
+    expect(() => fn([[1, 2] as never], x, opts)).toThrow(/^fn: input 0 is an array, not a symbolic variable; inputs must be variables made with T\.matrix, T\.ivector, …/);
+    expect(() => fn([T.constant([1, 2], 'float32', 'c')], x, opts)).toThrow(/^fn: input 0 'c' \(float32\[2\]\) is a constant; inputs must be variables made with T\.matrix, T\.ivector, …/);
+  });
   it('rejects shared and computed inputs, duplicates', () => {
     expect(() => fn([w], w, opts)).toThrow(/^fn: input 0 'w' \(float32\[2\]\) is a shared variable; shared variables are implicit inputs, leave it out/);
     expect(() => fn([x.add(1)], x, opts)).toThrow(/^fn: input 0 <add output> \(float32\[\?\]\) is computed by an op/);
@@ -148,5 +177,50 @@ describe('user strings never reach a Program', () => {
     expect(text).not.toContain('pwned');
     expect(text).not.toContain(evil);
     expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
+  });
+});
+
+describe('backends that cannot read synchronously or are not ready', () => {
+  const x = T.vector('x');
+  it('fn.sync and DeviceArray.readSync say to await instead', async () => {
+    const f = fn([x], x.add(1), { backend: 'ref-async' });
+    expect((await f([1, 2])).toArray()).toEqual([2, 3]);
+    expect(() => f.sync([1])).toThrow("fn.sync: backend 'ref-async' cannot read synchronously; use await f(...) or f.enqueue(...)");
+    const d = f.enqueue([5]);
+    expect(() => d.readSync()).toThrow("DeviceArray.readSync: backend 'ref-async' cannot read synchronously; use await read()");
+    expect((await d.read()).toArray()).toEqual([6]);
+  });
+
+  it('a shared variable updated there is read with await read()', async () => {
+    const w = shared([1, 2], 'w');
+    const step = fn([], w, { backend: 'ref-async', updates: [[w, w.add(1)]] });
+    await step();
+    expect(() => w.get()).toThrow("shared variable 'w' lives on backend 'ref-async', which cannot read synchronously: use `await w.read()`");
+    expect((await w.read()).toArray()).toEqual([2, 3]);
+  });
+
+  it('a shared variable with a newer value there is read before another backend uses it', async () => {
+    const w = shared([1, 2], 'w');
+    await fn([], w, { backend: 'ref-async', updates: [[w, w.add(1)]] })();
+    const double = fn([], w.mul(2), opts);
+    await expect(double()).rejects.toThrow("shared variable 'w' holds a newer value on backend 'ref-async'; await its read() before using it on 'ref-fn'");
+    await w.read();
+    expect((await double()).toArray()).toEqual([4, 6]);
+  });
+
+  it('enqueue and sync need a backend that is initialized', async () => {
+    const f = fn([x], x.mul(2), { backend: 'ref-later' });
+    expect(() => f.enqueue([1])).toThrow("fn.enqueue: backend 'ref-later' is not initialized yet: `await ready('ref-later')` first, or call the function with await");
+    expect(() => f.sync([1])).toThrow("fn.sync: backend 'ref-later' is not initialized yet: `await ready('ref-later')` first");
+    await ready('ref-later');
+    expect(f.sync([3]).toArray()).toEqual([6]);
+  });
+
+  it('a Program the backend cannot run lists every unsupported kernel and dtype', async () => {
+    const a = T.dmatrix('a');
+    const f = fn([a], T.dot(a, a), { backend: 'ref-limited' });
+    await expect(f([[1, 2], [3, 4]])).rejects.toThrow(
+      /^backend 'ref-limited' cannot run this function:\n {2}kernel 0 \(.*\): kind 'matmul' is not supported\n {2}dtype float64 is not supported \(supported: float32\)$/,
+    );
   });
 });

@@ -113,10 +113,16 @@ export interface CompiledFunction<O extends Variable | readonly Variable[] = Var
  */
 export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Variable[], outputs: O, options: FnOptions = {}): CompiledFunction<O> {
   const site = new Error().stack?.split('\n')[2]?.trim().replace(/^at /, '');
+  if (!Array.isArray(inputs)) {
+    throw new GraphError(`fn: inputs must be an array of symbolic variables, got ${inputs instanceof Variable ? `${inputs.describe()}; write fn([${inputs.name ?? 'x'}], …)` : kindOf(inputs)}${atSite(site)}`);
+  }
   const single = outputs instanceof Variable;
+  if (!single && typeof (outputs as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
+    throw new GraphError(`fn: outputs must be a symbolic variable or an array of them, got ${kindOf(outputs)}${atSite(site)}`);
+  }
   const outList0: Variable[] = single ? [outputs as Variable] : [...(outputs as readonly Variable[])];
   outList0.forEach((o, i) => {
-    if (!(o instanceof Variable)) throw new GraphError(`fn: output ${i} is not a symbolic variable${atSite(site)}`);
+    if (!(o instanceof Variable)) throw new GraphError(`fn: output ${i} is ${kindOf(o)}, not a symbolic variable (wrap constants with T.constant)${atSite(site)}`);
   });
   checkInputs(inputs, site);
   let updates = normalizeUpdates(options.updates, site);
@@ -229,10 +235,12 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     return buffers.map((b, i) => (c.takeable[i] ? backend.take!(b) : read[next++]!));
   };
 
-  const backendSync = (): Backend => {
+  const backendSync = (who: string): Backend => {
     const name = options.backend ?? bound?.name ?? currentBackendName();
     const b = bound ?? getBackendIfReady(name);
-    if (!b) throw new BackendError(`fn: backend '${name ?? '(default)'}' is not initialized yet: \`await ready()\` first, or call the function with await`);
+    if (!b) {
+      throw new BackendError(`${who}: backend '${name ?? '(default)'}' is not initialized yet: \`await ready(${name === undefined ? '' : `'${name}'`})\` first, or call the function with await`);
+    }
     return bind(b);
   };
 
@@ -255,7 +263,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
   Object.defineProperties(call, {
     enqueue: {
       value: (...raw: InputValue[]) => {
-        const backend = backendSync();
+        const backend = backendSync('fn.enqueue');
         const { c, args } = prepare(backend, raw);
         launch(backend, c, args);
         return wrap(c.lowered.outputs.map((o, i) => new DeviceArray(backend, c.table[o.buffer]!, outList[i]!.dtype, o.shape)));
@@ -263,7 +271,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
     },
     sync: {
       value: (...raw: InputValue[]) => {
-        const backend = backendSync();
+        const backend = backendSync('fn.sync');
         if (!backend.readSync) throw new BackendError(`fn.sync: backend '${backend.name}' cannot read synchronously; use await f(...) or f.enqueue(...)`);
         const { c, args } = prepare(backend, raw);
         launch(backend, c, args);
@@ -308,10 +316,19 @@ function printable(p: Program): Program {
   return p;
 }
 
+/** What a non-variable argument is, for messages: 'a number', 'null', 'an NDArray', 'an array'. */
+function kindOf(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (x instanceof NDArray) return 'an NDArray';
+  if (Array.isArray(x)) return 'an array';
+  const t = typeof x;
+  return `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`;
+}
+
 function checkInputs(inputs: readonly Variable[], site: string | undefined): void {
   const seen = new Set<Variable>();
   inputs.forEach((v, i) => {
-    if (!(v instanceof Variable)) throw new GraphError(`fn: input ${i} is not a symbolic variable${atSite(site)}`);
+    if (!(v instanceof Variable)) throw new GraphError(`fn: input ${i} is ${kindOf(v)}, not a symbolic variable; inputs must be variables made with T.matrix, T.ivector, …${atSite(site)}`);
     if (v.kind === 'shared') throw new GraphError(`fn: input ${i} ${v.describe()} is a shared variable; shared variables are implicit inputs, leave it out${atSite(site)}`);
     if (v.kind !== 'input') throw new GraphError(`fn: input ${i} ${v.describe()} is ${v.kind === 'constant' ? 'a constant' : 'computed by an op'}; inputs must be variables made with T.matrix, T.ivector, …${atSite(site)}`);
     if (seen.has(v)) throw new GraphError(`fn: input ${v.describe()} is listed twice${atSite(site)}`);

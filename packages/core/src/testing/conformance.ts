@@ -55,7 +55,13 @@ export function runConformanceSuite(opts: ConformanceOptions): void {
   const skip = new Set(opts.skip ?? []);
   const dtypes = opts.dtypes ?? ['float32'];
   const known = new Set(conformanceCaseNames(dtypes));
-  for (const s of skip) if (!known.has(s)) throw new Error(`conformance skip list names unknown case '${s}'`);
+  const unknown = [...skip].filter((s) => !known.has(s));
+  if (unknown.length) {
+    throw new Error(
+      `runConformanceSuite('${opts.backend}'): the skip list names unknown case${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `'${s}'`).join(', ')}; ` +
+      `op cases are named '<op case>.<dtype>' for dtypes [${dtypes.join(', ')}] (conformanceCaseNames() lists every name)`,
+    );
+  }
   const seed = opts.seed ?? 1234;
   let backendP: Promise<Backend | string> | undefined;
   const backend = (): Promise<Backend | string> =>
