@@ -81,9 +81,9 @@ describe('grad errors', () => {
 
   it('rejects a cost or wrt that is not a symbolic variable', () => {
     const x = T.vector('x');
-    expect(() => grad(3 as never, x)).toThrow('grad: the cost must be a symbolic variable, got number');
+    expect(() => grad(3 as never, x)).toThrow('grad: the cost must be a symbolic variable, got a number');
     expect(() => grad(null as never, x)).toThrow('grad: the cost must be a symbolic variable, got null');
-    expect(() => grad(T.sum(x), [x, 'w' as never])).toThrow('grad: wrt[1] must be a symbolic variable, got string');
+    expect(() => grad(T.sum(x), [x, 'w' as never])).toThrow('grad: wrt[1] must be a symbolic variable, got a string');
     expect(() => grad(T.sum(x), undefined as never)).toThrow('grad: wrt must be a symbolic variable, got undefined');
   });
 

@@ -1,4 +1,4 @@
-import { apply1, atSite, constant, formatShape, GraphError, isFloat, T, topoSort, Variable, type Apply } from '@symgrad/core';
+import { apply1, atSite, constant, formatShape, GraphError, isFloat, kindOf, T, topoSort, Variable, type Apply } from '@symgrad/core';
 import { castLike, withStaticShape, zerosLike } from './rules/helpers.js';
 import { getGradientRule, hasOverride } from './rules/registry.js';
 import { isMarker, type InputGradient } from './rules/types.js';
@@ -71,7 +71,7 @@ export function grad(cost: Variable, wrt: Variable | readonly Variable[], opts: 
 
 function checkCost(cost: Variable): void {
   if (!(cost instanceof Variable)) {
-    throw new GraphError(`grad: the cost must be a symbolic variable, got ${cost === null ? 'null' : typeof cost}`);
+    throw new GraphError(`grad: the cost must be a symbolic variable, got ${kindOf(cost)}`);
   }
   if (cost.ndim !== 0) {
     throw new GraphError(
@@ -86,7 +86,7 @@ function checkCost(cost: Variable): void {
 
 function checkWrt(w: Variable, i: number, single: boolean): void {
   const which = single ? 'wrt' : `wrt[${i}]`;
-  if (!(w instanceof Variable)) throw new GraphError(`grad: ${which} must be a symbolic variable, got ${w === null ? 'null' : typeof w}`);
+  if (!(w instanceof Variable)) throw new GraphError(`grad: ${which} must be a symbolic variable, got ${kindOf(w)}`);
   if (!isFloat(w.dtype)) {
     throw new GraphError(
       `grad: cannot differentiate with respect to ${which} ${w.describe()}: its dtype is ${w.dtype}, and gradients exist only for float variables (float32, float64)${atSite(w.callSite)}`,
@@ -199,7 +199,7 @@ function noRule(node: Apply): GraphError {
 
 function checkResult(node: Apply, i: number, x: Variable, r: unknown): asserts r is Variable {
   if (!(r instanceof Variable)) {
-    throw new GraphError(`grad: the gradient rule of '${node.op}' returned ${r === null ? 'null' : typeof r} for input ${i} ${x.describe()} (expected a Variable, disconnected or notDifferentiable)${atSite(node.callSite)}`);
+    throw new GraphError(`grad: the gradient rule of '${node.op}' returned ${kindOf(r)} for input ${i} ${x.describe()} (expected a Variable, disconnected or notDifferentiable)${atSite(node.callSite)}`);
   }
   if (!isFloat(r.dtype) || r.ndim !== x.ndim || r.shape.some((d, k) => d !== null && x.shape[k] !== null && d !== x.shape[k])) {
     throw new GraphError(

@@ -69,7 +69,7 @@ describe('jacobian', () => {
   it('rejects a y that is not a symbolic variable', () => {
     const x = T.dvector('x');
     expect(() => jacobian(null as never, x)).toThrow('jacobian: y must be a symbolic variable, got null');
-    expect(() => jacobian([1, 2] as never, x)).toThrow('jacobian: y must be a symbolic variable, got object');
+    expect(() => jacobian([1, 2] as never, x)).toThrow('jacobian: y must be a symbolic variable, got an array');
   });
 });
 

@@ -1,4 +1,4 @@
-import { atSite, GraphError, T, Variable } from '@symgrad/core';
+import { atSite, GraphError, kindOf, T, Variable } from '@symgrad/core';
 import { grad, type DisconnectedPolicy } from './grad.js';
 
 export interface JacobianOptions {
@@ -25,7 +25,7 @@ export interface JacobianOptions {
 export function jacobian(y: Variable, wrt: Variable, opts?: JacobianOptions): Variable;
 export function jacobian(y: Variable, wrt: readonly Variable[], opts?: JacobianOptions): Variable[];
 export function jacobian(y: Variable, wrt: Variable | readonly Variable[], opts: JacobianOptions = {}): Variable | Variable[] {
-  if (!(y instanceof Variable)) throw new GraphError(`jacobian: y must be a symbolic variable, got ${y === null ? 'null' : typeof y}`);
+  if (!(y instanceof Variable)) throw new GraphError(`jacobian: y must be a symbolic variable, got ${kindOf(y)}`);
   if (y.shape.some((d) => d === null)) {
     throw new GraphError(`jacobian: y ${y.describe()} needs a static shape (every dimension known), to build one gradient per element${atSite(y.callSite)}`);
   }

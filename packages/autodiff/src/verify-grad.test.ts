@@ -66,7 +66,7 @@ describe('verifyGrad', () => {
   });
 
   it('rejects an f that does not return a symbolic variable', async () => {
-    await expect(verifyGrad(() => 3 as never, [[1, 2]])).rejects.toThrow('checkGrad: f must return a symbolic variable, got number');
+    await expect(verifyGrad(() => 3 as never, [[1, 2]])).rejects.toThrow('checkGrad: f must return a symbolic variable, got a number');
   });
 });
 

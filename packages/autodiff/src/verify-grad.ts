@@ -1,4 +1,4 @@
-import { constant, fn, getBackendIfReady, isFloat, NDArray, T, tensor, Variable, type CompiledFunction, type Dim, type FnOptions, type NestedArray } from '@symgrad/core';
+import { constant, fn, getBackendIfReady, isFloat, kindOf, NDArray, T, tensor, Variable, type CompiledFunction, type Dim, type FnOptions, type NestedArray } from '@symgrad/core';
 import { grad } from './grad.js';
 import { mulberry32, sampleIndices } from './random.js';
 
@@ -81,7 +81,7 @@ export async function checkGrad(f: (...vars: Variable[]) => Variable, inputs: re
     return tensor('float64', shape, names[i]);
   });
   const out = f(...vars);
-  if (!(out instanceof Variable)) throw new Error(`checkGrad: f must return a symbolic variable, got ${typeof out}`);
+  if (!(out instanceof Variable)) throw new Error(`checkGrad: f must return a symbolic variable, got ${kindOf(out)}`);
   if (!isFloat(out.dtype)) throw new Error(`checkGrad: f must return a float tensor, got ${out.describe()}`);
 
   const compiled: CompiledFunction[] = [];

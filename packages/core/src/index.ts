@@ -25,6 +25,7 @@ export { captureCallSite, atSite } from './ir/call-site.js';
 export { debugPrint, toDot } from './ir/debug-print.js';
 export * from './ops/index.js';
 export { NDArray, type NestedArray, type ArrayLike } from './host/ndarray.js';
+export { kindOf } from './host/kind-of.js';
 
 export { T } from './api/t.js';
 export { constant, shared, tensor, type TensorOptions } from './api/constructors.js';

@@ -185,6 +185,6 @@ describe('errors', () => {
     expect(() => uniform([2], { low: 1, high: 0, seed: 1 })).toThrow(/uniform: low \(1\) must not exceed high \(0\)/);
     expect(() => uniform([2], { low: -Infinity, seed: 1 })).toThrow(/uniform: low must be a finite number/);
     expect(() => normal([2], { std: -1, seed: 1 })).toThrow(/normal: std must be non-negative, got -1/);
-    expect(() => constant([2], '1' as unknown as number)).toThrow(/constant: value must be a number, got string/);
+    expect(() => constant([2], '1' as unknown as number)).toThrow(/constant: value must be a number, got a string/);
   });
 });

@@ -10,7 +10,7 @@
  * seed gives the same values on every machine; different seeds give different values. Use a
  * different seed for each weight.
  */
-import { NDArray } from '@symgrad/core';
+import { kindOf, NDArray } from '@symgrad/core';
 import { fillStandardNormal, fillUniform01, seedToKey } from './philox.js';
 
 /** The seed of a random initializer: any safe integer. */
@@ -107,7 +107,7 @@ export function zeros(shape: readonly number[]): NDArray {
  */
 export function constant(shape: readonly number[], value: number): NDArray {
   checkShape('constant', shape);
-  if (typeof value !== 'number') throw new TypeError(`constant: value must be a number, got ${typeof value}`);
+  if (typeof value !== 'number') throw new TypeError(`constant: value must be a number, got ${kindOf(value)}`);
   return NDArray.full(shape, value, 'float32');
 }
 

@@ -58,7 +58,7 @@ describe('losses', () => {
     expect(() => softmaxCrossEntropy(z, T.vector('t'))).toThrow("softmaxCrossEntropy: one-hot targets 't' (float32[?]) must have the shape of logits 'z' (float32[?, ?])");
     expect(() => softmaxCrossEntropy(z, T.bvector('t'))).toThrow("softmaxCrossEntropy: targets must be int32 labels or float one-hot rows, got 't' (bool[?])");
     expect(() => softmaxCrossEntropy(T.imatrix('z'), T.ivector('y'))).toThrow("softmaxCrossEntropy: logits must be float, got 'z' (int32[?, ?])");
-    expect(() => softmaxCrossEntropy(z, 3 as never)).toThrow('softmaxCrossEntropy: targets must be a symbolic variable, got number');
+    expect(() => softmaxCrossEntropy(z, 3 as never)).toThrow('softmaxCrossEntropy: targets must be a symbolic variable, got a number');
     expect(() => meanSquaredError(z, T.vector('t'))).toThrow("meanSquaredError: targets 't' (float32[?]) must have the shape of predictions 'z' (float32[?, ?])");
     expect(() => resolveLoss('hinge' as never)).toThrow('unknown loss "hinge": use one of softmaxCrossEntropy, categoricalCrossentropy, sigmoidCrossEntropy, binaryCrossentropy, meanSquaredError, or a function (output, targets) => scalar Variable');
     expect(() => sigmoidCrossEntropy(T.imatrix('z'), z)).toThrow("sigmoidCrossEntropy: logits must be float, got 'z' (int32[?, ?])");

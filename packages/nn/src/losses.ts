@@ -5,11 +5,11 @@
  * cross-entropy of a sigmoid is computed from its logits. Each returns a float scalar
  * (the mean over the batch).
  */
-import { formatShape, isFloat, T, type Variable } from '@symgrad/core';
+import { formatShape, isFloat, kindOf, T, type Variable } from '@symgrad/core';
 
 function checkVariable(who: string, what: string, v: unknown): asserts v is Variable {
   if (typeof v !== 'object' || v === null || !('ndim' in v) || !('dtype' in v)) {
-    throw new TypeError(`${who}: ${what} must be a symbolic variable, got ${v === null ? 'null' : typeof v}`);
+    throw new TypeError(`${who}: ${what} must be a symbolic variable, got ${kindOf(v)}`);
   }
 }
 

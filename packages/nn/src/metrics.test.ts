@@ -42,7 +42,7 @@ describe('metrics', () => {
   });
 
   it('errors', () => {
-    expect(() => accuracy([1] as never, labels)).toThrow('accuracy: predictions must be an NDArray, got object');
+    expect(() => accuracy([1] as never, labels)).toThrow('accuracy: predictions must be an NDArray, got an array');
     expect(() => accuracy(scores, NDArray.from([1, 2], 'int32'))).toThrow('accuracy: predictions have 4 rows but targets have 2');
     expect(() => accuracy(scores, NDArray.from([0.5, 1, 1, 1]))).toThrow('accuracy: a 1-d array must hold integer labels, element 0 is 0.5');
     expect(() => topKAccuracy(scores, labels, 4)).toThrow('topKAccuracy: k must be an integer in [1, 3], got 4');

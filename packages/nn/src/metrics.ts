@@ -2,10 +2,10 @@
  * Classification metrics: host-side on NDArrays (accuracy, top-k accuracy, confusion
  * matrix) and symbolic (accuracy as part of an evaluation function).
  */
-import { NDArray, T, type Variable } from '@symgrad/core';
+import { kindOf, NDArray, T, type Variable } from '@symgrad/core';
 
 function checkArray(who: string, what: string, a: unknown): asserts a is NDArray {
-  if (!(a instanceof NDArray)) throw new TypeError(`${who}: ${what} must be an NDArray, got ${a === null ? 'null' : typeof a}`);
+  if (!(a instanceof NDArray)) throw new TypeError(`${who}: ${what} must be an NDArray, got ${kindOf(a)}`);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { DType } from '../ir/dtype.js';
 import { isDType } from '../ir/dtype.js';
 import { GraphError } from '../ir/graph.js';
 import { SharedVariable } from '../ir/shared.js';
-import type { Dim } from '../ir/type.js';
+import { formatShape, type Dim } from '../ir/type.js';
 import { ConstantVariable, Variable } from '../ir/variable.js';
 import { NDArray, type ArrayLike } from '../host/ndarray.js';
 
@@ -29,22 +29,17 @@ function makeInput(ctor: string, dtype: DType, shape: readonly Dim[], name: stri
   if (!isDType(dtype)) throw new GraphError(`${who}: unknown dtype '${String(dtype)}' (use float32, float64, int32 or bool)`);
   for (const d of shape) {
     if (d !== null && (!Number.isInteger(d) || d < 0)) {
-      throw new GraphError(`${who}: invalid dimension ${d} in shape ${listDims(shape)}: dimensions must be non-negative integers, or null for a size known at call time`);
+      throw new GraphError(`${who}: invalid dimension ${d} in shape ${formatShape(shape)}: dimensions must be non-negative integers, or null for a size known at call time`);
     }
   }
   return new Variable({ dtype, shape: [...shape] }, 'input', name === undefined ? {} : { name });
-}
-
-/** A shape as the user wrote it (null for unknown sizes). */
-function listDims(shape: readonly Dim[]): string {
-  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
 }
 
 function ranked(ctor: string, rank: number, dtype: DType) {
   return (name?: string, opts: TensorOptions = {}): Variable => {
     const shape = opts.shape ?? new Array<Dim>(rank).fill(null);
     if (shape.length !== rank) {
-      throw new GraphError(`${ctor}${name ? ` '${name}'` : ''}: a rank-${rank} variable needs a shape of ${rank} dims, got ${listDims(shape)}`);
+      throw new GraphError(`${ctor}${name ? ` '${name}'` : ''}: a rank-${rank} variable needs a shape of ${rank} dims, got ${formatShape(shape)}`);
     }
     return makeInput(ctor, dtype, shape, name);
   };

@@ -2,6 +2,7 @@ import { promoteWithScalar, type DType } from '../ir/dtype.js';
 import { GraphError } from '../ir/graph.js';
 import { ConstantVariable, Variable } from '../ir/variable.js';
 import { NDArray, type NestedArray } from '../host/ndarray.js';
+import { kindOf } from '../host/kind-of.js';
 
 /** What tensor functions accept: a symbolic variable, a JS number/boolean, an NDArray or nested arrays. */
 export type Operand = Variable | number | boolean | NDArray | NestedArray;
@@ -21,7 +22,7 @@ export function asVariables(op: string, operands: readonly Operand[]): Variable[
     }
     if (o instanceof NDArray) return new ConstantVariable(o);
     if (Array.isArray(o)) return new ConstantVariable(NDArray.from(o as NestedArray, anchor));
-    throw new GraphError(`${op}: operand ${i} is ${o === null ? 'null' : typeof o}, not a tensor, number or array`);
+    throw new GraphError(`${op}: operand ${i} is ${kindOf(o)}, not a tensor, number or array`);
   });
 }
 

@@ -72,7 +72,7 @@ describe('T.random', () => {
     const s = T.ivector('s');
     expect(() => T.random.uniform(s, [3], 'int32')).toThrow(/random: uniform numbers must be float32 or float64, got dtype int32/);
     expect(() => T.random.normal(s, [2, -1])).toThrow(/random: shape must hold non-negative integers, got \[2, -1\]/);
-    expect(() => T.random.uniform(s, 3 as unknown as number[])).toThrow(/random.uniform: shape must be an array of sizes or a tensor to take the shape of, got number/);
+    expect(() => T.random.uniform(s, 3 as unknown as number[])).toThrow(/random.uniform: shape must be an array of sizes or a tensor to take the shape of, got a number/);
   });
 
   it('the random op, applied directly, checks its distribution, dtype and inputs', () => {

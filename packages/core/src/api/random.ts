@@ -3,6 +3,7 @@ import { applyOp, GraphError } from '../ir/graph.js';
 import type { SharedVariable } from '../ir/shared.js';
 import { Variable } from '../ir/variable.js';
 import { NDArray } from '../host/ndarray.js';
+import { kindOf } from '../host/kind-of.js';
 import { initialRandomState, type RandomDistribution } from '../random/philox.js';
 import { shared } from './constructors.js';
 import { asVariable, type Operand } from './operand.js';
@@ -21,7 +22,7 @@ function draw(distribution: RandomDistribution, state: Operand, shape: RandomSha
   let outs: Variable[];
   if (shape instanceof Variable) outs = applyOp('random', { distribution, dtype, shape: null }, [s, shape]);
   else if (Array.isArray(shape)) outs = applyOp('random', { distribution, dtype, shape: [...shape] }, [s]);
-  else throw new GraphError(`random.${distribution}: shape must be an array of sizes or a tensor to take the shape of, got ${typeof shape}`);
+  else throw new GraphError(`random.${distribution}: shape must be an array of sizes or a tensor to take the shape of, got ${kindOf(shape)}`);
   return { values: outs[0]!, next: outs[1]! };
 }
 

@@ -2,6 +2,7 @@ import { Apply, Variable } from './variable.js';
 import { getOp, OpTypeError, type OpName, type OpProps } from './op.js';
 import { atSite, captureCallSite } from './call-site.js';
 import { formatType } from './type.js';
+import { kindOf } from '../host/kind-of.js';
 
 /** A user mistake in building or running a graph; the message names ops, inputs, shapes and call sites. */
 export class GraphError extends Error {
@@ -24,7 +25,7 @@ export function applyOp<N extends OpName>(op: N, props: OpProps[N], inputs: read
     throw new GraphError(`${op}: expected ${want} inputs, got ${inputs.length}${atSite(site)}`);
   }
   inputs.forEach((x, i) => {
-    if (!(x instanceof Variable)) throw new GraphError(`${op}: input ${i} is not a symbolic variable (got ${typeof x})${atSite(site)}`);
+    if (!(x instanceof Variable)) throw new GraphError(`${op}: input ${i} is not a symbolic variable (got ${kindOf(x)})${atSite(site)}`);
   });
   let types;
   try {

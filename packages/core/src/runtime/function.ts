@@ -8,6 +8,7 @@ import { SharedVariable } from '../ir/shared.js';
 import { formatShape } from '../ir/type.js';
 import { Variable } from '../ir/variable.js';
 import { NDArray } from '../host/ndarray.js';
+import { kindOf } from '../host/kind-of.js';
 import { lowerGraph, type LoweredProgram } from '../lower/lower-graph.js';
 import { optimizeProgram } from '../lower/passes/optimize-program.js';
 import { programStats, type ProgramStats } from '../lower/program-stats.js';
@@ -314,15 +315,6 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
 function printable(p: Program): Program {
   if (!Object.prototype.hasOwnProperty.call(p, 'toString')) Object.defineProperty(p, 'toString', { value: () => formatProgram(p), enumerable: false });
   return p;
-}
-
-/** What a non-variable argument is, for messages: 'a number', 'null', 'an NDArray', 'an array'. */
-function kindOf(x: unknown): string {
-  if (x === null || x === undefined) return String(x);
-  if (x instanceof NDArray) return 'an NDArray';
-  if (Array.isArray(x)) return 'an array';
-  const t = typeof x;
-  return `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`;
 }
 
 function checkInputs(inputs: readonly Variable[], site: string | undefined): void {

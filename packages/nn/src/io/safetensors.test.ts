@@ -100,7 +100,7 @@ describe('safetensors', () => {
       ['overlap', handmade('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', f32(1, 2)), "tensor 'b' at bytes [4, 8) overlaps another tensor ending at 8"],
       ['hole', handmade('{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', f32(1, 2)), 'the data has a hole: bytes [0, 4) before tensor \'a\' belong to no tensor'],
       ['trailing bytes', handmade('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', f32(1, 2)), 'the data section is 8 bytes but the tensors cover 4: trailing bytes belong to no tensor'],
-      ['bad metadata', handmade('{"__metadata__":{"a":1}}'), "__metadata__ value of 'a' must be a string, got number"],
+      ['bad metadata', handmade('{"__metadata__":{"a":1}}'), "__metadata__ value of 'a' must be a string, got a number"],
       ['entry not an object', handmade('{"w":5}'), "tensor 'w': header entry must be an object with dtype, shape and data_offsets"],
       ['bad bool byte', handmade('{"b":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]}}', [7]), "BOOL tensor 'b' holds byte 7 at element 0; booleans must be 0 or 1"],
     ];
@@ -116,7 +116,7 @@ describe('safetensors', () => {
     });
 
     it('rejects things that are not bytes', () => {
-      expect(() => decodeSafetensors('abc' as never)).toThrow('expected an ArrayBuffer or Uint8Array, got string');
+      expect(() => decodeSafetensors('abc' as never)).toThrow('expected an ArrayBuffer or Uint8Array, got a string');
     });
   });
 

@@ -10,7 +10,7 @@
  * byte, so a malformed file throws a clear Error and never makes it allocate more than the
  * file's own size.
  */
-import { NDArray, type DType, type TypedArray } from '@symgrad/core';
+import { kindOf, NDArray, type DType, type TypedArray } from '@symgrad/core';
 
 /** The safetensors dtypes symgrad reads and writes. */
 export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'BOOL';
@@ -51,7 +51,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 function toBytes(input: ArrayBuffer | ArrayBufferView): Uint8Array {
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  throw new SafetensorsError(`expected an ArrayBuffer or Uint8Array, got ${input === null ? 'null' : typeof input}`);
+  throw new SafetensorsError(`expected an ArrayBuffer or Uint8Array, got ${kindOf(input)}`);
 }
 
 function swapInPlace(bytes: Uint8Array, width: number): void {
@@ -172,10 +172,10 @@ export function decodeSafetensors(input: ArrayBuffer | ArrayBufferView, options:
   for (const name of Object.keys(header)) {
     const value = (header as Record<string, unknown>)[name];
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SafetensorsError(`__metadata__ must be an object of strings, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SafetensorsError(`__metadata__ must be an object of strings, got ${kindOf(value)}`);
       for (const k of Object.keys(value)) {
         const v = (value as Record<string, unknown>)[k];
-        if (typeof v !== 'string') throw new SafetensorsError(`__metadata__ value of '${k}' must be a string, got ${v === null ? 'null' : typeof v}`);
+        if (typeof v !== 'string') throw new SafetensorsError(`__metadata__ value of '${k}' must be a string, got ${kindOf(v)}`);
         metadata[k] = v;
       }
       continue;

@@ -84,7 +84,7 @@ describe('Sequential', () => {
 
   it('errors name the problem', () => {
     expect(() => new Sequential([{} as never])).toThrow('Sequential: element 0 is not a layer');
-    expect(() => new Sequential(new Dense(2) as never)).toThrow('Sequential: expected an array of layers, got object');
+    expect(() => new Sequential(new Dense(2) as never)).toThrow('Sequential: expected an array of layers, got an object');
     expect(() => new Sequential(undefined as never)).toThrow('Sequential: expected an array of layers, got undefined');
     expect(() => new Sequential([new Dense(2)], { seed: 1.5 })).toThrow('Sequential: seed must be a safe integer, got 1.5');
     expect(() => new Sequential([new Dense(2, { name: 'a' }), new Dense(2, { name: 'a' })])).toThrow("Sequential 'sequential': two layers are named 'a'; layer names must be unique");

@@ -2,7 +2,7 @@
  * Sequential models: a list of layers applied in order. The model is symbolic: `apply`
  * returns a Variable, which losses, `grad` and `fn` use like any other.
  */
-import type { SharedVariable, Variable } from '@symgrad/core';
+import { kindOf, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
 import { formatDims, nameStem, type ApplyOptions, type Layer, type LayerConfig } from './layer.js';
 import { layerFromConfig } from './registry.js';
@@ -59,7 +59,7 @@ export class Sequential implements Model {
   private shapes: { input: readonly number[]; output: readonly number[] } | undefined;
 
   constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
-    if (!Array.isArray(layers)) throw new TypeError(`Sequential: expected an array of layers, got ${layers === null ? 'null' : typeof layers}`);
+    if (!Array.isArray(layers)) throw new TypeError(`Sequential: expected an array of layers, got ${kindOf(layers)}`);
     layers.forEach((l, i) => {
       if (typeof l !== 'object' || l === null || typeof (l as Layer).build !== 'function') {
         throw new TypeError(`Sequential: element ${i} is not a layer`);

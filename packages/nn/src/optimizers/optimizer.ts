@@ -5,7 +5,7 @@
  * it survives across calls, can be saved, and never forces a recompile.
  */
 import { grad } from '@symgrad/autodiff';
-import { NDArray, shared, T, type SharedVariable, type Variable } from '@symgrad/core';
+import { kindOf, NDArray, shared, T, type SharedVariable, type Variable } from '@symgrad/core';
 import { clipByGlobalNorm } from './clip.js';
 import type { Schedule } from './schedules.js';
 
@@ -60,7 +60,7 @@ export abstract class Optimizer {
       initial = lr.value(0);
       this.schedule = lr;
     } else {
-      throw new TypeError(`${who}: learningRate must be a number or a schedule, got ${typeof lr}`);
+      throw new TypeError(`${who}: learningRate must be a number or a schedule, got ${kindOf(lr)}`);
     }
     this.learningRate = shared(NDArray.from(initial, 'float32'), 'optimizer/learning_rate', 'float32');
     this.schedule?.attach(this.learningRate);

@@ -79,7 +79,7 @@ describe('schedules', () => {
     expect(() => joinSchedules([constantSchedule(1), constantSchedule(2), constantSchedule(3)], [5, 5])).toThrow('joinSchedules: boundaries must be positive and increasing, got [5, 5]');
     expect(() => schedule(5 as never)).toThrow('schedule: expected a function of t');
     expect(() => joinSchedules([], [])).toThrow('joinSchedules: needs a non-empty array of schedules, got an empty array');
-    expect(() => joinSchedules(constantSchedule(1) as never, [])).toThrow('joinSchedules: needs a non-empty array of schedules, got object');
+    expect(() => joinSchedules(constantSchedule(1) as never, [])).toThrow('joinSchedules: needs a non-empty array of schedules, got an object');
     expect(() => exponentialDecay({ initial: 1, rate: 0, steps: 1 })).toThrow('exponentialDecay: rate must be a finite number > 0, got 0');
     expect(() => stepDecay({ initial: -1, factor: 0.5, every: 1 })).toThrow('stepDecay: initial must be a finite number ≥ 0, got -1');
   });

@@ -4,7 +4,7 @@
  * `step(t)` writes the value into them, so a compiled training function sees the new rate
  * without recompiling. Schedules compose: `warmup(inner)`, `joinSchedules(…)`.
  */
-import type { SharedVariable } from '@symgrad/core';
+import { kindOf, type SharedVariable } from '@symgrad/core';
 
 /** Whether `t` counts optimizer steps (minibatches) or epochs. The Trainer steps a schedule in its unit. */
 export type ScheduleUnit = 'step' | 'epoch';
@@ -183,7 +183,7 @@ export function warmup(inner: Schedule, options: { steps: number; from?: number 
  * ```
  */
 export function joinSchedules(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
-  if (!Array.isArray(schedules) || schedules.length === 0) throw new TypeError(`joinSchedules: needs a non-empty array of schedules, got ${Array.isArray(schedules) ? 'an empty array' : schedules === null ? 'null' : typeof schedules}`);
+  if (!Array.isArray(schedules) || schedules.length === 0) throw new TypeError(`joinSchedules: needs a non-empty array of schedules, got ${Array.isArray(schedules) ? 'an empty array' : kindOf(schedules)}`);
   if (!Array.isArray(boundaries) || boundaries.length !== schedules.length - 1) {
     throw new RangeError(`joinSchedules: ${schedules.length} schedules need ${schedules.length - 1} boundaries, got ${Array.isArray(boundaries) ? boundaries.length : typeof boundaries}`);
   }

@@ -6,7 +6,7 @@
  *
  * (plain SGD when μ = 0: p ← p − lr·g).
  */
-import { T, type SharedVariable, type Variable } from '@symgrad/core';
+import { kindOf, T, type SharedVariable, type Variable } from '@symgrad/core';
 import { checkHyper, Optimizer, type OptimizerOptions, type UpdatePair } from './optimizer.js';
 
 export interface SgdOptions extends OptimizerOptions {
@@ -36,7 +36,7 @@ export class Sgd extends Optimizer {
     super('sgd', options);
     this.momentum = checkHyper('sgd', 'momentum', options.momentum ?? 0, 0, 1);
     this.nesterov = options.nesterov ?? false;
-    if (typeof this.nesterov !== 'boolean') throw new TypeError(`sgd: nesterov must be a boolean, got ${typeof this.nesterov}`);
+    if (typeof this.nesterov !== 'boolean') throw new TypeError(`sgd: nesterov must be a boolean, got ${kindOf(this.nesterov)}`);
     if (this.nesterov && this.momentum === 0) throw new RangeError('sgd: nesterov needs momentum > 0, e.g. sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true })');
     this.weightDecay = checkHyper('sgd', 'weightDecay', options.weightDecay ?? 0, 0, Infinity);
   }

@@ -2,7 +2,7 @@
  * Training callbacks and the events the Trainer reports: a callback's hooks are awaited in
  * order; `control.stop(reason)` ends training after the current batch or epoch.
  */
-import type { NDArray, SharedVariable } from '@symgrad/core';
+import { kindOf, type NDArray, type SharedVariable } from '@symgrad/core';
 import type { Model } from '../layers/sequential.js';
 
 /** Numbers reported for an epoch: `loss`, metrics (`accuracy`), `valLoss`, `valAccuracy`, `learningRate`, … */
@@ -96,7 +96,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
   const monitor = options.monitor ?? 'valLoss';
   const patience = options.patience ?? 0;
   const minDelta = Math.abs(options.minDelta ?? 0);
-  if (typeof monitor !== 'string') throw new TypeError(`earlyStopping: monitor must be the name of an epoch log such as 'valLoss' or 'valAccuracy', got ${monitor === null ? 'null' : typeof monitor}`);
+  if (typeof monitor !== 'string') throw new TypeError(`earlyStopping: monitor must be the name of an epoch log such as 'valLoss' or 'valAccuracy', got ${kindOf(monitor)}`);
   if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`earlyStopping: patience must be a non-negative integer, got ${String(patience)}`);
   if (!Number.isFinite(minDelta)) throw new RangeError(`earlyStopping: minDelta must be a finite number, got ${String(options.minDelta)}`);
   const modeOpt = options.mode ?? 'auto';

@@ -205,6 +205,6 @@ describe('Trainer', () => {
     expect(() => earlyStopping({ patience: -1 })).toThrow('earlyStopping: patience must be a non-negative integer, got -1');
     expect(() => earlyStopping({ minDelta: NaN })).toThrow('earlyStopping: minDelta must be a finite number, got NaN');
     expect(() => earlyStopping({ mode: 'up' as never })).toThrow("earlyStopping: mode must be 'min', 'max' or 'auto', got \"up\"");
-    expect(() => earlyStopping({ monitor: 3 as never })).toThrow("earlyStopping: monitor must be the name of an epoch log such as 'valLoss' or 'valAccuracy', got number");
+    expect(() => earlyStopping({ monitor: 3 as never })).toThrow("earlyStopping: monitor must be the name of an epoch log such as 'valLoss' or 'valAccuracy', got a number");
   });
 });
