@@ -168,6 +168,28 @@ describe('CudaBackend (fake device)', () => {
     const mm = { kind: 'matmul' as const, batch: [], m: 2, n: 2, k: 2, a: contiguousView(0, [2, 2]), b: contiguousView(0, [2, 2]), transA: false, transB: false, alpha: 1, beta: 0, out: contiguousView(1, [2, 2]), dtype: 'int32' as const, label: 'dot' };
     const p: Program = { buffers: [{ id: 0, dtype: 'int32', size: 4, role: 'input' }, { id: 1, dtype: 'int32', size: 4, role: 'output' }], kernels: [mm, mm] };
     expect(() => b.compile(p, { precision: 'fp32' })).toThrow(/kernel 0 \(matmul dot\).*\n.*kernel 1 \(matmul dot\)/);
+    expect(() => b.compile(p, { precision: 'fp32' })).toThrow('the CUDA backend cannot run this Program:\n  kernel 0 (matmul dot): int32 matmul (cuBLAS runs float32 and float64)\n  kernel 1 (matmul dot): int32 matmul (cuBLAS runs float32 and float64)');
+    const shift: Program = {
+      buffers: [{ id: 0, dtype: 'float32', size: 7, role: 'output' }],
+      kernels: [{ kind: 'elementwise', shape: [6], inputs: [contiguousView(0, [6])], outputs: [contiguousView(0, [6], 1)], exprs: [sx.input(0, 'float32')], label: 'shift' }],
+    };
+    expect(() => b.compile(shift, { precision: 'fp32' })).toThrow('the CUDA backend cannot run this Program:\n  kernel 0 (shift): elementwise reads b0 through another view than the one it writes');
     expect(calls.some((c) => c.startsWith('load'))).toBe(false);
+  });
+
+  it('names a kernel of an unknown kind instead of failing inside', () => {
+    const b = new CudaBackend(fakeDevice().device);
+    const p: Program = { ...program, kernels: [...program.kernels, { kind: 'conv', label: 'c' } as never] };
+    expect(() => b.compile(p, { precision: 'fp32' })).toThrow(
+      "the CUDA backend cannot run this Program:\n  kernel 1 (conv c): unknown kernel kind (the CUDA backend runs elementwise, reduce, matmul, gather, oneHot, softmaxCrossEntropy, random, softmax)",
+    );
+  });
+
+  it('names a buffer that run() was not given', async () => {
+    const b = new CudaBackend(fakeDevice().device);
+    const x = b.allocate('float32', 6);
+    const exe = b.compile(program, { precision: 'fp32' });
+    expect(() => exe.run([x])).toThrow('cuda: buffer 1 was not given: 1 buffer given for a Program of 2');
+    await expect(exe.runTimed!([])).rejects.toThrow('cuda: buffer 0 was not given: 0 buffers given for a Program of 2');
   });
 });

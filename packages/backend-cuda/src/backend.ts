@@ -14,6 +14,7 @@ export const CUDA_KERNEL_KINDS: readonly KernelKind[] = [...KERNEL_KINDS, 'softm
 export function unsupportedKernels(program: Program): string[] {
   const out: string[] = [];
   program.kernels.forEach((k, i) => {
+    if (!CUDA_KERNEL_KINDS.includes(k.kind)) out.push(`kernel ${i} (${String(k.kind)} ${k.label}): unknown kernel kind (the CUDA backend runs ${CUDA_KERNEL_KINDS.join(', ')})`);
     if (k.kind === 'matmul' && k.dtype !== 'float32' && k.dtype !== 'float64') out.push(`kernel ${i} (matmul ${k.label}): ${k.dtype} matmul (cuBLAS runs float32 and float64)`);
   });
   return out;
@@ -80,7 +81,9 @@ export class CudaBackend implements Backend {
 
   compile(program: Program, options: CompileOptions): Executable {
     // A GEMM or kernel racing with its own output on the device would give wrong numbers silently.
-    const bad = [...unsupportedKernels(program), ...programAliasingProblems(program)];
+    // Aliasing is only defined for the known kernel kinds.
+    const known = program.kernels.every((k) => CUDA_KERNEL_KINDS.includes(k.kind));
+    const bad = [...unsupportedKernels(program), ...(known ? programAliasingProblems(program) : [])];
     if (bad.length) throw new Error(`the CUDA backend cannot run this Program:\n  ${bad.join('\n  ')}`);
     const plan = planProgram(program, { gemm: this.run.gemm });
     if (plan.kernelNames.length === 0) return new CudaExecutable(this.device, plan, -1, new Map(), options.precision, this.run.streams);

@@ -34,7 +34,7 @@ describe('@symgrad/backend-cuda registration', () => {
     it('create() throws the same reason, and choosing it explicitly never falls back', async () => {
       const a = await cudaBackendFactory.availability();
       const reason = a.ok ? '' : a.reason;
-      expect(() => cudaBackendFactory.create()).toThrow(reason);
+      expect(() => cudaBackendFactory.create()).toThrow(`cannot create the 'cuda' backend: ${reason}`);
       await expect(getBackend('cuda')).rejects.toThrow(BackendError);
       await expect(getBackend('cuda')).rejects.toThrow(`backend 'cuda' is unavailable: ${reason}`);
       setBackend('cuda');

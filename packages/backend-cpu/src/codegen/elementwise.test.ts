@@ -100,6 +100,10 @@ describe('elementwise kernel errors', () => {
     expect(() => compileElementwise(kernel({ outputs: [contiguous(1, [5])] }), buffers)).toThrow('output 0 has shape [5], expected [10]');
     expect(() => compileElementwise(kernel({ inputs: [{ buffer: 0, offset: 9, shape: [10], strides: [-1] }] }), buffers)).toThrow('input 0 has strides [-1]: the cpu backend needs non-negative integer strides');
     expect(() => compileElementwise(kernel({ inputs: [contiguous(5, [10])] }), buffers)).toThrow('buffer 5 is not declared by the program');
+    expect(() => compileElementwise(kernel({ inputs: [contiguous(0, [10], -1)] }), buffers)).toThrow('input 0 has offset -1: offsets are non-negative integers');
+    expect(() => compileElementwise(kernel({ outputs: [contiguous(1, [10], 0.5)] }), buffers)).toThrow('output 0 has offset 0.5: offsets are non-negative integers');
+    expect(() => compileElementwise(kernel({ shape: [2.5], inputs: [contiguous(0, [2.5])], outputs: [contiguous(1, [2.5])] }), buffers)).toThrow('input 0 has shape [2.5]: sizes are non-negative integers');
+    expect(() => compileElementwise(kernel({ shape: [-2], inputs: [contiguous(0, [-2])], outputs: [contiguous(1, [-2])] }), buffers)).toThrow('input 0 has shape [-2]: sizes are non-negative integers');
   });
 
   it('rejects expressions that do not match the outputs or read missing inputs', () => {

@@ -123,6 +123,13 @@ describe('render-js rejects anything outside its table', () => {
     expect(bad(null)).toThrow('render-js: expression node is not an object');
   });
 
+  it('local prefixes that are not 1 to 3 lowercase letters, and input counts that are not non-negative integers', () => {
+    expect(() => renderScalarExprs([x], { inputCount: 1, load: () => 'v', prefix: 'x; evil' })).toThrow("render-js: bad local prefix 'x; evil': expected 1 to 3 lowercase letters");
+    expect(() => renderScalarExprs([x], { inputCount: 1, load: () => 'v', prefix: '' })).toThrow("render-js: bad local prefix '': expected 1 to 3 lowercase letters");
+    expect(() => compileScalarExpr(x, -1)).toThrow('render-js: bad input count -1: expected a non-negative integer');
+    expect(() => compileScalarExpr(x, 1.5)).toThrow('render-js: bad input count 1.5: expected a non-negative integer');
+  });
+
   it('a rejected render leaves nothing behind', () => {
     expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
   });

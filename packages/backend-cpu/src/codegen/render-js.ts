@@ -131,7 +131,7 @@ export interface Rendered {
  */
 export function renderScalarExprs(roots: readonly ScalarExpr[], opts: RenderOptions): Rendered {
   const prefix = opts.prefix ?? 't';
-  if (!/^[a-z]{1,3}$/.test(prefix)) throw new Error(`render-js: bad local prefix '${prefix}'`);
+  if (!/^[a-z]{1,3}$/.test(prefix)) throw new Error(`render-js: bad local prefix '${prefix}': expected 1 to 3 lowercase letters`);
   const names = new Map<ScalarExpr, string>();
   const lines: string[] = [];
   let locals = 0;
@@ -168,7 +168,7 @@ export function renderScalarExprs(roots: readonly ScalarExpr[], opts: RenderOpti
  * ```
  */
 export function compileScalarExpr(expr: ScalarExpr, inputCount: number): (...inputs: number[]) => number {
-  if (!Number.isInteger(inputCount) || inputCount < 0) throw new Error(`render-js: bad input count ${inputCount}`);
+  if (!Number.isInteger(inputCount) || inputCount < 0) throw new Error(`render-js: bad input count ${String(inputCount)}: expected a non-negative integer`);
   const params = Array.from({ length: inputCount }, (_, k) => `x${k}`);
   const r = renderScalarExprs([expr], { inputCount, load: (k) => `x${k}` });
   return new Function(...params, `"use strict";\n${r.code}return ${r.results[0]!};`) as (...inputs: number[]) => number;

@@ -82,5 +82,7 @@ describe('matmul kernel errors', () => {
     expect(() => compileMatmul(kernel({ k: 2.5 }), buffers)).toThrow('k = 2.5 is not a non-negative integer');
     expect(() => compileMatmul(kernel({ b: contiguous(1, [3, 4], 1) }), buffers)).toThrow('b reaches element 12 of buffer 1, which has 12 elements');
     expect(() => compileMatmul(kernel({ epilogue: { expr: sx.input(0, 'float32'), inputs: [contiguous(0, [3])] } }), buffers)).toThrow('epilogue input 0 has shape [3], expected [2, 4]');
+    expect(() => compileMatmul(kernel({ alpha: '2' as unknown as number }), buffers)).toThrow("alpha and beta must be numbers, got alpha = '2' (string) and beta = 0 (number)");
+    expect(() => compileMatmul(kernel({ beta: undefined as unknown as number }), buffers)).toThrow('alpha and beta must be numbers, got alpha = 1 (number) and beta = undefined (undefined)');
   });
 });

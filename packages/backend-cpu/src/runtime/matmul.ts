@@ -31,7 +31,10 @@ export function checkScalars(k: MatmulKernel): void {
   k.batch.forEach((d) => {
     if (!Number.isInteger(d) || d < 0) throw new Error(`batch ${fmt(k.batch)} has a size that is not a non-negative integer`);
   });
-  if (typeof k.alpha !== 'number' || typeof k.beta !== 'number') throw new Error('alpha and beta must be numbers');
+  if (typeof k.alpha !== 'number' || typeof k.beta !== 'number') {
+    const show = (v: unknown) => `${typeof v === 'string' ? `'${v}'` : String(v)} (${typeof v})`;
+    throw new Error(`alpha and beta must be numbers, got alpha = ${show(k.alpha)} and beta = ${show(k.beta)}`);
+  }
 }
 
 /**

@@ -59,7 +59,7 @@ export function offsetOf(v: View, dims: readonly string[]): string {
   v.strides.forEach((s, d) => {
     checkInt('view stride', s);
     const i = dims[d];
-    if (i === undefined) throw new Error(`render-cuda: view of rank ${v.strides.length} indexed with ${dims.length} dims`);
+    if (i === undefined) throw new Error(`render-cuda: a view of buffer ${v.buffer} with strides [${v.strides.join(', ')}] (rank ${v.strides.length}) indexed with ${dims.length} dims`);
     if (s === 0 || i === '0') return;
     // An index given as an expression (`kc + kq`) is multiplied as a whole.
     const x = /^[A-Za-z_]\w*$|^\d+$/.test(i) ? i : `(${i})`;

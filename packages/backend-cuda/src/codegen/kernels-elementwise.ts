@@ -16,7 +16,7 @@ import { convert, renderCudaExprs } from './render-cuda.js';
  * ```
  */
 export function renderElementwise(k: ElementwiseKernel, index: number, dtypes: readonly DType[], kind = 'elementwise'): GeneratedKernel {
-  if (k.exprs.length !== k.outputs.length) throw new Error(`render-cuda: kernel ${index} has ${k.exprs.length} expressions for ${k.outputs.length} outputs`);
+  if (k.exprs.length !== k.outputs.length) throw new Error(`render-cuda: kernel ${index} (${kind}) has ${k.exprs.length} expressions for ${k.outputs.length} outputs`);
   const name = `k${index}_${kind}`;
   const n = product(k.shape);
   const IT = indexType(n, [...k.inputs, ...k.outputs]);

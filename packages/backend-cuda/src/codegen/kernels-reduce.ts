@@ -22,9 +22,9 @@ const COMBINE = { sum: 'SgSum', max: 'SgMax', min: 'SgMin' } as const;
 export function renderReduce(k: ReduceKernel, index: number, dtypes: readonly DType[]): GeneratedKernel {
   const name = `k${index}_reduce`;
   const rank = k.shape.length;
-  for (const a of k.axes) if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`render-cuda: reduce axis ${String(a)} out of range for rank ${rank}`);
-  if (!(k.op in COMBINE) && k.op !== 'argmax') throw new Error(`render-cuda: unknown reduce op '${String(k.op)}'`);
-  if (k.op === 'argmax' && k.axes.length !== 1) throw new Error('render-cuda: argmax reduces exactly one axis');
+  for (const a of k.axes) if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`render-cuda: kernel ${index} (reduce): axis ${String(a)} is out of range for rank ${rank} (shape [${k.shape.join(', ')}])`);
+  if (!(k.op in COMBINE) && k.op !== 'argmax') throw new Error(`render-cuda: kernel ${index} (reduce): unknown reduce op '${String(k.op)}' (sum, max, min or argmax)`);
+  if (k.op === 'argmax' && k.axes.length !== 1) throw new Error(`render-cuda: kernel ${index} (reduce): argmax reduces exactly one axis, got ${k.axes.length}`);
   const keptAxes = k.shape.map((_, d) => d).filter((d) => !k.axes.includes(d));
   const redAxes = [...k.axes].sort((a, b) => a - b);
   const keptShape = keptAxes.map((d) => k.shape[d]!);

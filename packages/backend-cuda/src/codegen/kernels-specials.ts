@@ -125,7 +125,7 @@ ${ind([...rowMaxSumLines(spec.dt, IT, spec.cols, G, x, 'sh'), ...rest], 4)}
  * it, then row, valid, m, s and the finishing lines. For at most 32 columns.
  */
 function warpRowTail(spec: RowSpec, p: Params, IT: string, row: string): string[] {
-  if (spec.cols > 32) throw new Error(`render-cuda: a warp per row takes at most 32 columns (got ${spec.cols})`);
+  if (spec.cols > 32) throw new Error(`render-cuda: ${spec.kind} inside a product: a warp per row takes at most 32 columns (got ${spec.cols})`);
   const x = spec.input(p);
   const lines = [
     '__syncwarp();',

@@ -18,12 +18,12 @@ const OP_T = 1;
 /** The leading dimension of a row-major matrix view's last two dims, checked for cuBLAS. */
 function leading(v: View, inner: number, what: string, label: string): number {
   const r = v.shape.length;
-  if (v.shape[r - 1]! > 1 && v.strides[r - 1] !== 1) throw new Error(`cuda: matmul ${label}: ${what} must have unit stride in its last dim`);
+  if (v.shape[r - 1]! > 1 && v.strides[r - 1] !== 1) throw new Error(`cuda: ${label}: ${what} has strides [${v.strides.join(', ')}]: cuBLAS needs a unit stride in the last dim`);
   const rows = v.shape[r - 2]!;
   const ld = v.strides[r - 2]!;
   // One row, or rows of no elements (k = 0): the stride is never followed, any valid ld will do.
   if (rows <= 1 || inner === 0) return Math.max(1, inner, ld);
-  if (ld < Math.max(1, inner)) throw new Error(`cuda: matmul ${label}: ${what} has row stride ${ld} < ${inner}, which cuBLAS cannot read`);
+  if (ld < Math.max(1, inner)) throw new Error(`cuda: ${label}: ${what} has row stride ${ld} < ${inner} (its row length), which cuBLAS cannot read`);
   return ld;
 }
 
@@ -55,7 +55,7 @@ export function ltEpilogueOf(k: MatmulKernel, dtypes: readonly DType[]): LtEpilo
 
 /** The GEMM calls computing a matmul kernel, and `lt`, its epilogue where cuBLASLt computes it. */
 export function gemmSteps(k: MatmulKernel, index: number, lt?: LtEpilogue): Unplaced<GemmStep>[] {
-  if (k.dtype !== 'float32' && k.dtype !== 'float64') throw new Error(`cuda: matmul in ${k.dtype} is not supported (float32 and float64 only)`);
+  if (k.dtype !== 'float32' && k.dtype !== 'float64') throw new Error(`cuda: kernel ${index} (matmul): a matmul in ${k.dtype} is not supported (float32 and float64 only)`);
   const what = `kernel ${index} (matmul)`;
   const nb = k.batch.length;
   const ldA = leading(k.a, k.transA ? k.m : k.k, 'A', what);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { contiguousView, sx, type ElementwiseKernel, type MatmulKernel, type Program, type SoftmaxCrossEntropyKernel, type SoftmaxKernel, type View } from '@symgrad/core';
 import { seedStepProgram } from '../testing-fixtures/programs.js';
-import { skinnyMatmulForm } from './kernels-matmul-skinny.js';
-import { fusesRowKernel } from './matmul-row-tail.js';
+import { renderSkinnyMatmul, skinnyMatmulForm } from './kernels-matmul-skinny.js';
+import { fusesRowKernel, rowTail } from './matmul-row-tail.js';
 import { planProgram } from './program-source.js';
 
 // When the loss runs inside the logits' product (the numbers: runtime/fake-cuda-skinny.test.ts's
@@ -88,5 +88,25 @@ describe('planProgram with a loss after its logits', () => {
     expect(plan.computedInside.size).toBe(0);
     const fused = planProgram({ buffers, kernels: [product(), loss()] });
     expect(fused.kernelNames).toEqual(['k0_matmul']);
+  });
+});
+
+describe('renderSkinnyMatmul rejects what planProgram never asks of it', () => {
+  const dtypes = ['float32', 'float32', 'float32', 'int32', 'float32', 'float32', 'float32'] as const;
+
+  it('operands whose rank is not the batch rank plus 2', () => {
+    expect(() => renderSkinnyMatmul(product({ a: contiguousView(0, [1, m, k]) }), 4, dtypes, 'rows')).toThrow('render-cuda: kernel 4 (matmul): A has rank 3, expected 2');
+    expect(() => renderSkinnyMatmul(product({ epilogue: { expr: sx.input(1, 'float32'), inputs: [contiguousView(6, [n])] } }), 0, dtypes, 'rows'))
+      .toThrow('render-cuda: kernel 0 (matmul): epilogue input 1 has rank 1, expected 2');
+  });
+
+  it('a per-row tail on another form, or on a batched product, or over more than 32 columns', () => {
+    expect(() => renderSkinnyMatmul(product(), 2, dtypes, 'outer', rowTail(loss(), 3))).toThrow('render-cuda: kernel 2 (matmul, outer): only an unbatched rows form takes a per-row tail');
+    const batched = product({ batch: [1], a: contiguousView(0, [1, m, k]), b: contiguousView(1, [1, k, n]), out: contiguousView(2, [1, m, n]) });
+    expect(() => renderSkinnyMatmul(batched, 2, dtypes, 'rows', rowTail(loss(), 3))).toThrow('render-cuda: kernel 2 (matmul, rows): only an unbatched rows form takes a per-row tail');
+    const wide = 40;
+    const wideProduct = product({ n: wide, b: contiguousView(1, [k, wide]), out: contiguousView(2, [m, wide]) });
+    const wideSoftmax = softmax({ input: contiguousView(2, [m, wide]), output: contiguousView(5, [m, wide]) });
+    expect(() => renderSkinnyMatmul(wideProduct, 2, dtypes, 'rows', rowTail(wideSoftmax, 3))).toThrow('render-cuda: softmax inside a product: a warp per row takes at most 32 columns (got 40)');
   });
 });

@@ -34,9 +34,37 @@ describe('planProgram', () => {
       buffers: [{ id: 0, dtype: 'float32', size: 4, role: 'input' }, { id: 1, dtype: 'float32', size: 4, role: 'output' }],
       kernels: [{ kind: 'elementwise', shape: [4], inputs: [{ buffer: 0, offset: '0]; evil(' as unknown as number, shape: [4], strides: [1] }], outputs: [contiguousView(1, [4])], exprs: [sx.input(0, 'float32')], label: 'x' }],
     };
-    expect(() => planProgram(p)).toThrow(/not an integer/);
+    expect(() => planProgram(p)).toThrow('render-cuda: view offset 0]; evil( is not an integer');
     const q: Program = { ...p, kernels: [{ ...p.kernels[0]!, inputs: [{ buffer: 7, offset: 0, shape: [4], strides: [1] }] } as never] };
     expect(() => planProgram(q)).toThrow(/buffer 7 is not in the Program/);
+    const strided: Program = { ...p, kernels: [{ ...p.kernels[0]!, inputs: [{ buffer: 0, offset: 0, shape: [4], strides: [1.5] }] } as never] };
+    expect(() => planProgram(strided)).toThrow('render-cuda: view stride 1.5 is not an integer');
+  });
+
+  describe('rejects malformed Programs, naming the kernel and what is wrong', () => {
+    const buffers: Program['buffers'] = [{ id: 0, dtype: 'float32', size: 12, role: 'input' }, { id: 1, dtype: 'float32', size: 12, role: 'output' }];
+    const x = sx.input(0, 'float32');
+    const elementwise = { kind: 'elementwise', shape: [12], inputs: [contiguousView(0, [12])], outputs: [contiguousView(1, [12])], exprs: [x], label: 'e' } as const;
+    const reduce = (over: object) => ({ kind: 'reduce', op: 'sum', shape: [3, 4], axes: [1], inputs: [contiguousView(0, [3, 4])], prologue: x, output: contiguousView(1, [3]), label: 'r', ...over }) as never;
+
+    it('buffers out of order and unknown kernel kinds', () => {
+      expect(() => planProgram({ buffers: [buffers[1]!, buffers[0]!], kernels: [] })).toThrow('cuda: buffer 0 has id 1; Program buffers must be numbered in order');
+      expect(() => planProgram({ buffers, kernels: [elementwise, { kind: 'conv', label: 'c' } as never] })).toThrow("cuda: kernel 1 has unknown kind 'conv'");
+    });
+
+    it('elementwise kernels whose expressions do not match their outputs, or whose views have another rank', () => {
+      expect(() => planProgram({ buffers, kernels: [{ ...elementwise, exprs: [x, x] }] })).toThrow('render-cuda: kernel 0 (elementwise) has 2 expressions for 1 outputs');
+      expect(() => planProgram({ buffers, kernels: [{ ...elementwise, inputs: [contiguousView(0, [3, 4])] }] }))
+        .toThrow('render-cuda: a view of buffer 0 with strides [4, 1] (rank 2) indexed with 1 dims');
+    });
+
+    it('reduce kernels with bad axes or ops', () => {
+      expect(() => planProgram({ buffers, kernels: [reduce({ axes: [2] })] })).toThrow('render-cuda: kernel 0 (reduce): axis 2 is out of range for rank 2 (shape [3, 4])');
+      expect(() => planProgram({ buffers, kernels: [reduce({ axes: [0.5] })] })).toThrow('render-cuda: kernel 0 (reduce): axis 0.5 is out of range for rank 2 (shape [3, 4])');
+      expect(() => planProgram({ buffers, kernels: [reduce({ op: 'prod' })] })).toThrow("render-cuda: kernel 0 (reduce): unknown reduce op 'prod' (sum, max, min or argmax)");
+      expect(() => planProgram({ buffers, kernels: [reduce({ op: 'argmax', axes: [0, 1], output: contiguousView(1, []) })] }))
+        .toThrow('render-cuda: kernel 0 (reduce): argmax reduces exactly one axis, got 2');
+    });
   });
 
   it('writes a reduce with any axes through index math', () => {
@@ -78,8 +106,13 @@ describe('matmul through cuBLAS (row-major as transposed column-major)', () => {
   });
 
   it('rejects int matmul and layouts cuBLAS cannot read', () => {
-    expect(() => gemmSteps(mm({ dtype: 'int32' }), 0)).toThrow(/matmul in int32 is not supported/);
-    expect(() => gemmSteps(mm({ a: { buffer: 0, offset: 0, shape: [3, 7], strides: [1, 3] } }), 0)).toThrow(/unit stride/);
+    expect(() => gemmSteps(mm({ dtype: 'int32' }), 2)).toThrow('cuda: kernel 2 (matmul): a matmul in int32 is not supported (float32 and float64 only)');
+    expect(() => gemmSteps(mm({ a: { buffer: 0, offset: 0, shape: [3, 7], strides: [1, 3] } }), 0))
+      .toThrow('cuda: kernel 0 (matmul): A has strides [1, 3]: cuBLAS needs a unit stride in the last dim');
+    expect(() => gemmSteps(mm({ b: { buffer: 1, offset: 0, shape: [7, 5], strides: [4, 1] } }), 1))
+      .toThrow('cuda: kernel 1 (matmul): B has row stride 4 < 5 (its row length), which cuBLAS cannot read');
+    expect(() => gemmSteps(mm({ out: { buffer: 2, offset: 0, shape: [3, 5], strides: [5, 2] } }), 0))
+      .toThrow('cuda: kernel 0 (matmul): the output has strides [5, 2]: cuBLAS needs a unit stride in the last dim');
   });
 
   it('runs a fused epilogue as a generated kernel right after the GEMM', () => {

@@ -39,7 +39,7 @@ function renderKernel(k: Kernel, index: number, dtypes: readonly DType[], mm: Ma
       if (mm.skinny) return [renderSkinnyMatmul(k, index, dtypes, mm.skinny, mm.tail)];
       return mm.epilogue ? [renderElementwise(mm.epilogue, index, dtypes, 'epilogue')] : [];
     }
-    default: throw new Error(`cuda: unknown kernel kind '${String((k as { kind: unknown }).kind)}'`);
+    default: throw new Error(`cuda: kernel ${index} has unknown kind '${String((k as { kind: unknown }).kind)}'`);
   }
 }
 
@@ -90,9 +90,11 @@ export function planProgram(program: Program, options: PlanOptions = { gemm: 'cu
       for (const g of gemmSteps(k, i, epi)) steps.push({ ...g, kernel: i, ...gemm, what: tag(g.what) });
     }
     const epilogue = k.kind === 'matmul' && !skinny[i] ? epilogueKernel(k, epi) : undefined;
+    // Rendered first, so that a kernel of an unknown kind is named as such.
+    const generated = renderKernel(k, i, dtypes, { skinny: skinny[i], tail, epilogue });
     const views = (epilogue ? [epilogue] : tail && next ? [k, next] : [k]).map(kernelViews);
     const launched = accessOf(views.flatMap((v) => v.reads), views.flatMap((v) => v.writes));
-    for (const g of renderKernel(k, i, dtypes, { skinny: skinny[i], tail, epilogue })) {
+    for (const g of generated) {
       parts.push(g.source);
       names.push(g.launch.name);
       steps.push({ ...g.launch, kernel: i, ...launched, what: tag(g.launch.what) });

@@ -18,7 +18,8 @@ describe('render-cuda literals and conversions', () => {
     expect(cudaLiteral('int32', -2147483648)).toBe('(-2147483647 - 1)');
     expect(cudaLiteral('int32', 7.9)).toBe('7');
     expect(cudaLiteral('bool', NaN)).toBe('0');
-    expect(() => cudaLiteral('float32', '1); evil(' as unknown as number)).toThrow(/not a number/);
+    expect(() => cudaLiteral('float32', '1); evil(' as unknown as number)).toThrow('render-cuda: constant 1); evil( is not a number');
+    expect(() => cudaLiteral('float16' as DType, 1)).toThrow("render-cuda: unknown dtype 'float16'");
   });
 
   it('converts with roundTo rules', () => {
@@ -33,7 +34,7 @@ describe('render-cuda literals and conversions', () => {
     expect(() => renderCudaExprs([{ op: 'system', args: [sx.input(0, 'float32')], dtype: 'float32' } as unknown as ScalarExpr], opts)).toThrow(/unknown scalar op 'system'/);
     expect(() => renderCudaExprs([sx.input(0, 'int8' as DType)], opts)).toThrow(/unknown dtype/);
     expect(() => renderCudaExprs([sx.input(3, 'float32')], opts)).toThrow(/out of range/);
-    expect(() => renderCudaExprs([sx.input(0, 'float32')], { ...opts, prefix: 'x; evil' })).toThrow(/bad local prefix/);
+    expect(() => renderCudaExprs([sx.input(0, 'float32')], { ...opts, prefix: 'x; evil' })).toThrow("render-cuda: bad local prefix 'x; evil': expected 1 to 3 lowercase letters");
     const a: { op: 'neg'; args: [ScalarExpr]; dtype: DType } = { op: 'neg', args: [sx.input(0, 'float32')], dtype: 'float32' };
     a.args[0] = a;
     expect(() => renderCudaExprs([a], opts)).toThrow(/cycle/);

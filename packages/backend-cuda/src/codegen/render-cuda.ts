@@ -140,7 +140,7 @@ export interface CudaRendered {
  */
 export function renderCudaExprs(roots: readonly ScalarExpr[], opts: CudaRenderOptions): CudaRendered {
   const prefix = opts.prefix ?? 'v';
-  if (!/^[a-z]{1,3}$/.test(prefix)) throw new Error(`render-cuda: bad local prefix '${prefix}'`);
+  if (!/^[a-z]{1,3}$/.test(prefix)) throw new Error(`render-cuda: bad local prefix '${prefix}': expected 1 to 3 lowercase letters`);
   const names = new Map<ScalarExpr, string>();
   const lines: string[] = [];
   let n = 0;

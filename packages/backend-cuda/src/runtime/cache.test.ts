@@ -62,7 +62,8 @@ describe('cubin cache', () => {
 
   it('rejects keys that are not hashes (no path tricks)', () => {
     const c = new CubinCache(tmp());
-    expect(() => c.get('../../etc/passwd')).toThrow(/bad key/);
+    expect(() => c.get('../../etc/passwd')).toThrow("cuda cache: bad key '../../etc/passwd': expected 64 lowercase hex digits (a SHA-256)");
+    expect(() => c.get('A'.repeat(64))).toThrow(`cuda cache: bad key '${'A'.repeat(64)}'`);
   });
 
   it('concurrent writers of one key leave one valid entry and no temp files', async () => {

@@ -52,7 +52,7 @@ export class CubinCache {
   constructor(readonly dir: string = cacheDir()) {}
 
   private file(key: string): string {
-    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`cuda cache: bad key '${key}'`);
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`cuda cache: bad key '${key}': expected 64 lowercase hex digits (a SHA-256)`);
     return join(this.dir, `${key}.cubin`);
   }
 

@@ -26,7 +26,7 @@ export function nativeOps(plan: ProgramPlan, ptrs: readonly bigint[], functions:
   if (schedule && schedule.stream.length !== plan.steps.length) throw new Error(`cuda: a schedule of ${schedule.stream.length} steps for a plan of ${plan.steps.length}`);
   const ptr = (id: number): bigint => {
     const p = ptrs[id];
-    if (p === undefined) throw new Error(`cuda: buffer ${id} was not bound (${ptrs.length} buffers given)`);
+    if (p === undefined) throw new Error(`cuda: buffer ${id} was not given: ${ptrs.length} buffer${ptrs.length === 1 ? '' : 's'} given for a Program of ${plan.dtypes.length}`);
     return p;
   };
   const at = (r: BufferRef): bigint => ptr(r.buffer) + BigInt(r.offset * bytesPerElement(plan.dtypes[r.buffer]!));
