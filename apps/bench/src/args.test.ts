@@ -29,10 +29,15 @@ describe('parseBenchArgs', () => {
     expect(o.sweep).toBe(true);
   });
   it('rejects unknown names, options and positionals', () => {
-    expect(() => parseBenchArgs(['--only', 'seed,jax'])).toThrow(/unknown name 'jax'/);
+    expect(() => parseBenchArgs(['--only', 'seed,jax'])).toThrow(
+      "--only: unknown name 'jax' (sections: seed, forward, kernels, sweep; peers: symgrad, tfjs-wasm, tfjs-cpu, onnx, numpy, torch, gpujs)");
     expect(() => parseBenchArgs(['--only', ','])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--only', ' , '])).toThrow('--only needs at least one name');
     expect(() => parseBenchArgs(['--fast'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--fast'])).toThrow("Unknown option '--fast'");
     expect(() => parseBenchArgs(['seed'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['seed'])).toThrow("Unexpected argument 'seed'");
+    expect(() => parseBenchArgs(['--only'])).toThrow("Option '--only <value>' argument missing");
   });
   it('drops the leading -- that pnpm passes on', () => {
     expect(parseBenchArgs(['--', '--quick']).quick).toBe(true);

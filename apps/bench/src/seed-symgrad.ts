@@ -65,7 +65,7 @@ export async function prepareSeedStep(d: MlpData, level: OptLevel, peer: string,
   const t0 = performance.now();
   const first = (await b.train(b.x, b.y)).item();
   const firstMs = performance.now() - t0;
-  if (!Number.isFinite(first)) throw new Error(`the first loss is ${first}`);
+  if (!Number.isFinite(first)) throw new Error(`${item} on ${peer}: the first loss is ${first}`);
   const { rows, features, hidden, classes } = d.shape;
   return {
     group, item, peer, policy, flops: stepFlops(rows, features, hidden, classes), note: statsNote(b.train.stats(), firstMs),

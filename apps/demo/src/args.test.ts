@@ -38,8 +38,10 @@ describe('parseDemoArgs', () => {
     [['--dataset', 'cifar'], "--dataset must be one of seed, mnist, got 'cifar'"],
     [['--precision', 'fp16'], "--precision must be one of fp32, tf32, got 'fp16'"],
     [['--backend', 'tpu'], "unknown backend 'tpu': known backends are cpu, webgpu, cuda, gpujs (or all)"],
-    [['--report', ''], '--report needs a file name'],
-    [['train'], "unexpected argument 'train'"],
+    [['--report', ' '], '--report needs a file name, e.g. --report demo.html'],
+    [['train'], "unexpected argument 'train': the only subcommand is 'doctor'"],
+    [['doctor', 'doctor'], "unexpected argument 'doctor': the only subcommand is 'doctor'"],
+    [['doctor', '--', 'cpu'], "unexpected argument 'cpu': the only subcommand is 'doctor'"],
     [['--epoch', '3'], "Unknown option '--epoch'"],
     [['--epochs'], "Option '--epochs <value>' argument missing"],
   ])('rejects %j', (argv, message) => {

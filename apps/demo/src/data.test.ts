@@ -24,7 +24,12 @@ describe('accuracy', () => {
   });
 
   it('rejects mismatched shapes', () => {
-    expect(() => accuracy(NDArray.from([[1, 0]]), NDArray.from([0, 1], 'int32'))).toThrow(/expected probabilities \[n, classes\] and labels \[n\]/);
+    expect(() => accuracy(NDArray.from([[1, 0]]), NDArray.from([0, 1], 'int32'))).toThrow(
+      'accuracy: expected probabilities [n, classes] and labels [n], got [1, 2] and [2]');
+    expect(() => accuracy(NDArray.from([0.2, 0.8]), NDArray.from([1], 'int32'))).toThrow(
+      'accuracy: expected probabilities [n, classes] and labels [n], got [2] and [1]');
+    expect(() => accuracy(NDArray.from([[0.2, 0.8]]), NDArray.from([[1]], 'int32'))).toThrow(
+      'accuracy: expected probabilities [n, classes] and labels [n], got [1, 2] and [1, 1]');
   });
 });
 

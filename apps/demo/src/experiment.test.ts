@@ -46,6 +46,7 @@ describe('buildModel', () => {
     try {
       for (let i = 0; i < 4; i++) expect((await resident.trainResident()).item()).toBe((await plain.train(data.xTrain, data.yTrain)).item());
       expect(() => plain.trainResident()).toThrow('buildModel: trainResident needs the training set as { resident: { x, y } }');
+      expect(() => plain.setLearningRate(0.01)).toThrow('buildModel: setLearningRate needs { variableRate: true }');
     } finally {
       resident.dispose();
       plain.dispose();
@@ -66,5 +67,21 @@ describe('runExperiment', () => {
     expect(r.history.map((h) => h.testAccuracy !== undefined)).toEqual([true, false, true, false, false, true]);
     expect(r.history[5]!.loss).toBeLessThan(r.history[0]!.loss);
     expect(r.flopsPerStep).toBe(2 * 16 * (20 * 16 + 16 * 16 + 16 * 10) * 2 + 2 * 16 * (16 * 16 + 16 * 10));
+  });
+
+  it('stops when the loss is not finite, saying where and with which settings', async () => {
+    const data = randomSplit(30, 5, 10, 24, 2);
+    data.xTrain.data[5 * 7] = Number.NaN; // row 7 of the training set
+    await expect(runExperiment(data, { backend: 'cpu', hidden: 8, epochs: 2, batch: 0, precision: 'fp32', seed: 2, logEvery: 1 }))
+      .rejects.toThrow('cpu: the training loss became NaN at epoch 1, step 1 of 2 (learning rate 0.1, batch 24, hidden 8)');
+    // With minibatches and a cosine schedule it names the step and that epoch's rate: a NaN
+    // put into the fifth minibatch (epoch 3 of 4, whose rate is half the first's).
+    let calls = 0;
+    const augment = (x: NDArray): void => {
+      if (++calls === 5) x.data[0] = Number.NaN;
+    };
+    const cosine = { backend: 'cpu', hidden: 8, epochs: 4, batch: 12, precision: 'fp32', seed: 2, logEvery: 1, schedule: 'cosine', augment } as const;
+    await expect(runExperiment(randomSplit(30, 5, 10, 24, 2), cosine))
+      .rejects.toThrow('cpu: the training loss became NaN at epoch 3, step 5 of 8 (learning rate 0.05, batch 12, hidden 8)');
   });
 });

@@ -205,11 +205,15 @@ export async function runExperiment(data: Split, config: ExperimentConfig, onPro
   let testAccuracy = NaN;
   let lastLoss = NaN;
   let step = 0;
+  let rate = baseRate;
   const t0 = performance.now();
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       const order = full ? undefined : shuffled(nTrain, config.seed * 1000 + epoch);
-      if (cosine) model.setLearningRate(0.5 * baseRate * (1 + Math.cos((Math.PI * (epoch - 1)) / config.epochs)));
+      if (cosine) {
+        rate = 0.5 * baseRate * (1 + Math.cos((Math.PI * (epoch - 1)) / config.epochs));
+        model.setLearningRate(rate);
+      }
       let sum = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
         if (order) {
@@ -220,7 +224,9 @@ export async function runExperiment(data: Split, config: ExperimentConfig, onPro
         const ts = performance.now();
         const l = (await (full ? model.trainResident() : model.train(xb, yb))).item();
         stepMs.push(performance.now() - ts);
-        if (!Number.isFinite(l)) throw new Error(`${config.backend}: the training loss became ${l} at epoch ${epoch}`);
+        if (!Number.isFinite(l)) {
+          throw new Error(`${config.backend}: the training loss became ${l} at epoch ${epoch}, step ${step + 1} of ${totalSteps} (learning rate ${rate}, batch ${batch}, hidden ${config.hidden})`);
+        }
         sum += l;
         lastLoss = l;
         step++;

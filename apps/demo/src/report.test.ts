@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildRunReport, validateRunReport } from './result.js';
 import { chartJsSource, renderReport, scriptSafe } from './report.js';
 import type { ExperimentResult } from './experiment.js';
@@ -41,6 +41,17 @@ describe('renderReport', () => {
     expect(html).toContain(scriptSafe(chart.code).slice(0, 2000));
     expect(html).toContain(scriptSafe(chart.code).slice(-2000));
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+  });
+
+  it('says how to install chart.js when it is missing', async () => {
+    vi.resetModules();
+    vi.doMock('./package-dir.js', () => ({ packageDir: () => undefined, packageVersion: () => undefined }));
+    try {
+      const fresh = await import('./report.js');
+      expect(() => fresh.renderReport(report)).toThrow("--report needs the 'chart.js' package: pnpm --filter @symgrad/demo add chart.js");
+    } finally {
+      vi.doUnmock('./package-dir.js');
+    }
   });
 
   it('carries the data, the tables and a canvas per chart', () => {

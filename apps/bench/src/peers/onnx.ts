@@ -32,7 +32,10 @@ export async function prepareOnnxForward(d: MlpData, policy: RepeatPolicy, threa
   const run = async (): Promise<void> => {
     const out = await session.run({ x });
     const y = out['y'];
-    if (!y || y.dims[1] !== classes) throw new Error('onnxruntime returned no [N, classes] output');
+    if (!y || y.dims[1] !== classes) {
+      const got = y ? `'y' of shape [${y.dims.join(', ')}]` : `no output 'y' (outputs: ${Object.keys(out).join(', ') || 'none'})`;
+      throw new Error(`onnxruntime-node: the seed MLP's forward pass returned ${got}, expected [${rows}, ${classes}]`);
+    }
     y.dispose();
   };
   try {

@@ -222,6 +222,8 @@ export class PythonServer {
   private buf = '';
   private stderr = '';
   private closed = false;
+  /** How the child ended ('with code 1', 'on signal SIGKILL'), once it has. */
+  private exit = '';
   private queue: Promise<unknown> = Promise.resolve();
   private nextKey = 0;
   /** The child's own description: library version and threads. */
@@ -239,34 +241,43 @@ export class PythonServer {
       }
     });
     this.child.stderr.on('data', (c: Buffer) => { this.stderr = (this.stderr + c.toString()).slice(-4000); });
-    const end = (): void => {
+    const end = (how: string): void => {
       this.closed = true;
-      for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: `python exited: ${this.lastError()}` }));
+      this.exit ||= how;
+      for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: this.exited() }));
     };
-    this.child.on('close', end);
-    this.child.on('error', end);
+    this.child.on('close', (code, signal) => end(code !== null ? `with code ${code}` : `on signal ${signal}`));
+    this.child.on('error', (err) => end(`(${err.message})`));
+    // A child that dies while a request is written makes stdin fail with EPIPE; its exit
+    // already answers the request, so the write error must not become an uncaught one.
+    this.child.stdin.on('error', () => undefined);
   }
 
-  private lastError(): string {
-    return this.stderr.trim().split('\n').pop() ?? 'no message';
+  /** Why the child is gone: how it ended and the last line it wrote to stderr. */
+  private exited(): string {
+    const last = this.stderr.trim().split('\n').pop() || 'no message on stderr';
+    return `python exited ${this.exit}: ${last}`;
   }
 
-  private nextLine(timeoutMs: number): Promise<Record<string, unknown>> {
+  /** The child's next line as JSON; `what` names the answer awaited ('start' or a request's op). */
+  private nextLine(timeoutMs: number, what: string): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      if (this.closed) { reject(new Error(`python exited: ${this.lastError()}`)); return; }
-      const timer = setTimeout(() => reject(new Error(`python did not answer in ${timeoutMs / 1000} s`)), timeoutMs);
+      if (this.closed) { reject(new Error(this.exited())); return; }
+      const late = what === 'start' ? `python did not start in ${timeoutMs / 1000} s (no first line on stdout)` : `python did not answer the '${what}' request in ${timeoutMs / 1000} s`;
+      const answering = what === 'start' ? 'at start' : `the '${what}' request`;
+      const timer = setTimeout(() => reject(new Error(late)), timeoutMs);
       this.waiting.push((line) => {
         clearTimeout(timer);
-        try { resolve(JSON.parse(line) as Record<string, unknown>); } catch { reject(new Error(`unexpected output: ${line.slice(0, 200)}`)); }
+        try { resolve(JSON.parse(line) as Record<string, unknown>); } catch { reject(new Error(`python answered ${answering} with a line that is not JSON: ${line.slice(0, 200)}`)); }
       });
     });
   }
 
   /** Sends one request and waits for its answer (requests are serialized). */
-  private request(req: object, timeoutMs = 300_000): Promise<Record<string, unknown>> {
+  private request(req: { readonly op: string; readonly [field: string]: unknown }, timeoutMs = 300_000): Promise<Record<string, unknown>> {
     const p = this.queue.then(async () => {
-      if (this.closed) throw new Error(`python exited: ${this.lastError()}`);
-      const answer = this.nextLine(timeoutMs);
+      if (this.closed) throw new Error(this.exited());
+      const answer = this.nextLine(timeoutMs, req.op);
       this.child.stdin.write(`${JSON.stringify(req)}\n`);
       const a = await answer;
       if (typeof a['error'] === 'string') throw new Error(a['error']);
@@ -281,7 +292,8 @@ export class PythonServer {
     const p = probe(lib);
     if (!p.ok) throw new Error(p.reason);
     const s = new PythonServer(lib, pyPeerName(lib, p.version), threads, p.python);
-    const hello = await s.nextLine(120_000);
+    const hello = await s.nextLine(120_000, 'start');
+    if (typeof hello['error'] === 'string') throw new Error(hello['error']);
     s.info = String(hello['info'] ?? '');
     return s;
   }

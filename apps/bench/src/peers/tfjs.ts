@@ -93,7 +93,7 @@ export async function prepareTfjsSeedStep(d: MlpData, backend: TfBackend, policy
     const t0 = performance.now();
     const first = await step();
     const firstMs = performance.now() - t0;
-    if (!Number.isFinite(first)) throw new Error(`the first loss is ${first}`);
+    if (!Number.isFinite(first)) throw new Error(`seed step on tfjs-${backend}: the first loss is ${first}`);
     return {
       group: 'seed', item: 'seed step', peer: tfjsPeerName(backend, version), policy, flops: stepFlops(rows, features, hidden, classes),
       note: `${wasmNote(tf, backend)}; first call ${firstMs.toFixed(0)} ms`,
