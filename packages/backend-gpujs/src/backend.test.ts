@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { listBackends, programAliasingProblems, sx, type Program } from '@symgrad/core';
 import { createGpujsBackendFactory, GpujsBackend, registerGpujsBackend } from './backend.js';
-import { describeMode, loadGpu } from './runtime/gpu-loader.js';
+import { GPUJS_KERNEL_KINDS } from './codegen/generate.js';
+import { describeMode, loadGpu, type GpuLike } from './runtime/gpu-loader.js';
+import type { TextureLike } from './runtime/textures.js';
 import { fakeTextureGpu } from './testing-fixtures/fake-texture-gpu.js';
 import './index.js';
 
@@ -52,6 +54,20 @@ describe('compile and buffers', () => {
       '  buffer 2 has dtype float64: gpu.js computes in float32 (use the cpu backend for float64)',
       "  kernel 0 ('dot') computes in float64: gpu.js computes in float32",
     ]);
+    b.dispose();
+  });
+
+  it('rejects buffers past exact float indexing and unknown kernel kinds at compile', async () => {
+    const b = await GpujsBackend.create();
+    const program = {
+      buffers: [{ id: 0, dtype: 'float32', size: 2 ** 24 + 1, role: 'temp' }],
+      kernels: [{ kind: 'conv2d', label: 'conv' }],
+    } as unknown as Program;
+    expect(() => b.compile(program, { precision: 'fp32' })).toThrow([
+      'gpujs backend cannot run this program:',
+      '  buffer 0 has 16777217 elements, more than the 16777216 gpu.js kernels index exactly',
+      `  kernel 0 ('conv') has unknown kind 'conv2d' (supported: ${GPUJS_KERNEL_KINDS.join(', ')})`,
+    ].join('\n'));
     b.dispose();
   });
 
@@ -107,5 +123,111 @@ describe('mode names', () => {
     class Minified {}
     expect(describeMode({ Kernel: Minified, mode: 'gpu', createKernel: () => { throw new Error('unused'); } }, { WebGL2Kernel: Minified })).toBe('gpu.js (WebGL2)');
     expect(describeMode({ Kernel: Minified, mode: 'gpu', createKernel: () => { throw new Error('unused'); } }, {})).toBe('gpu.js (gpu)');
+  });
+});
+
+describe('error messages', () => {
+  const double: Program = {
+    buffers: [{ id: 0, dtype: 'float32', size: 5, role: 'input' }, { id: 1, dtype: 'float32', size: 5, role: 'output' }],
+    kernels: [{
+      kind: 'elementwise', label: 'double', shape: [5], inputs: [{ buffer: 0, offset: 0, shape: [5], strides: [1] }],
+      outputs: [{ buffer: 1, offset: 0, shape: [5], strides: [1] }], exprs: [sx.binary('mul', sx.input(0, 'float32'), sx.const(2, 'float32'), 'float32')],
+    }],
+  };
+  const UPLOAD_SOURCE = 'function (a) {\n  return a[this.thread.x];\n}';
+  /** A GPU whose kernels (those `fails` picks) throw as a lost WebGL context would; the others run on `gpu`. */
+  const failing = (gpu: GpuLike, fails: (source: string) => boolean): GpuLike => ({
+    mode: gpu.mode,
+    createKernel(source, settings) {
+      const inner = gpu.createKernel(source, settings);
+      if (!fails(source)) return inner;
+      const k = Object.assign(() => { throw new Error('CONTEXT_LOST_WEBGL'); }, { setOutput: () => k, destroy: () => inner.destroy?.() });
+      return k;
+    },
+  });
+  const real = async (): Promise<GpuLike> => {
+    const p = await loadGpu();
+    if (!p.ok) throw new Error(p.reason);
+    return p.gpu;
+  };
+  const setUp = (b: GpujsBackend) => {
+    const bufs = [b.allocate('float32', 5), b.allocate('float32', 5)];
+    b.write(bufs[0]!, Float32Array.of(1, 2, 3, 4, 5));
+    return bufs;
+  };
+
+  it('a disposed backend says so on every call', async () => {
+    const b = await GpujsBackend.create();
+    const x = b.allocate('float32', 2);
+    b.dispose();
+    expect(() => b.allocate('float32', 2)).toThrow('gpujs backend: the backend was disposed');
+    await expect(b.read(x)).rejects.toThrow('gpujs backend: the backend was disposed');
+    expect(() => b.write(x, new Float32Array(2))).toThrow('gpujs backend: the backend was disposed');
+    expect(() => b.compile(double, { precision: 'fp32' })).toThrow('gpujs backend: the backend was disposed');
+  });
+
+  it('names the size, dtype and limit of a refused allocation or write', async () => {
+    const b = await GpujsBackend.create();
+    expect(() => b.allocate('float32', 2 ** 24 + 1)).toThrow('gpujs backend: cannot allocate 16777217 elements of float32: at most 16777216 elements per buffer');
+    expect(() => b.allocate('int32', -1)).toThrow('gpujs backend: cannot allocate -1 elements of int32: at most 16777216 elements per buffer');
+    const x = b.allocate('int32', 3);
+    expect(() => b.write(x, Int32Array.of(1, 2))).toThrow('gpujs backend: write: the buffer is int32[3], got 2 elements');
+    b.dispose();
+  });
+
+  for (const textures of [false, true]) {
+    const mode = textures ? 'texture mode' : 'host-array mode';
+    const make = async (gpu?: GpuLike) => {
+      const g = gpu ?? await real();
+      return new GpujsBackend(textures ? fakeTextureGpu(g).gpu : g, 'gpu.js (test)', { textures });
+    };
+
+    it(`${mode}: a run names the launch and buffer that is missing or freed, and refuses a disposed executable`, async () => {
+      const b = await make();
+      const bufs = setUp(b);
+      const exe = b.compile(double, { precision: 'fp32' });
+      expect(() => exe.run(bufs.slice(0, 1))).toThrow("gpujs backend: launch 0 ('double [output 0]'): buffer 1 is missing, freed, or not from this backend");
+      b.free(bufs[0]!);
+      expect(() => exe.run(bufs)).toThrow("gpujs backend: launch 0 ('double [output 0]'): buffer 0 is missing, freed, or not from this backend");
+      exe.dispose();
+      expect(() => exe.run(bufs)).toThrow('gpujs backend: run() on a disposed executable');
+      b.dispose();
+    });
+
+    it(`${mode}: a failing gpu.js kernel is an error naming the kernel, the cause and the source`, async () => {
+      const b = await make(failing(await real(), (s) => s !== UPLOAD_SOURCE));
+      const bufs = setUp(b);
+      const exe = b.compile(double, { precision: 'fp32' });
+      expect(() => exe.run(bufs)).toThrow(/^gpujs backend: launch 0 \('double \[output 0\]'\) failed: CONTEXT_LOST_WEBGL\nfunction \(b0\) \{/);
+      b.dispose();
+    });
+  }
+
+  it('texture mode: a failed upload names the buffer, and a short read-back is an error, not wrong values', async () => {
+    const up = new GpujsBackend(failing(await real(), () => true), 'gpu.js (test)', { textures: true });
+    const bufs = setUp(up);
+    expect(() => up.compile(double, { precision: 'fp32' }).run(bufs)).toThrow('gpujs backend: uploading the float32[5] buffer failed: CONTEXT_LOST_WEBGL');
+    up.dispose();
+
+    // Kernel results whose textures read back fewer values than the buffer holds.
+    const { gpu } = fakeTextureGpu(await real());
+    const short: GpuLike = {
+      mode: gpu.mode,
+      createKernel(source, settings) {
+        const inner = gpu.createKernel(source, settings);
+        if (source === UPLOAD_SOURCE) return inner;
+        return Object.assign((...args: unknown[]) => {
+          const t = inner(...args) as TextureLike;
+          const all = t.toArray.bind(t);
+          t.toArray = () => Array.from(all()).slice(0, 2);
+          return t;
+        }, { setOutput: inner.setOutput, destroy: inner.destroy });
+      },
+    };
+    const b = new GpujsBackend(short, 'gpu.js (test)', { textures: true });
+    const out = setUp(b);
+    b.compile(double, { precision: 'fp32' }).run(out);
+    await expect(b.read(out[1]!)).rejects.toThrow('gpujs backend: reading the float32[5] buffer: its texture holds only 2 values');
+    b.dispose();
   });
 });

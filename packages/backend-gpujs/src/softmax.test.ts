@@ -3,6 +3,7 @@ import { fn, getBackend, NDArray, T, type Kernel, type SoftmaxKernel } from '@sy
 import { GpujsBackend } from './backend.js';
 import { generateKernel, generateProgram, isHostLaunch } from './codegen/generate.js';
 import type { KernelLaunch } from './codegen/source.js';
+import { scratchBuffers } from './runtime/buffers.js';
 import { loadGpu } from './runtime/gpu-loader.js';
 import { fakeTextureGpu } from './testing-fixtures/fake-texture-gpu.js';
 import { LOG_SOFTMAX_TOL, logits, runSoftmaxCase, SOFTMAX_TOL, softmaxCases, softmaxReference, type SoftmaxCase, type SoftmaxCaseResult } from './testing-fixtures/softmax-cases.js';
@@ -103,6 +104,11 @@ describe('softmax launches', () => {
     const second: Kernel = { ...k, input: k.output, output: { ...k.output, buffer: 0, offset: 0 }, log: true, label: 'lsm' };
     const ls = gpu(generateProgram({ buffers: [0, 1, 2, 3].map((id) => ({ id, dtype: 'float32', size: 13, role: 'temp' })), kernels: [k, second] }, 1 << 24));
     expect(ls.map((l) => [l.kernel, l.stage, l.scratch ? l.output.buffer : undefined])).toEqual([[0, 0, 4], [0, 1, undefined], [1, 0, 5], [1, 1, undefined]]);
+  });
+
+  it('refuse two launches writing one scratch buffer (each softmax kernel needs its own)', () => {
+    const same = [...generateKernel(k, () => 'float32', () => 9), ...generateKernel({ ...k, label: 'sm2' }, () => 'float32', () => 9)];
+    expect(() => scratchBuffers(same)).toThrow(/^gpujs backend: launch 'sm2 .*': scratch buffer 9 is written by two launches$/);
   });
 
   it('flag a row whose max is ±∞ or NaN with a sum of −1 (a shader need not carry NaN through exp)', () => {

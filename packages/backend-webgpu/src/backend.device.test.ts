@@ -60,6 +60,22 @@ describe('buffers', () => {
     expect(() => b.allocate('float64', 4)).toThrow("webgpu backend: cannot allocate dtype 'float64': supported dtypes are float32, int32, bool");
   });
 
+  deviceIt('a failed read-back names the buffer and the cause, and the backend goes on', async (b) => {
+    const x = b.allocate('int32', 3);
+    b.write(x, Int32Array.of(4, 5, 6));
+    // The staging buffer's mapping fails, as it does when the driver aborts it.
+    const pool = (b as unknown as { staging: { take(n: number): GPUBuffer } }).staging;
+    const take = pool.take;
+    pool.take = (n) => Object.assign(take.call(pool, n), { mapAsync: () => Promise.reject(new Error('mapping aborted')) });
+    try {
+      await expect(b.read(x)).rejects.toThrow('webgpu backend: reading the int32[3] buffer failed: mapping aborted');
+    } finally {
+      pool.take = take;
+    }
+    expect(Array.from(await b.read(x))).toEqual([4, 5, 6]);
+    b.free(x);
+  });
+
   deviceIt('freed buffers are reused: a steady state allocates nothing new on the device', async (b) => {
     const x = b.allocate('float32', 1000);
     const gpu = x.gpu;
@@ -170,6 +186,27 @@ describe('kernels against the float64 interpreter', () => {
 });
 
 describe('ordering and failures', () => {
+  deviceIt('compile refuses a program it cannot run, listing every problem and what is supported', async (b) => {
+    const program: Program = {
+      buffers: [{ id: 0, dtype: 'float64', size: 4, role: 'input' }, { id: 1, dtype: 'float32', size: 4, role: 'output' }],
+      kernels: [{ kind: 'elementwise', shape: [4], inputs: [view(0, [4])], outputs: [view(1, [4])], exprs: [sx.unary('cast', sx.input(0, 'float64'), 'float32')], label: 'narrow' }],
+    };
+    let message = '';
+    try {
+      b.compile(program, { precision: 'tf32' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'webgpu backend cannot compile this program:',
+      "  precision 'tf32' is not supported (supported: fp32)",
+      "  buffer 0: dtype 'float64' is not supported (WGSL has no 64-bit floats)",
+      "  kernel 0 (elementwise 'narrow'): webgpu codegen: dtype 'float64' has no WGSL representation (supported: float32, int32, bool)",
+      `(supported kernels: ${b.capabilities.kernels.join(', ')}; dtypes: float32, int32, bool)`,
+    ]);
+  });
+
+
   deviceIt('run before ready, then write, run and read: the device sees the calls in order', async (b) => {
     const program: Program = {
       buffers: [{ id: 0, dtype: 'float32', size: 4, role: 'input' }, { id: 1, dtype: 'float32', size: 4, role: 'output' }],

@@ -188,7 +188,7 @@ export class WebGPUBackend implements Backend {
       await staging.mapAsync(MAP_READ);
     } catch (err) {
       this.ctx.check();
-      throw new Error(`webgpu backend: reading a ${b.dtype}[${b.size}] buffer failed: ${(err as Error).message}`);
+      throw new Error(`webgpu backend: reading the ${b.dtype}[${b.size}] buffer failed: ${(err as Error).message}`);
     }
     try {
       this.ctx.check();

@@ -51,6 +51,14 @@ describe('rendering', () => {
     expect(r.statements.filter((s) => s.includes('Math.exp'))).toHaveLength(1);
   });
 
+  it('refuses an input with no source string, naming it', () => {
+    // A sparse inputs array: input(1) is in range but has no source.
+    const inputs: string[] = [];
+    inputs[0] = 'a';
+    inputs[2] = 'c';
+    expect(() => renderExprs([sx.input(1, 'float32')], inputs, 'e')).toThrow('gpujs codegen: input(1) has no source (the kernel has 3 inputs)');
+  });
+
   it('emits only numbers, generated names and fixed operator names', () => {
     const r = renderExprs([randomExpr(new TestRandom(3), 2, 6)], ['b0[t0]', 'b1[t0]'], 'e');
     const words = new Set(r.statements.join(' ').match(/[A-Za-z_][A-Za-z_0-9.]*/g));

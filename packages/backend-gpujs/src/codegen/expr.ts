@@ -53,7 +53,7 @@ export function renderExprs(roots: readonly ScalarExpr[], inputs: readonly strin
     switch (e.op) {
       case 'input': {
         const src = inputs[e.index];
-        if (src === undefined) throw new Error(`gpujs codegen: input(${e.index}) has no source`);
+        if (src === undefined) throw new Error(`gpujs codegen: input(${e.index}) has no source (the kernel has ${inputs.length} inputs)`);
         value = src;
         break;
       }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sx, type DType, type Kernel, type View } from '@symgrad/core';
 import { toBufferLaunch } from './buffer-launch.js';
 import { generateKernel, isHostLaunch } from './generate.js';
-import type { KernelLaunch } from './source.js';
+import { KernelSourceBuilder, type KernelLaunch } from './source.js';
 
 // The generated gpu.js source of one kernel of each kind, as file snapshots: pure functions
 // of the IR, reviewable without gpu.js.
@@ -96,5 +96,13 @@ describe('whole-buffer launches (texture mode)', () => {
     expect(toBufferLaunch(l!, 12)).toBeUndefined();
     const [l2] = gpuLaunches({ ...relu, outputs: [view(2, [2, 3], [2, 1])] }, f32);
     expect(toBufferLaunch(l2!, 12)).toBeUndefined();
+  });
+});
+
+describe('kernel source builder', () => {
+  it('refuses to finish a body that does not start with the thread binding, naming the kernel', () => {
+    const b = new KernelSourceBuilder();
+    b.let('x', '1.0');
+    expect(() => b.finish('fill', 'x0', view(0, [4], [1]), 'float32')).toThrow("gpujs codegen: kernel 'fill': the body must start with the thread binding (use threadBuilder)");
   });
 });

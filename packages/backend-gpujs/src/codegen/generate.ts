@@ -44,7 +44,7 @@ export function programProblems(program: Program, maxBufferElements: number): st
     if (b.size > maxBufferElements) problems.push(`buffer ${b.id} has ${b.size} elements, more than the ${maxBufferElements} gpu.js kernels index exactly`);
   }
   program.kernels.forEach((k: Kernel, i) => {
-    if (!GPUJS_KERNEL_KINDS.includes(k.kind)) problems.push(`kernel ${i} has unknown kind '${(k as { kind: string }).kind}'`);
+    if (!GPUJS_KERNEL_KINDS.includes(k.kind)) problems.push(`kernel ${i} ('${String((k as { label?: unknown }).label)}') has unknown kind '${String((k as { kind: unknown }).kind)}' (supported: ${GPUJS_KERNEL_KINDS.join(', ')})`);
     if ((k.kind === 'matmul' || k.kind === 'oneHot' || k.kind === 'softmaxCrossEntropy' || k.kind === 'softmax') && !GPUJS_DTYPES.includes(k.dtype)) {
       problems.push(`kernel ${i} ('${k.label}') computes in ${k.dtype}: gpu.js computes in float32`);
     }

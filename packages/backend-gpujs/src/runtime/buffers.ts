@@ -42,7 +42,7 @@ export function exactInt32(b: GpujsBuffer, i: number): number {
 
 /** Copies host data in (converted to float32 storage). */
 export function writeBuffer(b: GpujsBuffer, data: TypedArray): void {
-  if (data.length !== b.size) throw new Error(`gpujs backend: write of ${data.length} elements into a buffer of ${b.size}`);
+  if (data.length !== b.size) throw new Error(`gpujs backend: write: the buffer is ${b.dtype}[${b.size}], got ${data.length} elements`);
   b.data.set(data);
   b.exact?.set(data);
 }

@@ -43,7 +43,7 @@ export class GpujsExecutable implements Executable {
         try {
           return this.kernel(i)(...l.params.map((p) => table(p, i).data)) as ArrayLike<number>;
         } catch (err) {
-          throw new Error(`gpujs backend: kernel ${i} ('${l.label}') failed: ${(err as Error).message}\n${l.source}`);
+          throw new Error(`gpujs backend: launch ${i} ('${l.label}') failed: ${(err as Error).message}\n${l.source}`);
         }
       });
       group.forEach((i, j) => {

@@ -113,7 +113,7 @@ export class GpujsTextureExecutable implements Executable {
     try {
       return { i, value: this.kernel(i)(...args) };
     } catch (err) {
-      throw new Error(`gpujs backend: kernel ${i} ('${p.launch.label}') failed: ${(err as Error).message}\n${p.buffer?.source ?? p.launch.source}`);
+      throw new Error(`gpujs backend: launch ${i} ('${p.launch.label}') failed: ${(err as Error).message}\n${p.buffer?.source ?? p.launch.source}`);
     }
   }
 

@@ -80,7 +80,7 @@ export class TextureStore {
     if (b.hostValid || !b.texture) return;
     const values = b.texture.toArray();
     this.stats.hostReads++;
-    if (values.length < b.size) throw new Error(`gpujs backend: reading a buffer of ${b.size} elements: its texture holds only ${values.length}`);
+    if (values.length < b.size) throw new Error(`gpujs backend: reading the ${b.dtype}[${b.size}] buffer: its texture holds only ${values.length} values`);
     for (let i = 0; i < b.size; i++) b.data[i] = values[i]!;
     b.hostValid = true;
   }
@@ -96,7 +96,7 @@ export class TextureStore {
     try {
       t = k(data) as TextureLike;
     } catch (err) {
-      throw new Error(`gpujs backend: uploading a buffer of ${b.size} elements failed: ${(err as Error).message}`);
+      throw new Error(`gpujs backend: uploading the ${b.dtype}[${b.size}] buffer failed: ${(err as Error).message}`);
     }
     this.replace(b, t, k);
     b.hostValid = true;

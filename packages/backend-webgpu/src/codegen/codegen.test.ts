@@ -5,7 +5,8 @@ import { checkAndGenerate, type ProgramLimits } from './check.js';
 import { generateProgram } from './generate.js';
 import { DEFAULT_CODEGEN_LIMITS, WEBGPU_KERNEL_KINDS } from './kernel.js';
 import { Helpers, splitDispatch } from './wgsl-types.js';
-import { f32Literal, i32Literal, renderExprs } from './wgsl-expr.js';
+import { castValue, f32Literal, i32Literal, renderExprs, type ExprInput } from './wgsl-expr.js';
+import { renderExprsVec4 } from './wgsl-expr-vec4.js';
 
 // Code generation is pure (no device): these run everywhere, CI included, and pin the WGSL.
 const LIMITS: ProgramLimits = { ...DEFAULT_CODEGEN_LIMITS, maxBufferElements: 1 << 28, maxStorageBuffersPerShaderStage: 8 };
@@ -66,6 +67,19 @@ describe('scalar expression rendering', () => {
     expect(i32Literal(7)).toBe('7i');
   });
 
+  it('refuses float64 constants and values, and inputs with no source, naming them', () => {
+    const h = new Helpers();
+    expect(() => renderExprs([sx.const(2.5, 'float64')], [], h, 't')).toThrow("webgpu codegen: constant 2.5 of dtype 'float64' is not supported (supported: float32, int32, bool)");
+    expect(() => castValue('x', 'float64', 'float32', h)).toThrow("webgpu codegen: dtype 'float64' has no WGSL representation (supported: float32, int32, bool)");
+    // A sparse inputs array: input(1) is in range but has no source.
+    const inputs: ExprInput[] = [];
+    inputs[0] = { code: 'a', dtype: 'float32' };
+    inputs[2] = { code: 'c', dtype: 'float32' };
+    const e = sx.unary('exp', sx.input(1, 'float32'));
+    expect(() => renderExprs([e], inputs, h, 't')).toThrow('webgpu codegen: input(1) has no source (the kernel has 3 inputs)');
+    expect(() => renderExprsVec4([e], inputs, h, 't')).toThrow('webgpu codegen: input(1) has no source (the kernel has 3 inputs)');
+  });
+
   it('computes int results of exact ops in i32 and others in f32', () => {
     const h = new Helpers();
     const i = sx.input(0, 'int32');
@@ -92,7 +106,42 @@ describe('program checks (before anything runs)', () => {
     expect(problems).toContain("precision 'tf32' is not supported (supported: fp32)");
     expect(problems).toContain("buffer 0: dtype 'float64' is not supported (WGSL has no 64-bit floats)");
     expect(problems).toContain("buffer 1: dtype 'float64' is not supported (WGSL has no 64-bit floats)");
-    expect(problems.some((p) => p.startsWith("kernel 0 (elementwise 'exp'): ") && p.includes("dtype 'float64'"))).toBe(true);
+    expect(problems).toContain("kernel 0 (elementwise 'exp'): webgpu codegen: dtype 'float64' has no WGSL representation (supported: float32, int32, bool)");
+    // generateProgram (no checks first) names the kernel it failed on.
+    expect(() => generateProgram(program)).toThrow("webgpu codegen: kernel 0 (elementwise 'exp'): webgpu codegen: dtype 'float64' has no WGSL representation (supported: float32, int32, bool)");
+  });
+
+  it('rejects unknown kernel kinds and kernels the device limits cannot launch, naming each', () => {
+    const v = (buffer: number, shape: number[]) => ({ buffer, offset: 0, shape, strides: shape.map((_, d) => shape.slice(d + 1).reduce((a, c) => a * c, 1)) });
+    const program = {
+      buffers: [...[0, 1, 2].map((id) => ({ id, dtype: 'float32', size: 3 * 200 * 200, role: 'temp' })), { id: 3, dtype: 'int32', size: 4, role: 'temp' }],
+      kernels: [
+        { kind: 'conv2d', label: 'conv' },
+        { kind: 'matmul', batch: [3], m: 200, n: 200, k: 8, a: v(0, [3, 200, 8]), b: v(1, [3, 8, 200]), transA: false, transB: false, alpha: 1, beta: 0, out: v(2, [3, 200, 200]), dtype: 'int32', label: 'mm' },
+        { kind: 'elementwise', shape: [4], inputs: [], outputs: [v(3, [4])], exprs: [sx.const(1, 'int32')], label: 'ones' },
+      ],
+    } as unknown as Program;
+    const r = checkAndGenerate(program, { ...LIMITS, maxComputeWorkgroupsPerDimension: 2, maxComputeInvocationsPerWorkgroup: 128 }, 'fp32');
+    expect(r.ok ? [] : r.problems).toEqual([
+      "kernel 0 (conv2d 'conv'): kind 'conv2d' is not supported",
+      "kernel 1 (matmul 'mm'): matmul config 64×64×16/4×4: needs 256 invocations per workgroup; the device allows 128",
+      "kernel 1 (matmul 'mm'): matmul in dtype 'int32' is not supported (float32 only)",
+      "kernel 1 (matmul 'mm'): a batch of 3 matrices exceeds the device's 2 workgroups per dimension",
+      "kernel 1 (matmul 'mm'): a 200×200 result needs more than 2 tiles per dimension",
+      "kernel 2 (elementwise 'ones'): needs 256 invocations per workgroup; the device allows 128",
+    ]);
+  });
+
+  it('rejects a launch wider than the device grid, naming the limit', () => {
+    // 5120 elements as vec4s are 1280 invocations: 5 workgroups of 256, more than a 2 × 2 grid holds.
+    const program: Program = {
+      buffers: [{ id: 0, dtype: 'float32', size: 5120, role: 'output' }],
+      kernels: [{ kind: 'elementwise', shape: [5120], inputs: [], outputs: [{ buffer: 0, offset: 0, shape: [5120], strides: [1] }], exprs: [sx.const(1, 'float32')], label: 'fill' }],
+    };
+    const r = checkAndGenerate(program, { ...LIMITS, maxComputeWorkgroupsPerDimension: 2 }, 'fp32');
+    expect(r.ok ? [] : r.problems).toEqual([
+      "kernel 0 (elementwise 'fill'): webgpu codegen: 5 workgroups exceed the device's grid of 2 × 2 (maxComputeWorkgroupsPerDimension 2)",
+    ]);
   });
 
   it('rejects buffers over the binding size and kernels over the storage-buffer limit', () => {

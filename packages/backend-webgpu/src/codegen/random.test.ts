@@ -49,6 +49,14 @@ describe('random kernel code generation', () => {
     const wrong = checkAndGenerate(randomProgram('bits', 'float32', 8), LIMITS, 'fp32');
     expect(wrong.ok ? [] : wrong.problems).toEqual(["kernel 0 (random 'draw'): random: a bits draw into float32 is not supported (WebGPU draws bits as int32)"]);
     expect(() => generateProgram(randomProgram('uniform', 'float32', 4, { buffer: 1, offset: 0, shape: [4], strides: [2] })))
-      .toThrow('random: output must be contiguous');
+      .toThrow("webgpu codegen: kernel 0 (random 'draw'): random: output must be contiguous (shape [4], strides [2])");
+    const transposed = checkAndGenerate(randomProgram('uniform', 'float32', 4, { buffer: 1, offset: 0, shape: [2, 2], strides: [1, 2] }), LIMITS, 'fp32');
+    expect(transposed.ok ? [] : transposed.problems).toEqual(["kernel 0 (random 'draw'): random: output must be contiguous (shape [2, 2], strides [1, 2])"]);
+    const state = randomProgram('bits', 'int32', 4);
+    const k = state.kernels[0]!;
+    if (k.kind !== 'random') throw new Error('not a random kernel');
+    const stepped: Program = { ...state, buffers: [{ ...state.buffers[0]!, size: 8 }, ...state.buffers.slice(1)], kernels: [{ ...k, state: { buffer: 0, offset: 0, shape: [4], strides: [2] } }] };
+    const s = checkAndGenerate(stepped, LIMITS, 'fp32');
+    expect(s.ok ? [] : s.problems).toEqual(["kernel 0 (random 'draw'): random: state must be contiguous (shape [4], strides [2])"]);
   });
 });

@@ -74,7 +74,7 @@ const NORMAL_SOURCE = `fn sg_normal4(w: vec4<u32>) -> vec4<f32> {
 function contiguousOffset(v: View, what: string): number {
   let stride = 1;
   for (let d = v.shape.length - 1; d >= 0; d--) {
-    if (v.shape[d] !== 1 && v.strides[d] !== stride) throw new Error(`random: ${what} must be contiguous (shape [${v.shape}], strides [${v.strides}])`);
+    if (v.shape[d] !== 1 && v.strides[d] !== stride) throw new Error(`random: ${what} must be contiguous (shape [${v.shape.join(', ')}], strides [${v.strides.join(', ')}])`);
     stride *= v.shape[d]!;
   }
   return v.offset;

@@ -106,7 +106,7 @@ export function constant(e: Extract<ScalarExpr, { op: 'const' }>, h: Helpers): s
     case 'float32': return f32Literal(v, h);
     case 'int32': return i32Literal(Number.isFinite(v) ? Math.trunc(v) : 0);
     case 'bool': return v !== 0 && !Number.isNaN(v) ? '1i' : '0i';
-    default: throw new Error(`webgpu codegen: constant of dtype '${e.dtype}' is not supported`);
+    default: throw new Error(`webgpu codegen: constant ${e.value} of dtype '${e.dtype}' is not supported (supported: float32, int32, bool)`);
   }
 }
 

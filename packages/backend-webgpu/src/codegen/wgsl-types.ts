@@ -219,6 +219,6 @@ export const ELEMENT_WORKGROUP = 256;
 export function splitDispatch(groups: number, maxPerDim: number): [number, number, number] {
   if (groups <= maxPerDim) return [Math.max(groups, 1), 1, 1];
   const y = Math.ceil(groups / maxPerDim);
-  if (y > maxPerDim) throw new Error(`webgpu: ${groups} workgroups exceed the device's ${maxPerDim}² grid`);
+  if (y > maxPerDim) throw new Error(`webgpu codegen: ${groups} workgroups exceed the device's grid of ${maxPerDim} × ${maxPerDim} (maxComputeWorkgroupsPerDimension ${maxPerDim})`);
   return [Math.ceil(groups / y), y, 1];
 }

@@ -118,3 +118,28 @@ it('an executable on a device without timestamp queries has no runTimed (profile
   expect(exe.runTimed).toBeUndefined();
   expect(new WebGPUExecutable({ ...ctx, timestamps: true } as unknown as DeviceContext, new OrderedQueue(), [], (x): x is never => false).runTimed).toBeTypeOf('function');
 });
+
+describe('failures reported with the kernel and the cause (a stand-in device context)', () => {
+  const kernel = { code: 'fn main() {}', bindings: [], dispatch: [1, 1, 1] as const, label: 'scale' };
+
+  it('a pipeline the device refuses fails `ready`, naming the kernel, with the compiler messages', async () => {
+    const ctx = {
+      timestamps: false,
+      prepare: () => ({ module: {}, pipeline: Promise.reject(new Error('pipeline creation failed')) }),
+      compilationMessages: () => Promise.resolve('error at 3:7: unresolved identifier'),
+    } as unknown as DeviceContext;
+    const exe = new WebGPUExecutable(ctx, new OrderedQueue(), [kernel], (x): x is never => false);
+    await expect(exe.ready).rejects.toThrow("webgpu backend: kernel 0 ('scale') failed to compile: pipeline creation failed\nerror at 3:7: unresolved identifier");
+  });
+
+  it('a failed timestamp read in runTimed names the cause', async () => {
+    const ctx = {
+      timestamps: true,
+      check: () => {},
+      prepare: () => ({ module: {}, pipeline: Promise.resolve({}), resolved: {} }),
+      device: { createQuerySet: () => { throw new Error('query set allocation failed'); } },
+    } as unknown as DeviceContext;
+    const exe = new WebGPUExecutable(ctx, new OrderedQueue(), [kernel], (x): x is never => false);
+    await expect(exe.runTimed!([])).rejects.toThrow("webgpu backend: reading the kernels' timestamps failed: query set allocation failed");
+  });
+});
