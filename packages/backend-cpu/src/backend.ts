@@ -16,6 +16,11 @@ export const CPU_BACKEND_PRIORITY = 10;
 
 const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/**
+ * What the CPU backend runs: every dtype and kernel kind (with the optional fused softmax),
+ * fp32 only, with synchronous reads. An instance that loaded the native addon reports the
+ * same with `device` naming its ISA and threads.
+ */
 export const CPU_CAPABILITIES: Capabilities = {
   dtypes: DTYPES,
   // The fused row softmax too: the lowering emits it only for a backend that lists it.

@@ -10,7 +10,17 @@ import { DEFAULT_RUN_OPTIONS, runOptionsFromEnv, type CudaRunOptions } from './r
 /** The kernel kinds this backend runs: every required kind and the fused row softmax. */
 export const CUDA_KERNEL_KINDS: readonly KernelKind[] = [...KERNEL_KINDS, 'softmax'];
 
-/** Reasons a Program cannot run here, all at once (empty when it can). */
+/**
+ * Reasons a Program cannot run here, all at once (empty when it can): kernel kinds this
+ * backend does not know, and matmuls cuBLAS cannot run (int32 or bool, which only a
+ * hand-built Program has). `compile` checks it; call it to vet a Program without a GPU.
+ *
+ * @example
+ * ```ts
+ * unsupportedKernels(program); // [] for every Program core lowers; for a hand-built int32 matmul labelled 'mm':
+ * // ['kernel 0 (matmul mm): int32 matmul (cuBLAS runs float32 and float64)']
+ * ```
+ */
 export function unsupportedKernels(program: Program): string[] {
   const out: string[] = [];
   program.kernels.forEach((k, i) => {
@@ -27,7 +37,20 @@ function describeRun(run: CudaRunOptions): string[] {
   return [...gemm, ...streams];
 }
 
-/** The CUDA backend: one device; see the package README. */
+/**
+ * The CUDA backend: one device, kernels compiled with NVRTC, matmuls on cuBLAS(Lt); see the
+ * package README. It is created by the registered factory (its device handle is internal):
+ * get it with `getBackend('cuda')`.
+ *
+ * @example
+ * ```ts
+ * const cuda = await getBackend('cuda'); // a BackendError with the reason where there is no driver or toolkit
+ * const b = cuda.allocate('float32', 3);
+ * cuda.write(b, Float32Array.of(1, 2, 3));
+ * await cuda.read(b); // Float32Array [1, 2, 3]
+ * cuda.capabilities.device; // e.g. 'NVIDIA H100 80GB HBM3 (sm_90, CUDA driver 12.4)'
+ * ```
+ */
 export class CudaBackend implements Backend {
   readonly name = 'cuda';
   readonly capabilities: Capabilities;

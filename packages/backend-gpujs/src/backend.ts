@@ -23,6 +23,18 @@ export const GPUJS_BACKEND_PRIORITY = 5;
 /** Indices are computed in float32 inside kernels: exact below 2^24. */
 export const GPUJS_MAX_BUFFER_ELEMENTS = 1 << 24;
 
+/** gpu.js modes that render into textures, where `pipeline: true` kernels return Textures. */
+const TEXTURE_MODES = /^gpu\.js \((WebGL2|WebGL|headless-gl)\)$/;
+
+/** Options of `GpujsBackend.create`. */
+export interface GpujsBackendOptions {
+  /**
+   * Keep buffers in textures between kernels and runs (pipeline mode). Defaults to true in
+   * gpu.js's GL modes and false in its cpu/webasm modes, where kernels return arrays.
+   */
+  readonly textures?: boolean;
+}
+
 /**
  * The gpu.js backend: kernels generated per Program as gpu.js kernel source, run in
  * whatever mode gpu.js picks (WebGL2 in browsers; WebAssembly or plain JS in Node, see
@@ -36,17 +48,6 @@ export const GPUJS_MAX_BUFFER_ELEMENTS = 1 << 24;
  * g.capabilities.device; // 'gpu.js (webasm)' in Node, 'gpu.js (WebGL2)' in a browser
  * ```
  */
-/** gpu.js modes that render into textures, where `pipeline: true` kernels return Textures. */
-const TEXTURE_MODES = /^gpu\.js \((WebGL2|WebGL|headless-gl)\)$/;
-
-export interface GpujsBackendOptions {
-  /**
-   * Keep buffers in textures between kernels and runs (pipeline mode). Defaults to true in
-   * gpu.js's GL modes and false in its cpu/webasm modes, where kernels return arrays.
-   */
-  readonly textures?: boolean;
-}
-
 export class GpujsBackend implements Backend {
   readonly name = GPUJS_BACKEND_NAME;
   readonly capabilities: Capabilities;
@@ -176,7 +177,17 @@ export class GpujsBackend implements Backend {
   }
 }
 
-/** A factory over a gpu.js loader (tests inject one that fails). */
+/**
+ * A factory over a gpu.js loader (tests inject one that fails). The loader runs once, for
+ * the first availability check or `create`, and its reason becomes the availability's.
+ *
+ * @example
+ * ```ts
+ * const broken = createGpujsBackendFactory(async () => ({ ok: false, reason: 'no WebGL2' }));
+ * await broken.availability(); // { ok: false, reason: 'no WebGL2' }
+ * registerBackend('gpujs-broken', broken, 5);
+ * ```
+ */
 export function createGpujsBackendFactory(load: () => Promise<GpuProbe> = () => loadGpu()): BackendFactory {
   let probe: Promise<GpuProbe> | undefined;
   const once = () => (probe ??= load());
@@ -189,9 +200,19 @@ export function createGpujsBackendFactory(load: () => Promise<GpuProbe> = () => 
   };
 }
 
+/** The factory registered under `'gpujs'`: it imports gpu.js on first use, not when the package is imported. */
 export const gpujsBackendFactory: BackendFactory = createGpujsBackendFactory();
 
-/** Registers the backend as 'gpujs' (idempotent; importing the package does this). */
+/**
+ * Registers the backend as 'gpujs' (idempotent; importing the package does this). Its
+ * priority, 5, is below the CPU's, so functions use it only when asked to.
+ *
+ * @example
+ * ```ts
+ * registerGpujsBackend();
+ * const f = fn([x], x.mul(2).sum(), { backend: 'gpujs' });
+ * ```
+ */
 export function registerGpujsBackend(): void {
   registerBackend(GPUJS_BACKEND_NAME, gpujsBackendFactory, GPUJS_BACKEND_PRIORITY);
 }

@@ -238,7 +238,15 @@ export class WebGPUBackend implements Backend {
 /**
  * Builds a factory. `availability()` looks for an adapter once and remembers the answer;
  * the reason names what is missing (the `webgpu` package, a Vulkan loader or driver, an
- * adapter) and how to get it. Loader options are replaceable in tests.
+ * adapter) and how to get it. Loader options are replaceable in tests. For a backend with
+ * other options than the default `'webgpu'` one (adapter preference, matmul tuning).
+ *
+ * @example
+ * ```ts
+ * const factory = createWebGPUBackendFactory({ adapterOptions: { powerPreference: 'high-performance' }, matmulTuning: true });
+ * await factory.availability(); // { ok: true } or { ok: false, reason: 'no WebGPU implementation: …' }
+ * registerBackend('webgpu-tuned', factory, 21);
+ * ```
  */
 export function createWebGPUBackendFactory(options: WebGPUBackendOptions = {}): BackendFactory {
   let avail: Promise<Availability> | undefined;
@@ -269,6 +277,12 @@ export const webgpuBackendFactory: BackendFactory = createWebGPUBackendFactory()
 /**
  * Registers the webgpu backend (name 'webgpu', priority 20). Idempotent; importing the
  * package calls it.
+ *
+ * @example
+ * ```ts
+ * registerWebGPUBackend();
+ * const gpu = await getBackend('webgpu'); // a BackendError with the reason where there is no WebGPU
+ * ```
  */
 export function registerWebGPUBackend(): void {
   registerBackend(WEBGPU_BACKEND_NAME, webgpuBackendFactory, WEBGPU_BACKEND_PRIORITY);

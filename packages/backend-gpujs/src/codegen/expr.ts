@@ -8,7 +8,17 @@ import { checkedScalarExprNodes, type ScalarExpr } from '@symgrad/core';
  * generated identifiers and numbers: never a user string.
  */
 
-/** A float literal gpu.js reads as a float (always with a decimal point or an exponent). */
+/**
+ * A float literal gpu.js reads as a float (always with a decimal point or an exponent: a
+ * bare `1` would be typed as an integer), rounded to float32; NaN and ±Infinity as divisions.
+ *
+ * @example
+ * ```ts
+ * floatLiteral(1); // '1.0'
+ * floatLiteral(-2.5); // '(-2.5)'
+ * floatLiteral(NaN); // '(0.0 / 0.0)'
+ * ```
+ */
 export function floatLiteral(v: number): string {
   if (Number.isNaN(v)) return '(0.0 / 0.0)';
   if (v === Infinity) return '(1.0 / 0.0)';
@@ -76,7 +86,17 @@ function isComparison(op: string): boolean {
   return op === 'lt' || op === 'le' || op === 'gt' || op === 'ge' || op === 'eq' || op === 'ne';
 }
 
-/** A cast to `dtype` of an already-rendered float value. */
+/**
+ * A cast to `dtype` of an already-rendered float value, as source: values stay floats, so
+ * int32 truncates toward zero and bool becomes 1.0/0.0 (NaN and ±Infinity give 0, as in
+ * the reference).
+ *
+ * @example
+ * ```ts
+ * renderCast('bool', 'v'); // '((v > 0.0 || v < 0.0) ? 1.0 : 0.0)'
+ * renderCast('float32', 'v'); // 'v'
+ * ```
+ */
 export function renderCast(dtype: ScalarExpr['dtype'], x: string): string {
   switch (dtype) {
     case 'float32':

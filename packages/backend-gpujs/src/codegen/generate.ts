@@ -7,7 +7,17 @@ import type { KernelLaunch } from './source.js';
 /** What a compiled Program runs, in order: gpu.js kernels, and host launches for `random` (see random.ts). */
 export type Launch = KernelLaunch | HostRandomLaunch;
 
-/** Whether a launch runs on the host instead of as a gpu.js kernel. */
+/**
+ * Whether a launch runs on the host instead of as a gpu.js kernel (a `random` draw); the
+ * type guard a runtime branches on.
+ *
+ * @example
+ * ```ts
+ * for (const l of generateProgram(program, GPUJS_MAX_BUFFER_ELEMENTS)) {
+ *   console.log(isHostLaunch(l) ? `host: ${l.random.distribution} draw` : `gpu.js: ${l.source}`);
+ * }
+ * ```
+ */
 export function isHostLaunch(l: Launch): l is HostRandomLaunch {
   return 'host' in l;
 }
@@ -36,7 +46,16 @@ export const GPUJS_KERNEL_KINDS: readonly KernelKind[] = [...KERNEL_KINDS, 'soft
 /** The dtypes gpu.js kernels can hold exactly (float textures; int32/bool as exact floats). */
 export const GPUJS_DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
-/** Every reason a Program cannot run on gpu.js, all at once (empty when it can). */
+/**
+ * Every reason a Program cannot run on gpu.js, all at once (empty when it can): dtypes it
+ * cannot hold exactly, buffers too large to index in float32, unknown kernel kinds.
+ *
+ * @example
+ * ```ts
+ * programProblems(program, GPUJS_MAX_BUFFER_ELEMENTS);
+ * // [] or e.g. ['buffer 0 has dtype float64: gpu.js computes in float32 (use the cpu backend for float64)']
+ * ```
+ */
 export function programProblems(program: Program, maxBufferElements: number): string[] {
   const problems: string[] = [];
   for (const b of program.buffers) {
@@ -55,7 +74,15 @@ export function programProblems(program: Program, maxBufferElements: number): st
 /**
  * The launches of one kernel (gpu.js kernels; one host launch for `random`). `scratch` gives
  * the id of a new scratch buffer (see `KernelLaunch.scratch`) where a kind needs one
- * (softmax); by default the first id past every buffer the kernel itself names.
+ * (softmax); by default the first id past every buffer the kernel itself names. Unlike
+ * `generateProgram`, it checks nothing: for inspecting one kernel's source.
+ *
+ * @example
+ * ```ts
+ * for (const l of generateKernel(program.kernels[0]!, (b) => program.buffers[b]!.dtype)) {
+ *   if (!isHostLaunch(l)) console.log(l.params, l.source); // [0, 1] 'function (b0, b1) { … }'
+ * }
+ * ```
  */
 export function generateKernel(k: Kernel, dtypeOf: DTypeOf, scratch: () => number = () => nextBufferId([k])): Launch[] {
   switch (k.kind) {

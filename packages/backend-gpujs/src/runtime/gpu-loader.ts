@@ -31,6 +31,12 @@ const KERNEL_MODES: readonly (readonly [string, string])[] = [
  * A readable name of the mode gpu.js picked ('gpu.js (WebGL2)', 'gpu.js (webasm)', …). The
  * kernel class is compared with the module's exports, since a minifying bundler renames
  * classes (so `Kernel.name` alone is not enough).
+ *
+ * @example
+ * ```ts
+ * const mod = await import('gpu.js');
+ * describeMode(new mod.GPU(), mod); // 'gpu.js (webasm)' in Node, 'gpu.js (WebGL2)' in a browser
+ * ```
  */
 export function describeMode(gpu: GpuLike, mod: Record<string, unknown> = {}): string {
   const kernel = gpu.Kernel;
@@ -38,7 +44,16 @@ export function describeMode(gpu: GpuLike, mod: Record<string, unknown> = {}): s
   return `gpu.js (${found?.[1] ?? gpu.mode ?? 'unknown mode'})`;
 }
 
-/** Imports gpu.js and creates a GPU, or says why it cannot. */
+/**
+ * Imports gpu.js and creates a GPU, or says why it cannot (never throws); `importer` is
+ * replaceable in tests.
+ *
+ * @example
+ * ```ts
+ * const p = await loadGpu();
+ * console.log(p.ok ? p.device : p.reason); // 'gpu.js (webasm)' in Node, or why gpu.js cannot run
+ * ```
+ */
 export async function loadGpu(importer: () => Promise<unknown> = () => import('gpu.js')): Promise<GpuProbe> {
   let mod: unknown;
   try {

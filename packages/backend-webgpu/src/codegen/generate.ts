@@ -8,7 +8,16 @@ import { generateReduce } from './reduce.js';
 import { generateSoftmax } from './softmax.js';
 import { generateGather, generateOneHot, generateSoftmaxCrossEntropy } from './specials.js';
 
-/** WGSL for one kernel of a Program (pure: no device). */
+/**
+ * WGSL for one kernel of a Program (pure: no device), with its bindings and dispatch; for
+ * inspecting one kernel's code where `generateProgram` would generate them all.
+ *
+ * @example
+ * ```ts
+ * const g = generateKernel(program.kernels[0]!, { dtypeOf: (b) => program.buffers[b]!.dtype, limits: device.limits });
+ * console.log(g.code, g.bindings, g.dispatch);
+ * ```
+ */
 export function generateKernel(k: Kernel, ctx: CodegenContext): GeneratedKernel {
   switch (k.kind) {
     case 'elementwise': return generateElementwise(k, ctx);

@@ -176,7 +176,17 @@ export function matmulConfigRules(c: MatmulConfig): string[] {
   return p;
 }
 
-/** The rules a config breaks on a device with these limits (empty when none). */
+/**
+ * The rules a config breaks on a device with these limits (empty when none): its own rules,
+ * then invocations and workgroup memory against the device's.
+ *
+ * @example
+ * ```ts
+ * const usable = matmulConfigCandidates.filter((c) => matmulConfigProblems(c, device.limits).length === 0);
+ * matmulConfigProblems({ ...HUGE_MATMUL_CONFIG, padTiles: true }, device.limits);
+ * // with WebGPU's default 16 KiB: ['needs 16896 bytes of workgroup memory (…); the device allows 16384']
+ * ```
+ */
 export function matmulConfigProblems(c: MatmulConfig, limits: CodegenLimits): string[] {
   const p = matmulConfigRules(c);
   if (p.length) return p;

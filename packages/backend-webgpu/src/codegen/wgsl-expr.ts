@@ -68,7 +68,18 @@ const I32_OPS = i32Ops('0');
 
 const CMP: Record<string, string> = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=' };
 
-/** Converts a value of dtype `from` to dtype `to` with core's `roundTo` rules. */
+/**
+ * Converts a value of dtype `from` to dtype `to` with core's `roundTo` rules (float to
+ * int32: truncate, NaN and ±Inf to 0, wrap modulo 2³²), so every backend stores the same
+ * value; registers the helpers it calls in `h`.
+ *
+ * @example
+ * ```ts
+ * const h = new Helpers();
+ * castValue('x', 'float32', 'int32', h); // 'sg_to_i32(x)'
+ * castValue('n', 'int32', 'bool', h); // 'select(0, 1, n != 0)'
+ * ```
+ */
 export function castValue(code: string, from: DType, to: DType, h: Helpers): string {
   wgslType(from);
   wgslType(to);

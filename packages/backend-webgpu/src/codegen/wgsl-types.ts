@@ -19,7 +19,17 @@ export function wgslType(d: DType): 'f32' | 'i32' {
 
 export const isFloatD = (d: DType): boolean => d === 'float32' || d === 'float64';
 
-/** Helper functions a piece of generated code uses; emitted once per module. */
+/**
+ * Helper functions a piece of generated code uses; emitted once per module, with their
+ * dependencies, in a fixed order so the same kernel always gives the same WGSL.
+ *
+ * @example
+ * ```ts
+ * const h = new Helpers();
+ * const store = `out[i] = ${castValue('v', 'float32', 'int32', h)};`; // 'out[i] = sg_to_i32(v);'
+ * h.render(); // the WGSL of sg_isnan, then of sg_to_i32 (which calls it): put it before `main`
+ * ```
+ */
 export class Helpers {
   readonly used = new Set<keyof typeof HELPER_SOURCES>();
   use(name: keyof typeof HELPER_SOURCES): string {

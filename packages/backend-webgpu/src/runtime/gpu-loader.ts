@@ -122,6 +122,13 @@ async function loadPackageOnce(importer: () => Promise<unknown>, flags: string[]
 /**
  * Finds a WebGPU adapter: `navigator.gpu` where it exists, else (in Node) the `webgpu`
  * package. Never throws: the failure reason names what is missing and how to get it.
+ * For checking a machine without creating a backend.
+ *
+ * @example
+ * ```ts
+ * const r = await requestWebGPUAdapter({ adapterOptions: { powerPreference: 'high-performance' } });
+ * console.log(r.ok ? `${describeAdapter(r.adapter)} through ${r.source}` : r.reason);
+ * ```
  */
 export async function requestWebGPUAdapter(opts: GpuLoaderOptions = {}): Promise<AdapterResult> {
   const nav = navigatorGpu();
@@ -156,7 +163,16 @@ export async function requestWebGPUAdapter(opts: GpuLoaderOptions = {}): Promise
   return { ok: true, adapter, source, probe };
 }
 
-/** A readable adapter name: vendor, architecture, device, description where given. */
+/**
+ * A readable adapter name: vendor, architecture, device, description where given (the
+ * backend's `capabilities.device`), or 'WebGPU adapter' when the adapter tells nothing.
+ *
+ * @example
+ * ```ts
+ * const r = await requestWebGPUAdapter();
+ * if (r.ok) console.log(`WebGPU on ${describeAdapter(r.adapter)}`);
+ * ```
+ */
 export function describeAdapter(adapter: GPUAdapter): string {
   const info = (adapter as { info?: Partial<GPUAdapterInfo> }).info ?? {};
   const parts = [info.vendor, info.architecture, info.device, info.description].filter((s): s is string => typeof s === 'string' && s !== '');

@@ -23,7 +23,16 @@ export interface MatmulTuningRecord {
   readonly candidates: readonly { readonly config: string; readonly us?: number; readonly error?: string }[];
 }
 
-/** The shape a tuning is kept for: orientation, sizes and batch (configs do not depend on the data). */
+/**
+ * The shape a tuning is kept for: orientation, sizes (m×n×k) and batch (configs do not
+ * depend on the data). A tuning record's `shape` is this key.
+ *
+ * @example
+ * ```ts
+ * matmulShapeKey(k); // 'A·Bᵀ 36×20×20' for a 36×20 output, K = 20, B transposed
+ * const record = gpu.matmulTuningRecords.find((r) => r.shape === matmulShapeKey(k));
+ * ```
+ */
 export function matmulShapeKey(k: MatmulKernel): string {
   const batch = k.batch.reduce((a, b) => a * b, 1);
   return `${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'} ${k.m}×${k.n}×${k.k}${batch > 1 ? ` batch ${batch}` : ''}`;

@@ -9,7 +9,16 @@ export type Operand = Variable | number | boolean | NDArray | NestedArray;
 
 /**
  * Turns operands into variables. JS numbers are weakly typed (as in JAX): they take the
- * dtype of the tensor operands, so `x.mul(0.1)` stays float32.
+ * dtype of the tensor operands, so `x.mul(0.1)` stays float32. `op` names the caller in
+ * the error for an operand that is none of these.
+ *
+ * @example
+ * ```ts
+ * function hypot(a: Operand, b: Operand): Variable {
+ *   const [x, y] = asVariables('hypot', [a, b]); // hypot(T.ivector('v'), 3): 3 becomes an int32 constant
+ *   return T.sqrt(x!.square().add(y!.square()));
+ * }
+ * ```
  */
 export function asVariables(op: string, operands: readonly Operand[]): Variable[] {
   const tensors = operands.filter((o): o is Variable => o instanceof Variable);
@@ -30,7 +39,16 @@ function rank(d: DType): number {
   return { bool: 0, int32: 1, float32: 2, float64: 3 }[d];
 }
 
-/** A single operand as a variable. */
+/**
+ * A single operand as a variable: a number with no tensor to take a dtype from is
+ * float32 (bool for a boolean).
+ *
+ * @example
+ * ```ts
+ * asVariable('scale', 0.5).dtype; // 'float32'
+ * asVariable('mask', [[true, false]]).dtype; // 'bool'
+ * ```
+ */
 export function asVariable(op: string, o: Operand): Variable {
   return asVariables(op, [o])[0]!;
 }

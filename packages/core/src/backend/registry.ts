@@ -21,7 +21,19 @@ const KEY = Symbol.for('symgrad.backendRegistry');
 const g = globalThis as unknown as { [KEY]?: RegistryState };
 const state: RegistryState = (g[KEY] ??= { entries: new Map(), current: undefined, skipped: [] });
 
-/** A backend could not be found or started. */
+/**
+ * A backend could not be found or started, or cannot run a function; the message gives
+ * the reason (e.g. the backend's availability check).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await getBackend('webgpu');
+ * } catch (e) {
+ *   if (e instanceof BackendError) console.warn(e.message); // e.g. "unknown backend 'webgpu': registered backends are 'cpu'"
+ * }
+ * ```
+ */
 export class BackendError extends Error {
   constructor(message: string) {
     super(message);
@@ -44,7 +56,15 @@ export function registerBackend(name: string, factory: BackendFactory, priority 
   state.entries.set(name, { name, factory, priority });
 }
 
-/** Removes a backend (tests); disposes a created instance. */
+/**
+ * Removes a backend (tests); disposes a created instance, so a test can register a fake
+ * backend without leaking it into the next.
+ *
+ * @example
+ * ```ts
+ * afterEach(() => unregisterBackend('fake'));
+ * ```
+ */
 export function unregisterBackend(name: string): void {
   const e = state.entries.get(name);
   e?.instance?.dispose?.();
@@ -95,12 +115,29 @@ export function setBackend(name: string | 'auto'): void {
   state.skipped = [];
 }
 
-/** The chosen default backend's name, if one was chosen or picked. */
+/**
+ * The chosen default backend's name, if one was chosen or picked ('auto' picks on the
+ * first `getBackend()` or `ready()`).
+ *
+ * @example
+ * ```ts
+ * await ready();
+ * console.log(`running on ${currentBackendName()}`); // e.g. 'running on cpu'
+ * ```
+ */
 export function currentBackendName(): string | undefined {
   return state.current;
 }
 
-/** Every registered backend with its priority and availability (the reason when unavailable). */
+/**
+ * Every registered backend with its priority and availability (the reason when
+ * unavailable), highest priority first: what a user checks when a GPU backend is not used.
+ *
+ * @example
+ * ```ts
+ * for (const b of await listBackends()) console.log(b.name, b.available ? 'available' : b.reason);
+ * ```
+ */
 export async function listBackends(): Promise<{ name: string; priority: number; available: boolean; reason?: string }[]> {
   const out = [];
   for (const e of [...state.entries.values()].sort((a, b) => b.priority - a.priority)) {
@@ -110,7 +147,15 @@ export async function listBackends(): Promise<{ name: string; priority: number; 
   return out;
 }
 
-/** Why 'auto' skipped backends of higher priority when it picked the current one. */
+/**
+ * Why 'auto' skipped backends of higher priority when it picked the current one.
+ *
+ * @example
+ * ```ts
+ * await ready();
+ * for (const s of skippedBackends()) console.warn(`${s.name} skipped: ${s.reason}`);
+ * ```
+ */
 export function skippedBackends(): readonly { name: string; reason: string }[] {
   return state.skipped;
 }
@@ -148,7 +193,16 @@ export async function getBackend(name?: string): Promise<Backend> {
   return e.pending;
 }
 
-/** Initializes the default backend (or the named one). */
+/**
+ * Initializes the default backend (or the named one), so synchronous calls such as
+ * `f.enqueue` and `f.sync` can use it.
+ *
+ * @example
+ * ```ts
+ * await ready();
+ * const out = f.enqueue(X); // a DeviceArray, without waiting for the device
+ * ```
+ */
 export async function ready(name?: string): Promise<Backend> {
   return getBackend(name);
 }
@@ -156,6 +210,12 @@ export async function ready(name?: string): Promise<Backend> {
 /**
  * The backend if it is already created, else undefined. Creates backends whose factory is
  * synchronous and available without a check (such as the CPU backend) on first use.
+ * For code that cannot await.
+ *
+ * @example
+ * ```ts
+ * const canSync = getBackendIfReady()?.capabilities.syncRead ?? false;
+ * ```
  */
 export function getBackendIfReady(name?: string): Backend | undefined {
   const chosen = name ?? state.current;

@@ -16,6 +16,16 @@ export type ScalarExpr =
   | { readonly op: BinaryOp | CompareOp; readonly args: readonly [ScalarExpr, ScalarExpr]; readonly dtype: DType }
   | { readonly op: 'where'; readonly args: readonly [ScalarExpr, ScalarExpr, ScalarExpr]; readonly dtype: DType };
 
+/**
+ * Constructors of ScalarExpr nodes, for lowering rules and for tests that build kernels by
+ * hand. They check nothing: the caller gives each node's result dtype.
+ *
+ * @example
+ * ```ts
+ * // relu(in0 · in1 + 1), as a fused elementwise kernel's expression
+ * const e = sx.unary('relu', sx.binary('add', sx.binary('mul', sx.input(0, 'float32'), sx.input(1, 'float32'), 'float32'), sx.const(1, 'float32'), 'float32'));
+ * ```
+ */
 export const sx = {
   input(index: number, dtype: DType): ScalarExpr {
     return { op: 'input', index, dtype };
@@ -34,7 +44,16 @@ export const sx = {
   },
 };
 
-/** Rounds a float64 value to what a dtype can store (float32 rounding, int32 truncation and wrap, bool 0/1). */
+/**
+ * Rounds a float64 value to what a dtype can store (float32 rounding, int32 truncation and
+ * wrap, bool 0/1), as a kernel storing into that dtype does: for reference values in tests.
+ *
+ * @example
+ * ```ts
+ * roundTo('float32', 0.1); // 0.10000000149011612
+ * roundTo('int32', 2 ** 31 + 5); // -2147483643
+ * ```
+ */
 export function roundTo(dtype: DType, v: number): number {
   switch (dtype) {
     case 'float32': return Math.fround(v);
@@ -118,7 +137,16 @@ export function evalScalarExpr(expr: ScalarExpr, inputs: readonly number[]): num
   return ev(expr);
 }
 
-/** Nodes of a DAG in evaluation order (each once), for renderers. */
+/**
+ * Nodes of a DAG in evaluation order (each once), for renderers and analyses. Validates
+ * nothing: code that emits source uses `checkedScalarExprNodes`.
+ *
+ * @example
+ * ```ts
+ * const used = new Set<number>();
+ * for (const n of scalarExprNodes(k.exprs)) if (n.op === 'input') used.add(n.index); // inputs the kernel reads
+ * ```
+ */
 export function scalarExprNodes(roots: readonly ScalarExpr[]): ScalarExpr[] {
   const seen = new Set<ScalarExpr>();
   const order: ScalarExpr[] = [];
@@ -132,7 +160,14 @@ export function scalarExprNodes(roots: readonly ScalarExpr[]): ScalarExpr[] {
   return order;
 }
 
-/** A readable one-line form, for `fn.program` and tests. */
+/**
+ * A readable one-line form, for `fn.program` and tests.
+ *
+ * @example
+ * ```ts
+ * formatScalarExpr(sx.binary('mul', sx.unary('exp', sx.input(0, 'float32')), sx.input(1, 'float32'), 'float32')); // 'mul(exp(in0), in1)'
+ * ```
+ */
 export function formatScalarExpr(e: ScalarExpr): string {
   switch (e.op) {
     case 'input': return `in${e.index}`;

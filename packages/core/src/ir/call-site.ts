@@ -1,6 +1,15 @@
 /**
  * The first stack frame outside symgrad's own packages: where the user built a node.
  * Captured when a node is created so errors at compile and run time can point at it.
+ *
+ * @example
+ * ```ts
+ * function rowSoftmax(x: Variable): Variable {
+ *   const site = captureCallSite(); // the first frame outside symgrad's packages
+ *   if (x.ndim !== 2) throw new GraphError(`rowSoftmax: expected a matrix, got ${x.describe()}${atSite(site)}`);
+ *   return apply1('softmax', { axis: 1 }, [x], site);
+ * }
+ * ```
  */
 export function captureCallSite(): string | undefined {
   const holder: { stack?: string } = {};
@@ -27,7 +36,15 @@ function isInternalFrame(line: string): boolean {
   return INTERNAL.test(line);
 }
 
-/** " (built at file:line:col)" or "" when no call site is known. */
+/**
+ * " (built at file:line:col)" or "" when no call site is known: the suffix every error
+ * message about a node ends with.
+ *
+ * @example
+ * ```ts
+ * throw new GraphError(`${node.op}: input 0 must be a matrix${atSite(node.callSite)}`);
+ * ```
+ */
 export function atSite(site: string | undefined): string {
   return site ? ` (built at ${site})` : '';
 }

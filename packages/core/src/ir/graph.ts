@@ -4,7 +4,19 @@ import { atSite, captureCallSite } from './call-site.js';
 import { formatType } from './type.js';
 import { kindOf } from '../host/kind-of.js';
 
-/** A user mistake in building or running a graph; the message names ops, inputs, shapes and call sites. */
+/**
+ * A user mistake in building or running a graph; the message names ops, inputs, shapes and
+ * call sites, so it can be shown as it is.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   T.add(tensor('float32', [2, 3], 'a'), tensor('float32', [4], 'b'));
+ * } catch (e) {
+ *   if (e instanceof GraphError) console.error(e.message); // "add: shapes [2, 3] and [4] cannot be broadcast (axis -1: 3 vs 4); inputs: 'a' (float32[2, 3]), 'b' (float32[4]) (built at …)"
+ * }
+ * ```
+ */
 export class GraphError extends Error {
   constructor(message: string) {
     super(message);
@@ -14,7 +26,14 @@ export class GraphError extends Error {
 
 /**
  * Applies an op to inputs: infers output types (throwing a GraphError that names the op,
- * its inputs and the user's call site) and returns the output variables.
+ * its inputs and the user's call site) and returns the output variables. For ops with
+ * several outputs; `apply1` is the single-output form.
+ *
+ * @example
+ * ```ts
+ * const [draw, next] = applyOp('random', { distribution: 'normal', dtype: 'float32', shape: [2, 3] }, [T.random.state(42)]);
+ * // draw: float32[2, 3]; next: the int32[4] state after the draw
+ * ```
  */
 export function applyOp<N extends OpName>(op: N, props: OpProps[N], inputs: readonly Variable[], site: string | undefined = captureCallSite()): Variable[] {
   const def = getOp(op);
@@ -41,7 +60,14 @@ export function applyOp<N extends OpName>(op: N, props: OpProps[N], inputs: read
   return node.outputs;
 }
 
-/** Applies a single-output op. */
+/**
+ * Applies a single-output op: how every `T` function and rewrite builds its node.
+ *
+ * @example
+ * ```ts
+ * const xwT = apply1('matmul', { transA: false, transB: true }, [x, w]); // x · wᵀ with no transpose node
+ * ```
+ */
 export function apply1<N extends OpName>(op: N, props: OpProps[N], inputs: readonly Variable[], site?: string): Variable {
   return applyOp(op, props, inputs, site ?? captureCallSite())[0]!;
 }
@@ -49,6 +75,12 @@ export function apply1<N extends OpName>(op: N, props: OpProps[N], inputs: reado
 /**
  * Apply nodes needed to compute `outputs`, inputs before users (a topological order).
  * Iterative, so deep graphs do not overflow the stack.
+ *
+ * @example
+ * ```ts
+ * const loss = T.relu(T.dot(x, w)).sum();
+ * topoSort([loss]).map((node) => node.op); // ['matmul', 'relu', 'sum']
+ * ```
  */
 export function topoSort(outputs: readonly Variable[]): Apply[] {
   const order: Apply[] = [];
@@ -80,7 +112,15 @@ export function topoSort(outputs: readonly Variable[]): Apply[] {
   return order;
 }
 
-/** Variables without an owner (inputs, constants, shared variables) that `outputs` depend on. */
+/**
+ * Variables without an owner (inputs, constants, shared variables) that `outputs` depend
+ * on: what a function must be given or holds, e.g. the parameters to differentiate.
+ *
+ * @example
+ * ```ts
+ * const params = graphLeaves([loss]).filter((v) => v instanceof SharedVariable);
+ * ```
+ */
 export function graphLeaves(outputs: readonly Variable[]): Variable[] {
   const seen = new Set<Variable>();
   const leaves: Variable[] = [];
@@ -99,6 +139,12 @@ export function graphLeaves(outputs: readonly Variable[]): Variable[] {
  * Rebuilds the graph of `outputs` with some variables replaced (Theano's `clone` with
  * `replace`/`givens`). Replacements must have the same dtype and rank; nodes that do not
  * depend on a replaced variable are kept as they are.
+ *
+ * @example
+ * ```ts
+ * const xTest = T.matrix('xTest');
+ * const [lossTest] = cloneReplace([loss], new Map([[x, xTest]])); // `loss` itself is unchanged
+ * ```
  */
 export function cloneReplace(outputs: readonly Variable[], replace: ReadonlyMap<Variable, Variable>): Variable[] {
   for (const [from, to] of replace) {

@@ -6,8 +6,11 @@ import type { Dim, TensorType } from './type.js';
 export const UNARY_OPS = [
   'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'square', 'abs', 'sign', 'tanh', 'sigmoid', 'relu',
 ] as const;
+/** Two-operand arithmetic ops, each one node of the scalar expression language; `binaryResultDtype` gives their dtype. */
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum'] as const;
+/** Comparisons: they broadcast like the binary ops and produce bool (1 or 0 in a scalar expression). */
 export const COMPARE_OPS = ['lt', 'le', 'gt', 'ge', 'eq', 'ne'] as const;
+/** Reductions over a list of axes; argmax, with one axis and an int32 result, is an op of its own. */
 export const REDUCE_OPS = ['sum', 'max', 'min'] as const;
 
 export type UnaryOp = (typeof UNARY_OPS)[number];
@@ -67,7 +70,19 @@ export type OpName = keyof OpProps;
 
 export type OpFamily = 'elementwise' | 'reduce' | 'linalg' | 'movement' | 'indexing' | 'nnet' | 'random';
 
-/** A user mistake found while inferring an op's output type; the graph builder adds names and call site. */
+/**
+ * A user mistake found while inferring an op's output type. `inferType` throws it with the
+ * bare reason; `applyOp` turns it into a GraphError that adds the inputs and the call site.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   getOp('matmul').inferType([tensorType('float32', [2, 3]), tensorType('float32', [4, 5])], { transA: false, transB: false });
+ * } catch (e) {
+ *   if (e instanceof OpTypeError) e.message; // 'inner dimensions differ: [2, 3] · [4, 5] (3 vs 4)'
+ * }
+ * ```
+ */
 export class OpTypeError extends Error {
   constructor(message: string) {
     super(message);
@@ -101,18 +116,44 @@ export function defineOp<N extends OpName>(def: OpDef<N>): OpDef<N> {
   return def;
 }
 
+/**
+ * An op's definition by name, to infer output types or check arity without building a
+ * node. Throws for a name no `defineOp` declared.
+ *
+ * @example
+ * ```ts
+ * getOp('sum').inferType([tensorType('float32', [2, null])], { axes: [0], keepdims: false }); // [{ dtype: 'float32', shape: [null] }]
+ * ```
+ */
 export function getOp<N extends OpName>(name: N): OpDef<N> {
   const def = OPS.get(name);
   if (!def) throw new Error(`getOp: unknown op '${String(name)}'; defineOp declares ops and listOps() names the defined ones`);
   return def as unknown as OpDef<N>;
 }
 
-/** Every defined op's name, for coverage tests (each op needs a gradient rule or a marker). */
+/**
+ * Every defined op's name, for coverage tests (each op needs a gradient rule or a marker).
+ *
+ * @example
+ * ```ts
+ * import { getGradientRule } from '@symgrad/autodiff';
+ * const missing = listOps().filter((op) => getGradientRule(op) === undefined); // [] when every op is covered
+ * ```
+ */
 export function listOps(): OpName[] {
   return [...OPS.keys()];
 }
 
-/** Canonical string of props: equal props give equal keys (PyTensor's __props__). */
+/**
+ * Canonical string of props: equal props give equal keys whatever their key order
+ * (PyTensor's __props__), so merging equal nodes and caching can key on it.
+ *
+ * @example
+ * ```ts
+ * propsKey({ keepdims: false, axes: [1] }); // '{"axes":[1],"keepdims":false}', as for { axes: [1], keepdims: false }
+ * const key = `${node.op}|${propsKey(node.props)}|${node.inputs.map((x) => x.id).join(',')}`; // common-subexpression key
+ * ```
+ */
 export function propsKey(props: object): string {
   return JSON.stringify(props, Object.keys(props).sort());
 }

@@ -67,7 +67,16 @@ export class Variable {
   }
 }
 
-/** A constant with a host value, embedded in every function that uses it. */
+/**
+ * A constant with a host value, embedded in every function that uses it. Rewrites test
+ * for it to read `value` (constant folding, neutral elements).
+ *
+ * @example
+ * ```ts
+ * const c = T.constant([1, 2, 3]);
+ * if (c instanceof ConstantVariable) c.value.toArray(); // [1, 2, 3]
+ * ```
+ */
 export class ConstantVariable extends Variable {
   readonly value: NDArray;
 
@@ -78,7 +87,17 @@ export class ConstantVariable extends Variable {
 }
 
 /**
- * One application of an op to input variables, producing output variables.
+ * One application of an op to input variables, producing output variables: the node a
+ * result variable's `owner` points to, and what rewrites and lowering rules match on.
+ *
+ * @example
+ * ```ts
+ * const y = T.exp(T.matrix('x'));
+ * const node = y.owner!;
+ * node.op; // 'exp'
+ * node.inputs[0]!.name; // 'x'
+ * node.outputs[0] === y; // true
+ * ```
  */
 export class Apply<N extends OpName = OpName> {
   readonly op: N;

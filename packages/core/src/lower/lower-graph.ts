@@ -49,7 +49,16 @@ export interface LowerRequest {
  * Lowers a graph for concrete input shapes into a Program: each op becomes zero or more
  * kernels (views cost nothing), outputs land in their own buffers, and updates are written
  * into the shared variables' buffers after everything else, so every right-hand side
- * sees the old values.
+ * sees the old values. The Program is unoptimized (`fn` fuses and plans memory after
+ * this): backend tests use it to get kernels of each kind.
+ *
+ * @example
+ * ```ts
+ * const x = T.vector('x');
+ * const y = T.vector('y');
+ * const { program } = lowerGraph({ inputs: [x, y], inputShapes: [[4], [4]], outputs: [x.mul(y).sum()], updates: [] });
+ * program.kernels.map((k) => k.kind); // ['elementwise', 'reduce']
+ * ```
  */
 export function lowerGraph(req: LowerRequest): LoweredProgram {
   const ctx = new LoweringContext(new Set((req.kernels ?? []).filter((k) => OPTIONAL_KERNEL_KINDS.includes(k))));

@@ -183,12 +183,30 @@ export interface Program {
   readonly kernels: readonly Kernel[];
 }
 
-/** The buffers that some kernel of the Program writes (in place or not). */
+/**
+ * The buffers that some kernel of the Program writes (in place or not): an input may be
+ * read in place from the caller's array only when no kernel writes it.
+ *
+ * @example
+ * ```ts
+ * const written = buffersWritten(program);
+ * const adoptable = lowered.inputBuffers.filter((id) => !written.has(id));
+ * ```
+ */
 export function buffersWritten(program: Program): Set<number> {
   return new Set(program.kernels.flatMap((k) => kernelViews(k).writes.map((v) => v.buffer)));
 }
 
-/** Every view a kernel reads, then every view it writes. */
+/**
+ * Every view a kernel reads, then every view it writes, whatever its kind: for passes and
+ * backends that track buffer use without a switch over kernel kinds.
+ *
+ * @example
+ * ```ts
+ * const { reads, writes } = kernelViews(k);
+ * const buffers = new Set([...reads, ...writes].map((v) => v.buffer)); // bindings the kernel needs
+ * ```
+ */
 export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
   switch (k.kind) {
     case 'elementwise': return { reads: [...k.inputs], writes: [...k.outputs] };
@@ -229,12 +247,31 @@ export function kernelAliasingProblems(k: Kernel): string[] {
   return out;
 }
 
-/** The aliasing problems of every kernel of a Program, each prefixed by the kernel's index and label. */
+/**
+ * The aliasing problems of every kernel of a Program, each prefixed by the kernel's index
+ * and label: a backend whose kernels would race with their own outputs checks it in
+ * `compile`. Check the kernel kinds first: a kind it does not know makes it throw a TypeError.
+ *
+ * @example
+ * ```ts
+ * const bad = programAliasingProblems(program);
+ * if (bad.length) throw new Error(`this backend cannot run this Program:\n  ${bad.join('\n  ')}`);
+ * ```
+ */
 export function programAliasingProblems(p: Program): string[] {
   return p.kernels.flatMap((k, i) => kernelAliasingProblems(k).map((m) => `kernel ${i} (${k.label}): ${m}`));
 }
 
-/** The same kernel with every view passed through `f` (for renumbering buffers). */
+/**
+ * The same kernel with every view passed through `f` (for renumbering buffers), without
+ * a switch over kernel kinds in the caller.
+ *
+ * @example
+ * ```ts
+ * // Append Program p's kernels after `base` buffers of another Program.
+ * const moved = p.kernels.map((k) => mapKernelViews(k, (v) => ({ ...v, buffer: base + v.buffer })));
+ * ```
+ */
 export function mapKernelViews(k: Kernel, f: (v: View) => View): Kernel {
   switch (k.kind) {
     case 'elementwise': return { ...k, inputs: k.inputs.map(f), outputs: k.outputs.map(f) };

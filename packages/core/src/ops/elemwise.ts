@@ -11,10 +11,30 @@ function arith(d: DType): DType {
   return d === 'bool' ? 'int32' : d;
 }
 
+/**
+ * The dtype a unary op produces: transcendental ops (exp, log, sqrt, tanh, …) give a float,
+ * the others keep the input's dtype, except that bool arithmetic is int32.
+ *
+ * @example
+ * ```ts
+ * unaryResultDtype('exp', 'int32'); // 'float32'
+ * unaryResultDtype('neg', 'bool'); // 'int32'
+ * ```
+ */
 export function unaryResultDtype(op: UnaryOp, d: DType): DType {
   return TRANSCENDENTAL.has(op) ? floatOf(d) : arith(d);
 }
 
+/**
+ * The dtype a binary arithmetic op produces: the promoted input dtype (bool arithmetic is
+ * int32), and a float for div, which never truncates.
+ *
+ * @example
+ * ```ts
+ * binaryResultDtype('div', 'int32', 'int32'); // 'float32'
+ * binaryResultDtype('add', 'bool', 'bool'); // 'int32'
+ * ```
+ */
 export function binaryResultDtype(op: BinaryOp, a: DType, b: DType): DType {
   const p = arith(promoteTypes(a, b));
   return op === 'div' ? floatOf(p) : p;

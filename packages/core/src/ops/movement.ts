@@ -2,7 +2,16 @@ import { defineOp, OpTypeError } from '../ir/op.js';
 import { formatShape, type Dim } from '../ir/type.js';
 import { checkBroadcastTo } from './broadcast.js';
 
-/** Python slice semantics on one axis of a known size: the clamped start and the length. */
+/**
+ * Python slice semantics on one axis of a known size (a positive step): the clamped start
+ * and the length, what `sliceView` takes.
+ *
+ * @example
+ * ```ts
+ * resolveSliceAxis(10, -3, null, 1); // { start: 7, length: 3 }: x[-3:]
+ * resolveSliceAxis(10, 1, 8, 3); // { start: 1, length: 3 }: x[1:8:3]
+ * ```
+ */
 export function resolveSliceAxis(dim: number, begin: number, end: number | null, step: number): { start: number; length: number } {
   const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + dim : v, 0), dim);
   const start = clamp(begin);
@@ -10,7 +19,17 @@ export function resolveSliceAxis(dim: number, begin: number, end: number | null,
   return { start, length: Math.max(0, Math.ceil((stop - start) / step)) };
 }
 
-/** The shape reshape produces from a (static or concrete) input shape, resolving one -1. */
+/**
+ * The shape reshape produces from a (static or concrete) input shape, resolving one -1;
+ * throws an OpTypeError when the sizes cannot match. With an unknown input dimension the
+ * -1 stays unknown (`null`) until call time.
+ *
+ * @example
+ * ```ts
+ * resolveReshape([2, 3, 4], [-1, 4]); // [6, 4]
+ * resolveReshape([null, 4], [-1, 2]); // [null, 2]
+ * ```
+ */
 export function resolveReshape(from: readonly Dim[], shape: readonly number[]): Dim[] {
   const negs = shape.filter((d) => d === -1).length;
   if (negs > 1) throw new OpTypeError(`only one dimension can be -1, got [${shape.join(', ')}]`);

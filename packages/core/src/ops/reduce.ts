@@ -12,6 +12,16 @@ function checkAxes(x: TensorType, axes: readonly number[]): void {
   }
 }
 
+/**
+ * The shape a reduction over `axes` (non-negative) leaves: those axes removed, or kept
+ * with size 1 when `keepdims` is set, so the result broadcasts against the input.
+ *
+ * @example
+ * ```ts
+ * reducedShape([2, null, 4], [1], true); // [2, 1, 4]
+ * reducedShape([2, null, 4], [0, 2], false); // [null]
+ * ```
+ */
 export function reducedShape(shape: readonly Dim[], axes: readonly number[], keepdims: boolean): Dim[] {
   const out: Dim[] = [];
   shape.forEach((d, i) => {

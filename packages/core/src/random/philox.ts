@@ -95,6 +95,7 @@ export function seedToKey(seed: number, who = 'seed'): [number, number] {
 /** What a `random` kernel draws: raw words, uniform numbers in (0, 1), or standard normals. */
 export type RandomDistribution = 'uniform' | 'normal' | 'bits';
 
+/** Every RandomDistribution, for validating a `random` kernel and for tests that cover each one. */
 export const RANDOM_DISTRIBUTIONS: readonly RandomDistribution[] = ['uniform', 'normal', 'bits'];
 
 /**
@@ -111,7 +112,15 @@ export function initialRandomState(seed: number): Int32Array {
   return Int32Array.of(k0 | 0, k1 | 0, 0, 0);
 }
 
-/** Philox blocks a draw of `n` elements consumes (four words per block). */
+/**
+ * Philox blocks a draw of `n` elements consumes (four words per block): the number of
+ * blocks a kernel computes, and how far the state's offset advances.
+ *
+ * @example
+ * ```ts
+ * const blocks = randomBlocks(sizeOf(k.output.shape)); // one thread per block, four outputs each
+ * ```
+ */
 export function randomBlocks(n: number): number {
   return Math.ceil(n / 4);
 }
@@ -138,6 +147,11 @@ const TWO_M32 = 2 ** -32;
  * A uint32 word as a uniform number in the open interval (0, 1), exactly representable in
  * `dtype`: float32 keeps the top 23 bits, ((w >>> 9) + 0.5)·2⁻²³; float64 uses all 32,
  * (w + 0.5)·2⁻³². Every backend computes the same value bit for bit.
+ *
+ * @example
+ * ```ts
+ * wordToUniform(0, 'float32'); // 2⁻²⁴ ≈ 5.96e-8: never 0, so log(u) in Box–Muller is finite
+ * ```
  */
 export function wordToUniform(word: number, dtype: DType): number {
   return dtype === 'float32' ? ((word >>> 9) + 0.5) * TWO_M23 : ((word >>> 0) + 0.5) * TWO_M32;

@@ -11,6 +11,16 @@ export type LocalRewrite = (node: Apply) => readonly Variable[] | undefined;
  * Rebuilds the graph of `outputs` bottom-up, offering every node to `rewrite`. Nodes
  * whose inputs did not change are reused, so an unchanged graph comes back identical.
  * Nodes that no output needs are dropped on the way (dead-code elimination is free).
+ *
+ * @example
+ * ```ts
+ * // sqrt(square(x)) → abs(x): one op instead of two, and no overflow in square.
+ * const sqrtOfSquare: LocalRewrite = (node) => {
+ *   const inner = node.op === 'sqrt' ? node.inputs[0]!.owner : undefined;
+ *   return inner?.op === 'square' && isFloat(inner.inputs[0]!.dtype) ? [apply1('abs', {}, inner.inputs)] : undefined;
+ * };
+ * const { outputs, changed } = rewriteGraph([T.sqrt(T.square(x)).sum()], sqrtOfSquare); // sum(abs(x)), true
+ * ```
  */
 export function rewriteGraph(outputs: readonly Variable[], rewrite: LocalRewrite): { outputs: Variable[]; changed: boolean } {
   const map = new Map<Variable, Variable>();
@@ -29,7 +39,15 @@ export function rewriteGraph(outputs: readonly Variable[], rewrite: LocalRewrite
   return { outputs: outputs.map((o) => map.get(o) ?? o), changed };
 }
 
-/** Applies a local rewrite until nothing changes (at most `limit` sweeps). */
+/**
+ * Applies a local rewrite until nothing changes (at most `limit` sweeps), for rewrites
+ * whose result exposes another match.
+ *
+ * @example
+ * ```ts
+ * const [y] = rewriteToFixpoint([loss], sqrtOfSquare); // sqrtOfSquare: see rewriteGraph
+ * ```
+ */
 export function rewriteToFixpoint(outputs: readonly Variable[], rewrite: LocalRewrite, limit = 8): Variable[] {
   let cur = [...outputs];
   for (let i = 0; i < limit; i++) {

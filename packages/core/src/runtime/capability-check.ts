@@ -4,7 +4,15 @@ import type { Program } from '../lower/program.js';
 
 /**
  * Rejects a Program the backend cannot run before anything executes, listing every
- * unsupported kernel and dtype at once.
+ * unsupported kernel and dtype at once. `fn` calls it before `compile`; so does code that
+ * compiles a Program by hand.
+ *
+ * @example
+ * ```ts
+ * const cpu = await getBackend('cpu');
+ * checkProgramSupport(program, cpu); // throws a BackendError listing every problem
+ * const exe = cpu.compile(program, { precision: 'fp32' });
+ * ```
  */
 export function checkProgramSupport(program: Program, backend: Backend): void {
   const caps = backend.capabilities;

@@ -122,7 +122,18 @@ export class InstrumentedRun {
 /**
  * A table of time per kernel and per source op, slowest first; a kernel the backend computes
  * inside another's launch shows `in #j` for its share (its time counts in kernel j's row);
- * with `clock`, a last line says where the times come from.
+ * with `clock`, a last line says where the times come from. `f.profile().table` is this
+ * table; call it yourself to format rows you changed, e.g. without the warm-up call.
+ *
+ * @example
+ * ```ts
+ * const f = fn([x, y], loss, { updates, profile: true });
+ * await f(X, Y); // compiles and warms up
+ * const warm = f.profile().kernels.map((r) => ({ ...r }));
+ * for (let i = 0; i < 10; i++) await f(X, Y);
+ * const { kernels, clock } = f.profile();
+ * console.log(formatProfile(kernels.map((r, i) => ({ ...r, calls: r.calls - warm[i]!.calls, totalMs: r.totalMs - warm[i]!.totalMs })), clock));
+ * ```
  */
 export function formatProfile(rows: readonly KernelProfile[], clock?: ProfileClock): string {
   const total = rows.reduce((a, r) => a + r.totalMs, 0) || 1;
