@@ -1,5 +1,5 @@
 import {
-  allocTyped, dtypeOfTyped, KERNEL_KINDS, registerBackend,
+  allocTyped, DTYPES, dtypeOfTyped, KERNEL_KINDS, registerBackend,
   type Backend, type BackendFactory, type Capabilities, type CompileOptions, type DeviceBuffer, type DType, type Executable,
   type Program, type TypedArray,
 } from '@symgrad/core';
@@ -13,8 +13,6 @@ export const CPU_BACKEND_NAME = 'cpu';
 
 /** Its priority when no backend is chosen explicitly (webgpu is 20, cuda 30). */
 export const CPU_BACKEND_PRIORITY = 10;
-
-const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
 /**
  * What the CPU backend runs: every dtype and kernel kind (with the optional fused softmax),

@@ -2,8 +2,8 @@
  * @symgrad/backend-cpu — the CPU backend of symgrad, in TypeScript: generated JavaScript
  * loops for elementwise and reduce kernels, a cache-blocked matmul, and the indexing and
  * loss kernels. It runs wherever JavaScript runs (Node, browsers, workers). In Node a native
- * addon (SIMD GEMM on a thread pool) replaces the matmul where it loads; SYMGRAD_CPU_NATIVE=0
- * turns it off.
+ * addon runs every kernel where it loads (a SIMD GEMM on a thread pool, and a bytecode
+ * interpreter for the fused expressions); SYMGRAD_CPU_NATIVE=0 turns it off.
  *
  * Importing this package registers a backend named `'cpu'` with priority 10.
  *

@@ -7,6 +7,9 @@ import { CudaDevice, probeLibraries } from './runtime/device.js';
 import { CudaExecutable, type CudaBuffer } from './runtime/executable.js';
 import { DEFAULT_RUN_OPTIONS, runOptionsFromEnv, type CudaRunOptions } from './runtime/options.js';
 
+/** The name this package registers its backend under. */
+export const CUDA_BACKEND_NAME = 'cuda';
+
 /** The kernel kinds this backend runs: every required kind and the fused row softmax. */
 export const CUDA_KERNEL_KINDS: readonly KernelKind[] = [...KERNEL_KINDS, 'softmax'];
 
@@ -52,7 +55,7 @@ function describeRun(run: CudaRunOptions): string[] {
  * ```
  */
 export class CudaBackend implements Backend {
-  readonly name = 'cuda';
+  readonly name = CUDA_BACKEND_NAME;
   readonly capabilities: Capabilities;
 
   /** `run` defaults to the environment's choices (runOptionsFromEnv). */
@@ -140,7 +143,7 @@ export const cudaBackendFactory: BackendFactory = {
   },
   create(): Backend {
     const a = cudaBackendFactory.availability() as Availability;
-    if (!a.ok) throw new Error(`cannot create the 'cuda' backend: ${a.reason}`);
+    if (!a.ok) throw new Error(`cannot create the '${CUDA_BACKEND_NAME}' backend: ${a.reason}`);
     return new CudaBackend(CudaDevice.open(), runOptionsFromEnv());
   },
 };

@@ -17,15 +17,12 @@
  * ```
  */
 import { registerBackend } from '@symgrad/core';
-import { cudaBackendFactory } from './backend.js';
-
-/** The name this package registers its backend under. */
-export const CUDA_BACKEND_NAME = 'cuda';
+import { CUDA_BACKEND_NAME, cudaBackendFactory } from './backend.js';
 
 /** Its priority when no backend is chosen explicitly (cpu is 10, webgpu 20). */
 export const CUDA_BACKEND_PRIORITY = 30;
 
-export { cudaBackendFactory, CudaBackend, unsupportedKernels } from './backend.js';
+export { CUDA_BACKEND_NAME, cudaBackendFactory, CudaBackend, unsupportedKernels } from './backend.js';
 export { cudaInfo, cudaMemoryInfo, cudaProfileTiming, type CudaInfo } from './info.js';
 export type { ProfileTiming } from './runtime/device.js';
 export { planProgram, CUDA_PRELUDE } from './codegen/program-source.js';

@@ -23,6 +23,14 @@ describe('availability', () => {
     expect(await loadGpu(() => Promise.resolve({ GPU }))).toEqual({ ok: false, reason: 'gpu.js could not create a GPU: no context' });
   });
 
+  it("passes the factory's options to the backends it creates", async () => {
+    const inTextures = (await createGpujsBackendFactory(undefined, { textures: true }).create()) as GpujsBackend;
+    const onHost = (await createGpujsBackendFactory(undefined, { textures: false }).create()) as GpujsBackend;
+    expect([inTextures.textureMode, onHost.textureMode]).toEqual([true, false]);
+    inTextures.dispose();
+    onHost.dispose();
+  });
+
   it('is registered as gpujs on import, idempotently, and names the mode gpu.js picked', async () => {
     registerGpujsBackend();
     const entry = (await listBackends()).find((b) => b.name === 'gpujs');

@@ -178,17 +178,19 @@ export class GpujsBackend implements Backend {
 }
 
 /**
- * A factory over a gpu.js loader (tests inject one that fails). The loader runs once, for
- * the first availability check or `create`, and its reason becomes the availability's.
+ * A factory over a gpu.js loader (tests inject one that fails) and the backend's options.
+ * The loader runs once, for the first availability check or `create`, and its reason
+ * becomes the availability's.
  *
  * @example
  * ```ts
  * const broken = createGpujsBackendFactory(async () => ({ ok: false, reason: 'no WebGL2' }));
  * await broken.availability(); // { ok: false, reason: 'no WebGL2' }
- * registerBackend('gpujs-broken', broken, 5);
+ * // host arrays between kernels, even where gpu.js renders into textures
+ * registerBackend('gpujs-host', createGpujsBackendFactory(undefined, { textures: false }), 5);
  * ```
  */
-export function createGpujsBackendFactory(load: () => Promise<GpuProbe> = () => loadGpu()): BackendFactory {
+export function createGpujsBackendFactory(load: () => Promise<GpuProbe> = () => loadGpu(), options: GpujsBackendOptions = {}): BackendFactory {
   let probe: Promise<GpuProbe> | undefined;
   const once = () => (probe ??= load());
   return {
@@ -196,7 +198,7 @@ export function createGpujsBackendFactory(load: () => Promise<GpuProbe> = () => 
       const p = await once();
       return p.ok ? { ok: true } : { ok: false, reason: p.reason };
     },
-    create: () => GpujsBackend.create(once),
+    create: () => GpujsBackend.create(once, options),
   };
 }
 

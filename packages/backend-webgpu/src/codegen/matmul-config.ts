@@ -200,7 +200,15 @@ export function matmulConfigProblems(c: MatmulConfig, limits: CodegenLimits): st
   return p;
 }
 
-/** `"tileM,tileN,tileK,threadM,threadN[,unroll][,vec4]"`, the format SYMGRAD_WEBGPU_MATMUL takes. */
+/**
+ * `"tileM,tileN,tileK,threadM,threadN"` then the config's flags (unroll, vec4, prefetch,
+ * double, pad) and `splitN` for a K split: the format SYMGRAD_WEBGPU_MATMUL takes.
+ *
+ * @example
+ * ```ts
+ * formatMatmulConfig(LARGE_MATMUL_CONFIG); // '128,64,16,8,4,unroll,vec4,prefetch'
+ * ```
+ */
 export const formatMatmulConfig = (c: MatmulConfig): string =>
   [c.tileM, c.tileN, c.tileK, c.threadM, c.threadN, ...(Object.keys(MATMUL_FLAGS) as MatmulFlag[]).filter((f) => c[MATMUL_FLAGS[f]]),
     ...(c.splitK !== undefined && c.splitK > 1 ? [`split${c.splitK}`] : [])].join(',');

@@ -1,4 +1,4 @@
-import { promoteWithScalar, type DType } from '../ir/dtype.js';
+import { promoteTypes, promoteWithScalar, type DType } from '../ir/dtype.js';
 import { GraphError } from '../ir/graph.js';
 import { ConstantVariable, Variable } from '../ir/variable.js';
 import { NDArray, type NestedArray } from '../host/ndarray.js';
@@ -22,7 +22,7 @@ export type Operand = Variable | number | boolean | NDArray | NestedArray;
  */
 export function asVariables(op: string, operands: readonly Operand[]): Variable[] {
   const tensors = operands.filter((o): o is Variable => o instanceof Variable);
-  const anchor: DType | undefined = tensors.length ? tensors.map((t) => t.dtype).reduce((a, b) => (rank(a) >= rank(b) ? a : b)) : undefined;
+  const anchor: DType | undefined = tensors.length ? tensors.map((t) => t.dtype).reduce(promoteTypes) : undefined;
   return operands.map((o, i) => {
     if (o instanceof Variable) return o;
     if (typeof o === 'number' || typeof o === 'boolean') {
@@ -33,10 +33,6 @@ export function asVariables(op: string, operands: readonly Operand[]): Variable[
     if (Array.isArray(o)) return new ConstantVariable(NDArray.from(o as NestedArray, anchor));
     throw new GraphError(`${op}: operand ${i} is ${kindOf(o)}, not a tensor, number or array`);
   });
-}
-
-function rank(d: DType): number {
-  return { bool: 0, int32: 1, float32: 2, float64: 3 }[d];
 }
 
 /**

@@ -103,11 +103,14 @@ const OPS = new Map<OpName, OpDef>();
 
 /**
  * Declares an op. Ops are data, not subclasses: a name from the OpProps table, a family,
- * and type inference that owns the op's validation messages.
+ * and type inference that owns the op's validation messages. Core's `ops/` files declare
+ * each op of the table once, when core loads (with its lowering rule beside it), so a
+ * second declaration of a name throws.
  *
  * @example
  * ```ts
- * defineOp({ name: 'exp', family: 'elementwise', arity: 1, inferType: ([x]) => [x] });
+ * // ops/elemwise.ts
+ * defineOp({ name: 'relu', family: 'elementwise', arity: 1, inferType: ([x]) => [x!] });
  * ```
  */
 export function defineOp<N extends OpName>(def: OpDef<N>): OpDef<N> {
@@ -155,9 +158,11 @@ export function listOps(): OpName[] {
  * ```
  */
 export function propsKey(props: object): string {
-  return JSON.stringify(props, Object.keys(props).sort());
+  return JSON.stringify(props, (_key, value: unknown) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k];
+    return sorted;
+  });
 }
 
-export function formatDims(shape: readonly Dim[]): string {
-  return `[${shape.map((d) => (d === null ? '?' : d)).join(', ')}]`;
-}

@@ -217,6 +217,10 @@ export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
     case 'softmaxCrossEntropy': return { reads: [k.logits, k.labels, ...(k.grad ? [k.grad.scale] : [])], writes: [k.loss, ...(k.grad ? [k.grad.output] : [])] };
     case 'random': return { reads: [k.state], writes: [k.output, ...(k.next ? [k.next] : [])] };
     case 'softmax': return { reads: [k.input], writes: [k.output] };
+    default: {
+      const bad = k as { kind?: unknown; label?: unknown };
+      throw new Error(`kernelViews: kernel '${String(bad.label)}' has unknown kind '${String(bad.kind)}' (the Program IR's kinds: ${[...KERNEL_KINDS, ...OPTIONAL_KERNEL_KINDS].join(', ')})`);
+    }
   }
 }
 
@@ -228,7 +232,8 @@ export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
  *
  * @example
  * ```ts
- * kernelAliasingProblems({ kind: 'matmul', a: q, b: s, out: s, … }); // ['matmul reads b1 as operand B and writes it']
+ * // k: a matmul kernel whose B operand is buffer 1
+ * kernelAliasingProblems({ ...k, out: k.b }); // ['matmul reads b1 as operand B and writes it']
  * ```
  */
 export function kernelAliasingProblems(k: Kernel): string[] {
@@ -250,7 +255,7 @@ export function kernelAliasingProblems(k: Kernel): string[] {
 /**
  * The aliasing problems of every kernel of a Program, each prefixed by the kernel's index
  * and label: a backend whose kernels would race with their own outputs checks it in
- * `compile`. Check the kernel kinds first: a kind it does not know makes it throw a TypeError.
+ * `compile`. It throws, naming the kind, for a kernel kind the Program IR does not have.
  *
  * @example
  * ```ts
