@@ -28,7 +28,7 @@ export { requestWebGPUAdapter, describeAdapter, DEFAULT_DAWN_FLAGS, withDawnFeat
 export { generateProgram, generateKernel } from './codegen/generate.js';
 export { renderExprs, castValue } from './codegen/wgsl-expr.js';
 export { Helpers } from './codegen/wgsl-types.js';
-export type { GeneratedKernel, CodegenLimits } from './codegen/kernel.js';
+export { DEFAULT_CODEGEN_LIMITS, type GeneratedKernel, type CodegenLimits, type CodegenContext } from './codegen/kernel.js';
 export {
   DEFAULT_MATMUL_CONFIG, LARGE_MATMUL_CONFIG, HUGE_MATMUL_CONFIG, defaultMatmulConfigFor, matmulConfigCandidates, MATMUL_ENV_VAR, MATMUL_FLAGS, MATMUL_TUNE_VALUE, parseMatmulConfig, formatMatmulConfig, matmulConfigProblems,
   type MatmulConfig, type MatmulConfigChooser,
