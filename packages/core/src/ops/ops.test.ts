@@ -132,6 +132,7 @@ describe('errors name the op, inputs, shapes and call site', () => {
     ['splitLike tiling', () => T.splitLike(w, [T.tensor('float32', [1, 4]), T.tensor('float32', [1, 4])], 0), /^splitLike: pieces \[1, 4\], \[1, 4\] do not tile \[3, 4\] along axis 0; inputs: 'w'/],
     ['splitLike piece not a variable', () => T.splitLike(w, [3 as never], 0), /^splitLike: input 1 is not a symbolic variable \(got a number\)/],
     ['sizeOf axis', () => applyOp('sizeOf', { axes: [3], dtype: 'float32' }, [w]), /^sizeOf: axis 3 is out of range for rank 2; inputs: 'w'/],
+    ['sum axis through applyOp', () => applyOp('sum', { axes: [2], keepdims: false }, [w]), /^sum: axis 2 is out of range for a tensor of rank 2; inputs: 'w'/],
     ['op arity', () => applyOp('add', {}, [w]), /^add: expected 2 inputs, got 1/],
     ['argmax empty axis', () => T.argmax(T.tensor('float32', [0, 3], 'e'), 0), /^argmax: axis 0 has size 0: an empty axis has no largest element; inputs: 'e' \(float32\[0, 3\]\)/],
     ['cce rank 0', () => T.categoricalCrossentropy(T.scalar('p'), T.iscalar('l')), /^categoricalCrossentropy: probabilities need at least one axis \(the classes\); inputs: 'p' \(float32\[\]\), 'l' \(int32\[\]\)/],
