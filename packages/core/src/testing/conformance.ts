@@ -22,7 +22,16 @@ export interface ConformanceOptions {
   readonly seedStep?: { sizes: [number, number, number, number]; rows: number };
 }
 
-/** Every conformance case name, for skip lists and coverage tests. */
+/**
+ * Every conformance case name, for skip lists and coverage tests: op cases as
+ * `<op case>.<dtype>`, then the kernel cases and `seed-step`.
+ *
+ * @example
+ * ```ts
+ * const names = conformanceCaseNames(['float32', 'float64']);
+ * runConformanceSuite({ backend: 'mine', dtypes: ['float32'], skip: names.filter((n) => n.startsWith('kernel.random')) });
+ * ```
+ */
 export function conformanceCaseNames(dtypes: readonly DType[] = ['float32']): string[] {
   return [
     ...dtypes.flatMap((d) => Object.keys(OP_CASES).map((n) => `${n}.${d}`)),

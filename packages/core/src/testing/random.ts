@@ -66,7 +66,16 @@ export class TestRandom {
   }
 }
 
-/** ‖a − b‖ / ‖b‖ with NaNs required at the same places: the norm-wise relative error of every numerical test. */
+/**
+ * ‖a − b‖ / ‖b‖ with NaNs required at the same places: the norm-wise relative error of every
+ * numerical test (Infinity where a NaN is missing or extra).
+ *
+ * @example
+ * ```ts
+ * relativeError([1, 2.000001], [1, 2]);            // ≈ 4.5e-7
+ * expect(relativeError(got.data, want)).toBeLessThan(1e-5);
+ * ```
+ */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`relativeError: lengths differ (${a.length} vs ${b.length})`);
   let num = 0;

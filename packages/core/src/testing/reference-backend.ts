@@ -12,6 +12,12 @@ interface RefBuffer extends DeviceBuffer {
  * A slow, obviously correct backend that interprets Programs with the reference scalar
  * evaluator. Core's own tests run `fn` and the conformance suite on it, so lowering is
  * tested without any real backend.
+ *
+ * @example
+ * ```ts
+ * const limited = new ReferenceBackend('no-matmul', ['elementwise', 'reduce']); // a backend lacking kernel kinds
+ * registerBackend('no-matmul', { availability: () => ({ ok: true }), create: () => limited }, -1);
+ * ```
  */
 export class ReferenceBackend implements Backend {
   readonly name: string;
@@ -50,7 +56,15 @@ export class ReferenceBackend implements Backend {
   }
 }
 
-/** A factory for registering the reference backend under a name (tests). */
+/**
+ * A factory for registering the reference backend under a name (tests).
+ *
+ * @example
+ * ```ts
+ * registerBackend('reference', referenceBackendFactory(), -1);
+ * const f = fn([x], T.exp(x), { backend: 'reference' });
+ * ```
+ */
 export function referenceBackendFactory(name = 'reference'): BackendFactory {
   return { availability: () => ({ ok: true }), create: () => new ReferenceBackend(name) };
 }

@@ -20,6 +20,14 @@ const at = (v: View, idx: readonly number[]): number => idx.reduce((o, x, d) => 
  * Runs a Program kernel by kernel with the reference scalar evaluator, on float64 arrays
  * indexed by buffer id. Values are rounded to each buffer's dtype as a backend would.
  * The conformance suite compares backends against it kernel kind by kernel kind.
+ *
+ * @example
+ * ```ts
+ * const buffers = program.buffers.map((b) => new Float64Array(b.size));
+ * buffers[0]!.set(inputValues);          // the Program's inputs, by buffer id
+ * interpretProgram(program, buffers);
+ * relativeError(backendResult, buffers[program.buffers.length - 1]!); // against a backend's output
+ * ```
  */
 export function interpretProgram(program: Program, buffers: Float64Array[]): void {
   const dt = (v: View) => program.buffers[v.buffer]!.dtype;

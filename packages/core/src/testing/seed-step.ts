@@ -17,7 +17,14 @@ export interface SeedStep {
   readonly updates: readonly (readonly [SharedVariable, Variable])[];
 }
 
-/** He-normal weights from a seeded generator. */
+/**
+ * He-normal weights from a seeded generator (normal, standard deviation √(2 / fan-in)).
+ *
+ * @example
+ * ```ts
+ * const w1 = shared(heNormalForTest(new TestRandom(1), [1000, 1000]), 'w1');
+ * ```
+ */
 export function heNormalForTest(rng: TestRandom, shape: [number, number], dtype: DType = 'float32'): NDArray {
   const a = NDArray.zeros(shape, dtype);
   const std = Math.sqrt(2 / shape[0]);
@@ -29,6 +36,14 @@ export function heNormalForTest(rng: TestRandom, shape: [number, number], dtype:
  * The reference workload (MLP sizes[0] → … → sizes[3], relu, softmax, mean categorical
  * cross-entropy against int labels, SGD) with gradients derived by hand:
  * dz3 = (softmax − onehot)/n, dW = hᵀ·dz, dh = dz·Wᵀ, relu' masked by the relu's output (h > 0).
+ *
+ * @example
+ * ```ts
+ * const rng = new TestRandom(42);
+ * const s = buildSeedStep(rng, [300, 256, 200, 10], 0.1);
+ * const train = fn([s.x, s.y], [s.loss, ...s.grads], { updates: s.updates, backend: 'cpu' });
+ * const [loss] = await train(rng.array([120, 300]), rng.array([120], 'int32', 0, 9));
+ * ```
  */
 export function buildSeedStep(rng: TestRandom, sizes: readonly [number, number, number, number], lr: number, dtype: DType = 'float32'): SeedStep {
   const x = T.tensor(dtype, [null, sizes[0]], 'x');
