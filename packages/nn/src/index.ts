@@ -26,10 +26,11 @@ export {
 export { philox4x32, seedToKey, fillUniform01, fillStandardNormal } from './philox.js';
 export { PhiloxStream, deriveSeed, permutation } from './random-stream.js';
 
-export { Layer, randomStateUpdates, type ApplyOptions, type BuildContext, type LayerConfig } from './layers/layer.js';
+export { Layer, randomStateUpdates, stateUpdates, type ApplyOptions, type BuildContext, type LayerConfig } from './layers/layer.js';
 export { Dense, Flatten, type DenseOptions, type Initializer, type InitializerName } from './layers/dense.js';
 export { ReLU, Sigmoid, Tanh, Softmax, activation, type ActivationName } from './layers/activation.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
+export { BatchNormalization, LayerNormalization, type BatchNormalizationOptions, type NormalizationOptions } from './layers/normalization.js';
 export { Sequential, type Model, type ModelConfig, type SequentialOptions } from './layers/sequential.js';
 export { registerLayer, layerFromConfig } from './layers/registry.js';
 

@@ -10,7 +10,7 @@
  */
 import type { NDArray, SharedVariable } from '@symgrad/core';
 import type { Model, ModelConfig } from '../layers/sequential.js';
-import { Sequential } from '../layers/sequential.js';
+import { savedVariables, Sequential } from '../layers/sequential.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { decodeSafetensors, encodeSafetensors, type DecodeOptions } from './safetensors.js';
 
@@ -54,7 +54,7 @@ function named(who: string, vars: readonly SharedVariable[]): Map<string, Shared
 function stateVars(who: string, model: Model, optimizer: Optimizer | undefined): Map<string, SharedVariable> {
   const params = model.parameters();
   if (optimizer) optimizer.build(params);
-  const vars = named(who, [...params, ...(optimizer ? optimizer.state() : [])]);
+  const vars = named(who, [...savedVariables(model), ...(optimizer ? optimizer.state() : [])]);
   return vars;
 }
 

@@ -21,17 +21,54 @@ export interface LayerConfig {
   readonly config: Record<string, unknown>;
 }
 
-/** A layer's random state and the draw that advances it. */
-interface RandomStateDraw {
+/**
+ * A layer's state that a training graph advances: a random state and the draw that advances
+ * it, or a statistic and its next value (BatchNormalization's moving mean).
+ */
+interface StateUpdate {
   readonly state: SharedVariable;
+  readonly next: Variable;
   readonly owner: string;
+  readonly random: boolean;
 }
 
-const draws = new WeakMap<Variable, RandomStateDraw>();
+/** Keyed by a variable of the layer's output graph: where the graph has it, the update applies. */
+const stateUpdatesByMarker = new WeakMap<Variable, StateUpdate[]>();
+
+function registerUpdate(marker: Variable, update: StateUpdate): void {
+  stateUpdatesByMarker.set(marker, [...(stateUpdatesByMarker.get(marker) ?? []), update]);
+}
 
 /** Records that `next` is the state after a layer's draw from `state`. @internal */
 export function registerRandomState(next: Variable, state: SharedVariable, owner: string): void {
-  draws.set(next, { state, owner });
+  registerUpdate(next, { state, next, owner, random: true });
+}
+
+/**
+ * Records that a graph computing `marker` (a training statistic, such as a batch mean) moves
+ * `state` to `next`. @internal
+ */
+export function registerStatisticUpdate(marker: Variable, state: SharedVariable, next: Variable, owner: string): void {
+  registerUpdate(marker, { state, next, owner, random: false });
+}
+
+function collectUpdates(outputs: Variable | readonly Variable[], include: (u: StateUpdate) => boolean): [SharedVariable, Variable][] {
+  const list = Array.isArray(outputs) ? outputs : [outputs as Variable];
+  const found = new Map<SharedVariable, Variable>();
+  for (const node of topoSort(list)) {
+    for (const out of node.outputs) {
+      for (const u of stateUpdatesByMarker.get(out) ?? []) {
+        if (!include(u)) continue;
+        if (found.has(u.state)) {
+          throw new Error(u.random
+            ? `${u.owner} draws more than once in this graph, so its draws would repeat: apply it once per graph or use one layer per application`
+            : `${u.owner} is applied in training more than once in this graph, so its statistic '${u.state.name}' would be updated twice: apply it once per graph or use one layer per application`);
+        }
+        found.set(u.state, u.next);
+      }
+    }
+  }
+  return [...found];
 }
 
 /**
@@ -48,17 +85,24 @@ export function registerRandomState(next: Variable, state: SharedVariable, owner
  * ```
  */
 export function randomStateUpdates(outputs: Variable | readonly Variable[]): [SharedVariable, Variable][] {
-  const list = Array.isArray(outputs) ? outputs : [outputs as Variable];
-  const found = new Map<SharedVariable, Variable>();
-  for (const node of topoSort(list)) {
-    if (node.op !== 'random') continue;
-    const next = node.outputs[1]!;
-    const d = draws.get(next);
-    if (!d) continue;
-    if (found.has(d.state)) throw new Error(`${d.owner} draws more than once in this graph, so its draws would repeat: apply it once per graph or use one layer per application`);
-    found.set(d.state, next);
-  }
-  return [...found];
+  return collectUpdates(outputs, (u) => u.random);
+}
+
+/**
+ * Every update of layer state that a training graph implies: the random states of the
+ * layers that draw (Dropout) and the moving statistics of BatchNormalization layers applied
+ * with `{ training: true }`. Pass them to `fn` with the optimizer's updates (the Trainer
+ * does); a layer applied twice in training in one graph is an error naming it.
+ *
+ * @example
+ * ```ts
+ * const out = model.apply(x, { training: true });
+ * const loss = T.mean(T.softmaxCrossEntropy(out, y));
+ * const step = fn([x, y], loss, { updates: [...opt.updates(loss, model.parameters()), ...stateUpdates(loss)] });
+ * ```
+ */
+export function stateUpdates(outputs: Variable | readonly Variable[]): [SharedVariable, Variable][] {
+  return collectUpdates(outputs, () => true);
 }
 
 /** The lower-snake-case name stem of a class name: `Dense` → `dense`, `ReLU` → `relu`. @internal */
@@ -140,6 +184,14 @@ export abstract class Layer {
 
   /** The trainable parameters, as named shared variables (empty before build). */
   parameters(): SharedVariable[] {
+    return [];
+  }
+
+  /**
+   * State that is not trained but belongs to the model, as named shared variables, saved
+   * and loaded with the parameters (BatchNormalization's moving statistics); empty by default.
+   */
+  stateVariables(): SharedVariable[] {
     return [];
   }
 

@@ -5,6 +5,7 @@
 import { ReLU, Sigmoid, Softmax, Tanh, type ActivationName } from './activation.js';
 import { Dense, Flatten, type Initializer } from './dense.js';
 import { Dropout } from './dropout.js';
+import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
 import type { Layer, LayerConfig } from './layer.js';
 
 type Factory = (config: Record<string, unknown>) => Layer;
@@ -60,3 +61,11 @@ registerLayer('ReLU', (c) => new ReLU(name(c)));
 registerLayer('Sigmoid', (c) => new Sigmoid(name(c)));
 registerLayer('Tanh', (c) => new Tanh(name(c)));
 registerLayer('Softmax', (c) => new Softmax(name(c)));
+const normalization = (c: Record<string, unknown>): NormalizationOptions => ({
+  ...(num(c['epsilon']) === undefined ? {} : { epsilon: num(c['epsilon'])! }),
+  ...(typeof c['center'] === 'boolean' ? { center: c['center'] } : {}),
+  ...(typeof c['scale'] === 'boolean' ? { scale: c['scale'] } : {}),
+  ...name(c),
+});
+registerLayer('LayerNormalization', (c) => new LayerNormalization(normalization(c)));
+registerLayer('BatchNormalization', (c) => new BatchNormalization({ ...normalization(c), ...(num(c['momentum']) === undefined ? {} : { momentum: num(c['momentum'])! }) }));

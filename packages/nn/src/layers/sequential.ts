@@ -13,6 +13,13 @@ export interface Model {
   apply(x: Variable, options?: ApplyOptions): Variable;
   /** The trainable parameters: named shared variables, in a stable order. */
   parameters(): SharedVariable[];
+  /** State saved with the parameters but not trained (moving statistics), if the model has any. */
+  stateVariables?(): SharedVariable[];
+}
+
+/** What a checkpoint holds of a model, and what restoring its best weights sets: its parameters, then its state. @internal */
+export function savedVariables(model: Model): SharedVariable[] {
+  return [...model.parameters(), ...(model.stateVariables?.() ?? [])];
 }
 
 export interface SequentialOptions {
@@ -34,6 +41,10 @@ export interface ModelConfig {
     readonly seed: number;
     readonly layers: readonly LayerConfig[];
   };
+}
+
+function countElements(vars: readonly SharedVariable[]): number {
+  return vars.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0);
 }
 
 /**
@@ -137,13 +148,20 @@ export class Sequential implements Model {
     return this.layers.flatMap((l) => l.parameters());
   }
 
-  /** The number of scalar parameters. */
+  /** The layers' untrained state (BatchNormalization's moving statistics), saved with the parameters. */
+  stateVariables(): SharedVariable[] {
+    this.requireBuilt();
+    return this.layers.flatMap((l) => l.stateVariables());
+  }
+
+  /** The number of scalar parameters (trainable; `stateVariables()` hold the rest). */
   countParameters(): number {
-    return this.parameters().reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0);
+    return countElements(this.parameters());
   }
 
   /**
-   * A table of layers with their output shapes and parameter counts, and the total.
+   * A table of layers with their output shapes and parameter counts (state such as moving
+   * statistics included, as Keras counts them), and the totals.
    *
    * @example
    * ```ts
@@ -159,8 +177,11 @@ export class Sequential implements Model {
     const rows = this.layers.map((l) => [
       `${l.name} (${l.className})`,
       formatDims([null, ...l.outputShape]),
-      l.parameters().reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0).toLocaleString('en-US'),
+      countElements([...l.parameters(), ...l.stateVariables()]).toLocaleString('en-US'),
     ]);
+    const trainable = this.countParameters();
+    const untrained = countElements(this.stateVariables());
+    const count = (n: number): string => n.toLocaleString('en-US');
     const header = ['Layer (type)', 'Output shape', 'Params'];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
     const line = (cells: string[]): string => cells.map((s, c) => (c === 2 ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('   ').trimEnd();
@@ -171,7 +192,8 @@ export class Sequential implements Model {
       rule,
       ...rows.map(line),
       rule,
-      `Total params: ${this.countParameters().toLocaleString('en-US')}`,
+      `Total params: ${count(trainable + untrained)}`,
+      ...(untrained > 0 ? [`Trainable params: ${count(trainable)}`, `Non-trainable params: ${count(untrained)}`] : []),
     ].join('\n');
   }
 

@@ -3,7 +3,7 @@
  * order; `control.stop(reason)` ends training after the current batch or epoch.
  */
 import { kindOf, type NDArray, type SharedVariable } from '@symgrad/core';
-import type { Model } from '../layers/sequential.js';
+import { savedVariables, type Model } from '../layers/sequential.js';
 
 /** Numbers reported for an epoch: `loss`, metrics (`accuracy`), `valLoss`, `valAccuracy`, `learningRate`, … */
 export type Logs = Record<string, number>;
@@ -107,7 +107,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
   let bestWeights: Map<SharedVariable, NDArray> | undefined;
   const restore = (model: Model): void => {
     if (!bestWeights) return;
-    for (const p of model.parameters()) {
+    for (const p of savedVariables(model)) {
       const v = bestWeights.get(p);
       if (v) p.set(v);
     }
@@ -129,7 +129,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
         wait = 0;
         if (options.restoreBestWeights) {
           bestWeights = new Map();
-          for (const p of control.model.parameters()) bestWeights.set(p, await p.read());
+          for (const p of savedVariables(control.model)) bestWeights.set(p, await p.read());
         }
         return;
       }

@@ -17,7 +17,7 @@ import {
 } from '@symgrad/core';
 import type { Augment } from '../data/augment.js';
 import { Dataset } from '../data/dataset.js';
-import { randomStateUpdates } from '../layers/layer.js';
+import { stateUpdates } from '../layers/layer.js';
 import type { Model } from '../layers/sequential.js';
 import { resolveLoss, type Loss } from '../losses.js';
 import { resolveMetric, type Metric } from '../metrics.js';
@@ -293,7 +293,7 @@ export class Trainer {
       [accCount, T.add(accCount, n)],
       ...metricAccs.map(([m, s]) => [s, T.add(s, m.symbolicSum!(out, y))] as [SharedVariable, Variable]),
     ];
-    updates.push(...randomStateUpdates([loss, ...updates.map(([, v]) => v)]));
+    updates.push(...stateUpdates([loss, ...updates.map(([, v]) => v)]));
     const train = fn([x, y], loss, { updates, ...this.fnOptions() });
     const outEval = this.model.apply(x, { training: false });
     const evaluate = fn([x, y], [this.lossFn(outEval, y), outEval], this.fnOptions());
