@@ -15,7 +15,8 @@ const INITIALIZERS: Record<InitializerName, (shape: readonly number[], options: 
   glorotUniform, glorotNormal, heUniform, heNormal, zeros: (shape) => zeros(shape),
 };
 
-function resolveInitializer(who: string, init: Initializer): (shape: readonly number[], options: { seed: number }) => NDArray {
+/** An initializer function from a name or a function; throws naming the layer for an unknown name. @internal */
+export function resolveInitializer(who: string, init: Initializer): (shape: readonly number[], options: { seed: number }) => NDArray {
   if (typeof init === 'function') return init;
   const f = Object.prototype.hasOwnProperty.call(INITIALIZERS, init) ? INITIALIZERS[init] : undefined;
   if (!f) throw new TypeError(`${who}: unknown initializer ${JSON.stringify(init)}: use one of ${Object.keys(INITIALIZERS).join(', ')}, or a function (shape, { seed }) => NDArray`);

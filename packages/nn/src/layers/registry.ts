@@ -4,8 +4,10 @@
  */
 import { ReLU, Sigmoid, Softmax, Tanh, type ActivationName } from './activation.js';
 import { Dense, Flatten, type Initializer } from './dense.js';
+import { Conv2D, type Conv2DOptions } from './convolution.js';
 import { Dropout } from './dropout.js';
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
+import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type Pooling2DOptions } from './pooling.js';
 import type { Layer, LayerConfig } from './layer.js';
 
 type Factory = (config: Record<string, unknown>) => Layer;
@@ -69,3 +71,22 @@ const normalization = (c: Record<string, unknown>): NormalizationOptions => ({
 });
 registerLayer('LayerNormalization', (c) => new LayerNormalization(normalization(c)));
 registerLayer('BatchNormalization', (c) => new BatchNormalization({ ...normalization(c), ...(num(c['momentum']) === undefined ? {} : { momentum: num(c['momentum'])! }) }));
+const pair = (v: unknown): number | [number, number] | undefined => (Array.isArray(v) ? [v[0] as number, v[1] as number] : num(v));
+registerLayer('Conv2D', (c) => new Conv2D(num(c['filters']) ?? NaN, pair(c['kernelSize']) ?? NaN, {
+  ...(pair(c['strides']) === undefined ? {} : { strides: pair(c['strides'])! }),
+  ...(str(c['padding']) === undefined ? {} : { padding: str(c['padding']) as Conv2DOptions['padding'] }),
+  ...(str(c['activation']) === undefined ? {} : { activation: str(c['activation']) as ActivationName }),
+  ...(typeof c['useBias'] === 'boolean' ? { useBias: c['useBias'] } : {}),
+  ...(str(c['kernelInitializer']) === undefined ? {} : { kernelInitializer: str(c['kernelInitializer']) as Initializer }),
+  ...(str(c['biasInitializer']) === undefined ? {} : { biasInitializer: str(c['biasInitializer']) as Initializer }),
+  ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
+  ...name(c),
+}));
+const pooling = (c: Record<string, unknown>): Pooling2DOptions => ({
+  ...(pair(c['strides']) === undefined ? {} : { strides: pair(c['strides'])! }),
+  ...(str(c['padding']) === undefined ? {} : { padding: str(c['padding']) as Pooling2DOptions['padding'] }),
+  ...name(c),
+});
+registerLayer('MaxPooling2D', (c) => new MaxPooling2D(pair(c['poolSize']) ?? 2, pooling(c)));
+registerLayer('AveragePooling2D', (c) => new AveragePooling2D(pair(c['poolSize']) ?? 2, pooling(c)));
+registerLayer('GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(name(c)));

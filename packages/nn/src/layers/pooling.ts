@@ -1,0 +1,132 @@
+/**
+ * Pooling over channels-last images: the maximum or mean of each window, from the same
+ * strided slices as the convolution, and the global mean or maximum over the image.
+ */
+import { NDArray, T, type Variable } from '@symgrad/core';
+import { formatDims, Layer, type ApplyOptions } from './layer.js';
+import { axisWindows, checkPadding, intPair, windows, type AxisWindows, type Padding } from './spatial.js';
+
+export interface Pooling2DOptions {
+  /** Steps between windows; the pool size by default. */
+  readonly strides?: number | readonly [number, number];
+  /** 'valid' (whole windows, the default) or 'same' (⌈size / stride⌉ outputs; padding never counts). */
+  readonly padding?: Padding;
+  readonly name?: string;
+}
+
+abstract class Pooling2D extends Layer {
+  readonly poolSize: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly padding: Padding;
+  protected geometry: { rows: AxisWindows; cols: AxisWindows } | undefined;
+
+  constructor(who: string, poolSize: number | readonly [number, number], options: Pooling2DOptions) {
+    super(options.name);
+    this.poolSize = intPair(who, 'poolSize', poolSize);
+    this.strides = intPair(who, 'strides', options.strides ?? this.poolSize);
+    this.padding = checkPadding(who, options.padding ?? 'valid');
+  }
+
+  protected buildLayer(inputShape: readonly number[]): readonly number[] {
+    if (inputShape.length !== 3) throw new Error(`${this.describe()} expects per-example inputs [height, width, channels], got ${formatDims(inputShape)}`);
+    const [h, w, channels] = inputShape as [number, number, number];
+    const rows = axisWindows(h, this.poolSize[0], this.strides[0], this.padding);
+    const cols = axisWindows(w, this.poolSize[1], this.strides[1], this.padding);
+    if (rows.out === 0 || cols.out === 0) {
+      throw new Error(`${this.describe()}: a ${this.poolSize.join('×')} pool does not fit in ${h}×${w} inputs with padding 'valid'; use padding 'same' or a smaller pool`);
+    }
+    this.geometry = { rows, cols };
+    return [rows.out, cols.out, channels];
+  }
+
+  protected checkBatch(x: Variable): void {
+    if (x.ndim !== 4) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(this.inputShape)}, got ${x.describe()}`);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding, ...(this.name === undefined ? {} : { name: this.name }) };
+  }
+}
+
+/**
+ * The maximum of each `poolSize` window of every channel (padding, with 'same', never wins).
+ *
+ * @example
+ * ```ts
+ * new Sequential([new Conv2D(16, 3), new MaxPooling2D(2), new Flatten(), new Dense(10)], { inputShape: [28, 28, 1] });
+ * ```
+ */
+export class MaxPooling2D extends Pooling2D {
+  readonly className = 'MaxPooling2D';
+
+  constructor(poolSize: number | readonly [number, number] = 2, options: Pooling2DOptions = {}) {
+    super('MaxPooling2D', poolSize, options);
+  }
+
+  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
+    this.checkBatch(x);
+    const { rows, cols } = this.geometry!;
+    return windows(x, this.poolSize, this.strides, rows, cols, -Infinity).reduce((a, b) => T.maximum(a, b));
+  }
+}
+
+/**
+ * The mean of each `poolSize` window of every channel; with 'same', the mean of the window's
+ * elements inside the image.
+ *
+ * @example
+ * ```ts
+ * new AveragePooling2D(2, { padding: 'same' }); // [28, 28, c] → [14, 14, c]
+ * ```
+ */
+export class AveragePooling2D extends Pooling2D {
+  readonly className = 'AveragePooling2D';
+
+  constructor(poolSize: number | readonly [number, number] = 2, options: Pooling2DOptions = {}) {
+    super('AveragePooling2D', poolSize, options);
+  }
+
+  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
+    this.checkBatch(x);
+    const { rows, cols } = this.geometry!;
+    const sum = windows(x, this.poolSize, this.strides, rows, cols).reduce((a, b) => T.add(a, b));
+    // How many elements of each window lie inside the image: the pool size, except at padded edges.
+    const inside = (a: AxisWindows, size: number, k: number, s: number, o: number): number => Math.min(o * s - a.before + k, size) - Math.max(o * s - a.before, 0);
+    const [h, w] = this.inputShape as [number, number];
+    const counts = new Float64Array(rows.out * cols.out);
+    for (let r = 0; r < rows.out; r++) {
+      for (let c = 0; c < cols.out; c++) counts[r * cols.out + c] = inside(rows, h, this.poolSize[0], this.strides[0], r) * inside(cols, w, this.poolSize[1], this.strides[1], c);
+    }
+    return T.div(sum, T.constant(new NDArray('float64', [rows.out, cols.out, 1], counts).astype(x.dtype)));
+  }
+}
+
+/**
+ * The mean over the image of every channel: [batch, h, w, c] → [batch, c].
+ *
+ * @example
+ * ```ts
+ * new Sequential([new Conv2D(32, 3), new GlobalAveragePooling2D(), new Dense(10)], { inputShape: [32, 32, 3] });
+ * ```
+ */
+export class GlobalAveragePooling2D extends Layer {
+  readonly className = 'GlobalAveragePooling2D';
+
+  constructor(options: { name?: string } = {}) {
+    super(options.name);
+  }
+
+  protected buildLayer(inputShape: readonly number[]): readonly number[] {
+    if (inputShape.length !== 3) throw new Error(`${this.describe()} expects per-example inputs [height, width, channels], got ${formatDims(inputShape)}`);
+    return [inputShape[2]!];
+  }
+
+  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
+    if (x.ndim !== 4) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(this.inputShape)}, got ${x.describe()}`);
+    return T.mean(x, [1, 2]);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return this.name === undefined ? {} : { name: this.name };
+  }
+}
