@@ -4,26 +4,18 @@
  * multiplied by the kernel reshaped to [kh · kw · channels, filters]. Every backend runs it
  * with its own matmul, and the gradients follow from those of slice, concat and dot.
  */
-import { shared, T, type SharedVariable, type Variable } from '@symgrad/core';
-import { deriveSeed } from '../random-stream.js';
-import { activation, type ActivationName } from './activation.js';
-import { resolveInitializer, type Initializer } from './dense.js';
-import { formatDims, Layer, type ApplyOptions, type BuildContext } from './layer.js';
-import { axisWindows, checkPadding, intPair, windows, type AxisWindows, type Padding } from './spatial.js';
+import { T, type SharedVariable, type Variable } from '@symgrad/core';
+import { activation } from './activation.js';
+import { checkKernelOptions, kernelAndBias, kernelAndBiasConfig, type DenseOptions } from './dense.js';
+import { Layer, type ApplyOptions, type BuildContext } from './layer.js';
+import { checkPadding, imageGeometry, intPair, windows, type ImageGeometry, type Padding } from './spatial.js';
 
-export interface Conv2DOptions {
+/** Dense's options (the kernel's 'glorotUniform' fans count the window: kh · kw · channels in, kh · kw · filters out), and the windows'. */
+export interface Conv2DOptions extends DenseOptions {
   /** Steps between windows, one number or [rows, columns]; 1 by default. */
   readonly strides?: number | readonly [number, number];
   /** 'valid' (whole windows only, the default) or 'same' (⌈size / stride⌉ outputs, zero-padded). */
   readonly padding?: Padding;
-  /** Applied after the bias; 'linear' (none) by default. */
-  readonly activation?: ActivationName;
-  readonly useBias?: boolean;
-  /** 'glorotUniform' by default (fans count the window: kh · kw · channels in, kh · kw · filters out). */
-  readonly kernelInitializer?: Initializer;
-  readonly biasInitializer?: Initializer;
-  readonly seed?: number;
-  readonly name?: string;
 }
 
 /**
@@ -49,7 +41,7 @@ export class Conv2D extends Layer {
   readonly options: Conv2DOptions;
   private w: SharedVariable | undefined;
   private b: SharedVariable | undefined;
-  private geometry: { rows: AxisWindows; cols: AxisWindows; channels: number } | undefined;
+  private geometry: ImageGeometry | undefined;
 
   constructor(filters: number, kernelSize: number | readonly [number, number], options: Conv2DOptions = {}) {
     super(options.name);
@@ -58,9 +50,7 @@ export class Conv2D extends Layer {
     this.kernelSize = intPair('Conv2D', 'kernelSize', kernelSize);
     this.strides = intPair('Conv2D', 'strides', options.strides ?? 1);
     this.padding = checkPadding('Conv2D', options.padding ?? 'valid');
-    if (options.activation !== undefined) activation(options.activation);
-    resolveInitializer('Conv2D', options.kernelInitializer ?? 'glorotUniform');
-    resolveInitializer('Conv2D', options.biasInitializer ?? 'zeros');
+    checkKernelOptions('Conv2D', options);
     this.options = { ...options };
   }
 
@@ -71,27 +61,15 @@ export class Conv2D extends Layer {
   }
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    if (inputShape.length !== 3) throw new Error(`${this.describe()} expects per-example inputs [height, width, channels], got ${formatDims(inputShape)}`);
-    const [h, w, channels] = inputShape as [number, number, number];
-    const rows = axisWindows(h, this.kernelSize[0], this.strides[0], this.padding);
-    const cols = axisWindows(w, this.kernelSize[1], this.strides[1], this.padding);
-    if (rows.out === 0 || cols.out === 0) {
-      throw new Error(`${this.describe()}: a ${this.kernelSize.join('×')} kernel does not fit in ${h}×${w} inputs with padding 'valid'; use padding 'same' or a smaller kernel`);
-    }
-    const seed = this.options.seed ?? ctx.seed;
-    const init = resolveInitializer(this.describe(), this.options.kernelInitializer ?? 'glorotUniform');
-    this.w = shared(init([...this.kernelSize, channels, this.filters], { seed: deriveSeed(seed, 0) }), `${this.name}/kernel`, 'float32');
-    if (this.options.useBias ?? true) {
-      const biasInit = resolveInitializer(this.describe(), this.options.biasInitializer ?? 'zeros');
-      this.b = shared(biasInit([this.filters], { seed: deriveSeed(seed, 1) }), `${this.name}/bias`, 'float32');
-    }
-    this.geometry = { rows, cols, channels };
-    return [rows.out, cols.out, this.filters];
+    const g = imageGeometry(this.describe(), inputShape, 'kernel', this.kernelSize, this.strides, this.padding);
+    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [...this.kernelSize, g.channels, this.filters], this.filters, ctx.seed));
+    this.geometry = g;
+    return [g.rows.out, g.cols.out, this.filters];
   }
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
     const { rows, cols, channels } = this.geometry!;
-    if (x.ndim !== 4) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(this.inputShape)}, got ${x.describe()}`);
+    this.requireBatch(x);
     const patches = T.concat(windows(x, this.kernelSize, this.strides, rows, cols), 3);
     const window = this.kernelSize[0] * this.kernelSize[1] * channels;
     // float64 inputs compute in float64 (a gradient check, say): the float32 parameters are cast.
@@ -106,18 +84,6 @@ export class Conv2D extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    const { kernelInitializer, biasInitializer } = this.options;
-    return {
-      filters: this.filters,
-      kernelSize: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      activation: this.options.activation ?? 'linear',
-      useBias: this.options.useBias ?? true,
-      ...(typeof kernelInitializer === 'string' ? { kernelInitializer } : {}),
-      ...(typeof biasInitializer === 'string' ? { biasInitializer } : {}),
-      ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
-      ...(this.name === undefined ? {} : { name: this.name }),
-    };
+    return { filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides], padding: this.padding, ...kernelAndBiasConfig(this, this.options) };
   }
 }

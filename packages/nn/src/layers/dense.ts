@@ -15,14 +15,14 @@ const INITIALIZERS: Record<InitializerName, (shape: readonly number[], options: 
   glorotUniform, glorotNormal, heUniform, heNormal, zeros: (shape) => zeros(shape),
 };
 
-/** An initializer function from a name or a function; throws naming the layer for an unknown name. @internal */
-export function resolveInitializer(who: string, init: Initializer): (shape: readonly number[], options: { seed: number }) => NDArray {
+function resolveInitializer(who: string, init: Initializer): (shape: readonly number[], options: { seed: number }) => NDArray {
   if (typeof init === 'function') return init;
   const f = Object.prototype.hasOwnProperty.call(INITIALIZERS, init) ? INITIALIZERS[init] : undefined;
   if (!f) throw new TypeError(`${who}: unknown initializer ${JSON.stringify(init)}: use one of ${Object.keys(INITIALIZERS).join(', ')}, or a function (shape, { seed }) => NDArray`);
   return f;
 }
 
+/** The options of a layer with a kernel and an optional bias (Dense, Conv2D). */
 export interface DenseOptions {
   /** Applied after the affine map; 'linear' (none) by default. */
   readonly activation?: ActivationName;
@@ -35,6 +35,36 @@ export interface DenseOptions {
   /** Seed of the initializers; derived from the model's seed and the layer's position when omitted. */
   readonly seed?: number;
   readonly name?: string;
+}
+
+/** A kernel of `kernelShape` and, unless `useBias` is false, a bias of `units`, named after the layer. @internal */
+export function kernelAndBias(layer: Layer, o: DenseOptions, kernelShape: readonly number[], units: number, ctxSeed: number): { w: SharedVariable; b: SharedVariable | undefined } {
+  const seed = o.seed ?? ctxSeed;
+  const kernelInit = resolveInitializer(layer.describe(), o.kernelInitializer ?? 'glorotUniform');
+  const w = shared(kernelInit(kernelShape, { seed: deriveSeed(seed, 0) }), `${layer.name}/kernel`, 'float32');
+  if (!(o.useBias ?? true)) return { w, b: undefined };
+  const biasInit = resolveInitializer(layer.describe(), o.biasInitializer ?? 'zeros');
+  return { w, b: shared(biasInit([units], { seed: deriveSeed(seed, 1) }), `${layer.name}/bias`, 'float32') };
+}
+
+/** The JSON config of those options. A custom initializer function is not JSON: it only matters before training, and the weights are saved separately, so the config leaves it out. @internal */
+export function kernelAndBiasConfig(layer: Layer, o: DenseOptions): Record<string, unknown> {
+  const { kernelInitializer, biasInitializer } = o;
+  return {
+    activation: o.activation ?? 'linear',
+    useBias: o.useBias ?? true,
+    ...(typeof kernelInitializer === 'string' ? { kernelInitializer } : {}),
+    ...(typeof biasInitializer === 'string' ? { biasInitializer } : {}),
+    ...(o.seed === undefined ? {} : { seed: o.seed }),
+    ...(layer.name === undefined ? {} : { name: layer.name }),
+  };
+}
+
+/** Checks the options' activation and initializer names, naming the layer class. @internal */
+export function checkKernelOptions(who: string, o: DenseOptions): void {
+  if (o.activation !== undefined) activation(o.activation);
+  resolveInitializer(who, o.kernelInitializer ?? 'glorotUniform');
+  resolveInitializer(who, o.biasInitializer ?? 'zeros');
 }
 
 /**
@@ -59,9 +89,7 @@ export class Dense extends Layer {
   constructor(units: number, options: DenseOptions = {}) {
     super(options.name);
     if (!Number.isInteger(units) || units <= 0) throw new RangeError(`Dense: units must be a positive integer, got ${units}`);
-    if (options.activation !== undefined) activation(options.activation);
-    resolveInitializer('Dense', options.kernelInitializer ?? 'glorotUniform');
-    resolveInitializer('Dense', options.biasInitializer ?? 'zeros');
+    checkKernelOptions('Dense', options);
     this.units = units;
     this.options = { ...options };
   }
@@ -82,13 +110,7 @@ export class Dense extends Layer {
     if (inputShape.length !== 1) {
       throw new Error(`${this.describe()} expects inputs of shape [batch, features], got per-example shape ${formatDims(inputShape)}: add a Flatten layer before it`);
     }
-    const seed = this.options.seed ?? ctx.seed;
-    const kernelInit = resolveInitializer(this.describe(), this.options.kernelInitializer ?? 'glorotUniform');
-    this.w = shared(kernelInit([inputShape[0]!, this.units], { seed: deriveSeed(seed, 0) }), `${this.name}/kernel`, 'float32');
-    if (this.options.useBias ?? true) {
-      const biasInit = resolveInitializer(this.describe(), this.options.biasInitializer ?? 'zeros');
-      this.b = shared(biasInit([this.units], { seed: deriveSeed(seed, 1) }), `${this.name}/bias`, 'float32');
-    }
+    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [inputShape[0]!, this.units], this.units, ctx.seed));
     return [this.units];
   }
 
@@ -103,18 +125,7 @@ export class Dense extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    const { kernelInitializer, biasInitializer } = this.options;
-    // A custom initializer function is not JSON: it only matters before training, and the
-    // weights are saved separately, so the config leaves it out.
-    return {
-      units: this.units,
-      activation: this.options.activation ?? 'linear',
-      useBias: this.options.useBias ?? true,
-      ...(typeof kernelInitializer === 'string' ? { kernelInitializer } : {}),
-      ...(typeof biasInitializer === 'string' ? { biasInitializer } : {}),
-      ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
-      ...(this.name === undefined ? {} : { name: this.name }),
-    };
+    return { units: this.units, ...kernelAndBiasConfig(this, this.options) };
   }
 }
 

@@ -7,7 +7,7 @@
  * `randomStateUpdates(loss)` lists the update, and the Trainer applies it.
  */
 import { NDArray, T, type SharedVariable, type Variable } from '@symgrad/core';
-import { formatDims, Layer, registerRandomState, type ApplyOptions, type BuildContext } from './layer.js';
+import { Layer, registerRandomState, type ApplyOptions, type BuildContext } from './layer.js';
 
 export interface DropoutOptions {
   /** Seed of the mask stream; derived from the model's seed and the layer's position when omitted. */
@@ -74,8 +74,7 @@ export class Dropout extends Layer {
 
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
     if (!options.training || this.rate === 0) return x;
-    const features = this.inputShape;
-    if (x.ndim !== features.length + 1) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(features)}, got ${x.describe()}`);
+    this.requireBatch(x);
     const keep = 1 - this.rate;
     const { values: u, next } = T.random.uniform(this.state, x, x.dtype === 'float64' ? 'float64' : 'float32');
     registerRandomState(next, this.state, this.describe());

@@ -195,6 +195,12 @@ export abstract class Layer {
     return [];
   }
 
+  /** Throws, naming the layer and `x`, unless `x` is a batch of this layer's per-example inputs (one more axis). */
+  protected requireBatch(x: Variable): void {
+    const features = this.inputShape;
+    if (x.ndim !== features.length + 1) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(features)}, got ${x.describe()}`);
+  }
+
   /** A readable description: `Dense 'dense_0'`. */
   describe(): string {
     return `${this.className}${this.name === undefined ? '' : ` '${this.name}'`}`;

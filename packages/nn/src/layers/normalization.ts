@@ -4,7 +4,7 @@
  * Both normalize over the last axis's features, channels last, as Keras does.
  */
 import { NDArray, shared, T, type SharedVariable, type Variable } from '@symgrad/core';
-import { formatDims, Layer, registerStatisticUpdate, type ApplyOptions } from './layer.js';
+import { Layer, registerStatisticUpdate, type ApplyOptions } from './layer.js';
 
 export interface NormalizationOptions {
   /** Added to the variance before its square root; 1e-3 by default (as Keras). */
@@ -154,8 +154,7 @@ export class BatchNormalization extends Layer {
   }
 
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
-    const features = this.inputShape;
-    if (x.ndim !== features.length + 1) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(features)}, got ${x.describe()}`);
+    this.requireBatch(x);
     const eps = this.options.epsilon ?? 1e-3;
     const moving = this.moving!;
     if (!options.training) return this.affine!.apply(T.mul(T.sub(x, moving.mean), T.rsqrt(T.add(moving.variance, eps))));

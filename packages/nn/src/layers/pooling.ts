@@ -4,7 +4,7 @@
  */
 import { NDArray, T, type Variable } from '@symgrad/core';
 import { formatDims, Layer, type ApplyOptions } from './layer.js';
-import { axisWindows, checkPadding, intPair, windows, type AxisWindows, type Padding } from './spatial.js';
+import { checkPadding, imageGeometry, intPair, windows, type AxisWindows, type ImageGeometry, type Padding } from './spatial.js';
 
 export interface Pooling2DOptions {
   /** Steps between windows; the pool size by default. */
@@ -18,7 +18,7 @@ abstract class Pooling2D extends Layer {
   readonly poolSize: readonly [number, number];
   readonly strides: readonly [number, number];
   readonly padding: Padding;
-  protected geometry: { rows: AxisWindows; cols: AxisWindows } | undefined;
+  protected geometry: ImageGeometry | undefined;
 
   constructor(who: string, poolSize: number | readonly [number, number], options: Pooling2DOptions) {
     super(options.name);
@@ -28,19 +28,14 @@ abstract class Pooling2D extends Layer {
   }
 
   protected buildLayer(inputShape: readonly number[]): readonly number[] {
-    if (inputShape.length !== 3) throw new Error(`${this.describe()} expects per-example inputs [height, width, channels], got ${formatDims(inputShape)}`);
-    const [h, w, channels] = inputShape as [number, number, number];
-    const rows = axisWindows(h, this.poolSize[0], this.strides[0], this.padding);
-    const cols = axisWindows(w, this.poolSize[1], this.strides[1], this.padding);
-    if (rows.out === 0 || cols.out === 0) {
-      throw new Error(`${this.describe()}: a ${this.poolSize.join('×')} pool does not fit in ${h}×${w} inputs with padding 'valid'; use padding 'same' or a smaller pool`);
-    }
-    this.geometry = { rows, cols };
-    return [rows.out, cols.out, channels];
+    this.geometry = imageGeometry(this.describe(), inputShape, 'pool', this.poolSize, this.strides, this.padding);
+    return [this.geometry.rows.out, this.geometry.cols.out, this.geometry.channels];
   }
 
-  protected checkBatch(x: Variable): void {
-    if (x.ndim !== 4) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(this.inputShape)}, got ${x.describe()}`);
+  /** The pool-sized windows of a batch, padded with `value` for 'same'. */
+  protected windowsOf(x: Variable, value: number): Variable[] {
+    this.requireBatch(x);
+    return windows(x, this.poolSize, this.strides, this.geometry!.rows, this.geometry!.cols, value);
   }
 
   getConfig(): Record<string, unknown> {
@@ -64,9 +59,7 @@ export class MaxPooling2D extends Pooling2D {
   }
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    this.checkBatch(x);
-    const { rows, cols } = this.geometry!;
-    return windows(x, this.poolSize, this.strides, rows, cols, -Infinity).reduce((a, b) => T.maximum(a, b));
+    return this.windowsOf(x, -Infinity).reduce((a, b) => T.maximum(a, b));
   }
 }
 
@@ -87,9 +80,8 @@ export class AveragePooling2D extends Pooling2D {
   }
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    this.checkBatch(x);
+    const sum = this.windowsOf(x, 0).reduce((a, b) => T.add(a, b));
     const { rows, cols } = this.geometry!;
-    const sum = windows(x, this.poolSize, this.strides, rows, cols).reduce((a, b) => T.add(a, b));
     // How many elements of each window lie inside the image: the pool size, except at padded edges.
     const inside = (a: AxisWindows, size: number, k: number, s: number, o: number): number => Math.min(o * s - a.before + k, size) - Math.max(o * s - a.before, 0);
     const [h, w] = this.inputShape as [number, number];
@@ -122,7 +114,7 @@ export class GlobalAveragePooling2D extends Layer {
   }
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    if (x.ndim !== 4) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(this.inputShape)}, got ${x.describe()}`);
+    this.requireBatch(x);
     return T.mean(x, [1, 2]);
   }
 

@@ -3,8 +3,8 @@
  * Built-in layers are registered here; `registerLayer` adds custom ones.
  */
 import { ReLU, Sigmoid, Softmax, Tanh, type ActivationName } from './activation.js';
-import { Dense, Flatten, type Initializer } from './dense.js';
-import { Conv2D, type Conv2DOptions } from './convolution.js';
+import { Dense, Flatten, type DenseOptions, type Initializer } from './dense.js';
+import { Conv2D } from './convolution.js';
 import { Dropout } from './dropout.js';
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type Pooling2DOptions } from './pooling.js';
@@ -49,14 +49,16 @@ export function layerFromConfig(spec: LayerConfig): Layer {
   return f(config);
 }
 
-registerLayer('Dense', (c) => new Dense(num(c['units']) ?? NaN, {
+/** The options of a layer with a kernel and a bias (Dense, Conv2D) from its config. */
+const kernelOptions = (c: Record<string, unknown>): DenseOptions => ({
   ...(str(c['activation']) === undefined ? {} : { activation: str(c['activation']) as ActivationName }),
   ...(typeof c['useBias'] === 'boolean' ? { useBias: c['useBias'] } : {}),
   ...(str(c['kernelInitializer']) === undefined ? {} : { kernelInitializer: str(c['kernelInitializer']) as Initializer }),
   ...(str(c['biasInitializer']) === undefined ? {} : { biasInitializer: str(c['biasInitializer']) as Initializer }),
   ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
   ...name(c),
-}));
+});
+registerLayer('Dense', (c) => new Dense(num(c['units']) ?? NaN, kernelOptions(c)));
 registerLayer('Dropout', (c) => new Dropout(num(c['rate']) ?? NaN, { ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }), ...name(c) }));
 registerLayer('Flatten', (c) => new Flatten(name(c)));
 registerLayer('ReLU', (c) => new ReLU(name(c)));
@@ -72,21 +74,13 @@ const normalization = (c: Record<string, unknown>): NormalizationOptions => ({
 registerLayer('LayerNormalization', (c) => new LayerNormalization(normalization(c)));
 registerLayer('BatchNormalization', (c) => new BatchNormalization({ ...normalization(c), ...(num(c['momentum']) === undefined ? {} : { momentum: num(c['momentum'])! }) }));
 const pair = (v: unknown): number | [number, number] | undefined => (Array.isArray(v) ? [v[0] as number, v[1] as number] : num(v));
-registerLayer('Conv2D', (c) => new Conv2D(num(c['filters']) ?? NaN, pair(c['kernelSize']) ?? NaN, {
-  ...(pair(c['strides']) === undefined ? {} : { strides: pair(c['strides'])! }),
-  ...(str(c['padding']) === undefined ? {} : { padding: str(c['padding']) as Conv2DOptions['padding'] }),
-  ...(str(c['activation']) === undefined ? {} : { activation: str(c['activation']) as ActivationName }),
-  ...(typeof c['useBias'] === 'boolean' ? { useBias: c['useBias'] } : {}),
-  ...(str(c['kernelInitializer']) === undefined ? {} : { kernelInitializer: str(c['kernelInitializer']) as Initializer }),
-  ...(str(c['biasInitializer']) === undefined ? {} : { biasInitializer: str(c['biasInitializer']) as Initializer }),
-  ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
-  ...name(c),
-}));
-const pooling = (c: Record<string, unknown>): Pooling2DOptions => ({
+/** Strides and padding of a windowed layer (Conv2D, pooling) from its config. */
+const windowOptions = (c: Record<string, unknown>): Pooling2DOptions => ({
   ...(pair(c['strides']) === undefined ? {} : { strides: pair(c['strides'])! }),
   ...(str(c['padding']) === undefined ? {} : { padding: str(c['padding']) as Pooling2DOptions['padding'] }),
   ...name(c),
 });
-registerLayer('MaxPooling2D', (c) => new MaxPooling2D(pair(c['poolSize']) ?? 2, pooling(c)));
-registerLayer('AveragePooling2D', (c) => new AveragePooling2D(pair(c['poolSize']) ?? 2, pooling(c)));
+registerLayer('Conv2D', (c) => new Conv2D(num(c['filters']) ?? NaN, pair(c['kernelSize']) ?? NaN, { ...kernelOptions(c), ...windowOptions(c) }));
+registerLayer('MaxPooling2D', (c) => new MaxPooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
+registerLayer('AveragePooling2D', (c) => new AveragePooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(name(c)));

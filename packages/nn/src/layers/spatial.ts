@@ -27,6 +27,29 @@ export function axisWindows(size: number, kernel: number, stride: number, paddin
   return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
 }
 
+/** The windows of an image layer's per-example input [height, width, channels]. */
+export interface ImageGeometry {
+  readonly rows: AxisWindows;
+  readonly cols: AxisWindows;
+  readonly channels: number;
+}
+
+/**
+ * The windows of `what` ('kernel', 'pool') of size `window` every `strides` over a layer's
+ * per-example input shape; throws naming the layer where the shape is not an image or no
+ * window fits.
+ */
+export function imageGeometry(layer: string, inputShape: readonly number[], what: string, window: readonly [number, number], strides: readonly [number, number], padding: Padding): ImageGeometry {
+  if (inputShape.length !== 3) throw new Error(`${layer} expects per-example inputs [height, width, channels], got [${inputShape.join(', ')}]`);
+  const [h, w, channels] = inputShape as [number, number, number];
+  const rows = axisWindows(h, window[0], strides[0], padding);
+  const cols = axisWindows(w, window[1], strides[1], padding);
+  if (rows.out === 0 || cols.out === 0) {
+    throw new Error(`${layer}: a ${window.join('×')} ${what} does not fit in ${h}×${w} inputs with padding 'valid'; use padding 'same' or a smaller ${what}`);
+  }
+  return { rows, cols, channels };
+}
+
 /** `x` with `before`/`after` rows of `value` added on `axis` (1 or 2), the batch size staying symbolic. */
 function padAxis(x: Variable, axis: number, before: number, after: number, value: number): Variable {
   if (before === 0 && after === 0) return x;
