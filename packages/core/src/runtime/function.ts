@@ -144,7 +144,7 @@ export function fn<O extends Variable | readonly Variable[]>(inputs: readonly Va
   }
 
   // Debug mode checks every op's own result, so it keeps ops in separate kernels and buffers.
-  const unfused: PassName[] = options.mode === 'debug' ? ['fuseElementwise', 'fuseReduce', 'fuseMatmulEpilogue', 'foldUpdateIntoMatmul', 'fuseSiblings', 'memoryPlan'] : [];
+  const unfused: PassName[] = options.mode === 'debug' ? ['fuseElementwise', 'accumulateSlices', 'fuseReduce', 'fuseMatmulEpilogue', 'foldUpdateIntoMatmul', 'fuseSiblings', 'memoryPlan'] : [];
   const passes = enabledPasses({ level: options.optimizer ?? 'O2', exclude: [...(options.rewrites?.exclude ?? []), ...unfused] });
   const rewritten = rewriteOutputs([...outList, ...updates.map(([, r]) => r)], passes);
   outList = rewritten.outputs.slice(0, outList.length);

@@ -3,12 +3,14 @@ import type { LoweredProgram } from '../lower-graph.js';
 import { mapKernelViews, type Kernel } from '../program.js';
 import { reads, writes, type ProgramDraft } from './draft.js';
 import { deadCode, foldUpdateIntoMatmul, fuseElementwise, fuseMatmulEpilogue, fuseReduce, fuseReduceEpilogue } from './fuse.js';
+import { accumulateSlices } from './accumulate-slices.js';
 import { inlineConstants } from './inline-constants.js';
 import { fuseSiblings } from './fuse-siblings.js';
 import { foldConstantKernels } from './fold-constant-kernels.js';
 import { mergeSoftmaxCrossEntropy } from './merge-softmax-cross-entropy.js';
 import { specializeMatmul } from './specialize-matmul.js';
 import { planMemory, type MemoryReport } from './memory-plan.js';
+import { sameView } from '../view.js';
 
 export interface ProgramPassReport {
   readonly pass: string;
@@ -21,6 +23,7 @@ const ORDER: [PassName, (d: ProgramDraft) => boolean][] = [
   ['foldConstantKernels', foldConstantKernels],
   ['mergeSoftmaxCrossEntropy', mergeSoftmaxCrossEntropy],
   ['fuseElementwise', fuseElementwise],
+  ['accumulateSlices', accumulateSlices],
   ['foldUpdateIntoMatmul', foldUpdateIntoMatmul],
   ['fuseMatmulEpilogue', fuseMatmulEpilogue],
   ['specializeMatmul', specializeMatmul],
@@ -57,9 +60,14 @@ export function optimizeProgram(lowered: LoweredProgram, enabled: ReadonlySet<Pa
   if (enabled.has('memoryPlan')) report.push({ pass: 'memoryPlan', ms: performance.now() - t0, kernels: count() });
 
   // Renumber: keep runtime-bound buffers and the temp slots live kernels use, in order.
-  const kernels = d.kernels.filter((k): k is Kernel => k !== undefined);
-  const sources = d.sources.filter((_, i) => d.kernels[i] !== undefined);
   const slotOf = (b: number) => rename.get(b) ?? b;
+  // A copy that memory planning put in place (a sum left with one term, say) does nothing.
+  const noOp = (k: Kernel): boolean => k.kind === 'elementwise' && k.inputs.length === 1 && k.outputs.length === 1 && k.exprs[0]!.op === 'input'
+    && k.exprs[0]!.dtype === d.buffers[k.inputs[0]!.buffer]!.dtype && slotOf(k.inputs[0]!.buffer) === slotOf(k.outputs[0]!.buffer)
+    && sameView({ ...k.inputs[0]!, buffer: 0 }, { ...k.outputs[0]!, buffer: 0 });
+  const live = d.kernels.map((k) => k !== undefined && !noOp(k));
+  const kernels = d.kernels.filter((k, i): k is Kernel => live[i]!);
+  const sources = d.sources.filter((_, i) => live[i]);
   const used = new Set<number>(pinned);
   for (const k of kernels) for (const v of [...reads(k), ...writes(k)]) used.add(slotOf(v.buffer));
   const order = [...used].sort((a, b) => a - b);
