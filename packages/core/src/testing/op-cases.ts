@@ -93,6 +93,16 @@ Object.assign(OP_CASES, {
   'movement.broadcast-slice': (rng, dt) => one(rng, [input(rng, dt, [1, 7]), input(rng, dt, [11, 9])], (a, b) =>
     [T.broadcastTo(a, [4, 7]), T.slice(b, [1, -1, 2], [null, null, 3]), T.slice(b, -1), T.slice(b, null, 4), T.add(T.slice(b, [2, 6]), 1)]),
   'movement.concat': (rng, dt) => one(rng, [input(rng, dt, [3, 5]), input(rng, dt, [2, 5]), input(rng, dt, [3, 4])], (a, b, c) => [T.concat([a, b], 0), T.concat([a, c], 1), T.concat([T.transpose(a), T.transpose(b)], 1)]),
+  // A tensor's gradient through overlapping strided slices (a convolution's windows): a sum
+  // of zero-padded slices, which the compiler accumulates into one buffer in place.
+  'movement.slice-gradients': (rng, dt) => {
+    const windows = [[0, 0], [1, 1], [2, 0]].map(([i, j]) => ({ begin: [0, i!, j!, 0], end: [null, i! + 5, j! + 3, null], step: [1, 2, 2, 1] }));
+    return one(rng, [input(rng, dt, [2, 7, 5, 3]), ...windows.map(() => input(rng, dt, [2, 3, 2, 3]))], (like, ...gs) => {
+      const padded = gs.map((g, n) => apply1('padSlice', windows[n]!, [g, like]));
+      const sum = T.add(T.add(padded[0]!, padded[1]!), padded[2]!);
+      return [sum, T.mul(T.add(sum, like), 2)];
+    });
+  },
   'nnet.softmax': (rng, dt) => one(rng, [input(rng, dt, [rng.pick(AWKWARD_SIZES), rng.pick(AWKWARD_SIZES)], -5, 5)], (a) => [T.softmax(a), T.softmax(a, 0), T.logSoftmax(a), T.logSoftmax(a, 0)]),
   'nnet.softmax-extreme': (rng, dt) => one(rng, [input(rng, dt, [4, 9], -5, 5)], (a) => [T.softmax(T.mul(a, 30)), T.logSoftmax(T.mul(a, 30))]),
   'nnet.cce-int': (rng, dt) => {
