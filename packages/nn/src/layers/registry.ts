@@ -6,6 +6,7 @@ import { ReLU, Sigmoid, Softmax, Tanh, type ActivationName } from './activation.
 import { Dense, Flatten, type DenseOptions, type Initializer } from './dense.js';
 import { Conv2D } from './convolution.js';
 import { Dropout } from './dropout.js';
+import { Reshape } from './reshape.js';
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type Pooling2DOptions } from './pooling.js';
 import type { Layer, LayerConfig } from './layer.js';
@@ -84,3 +85,4 @@ registerLayer('Conv2D', (c) => new Conv2D(num(c['filters']) ?? NaN, pair(c['kern
 registerLayer('MaxPooling2D', (c) => new MaxPooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('AveragePooling2D', (c) => new AveragePooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(name(c)));
+registerLayer('Reshape', (c) => new Reshape(Array.isArray(c['targetShape']) ? (c['targetShape'] as number[]) : [], name(c)));
