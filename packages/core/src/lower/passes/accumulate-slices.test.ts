@@ -54,6 +54,25 @@ describe('accumulateSlices', () => {
     expect(program.kernels.filter((k) => k.label.endsWith('+accumulate'))).toHaveLength(1);
   });
 
+  it('keeps the numbers where part of a sum is read twice in one fused expression', async () => {
+    const s01 = T.add(padded(grads[0]!, windows[0]!), padded(grads[1]!, windows[1]!));
+    const outputs = [T.mul(T.add(s01, padded(grads[2]!, windows[2]!)), s01)];
+    const reference = await run(outputs, 'O0');
+    const { values, program } = await run(outputs, 'O2');
+    expect(relativeError(values[0]!, reference.values[0]!)).toBeLessThan(1e-6);
+    expect(program.kernels.filter((k) => k.label.endsWith('+accumulate')).length).toBeGreaterThan(0);
+  });
+
+  it('reads a fused expression with deeply shared sums once per node', async () => {
+    // 2⁴⁰ paths through 40 shared adds: a walk that follows paths instead of nodes never ends.
+    let e: Variable = padded(grads[0]!, windows[0]!);
+    for (let n = 0; n < 40; n++) e = T.add(e, e);
+    const outputs = [T.add(e, padded(grads[1]!, windows[1]!))];
+    const reference = await run(outputs, 'O0');
+    const { values } = await run(outputs, 'O2');
+    expect(relativeError(values[0]!, reference.values[0]!)).toBeLessThan(1e-6);
+  });
+
   it('leaves a product of padded slices alone', async () => {
     const product = T.mul(padded(grads[0]!, windows[0]!), padded(grads[1]!, windows[1]!));
     const { program } = await run([product], 'O2');

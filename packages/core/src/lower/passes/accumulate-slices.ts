@@ -3,22 +3,32 @@ import type { ElementwiseKernel, Kernel, View } from '../program.js';
 import { isTemp, isWhole, usersOf, type ProgramDraft } from './draft.js';
 import { substituteInputs } from './expr-subst.js';
 
-/** The terms of the sum at `e`, through nested adds. */
-function termsOf(e: ScalarExpr): ScalarExpr[] {
-  return e.op === 'add' ? [...termsOf(e.args[0]!), ...termsOf(e.args[1]!)] : [e];
-}
-
-/** The sums of an expression (add nodes whose parent is not an add), and how often each input(k) occurs. */
-function sumsAndUses(root: ScalarExpr): { sums: ScalarExpr[]; uses: Map<number, number> } {
-  const sums: ScalarExpr[] = [];
-  const uses = new Map<number, number>();
-  const walk = (e: ScalarExpr, underAdd: boolean): void => {
-    if (e.op === 'input') uses.set(e.index, (uses.get(e.index) ?? 0) + 1);
-    if (e.op === 'add' && !underAdd) sums.push(e);
-    if ('args' in e) for (const a of e.args) walk(a, e.op === 'add');
+/**
+ * The sums of an expression DAG (regions of `add` nodes joined through adds that nothing
+ * else reads), each with its terms, and how many references each input index has. Nodes are
+ * visited once, so shared subexpressions cost nothing extra.
+ */
+function sumsOf(root: ScalarExpr): { sums: { root: ScalarExpr; terms: ScalarExpr[] }[]; inputRefs: Map<number, number> } {
+  const refs = new Map<ScalarExpr, number>();
+  const nodes: ScalarExpr[] = [];
+  const visit = (e: ScalarExpr): void => {
+    nodes.push(e);
+    if (!('args' in e)) return;
+    for (const a of e.args) {
+      const n = refs.get(a);
+      refs.set(a, (n ?? 0) + 1);
+      if (n === undefined) visit(a);
+    }
   };
-  walk(root, false);
-  return { sums, uses };
+  visit(root);
+  const inputRefs = new Map<number, number>();
+  for (const e of nodes) if (e.op === 'input') inputRefs.set(e.index, (inputRefs.get(e.index) ?? 0) + (refs.get(e) ?? 0));
+  // An add read only by another add belongs to that add's sum.
+  const inner = (e: ScalarExpr): boolean => e.op === 'add' && refs.get(e) === 1;
+  const termsOf = (e: ScalarExpr): ScalarExpr[] => (e.op === 'add' ? e.args.flatMap((a) => (inner(a) ? termsOf(a) : [a])) : [e]);
+  const innerAdds = new Set(nodes.filter((e) => e.op === 'add').flatMap((e) => ('args' in e ? e.args.filter(inner) : [])));
+  const sums = nodes.filter((e) => e.op === 'add' && !innerAdds.has(e)).map((e) => ({ root: e, terms: termsOf(e) }));
+  return { sums, inputRefs };
 }
 
 const isElementwise = (k: Kernel | undefined): k is ElementwiseKernel => k?.kind === 'elementwise';
@@ -67,12 +77,12 @@ export function accumulateSlices(d: ProgramDraft): boolean {
     const k = d.kernels[i];
     if (!isElementwise(k) || k.outputs.length !== 1) continue;
     const root = k.exprs[0]!;
-    const { sums, uses } = sumsAndUses(root);
-    for (const sum of sums) {
+    const { sums, inputRefs } = sumsOf(root);
+    for (const { root: sum, terms } of sums) {
       const dtype = sum.dtype;
-      // The sum's terms that are padded slices (each input read once), of one buffer size.
-      const slices = termsOf(sum).flatMap((e) => {
-        if (e.op !== 'input' || uses.get(e.index) !== 1) return [];
+      // The sum's terms that are padded slices (each input read here only), of one buffer size.
+      const slices = terms.flatMap((e) => {
+        if (e.op !== 'input' || inputRefs.get(e.index) !== 1) return [];
         const p = paddedSlice(d, k.inputs[e.index]!, i);
         return p && d.buffers[p.buffer]!.dtype === dtype ? [{ ...p, term: e }] : [];
       });
@@ -91,7 +101,7 @@ export function accumulateSlices(d: ProgramDraft): boolean {
         };
       }
       const gone = new Set<ScalarExpr>(rest.map((p) => p.term));
-      const kept = termsOf(sum).filter((e) => !gone.has(e)).reduce((a, b) => sx.binary('add', a, b, dtype));
+      const kept = terms.filter((e) => !gone.has(e)).reduce((a, b) => sx.binary('add', a, b, dtype));
       const dropped = new Set(rest.map((p) => (p.term as { index: number }).index));
       const index = new Map(k.inputs.map((_, t) => t).filter((t) => !dropped.has(t)).map((t, n) => [t, n]));
       const memo = new Map<ScalarExpr, ScalarExpr>();

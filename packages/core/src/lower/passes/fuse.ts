@@ -25,16 +25,26 @@ function inlineProducers(d: ProgramDraft, j: number, inputs: readonly View[]): {
   const list = new InputList();
   const replacement = new Map<number, ScalarExpr>();
   const fused = new Set<number>();
+  // A view read through several inputs (x + x) gets one expression, shared: inlined once per
+  // input instead, a chain of such sums would grow exponentially.
+  const byView: { view: View; expr: ScalarExpr }[] = [];
   inputs.forEach((v, k) => {
+    const seen = byView.find((s) => sameViewExact(s.view, v));
+    if (seen) {
+      replacement.set(k, seen.expr);
+      return;
+    }
     const prod = soleElementwiseProducer(d, v.buffer, j);
     const composed = prod && prod.p.inputs.map((inner) => composeView(v, prod.p.shape, inner));
     if (!prod || !composed || composed.some((c) => c === undefined)) {
       const idx = list.add(v);
       replacement.set(k, sx.input(idx, d.buffers[v.buffer]!.dtype));
+      byView.push({ view: v, expr: replacement.get(k)! });
       return;
     }
     const idx = composed.map((c) => list.add(c!));
     replacement.set(k, substituteInputs(prod.p.exprs[0]!, (m, dt) => sx.input(idx[m]!, dt)));
+    byView.push({ view: v, expr: replacement.get(k)! });
     fused.add(prod.i);
   });
   if (!fused.size) return undefined;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fn, programAliasingProblems, registerBackend, shared, T, NDArray, type FnOptions, type Variable } from '../../index.js';
+import { fn, programAliasingProblems, registerBackend, scalarExprNodes, shared, T, NDArray, type FnOptions, type Variable } from '../../index.js';
 import { ReferenceBackend, referenceBackendFactory } from '../../testing/reference-backend.js';
 
 beforeAll(() => registerBackend('ref-passes', referenceBackendFactory('ref-passes'), -5));
@@ -23,6 +23,16 @@ describe('program passes', () => {
     const k = f.program!.kernels[0]!;
     expect(k.kind).toBe('elementwise');
     expect(k.kind === 'elementwise' && k.inputs.length).toBe(1);
+  });
+  it('fuses a chain of x + x into one kernel whose expression shares each step (it would double per step)', async () => {
+    let e = T.exp(x);
+    for (let n = 0; n < 40; n++) e = T.add(e, e);
+    const f = fn([x], T.mul(e, 2 ** -40), { backend: 'ref-passes' });
+    const y = await f(X);
+    expect(f.program!.kernels).toHaveLength(1);
+    const k = f.program!.kernels[0]!;
+    expect(k.kind === 'elementwise' && scalarExprNodes(k.exprs).length).toBeLessThan(50);
+    expect([...y.data].every((v) => Math.abs(v - Math.exp(0.5)) < 1e-6)).toBe(true);
   });
   it('fuses a transposed consumer through the view', async () => {
     expect(await kernelsOf([x], [T.transpose(T.exp(x)).add(1)], [X])).toEqual(['elementwise[exp+add]']);
