@@ -18,10 +18,10 @@ const pairOf = (v: number | Pair): Pair => (typeof v === 'number' ? [v, v] : v);
  * float64 windows over x [n, h, w, c]: `combine(values inside the image, window size)` per
  * output element and channel, or with `kernel` [kh, kw, c, f] a convolution.
  */
-function reference(x: NDArray, k: Pair, s: Pair, padding: Padding, op: { conv: { kernel: NDArray; bias: ArrayLike<number>; filters: number } } | { pool: (inside: number[]) => number }) {
+function reference(x: NDArray, k: Pair, s: Pair, padding: Padding, op: { conv: { kernel: NDArray; bias: ArrayLike<number>; filters: number } } | { pool: (inside: number[]) => number }, dil: Pair = [1, 1]) {
   const [n, h, w, c] = x.shape as [number, number, number, number];
-  const rows = axisWindows(h, k[0], s[0], padding);
-  const cols = axisWindows(w, k[1], s[1], padding);
+  const rows = axisWindows(h, (k[0] - 1) * dil[0] + 1, s[0], padding);
+  const cols = axisWindows(w, (k[1] - 1) * dil[1] + 1, s[1], padding);
   const f = 'conv' in op ? op.conv.filters : c;
   const out = new Float64Array(n * rows.out * cols.out * f);
   const xs = x.data;
@@ -33,8 +33,8 @@ function reference(x: NDArray, k: Pair, s: Pair, padding: Padding, op: { conv: {
           const inside: number[] = [];
           for (let i = 0; i < k[0]; i++) {
             for (let j = 0; j < k[1]; j++) {
-              const y = r * s[0] - rows.before + i;
-              const z = q * s[1] - cols.before + j;
+              const y = r * s[0] - rows.before + i * dil[0];
+              const z = q * s[1] - cols.before + j * dil[1];
               if (y < 0 || y >= h || z < 0 || z >= w) continue;
               if ('conv' in op) {
                 for (let ch = 0; ch < c; ch++) acc += xs[((b * h + y) * w + z) * c + ch]! * op.conv.kernel.data[((i * k[1] + j) * c + ch) * f + o]!;
@@ -50,19 +50,21 @@ function reference(x: NDArray, k: Pair, s: Pair, padding: Padding, op: { conv: {
 }
 
 // Awkward sizes: one row, primes, strides that do not divide the image, 1×1 and image-sized kernels.
-const CONV_CASES: readonly { n: number; image: [number, number, number]; filters: number; kernel: number | Pair; strides: number | Pair; padding: Padding }[] = [
+const CONV_CASES: readonly { n: number; image: [number, number, number]; filters: number; kernel: number | Pair; strides: number | Pair; padding: Padding; dilation?: number | Pair }[] = [
   { n: 1, image: [5, 7, 1], filters: 2, kernel: 3, strides: 1, padding: 'valid' },
   { n: 2, image: [6, 5, 3], filters: 4, kernel: [2, 3], strides: 2, padding: 'same' },
   { n: 3, image: [7, 7, 2], filters: 1, kernel: 3, strides: [2, 1], padding: 'same' },
   { n: 1, image: [4, 4, 1], filters: 3, kernel: 4, strides: 1, padding: 'valid' },
   { n: 2, image: [3, 5, 5], filters: 2, kernel: 1, strides: 2, padding: 'valid' },
+  { n: 2, image: [9, 8, 2], filters: 3, kernel: 3, strides: 1, padding: 'valid', dilation: 2 },
+  { n: 1, image: [7, 10, 3], filters: 2, kernel: [2, 3], strides: [1, 2], padding: 'same', dilation: [3, 2] },
 ];
 
 describe('Conv2D', () => {
   for (const t of CONV_CASES) {
-    it(`matches a float64 convolution: ${t.n} × [${t.image.join(', ')}], ${t.filters} filters, kernel ${t.kernel}, strides ${t.strides}, ${t.padding}`, async () => {
+    it(`matches a float64 convolution: ${t.n} × [${t.image.join(', ')}], ${t.filters} filters, kernel ${t.kernel}, strides ${t.strides}, ${t.padding}${t.dilation ? `, dilation ${t.dilation}` : ''}`, async () => {
       const rng = new TestRandom(t.image.reduce((a, b) => a * 7 + b, t.n));
-      const layer = new Conv2D(t.filters, t.kernel, { strides: t.strides, padding: t.padding });
+      const layer = new Conv2D(t.filters, t.kernel, { strides: t.strides, padding: t.padding, ...(t.dilation ? { dilationRate: t.dilation } : {}) });
       const model = new Sequential([layer], { inputShape: t.image });
       const [kernel, bias] = layer.parameters();
       expect(kernel!.shape).toEqual([...pairOf(t.kernel), t.image[2], t.filters]);
@@ -71,19 +73,23 @@ describe('Conv2D', () => {
       const x = rng.array([t.n, ...t.image], 'float32', -2, 2);
       const X = T.tensor('float32', [null, ...t.image], 'x');
       const got = await fn([X], model.apply(X))(x);
-      const want = reference(x, pairOf(t.kernel), pairOf(t.strides), t.padding, { conv: { kernel: kernel!.get(), bias: b.data, filters: t.filters } });
+      const want = reference(x, pairOf(t.kernel), pairOf(t.strides), t.padding, { conv: { kernel: kernel!.get(), bias: b.data, filters: t.filters } }, pairOf(t.dilation ?? 1));
       expect(got.shape).toEqual(want.shape);
       expect([null, ...model.outputShape]).toEqual([null, ...want.shape.slice(1)]);
       expect(relativeError(got.data, want.out)).toBeLessThan(1e-5);
     });
   }
 
-  it('has gradients that match finite differences, strided and padded', async () => {
+  it('has gradients that match finite differences, strided, padded and dilated', async () => {
     const layer = new Conv2D(3, 3, { strides: 2, padding: 'same', seed: 4 });
     new Sequential([layer], { inputShape: [5, 4, 2] });
     const rng = new TestRandom(8);
     const weights = rng.array([2, 3, 2, 3], 'float64', -1, 1);
     await verifyGrad((x) => T.sum(T.mul(layer.call(x), T.constant(weights))), [rng.array([2, 5, 4, 2], 'float64', -1, 1)], { rtol: 1e-4 });
+    const dilated = new Conv2D(2, 2, { dilationRate: [2, 1], padding: 'same', seed: 5 });
+    new Sequential([dilated], { inputShape: [5, 4, 2] });
+    const w2 = rng.array([2, 5, 4, 2], 'float64', -1, 1);
+    await verifyGrad((x) => T.sum(T.mul(dilated.call(x), T.constant(w2))), [rng.array([2, 5, 4, 2], 'float64', -1, 1)], { rtol: 1e-4 });
   });
 
   it('a small CNN learns with the Trainer', async () => {
@@ -109,7 +115,7 @@ describe('Conv2D', () => {
     const model = new Sequential([new Conv2D(8, [3, 2], { strides: [1, 2], padding: 'same', activation: 'relu' }), new AveragePooling2D(2, { padding: 'same' }), new MaxPooling2D([2, 1]), new GlobalAveragePooling2D()], { inputShape: [9, 8, 3] });
     const copy = Sequential.fromConfig(JSON.stringify(model.toConfig()));
     expect(copy.toConfig()).toEqual(model.toConfig());
-    expect(model.toConfig().config.layers[0]).toEqual({ className: 'Conv2D', config: { filters: 8, kernelSize: [3, 2], strides: [1, 2], padding: 'same', activation: 'relu', useBias: true, name: 'conv2d_0' } });
+    expect(model.toConfig().config.layers[0]).toEqual({ className: 'Conv2D', config: { filters: 8, kernelSize: [3, 2], strides: [1, 2], padding: 'same', dilationRate: [1, 1], activation: 'relu', useBias: true, name: 'conv2d_0' } });
     expect(model.layers.map((l) => l.outputShape)).toEqual([[9, 4, 8], [5, 2, 8], [2, 2, 8], [8]]);
     expect(model.countParameters()).toBe(3 * 2 * 3 * 8 + 8);
   });
@@ -124,6 +130,8 @@ describe('Conv2D', () => {
     const model = new Sequential([new Conv2D(2, 3)], { inputShape: [5, 5, 1] });
     expect(() => model.layers[0]!.call(T.matrix('m'))).toThrow("Conv2D 'conv2d_0': expected a batch of per-example shape [5, 5, 1], got 'm' (float32[?, ?])");
     expect(() => new Conv2D(2, 3).kernel).toThrow('Conv2D is not built yet, so it has no kernel');
+    expect(() => new Conv2D(2, 3, { dilationRate: [2, 0] })).toThrow('Conv2D: dilationRate must be a positive integer or a pair of them, got [2,0]');
+    expect(() => new Sequential([new Conv2D(2, 3, { dilationRate: 3 })], { inputShape: [6, 9, 1] })).toThrow("Conv2D 'conv2d_0': a 7×7 dilated kernel does not fit in 6×9 inputs with padding 'valid'; use padding 'same' or a smaller dilated kernel");
   });
 });
 

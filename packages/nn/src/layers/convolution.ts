@@ -8,7 +8,7 @@ import { T, type SharedVariable, type Variable } from '@symgrad/core';
 import { activation } from './activation.js';
 import { checkKernelOptions, kernelAndBias, kernelAndBiasConfig, type DenseOptions } from './dense.js';
 import { Layer, type ApplyOptions, type BuildContext } from './layer.js';
-import { checkPadding, imageGeometry, intPair, windows, type ImageGeometry, type Padding } from './spatial.js';
+import { checkPadding, dilatedSize, imageGeometry, intPair, windows, type ImageGeometry, type Padding } from './spatial.js';
 
 /** Dense's options (the kernel's 'glorotUniform' fans count the window: kh · kw · channels in, kh · kw · filters out), and the windows'. */
 export interface Conv2DOptions extends DenseOptions {
@@ -16,6 +16,8 @@ export interface Conv2DOptions extends DenseOptions {
   readonly strides?: number | readonly [number, number];
   /** 'valid' (whole windows only, the default) or 'same' (⌈size / stride⌉ outputs, zero-padded). */
   readonly padding?: Padding;
+  /** Distance between a kernel's taps, one number or [rows, columns]; 1 by default (an atrous convolution above). */
+  readonly dilationRate?: number | readonly [number, number];
 }
 
 /**
@@ -38,6 +40,7 @@ export class Conv2D extends Layer {
   readonly kernelSize: readonly [number, number];
   readonly strides: readonly [number, number];
   readonly padding: Padding;
+  readonly dilationRate: readonly [number, number];
   readonly options: Conv2DOptions;
   private w: SharedVariable | undefined;
   private b: SharedVariable | undefined;
@@ -50,6 +53,7 @@ export class Conv2D extends Layer {
     this.kernelSize = intPair('Conv2D', 'kernelSize', kernelSize);
     this.strides = intPair('Conv2D', 'strides', options.strides ?? 1);
     this.padding = checkPadding('Conv2D', options.padding ?? 'valid');
+    this.dilationRate = intPair('Conv2D', 'dilationRate', options.dilationRate ?? 1);
     checkKernelOptions('Conv2D', options);
     this.options = { ...options };
   }
@@ -61,7 +65,8 @@ export class Conv2D extends Layer {
   }
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    const g = imageGeometry(this.describe(), inputShape, 'kernel', this.kernelSize, this.strides, this.padding);
+    const dilated = this.dilationRate.some((r) => r > 1);
+    const g = imageGeometry(this.describe(), inputShape, dilated ? 'dilated kernel' : 'kernel', dilatedSize(this.kernelSize, this.dilationRate), this.strides, this.padding);
     ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [...this.kernelSize, g.channels, this.filters], this.filters, ctx.seed));
     this.geometry = g;
     return [g.rows.out, g.cols.out, this.filters];
@@ -70,7 +75,7 @@ export class Conv2D extends Layer {
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
     const { rows, cols, channels } = this.geometry!;
     this.requireBatch(x);
-    const patches = T.concat(windows(x, this.kernelSize, this.strides, rows, cols), 3);
+    const patches = T.concat(windows(x, this.kernelSize, this.strides, rows, cols, 0, this.dilationRate), 3);
     const window = this.kernelSize[0] * this.kernelSize[1] * channels;
     // float64 inputs compute in float64 (a gradient check, say): the float32 parameters are cast.
     const inDtype = (p: SharedVariable): Variable => (x.dtype === 'float64' ? T.cast(p, 'float64') : p);
@@ -84,6 +89,9 @@ export class Conv2D extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides], padding: this.padding, ...kernelAndBiasConfig(this, this.options) };
+    return {
+      filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides], padding: this.padding, dilationRate: [...this.dilationRate],
+      ...kernelAndBiasConfig(this, this.options),
+    };
   }
 }

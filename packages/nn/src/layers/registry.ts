@@ -81,7 +81,9 @@ const windowOptions = (c: Record<string, unknown>): Pooling2DOptions => ({
   ...(str(c['padding']) === undefined ? {} : { padding: str(c['padding']) as Pooling2DOptions['padding'] }),
   ...name(c),
 });
-registerLayer('Conv2D', (c) => new Conv2D(num(c['filters']) ?? NaN, pair(c['kernelSize']) ?? NaN, { ...kernelOptions(c), ...windowOptions(c) }));
+registerLayer('Conv2D', (c) => new Conv2D(num(c['filters']) ?? NaN, pair(c['kernelSize']) ?? NaN, {
+  ...kernelOptions(c), ...windowOptions(c), ...(pair(c['dilationRate']) === undefined ? {} : { dilationRate: pair(c['dilationRate'])! }),
+}));
 registerLayer('MaxPooling2D', (c) => new MaxPooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('AveragePooling2D', (c) => new AveragePooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(name(c)));

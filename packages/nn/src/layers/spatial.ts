@@ -63,16 +63,23 @@ function padAxis(x: Variable, axis: number, before: number, after: number, value
 /**
  * The kernel-sized windows of `x` ([batch, h, w, c]) as `kh · kw` strided slices, each
  * [batch, outH, outW, c], in row-major kernel order (i, then j); padded with `value` first.
+ * With a dilation d, a window's taps are d apart.
  */
-export function windows(x: Variable, kernel: readonly [number, number], strides: readonly [number, number], rows: AxisWindows, cols: AxisWindows, value = 0): Variable[] {
+export function windows(x: Variable, kernel: readonly [number, number], strides: readonly [number, number], rows: AxisWindows, cols: AxisWindows, value = 0, dilation: readonly [number, number] = [1, 1]): Variable[] {
   const padded = padAxis(padAxis(x, 1, rows.before, rows.after, value), 2, cols.before, cols.after, value);
   const out: Variable[] = [];
   for (let i = 0; i < kernel[0]; i++) {
     for (let j = 0; j < kernel[1]; j++) {
-      out.push(T.slice(padded, null, [i, i + strides[0] * (rows.out - 1) + 1, strides[0]], [j, j + strides[1] * (cols.out - 1) + 1, strides[1]], null));
+      const [r, c] = [i * dilation[0], j * dilation[1]];
+      out.push(T.slice(padded, null, [r, r + strides[0] * (rows.out - 1) + 1, strides[0]], [c, c + strides[1] * (cols.out - 1) + 1, strides[1]], null));
     }
   }
   return out;
+}
+
+/** The extent of a dilated window: (k − 1) · d + 1. */
+export function dilatedSize(kernel: readonly [number, number], dilation: readonly [number, number]): [number, number] {
+  return [(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1];
 }
 
 /** A positive integer pair from a number or a pair, for kernel sizes and strides; throws naming the layer and option. */
