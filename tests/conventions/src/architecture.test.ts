@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from './source-files.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -16,16 +17,6 @@ const MAY_USE: Readonly<Record<string, readonly string[]>> = {
   'backend-cuda': ['core'],
   'backend-gpujs': ['core'],
 };
-
-function files(dir: string, test: (name: string) => boolean, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    if (['node_modules', 'dist', 'build', 'prebuilds', '.turbo'].includes(name)) continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) files(path, test, out);
-    else if (test(name)) out.push(path);
-  }
-  return out;
-}
 
 /** The `@symgrad/<name>` packages a module imports or re-exports (dynamic imports included). */
 function symgradImports(path: string): string[] {
@@ -52,8 +43,7 @@ describe('architecture', () => {
   it("a library's code imports only the packages below it: no backend imports another, core imports none", () => {
     const bad: string[] = [];
     for (const [pkg, allowed] of Object.entries(MAY_USE)) {
-      for (const f of files(join(ROOT, 'packages', pkg, 'src'), (n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))) {
-        if (f.includes(`${join('src', 'testing-fixtures')}`)) continue;
+      for (const f of sourceFiles(join(ROOT, 'packages', pkg, 'src'), (n) => n.endsWith('.ts') && !n.endsWith('.test.ts'), new Set(['testing-fixtures']))) {
         for (const used of symgradImports(f)) if (used !== pkg && !allowed.includes(used)) bad.push(`${relative(ROOT, f)} imports @symgrad/${used}`);
       }
     }
@@ -75,7 +65,7 @@ describe('architecture', () => {
   });
 
   it('source files stay under 600 lines', () => {
-    const long = ['packages', 'apps', 'tests'].flatMap((top) => files(join(ROOT, top), (n) => /\.(ts|mjs|cc|h|py|sh)$/.test(n) && !n.endsWith('.d.ts')))
+    const long = ['packages', 'apps', 'tests'].flatMap((top) => sourceFiles(join(ROOT, top), (n) => /\.(ts|mjs|cc|h|py|sh)$/.test(n) && !n.endsWith('.d.ts')))
       .map((f) => ({ f: relative(ROOT, f), lines: readFileSync(f, 'utf8').split('\n').length }))
       .filter((x) => x.lines > 600)
       .map((x) => `${x.f}: ${x.lines} lines`);

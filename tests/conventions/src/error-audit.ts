@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
+import { sourceFiles } from './source-files.js';
 
 /** A thrown message whose text no test asserts. */
 export interface UntestedError {
@@ -11,17 +12,8 @@ export interface UntestedError {
   readonly text: string;
 }
 
-const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'testing-fixtures', '.turbo', 'prebuilds']);
-
-function tsFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    if (SKIP_DIRS.has(name)) continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) tsFiles(path, out);
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
+const FIXTURES = new Set(['testing-fixtures']);
+const isTs = (name: string): boolean => name.endsWith('.ts') && !name.endsWith('.d.ts');
 
 /** The literal pieces of a message argument: a string, or a template's text between `${}`s. */
 function literalPieces(arg: ts.Expression): string[] {
@@ -79,7 +71,7 @@ export function untestedErrors(root: string): UntestedError[] {
     const dir = join(root, top);
     return readdirSync(dir).map((name) => join(dir, name, 'src')).filter((d) => { try { return statSync(d).isDirectory(); } catch { return false; } });
   });
-  const files = trees.flatMap((d) => tsFiles(d));
+  const files = trees.flatMap((d) => sourceFiles(d, isTs, FIXTURES));
   const tests = unescape(files.filter((f) => f.endsWith('.test.ts')).map((f) => readFileSync(f, 'utf8')).join('\n'));
   const out: UntestedError[] = [];
   for (const f of files) {

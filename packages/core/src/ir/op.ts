@@ -1,6 +1,6 @@
 import type { DType } from './dtype.js';
 import type { RandomDistribution } from '../random/philox.js';
-import type { Dim, TensorType } from './type.js';
+import type { TensorType } from './type.js';
 
 /** Ops whose scalar form is one node of the scalar expression language. */
 export const UNARY_OPS = [
