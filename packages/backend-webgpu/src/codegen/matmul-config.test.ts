@@ -7,7 +7,7 @@ import { splitPlan } from './matmul.js';
 import { generateProgram } from './generate.js';
 import { DEFAULT_CODEGEN_LIMITS, launchesOf, SCRATCH_BUFFER } from './kernel.js';
 import {
-  DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, HUGE_MATMUL_CONFIG, LARGE_MATMUL_CONFIG, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, parseMatmulConfig, type MatmulConfig,
+  DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, HUGE_MATMUL_CONFIG, HUGE_PADDED_MATMUL_CONFIG, LARGE_MATMUL_CONFIG, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, parseMatmulConfig, type MatmulConfig,
 } from './matmul-config.js';
 
 // Pure (no device): config rules, SYMGRAD_WEBGPU_MATMUL parsing, and the chooser reaching codegen.
@@ -281,5 +281,44 @@ describe('defaultMatmulConfigFor', () => {
     expect(defaultMatmulConfigFor(64, 64, 512, 96)).toBe(LARGE_MATMUL_CONFIG); // batches count
     expect(formatMatmulConfig(LARGE_MATMUL_CONFIG)).toBe('128,64,16,8,4,unroll,vec4,prefetch');
     expect(matmulConfigProblems(LARGE_MATMUL_CONFIG, DEFAULT_CODEGEN_LIMITS)).toEqual([]);
+  });
+
+  it('pads the 128×128 tiles only on a device with the workgroup memory', () => {
+    const big = { maxComputeWorkgroupStorageSize: 32768 };
+    const exact = { maxComputeWorkgroupStorageSize: 16896 }; // what the padded tiles need
+    expect(defaultMatmulConfigFor(2048, 2048, 2048, 1, big)).toBe(HUGE_PADDED_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(1536, 2048, 256, 1, exact)).toBe(HUGE_PADDED_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(2048, 2048, 2048, 1, { maxComputeWorkgroupStorageSize: 16895 })).toBe(HUGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(2048, 2048, 2048, 1, DEFAULT_CODEGEN_LIMITS)).toBe(HUGE_MATMUL_CONFIG);
+    // The other classes are the same with or without the memory.
+    expect(defaultMatmulConfigFor(800, 1000, 1000, 1, big)).toBe(LARGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(1408, 2048, 256, 1, big)).toBe(LARGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(800, 10, 1000, 1, big)).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 8 });
+    expect(defaultMatmulConfigFor(800, 1000, 10, 1, big)).toBe(DEFAULT_MATMUL_CONFIG);
+    expect(formatMatmulConfig(HUGE_PADDED_MATMUL_CONFIG)).toBe('128,128,16,8,8,unroll,vec4,prefetch,pad');
+    expect(matmulConfigProblems(HUGE_PADDED_MATMUL_CONFIG, { ...DEFAULT_CODEGEN_LIMITS, ...exact })).toEqual([]);
+    expect(matmulConfigProblems(HUGE_PADDED_MATMUL_CONFIG, DEFAULT_CODEGEN_LIMITS)[0]).toContain('needs 16896 bytes of workgroup memory');
+  });
+
+  it('code generation passes the device limits to the default: padded tiles only where they fit', () => {
+    const [m, n, k] = [1536, 2048, 256]; // 192 tiles of 128×128
+    const product: Program = {
+      buffers: [
+        { id: 0, dtype: 'float32', size: m * k, role: 'input' }, { id: 1, dtype: 'float32', size: n * k, role: 'input' },
+        { id: 2, dtype: 'float32', size: m * n, role: 'output' },
+      ],
+      kernels: [{
+        kind: 'matmul', batch: [], m, n, k, transA: false, transB: true, alpha: 1, beta: 0, dtype: 'float32', label: 'mm',
+        a: { buffer: 0, offset: 0, shape: [m, k], strides: [k, 1] },
+        b: { buffer: 1, offset: 0, shape: [n, k], strides: [k, 1] },
+        out: { buffer: 2, offset: 0, shape: [m, n], strides: [n, 1] },
+      }],
+    };
+    const big = generateProgram(product, { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 32768 })[0]!.code;
+    expect(big).toContain('tile 128×128×16, 8×8 per invocation');
+    expect(big).toContain('K rows of As and Bs padded');
+    const small = generateProgram(product, DEFAULT_CODEGEN_LIMITS)[0]!.code;
+    expect(small).toContain('tile 128×128×16, 8×8 per invocation');
+    expect(small).not.toContain('padded');
   });
 });

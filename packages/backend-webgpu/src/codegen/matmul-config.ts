@@ -67,19 +67,31 @@ export const LARGE_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 128, til
 /** The config for products with many large tiles: 128×128 tiles, 8×8 per invocation, K tile unrolled, vec4 loads, prefetch. */
 export const HUGE_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true });
 
+/**
+ * HUGE_MATMUL_CONFIG with its tiles' K rows padded (no bank conflicts on the transposed
+ * reads): 16,896 bytes of workgroup memory, more than WebGPU's guaranteed 16 KiB.
+ */
+export const HUGE_PADDED_MATMUL_CONFIG: MatmulConfig = Object.freeze({ ...HUGE_MATMUL_CONFIG, padTiles: true });
+
 /** The default config with K split `splits` ways (2…8), one frozen object per count. */
 const SPLIT_DEFAULTS: readonly MatmulConfig[] = Object.freeze([2, 3, 4, 5, 6, 7, 8].map((splitK) => Object.freeze({ ...DEFAULT_MATMUL_CONFIG, splitK })));
 
 /**
  * The config a matmul gets unless a chooser or SYMGRAD_WEBGPU_MATMUL decides (measurements:
  * docs/GPU-BENCHMARKS.md, device timestamps of each candidate in `matmulTuning`):
- * - 128×128 tiles with prefetch where the output has at least 192 of them and K ≥ 256: on an
- *   H100, 2048³ in 516 µs against 575 for 128×64 and 624 for 64×64;
+ * - 128×128 tiles with prefetch where the output has at least 192 of them and K ≥ 256, their
+ *   rows padded where the device has the workgroup memory (`limits`): on an H100, 2048³ in
+ *   455–457 µs padded against 515–535 unpadded, 540 for 128×64 and 720 for 64×64 (run 13's
+ *   tunings); as the default, four 2048³ products per call at 475–491 µs each against 528
+ *   unpadded (runs 14 and 13);
  * - else 128×64 tiles with prefetch where there are enough of them to occupy a big GPU (≥ 96
  *   workgroups) and K ≥ 256: on an H100 the seed step's three 800×1000-sized products took
  *   91, 80 and 64 µs (A·B, A·Bᵀ, Aᵀ·B) against 89, 97 and 70 without prefetch and 90–104 with
  *   64×64 tiles; on the seed step's 10-column products its 7 workgroups made the step slower
- *   (636 vs 579 µs on an H200), hence the threshold;
+ *   (636 vs 579 µs on an H200), hence the threshold. Padded 128×128 tiles with K split in two
+ *   timed as fast or faster alone (75, 70–74 and 63–64 µs, run 13) but not inside the step,
+ *   where the dW products with their fused SGD update took 82–90 µs against 74–78 (device
+ *   profiles of runs 13 and 14), so they are left to the tuner;
  * - 64×64 tiles with K split where the output has fewer than 32 of them and K has at least 16
  *   tiles (the seed step's 800×10×1000 and 1000×10×800 products: 13 and 16 workgroups, each
  *   looping over all of K): enough splits for about 128 workgroups, at most 8, each at least 4
@@ -89,17 +101,19 @@ const SPLIT_DEFAULTS: readonly MatmulConfig[] = Object.freeze([2, 3, 4, 5, 6, 7,
  *
  * @example
  * ```ts
- * defaultMatmulConfigFor(800, 1000, 1000, 1); // LARGE_MATMUL_CONFIG
- * defaultMatmulConfigFor(800, 10, 1000, 1);   // DEFAULT_MATMUL_CONFIG with splitK 8
- * defaultMatmulConfigFor(800, 1000, 10, 1);   // DEFAULT_MATMUL_CONFIG
+ * defaultMatmulConfigFor(800, 1000, 1000, 1);                 // LARGE_MATMUL_CONFIG
+ * defaultMatmulConfigFor(2048, 2048, 2048, 1, device.limits); // HUGE_PADDED_MATMUL_CONFIG where the device has 16,896 bytes of workgroup memory
+ * defaultMatmulConfigFor(800, 10, 1000, 1);                   // DEFAULT_MATMUL_CONFIG with splitK 8
+ * defaultMatmulConfigFor(800, 1000, 10, 1);                   // DEFAULT_MATMUL_CONFIG
  * ```
  */
-export function defaultMatmulConfigFor(m: number, n: number, k: number, batch: number): MatmulConfig {
+export function defaultMatmulConfigFor(m: number, n: number, k: number, batch: number, limits?: Pick<CodegenLimits, 'maxComputeWorkgroupStorageSize'>): MatmulConfig {
   const L = LARGE_MATMUL_CONFIG;
   const D = DEFAULT_MATMUL_CONFIG;
   const b = Math.max(1, batch);
   const H = HUGE_MATMUL_CONFIG;
-  if (Math.ceil(m / H.tileM) * Math.ceil(n / H.tileN) * b >= 192 && k >= 256) return H;
+  const padded = limits !== undefined && matmulWorkgroupBytes(HUGE_PADDED_MATMUL_CONFIG) <= limits.maxComputeWorkgroupStorageSize;
+  if (Math.ceil(m / H.tileM) * Math.ceil(n / H.tileN) * b >= 192 && k >= 256) return padded ? HUGE_PADDED_MATMUL_CONFIG : H;
   if (Math.ceil(m / L.tileM) * Math.ceil(n / L.tileN) * b >= 96 && k >= 256) return L;
   const tiles = Math.ceil(m / D.tileM) * Math.ceil(n / D.tileN) * b;
   const kTiles = Math.ceil(k / D.tileK);

@@ -10,7 +10,7 @@ export const MATMUL_TILE = { m: DEFAULT_MATMUL_CONFIG.tileM, n: DEFAULT_MATMUL_C
 /** The config this kernel is generated with: the context's chooser, else the default. */
 export function matmulConfigFor(k: MatmulKernel, ctx: CodegenContext): MatmulConfig {
   const batch = k.batch.reduce((a, b) => a * b, 1);
-  return ctx.matmulConfig?.(k.m, k.n, k.k, batch, k) ?? defaultMatmulConfigFor(k.m, k.n, k.k, batch);
+  return ctx.matmulConfig?.(k.m, k.n, k.k, batch, k) ?? defaultMatmulConfigFor(k.m, k.n, k.k, batch, ctx.limits);
 }
 
 /** The offset of a batched view's matrix for batch indices `b0…`, as WGSL. */
