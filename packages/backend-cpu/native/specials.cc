@@ -1,5 +1,5 @@
 // The indexing, loss and row kernels (src/runtime/specials.ts has their semantics): softmax
-// cross-entropy with its optional gradient, row softmax, gather and oneHot, over strided views. Rows are
+// cross-entropy with its optional gradient, row softmax, gather, oneHot, take and scatterAdd, over strided views. Rows are
 // independent, so threads split rows and results do not depend on the thread count.
 #include <napi.h>
 
@@ -300,6 +300,86 @@ Napi::Value OneHot(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// take and scatterAdd view their arrays as [outer, size, inner] around the axis and the
+// indices as n slices (geometry [outer, size, inner, n, then offset and strides of the big
+// view (3), the indices (1) and the other view (3)]). An index counts from the end when
+// negative and is out of range outside [-size, size).
+struct TakeGeometry {
+  int64_t outer, size, inner, n;
+  StridedView big, ids, small;
+};
+
+TakeGeometry take_geometry(const Napi::Env& env, const char* who, const Napi::CallbackInfo& info, const char* bigName,
+                           const char* smallName, const Array& big, const Array& ids, const Array& small) {
+  int64_t lg;
+  const int32_t* g = typed_arg<int32_t>(info, 3, napi_int32_array, who, "geometry", lg);
+  if (lg != 14 || g[0] < 0 || g[1] < 0 || g[2] < 0 || g[3] < 0) {
+    throw arg_error(env, who, "geometry must hold 14 numbers, outer, size, inner and n first");
+  }
+  TakeGeometry t{g[0], g[1], g[2], g[3], {}, {}, {}};
+  Shape b, s, m1;
+  b.rank = 3, b.dims[0] = t.outer, b.dims[1] = t.size, b.dims[2] = t.inner;
+  s.rank = 3, s.dims[0] = t.outer, s.dims[1] = t.n, s.dims[2] = t.inner;
+  m1.rank = 1, m1.dims[0] = t.n;
+  t.big = view_at(env, who, bigName, g + 4, 3, b, big);
+  t.ids = view_at(env, who, "indices", g + 8, 1, m1, ids);
+  t.small = view_at(env, who, smallName, g + 10, 3, s, small);
+  return t;
+}
+
+// The index at indices[j] resolved against size, or -1 when out of range.
+inline int64_t take_index(const Array& ids, const TakeGeometry& t, int64_t j) {
+  double y = read_at(ids, t.ids.offset + j * t.ids.strides[0]);
+  if (y < 0) y += static_cast<double>(t.size);
+  return valid_index(y, t.size) ? static_cast<int64_t>(y) : -1;
+}
+
+// take(input, indices, output, geometry, fill): output[o, j, i] = input[o, indices[j], i], fill out of range.
+Napi::Value Take(const Napi::CallbackInfo& info) {
+  const char* who = "take";
+  Napi::Env env = info.Env();
+  if (info.Length() != 5 || !info[4].IsNumber()) throw arg_error(env, who, "expected 5 arguments, the fill value last");
+  const Array x = array_of(env, info[0], who, "input"), ids = array_of(env, info[1], who, "indices");
+  const Array out = array_of(env, info[2], who, "output");
+  const TakeGeometry t = take_geometry(env, who, info, "input", "output", x, ids, out);
+  const double fill = info[4].As<Napi::Number>().DoubleValue();
+  for (int64_t j = 0; j < t.n; j++) {
+    const int64_t y = take_index(ids, t, j);
+    for (int64_t o = 0; o < t.outer; o++) {
+      const int64_t po = t.small.offset + o * t.small.strides[0] + j * t.small.strides[1];
+      const int64_t px = t.big.offset + o * t.big.strides[0] + y * t.big.strides[1];
+      for (int64_t i = 0; i < t.inner; i++) {
+        write_at(out, po + i * t.small.strides[2], y < 0 ? fill : read_at(x, px + i * t.big.strides[2]));
+      }
+    }
+  }
+  return env.Undefined();
+}
+
+// scatterAdd(updates, indices, output, geometry): output[o, indices[j], i] += updates[o, j, i] in
+// index order (so repeated indices sum the same way every run); out-of-range indices are dropped.
+Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
+  const char* who = "scatterAdd";
+  Napi::Env env = info.Env();
+  if (info.Length() != 4) throw arg_error(env, who, "expected 4 arguments");
+  const Array u = array_of(env, info[0], who, "updates"), ids = array_of(env, info[1], who, "indices");
+  const Array out = array_of(env, info[2], who, "output");
+  const TakeGeometry t = take_geometry(env, who, info, "output", "updates", out, ids, u);
+  for (int64_t j = 0; j < t.n; j++) {
+    const int64_t y = take_index(ids, t, j);
+    if (y < 0) continue;
+    for (int64_t o = 0; o < t.outer; o++) {
+      const int64_t po = t.big.offset + o * t.big.strides[0] + y * t.big.strides[1];
+      const int64_t pu = t.small.offset + o * t.small.strides[0] + j * t.small.strides[1];
+      for (int64_t i = 0; i < t.inner; i++) {
+        const int64_t p = po + i * t.big.strides[2];
+        write_at(out, p, read_at(out, p) + read_at(u, pu + i * t.small.strides[2]));
+      }
+    }
+  }
+  return env.Undefined();
+}
+
 }  // namespace
 
 void register_specials(Napi::Env env, Napi::Object exports) {
@@ -307,6 +387,8 @@ void register_specials(Napi::Env env, Napi::Object exports) {
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("oneHot", Napi::Function::New(env, OneHot));
+  exports.Set("take", Napi::Function::New(env, Take));
+  exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd));
 }
 
 }  // namespace symgrad

@@ -13,7 +13,7 @@ describe('CpuBackend buffers', () => {
     expect(cpu.name).toBe('cpu');
     expect(cpu.capabilities).toEqual({
       dtypes: ['float32', 'float64', 'int32', 'bool'],
-      kernels: ['elementwise', 'reduce', 'matmul', 'gather', 'oneHot', 'softmaxCrossEntropy', 'random', 'softmax'],
+      kernels: ['elementwise', 'reduce', 'matmul', 'gather', 'take', 'scatterAdd', 'oneHot', 'softmaxCrossEntropy', 'random', 'softmax'],
       maxBufferElements: 2 ** 31 - 1, precisions: ['fp32'], syncRead: true, device: 'TypeScript (JavaScript engine)',
     });
   });
@@ -82,7 +82,7 @@ describe('CpuBackend.compile', () => {
       "  kernel 0 (fft 'fft(x)'): kind 'fft' is not supported\n" +
       "  kernel 3 (conv2d 'conv(x, w)'): kind 'conv2d' is not supported\n" +
       "  buffer 2: dtype 'float16' is not supported\n" +
-      '(supported kernels: elementwise, reduce, matmul, gather, oneHot, softmaxCrossEntropy, random, softmax; dtypes: float32, float64, int32, bool)',
+      '(supported kernels: elementwise, reduce, matmul, gather, take, scatterAdd, oneHot, softmaxCrossEntropy, random, softmax; dtypes: float32, float64, int32, bool)',
     );
   });
 

@@ -33,7 +33,7 @@ async function withFakeAddon(fake: Record<string, unknown>, f: (root: string) =>
 }
 
 const ADDON_FUNCTIONS = [
-  'gemm', 'packedBSize', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'softmax', 'gather', 'oneHot', 'random', 'bytecodeOps',
+  'gemm', 'packedBSize', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'softmax', 'gather', 'oneHot', 'take', 'scatterAdd', 'random', 'bytecodeOps',
 ];
 const fakeAddon = (ops: readonly string[], without: readonly string[] = []) =>
   Object.fromEntries(ADDON_FUNCTIONS.filter((f) => !without.includes(f)).map((f) => [f, f === 'isa' ? () => 'generic' : f === 'bytecodeOps' ? () => [...ops] : () => undefined]));

@@ -81,6 +81,10 @@ export interface NativeCpuAddon {
   gather(input: TypedArray, indices: TypedArray, output: TypedArray, geometry: Int32Array): void;
   /** geometry: [rank + 1, dims…, depth, then for the indices and the output: offset, strides… (the indices' last is 0)]. */
   oneHot(indices: TypedArray, output: TypedArray, geometry: Int32Array): void;
+  /** geometry: [outer, size, inner, n, xOff, xS0, xS1, xS2, iOff, iS, oOff, oS0, oS1, oS2]; `fill` where an index is out of range. */
+  take(input: TypedArray, indices: TypedArray, output: TypedArray, geometry: Int32Array, fill: number): void;
+  /** In place, in index order; geometry: [outer, size, inner, n, oOff, oS0, oS1, oS2, iOff, iS, uOff, uS0, uS1, uS2]. */
+  scatterAdd(updates: TypedArray, indices: TypedArray, output: TypedArray, geometry: Int32Array): void;
   /**
    * A `random` kernel (native/random.cc; @symgrad/core's fillRandom has the semantics): fills
    * output[oOff .. oOff + n) from the Philox state state[sOff .. sOff + 4), and with `next`
@@ -107,7 +111,7 @@ export type NativeStatus =
   | { readonly ok: false; readonly reason: string; readonly disabled: boolean };
 
 const ADDON_FUNCTIONS = [
-  'gemm', 'packedBSize', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'softmax', 'gather', 'oneHot', 'random', 'bytecodeOps',
+  'gemm', 'packedBSize', 'isa', 'setIsa', 'numThreads', 'setNumThreads', 'elementwise', 'reduce', 'softmaxCrossEntropy', 'softmax', 'gather', 'oneHot', 'take', 'scatterAdd', 'random', 'bytecodeOps',
 ] as const;
 
 interface NodeProcessLike {

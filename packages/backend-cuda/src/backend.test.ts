@@ -181,7 +181,7 @@ describe('CudaBackend (fake device)', () => {
     const b = new CudaBackend(fakeDevice().device);
     const p: Program = { ...program, kernels: [...program.kernels, { kind: 'conv', label: 'c' } as never] };
     expect(() => b.compile(p, { precision: 'fp32' })).toThrow(
-      "the CUDA backend cannot run this Program:\n  kernel 1 (conv c): unknown kernel kind (the CUDA backend runs elementwise, reduce, matmul, gather, oneHot, softmaxCrossEntropy, random, softmax)",
+      "the CUDA backend cannot run this Program:\n  kernel 1 (conv c): unknown kernel kind (the CUDA backend runs elementwise, reduce, matmul, gather, take, scatterAdd, oneHot, softmaxCrossEntropy, random, softmax)",
     );
   });
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { BrowserResults } from './testing-fixtures/browser-entry.js';
+import { INDEXING_TOL } from './testing-fixtures/indexing-cases.js';
 
 // In headless Chromium (Debian's, on SwiftShader; flags from WEBGPU-ON-CPU.md) gpu.js picks
 // WebGL2: the renderer cases, every kernel case and the seed step run there through a
@@ -38,6 +39,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('gpu.js in headless Chromium (WebGL2 o
       console.log(`browser softmax: ${sm.length} cases, worst element error softmax ${Math.max(...sm.map((c) => c.softmaxError)).toExponential(2)}, log-softmax ${Math.max(...sm.map((c) => c.logError)).toExponential(2)}`);
       expect(sm.length).toBeGreaterThan(0);
       expect(sm.flatMap((c) => c.failures)).toEqual([]);
+      // take and scatterAdd (indexing-cases.ts bounds): repeated indices, in place, NaN, int32.
+      const ix = r.indexing!;
+      console.log(`browser take/scatterAdd: ${ix.length} cases, worst normwise relative error ${Math.max(...ix.map((c) => c.error)).toExponential(2)}`);
+      expect(ix.length).toBeGreaterThan(0);
+      expect(ix.flatMap((c) => c.failures)).toEqual([]);
+      for (const c of ix) expect(c.error, c.name).toBeLessThanOrEqual(INDEXING_TOL);
       for (const e of r.seedStepErrors) expect(e).toBeLessThanOrEqual(1e-4);
       expect(r.matmulError).toBeLessThanOrEqual(1e-5);
       // Texture pipeline on real WebGL2 textures: per training step one upload per input

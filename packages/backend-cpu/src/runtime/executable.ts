@@ -8,7 +8,8 @@ import { compileMatmul, isNativeMatmul } from './matmul.js';
 import { compileNativeElementwise, type NativeCompiled } from './native-elementwise.js';
 import { compileNativeReduce } from './native-reduce.js';
 import { compileNativeRandom } from './native-random.js';
-import { compileNativeGather, compileNativeOneHot, compileNativeSoftmax, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
+import { compileNativeGather, compileNativeOneHot, compileNativeScatterAdd, compileNativeTake, compileNativeSoftmax, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
+import { compileScatterAdd, compileTake } from './indexing.js';
 import { compileRandom } from './random.js';
 import { compileReduce } from './reduce.js';
 import { compileGather, compileOneHot, compileSoftmax, compileSoftmaxCrossEntropy } from './specials.js';
@@ -42,6 +43,14 @@ function compileKernel(k: Kernel, buffers: BufferTable, native: NativeCpuAddon |
     case 'gather': {
       const ts = compileGather(k, buffers);
       return native ? withNative(ts, compileNativeGather(k, native)) : { step: ts };
+    }
+    case 'take': {
+      const ts = compileTake(k, buffers);
+      return native ? withNative(ts, compileNativeTake(k, native)) : { step: ts };
+    }
+    case 'scatterAdd': {
+      const ts = compileScatterAdd(k, buffers);
+      return native ? withNative(ts, compileNativeScatterAdd(k, native)) : { step: ts };
     }
     case 'oneHot': {
       const ts = compileOneHot(k, buffers);

@@ -3,7 +3,8 @@ import type { DType, SoftmaxCrossEntropyKernel, SoftmaxKernel, TypedArray, View 
 import { nativeCpuStatus } from '../native.js';
 import type { KernelStep } from './kernel-step.js';
 import type { NativeCompiled } from './native-elementwise.js';
-import { compileNativeGather, compileNativeOneHot, compileNativeSoftmax, compileNativeSoftmaxCrossEntropy } from './native-specials.js';
+import { compileNativeGather, compileNativeOneHot, compileNativeScatterAdd, compileNativeSoftmax, compileNativeSoftmaxCrossEntropy, compileNativeTake } from './native-specials.js';
+import { compileScatterAdd, compileTake } from './indexing.js';
 import { compileGather, compileOneHot, compileSoftmax, compileSoftmaxCrossEntropy } from './specials.js';
 import { relError, Rng } from '../testing-fixtures/random.js';
 import { offsetOf, TestBuffers } from '../testing-fixtures/strided.js';
@@ -156,6 +157,28 @@ describe.skipIf(!addon)('native specials', () => {
     }
   });
 
+  it('take and scatterAdd match the TypeScript path on strided views, with repeated and out-of-range indices', () => {
+    const rng = new Rng(84);
+    for (let t = 0; t < 60; t++) {
+      const [outer, size, inner, n] = [rng.pick(SIZES), rng.pick([1, 2, 7]), rng.pick(SIZES), rng.pick([1, 5, 40])];
+      const dtype = rng.pick(['float32', 'float64', 'int32'] as const);
+      const b = new TestBuffers();
+      const big = b.layout(rng, dtype, [outer, size, inner], () => rng.int(-9, 9));
+      const indices = b.layout(rng, 'int32', [n], () => rng.int(-size - 1, size));
+      const small = b.layout(rng, dtype, [outer, n, inner], () => (dtype === 'int32' ? rng.int(-9, 9) : rng.uniform(-1, 1)), rng.bool(0.2));
+      const fill = dtype === 'int32' ? -(2 ** 31) : rng.pick([NaN, 0]);
+      const take = { kind: 'take' as const, input: big, indices, output: small, fill, label: 't' };
+      const ts = b.copy();
+      compileTake(take, b.table())(ts);
+      step(compileNativeTake(take, addon!))(b.data);
+      expectClose(b.data, ts, 0, `take case ${t}`);
+      const scatter = { kind: 'scatterAdd' as const, updates: small, indices, output: big, label: 's' };
+      compileScatterAdd(scatter, b.table())(ts);
+      step(compileNativeScatterAdd(scatter, addon!))(b.data);
+      expectClose(b.data, ts, 0, `scatterAdd case ${t}`); // the same adds in the same order
+    }
+  });
+
   it('rejects views beyond their arrays, naming the kernel', () => {
     const f = (n: number) => new Float32Array(n);
     expect(() => addon!.softmaxCrossEntropy(f(6), new Int32Array(2), f(2), null, null, Int32Array.from([2, 3, 0, 3, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0])))
@@ -169,5 +192,13 @@ describe.skipIf(!addon)('native specials', () => {
     expect(() => addon!.oneHot(new Int32Array(2), f(5), Int32Array.from([2, 2, 3, 0, 1, 0, 0, 3, 1])))
       .toThrow('oneHot: view 1 reaches element 5 of an array of 5');
     expect(() => addon!.gather(f(6), new Int32Array(2), f(2), Int32Array.from([2, 3]))).toThrow('gather: geometry must hold 9 numbers, rows and classes first');
+    // [outer 1, size 3, inner 2, n 2]: input [1, 3, 2] contiguous, indices stride 1, output [1, 2, 2] contiguous.
+    const g = Int32Array.from([1, 3, 2, 2, 0, 6, 2, 1, 0, 1, 0, 4, 2, 1]);
+    expect(() => addon!.take(f(6), new Int32Array(2), f(4), g, 0)).not.toThrow();
+    expect(() => addon!.take(f(5), new Int32Array(2), f(4), g, 0)).toThrow('take: input reaches element 5 of an array of 5');
+    expect(() => addon!.take(f(6), new Int32Array(1), f(4), g, 0)).toThrow('take: indices reaches element 1 of an array of 1');
+    expect(() => addon!.take(f(6), new Int32Array(2), f(4), g, undefined as never)).toThrow('take: expected 5 arguments, the fill value last');
+    expect(() => addon!.scatterAdd(f(3), new Int32Array(2), f(6), g)).toThrow('scatterAdd: updates reaches element 3 of an array of 3');
+    expect(() => addon!.scatterAdd(f(4), new Int32Array(2), f(6), Int32Array.from([1, 3]))).toThrow('scatterAdd: geometry must hold 14 numbers, outer, size, inner and n first');
   });
 });

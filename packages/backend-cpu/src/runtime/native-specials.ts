@@ -1,4 +1,4 @@
-import type { GatherKernel, OneHotKernel, SoftmaxCrossEntropyKernel, SoftmaxKernel, TypedArray } from '@symgrad/core';
+import type { GatherKernel, OneHotKernel, ScatterAddKernel, SoftmaxCrossEntropyKernel, SoftmaxKernel, TakeKernel, TypedArray } from '@symgrad/core';
 import type { NativeCpuAddon } from '../native.js';
 import type { KernelStep } from './kernel-step.js';
 import { NATIVE_MAX_RANK, nativeGeometry, type NativeCompiled } from './native-elementwise.js';
@@ -29,6 +29,16 @@ export function compileNativeGather(k: GatherKernel, native: NativeCpuAddon): Na
     ...k.input.shape, k.input.offset, ...k.input.strides, k.indices.offset, k.indices.strides[0]!, k.output.offset, k.output.strides[0]!,
   ]);
   return { step: (data) => native.gather(data[k.input.buffer]!, data[k.indices.buffer]!, data[k.output.buffer]!, geometry) };
+}
+
+export function compileNativeTake(k: TakeKernel, native: NativeCpuAddon): NativeCompiled {
+  const geometry = Int32Array.from([...k.input.shape, k.indices.shape[0]!, k.input.offset, ...k.input.strides, k.indices.offset, k.indices.strides[0]!, k.output.offset, ...k.output.strides]);
+  return { step: (data) => native.take(data[k.input.buffer]!, data[k.indices.buffer]!, data[k.output.buffer]!, geometry, k.fill) };
+}
+
+export function compileNativeScatterAdd(k: ScatterAddKernel, native: NativeCpuAddon): NativeCompiled {
+  const geometry = Int32Array.from([...k.output.shape, k.indices.shape[0]!, k.output.offset, ...k.output.strides, k.indices.offset, k.indices.strides[0]!, k.updates.offset, ...k.updates.strides]);
+  return { step: (data) => native.scatterAdd(data[k.updates.buffer]!, data[k.indices.buffer]!, data[k.output.buffer]!, geometry) };
 }
 
 export function compileNativeOneHot(k: OneHotKernel, native: NativeCpuAddon): NativeCompiled {

@@ -7,7 +7,8 @@ import { computeType, convert, cudaLiteral } from './render-cuda.js';
 
 const ind = (ls: readonly string[], n: number) => ls.map((l) => ' '.repeat(n) + l).join('\n');
 
-function gridStride(name: string, sig: string, IT: string, n: number, body: readonly string[]): string {
+/** A kernel whose body runs once per element i of n, in a grid-stride loop (any grid covers every element). */
+export function gridStride(name: string, sig: string, IT: string, n: number, body: readonly string[]): string {
   return `extern "C" __global__ void __launch_bounds__(${BLOCK}) ${name}(${sig}) {
   for (${IT} i = (${IT})blockIdx.x * ${BLOCK} + threadIdx.x; i < (${IT})${n}; i += (${IT})gridDim.x * ${BLOCK}) {
 ${ind(body, 4)}

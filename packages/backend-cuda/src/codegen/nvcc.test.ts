@@ -36,9 +36,15 @@ describe.skipIf(!nvcc)(`generated CUDA C compiles with nvcc --cubin -arch=sm_90$
     };
     const f32 = await opCasePrograms('float32');
     const f64 = await opCasePrograms('float64');
-    add('op-cases-f32', planProgram(concatPrograms(f32.values())).source);
-    add('op-cases-f64', planProgram(concatPrograms(f64.values())).source);
-    add('kernel-cases', planProgram(concatPrograms(kernelCasePrograms().values())).source);
+    const [ops32, ops64, kernels] = [f32.values(), f64.values(), kernelCasePrograms().values()].map((ps) => planProgram(concatPrograms(ps)));
+    add('op-cases-f32', ops32!.source);
+    add('op-cases-f64', ops64!.source);
+    add('kernel-cases', kernels!.source);
+    // take and scatterAdd are among them, scatterAdd with each atomicAdd it uses: float and int
+    // (kernel cases), double (op cases in float64; sm_60 and later).
+    for (const plan of [ops32!, ops64!, kernels!]) expect(plan.kernelNames.map((n) => n.replace(/^k\d+_/, ''))).toEqual(expect.arrayContaining(['take', 'scatterAdd']));
+    const atomicTypes = (plan: { source: string }) => [...plan.source.matchAll(/_scatterAdd\(.* (\w+)\* __restrict__ p2\) \{/g)].map((m) => m[1]);
+    expect(new Set([...atomicTypes(kernels!), ...atomicTypes(ops64!)])).toEqual(new Set(['float', 'int', 'double']));
     add('random-draws', planProgram(randomDrawsCase([1, 2, -2, 3], [1, 5, 1021]).program).source);
     add('seed-step', planProgram(await seedStepProgram([1000, 1000, 1000, 10], 800)).source);
     // In float64 too: the loss inside the logits' product (matmul-row-tail.ts) in double.

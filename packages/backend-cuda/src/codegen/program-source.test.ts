@@ -11,7 +11,7 @@ describe('planProgram', () => {
     const programs = [...(await opCasePrograms()).values(), ...kernelCasePrograms().values(), await seedStepProgram()];
     for (const p of programs) {
       const plan = planProgram(p);
-      for (const n of plan.kernelNames) expect(n).toMatch(/^k\d+_(elementwise|reduce|gather|oneHot|softmaxCrossEntropy|softmax|random|epilogue|matmul)$/);
+      for (const n of plan.kernelNames) expect(n).toMatch(/^k\d+_(elementwise|reduce|gather|take|scatterAdd|oneHot|softmaxCrossEntropy|softmax|random|epilogue|matmul)$/);
       expect(new Set(plan.kernelNames).size).toBe(plan.kernelNames.length);
       for (const s of plan.steps) if (s.kind === 'launch') for (const b of s.buffers) expect(b).toBeLessThan(p.buffers.length);
     }

@@ -4,6 +4,7 @@ import { renderElementwise } from './kernels-elementwise.js';
 import { renderReduce } from './kernels-reduce.js';
 import { renderRandom } from './kernels-random.js';
 import { renderGather, renderOneHot, renderSoftmax, renderSoftmaxCrossEntropy } from './kernels-specials.js';
+import { renderScatterAdd, renderTake } from './kernels-indexing.js';
 import { renderSkinnyMatmul, skinnyMatmulForm, type RowsTail, type SkinnyMatmulForm } from './kernels-matmul-skinny.js';
 import { fusesRowKernel, rowTail } from './matmul-row-tail.js';
 import { epilogueKernel, gemmSteps, ltEpilogueOf } from './matmul-plan.js';
@@ -31,6 +32,8 @@ function renderKernel(k: Kernel, index: number, dtypes: readonly DType[], mm: Ma
     case 'elementwise': return [renderElementwise(k, index, dtypes)];
     case 'reduce': return [renderReduce(k, index, dtypes)];
     case 'gather': return [renderGather(k, index, dtypes)];
+    case 'take': return [renderTake(k, index, dtypes)];
+    case 'scatterAdd': return [renderScatterAdd(k, index, dtypes)];
     case 'oneHot': return [renderOneHot(k, index, dtypes)];
     case 'softmaxCrossEntropy': return [renderSoftmaxCrossEntropy(k, index, dtypes)];
     case 'random': return [renderRandom(k, index, dtypes)];

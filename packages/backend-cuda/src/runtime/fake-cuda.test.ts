@@ -261,8 +261,8 @@ describe.skipIf(!libDir)(`the addon over a fake CUDA userspace${libDir ? '' : ` 
   }
 
   // The kernel emulation on its own, through the driver and NVRTC APIs (no addon): compile
-  // errors, 3-D geometry, barriers, shuffles, atomics, parameters copied at launch, bad
-  // pointers, writes out of bounds, divergent barriers.
+  // errors, 3-D geometry, barriers, shuffles, atomics (float, double, wrapping int),
+  // parameters copied at launch, bad pointers, writes out of bounds, divergent barriers.
   it('h. the fakes run kernels as CUDA would (fake-cuda/simt_selftest.cc)', () => {
     const exe = join(scratch, 'simt-selftest');
     const src = join(FAKE_CUDA_SOURCES, 'simt_selftest.cc');
@@ -274,7 +274,7 @@ describe.skipIf(!libDir)(`the addon over a fake CUDA userspace${libDir ? '' : ` 
       const err = e as { stdout?: Buffer; stderr?: Buffer };
       throw new Error(`simt_selftest failed:\n${err.stdout?.toString() ?? ''}\n${err.stderr?.toString() ?? ''}`);
     }
-    expect(out.split('\n').filter((l) => l.startsWith('ok ')).length).toBe(10);
+    expect(out.split('\n').filter((l) => l.startsWith('ok ')).length).toBe(11);
   });
 
   it('e. out of device memory is an Error the process survives', async () => {

@@ -47,6 +47,14 @@ const KERNELS: Record<string, Kernel> = {
     kind: 'softmax', input: view(0, [2, 3], [3, 1]), output: view(0, [2, 3], [3, 1]), log: true, dtype: 'float32', label: 'logSoftmax',
   },
   'gather': { kind: 'gather', input: view(0, [2, 3], [3, 1]), indices: view(1, [2], [1]), output: view(2, [2], [1]), label: 'gather' },
+  // Negative indices count from the end; out of range gives the fill (here int32's −2³¹).
+  'take': {
+    kind: 'take', input: view(0, [2, 4, 3], [1, 6, 2]), indices: view(1, [5], [2], 1), output: view(2, [2, 5, 3], [15, 3, 1]), fill: -(2 ** 31), label: 'take',
+  },
+  // In place: each output element reads its old value and loops over the 5 indices.
+  'scatter-add': {
+    kind: 'scatterAdd', updates: view(0, [2, 5, 3], [15, 3, 1]), indices: view(1, [5], [1]), output: view(2, [2, 4, 3], [12, 3, 1]), label: 'scatterAdd',
+  },
   'one-hot': { kind: 'oneHot', indices: view(0, [2], [1]), depth: 3, output: view(1, [2, 3], [3, 1]), dtype: 'float32', label: 'oneHot' },
 };
 

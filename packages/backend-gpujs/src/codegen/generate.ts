@@ -1,4 +1,5 @@
 import { KERNEL_KINDS, kernelViews, type DType, type Kernel, type KernelKind, type Program } from '@symgrad/core';
+import { scatterAddLaunch, takeLaunch } from './indexing.js';
 import { elementwiseLaunches, gatherLaunch, matmulLaunch, oneHotLaunch, reduceLaunch, softmaxCrossEntropyLaunches, type DTypeOf } from './kernels.js';
 import { randomLaunch, type HostRandomLaunch } from './random.js';
 import { softmaxLaunches } from './softmax.js';
@@ -90,6 +91,8 @@ export function generateKernel(k: Kernel, dtypeOf: DTypeOf, scratch: () => numbe
     case 'reduce': return [reduceLaunch(k, dtypeOf)];
     case 'matmul': return [matmulLaunch(k, dtypeOf)];
     case 'gather': return [gatherLaunch(k, dtypeOf)];
+    case 'take': return [takeLaunch(k, dtypeOf)];
+    case 'scatterAdd': return [scatterAddLaunch(k, dtypeOf)];
     case 'oneHot': return [oneHotLaunch(k, dtypeOf)];
     case 'softmaxCrossEntropy': return softmaxCrossEntropyLaunches(k, dtypeOf);
     case 'random': return [randomLaunch(k)];

@@ -9,6 +9,7 @@ import { GpujsBackend } from '../index.js';
 import { close, evalOnBackend, evalReference } from './expr-harness.js';
 import { exprCases } from './expr-cases.js';
 import { installGlTextureCounter, pipelineChecks, type PipelineResults } from './browser-pipeline.js';
+import { indexingCases, runIndexingCase, type IndexingCaseResult } from './indexing-cases.js';
 import { measurePrecision, type PrecisionResults } from './precision-cases.js';
 import { runSoftmaxCase, softmaxCases, type SoftmaxCaseResult } from './softmax-cases.js';
 
@@ -30,6 +31,8 @@ export interface BrowserResults {
   precision?: PrecisionResults;
   /** softmax-cases.ts in texture mode: the special-value rules on a real shader. */
   softmax?: SoftmaxCaseResult[];
+  /** indexing-cases.ts in texture mode: scatterAdd's gather loop and take's fills on a real shader. */
+  indexing?: IndexingCaseResult[];
   error?: string;
 }
 
@@ -54,6 +57,8 @@ async function main(): Promise<BrowserResults> {
   }
   out.softmax = [];
   for (const c of softmaxCases()) out.softmax.push(await runSoftmaxCase(backend, c));
+  out.indexing = [];
+  for (const c of indexingCases()) out.indexing.push(await runIndexingCase(backend, c));
   backend.dispose();
   const rng = new TestRandom(11);
   const s = buildSeedStep(rng, [64, 48, 32, 10], 0.1);

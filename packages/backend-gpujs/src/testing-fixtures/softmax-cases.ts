@@ -6,6 +6,7 @@
  */
 import type { Backend, BufferSpec, Kernel, Program, View } from '@symgrad/core';
 import { TestRandom } from '@symgrad/core/testing/reference';
+import { runProgramOnce } from './program-run.js';
 
 export interface SoftmaxCase {
   readonly name: string;
@@ -155,36 +156,24 @@ export function softmaxReference(c: SoftmaxCase): { want: Float64Array[]; kind: 
 /** Runs a case on a backend and compares every buffer with the reference, element by element. */
 export async function runSoftmaxCase(backend: Backend, c: SoftmaxCase): Promise<SoftmaxCaseResult> {
   const { want, kind } = softmaxReference(c);
-  const bufs = c.program.buffers.map((s, i) => {
-    const buf = backend.allocate(s.dtype, s.size);
-    backend.write(buf, c.init[i]!);
-    return buf;
-  });
-  const exe = backend.compile(c.program, { precision: 'fp32' });
+  const results = await runProgramOnce(backend, c.program, c.init);
   let softmaxError = 0, logError = 0;
   const failures: string[] = [];
-  try {
-    if (exe.ready) await exe.ready;
-    exe.run(bufs);
-    for (let i = 0; i < bufs.length; i++) {
-      const got = await backend.read(bufs[i]!);
-      want[i]!.forEach((w, p) => {
-        const g = got[p]!;
-        const what = kind[i]!.get(p);
-        const fail = (why: string) => failures.length < 8 && failures.push(`${c.name}: buffer ${i}[${p}] (${what ?? 'untouched'}): got ${g}, want ${w}${why}`);
-        if (!what || !Number.isFinite(w) || w === 0) {
-          if (!Object.is(g, w) && !(Number.isNaN(g) && Number.isNaN(w)) && !(g === 0 && w === 0)) fail(' exactly');
-          return;
-        }
-        const err = Math.abs(g - w) / (what === 'softmax' ? Math.abs(w) : Math.max(1, Math.abs(w)));
-        if (what === 'softmax') softmaxError = Math.max(softmaxError, err);
-        else logError = Math.max(logError, err);
-        if (!(err <= (what === 'softmax' ? SOFTMAX_TOL : LOG_SOFTMAX_TOL))) fail(` (error ${err.toExponential(2)})`);
-      });
-    }
-  } finally {
-    exe.dispose();
-    bufs.forEach((b) => backend.free(b));
+  for (let i = 0; i < results.length; i++) {
+    const got = results[i]!;
+    want[i]!.forEach((w, p) => {
+      const g = got[p]!;
+      const what = kind[i]!.get(p);
+      const fail = (why: string) => failures.length < 8 && failures.push(`${c.name}: buffer ${i}[${p}] (${what ?? 'untouched'}): got ${g}, want ${w}${why}`);
+      if (!what || !Number.isFinite(w) || w === 0) {
+        if (!Object.is(g, w) && !(Number.isNaN(g) && Number.isNaN(w)) && !(g === 0 && w === 0)) fail(' exactly');
+        return;
+      }
+      const err = Math.abs(g - w) / (what === 'softmax' ? Math.abs(w) : Math.max(1, Math.abs(w)));
+      if (what === 'softmax') softmaxError = Math.max(softmaxError, err);
+      else logError = Math.max(logError, err);
+      if (!(err <= (what === 'softmax' ? SOFTMAX_TOL : LOG_SOFTMAX_TOL))) fail(` (error ${err.toExponential(2)})`);
+    });
   }
   return { name: c.name, softmaxError, logError, failures };
 }

@@ -1,5 +1,6 @@
 import type { Kernel, Program } from '@symgrad/core';
 import { generateElementwise } from './elementwise.js';
+import { generateScatterAdd, generateTake } from './indexing.js';
 import { DEFAULT_CODEGEN_LIMITS, type CodegenContext, type CodegenLimits, type GeneratedKernel } from './kernel.js';
 import { generateMatmul, matmulProblems } from './matmul.js';
 import type { MatmulConfigChooser } from './matmul-config.js';
@@ -24,6 +25,8 @@ export function generateKernel(k: Kernel, ctx: CodegenContext): GeneratedKernel 
     case 'reduce': return generateReduce(k, ctx);
     case 'matmul': return generateMatmul(k, ctx);
     case 'gather': return generateGather(k, ctx);
+    case 'take': return generateTake(k, ctx);
+    case 'scatterAdd': return generateScatterAdd(k, ctx);
     case 'oneHot': return generateOneHot(k, ctx);
     case 'softmaxCrossEntropy': return generateSoftmaxCrossEntropy(k, ctx);
     case 'random': return generateRandom(k, ctx);

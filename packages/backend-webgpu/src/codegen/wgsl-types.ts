@@ -185,6 +185,13 @@ export interface Binding {
   readonly buffer: number;
   readonly dtype: DType;
   readonly write: boolean;
+  /**
+   * Declared as an array of atomic words (scatterAdd's output): `atomic<u32>` holding a
+   * float32's bits, or `atomic<i32>`. Always read_write. Only the declaration differs: the
+   * bind group layout ('storage') and the GPU buffer are those of a plain writable binding,
+   * so other kernels may bind the same buffer as `array<f32>` in their own pipelines.
+   */
+  readonly atomic?: boolean;
 }
 
 /** Collects the distinct buffers a kernel touches (one binding each, read_write if written). */
@@ -202,6 +209,17 @@ export class BindingTable {
     }
     return `b${i}`;
   }
+  /**
+   * The WGSL name of a buffer's binding declared as atomic words (see Binding.atomic). Every
+   * access of that buffer in the kernel must then go through atomic built-ins, reads of
+   * another view of it included: ask for this before any `ref` of the same buffer.
+   */
+  atomicRef(buffer: number): string {
+    const name = this.ref(buffer, true);
+    const i = Number(name.slice(1));
+    this.bindings[i] = { ...this.bindings[i]!, atomic: true };
+    return name;
+  }
   /** The WGSL name of the executable's float32 scratch memory (kernel.ts SCRATCH_BUFFER, id −1). */
   scratch(write = false): string {
     let i = this.bindings.findIndex((b) => b.buffer === -1);
@@ -215,11 +233,20 @@ export class BindingTable {
   }
   /** `lanes` 4 declares every binding as an array of vec4 (see generateElementwise). */
   declarations(lanes: 1 | 4 = 1): string {
-    const elem = (d: DType) => (lanes === 4 ? `vec4<${wgslType(d)}>` : wgslType(d));
+    // An atomic binding stays one word per element whatever `lanes` says (no vec4 atomics).
+    const elem = (b: Binding) => (b.atomic ? atomicWordType(b.dtype) : lanes === 4 ? `vec4<${wgslType(b.dtype)}>` : wgslType(b.dtype));
     return this.bindings
-      .map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.write ? 'read_write' : 'read'}> b${i}: array<${elem(b.dtype)}>;`)
+      .map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.write ? 'read_write' : 'read'}> b${i}: array<${elem(b)}>;`)
       .join('\n');
   }
+}
+
+/**
+ * The atomic word a dtype is stored in: WGSL has atomics over i32 and u32 only, so a float32
+ * buffer is declared `atomic<u32>` and its values are moved by bitcast.
+ */
+export function atomicWordType(d: DType): 'atomic<u32>' | 'atomic<i32>' {
+  return wgslType(d) === 'f32' ? 'atomic<u32>' : 'atomic<i32>';
 }
 
 /** Threads per workgroup of one-thread-per-element kernels. */

@@ -1,5 +1,6 @@
 import { constructors, constant, shared } from './constructors.js';
 import { elementwise } from './elementwise.js';
+import { indexing } from './indexing.js';
 import { linalg } from './linalg.js';
 import { movement } from './movement.js';
 import { nnet } from './nnet.js';
@@ -25,6 +26,7 @@ export const T = {
   ...reductions,
   ...linalg,
   ...movement,
+  ...indexing,
   ...nnet,
   random,
 };

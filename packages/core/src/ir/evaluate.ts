@@ -7,6 +7,7 @@ import { ConstantVariable, type Apply, type Variable } from './variable.js';
 import type { DType } from './dtype.js';
 import { NDArray } from '../host/ndarray.js';
 import { resolveSliceAxis } from '../ops/movement.js';
+import { takeFill, takeGeometry, takeIndex } from '../ops/indexing.js';
 import { advanceRandomState, fillRandom, type RandomDistribution } from '../random/philox.js';
 
 /** A float64 tensor for the reference evaluator, with the dtype the graph says it has. */
@@ -159,6 +160,26 @@ const RULES: Partial<Record<OpName, RefRule>> = {
       at += r.shape[axis]!;
       return mapShape(mk(outs[k]!.dtype, outs[k]!.shape), (idx) => x!.data[ravel(idx.map((v, d) => (d === axis ? v + start : v)), x!.shape)]!);
     });
+  },
+  take: (n, [x, idx], [o]) => {
+    const props = n.props as { axis: number; fill: number | null };
+    const g = takeGeometry(x!.shape, props.axis, idx!.data.length);
+    const fill = props.fill ?? takeFill(o!.dtype);
+    return [mapShape(mk(o!.dtype, o!.shape), (_idx, f) => {
+      const i = f % g.inner, j = Math.floor(f / g.inner) % g.n, outer = Math.floor(f / (g.inner * g.n));
+      const y = takeIndex(idx!.data[j]!, g.size);
+      return y === undefined ? fill : x!.data[(outer * g.size + y) * g.inner + i]!;
+    })];
+  },
+  scatterAdd: (n, [x, idx, u], [o]) => {
+    const g = takeGeometry(x!.shape, (n.props as { axis: number }).axis, idx!.data.length);
+    const out = mk(o!.dtype, o!.shape, Float64Array.from(x!.data));
+    for (let f = 0; f < u!.data.length; f++) {
+      const i = f % g.inner, j = Math.floor(f / g.inner) % g.n, outer = Math.floor(f / (g.inner * g.n));
+      const y = takeIndex(idx!.data[j]!, g.size);
+      if (y !== undefined) out.data[(outer * g.size + y) * g.inner + i]! += u!.data[f]!;
+    }
+    return [mapShape(out, (_idx, f) => out.data[f]!)];
   },
   oneHot: (n, [x], [o]) => {
     const depth = (n.props as { depth: number }).depth;

@@ -45,6 +45,10 @@ export interface OpProps extends Record<UnaryOp | BinaryOp | CompareOp, NoProps>
   /** Splits input 0 along `axis` into pieces shaped like inputs 1…n: the transpose of concat. */
   splitLike: { axis: number };
   oneHot: { depth: number; dtype: DType };
+  /** Slices of input 0 at the int32 indices of input 1 along `axis` (JAX's `take`); out of range: `fill`, or with null NaN (int32 −2³¹, bool true). */
+  take: { axis: number; fill: number | null };
+  /** Input 0 with input 2's slices added at the int32 indices of input 1 along `axis` (JAX's `x.at[i].add(u)`; out of range: dropped). */
+  scatterAdd: { axis: number };
   softmax: { axis: number };
   logSoftmax: { axis: number };
   /** Rows of probabilities against int labels (rank − 1) or one-hot/soft targets (same shape). */

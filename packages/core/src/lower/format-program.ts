@@ -11,6 +11,8 @@ function kernel(k: Kernel): string {
     case 'reduce': return `reduce ${k.op} axes [${k.axes.join(',')}] of ${formatScalarExpr(k.prologue)} over ${k.inputs.map(view).join(', ')} → ${view(k.output)}${k.epilogue ? ` then ${formatScalarExpr(k.epilogue)}` : ''}`;
     case 'matmul': return `matmul ${[...k.batch, k.m].join('x')}x${k.n}x${k.k} ${view(k.a)}${k.transA ? 'ᵀ' : ''} · ${view(k.b)}${k.transB ? 'ᵀ' : ''} → ${view(k.out)}${k.alpha !== 1 ? ` α=${k.alpha}` : ''}${k.beta !== 0 ? ` β=${k.beta}` : ''}`;
     case 'gather': return `gather ${view(k.input)} at ${view(k.indices)} → ${view(k.output)}`;
+    case 'take': return `take ${view(k.input)} at ${view(k.indices)} → ${view(k.output)}${Number.isNaN(k.fill) ? '' : ` fill ${k.fill}`}`;
+    case 'scatterAdd': return `scatterAdd ${view(k.updates)} at ${view(k.indices)} into ${view(k.output)}`;
     case 'oneHot': return `oneHot ${view(k.indices)} depth ${k.depth} → ${view(k.output)}`;
     case 'softmaxCrossEntropy': return `softmaxCrossEntropy ${view(k.logits)} labels ${view(k.labels)} → ${view(k.loss)}${k.grad ? `, grad ${view(k.grad.output)}` : ''}`;
     case 'softmax': return `${k.log ? 'logSoftmax' : 'softmax'} rows of ${view(k.input)} → ${view(k.output)}`;

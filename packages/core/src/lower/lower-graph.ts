@@ -8,6 +8,7 @@ import { ConstantVariable, Variable, type Apply } from '../ir/variable.js';
 import { LoweringContext } from './context.js';
 import { OPTIONAL_KERNEL_KINDS, type KernelKind, type Program, type View } from './program.js';
 import { elementwiseRules } from './rules/elementwise.js';
+import { indexingRules } from './rules/indexing.js';
 import { linalgRules } from './rules/linalg.js';
 import { movementRules } from './rules/movement.js';
 import { nnetRules } from './rules/nnet.js';
@@ -17,7 +18,7 @@ import type { ConcreteType, LowerRule, LowerTable } from './rules/types.js';
 import { contiguousView, isContiguous } from './view.js';
 import type { KernelSource } from './passes/draft.js';
 
-const RULES: LowerTable = { ...elementwiseRules, ...reduceRules, ...linalgRules, ...movementRules, ...nnetRules, ...randomRules };
+const RULES: LowerTable = { ...elementwiseRules, ...reduceRules, ...linalgRules, ...movementRules, ...indexingRules, ...nnetRules, ...randomRules };
 
 /** A graph lowered for concrete input shapes, with how the runtime binds its buffers. */
 export interface LoweredProgram {

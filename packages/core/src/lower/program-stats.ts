@@ -22,7 +22,8 @@ export function kernelFlops(k: Kernel): number {
     case 'elementwise': return elements(k.shape) * opsIn(k.exprs);
     case 'reduce': return elements(k.shape) * (opsIn([k.prologue]) + 1) + (k.epilogue ? elements(k.output.shape) * opsIn([k.epilogue]) : 0);
     case 'matmul': return elements(k.batch) * k.m * k.n * (2 * k.k + (k.epilogue ? opsIn([k.epilogue.expr]) : 0) + (k.beta !== 0 ? 2 : 0));
-    case 'gather': case 'oneHot': return 0;
+    case 'gather': case 'take': case 'oneHot': return 0;
+    case 'scatterAdd': return elements(k.updates.shape);
     // Philox's integer rounds are not floating-point work; Box–Muller costs ~4 per element.
     case 'random': return k.distribution === 'normal' ? elements(k.output.shape) * 4 : 0;
     case 'softmaxCrossEntropy': return elements(k.logits.shape) * (k.grad ? 6 : 3);

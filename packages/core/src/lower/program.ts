@@ -101,6 +101,40 @@ export interface GatherKernel {
   readonly label: string;
 }
 
+/**
+ * Slices picked by index along one axis (JAX's `take`, Theano's advanced subtensor): with
+ * `input` a [outer, size, inner] view, `indices` a [n] int32 view and `output` a
+ * [outer, n, inner] view, output[o, j, i] = input[o, indices[j], i]. An index in [-size, 0)
+ * counts from the end; one outside [-size, size) gives `fill` (NaN by default, int32 −2³¹,
+ * as JAX's `fill` mode; 0 in the gradient of scatterAdd, whose dropped updates get none).
+ */
+export interface TakeKernel {
+  readonly kind: 'take';
+  readonly input: View;
+  readonly indices: View;
+  readonly output: View;
+  /** The value at an index out of range, representable in the output's dtype (NaN only for floats). */
+  readonly fill: number;
+  readonly label: string;
+}
+
+/**
+ * Slices added at indices along one axis, in place (the transpose of take; JAX's
+ * `x.at[indices].add(updates)`): with `output` a [outer, size, inner] view, `indices` a [n]
+ * int32 view and `updates` a [outer, n, inner] view, output[o, indices[j], i] += updates[o, j, i]
+ * for every j. Repeated indices add up, in an order the backend chooses (GPUs add with
+ * atomics, so float sums may differ in the last bits from run to run). An index in
+ * [-size, 0) counts from the end; one outside [-size, size) is dropped. `output` is read
+ * and written through the same view.
+ */
+export interface ScatterAddKernel {
+  readonly kind: 'scatterAdd';
+  readonly updates: View;
+  readonly indices: View;
+  readonly output: View;
+  readonly label: string;
+}
+
 /** output[..., c] = (indices[...] == c) ? 1 : 0 in the output's dtype. */
 export interface OneHotKernel {
   readonly kind: 'oneHot';
@@ -164,10 +198,10 @@ export interface SoftmaxKernel {
   readonly label: string;
 }
 
-export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | GatherKernel | OneHotKernel | SoftmaxCrossEntropyKernel | RandomKernel | SoftmaxKernel;
+export type Kernel = ElementwiseKernel | ReduceKernel | MatmulKernel | GatherKernel | TakeKernel | ScatterAddKernel | OneHotKernel | SoftmaxCrossEntropyKernel | RandomKernel | SoftmaxKernel;
 export type KernelKind = Kernel['kind'];
 /** The kernel kinds every backend runs. */
-export const KERNEL_KINDS: readonly KernelKind[] = ['elementwise', 'reduce', 'matmul', 'gather', 'oneHot', 'softmaxCrossEntropy', 'random'];
+export const KERNEL_KINDS: readonly KernelKind[] = ['elementwise', 'reduce', 'matmul', 'gather', 'take', 'scatterAdd', 'oneHot', 'softmaxCrossEntropy', 'random'];
 /** Kinds a backend may add to `capabilities.kernels`; the lowering uses them only where listed. */
 export const OPTIONAL_KERNEL_KINDS: readonly KernelKind[] = ['softmax'];
 
@@ -213,6 +247,8 @@ export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
     case 'reduce': return { reads: [...k.inputs], writes: [k.output] };
     case 'matmul': return { reads: [k.a, k.b, ...(k.beta !== 0 ? [k.out] : []), ...(k.epilogue?.inputs ?? [])], writes: [k.out] };
     case 'gather': return { reads: [k.input, k.indices], writes: [k.output] };
+    case 'take': return { reads: [k.input, k.indices], writes: [k.output] };
+    case 'scatterAdd': return { reads: [k.updates, k.indices, k.output], writes: [k.output] };
     case 'oneHot': return { reads: [k.indices], writes: [k.output] };
     case 'softmaxCrossEntropy': return { reads: [k.logits, k.labels, ...(k.grad ? [k.grad.scale] : [])], writes: [k.loss, ...(k.grad ? [k.grad.output] : [])] };
     case 'random': return { reads: [k.state], writes: [k.output, ...(k.next ? [k.next] : [])] };
@@ -239,13 +275,17 @@ export function kernelViews(k: Kernel): { reads: View[]; writes: View[] } {
 export function kernelAliasingProblems(k: Kernel): string[] {
   const out: string[] = [];
   const { reads, writes } = kernelViews(k);
-  if (k.kind === 'matmul') {
-    for (const [name, v] of [['A', k.a], ['B', k.b]] as const) if (v.buffer === k.out.buffer) out.push(`matmul reads b${v.buffer} as operand ${name} and writes it`);
-  }
+  // Operands read at other positions than the ones written (a GEMM's, or the slices of an
+  // indexing kernel) must not share the output's buffer, even through the same view.
+  const operands: (readonly [string, View])[] = k.kind === 'matmul' ? [['operand A', k.a], ['operand B', k.b]]
+    : k.kind === 'take' ? [['input', k.input], ['indices', k.indices]]
+      : k.kind === 'scatterAdd' ? [['updates', k.updates], ['indices', k.indices]] : [];
+  const out0 = k.kind === 'matmul' ? k.out : k.kind === 'take' || k.kind === 'scatterAdd' ? k.output : undefined;
+  for (const [name, v] of operands) if (v.buffer === out0!.buffer) out.push(`${k.kind} reads b${v.buffer} as ${name} and writes it`);
   for (const w of writes) {
     for (const r of reads) {
       if (r.buffer !== w.buffer || sameView(r, w)) continue;
-      if (k.kind === 'matmul' && (r === k.a || r === k.b)) continue; // reported above
+      if (operands.some(([, v]) => v === r)) continue; // reported above
       out.push(`${k.kind} reads b${r.buffer} through another view than the one it writes`);
     }
   }
@@ -283,6 +323,8 @@ export function mapKernelViews(k: Kernel, f: (v: View) => View): Kernel {
     case 'reduce': return { ...k, inputs: k.inputs.map(f), output: f(k.output) };
     case 'matmul': return { ...k, a: f(k.a), b: f(k.b), out: f(k.out), ...(k.epilogue ? { epilogue: { expr: k.epilogue.expr, inputs: k.epilogue.inputs.map(f) } } : {}) };
     case 'gather': return { ...k, input: f(k.input), indices: f(k.indices), output: f(k.output) };
+    case 'take': return { ...k, input: f(k.input), indices: f(k.indices), output: f(k.output) };
+    case 'scatterAdd': return { ...k, updates: f(k.updates), indices: f(k.indices), output: f(k.output) };
     case 'oneHot': return { ...k, indices: f(k.indices), output: f(k.output) };
     case 'softmaxCrossEntropy': return { ...k, logits: f(k.logits), labels: f(k.labels), loss: f(k.loss), ...(k.grad ? { grad: { output: f(k.grad.output), scale: f(k.grad.scale) } } : {}) };
     case 'random': return { ...k, state: f(k.state), output: f(k.output), ...(k.next ? { next: f(k.next) } : {}) };

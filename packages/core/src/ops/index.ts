@@ -11,3 +11,4 @@ export { broadcastShapes, checkBroadcastTo } from './broadcast.js';
 export { resolveReshape, resolveSliceAxis } from './movement.js';
 export { reducedShape } from './reduce.js';
 export { binaryResultDtype, unaryResultDtype } from './elemwise.js';
+export { takeGeometry, takeIndex, takeFill } from './indexing.js';

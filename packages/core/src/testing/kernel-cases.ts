@@ -134,6 +134,30 @@ export const KERNEL_CASES: Record<string, (rng: TestRandom) => KernelCase> = {
       { kind: 'oneHot', indices: contiguousView(idx, [9]), depth: 4, output: contiguousView(oh, [9, 4]), dtype: 'float32', label: 'oneHot' },
     ]);
   },
+  // Strided views on every side: a transposed input, indices read every other element from
+  // offset 1, an output with an offset; scatterAdd into an int32 buffer and a float one, with
+  // repeated, negative and out-of-range indices (filled by take, dropped by scatterAdd).
+  'kernel.take-scatter-add': (rng) => {
+    const b = new Builder(rng);
+    const x = b.buf('float32', 3 * 7 * 5);
+    const idx = b.buf('int32', 1 + 2 * 11, -9, 9);
+    const t = b.buf('float32', 4 + 3 * 11 * 5);
+    const acc = b.buf('float32', 2 * 7 * 3);
+    const upd = b.buf('float32', 2 * 11 * 3);
+    const iacc = b.buf('int32', 7 * 4, -50, 50);
+    const iupd = b.buf('int32', 11 * 4, -50, 50);
+    const itake = b.buf('int32', 11 * 4);
+    const zfill = b.buf('float32', 2 * 11 * 3);
+    const indices = { buffer: idx, offset: 1, shape: [11], strides: [2] };
+    return b.done([
+      // x is [5, 7, 3] in memory; the kernel reads it as [3, 7, 5] through strides.
+      { kind: 'take', input: { buffer: x, offset: 0, shape: [3, 7, 5], strides: [1, 3, 21] }, indices, output: { buffer: t, offset: 4, shape: [3, 11, 5], strides: [55, 5, 1] }, fill: NaN, label: 'take' },
+      { kind: 'take', input: contiguousView(iacc, [1, 7, 4]), indices, output: contiguousView(itake, [1, 11, 4]), fill: -(2 ** 31), label: 'take int32' },
+      { kind: 'take', input: contiguousView(acc, [2, 7, 3]), indices, output: contiguousView(zfill, [2, 11, 3]), fill: 0, label: 'take, zero fill' },
+      { kind: 'scatterAdd', updates: { buffer: upd, offset: 0, shape: [2, 11, 3], strides: [3, 6, 1] }, indices, output: contiguousView(acc, [2, 7, 3]), label: 'scatterAdd' },
+      { kind: 'scatterAdd', updates: contiguousView(iupd, [1, 11, 4]), indices, output: contiguousView(iacc, [1, 7, 4]), label: 'scatterAdd int32' },
+    ]);
+  },
   'kernel.random': (rng) => {
     const b = new Builder(rng);
     const state = b.buf('int32', 6);

@@ -103,6 +103,28 @@ Object.assign(OP_CASES, {
       return [sum, T.mul(T.add(sum, like), 2)];
     });
   },
+  // Along each axis, with indices of several shapes: repeated, negative (from the end) and
+  // out of range (take fills NaN; scatterAdd drops them).
+  'indexing.take': (rng, dt) => {
+    const [a, b, c] = [rng.pick(AWKWARD_SIZES), rng.pick([1, 2, 3, 5, 7]), rng.pick(AWKWARD_SIZES)];
+    const ids = (n: number, size: number): [Variable, NDArray] => input(rng, 'int32', [n], -size - 1, size);
+    return one(rng, [input(rng, dt, [a, b, c]), ids(rng.pick(AWKWARD_SIZES), a), input(rng, 'int32', [2, 3], -b, b - 1), ids(5, c)], (x, i0, i1, i2) =>
+      [T.take(x, i0), T.take(x, i1, 1), T.take(x, i2, -1), T.mul(T.take(x, i0), 2)]);
+  },
+  'indexing.scatter-add': (rng, dt) => {
+    const [a, b] = [rng.pick(AWKWARD_SIZES), rng.pick(AWKWARD_SIZES)];
+    const n = rng.pick(AWKWARD_SIZES);
+    return one(rng, [input(rng, dt, [a, b]), input(rng, 'int32', [n], -a - 1, a), input(rng, dt, [n, b]), input(rng, 'int32', [3, 2], -b, b - 1), input(rng, dt, [a, 3, 2])], (x, i0, u0, i1, u1) =>
+      [T.scatterAdd(x, i0, u0), T.scatterAdd(x, i1, u1, 1), T.add(T.scatterAdd(x, i0, u0), x)]);
+  },
+  // An embedding lookup and its gradient: rows of a table at a batch of token ids, and the
+  // rows' gradients summed back into a table of zeros.
+  'indexing.embedding': (rng, dt) => {
+    const [v, d] = [rng.pick([2, 5, 13, 31]), rng.pick([1, 3, 8, 17])];
+    const [bsz, len] = [rng.pick([1, 3, 4]), rng.pick([1, 5, 7])];
+    return one(rng, [input(rng, dt, [v, d]), input(rng, 'int32', [bsz, len], 0, v - 1), input(rng, dt, [bsz, len, d])], (table, ids, g) =>
+      [T.take(table, ids), T.scatterAdd(T.mul(table, 0), ids, g)]);
+  },
   'nnet.softmax': (rng, dt) => one(rng, [input(rng, dt, [rng.pick(AWKWARD_SIZES), rng.pick(AWKWARD_SIZES)], -5, 5)], (a) => [T.softmax(a), T.softmax(a, 0), T.logSoftmax(a), T.logSoftmax(a, 0)]),
   'nnet.softmax-extreme': (rng, dt) => one(rng, [input(rng, dt, [4, 9], -5, 5)], (a) => [T.softmax(T.mul(a, 30)), T.logSoftmax(T.mul(a, 30))]),
   'nnet.cce-int': (rng, dt) => {

@@ -1,5 +1,6 @@
 import { evalScalarExpr, roundTo } from '../codegen/scalar-expr.js';
 import type { Kernel, Program, View } from '../lower/program.js';
+import { takeIndex } from '../ops/indexing.js';
 import { advanceRandomState, fillRandom } from '../random/philox.js';
 
 function* indices(shape: readonly number[]): Generator<number[]> {
@@ -89,6 +90,22 @@ export function interpretProgram(program: Program, buffers: Float64Array[]): voi
         for (const [r] of indices(k.output.shape)) {
           const y = read(k.indices, [r!]);
           write(k.output, [r!], y >= 0 && y < classes ? read(k.input, [r!, y]) : NaN);
+        }
+        return;
+      }
+      case 'take': {
+        const size = k.input.shape[1]!;
+        for (const [o, j, i] of indices(k.output.shape)) {
+          const y = takeIndex(read(k.indices, [j!]), size);
+          write(k.output, [o!, j!, i!], y === undefined ? k.fill : read(k.input, [o!, y, i!]));
+        }
+        return;
+      }
+      case 'scatterAdd': {
+        const size = k.output.shape[1]!;
+        for (const [o, j, i] of indices(k.updates.shape)) {
+          const y = takeIndex(read(k.indices, [j!]), size);
+          if (y !== undefined) write(k.output, [o!, y, i!], read(k.output, [o!, y, i!]) + read(k.updates, [o!, j!, i!]));
         }
         return;
       }

@@ -116,11 +116,12 @@ inline int __all_sync(unsigned m, int pred) {
 // ---- atomics: a fiber is never interrupted between the read and the write -----------------
 #define FAKESIMT_ATOMIC(NAME, T, NEW) \
   inline T NAME(T* a, T v) { const T o = *a; *a = (NEW); return o; }
-#define FAKESIMT_ATOMICS(T)                                      \
-  FAKESIMT_ATOMIC(atomicAdd, T, o + v)                           \
-  FAKESIMT_ATOMIC(atomicExch, T, v)                              \
-  FAKESIMT_ATOMIC(atomicMin, T, v < o ? v : o)                   \
-  FAKESIMT_ATOMIC(atomicMax, T, v > o ? v : o)                   \
+// Integer adds wrap modulo 2^bits as the device's do (a signed overflow in C++ would be undefined).
+#define FAKESIMT_ATOMICS(T)                                                         \
+  FAKESIMT_ATOMIC(atomicAdd, T, (T)((unsigned long long)o + (unsigned long long)v)) \
+  FAKESIMT_ATOMIC(atomicExch, T, v)                                                 \
+  FAKESIMT_ATOMIC(atomicMin, T, v < o ? v : o)                                      \
+  FAKESIMT_ATOMIC(atomicMax, T, v > o ? v : o)                                      \
   inline T atomicCAS(T* a, T cmp, T v) { const T o = *a; if (o == cmp) *a = v; return o; }
 FAKESIMT_ATOMICS(int)
 FAKESIMT_ATOMICS(unsigned)

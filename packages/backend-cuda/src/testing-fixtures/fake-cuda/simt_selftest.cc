@@ -1,8 +1,8 @@
 // A check of the fakes' kernel emulation through the CUDA APIs alone (no addon): compile
 // errors come back as NVRTC logs; launch geometry (3-D grids and blocks), block barriers with
-// shared memory, warp shuffles at every width, votes, atomics, parameters copied at launch
-// (a captured graph replays the values of the capture), bad pointers, writes past the end of
-// an allocation, and divergent barriers.
+// shared memory, warp shuffles at every width, votes, atomics (float, double, wrapping int),
+// parameters copied at launch (a captured graph replays the values of the capture), bad
+// pointers, writes past the end of an allocation, and divergent barriers.
 // Built and run by src/runtime/fake-cuda.test.ts against the fake libraries; prints one line
 // per check and exits nonzero when any fails.
 #include <cstdio>
@@ -99,6 +99,13 @@ extern "C" __global__ void shuffles(int* out) {
   o[5] = (int)__shfl_xor_sync(0xffffffffu, (double)v + 0.5, 1);
 }
 extern "C" __global__ void counter(unsigned* c, int add) { atomicAdd(c, (unsigned)add); }
+// Every thread adds into one float, one double and one int; 128 threads of 2^24 make 2^31, which
+// wraps to -2^31 as the device's integer add does. Each also keeps the old value it got back.
+extern "C" __global__ void adds(float* f, double* d, int* i, int* old) {
+  atomicAdd(f, 0.5f);
+  atomicAdd(d, 0.25);
+  old[blockIdx.x * blockDim.x + threadIdx.x] = atomicAdd(i, 1 << 24);
+}
 extern "C" __global__ void fill(float* x, int n) { if ((int)threadIdx.x <= n) x[threadIdx.x] = 1.0f; }
 extern "C" __global__ void divergent(int* out) {
   int v = (int)threadIdx.x;
@@ -182,6 +189,24 @@ int main() {
     rc |= cuLaunchKernel(fn("counter"), 1, 1, 1, 1, 1, 1, 0, nullptr, args, nullptr);
     auto got = read<unsigned>(c, 1);
     check(rc == 0 && got[0] == 2 * 10 * 3 + 100, "atomicAdd, scalar parameters copied at launch and replayed", std::to_string(got[0]));
+  }
+  {  // Two blocks of 64: 128 atomic adds of each type.
+    CUdeviceptr f = zeros(4), d = zeros(8), i = zeros(4), old = zeros(128 * 4);
+    void* args[] = {&f, &d, &i, &old};
+    rc = cuLaunchKernel(fn("adds"), 2, 1, 1, 64, 1, 1, 0, nullptr, args, nullptr);
+    const float gf = read<float>(f, 1)[0];
+    const double gd = read<double>(d, 1)[0];
+    const int gi = read<int>(i, 1)[0];
+    auto olds = read<int>(old, 128);
+    std::vector<bool> seen(128, false);  // the old values are 0, 2^24, ..., 127 * 2^24, each once
+    bool distinct = true;
+    for (int v : olds) {
+      const long long k = (long long)(unsigned)v >> 24;
+      distinct = distinct && ((long long)(unsigned)v & 0xffffff) == 0 && !seen[k];
+      if (distinct) seen[k] = true;
+    }
+    check(rc == 0 && gf == 64.0f && gd == 32.0 && gi == (int)0x80000000u && distinct, "atomicAdd on float, double and int (the int wraps), returning the old value",
+          std::to_string(gf) + " " + std::to_string(gd) + " " + std::to_string(gi) + (distinct ? "" : ", old values repeat"));
   }
   {
     CUdeviceptr wild = 0x10;
