@@ -29,6 +29,7 @@ export { PhiloxStream, deriveSeed, permutation } from './random-stream.js';
 export { Layer, randomStateUpdates, stateUpdates, type ApplyOptions, type BuildContext, type LayerConfig } from './layers/layer.js';
 export { Dense, Flatten, type DenseOptions, type Initializer, type InitializerName } from './layers/dense.js';
 export { Conv2D, type Conv2DOptions } from './layers/convolution.js';
+export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Reshape } from './layers/reshape.js';
 export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Pooling2DOptions } from './layers/pooling.js';
 export type { Padding } from './layers/spatial.js';

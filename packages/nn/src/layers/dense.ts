@@ -2,20 +2,21 @@
  * The fully connected layer: y = activation(x · W + b), W of shape [in, out].
  */
 import { shared, T, type NDArray, type SharedVariable, type Variable } from '@symgrad/core';
-import { glorotNormal, glorotUniform, heNormal, heUniform, zeros } from '../initializers.js';
+import { glorotNormal, glorotUniform, heNormal, heUniform, uniform, zeros } from '../initializers.js';
 import { deriveSeed } from '../random-stream.js';
 import { activation, type ActivationName } from './activation.js';
 import { formatDims, Layer, type ApplyOptions, type BuildContext } from './layer.js';
 
-/** Initializers by name, or a function of a shape and a seed. */
-export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'zeros';
+/** Initializers by name (`uniform`: in [−0.05, 0.05), Keras's 'uniform'), or a function of a shape and a seed. */
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'uniform' | 'zeros';
 export type Initializer = InitializerName | ((shape: readonly number[], options: { seed: number }) => NDArray);
 
 const INITIALIZERS: Record<InitializerName, (shape: readonly number[], options: { seed: number }) => NDArray> = {
-  glorotUniform, glorotNormal, heUniform, heNormal, zeros: (shape) => zeros(shape),
+  glorotUniform, glorotNormal, heUniform, heNormal, uniform: (shape, { seed }) => uniform(shape, { low: -0.05, high: 0.05, seed }), zeros: (shape) => zeros(shape),
 };
 
-function resolveInitializer(who: string, init: Initializer): (shape: readonly number[], options: { seed: number }) => NDArray {
+/** The initializer function of a name or function, naming the layer `who` for an unknown name. @internal */
+export function resolveInitializer(who: string, init: Initializer): (shape: readonly number[], options: { seed: number }) => NDArray {
   if (typeof init === 'function') return init;
   const f = Object.prototype.hasOwnProperty.call(INITIALIZERS, init) ? INITIALIZERS[init] : undefined;
   if (!f) throw new TypeError(`${who}: unknown initializer ${JSON.stringify(init)}: use one of ${Object.keys(INITIALIZERS).join(', ')}, or a function (shape, { seed }) => NDArray`);

@@ -6,6 +6,7 @@ import { ReLU, Sigmoid, Softmax, Tanh, type ActivationName } from './activation.
 import { Dense, Flatten, type DenseOptions, type Initializer } from './dense.js';
 import { Conv2D } from './convolution.js';
 import { Dropout } from './dropout.js';
+import { Embedding } from './embedding.js';
 import { Reshape } from './reshape.js';
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type Pooling2DOptions } from './pooling.js';
@@ -88,3 +89,8 @@ registerLayer('MaxPooling2D', (c) => new MaxPooling2D(pair(c['poolSize']) ?? 2, 
 registerLayer('AveragePooling2D', (c) => new AveragePooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(name(c)));
 registerLayer('Reshape', (c) => new Reshape(Array.isArray(c['targetShape']) ? (c['targetShape'] as number[]) : [], name(c)));
+registerLayer('Embedding', (c) => new Embedding(num(c['inputDim']) ?? NaN, num(c['outputDim']) ?? NaN, {
+  ...(str(c['embeddingsInitializer']) === undefined ? {} : { embeddingsInitializer: str(c['embeddingsInitializer']) as Initializer }),
+  ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
+  ...name(c),
+}));

@@ -184,7 +184,7 @@ describe('Trainer', () => {
     await expect(t.fit(data, { epochs: 0 })).rejects.toThrow('fit: epochs must be a positive integer, got 0');
     await expect(t.fit(data, { batchSize: 2.5 })).rejects.toThrow('fit: batchSize must be a positive integer, got 2.5');
     await expect(t.fit([1, 2] as never)).rejects.toThrow('Trainer.fit: data must be a Dataset or { x, y } NDArrays');
-    await expect(t.fit({ x: data.x.astype('float64'), y: data.y })).rejects.toThrow("Trainer: x must be float32, got float64 (convert it with x.astype('float32'))");
+    await expect(t.fit({ x: data.x.astype('float64'), y: data.y })).rejects.toThrow("Trainer: x must be float32 (or int32 ids for a model that starts with an Embedding), got float64 (convert it with x.astype('float32'))");
     await expect(t.fit(data, { callbacks: [null as never] })).rejects.toThrow('fit: callback 0 must be an object with hooks such as onEpochEnd');
     const running = t.fit(data, { epochs: 1 });
     await expect(t.fit(data)).rejects.toThrow('Trainer.fit: a fit is already running on this trainer; await it first');

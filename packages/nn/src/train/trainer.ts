@@ -269,7 +269,7 @@ export class Trainer {
   }
 
   private checkX(who: string, x: NDArray): void {
-    if (x.dtype !== 'float32') throw new TypeError(`${who}: x must be float32, got ${x.dtype} (convert it with x.astype('float32'))`);
+    if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new TypeError(`${who}: x must be float32 (or int32 ids for a model that starts with an Embedding), got ${x.dtype} (convert it with x.astype('float32'))`);
     if (x.ndim < 2) throw new Error(`${who}: x must have a row axis and feature axes, got shape [${x.shape.join(', ')}]`);
   }
 
