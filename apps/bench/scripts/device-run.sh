@@ -63,6 +63,8 @@ if [ -z "${SKIP_BENCH:-}${SKIP_CUDA:-}" ]; then
   for v in "${variants[@]}"; do part "cuda, ${v//,/ }" 60 env ${v//,/ } SYMGRAD_CUDA_GEMM_LOG=1 $B --part cuda --reps ${REPS:-1000}; done
 fi
 if [ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ]; then
+  # Core's conformance cases (float32) on the webgpu backend, on this GPU.
+  [ -z "${SKIP_CHECK:-}" ] && part webgpu-check 90 $B --part check --backend webgpu
   VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
   # The webgpu rows again with every matmul shape's config timed on this GPU first (the
   # tuning's timings of every candidate config in the 'matmul tuning' row).

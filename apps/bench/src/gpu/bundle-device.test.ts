@@ -33,7 +33,7 @@ describe('the device bundle', () => {
 
     const bad = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'tpu']);
     expect(bad.status).toBe(1);
-    expect(bad.stdout).toContain('--part must be one of cuda, webgpu, webgpu-gemm, webgpu-tuned, tfjs-webgpu, webgpu-adapter, cpu (got tpu)');
+    expect(bad.stdout).toContain('--part must be one of cuda, webgpu, webgpu-gemm, webgpu-tuned, tfjs-webgpu, webgpu-adapter, cpu, check (got tpu)');
     // The bundle here has no Dawn: the adapter part says so in its row.
     const adapter = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'webgpu-adapter']);
     expect(adapter.status, adapter.stderr).toBe(0);
@@ -41,6 +41,16 @@ describe('the device bundle', () => {
     const misplaced = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'cpu', '--dawn-features', 'disable_robustness']);
     expect(misplaced.status).toBe(1);
     expect(misplaced.stdout).toContain('--dawn-features applies to the webgpu parts, not --part cpu');
+
+    // The conformance part, on the cpu backend here; without Dawn the webgpu one says why in its row.
+    const check = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'check', '--backend', 'cpu']);
+    expect(check.status, check.stderr).toBe(0);
+    const row = JSON.parse(check.stdout.trim()) as { item: string; passed: number; cases: number; failed: unknown[] };
+    expect(row).toMatchObject({ item: 'conformance', failed: [] });
+    expect(row.passed).toBe(row.cases);
+    expect(row.cases).toBeGreaterThan(60);
+    const webgpuCheck = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'check']);
+    expect(JSON.parse(webgpuCheck.stdout.trim())).toEqual({ peer: 'symgrad webgpu', item: 'conformance', error: expect.stringMatching(/^backend 'webgpu' is not available: /) });
 
     const demo = node([join(dir, 'bench', 'demo.mjs'), '--backend', 'cpu', '--hidden', '16', '--samples', '30', '--epochs', '2']);
     expect(demo.status, demo.stderr).toBe(0);

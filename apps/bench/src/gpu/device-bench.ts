@@ -9,6 +9,7 @@
  *   node device-bench.mjs --part tfjs-webgpu     TensorFlow.js on tfjs-backend-webgpu
  *   node device-bench.mjs --part webgpu-adapter  what the WebGPU adapter offers (features, subgroup matrix configs, limits)
  *   node device-bench.mjs --part cpu             symgrad cpu (native, all cores), beside PyTorch CPU
+ *   node device-bench.mjs --part check [--backend webgpu]  core's conformance cases (float32) on a backend, outside vitest
  *
  * Prints one JSON line per row (GpuTiming, SeedProfile, or {peer, item, error}); `--reps` sets the steps
  * timed, `--small` checks the benchmark itself at small sizes, `--dawn-features a,b` enables
@@ -16,6 +17,7 @@
  */
 import { parseArgs } from 'node:util';
 import { getBackend, listBackends, registerBackend, unregisterBackend } from '@symgrad/core';
+import { conformanceRows } from '@symgrad/core/testing/reference';
 import '@symgrad/backend-cpu';
 import '@symgrad/backend-cuda';
 import { createWebGPUBackendFactory, requestWebGPUAdapter, WEBGPU_BACKEND_PRIORITY, withDawnFeatures, type WebGPUBackend } from '@symgrad/backend-webgpu';
@@ -23,7 +25,7 @@ import { mlpData, SEED_SHAPE, type MlpShape } from '../data.js';
 import { GPU_GEMMS, gemmName, profileSeedStep, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
 import { timeTfjsWebgpuSeedStep } from './tfjs-webgpu.js';
 
-const PARTS = ['cuda', 'webgpu', 'webgpu-gemm', 'webgpu-tuned', 'tfjs-webgpu', 'webgpu-adapter', 'cpu'] as const;
+const PARTS = ['cuda', 'webgpu', 'webgpu-gemm', 'webgpu-tuned', 'tfjs-webgpu', 'webgpu-adapter', 'cpu', 'check'] as const;
 type Part = (typeof PARTS)[number];
 
 const emit = (o: object): void => console.log(JSON.stringify(o));
@@ -38,7 +40,7 @@ async function guarded(peer: string, item: string, f: () => Promise<object>): Pr
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { part: { type: 'string' }, reps: { type: 'string', default: '500' }, small: { type: 'boolean', default: false }, 'dawn-features': { type: 'string' } } });
+  const { values } = parseArgs({ options: { part: { type: 'string' }, backend: { type: 'string', default: 'webgpu' }, reps: { type: 'string', default: '500' }, small: { type: 'boolean', default: false }, 'dawn-features': { type: 'string' } } });
   const part = values.part as Part;
   if (!PARTS.includes(part)) throw new Error(`--part must be one of ${PARTS.join(', ')} (got ${String(values.part)})`);
   const reps = Number(values.reps);
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   const gemms = values.small ? SMALL_GEMMS : GPU_GEMMS;
   if (part === 'tfjs-webgpu') return guarded('tfjs-webgpu', 'seed step fp32', () => timeTfjsWebgpuSeedStep(d, Math.min(reps, 100)));
   if (part === 'webgpu-adapter') return guarded('webgpu adapter', 'adapter', describeWebGPUAdapter);
+  if (part === 'check') return guarded(`symgrad ${values.backend}`, 'conformance', () => conformance(values.backend!));
   const features = values['dawn-features']?.split(',').filter((f) => f !== '') ?? [];
   if (features.length > 0 && !part.startsWith('webgpu')) throw new Error(`--dawn-features applies to the webgpu parts, not --part ${part}`);
   const dawnFlags = features.length > 0 ? withDawnFeatures(features) : undefined;
@@ -85,6 +88,18 @@ async function main(): Promise<void> {
     for (const s of gemms) await row(`${gemmName(s)} ×4 per call fp32`, () => timeGemm(backend, 'fp32', s, Math.min(reps, 100), `matmul config ${config}`, 4));
   }
   if (part === 'webgpu-tuned') emit({ peer, item: 'matmul tuning', records: ((await getBackend(backend)) as WebGPUBackend).matmulTuningRecords });
+}
+
+/**
+ * Core's conformance cases in float32 on a registered backend (the CUDA backend has its own,
+ * fuller device check): how many passed, and each failure with its detail.
+ */
+async function conformance(name: string): Promise<object> {
+  const info = (await listBackends()).find((b) => b.name === name);
+  if (!info?.available) throw new Error(`backend '${name}' is not available: ${info?.reason ?? 'not registered'}`);
+  const rows = await conformanceRows(await getBackend(name), { dtypes: ['float32'] });
+  const failed = rows.filter((r) => !r.ok);
+  return { peer: `symgrad ${name}`, item: 'conformance', passed: rows.length - failed.length, cases: rows.length, failed };
 }
 
 /**
