@@ -7,6 +7,7 @@ import { adam } from '../optimizers/adam.js';
 import { Trainer } from '../train/trainer.js';
 import { Dense, Flatten } from './dense.js';
 import { Embedding } from './embedding.js';
+import { GlobalAveragePooling1D } from './pooling.js';
 import { Sequential } from './sequential.js';
 
 describe('Embedding', () => {
@@ -69,6 +70,22 @@ describe('Embedding', () => {
     await trainer.fit(train, { epochs: 15, batchSize: 32, seed: 1 });
     const { accuracy } = await trainer.evaluate(test);
     expect(accuracy).toBeGreaterThan(0.95);
+    trainer.dispose();
+  });
+
+  it('learns a bag of words with GlobalAveragePooling1D: which of two word sets is more frequent', async () => {
+    // Sequences of 15 ids in [0, 40): class 1 where ids below 20 outnumber the others.
+    const rng = new TestRandom(9);
+    const make = (n: number) => {
+      const x = rng.array([n, 15], 'int32', 0, 39);
+      const y = Int32Array.from({ length: n }, (_, i) => (Array.from(x.data.slice(i * 15, i * 15 + 15)).filter((id) => id < 20).length > 7 ? 1 : 0));
+      return { x, y: new NDArray('int32', [n], y) };
+    };
+    const model = new Sequential([new Embedding(40, 8), new GlobalAveragePooling1D(), new Dense(2)], { inputShape: [15], seed: 6 });
+    const trainer = new Trainer(model, { loss: 'softmaxCrossEntropy', optimizer: adam({ learningRate: 0.05 }), metrics: ['accuracy'] });
+    await trainer.fit(make(1024), { epochs: 20, batchSize: 64, seed: 2 });
+    const { accuracy } = await trainer.evaluate(make(512));
+    expect(accuracy).toBeGreaterThan(0.9);
     trainer.dispose();
   });
 

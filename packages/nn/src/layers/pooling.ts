@@ -94,6 +94,35 @@ export class AveragePooling2D extends Pooling2D {
 }
 
 /**
+ * A reduction over every position of each channel, channels last: [batch, …positions, c] →
+ * [batch, c]. The 1-D forms pool a sequence ([batch, steps, features], e.g. an Embedding's
+ * output), the 2-D forms an image.
+ */
+abstract class GlobalPooling extends Layer {
+  protected abstract readonly positions: string;
+  protected abstract readonly reduce: (x: Variable, axes: number[]) => Variable;
+
+  constructor(options: { name?: string } = {}) {
+    super(options.name);
+  }
+
+  protected buildLayer(inputShape: readonly number[]): readonly number[] {
+    const rank = this.positions.split(', ').length;
+    if (inputShape.length !== rank + 1) throw new Error(`${this.describe()} expects per-example inputs [${this.positions}, channels], got ${formatDims(inputShape)}`);
+    return [inputShape[rank]!];
+  }
+
+  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
+    this.requireBatch(x);
+    return this.reduce(x, Array.from({ length: x.ndim - 2 }, (_, i) => i + 1));
+  }
+
+  getConfig(): Record<string, unknown> {
+    return this.name === undefined ? {} : { name: this.name };
+  }
+}
+
+/**
  * The mean over the image of every channel: [batch, h, w, c] → [batch, c].
  *
  * @example
@@ -101,24 +130,51 @@ export class AveragePooling2D extends Pooling2D {
  * new Sequential([new Conv2D(32, 3), new GlobalAveragePooling2D(), new Dense(10)], { inputShape: [32, 32, 3] });
  * ```
  */
-export class GlobalAveragePooling2D extends Layer {
+export class GlobalAveragePooling2D extends GlobalPooling {
   readonly className = 'GlobalAveragePooling2D';
+  protected readonly positions = 'height, width';
+  protected readonly reduce = (x: Variable, axes: number[]) => T.mean(x, axes);
+}
 
-  constructor(options: { name?: string } = {}) {
-    super(options.name);
-  }
+/**
+ * The maximum over the image of every channel: [batch, h, w, c] → [batch, c].
+ *
+ * @example
+ * ```ts
+ * new Sequential([new Conv2D(32, 3), new GlobalMaxPooling2D(), new Dense(10)], { inputShape: [32, 32, 3] });
+ * ```
+ */
+export class GlobalMaxPooling2D extends GlobalPooling {
+  readonly className = 'GlobalMaxPooling2D';
+  protected readonly positions = 'height, width';
+  protected readonly reduce = (x: Variable, axes: number[]) => T.max(x, axes);
+}
 
-  protected buildLayer(inputShape: readonly number[]): readonly number[] {
-    if (inputShape.length !== 3) throw new Error(`${this.describe()} expects per-example inputs [height, width, channels], got ${formatDims(inputShape)}`);
-    return [inputShape[2]!];
-  }
+/**
+ * The mean over the steps of every feature: [batch, steps, features] → [batch, features]; with
+ * an Embedding before it, a bag of words.
+ *
+ * @example
+ * ```ts
+ * new Sequential([new Embedding(10000, 16), new GlobalAveragePooling1D(), new Dense(2)], { inputShape: [200] });
+ * ```
+ */
+export class GlobalAveragePooling1D extends GlobalPooling {
+  readonly className = 'GlobalAveragePooling1D';
+  protected readonly positions = 'steps';
+  protected readonly reduce = (x: Variable, axes: number[]) => T.mean(x, axes);
+}
 
-  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    this.requireBatch(x);
-    return T.mean(x, [1, 2]);
-  }
-
-  getConfig(): Record<string, unknown> {
-    return this.name === undefined ? {} : { name: this.name };
-  }
+/**
+ * The maximum over the steps of every feature: [batch, steps, features] → [batch, features].
+ *
+ * @example
+ * ```ts
+ * new Sequential([new Embedding(10000, 16), new GlobalMaxPooling1D(), new Dense(2)], { inputShape: [200] });
+ * ```
+ */
+export class GlobalMaxPooling1D extends GlobalPooling {
+  readonly className = 'GlobalMaxPooling1D';
+  protected readonly positions = 'steps';
+  protected readonly reduce = (x: Variable, axes: number[]) => T.max(x, axes);
 }

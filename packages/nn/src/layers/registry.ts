@@ -9,7 +9,7 @@ import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { Reshape } from './reshape.js';
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
-import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type Pooling2DOptions } from './pooling.js';
+import { AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling2D, type Pooling2DOptions } from './pooling.js';
 import type { Layer, LayerConfig } from './layer.js';
 
 type Factory = (config: Record<string, unknown>) => Layer;
@@ -88,6 +88,9 @@ registerLayer('Conv2D', (c) => new Conv2D(num(c['filters']) ?? NaN, pair(c['kern
 registerLayer('MaxPooling2D', (c) => new MaxPooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('AveragePooling2D', (c) => new AveragePooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(name(c)));
+registerLayer('GlobalMaxPooling2D', (c) => new GlobalMaxPooling2D(name(c)));
+registerLayer('GlobalAveragePooling1D', (c) => new GlobalAveragePooling1D(name(c)));
+registerLayer('GlobalMaxPooling1D', (c) => new GlobalMaxPooling1D(name(c)));
 registerLayer('Reshape', (c) => new Reshape(Array.isArray(c['targetShape']) ? (c['targetShape'] as number[]) : [], name(c)));
 registerLayer('Embedding', (c) => new Embedding(num(c['inputDim']) ?? NaN, num(c['outputDim']) ?? NaN, {
   ...(str(c['embeddingsInitializer']) === undefined ? {} : { embeddingsInitializer: str(c['embeddingsInitializer']) as Initializer }),
