@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend, type Kernel, type ScatterAddKernel, type TakeKernel } from '@symgrad/core';
-import { GpujsBackend } from './backend.js';
 import { generateKernel, isHostLaunch } from './codegen/generate.js';
 import type { KernelLaunch } from './codegen/source.js';
-import { loadGpu } from './runtime/gpu-loader.js';
-import { fakeTextureGpu } from './testing-fixtures/fake-texture-gpu.js';
+import { textureBackendForTests } from './testing-fixtures/texture-backend.js';
 import { indexingCases, indexingReference, INDEXING_TOL, runIndexingCase, type IndexingCase, type IndexingCaseResult } from './testing-fixtures/indexing-cases.js';
 import './index.js';
 
@@ -53,14 +51,7 @@ describe('take and scatterAdd, host-array mode (gpu.js webasm/cpu)', () => {
 });
 
 describe('take and scatterAdd, texture mode (stand-in textures over gpu.js)', () => {
-  let backend: GpujsBackend | undefined;
-  const textures = async (): Promise<GpujsBackend> => {
-    if (backend) return backend;
-    const p = await loadGpu();
-    if (!p.ok) throw new Error(p.reason);
-    return (backend = new GpujsBackend(fakeTextureGpu(p.gpu).gpu, 'gpu.js (fake textures over webasm)', { textures: true }));
-  };
-  afterAll(() => backend?.dispose());
+  const textures = textureBackendForTests();
 
   it.each(CASES.map((c): [string, IndexingCase] => [c.name, c]))('%s', async (_, c) => {
     const b = await textures();

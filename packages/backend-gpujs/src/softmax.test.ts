@@ -1,11 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { fn, getBackend, NDArray, T, type Kernel, type SoftmaxKernel } from '@symgrad/core';
-import { GpujsBackend } from './backend.js';
 import { generateKernel, generateProgram, isHostLaunch } from './codegen/generate.js';
 import type { KernelLaunch } from './codegen/source.js';
 import { scratchBuffers } from './runtime/buffers.js';
-import { loadGpu } from './runtime/gpu-loader.js';
-import { fakeTextureGpu } from './testing-fixtures/fake-texture-gpu.js';
+import { textureBackendForTests } from './testing-fixtures/texture-backend.js';
 import { LOG_SOFTMAX_TOL, logits, runSoftmaxCase, SOFTMAX_TOL, softmaxCases, softmaxReference, type SoftmaxCase, type SoftmaxCaseResult } from './testing-fixtures/softmax-cases.js';
 import { TestRandom } from '@symgrad/core/testing/reference';
 import './index.js';
@@ -38,14 +36,7 @@ describe('softmax kernels, host-array mode (gpu.js webasm/cpu)', () => {
 });
 
 describe('softmax kernels, texture mode (stand-in textures over gpu.js)', () => {
-  let backend: GpujsBackend | undefined;
-  const textures = async (): Promise<GpujsBackend> => {
-    if (backend) return backend;
-    const p = await loadGpu();
-    if (!p.ok) throw new Error(p.reason);
-    return (backend = new GpujsBackend(fakeTextureGpu(p.gpu).gpu, 'gpu.js (fake textures over webasm)', { textures: true }));
-  };
-  afterAll(() => backend?.dispose());
+  const textures = textureBackendForTests();
 
   it.each(CASES.map((c): [string, SoftmaxCase] => [c.name, c]))('%s', async (_, c) => {
     const b = await textures();
