@@ -28,7 +28,7 @@ export { PhiloxStream, deriveSeed, permutation } from './random-stream.js';
 
 export { Layer, randomStateUpdates, stateUpdates, type ApplyOptions, type BuildContext, type LayerConfig } from './layers/layer.js';
 export { Dense, Flatten, type DenseOptions, type Initializer, type InitializerName } from './layers/dense.js';
-export { Conv2D, type Conv2DOptions } from './layers/convolution.js';
+export { Conv1D, Conv2D, type Conv1DOptions, type Conv2DOptions } from './layers/convolution.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Reshape } from './layers/reshape.js';
 export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Pooling2DOptions } from './layers/pooling.js';

@@ -1,14 +1,15 @@
 /**
- * 2-D convolution over channels-last images, as im2col and one product: the kernel-sized
- * windows (strided slices of the padded input) are joined along the channel axis and
- * multiplied by the kernel reshaped to [kh · kw · channels, filters]. Every backend runs it
- * with its own matmul, and the gradients follow from those of slice, concat and dot.
+ * 1-D and 2-D convolution over channels-last inputs, as im2col and one product: the
+ * kernel-sized windows (strided slices of the padded input) are joined along the channel
+ * axis and multiplied by the kernel reshaped to [window · channels, filters]. Every backend
+ * runs it with its own matmul, and the gradients follow from those of slice, concat and dot.
+ * A 1-D convolution is the 2-D one over images one column wide.
  */
 import { T, type SharedVariable, type Variable } from '@symgrad/core';
 import { activation } from './activation.js';
 import { checkKernelOptions, kernelAndBias, kernelAndBiasConfig, type DenseOptions } from './dense.js';
 import { Layer, type ApplyOptions, type BuildContext } from './layer.js';
-import { checkPadding, dilatedSize, imageGeometry, intPair, windows, type ImageGeometry, type Padding } from './spatial.js';
+import { axisWindows, checkPadding, dilatedSize, imageGeometry, intPair, windows, type ImageGeometry, type Padding } from './spatial.js';
 
 /** Dense's options (the kernel's 'glorotUniform' fans count the window: kh · kw · channels in, kh · kw · filters out), and the windows'. */
 export interface Conv2DOptions extends DenseOptions {
@@ -18,6 +19,21 @@ export interface Conv2DOptions extends DenseOptions {
   readonly padding?: Padding;
   /** Distance between a kernel's taps, one number or [rows, columns]; 1 by default (an atrous convolution above). */
   readonly dilationRate?: number | readonly [number, number];
+}
+
+/**
+ * The convolution of a batch of [h, w, c] images `x`: every window of the kernel (taps in
+ * row-major order, channels fastest) as one row, times the kernel `w` as [window · c,
+ * filters], plus the bias, through the activation: [batch · positions, filters].
+ */
+function im2col(x: Variable, w: SharedVariable, b: SharedVariable | undefined, o: DenseOptions, kernel: readonly [number, number], strides: readonly [number, number], dilation: readonly [number, number], g: ImageGeometry, filters: number): Variable {
+  const patches = T.concat(windows(x, kernel, strides, g.rows, g.cols, 0, dilation), 3);
+  const window = kernel[0] * kernel[1] * g.channels;
+  // float64 inputs compute in float64 (a gradient check, say): the float32 parameters are cast.
+  const inDtype = (p: SharedVariable): Variable => (x.dtype === 'float64' ? T.cast(p, 'float64') : p);
+  const product = T.dot(T.reshape(patches, [-1, window]), T.reshape(inDtype(w), [window, filters]));
+  const z = b ? T.add(product, inDtype(b)) : product;
+  return activation(o.activation ?? 'linear')(z);
 }
 
 /**
@@ -73,15 +89,10 @@ export class Conv2D extends Layer {
   }
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    const { rows, cols, channels } = this.geometry!;
+    const { rows, cols } = this.geometry!;
     this.requireBatch(x);
-    const patches = T.concat(windows(x, this.kernelSize, this.strides, rows, cols, 0, this.dilationRate), 3);
-    const window = this.kernelSize[0] * this.kernelSize[1] * channels;
-    // float64 inputs compute in float64 (a gradient check, say): the float32 parameters are cast.
-    const inDtype = (p: SharedVariable): Variable => (x.dtype === 'float64' ? T.cast(p, 'float64') : p);
-    const product = T.dot(T.reshape(patches, [-1, window]), T.reshape(inDtype(this.w!), [window, this.filters]));
-    const z = this.b ? T.add(product, inDtype(this.b)) : product;
-    return T.reshape(activation(this.options.activation ?? 'linear')(z), [-1, rows.out, cols.out, this.filters]);
+    const y = im2col(x, this.w!, this.b, this.options, this.kernelSize, this.strides, this.dilationRate, this.geometry!, this.filters);
+    return T.reshape(y, [-1, rows.out, cols.out, this.filters]);
   }
 
   override parameters(): SharedVariable[] {
@@ -93,5 +104,91 @@ export class Conv2D extends Layer {
       filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides], padding: this.padding, dilationRate: [...this.dilationRate],
       ...kernelAndBiasConfig(this, this.options),
     };
+  }
+}
+
+/** Dense's options (the kernel's fans count the window: k · channels in, k · filters out), and the window's. */
+export interface Conv1DOptions extends DenseOptions {
+  /** Steps between windows; 1 by default. */
+  readonly strides?: number;
+  /** 'valid' (whole windows only, the default) or 'same' (⌈steps / stride⌉ outputs, zero-padded). */
+  readonly padding?: Padding;
+  /** Distance between a kernel's taps; 1 by default. */
+  readonly dilationRate?: number;
+}
+
+function positiveInt(what: string, v: unknown): number {
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`Conv1D: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v as number;
+}
+
+/**
+ * A 1-D convolution with `filters` outputs over sequences of per-example shape [steps,
+ * channels] (an Embedding's output, say). Its parameters are `<layer>/kernel` ([k, channels,
+ * filters], Keras's layout) and `<layer>/bias` ([filters]).
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Embedding(10000, 32), new Conv1D(64, 5, { activation: 'relu' }), new GlobalMaxPooling1D(), new Dense(2),
+ * ], { inputShape: [200] });
+ * ```
+ */
+export class Conv1D extends Layer {
+  readonly className = 'Conv1D';
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly strides: number;
+  readonly padding: Padding;
+  readonly dilationRate: number;
+  readonly options: Conv1DOptions;
+  private w: SharedVariable | undefined;
+  private b: SharedVariable | undefined;
+  private geometry: ImageGeometry | undefined;
+
+  constructor(filters: number, kernelSize: number, options: Conv1DOptions = {}) {
+    super(options.name);
+    this.filters = positiveInt('filters', filters);
+    this.kernelSize = positiveInt('kernelSize', kernelSize);
+    this.strides = positiveInt('strides', options.strides ?? 1);
+    this.padding = checkPadding('Conv1D', options.padding ?? 'valid');
+    this.dilationRate = positiveInt('dilationRate', options.dilationRate ?? 1);
+    checkKernelOptions('Conv1D', options);
+    this.options = { ...options };
+  }
+
+  /** The kernel [k, channels, filters] (after build). */
+  get kernel(): SharedVariable {
+    if (!this.w) throw new Error(`${this.describe()} is not built yet, so it has no kernel`);
+    return this.w;
+  }
+
+  protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
+    if (inputShape.length !== 2) throw new Error(`${this.describe()} expects per-example inputs [steps, channels], got [${inputShape.join(', ')}]`);
+    const [steps, channels] = inputShape as [number, number];
+    const span = (this.kernelSize - 1) * this.dilationRate + 1;
+    const rows = axisWindows(steps, span, this.strides, this.padding);
+    if (rows.out === 0) {
+      throw new Error(`${this.describe()}: a kernel spanning ${span} steps does not fit in ${steps} steps with padding 'valid'; use padding 'same' or a smaller kernel`);
+    }
+    this.geometry = { rows, cols: axisWindows(1, 1, 1, this.padding), channels };
+    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [this.kernelSize, channels, this.filters], this.filters, ctx.seed));
+    return [rows.out, this.filters];
+  }
+
+  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
+    this.requireBatch(x);
+    const [steps, channels] = this.inputShape as [number, number];
+    const images = T.reshape(x, [-1, steps, 1, channels]);
+    const y = im2col(images, this.w!, this.b, this.options, [this.kernelSize, 1], [this.strides, 1], [this.dilationRate, 1], this.geometry!, this.filters);
+    return T.reshape(y, [-1, this.geometry!.rows.out, this.filters]);
+  }
+
+  override parameters(): SharedVariable[] {
+    return this.w ? (this.b ? [this.w, this.b] : [this.w]) : [];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate, ...kernelAndBiasConfig(this, this.options) };
   }
 }

@@ -4,13 +4,14 @@
  */
 import { ReLU, Sigmoid, Softmax, Tanh, type ActivationName } from './activation.js';
 import { Dense, Flatten, type DenseOptions, type Initializer } from './dense.js';
-import { Conv2D } from './convolution.js';
+import { Conv1D, Conv2D } from './convolution.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { Reshape } from './reshape.js';
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
 import { AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling2D, type Pooling2DOptions } from './pooling.js';
 import type { Layer, LayerConfig } from './layer.js';
+import type { Padding } from './spatial.js';
 
 type Factory = (config: Record<string, unknown>) => Layer;
 
@@ -84,6 +85,12 @@ const windowOptions = (c: Record<string, unknown>): Pooling2DOptions => ({
 });
 registerLayer('Conv2D', (c) => new Conv2D(num(c['filters']) ?? NaN, pair(c['kernelSize']) ?? NaN, {
   ...kernelOptions(c), ...windowOptions(c), ...(pair(c['dilationRate']) === undefined ? {} : { dilationRate: pair(c['dilationRate'])! }),
+}));
+registerLayer('Conv1D', (c) => new Conv1D(num(c['filters']) ?? NaN, num(c['kernelSize']) ?? NaN, {
+  ...kernelOptions(c),
+  ...(num(c['strides']) === undefined ? {} : { strides: num(c['strides'])! }),
+  ...(str(c['padding']) === undefined ? {} : { padding: str(c['padding']) as Padding }),
+  ...(num(c['dilationRate']) === undefined ? {} : { dilationRate: num(c['dilationRate'])! }),
 }));
 registerLayer('MaxPooling2D', (c) => new MaxPooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('AveragePooling2D', (c) => new AveragePooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
