@@ -31,7 +31,10 @@ export { Dense, Flatten, type DenseOptions, type Initializer, type InitializerNa
 export { Conv1D, Conv2D, type Conv1DOptions, type Conv2DOptions } from './layers/convolution.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Reshape } from './layers/reshape.js';
-export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Pooling2DOptions } from './layers/pooling.js';
+export {
+  MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D,
+  type Pooling1DOptions, type Pooling2DOptions,
+} from './layers/pooling.js';
 export type { Padding } from './layers/spatial.js';
 export { ReLU, Sigmoid, Tanh, Softmax, activation, type ActivationName } from './layers/activation.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';

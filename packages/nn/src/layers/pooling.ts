@@ -1,6 +1,7 @@
 /**
- * Pooling over channels-last images: the maximum or mean of each window, from the same
- * strided slices as the convolution, and the global mean or maximum over the image.
+ * Pooling over channels-last images and sequences: the maximum or mean of each window, from
+ * the same strided slices as the convolution, and the global mean or maximum over all
+ * positions.
  */
 import { NDArray, T, type Variable } from '@symgrad/core';
 import { formatDims, Layer, type ApplyOptions } from './layer.js';
@@ -14,32 +15,93 @@ export interface Pooling2DOptions {
   readonly name?: string;
 }
 
-abstract class Pooling2D extends Layer {
+/** The options of a 1-D pooling layer. */
+export interface Pooling1DOptions {
+  /** Steps between windows; the pool size by default. */
+  readonly strides?: number;
+  /** 'valid' (whole windows, the default) or 'same' (⌈steps / stride⌉ outputs; padding never counts). */
+  readonly padding?: Padding;
+  readonly name?: string;
+}
+
+function positiveInt(who: string, what: string, v: unknown): number {
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`${who}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v as number;
+}
+
+/**
+ * Windowed pooling over images [h, w, c], or over sequences [steps, c] seen as one-column
+ * images (the 1-D layers: windows [pool, 1]).
+ */
+abstract class WindowPooling extends Layer {
   readonly poolSize: readonly [number, number];
   readonly strides: readonly [number, number];
   readonly padding: Padding;
   protected geometry: ImageGeometry | undefined;
 
-  constructor(who: string, poolSize: number | readonly [number, number], options: Pooling2DOptions) {
+  constructor(who: string, poolSize: number | readonly [number, number], options: Pooling2DOptions, private readonly sequences = false) {
     super(options.name);
-    this.poolSize = intPair(who, 'poolSize', poolSize);
-    this.strides = intPair(who, 'strides', options.strides ?? this.poolSize);
+    if (sequences) {
+      const p = positiveInt(who, 'poolSize', poolSize);
+      this.poolSize = [p, 1];
+      this.strides = [positiveInt(who, 'strides', options.strides ?? p), 1];
+    } else {
+      this.poolSize = intPair(who, 'poolSize', poolSize);
+      this.strides = intPair(who, 'strides', options.strides ?? this.poolSize);
+    }
     this.padding = checkPadding(who, options.padding ?? 'valid');
   }
 
+  /** The per-example input as an image: a sequence [steps, c] is [steps, 1, c]. */
+  protected get image(): [number, number, number] {
+    const s = this.inputShape;
+    return (this.sequences ? [s[0]!, 1, s[1]!] : s) as [number, number, number];
+  }
+
   protected buildLayer(inputShape: readonly number[]): readonly number[] {
-    this.geometry = imageGeometry(this.describe(), inputShape, 'pool', this.poolSize, this.strides, this.padding);
-    return [this.geometry.rows.out, this.geometry.cols.out, this.geometry.channels];
+    if (this.sequences && inputShape.length !== 2) throw new Error(`${this.describe()} expects per-example inputs [steps, channels], got ${formatDims(inputShape)}`);
+    if (this.sequences && this.padding === 'valid' && this.poolSize[0] > inputShape[0]!) {
+      throw new Error(`${this.describe()}: a pool of ${this.poolSize[0]} steps does not fit in ${inputShape[0]} steps with padding 'valid'; use padding 'same' or a smaller pool`);
+    }
+    const image = this.sequences ? [inputShape[0]!, 1, inputShape[1]!] : inputShape;
+    this.geometry = imageGeometry(this.describe(), image, 'pool', this.poolSize, this.strides, this.padding);
+    const { rows, cols, channels } = this.geometry;
+    return this.sequences ? [rows.out, channels] : [rows.out, cols.out, channels];
   }
 
   /** The pool-sized windows of a batch, padded with `value` for 'same'. */
   protected windowsOf(x: Variable, value: number): Variable[] {
     this.requireBatch(x);
-    return windows(x, this.poolSize, this.strides, this.geometry!.rows, this.geometry!.cols, value);
+    const images = this.sequences ? T.reshape(x, [-1, ...this.image]) : x;
+    return windows(images, this.poolSize, this.strides, this.geometry!.rows, this.geometry!.cols, value);
+  }
+
+  /** The maximum of each window of a batch (padding, with 'same', never wins), as the layer's output. */
+  protected maxPool(x: Variable): Variable {
+    return this.output(this.windowsOf(x, -Infinity).reduce((a, b) => T.maximum(a, b)));
+  }
+
+  /** The mean of each window of a batch over its elements inside the input (the pool size, except at padded edges), as the layer's output. */
+  protected meanPool(x: Variable): Variable {
+    const sum = this.windowsOf(x, 0).reduce((a, b) => T.add(a, b));
+    const { rows, cols } = this.geometry!;
+    const [h, w] = this.image;
+    const inside = (a: AxisWindows, size: number, k: number, s: number, o: number): number => Math.min(o * s - a.before + k, size) - Math.max(o * s - a.before, 0);
+    const counts = new Float64Array(rows.out * cols.out);
+    for (let r = 0; r < rows.out; r++) {
+      for (let c = 0; c < cols.out; c++) counts[r * cols.out + c] = inside(rows, h, this.poolSize[0], this.strides[0], r) * inside(cols, w, this.poolSize[1], this.strides[1], c);
+    }
+    return this.output(T.div(sum, T.constant(new NDArray('float64', [rows.out, cols.out, 1], counts).astype(x.dtype))));
+  }
+
+  /** A pooled batch of images as the layer's output (sequences lose the column axis). */
+  private output(y: Variable): Variable {
+    return this.sequences ? T.reshape(y, [-1, ...this.outputShape]) : y;
   }
 
   getConfig(): Record<string, unknown> {
-    return { poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding, ...(this.name === undefined ? {} : { name: this.name }) };
+    const [poolSize, strides] = this.sequences ? [this.poolSize[0], this.strides[0]] : [[...this.poolSize], [...this.strides]];
+    return { poolSize, strides, padding: this.padding, ...(this.name === undefined ? {} : { name: this.name }) };
   }
 }
 
@@ -51,7 +113,7 @@ abstract class Pooling2D extends Layer {
  * new Sequential([new Conv2D(16, 3), new MaxPooling2D(2), new Flatten(), new Dense(10)], { inputShape: [28, 28, 1] });
  * ```
  */
-export class MaxPooling2D extends Pooling2D {
+export class MaxPooling2D extends WindowPooling {
   readonly className = 'MaxPooling2D';
 
   constructor(poolSize: number | readonly [number, number] = 2, options: Pooling2DOptions = {}) {
@@ -59,7 +121,7 @@ export class MaxPooling2D extends Pooling2D {
   }
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    return this.windowsOf(x, -Infinity).reduce((a, b) => T.maximum(a, b));
+    return this.maxPool(x);
   }
 }
 
@@ -72,7 +134,7 @@ export class MaxPooling2D extends Pooling2D {
  * new AveragePooling2D(2, { padding: 'same' }); // [28, 28, c] → [14, 14, c]
  * ```
  */
-export class AveragePooling2D extends Pooling2D {
+export class AveragePooling2D extends WindowPooling {
   readonly className = 'AveragePooling2D';
 
   constructor(poolSize: number | readonly [number, number] = 2, options: Pooling2DOptions = {}) {
@@ -80,16 +142,49 @@ export class AveragePooling2D extends Pooling2D {
   }
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    const sum = this.windowsOf(x, 0).reduce((a, b) => T.add(a, b));
-    const { rows, cols } = this.geometry!;
-    // How many elements of each window lie inside the image: the pool size, except at padded edges.
-    const inside = (a: AxisWindows, size: number, k: number, s: number, o: number): number => Math.min(o * s - a.before + k, size) - Math.max(o * s - a.before, 0);
-    const [h, w] = this.inputShape as [number, number];
-    const counts = new Float64Array(rows.out * cols.out);
-    for (let r = 0; r < rows.out; r++) {
-      for (let c = 0; c < cols.out; c++) counts[r * cols.out + c] = inside(rows, h, this.poolSize[0], this.strides[0], r) * inside(cols, w, this.poolSize[1], this.strides[1], c);
-    }
-    return T.div(sum, T.constant(new NDArray('float64', [rows.out, cols.out, 1], counts).astype(x.dtype)));
+    return this.meanPool(x);
+  }
+}
+
+/**
+ * The maximum of each `poolSize` window of steps, per channel: [batch, steps, c] →
+ * [batch, ⌊(steps − pool) / strides⌋ + 1, c] ('valid').
+ *
+ * @example
+ * ```ts
+ * new Sequential([new Embedding(1000, 16), new Conv1D(32, 3), new MaxPooling1D(2), new Flatten(), new Dense(2)], { inputShape: [40] });
+ * ```
+ */
+export class MaxPooling1D extends WindowPooling {
+  readonly className = 'MaxPooling1D';
+
+  constructor(poolSize = 2, options: Pooling1DOptions = {}) {
+    super('MaxPooling1D', poolSize, options, true);
+  }
+
+  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
+    return this.maxPool(x);
+  }
+}
+
+/**
+ * The mean of each `poolSize` window of steps, per channel; with 'same', over the window's
+ * steps inside the sequence.
+ *
+ * @example
+ * ```ts
+ * new AveragePooling1D(3, { strides: 1, padding: 'same' }); // [steps, c] → [steps, c], a moving average
+ * ```
+ */
+export class AveragePooling1D extends WindowPooling {
+  readonly className = 'AveragePooling1D';
+
+  constructor(poolSize = 2, options: Pooling1DOptions = {}) {
+    super('AveragePooling1D', poolSize, options, true);
+  }
+
+  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
+    return this.meanPool(x);
   }
 }
 

@@ -9,7 +9,7 @@ import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { Reshape } from './reshape.js';
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
-import { AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling2D, type Pooling2DOptions } from './pooling.js';
+import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type Pooling1DOptions, type Pooling2DOptions } from './pooling.js';
 import type { Layer, LayerConfig } from './layer.js';
 import type { Padding } from './spatial.js';
 
@@ -94,6 +94,13 @@ registerLayer('Conv1D', (c) => new Conv1D(num(c['filters']) ?? NaN, num(c['kerne
 }));
 registerLayer('MaxPooling2D', (c) => new MaxPooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('AveragePooling2D', (c) => new AveragePooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
+const pooling1d = (c: Record<string, unknown>): Pooling1DOptions => ({
+  ...(num(c['strides']) === undefined ? {} : { strides: num(c['strides'])! }),
+  ...(str(c['padding']) === undefined ? {} : { padding: str(c['padding']) as Padding }),
+  ...name(c),
+});
+registerLayer('MaxPooling1D', (c) => new MaxPooling1D(num(c['poolSize']) ?? 2, pooling1d(c)));
+registerLayer('AveragePooling1D', (c) => new AveragePooling1D(num(c['poolSize']) ?? 2, pooling1d(c)));
 registerLayer('GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(name(c)));
 registerLayer('GlobalMaxPooling2D', (c) => new GlobalMaxPooling2D(name(c)));
 registerLayer('GlobalAveragePooling1D', (c) => new GlobalAveragePooling1D(name(c)));
