@@ -334,6 +334,27 @@ inline int64_t take_index(const Array& ids, const TakeGeometry& t, int64_t j) {
   return valid_index(y, t.size) ? static_cast<int64_t>(y) : -1;
 }
 
+// The float storage both arrays share where a row of `inner` elements is contiguous in each
+// (the common case: an embedding table and its rows), for the typed row loops below; -1 else.
+inline int typed_rows(const Array& a, const Array& b, int64_t sa, int64_t sb) {
+  return a.storage == b.storage && (a.storage == kF32 || a.storage == kF64) && sa == 1 && sb == 1 ? a.storage : -1;
+}
+
+// dst[0..n) = src[0..n) (add: dst += src, summed in double and rounded once, as write_at does).
+template <typename T>
+inline void row_op(T* dst, const T* src, int64_t n, bool add) {
+  if (add) {
+    for (int64_t i = 0; i < n; i++) dst[i] = static_cast<T>(static_cast<double>(dst[i]) + static_cast<double>(src[i]));
+  } else {
+    for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+  }
+}
+
+inline void typed_row(int storage, const Array& dst, int64_t pd, const Array& src, int64_t ps, int64_t n, bool add) {
+  if (storage == kF32) row_op(static_cast<float*>(dst.data) + pd, static_cast<const float*>(src.data) + ps, n, add);
+  else row_op(static_cast<double*>(dst.data) + pd, static_cast<const double*>(src.data) + ps, n, add);
+}
+
 // take(input, indices, output, geometry, fill): output[o, j, i] = input[o, indices[j], i], fill out of range.
 Napi::Value Take(const Napi::CallbackInfo& info) {
   const char* who = "take";
@@ -343,11 +364,16 @@ Napi::Value Take(const Napi::CallbackInfo& info) {
   const Array out = array_of(env, info[2], who, "output");
   const TakeGeometry t = take_geometry(env, who, info, "input", "output", x, ids, out);
   const double fill = info[4].As<Napi::Number>().DoubleValue();
+  const int rows = typed_rows(out, x, t.small.strides[2], t.big.strides[2]);
   for (int64_t j = 0; j < t.n; j++) {
     const int64_t y = take_index(ids, t, j);
     for (int64_t o = 0; o < t.outer; o++) {
       const int64_t po = t.small.offset + o * t.small.strides[0] + j * t.small.strides[1];
       const int64_t px = t.big.offset + o * t.big.strides[0] + y * t.big.strides[1];
+      if (rows >= 0 && y >= 0) {
+        typed_row(rows, out, po, x, px, t.inner, false);
+        continue;
+      }
       for (int64_t i = 0; i < t.inner; i++) {
         write_at(out, po + i * t.small.strides[2], y < 0 ? fill : read_at(x, px + i * t.big.strides[2]));
       }
@@ -365,12 +391,17 @@ Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
   const Array u = array_of(env, info[0], who, "updates"), ids = array_of(env, info[1], who, "indices");
   const Array out = array_of(env, info[2], who, "output");
   const TakeGeometry t = take_geometry(env, who, info, "output", "updates", out, ids, u);
+  const int rows = typed_rows(out, u, t.big.strides[2], t.small.strides[2]);
   for (int64_t j = 0; j < t.n; j++) {
     const int64_t y = take_index(ids, t, j);
     if (y < 0) continue;
     for (int64_t o = 0; o < t.outer; o++) {
       const int64_t po = t.big.offset + o * t.big.strides[0] + y * t.big.strides[1];
       const int64_t pu = t.small.offset + o * t.small.strides[0] + j * t.small.strides[1];
+      if (rows >= 0) {
+        typed_row(rows, out, po, u, pu, t.inner, true);
+        continue;
+      }
       for (int64_t i = 0; i < t.inner; i++) {
         const int64_t p = po + i * t.big.strides[2];
         write_at(out, p, read_at(out, p) + read_at(u, pu + i * t.small.strides[2]));

@@ -8,8 +8,17 @@ export function producer<N extends OpName>(v: Variable, op: N): Apply<N> | undef
   return v.owner?.op === op ? (v.owner as Apply<N>) : undefined;
 }
 
-/** The single value of a constant whose elements are all equal, if `v` is one. */
+/** Ops that move a tensor's elements without changing them: a uniform constant stays one through them. */
+const MOVES: ReadonlySet<string> = new Set(['broadcastTo', 'broadcastLike', 'reshape', 'reshapeLike', 'transpose']);
+
+/**
+ * The single value of a constant whose elements are all equal, if `v` is one, also seen
+ * through broadcasts and reshapes (a gradient's ones are a scalar 1 reshaped and broadcast
+ * to the input's shape).
+ */
 export function uniformConstant(v: Variable): number | undefined {
+  const b = v.owner && MOVES.has(v.owner.op) ? v.owner.inputs[0]! : undefined;
+  if (b) return uniformConstant(b);
   if (!(v instanceof ConstantVariable)) return undefined;
   const d = v.value.data;
   if (d.length === 0) return undefined;

@@ -4,6 +4,7 @@ import { mapKernelViews, type Kernel } from '../program.js';
 import { reads, writes, type ProgramDraft } from './draft.js';
 import { deadCode, foldUpdateIntoMatmul, fuseElementwise, fuseMatmulEpilogue, fuseReduce, fuseReduceEpilogue } from './fuse.js';
 import { accumulateSlices } from './accumulate-slices.js';
+import { scatterInPlace } from './scatter-in-place.js';
 import { inlineConstants } from './inline-constants.js';
 import { fuseSiblings } from './fuse-siblings.js';
 import { foldConstantKernels } from './fold-constant-kernels.js';
@@ -24,6 +25,7 @@ const ORDER: [PassName, (d: ProgramDraft) => boolean][] = [
   ['mergeSoftmaxCrossEntropy', mergeSoftmaxCrossEntropy],
   ['fuseElementwise', fuseElementwise],
   ['accumulateSlices', accumulateSlices],
+  ['scatterInPlace', scatterInPlace],
   ['foldUpdateIntoMatmul', foldUpdateIntoMatmul],
   ['fuseMatmulEpilogue', fuseMatmulEpilogue],
   ['specializeMatmul', specializeMatmul],

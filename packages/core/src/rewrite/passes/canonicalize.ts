@@ -17,15 +17,62 @@ function neutral(node: Apply): Variable | undefined {
   }
 }
 
+/** The scatterAdd producing `v` when it adds into zeros (a gradient of take, say). */
+function scatterIntoZeros(v: Variable): Apply<'scatterAdd'> | undefined {
+  const s = producer(v, 'scatterAdd');
+  return s && uniformConstant(s.inputs[0]!) === 0 ? s : undefined;
+}
+
+/** True when `v` is one value for every element (all its static dims are 1). */
+const scalarLike = (v: Variable): boolean => v.shape.every((d) => d === 1);
+
+/**
+ * Sparse updates: a scatterAdd into zeros, scaled, negated, added to or subtracted from a
+ * tensor of its own type, becomes a scatterAdd into that tensor of the scaled slices. So
+ * `w − lr · grad(Σ take(w, ids) · g, w)` touches only the rows at `ids`, not the whole table.
+ */
+function sparseUpdate(node: Apply): Variable | undefined {
+  const [a, b] = node.inputs as [Variable, Variable];
+  const out = node.outputs[0]!;
+  const re = (s: Apply<'scatterAdd'>, into: Variable, slices: Variable): Variable =>
+    apply1('scatterAdd', s.props, [into, s.inputs[1]!, slices], node.callSite);
+  switch (node.op) {
+    case 'neg': {
+      const s = scatterIntoZeros(a);
+      return s ? re(s, s.inputs[0]!, apply1('neg', {}, [s.inputs[2]!])) : undefined;
+    }
+    case 'mul': {
+      const [s, k] = scatterIntoZeros(a) ? [scatterIntoZeros(a)!, b] : [scatterIntoZeros(b), a];
+      const u = s?.inputs[2];
+      if (!s || !u || !scalarLike(k) || k.ndim > u.ndim || !sameType(s.outputs[0]!, out)) return undefined;
+      const scaled = apply1('mul', {}, [u, k]);
+      return scaled.dtype === u.dtype ? re(s, s.inputs[0]!, scaled) : undefined;
+    }
+    case 'add': {
+      const [s, into] = scatterIntoZeros(b) ? [scatterIntoZeros(b)!, a] : [scatterIntoZeros(a), b];
+      return s && sameType(into, out) && sameType(s.outputs[0]!, out) ? re(s, into, s.inputs[2]!) : undefined;
+    }
+    case 'sub': {
+      const s = scatterIntoZeros(b);
+      return s && sameType(a, out) && sameType(s.outputs[0]!, out) ? re(s, a, apply1('neg', {}, [s.inputs[2]!])) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Canonical forms: neutral elements vanish, double negation cancels, transposes compose,
- * reshape chains collapse, casts and reshapes to the same type disappear.
+ * reshape chains collapse, casts and reshapes to the same type disappear, and a sum with a
+ * scatterAdd into zeros becomes a scatterAdd (a sparse update).
  */
 export const canonicalize: LocalRewrite = (node) => {
   const out = node.outputs[0]!;
   const x = node.inputs[0]!;
   const n = neutral(node);
   if (n) return [n];
+  const sparse = sparseUpdate(node);
+  if (sparse) return [sparse];
   switch (node.op) {
     case 'neg': {
       const inner = producer(x, 'neg');

@@ -19,6 +19,14 @@ describe('graph rewrites, printed before and after', () => {
     expect(strip(show(T.reshape(T.reshape(w, [2, 12]), [3, 8])))).toBe(`reshape {"shape":[3,8]} 'w' float32[3, 8]\n |input 'w' float32[4, 6]`.replace(" 'w'", ''));
     expect(strip(show(T.reshape(T.reshape(w, [24]), [4, 6])))).toBe("input 'w' float32[4, 6]");
   });
+  it('canonicalize sees neutral constants through broadcasts and reshapes (a gradient of a sum is ones)', () => {
+    const w = T.tensor('float32', [null, 4], 'w');
+    const ones = T.broadcastLike(T.reshape(T.constant(1), [1, 1]), w);
+    expect(strip(show(T.mul(ones, w)))).toBe("input 'w' float32[?, 4]");
+    // [?, 4] + zeros [3, 4] widens w: the add stays.
+    expect(strip(show(T.add(w, T.transpose(T.broadcastTo(T.constant(0), [4, 3]))))).split('\n')[0]).toBe('add float32[3, 4]');
+    expect(strip(show(T.mul(T.broadcastLike(T.constant(2), w), w))).split('\n')[0]).toBe('mul float32[?, 4]');
+  });
   it('x + 0 keeps the broadcast when 0 widens x', () => {
     const v = T.vector('v');
     const e = T.add(v, T.constant(NDArray.zeros([3, 1])));
