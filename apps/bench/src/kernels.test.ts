@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { kernelFlops, kernelInputShapes, kernelSpecs, largeGemmSkip } from './kernels.js';
+import type { NDArray } from '@symgrad/core';
+import { relativeError } from '@symgrad/core/testing/reference';
+import { embeddingOperands, kernelFlops, kernelInputShapes, kernelSpecs, largeGemmSkip, prepareSymgradKernel, symgradEmbeddingStep } from './kernels.js';
 
 describe('the kernel set', () => {
   it('times sgemm at the seed shape and at 2048³, plain and with either operand transposed; --quick keeps two plain ones', () => {
@@ -21,5 +23,31 @@ describe('the kernel set', () => {
     expect(largeGemmSkip(ab2048!, 'tfjs-wasm')).toBeUndefined();
     expect(largeGemmSkip(atb2048!, 'tfjs-wasm')).toMatch(/^skipped at 2048³ transposed/);
     expect(largeGemmSkip(ab2048!, 'typescript')).toMatch(/^skipped at 2048³ \(~4 s a run/);
+  });
+
+  it('ends with an embedding step: a lookup, its gradient and the dense SGD update of the table', async () => {
+    const e = kernelSpecs(false).at(-1)!;
+    expect(e).toEqual({ kind: 'embedding', name: 'embedding step 50000×64, 4096 ids', vocab: 50000, dim: 64, tokens: 4096 });
+    expect(kernelSpecs(true).at(-1)!.name).toBe('embedding step 10000×32, 1024 ids');
+    expect(kernelInputShapes(e)).toEqual([[50000, 64], [4096], [4096, 64]]);
+    expect(kernelFlops(e)).toBe(5 * 4096 * 64);
+    // On symgrad: two steps move the table by −0.1 · (the rows' gradients summed at each id) each.
+    const small = { kind: 'embedding', name: 'embedding step 7×3, 11 ids', vocab: 7, dim: 3, tokens: 11 } as const;
+    const o = embeddingOperands(small);
+    expect(new Set(o.ids).size).toBeLessThan(11); // repeated ids
+    const { step, table, args } = symgradEmbeddingStep(small);
+    const loss = (await step(...args)) as NDArray;
+    await step(...args);
+    let first = 0;
+    for (let j = 0; j < 11; j++) for (let d = 0; d < 3; d++) first += o.table[o.ids[j]! * 3 + d]! * o.rowGrad[j * 3 + d]!;
+    const want = Float64Array.from(o.table);
+    for (let j = 0; j < 11; j++) for (let d = 0; d < 3; d++) want[o.ids[j]! * 3 + d]! -= 2 * 0.1 * o.rowGrad[j * 3 + d]!;
+    expect(relativeError([loss.data[0]!], [first])).toBeLessThan(1e-6);
+    expect(relativeError(table.get().data, want)).toBeLessThan(1e-6);
+    step.dispose();
+    const r = await prepareSymgradKernel(small, 'symgrad cpu', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 });
+    expect(r.note).toMatch(/^\d+ kernel\(s\)$/);
+    await r.run();
+    r.dispose?.();
   });
 });

@@ -1,19 +1,22 @@
 /**
  * Kernel microbenchmarks on symgrad cpu through `fn`: sgemm at the seed's shape and at 2048³
- * with the transpose flags, an elementwise chain, a row softmax and a dropout (a fresh
- * random mask a run). The same specs drive the
+ * with the transpose flags, an elementwise chain, a row softmax, a dropout (a fresh
+ * random mask a run) and an embedding step (a lookup, its gradient and the SGD update of the
+ * table). The same specs drive the
  * peers' kernel runs (tfjs-wasm, numpy), so rows line up in the report.
  */
-import { T, fn, NDArray, setBackend } from '@symgrad/core';
+import { grad } from '@symgrad/autodiff';
+import { T, fn, NDArray, setBackend, shared, type CompiledFunction, type SharedVariable } from '@symgrad/core';
 import '@symgrad/backend-cpu';
 import type { RepeatPolicy, Runnable } from './harness.js';
-import { uniformF32 } from './data.js';
+import { labelsI32, uniformF32 } from './data.js';
 
 export type KernelSpec =
   | { readonly kind: 'gemm'; readonly name: string; readonly m: number; readonly k: number; readonly n: number; readonly transA: boolean; readonly transB: boolean }
   | { readonly kind: 'elementwise'; readonly name: string; readonly rows: number; readonly cols: number }
   | { readonly kind: 'softmax'; readonly name: string; readonly rows: number; readonly cols: number }
-  | { readonly kind: 'dropout'; readonly name: string; readonly rows: number; readonly cols: number; readonly rate: number };
+  | { readonly kind: 'dropout'; readonly name: string; readonly rows: number; readonly cols: number; readonly rate: number }
+  | { readonly kind: 'embedding'; readonly name: string; readonly vocab: number; readonly dim: number; readonly tokens: number };
 
 function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean): KernelSpec {
   const t = transA ? 'Aᵀ·B' : transB ? 'A·Bᵀ' : 'A·B';
@@ -39,6 +42,8 @@ export function kernelSpecs(quick: boolean): KernelSpec[] {
   specs.push({ kind: 'elementwise', name: `elementwise chain ${rows}×1000`, rows, cols: 1000 });
   specs.push({ kind: 'softmax', name: `softmax ${rows}×1000`, rows, cols: 1000 });
   specs.push({ kind: 'dropout', name: `dropout ${rows}×1000`, rows, cols: 1000, rate: 0.5 });
+  const [vocab, dim, tokens] = quick ? [10000, 32, 1024] : [50000, 64, 4096];
+  specs.push({ kind: 'embedding', name: `embedding step ${vocab}×${dim}, ${tokens} ids`, vocab, dim, tokens });
   return specs;
 }
 
@@ -62,11 +67,26 @@ export function kernelFlops(s: KernelSpec): number {
     case 'softmax': return 5 * s.rows * s.cols;
     // draw, compare, select, multiply per element
     case 'dropout': return 4 * s.rows * s.cols;
+    // the loss's products and sum, the gradient's adds at the ids and the SGD update of the
+    // rows looked up: the useful work (numpy and PyTorch also update every other row, by 0)
+    case 'embedding': return 5 * s.tokens * s.dim;
   }
+}
+
+/** The SGD rate of the embedding step. */
+export const EMBEDDING_LR = 0.1;
+
+/**
+ * The operands of an embedding step, shared by the JavaScript peers: the table [vocab, dim],
+ * the ids [tokens] (uniform, so repeats are rare but present) and the rows' gradient [tokens, dim].
+ */
+export function embeddingOperands(s: Extract<KernelSpec, { kind: 'embedding' }>): { table: Float32Array; ids: Int32Array; rowGrad: Float32Array } {
+  return { table: uniformF32(s.vocab * s.dim, 200), ids: labelsI32(s.tokens, s.vocab, 201), rowGrad: uniformF32(s.tokens * s.dim, 202) };
 }
 
 /** The input shapes of a spec, as stored (a transposed operand is stored transposed). */
 export function kernelInputShapes(s: KernelSpec): number[][] {
+  if (s.kind === 'embedding') return [[s.vocab, s.dim], [s.tokens], [s.tokens, s.dim]];
   if (s.kind !== 'gemm') return [[s.rows, s.cols]];
   return [s.transA ? [s.k, s.m] : [s.m, s.k], s.transB ? [s.n, s.k] : [s.k, s.n]];
 }
@@ -74,6 +94,7 @@ export function kernelInputShapes(s: KernelSpec): number[][] {
 /** One kernel on symgrad cpu at O2, compiled and run once. */
 export async function prepareSymgradKernel(s: KernelSpec, peer: string, policy: RepeatPolicy): Promise<Runnable> {
   setBackend('cpu');
+  if (s.kind === 'embedding') return prepareSymgradEmbedding(s, peer, policy);
   const arrays = kernelInputShapes(s).map((sh, i) => new NDArray('float32', sh, uniformF32(sh[0]! * sh[1]!, 100 + i)));
   const a = T.matrix('a');
   let f;
@@ -95,5 +116,30 @@ export async function prepareSymgradKernel(s: KernelSpec, peer: string, policy: 
     group: 'kernel', item: s.name, peer, policy, flops: kernelFlops(s), note: `${g.stats().kernels} kernel(s)`,
     run: () => g(...arrays),
     dispose: () => g.dispose(),
+  };
+}
+
+/**
+ * The embedding step on symgrad: loss = Σ table[ids] · rowGrad, its gradient with respect to
+ * the table (a scatterAdd of rowGrad at the ids) and the SGD update; with its table and arguments.
+ */
+export function symgradEmbeddingStep(s: Extract<KernelSpec, { kind: 'embedding' }>): { step: CompiledFunction; table: SharedVariable; args: readonly [NDArray, NDArray] } {
+  const o = embeddingOperands(s);
+  const table = shared(new NDArray('float32', [s.vocab, s.dim], o.table), 'table');
+  const ids = T.ivector('ids');
+  const g = T.tensor('float32', [null, s.dim], 'g');
+  const loss = T.sum(T.mul(T.take(table, ids), g));
+  const step = fn([ids, g], loss, { updates: [[table, T.sub(table, T.mul(grad(loss, table), EMBEDDING_LR))]] });
+  return { step, table, args: [new NDArray('int32', [s.tokens], o.ids), new NDArray('float32', [s.tokens, s.dim], o.rowGrad)] };
+}
+
+/** The embedding step as a runnable, the loss read back each run. */
+async function prepareSymgradEmbedding(s: Extract<KernelSpec, { kind: 'embedding' }>, peer: string, policy: RepeatPolicy): Promise<Runnable> {
+  const { step: f, table, args } = symgradEmbeddingStep(s);
+  await f(...args);
+  return {
+    group: 'kernel', item: s.name, peer, policy, flops: kernelFlops(s), note: `${f.stats().kernels} kernel(s)`,
+    run: () => f(...args),
+    dispose: () => { f.dispose(); table.dispose(); },
   };
 }

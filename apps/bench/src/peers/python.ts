@@ -75,6 +75,9 @@ def data(s):
     return X, y, [he(f, (f, h)), he(h, (h, h)), he(h, (h, c))]
 
 def operands(k):
+    if k['kind'] == 'embedding':
+        V, D, n = k['vocab'], k['dim'], k['tokens']
+        return (rng.uniform(-1, 1, (V, D)).astype(np.float32), rng.integers(0, V, n).astype(np.int32), rng.uniform(-1, 1, (n, D)).astype(np.float32))
     if k['kind'] == 'gemm':
         A = rng.uniform(-1, 1, (k['k'], k['m']) if k['transA'] else (k['m'], k['k'])).astype(np.float32)
         B = rng.uniform(-1, 1, (k['n'], k['k']) if k['transB'] else (k['k'], k['n'])).astype(np.float32)
@@ -125,6 +128,15 @@ if lib == 'numpy':
         return forward
     def make_kernel(k):
         ops = operands(k)
+        if k['kind'] == 'embedding':
+            W, ids, G = ops
+            def emb():
+                loss = float(np.sum(W[ids] * G))
+                gW = np.zeros_like(W)
+                np.add.at(gW, ids, G)
+                np.subtract(W, np.float32(lr) * gW, out=W)
+                return loss
+            return emb
         if k['kind'] == 'gemm':
             a = ops[0].T if k['transA'] else ops[0]
             b = ops[1].T if k['transB'] else ops[1]
@@ -166,6 +178,17 @@ else:
                 return torch.softmax(torch.relu(torch.relu(X @ W1) @ W2) @ W3, dim=1)
         return forward
     def make_kernel(k):
+        if k['kind'] == 'embedding':
+            W, ids, G = operands(k)
+            W = torch.from_numpy(W).requires_grad_(); ids = torch.from_numpy(ids.astype(np.int64)); G = torch.from_numpy(G)
+            def emb():
+                loss = (torch.nn.functional.embedding(ids, W) * G).sum()
+                loss.backward()
+                with torch.no_grad():
+                    W.sub_(lr * W.grad)
+                W.grad = None
+                return float(loss)
+            return emb
         ops = [torch.from_numpy(o) for o in operands(k)]
         if k['kind'] == 'gemm':
             a = ops[0].t() if k['transA'] else ops[0]

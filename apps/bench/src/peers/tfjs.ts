@@ -3,13 +3,14 @@
  * tfjs-backend-cpu (plain JavaScript). The seed step is the same MLP as symgrad's, with
  * tf.variable weights, softmax, mean categorical cross-entropy against the labels (one-hot
  * once, outside the step) and tf.train.sgd(0.1).minimize. Kernels: tf.matMul with the
- * transpose flags, the elementwise chain and tf.softmax.
+ * transpose flags, the elementwise chain, tf.softmax, tf.dropout and an embedding step
+ * (tf.gather of a tf.variable table, minimized by tf.train.sgd).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { forwardFlops, stepFlops, type RepeatPolicy, type Runnable } from '../harness.js';
 import { SEED, uniformF32, type MlpData } from '../data.js';
-import { kernelFlops, kernelInputShapes, type KernelSpec } from '../kernels.js';
+import { EMBEDDING_LR, embeddingOperands, kernelFlops, kernelInputShapes, type KernelSpec } from '../kernels.js';
 import { tfjsPeerName, type TfBackend } from './tfjs-name.js';
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -139,6 +140,7 @@ export async function prepareTfjsForward(d: MlpData, backend: TfBackend, policy:
  * `slowPolicy` instead of `policy`.
  */
 export async function prepareTfjsKernel(s: KernelSpec, backend: TfBackend, policy: RepeatPolicy, slowPolicy = policy): Promise<Runnable> {
+  if (s.kind === 'embedding') return prepareTfjsEmbedding(s, backend, policy);
   const { tf, version } = await use(backend);
   const inputs = kernelInputShapes(s).map((sh, i) => tf.tensor2d(uniformF32(sh[0]! * sh[1]!, 100 + i), [sh[0]!, sh[1]!]));
   const a = inputs[0]!;
@@ -169,4 +171,31 @@ export async function prepareTfjsKernel(s: KernelSpec, backend: TfBackend, polic
     group: 'kernel', item: s.name, peer: tfjsPeerName(backend, version), policy: slow ? slowPolicy : policy, flops: kernelFlops(s),
     note: `${wasmNote(tf, backend)}${slow ? `; first run ${(firstMs / 1000).toFixed(1)} s, so fewer repetitions` : ''}`, run, dispose,
   };
+}
+
+/** The embedding step on tfjs: Σ gather(table, ids) · rowGrad minimized by SGD, the loss read back each run. */
+async function prepareTfjsEmbedding(s: Extract<KernelSpec, { kind: 'embedding' }>, backend: TfBackend, policy: RepeatPolicy): Promise<Runnable> {
+  const { tf, version } = await use(backend);
+  const o = embeddingOperands(s);
+  const table = tf.variable(tf.tensor2d(o.table, [s.vocab, s.dim]), true, 'table');
+  const ids = tf.tensor1d(o.ids, 'int32');
+  const rowGrad = tf.tensor2d(o.rowGrad, [s.tokens, s.dim]);
+  const opt = tf.train.sgd(EMBEDDING_LR);
+  const dispose = (): void => {
+    opt.dispose();
+    for (const t of [table, ids, rowGrad]) t.dispose();
+  };
+  const run = async (): Promise<void> => {
+    await current(tf, backend);
+    const loss = opt.minimize(() => tf.sum(tf.mul(tf.gather(table, ids), rowGrad)) as ReturnType<Tf['scalar']>, true);
+    loss!.dataSync();
+    loss!.dispose();
+  };
+  try {
+    await run();
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+  return { group: 'kernel', item: s.name, peer: tfjsPeerName(backend, version), policy, flops: kernelFlops(s), note: wasmNote(tf, backend), run, dispose };
 }
