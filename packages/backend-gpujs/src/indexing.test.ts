@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend, type Kernel, type ScatterAddKernel, type TakeKernel } from '@symgrad/core';
 import { generateKernel, isHostLaunch } from './codegen/generate.js';
 import type { KernelLaunch } from './codegen/source.js';
+import { runProgramOnce } from './testing-fixtures/program-run.js';
 import { textureBackendForTests } from './testing-fixtures/texture-backend.js';
 import { indexingCases, indexingReference, INDEXING_TOL, runIndexingCase, type IndexingCase, type IndexingCaseResult } from './testing-fixtures/indexing-cases.js';
 import './index.js';
@@ -32,19 +33,7 @@ describe('take and scatterAdd, host-array mode (gpu.js webasm/cpu)', () => {
   it('adds repeated indices in the same order every run (bit-identical results)', async () => {
     const b = await getBackend('gpujs');
     const c = CASES[0]!;
-    const runOnce = async (): Promise<Float32Array> => {
-      const bufs = c.program.buffers.map((s, i) => {
-        const buf = b.allocate(s.dtype, s.size);
-        b.write(buf, c.init[i]!);
-        return buf;
-      });
-      const exe = b.compile(c.program, { precision: 'fp32' });
-      exe.run(bufs);
-      const got = Float32Array.from(await b.read(bufs[0]!));
-      exe.dispose();
-      bufs.forEach((x) => b.free(x));
-      return got;
-    };
+    const runOnce = async (): Promise<Float32Array> => Float32Array.from((await runProgramOnce(b, c.program, c.init))[0]!);
     const first = await runOnce();
     expect(Array.from(await runOnce())).toEqual(Array.from(first));
   });
