@@ -123,13 +123,13 @@ export async function prepareSymgradKernel(s: KernelSpec, peer: string, policy: 
  * The embedding step on symgrad: loss = Σ table[ids] · rowGrad, its gradient with respect to
  * the table (a scatterAdd of rowGrad at the ids) and the SGD update; with its table and arguments.
  */
-export function symgradEmbeddingStep(s: Extract<KernelSpec, { kind: 'embedding' }>): { step: CompiledFunction; table: SharedVariable; args: readonly [NDArray, NDArray] } {
+export function symgradEmbeddingStep(s: Extract<KernelSpec, { kind: 'embedding' }>, backend?: string): { step: CompiledFunction; table: SharedVariable; args: readonly [NDArray, NDArray] } {
   const o = embeddingOperands(s);
   const table = shared(new NDArray('float32', [s.vocab, s.dim], o.table), 'table');
   const ids = T.ivector('ids');
   const g = T.tensor('float32', [null, s.dim], 'g');
   const loss = T.sum(T.mul(T.take(table, ids), g));
-  const step = fn([ids, g], loss, { updates: [[table, T.sub(table, T.mul(grad(loss, table), EMBEDDING_LR))]] });
+  const step = fn([ids, g], loss, { updates: [[table, T.sub(table, T.mul(grad(loss, table), EMBEDDING_LR))]], ...(backend ? { backend } : {}) });
   return { step, table, args: [new NDArray('int32', [s.tokens], o.ids), new NDArray('float32', [s.tokens, s.dim], o.rowGrad)] };
 }
 

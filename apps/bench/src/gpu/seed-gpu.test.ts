@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '@symgrad/backend-cpu';
 import { mlpData } from '../data.js';
 import { uniformF32 } from '../data.js';
-import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, profileSeedStep, SMALL_GEMMS, timeGemm, timeSeedStep } from './seed-gpu.js';
+import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, profileSeedStep, SMALL_GEMMS, timeEmbeddingStep, timeGemm, timeSeedStep } from './seed-gpu.js';
 
 // The GPU benchmark's timing code, run on the cpu backend at small sizes: what it measures
 // must be a real training step (the loss falls) and a real product; the numbers are not checked.
@@ -41,6 +41,13 @@ describe('GPU benchmark workloads', () => {
     expect(four.note).toMatch(/^n; 4 independent products per call, µs per product; sampled error \d\.\de[-+]\d+$/);
     expect(four.tflops).toBeCloseTo((2 * 37 * 50 * 41) / four.us / 1e6, 12);
     expect(GPU_GEMMS.map(gemmName)).toEqual(['sgemm 800×1000×1000', 'sgemm 800×1000×1000 Bᵀ', 'sgemm 1000×1000×800 Aᵀ', 'sgemm 2048×2048×2048']);
+  });
+
+  it('times the embedding step after checking its table against the cpu backend (a sparse update: no whole-table kernel)', async () => {
+    const t = await timeEmbeddingStep('cpu', { kind: 'embedding', name: 'embedding step 101×7, 53 ids', vocab: 101, dim: 7, tokens: 53 }, 3);
+    expect(t).toMatchObject({ peer: 'symgrad cpu', item: 'embedding step 101×7, 53 ids', reps: 3 });
+    expect(t.us).toBeGreaterThan(0);
+    expect(t.note).toMatch(/^4 kernels; table after two steps vs cpu: 0\.0e\+0$/);
   });
 
   it('checks sampled GEMM entries against float64, so a wrong kernel is not timed', () => {

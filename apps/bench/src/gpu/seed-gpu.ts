@@ -10,6 +10,8 @@ import { TestRandom } from '@symgrad/core/testing/reference';
 import { uniformF32, type MlpData } from '../data.js';
 import { seedGraph } from '../seed-symgrad.js';
 import { stepFlops } from '../harness.js';
+import { kernelFlops, symgradEmbeddingStep, type KernelSpec } from '../kernels.js';
+import { relativeError } from '@symgrad/core/testing/reference';
 
 export interface GpuTiming {
   readonly peer: string;
@@ -182,3 +184,26 @@ export const SMALL_GEMMS: readonly GemmShape[] = [
   { m: 37, n: 50, k: 41, transA: false, transB: true },
   { m: 50, n: 50, k: 37, transA: true, transB: false },
 ];
+
+/** The table after two embedding steps on the GPU may differ from the cpu backend's by float32 sums in another order. */
+export const EMBEDDING_TOLERANCE = 1e-5;
+
+/**
+ * The embedding step (a lookup, its gradient and the SGD update, which the compiler makes a
+ * scatterAdd into the table) on `backend`: the table after two steps checked against the
+ * cpu backend's, then the steps enqueued back to back.
+ */
+export async function timeEmbeddingStep(backend: string, s: Extract<KernelSpec, { kind: 'embedding' }>, reps: number): Promise<GpuTiming> {
+  const gpu = symgradEmbeddingStep(s, backend);
+  const cpu = symgradEmbeddingStep(s, 'cpu');
+  try {
+    for (const x of [gpu, cpu]) for (let i = 0; i < 2; i++) await x.step(...x.args);
+    const err = relativeError((await gpu.table.read()).data, (await cpu.table.read()).data);
+    if (!(err <= EMBEDDING_TOLERANCE)) throw new Error(`${s.name}: the table after two steps differs from the cpu backend's by ${err.toExponential(2)} (tolerance ${EMBEDDING_TOLERANCE})`);
+    let last: ReturnType<typeof gpu.step.enqueue> | undefined;
+    const us = await throughput(() => { last = gpu.step.enqueue(...gpu.args); }, async () => (Array.isArray(last) ? last[0]! : last!).read(), Math.min(10, reps), reps);
+    return { peer: `symgrad ${backend}`, item: s.name, us, reps, tflops: kernelFlops(s) / us / 1e6, note: `${gpu.step.stats().kernels} kernels; table after two steps vs cpu: ${err.toExponential(1)}` };
+  } finally {
+    for (const x of [gpu, cpu]) { x.step.dispose(); x.table.dispose(); }
+  }
+}
