@@ -1,4 +1,4 @@
-import type { ScatterAddKernel, TakeKernel, View } from '@symgrad/core';
+import { takeIndex, type ScatterAddKernel, type TakeKernel, type View } from '@symgrad/core';
 import type { BufferTable, KernelStep } from './kernel-step.js';
 import { checkView } from './view-check.js';
 
@@ -23,12 +23,6 @@ function checkedGeometry(big: [string, View], indices: View, small: [string, Vie
   return { outer, size, inner, n };
 }
 
-/** The index at indices[j] resolved against `size` (negatives from the end), or -1 when out of range. */
-function resolved(y: number, size: number): number {
-  const v = y < 0 ? y + size : y;
-  return v >= 0 && v < size ? v : -1;
-}
-
 /** output[o, j, i] = input[o, indices[j], i], `fill` where the index is out of range. */
 export function compileTake(k: TakeKernel, buffers: BufferTable): KernelStep {
   const { outer, size, inner, n } = checkedGeometry(['input', k.input], k.indices, ['output', k.output], buffers);
@@ -40,10 +34,10 @@ export function compileTake(k: TakeKernel, buffers: BufferTable): KernelStep {
     const idx = data[k.indices.buffer]!;
     const out = data[k.output.buffer]!;
     for (let j = 0; j < n; j++) {
-      const y = resolved(idx[k.indices.offset + j * is]!, size);
+      const y = takeIndex(idx[k.indices.offset + j * is]!, size);
       for (let o = 0; o < outer; o++) {
         const po = k.output.offset + o * oo + j * on;
-        if (y < 0) {
+        if (y === undefined) {
           for (let i = 0; i < inner; i++) out[po + i * oi] = k.fill;
           continue;
         }
@@ -65,8 +59,8 @@ export function compileScatterAdd(k: ScatterAddKernel, buffers: BufferTable): Ke
     const idx = data[k.indices.buffer]!;
     const out = data[k.output.buffer]!;
     for (let j = 0; j < n; j++) {
-      const y = resolved(idx[k.indices.offset + j * is]!, size);
-      if (y < 0) continue;
+      const y = takeIndex(idx[k.indices.offset + j * is]!, size);
+      if (y === undefined) continue;
       for (let o = 0; o < outer; o++) {
         const po = k.output.offset + o * oo + y * os;
         const pu = k.updates.offset + o * uo + j * un;

@@ -42,14 +42,16 @@ function sparseUpdate(node: Apply): Variable | undefined {
       return s ? re(s, s.inputs[0]!, apply1('neg', {}, [s.inputs[2]!])) : undefined;
     }
     case 'mul': {
-      const [s, k] = scatterIntoZeros(a) ? [scatterIntoZeros(a)!, b] : [scatterIntoZeros(b), a];
+      const sa = scatterIntoZeros(a);
+      const [s, k] = sa ? [sa, b] : [scatterIntoZeros(b), a];
       const u = s?.inputs[2];
       if (!s || !u || !scalarLike(k) || k.ndim > u.ndim || !sameType(s.outputs[0]!, out)) return undefined;
       const scaled = apply1('mul', {}, [u, k]);
       return scaled.dtype === u.dtype ? re(s, s.inputs[0]!, scaled) : undefined;
     }
     case 'add': {
-      const [s, into] = scatterIntoZeros(b) ? [scatterIntoZeros(b)!, a] : [scatterIntoZeros(a), b];
+      const sb = scatterIntoZeros(b);
+      const [s, into] = sb ? [sb, a] : [scatterIntoZeros(a), b];
       return s && sameType(into, out) && sameType(s.outputs[0]!, out) ? re(s, into, s.inputs[2]!) : undefined;
     }
     case 'sub': {
