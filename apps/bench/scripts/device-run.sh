@@ -68,7 +68,7 @@ if [ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ]; then
   VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
   # The webgpu rows again with every matmul shape's config timed on this GPU first (the
   # tuning's timings of every candidate config in the 'matmul tuning' row).
-  part webgpu-tuned 120 $B --part webgpu-tuned --reps 300
+  part webgpu-tuned 180 $B --part webgpu-tuned --reps 300
   part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
   # What the adapter offers beyond what the backend uses (experimental features, subgroup
   # matrix configurations): a few seconds.
@@ -80,7 +80,7 @@ fi
 # time beside the run above; DAWN_FEATURES= skips it.
 DAWN_FEATURES=${DAWN_FEATURES-disable_robustness}
 if [ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ] && [ -n "$DAWN_FEATURES" ]; then
-  part "webgpu-tuned, $DAWN_FEATURES" 120 $B --part webgpu-tuned --reps 300 --dawn-features "$DAWN_FEATURES"
+  part "webgpu-tuned, $DAWN_FEATURES" 180 $B --part webgpu-tuned --reps 300 --dawn-features "$DAWN_FEATURES"
 fi
 if [ -n "${CPU:-}" ]; then
   part cpu 120 $B --part cpu --reps 30

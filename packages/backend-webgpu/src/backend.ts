@@ -32,7 +32,8 @@ export interface WebGPUBackendOptions extends GpuLoaderOptions {
   /**
    * Time candidate matmul configs on the device for each product shape the first time one is
    * compiled, and keep the fastest (`true`: every `matmulConfigCandidates` entry and the
-   * per-shape default). Compiling a Program with a new shape then takes longer (its pipelines,
+   * per-shape default), each checked against the 64×64 default's product first (a wrong one is
+   * never chosen). Compiling a Program with a new shape then takes longer (its pipelines,
    * and a few runs of each candidate). Needs timestamp queries; ignored where `matmulConfig`
    * or a config in SYMGRAD_WEBGPU_MATMUL is given. SYMGRAD_WEBGPU_MATMUL=tune turns it on (Node).
    */

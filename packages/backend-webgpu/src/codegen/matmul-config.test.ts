@@ -17,13 +17,23 @@ const matmulProgram = () => KERNEL_CASES['kernel.matmul.alpha-beta-epilogue']!(n
 afterEach(() => { vi.unstubAllEnvs(); });
 
 describe('matmul configs', () => {
-  it('every candidate fits 32 KiB of workgroup memory, all but the padded 128×128 ones WebGPU default limits, and the default is the first', () => {
+  it('every candidate fits an H100 through Dawn, all but six SwiftShader, all but the large ones WebGPU default limits; the default is the first', () => {
     expect(matmulConfigCandidates[0]).toEqual(DEFAULT_MATMUL_CONFIG);
-    expect(matmulConfigCandidates.length).toBeGreaterThanOrEqual(6);
-    const roomy = { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 32768 };
-    for (const c of matmulConfigCandidates) expect(matmulConfigProblems(c, roomy), formatMatmulConfig(c)).toEqual([]);
-    expect(matmulConfigCandidates.filter((c) => matmulConfigProblems(c, DEFAULT_CODEGEN_LIMITS).length > 0).map(formatMatmulConfig))
-      .toEqual(['128,128,16,8,8,unroll,vec4,prefetch,pad', '128,128,16,8,8,unroll,vec4,prefetch,pad,split2']);
+    const h100 = { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 49152, maxComputeInvocationsPerWorkgroup: 1024 };
+    const swiftShader = { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 32768 };
+    for (const c of matmulConfigCandidates) expect(matmulConfigProblems(c, h100), formatMatmulConfig(c)).toEqual([]);
+    const beyond = (limits: typeof h100) => matmulConfigCandidates.filter((c) => matmulConfigProblems(c, limits).length > 0).map(formatMatmulConfig);
+    const wide = [
+      '128,128,16,8,8,unroll,vec4,double,pad,split2', '128,128,32,8,8,unroll,vec4,prefetch,pad,split2',
+      '128,64,16,4,4,unroll,vec4,prefetch,pad', '128,64,16,4,4,unroll,vec4,prefetch,pad,split2',
+      '128,128,16,8,4,unroll,vec4,prefetch,pad,split2', '128,128,16,4,4,unroll,vec4,prefetch,pad,split2',
+    ];
+    expect(beyond(swiftShader)).toEqual(wide);
+    expect(beyond(DEFAULT_CODEGEN_LIMITS)).toEqual([
+      '128,128,16,8,8,unroll,vec4,prefetch,pad', '128,128,16,8,8,unroll,vec4,prefetch,pad,split2', '128,128,16,8,8,unroll,vec4,prefetch,pad,split3',
+      '128,64,16,8,8,unroll,vec4,double,pad,split2', '128,64,32,8,8,unroll,vec4,prefetch,pad,split2', '128,64,32,8,4,unroll,vec4,prefetch,pad',
+      ...wide,
+    ]);
     expect(matmulConfigCandidates.map(formatMatmulConfig)).toEqual([
       '64,64,16,4,4', '64,64,16,8,8', '128,64,16,8,4', '64,128,16,4,8', '128,128,8,8,8', '128,128,16,8,8',
       '64,64,16,4,4,unroll', '64,64,16,4,4,unroll,vec4', '128,64,16,8,4,unroll,vec4', '64,64,8,4,4,unroll,vec4',
@@ -34,6 +44,9 @@ describe('matmul configs', () => {
       '128,128,16,8,8,unroll,vec4,prefetch,split2',
       '128,64,16,8,4,unroll,vec4,prefetch,pad', '128,64,16,8,8,unroll,vec4,prefetch,pad,split2',
       '128,128,16,8,8,unroll,vec4,prefetch,pad', '128,128,16,8,8,unroll,vec4,prefetch,pad,split2',
+      '128,64,16,8,4,unroll,vec4,prefetch,pad,split2', '64,64,16,4,4,unroll,vec4,prefetch,pad,split2', '128,128,16,8,8,unroll,vec4,prefetch,pad,split3',
+      '128,64,16,8,8,unroll,vec4,double,pad,split2', '128,64,32,8,8,unroll,vec4,prefetch,pad,split2', '128,64,32,8,4,unroll,vec4,prefetch,pad',
+      ...wide,
     ]);
     for (const c of matmulConfigCandidates) expect(parseMatmulConfig(formatMatmulConfig(c))).toEqual({ ...c });
   });
@@ -61,7 +74,9 @@ describe('matmul configs', () => {
     expect(matmulConfigProblems({ tileM: 0, tileN: 1.5, tileK: 16, threadM: 4, threadN: 4 }, DEFAULT_CODEGEN_LIMITS)).toEqual(['tileM, tileN must be positive integers']);
     expect(() => parseMatmulConfig('64,64,0,4,4')).toThrow('is invalid: tileK must be a positive integer');
     expect(() => parseMatmulConfig('64,60,16,4,8')).toThrow('is invalid: tileN (60) must be a multiple of threadN (8)');
-    expect(() => parseMatmulConfig('128,128,16,4,4')).toThrow('is invalid: (tileM/threadM)·(tileN/threadN) = 1024 invocations must be at most 256');
+    expect(() => parseMatmulConfig('128,128,16,2,4')).toThrow('is invalid: (tileM/threadM)·(tileN/threadN) = 2048 invocations must be at most 1024');
+    expect(parseMatmulConfig('128,128,16,4,4')).toEqual({ tileM: 128, tileN: 128, tileK: 16, threadM: 4, threadN: 4 });
+    expect(matmulConfigProblems(parseMatmulConfig('128,128,16,4,4'), DEFAULT_CODEGEN_LIMITS)).toEqual(['needs 1024 invocations per workgroup; the device allows 256']);
     expect(() => parseMatmulConfig('64,64,2,4,4')).toThrow('is invalid: tileM·tileK (128) must be a multiple of the 256 invocations; tileN·tileK (128) must be a multiple of the 256 invocations');
   });
 

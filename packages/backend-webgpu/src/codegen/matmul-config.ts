@@ -125,9 +125,11 @@ export function defaultMatmulConfigFor(m: number, n: number, k: number, batch: n
 }
 
 /**
- * Configs worth sweeping on a real GPU. All fit 256 invocations and 32 KiB of workgroup
- * memory (what Dawn offers on NVIDIA's and SwiftShader's Vulkan); the padded 128×128 ones need
- * more than WebGPU's default 16 KiB, so the tuner skips them on devices without it.
+ * Configs worth sweeping on a real GPU. The tuner skips those a device cannot run: the padded
+ * 128×128 ones need more than WebGPU's default 16 KiB of workgroup memory, the last group more
+ * than 256 invocations or 32 KiB (SwiftShader offers 256 and 32 KiB, an H100 through Dawn
+ * 1,024 and 48 KiB). The tuner checks every candidate's product before timing it, so those no
+ * CI device runs are checked on the GPU that tunes them.
  */
 export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   DEFAULT_MATMUL_CONFIG,
@@ -161,10 +163,36 @@ export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
   { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true },
   { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  // Padded tiles combined with what helped the seed's 800×1000 products elsewhere (run 13: the
+  // padded forms were 4–12% faster, and split K 4–10%): 8×4 split in two, 64×64 split in two
+  // (416 workgroups), 128×128 split three ways, and double buffering (one barrier per K step).
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 3 },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, doubleBuffer: true, padTiles: true, splitK: 2 },
+  // A K tile of 32: half the barriers per K (25,600 bytes with padded rows).
+  { tileM: 128, tileN: 64, tileK: 32, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 128, tileN: 64, tileK: 32, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true },
+  // Beyond SwiftShader: 33,792 bytes (128×128, double-buffered or a K tile of 32) and 512 or
+  // 1,024 invocations, so that one workgroup per SM keeps 16 or 32 warps busy where the seed's
+  // products have about one tile per SM (112 of 128×64 for 132 SMs on an H100).
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, doubleBuffer: true, padTiles: true, splitK: 2 },
+  { tileM: 128, tileN: 128, tileK: 32, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
 ].map((c) => Object.freeze(c)));
 
 /** The name of the environment variable that overrides the config in Node (for sweeps). */
 export const MATMUL_ENV_VAR = 'SYMGRAD_WEBGPU_MATMUL';
+
+/**
+ * The most invocations a matmul workgroup may have: what desktop GPUs offer (1,024 on the H100
+ * through Dawn); WebGPU guarantees 256, and a device's own limit is checked by
+ * matmulConfigProblems.
+ */
+export const MAX_MATMUL_INVOCATIONS = 1024;
 
 /** Invocations per workgroup of a config. */
 export const matmulInvocations = (c: MatmulConfig): number => (c.tileM / c.threadM) * (c.tileN / c.threadN);
@@ -183,7 +211,7 @@ export function matmulConfigRules(c: MatmulConfig): string[] {
   if (c.tileN % c.threadN) p.push(`tileN (${c.tileN}) must be a multiple of threadN (${c.threadN})`);
   if (p.length) return p;
   const inv = matmulInvocations(c);
-  if (inv > 256) p.push(`(tileM/threadM)·(tileN/threadN) = ${inv} invocations must be at most 256`);
+  if (inv > MAX_MATMUL_INVOCATIONS) p.push(`(tileM/threadM)·(tileN/threadN) = ${inv} invocations must be at most ${MAX_MATMUL_INVOCATIONS}`);
   // Every invocation loads the same number of tile elements, so the load loop has no guard.
   if ((c.tileM * c.tileK) % inv) p.push(`tileM·tileK (${c.tileM * c.tileK}) must be a multiple of the ${inv} invocations`);
   if ((c.tileN * c.tileK) % inv) p.push(`tileN·tileK (${c.tileN * c.tileK}) must be a multiple of the ${inv} invocations`);

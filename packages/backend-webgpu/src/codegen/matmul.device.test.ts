@@ -5,7 +5,7 @@ import { WebGPUBackend } from '../backend.js';
 import { deviceTests, uploadProgramBuffers } from '../testing-fixtures/device.js';
 import { generateProgram } from './generate.js';
 import { DEFAULT_CODEGEN_LIMITS } from './kernel.js';
-import { DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, matmulConfigCandidates, type MatmulConfig } from './matmul-config.js';
+import { DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, matmulConfigCandidates, matmulConfigProblems, type MatmulConfig } from './matmul-config.js';
 
 // Every config a sweep may pick must be correct on every shape, not just fast: each one runs
 // awkward shapes (1, primes, tile remainders, transposes, a broadcast batch, alpha/beta, an
@@ -16,8 +16,13 @@ import { DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, matm
 // and with K split (its double-buffered slots then count from the split's first K tile),
 // and with padded tiles (scalar copies into them; vec4 copies, double-buffered and split).
 // Configs with vec4Loads must actually take the vec4 path on the shapes made for it (checked).
+// Candidates beyond SwiftShader's 256 invocations and 32 KiB, and those with an unrolled K tile
+// of 32 (SwiftShader's compiler takes minutes on their pipelines), run their code paths here in
+// smaller forms (the last two: double-buffered padded tiles split in two, a padded K tile of 32
+// as a loop), and on a GPU the tuner checks each one's product before it may be chosen.
+const SWIFTSHADER_LIMITS = { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 32768 };
 const CONFIGS: MatmulConfig[] = [
-  ...matmulConfigCandidates,
+  ...matmulConfigCandidates.filter((c) => matmulConfigProblems(c, SWIFTSHADER_LIMITS).length === 0 && !(c.unrollK && c.tileK > 16)),
   { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4 },
   { tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2 },
   { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, unrollK: true, vec4Loads: true },
@@ -29,6 +34,8 @@ const CONFIGS: MatmulConfig[] = [
   { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, splitK: 2 },
   { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, padTiles: true },
   { tileM: 64, tileN: 32, tileK: 8, threadM: 4, threadN: 4, vec4Loads: true, doubleBuffer: true, padTiles: true, splitK: 2 },
+  { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, doubleBuffer: true, padTiles: true, splitK: 2 },
+  { tileM: 64, tileN: 64, tileK: 32, threadM: 4, threadN: 4, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
 ];
 
 let current: MatmulConfig = DEFAULT_MATMUL_CONFIG;
