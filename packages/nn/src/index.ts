@@ -20,8 +20,8 @@
  * ```
  */
 export {
-  zeros, constant, uniform, normal, glorotUniform, glorotNormal, heUniform, heNormal, fans,
-  type SeedOptions, type UniformOptions, type NormalOptions,
+  zeros, constant, uniform, normal, glorotUniform, glorotNormal, heUniform, heNormal, orthogonal, fans,
+  type SeedOptions, type UniformOptions, type NormalOptions, type OrthogonalOptions,
 } from './initializers.js';
 export { philox4x32, seedToKey, fillUniform01, fillStandardNormal } from './philox.js';
 export { PhiloxStream, deriveSeed, permutation } from './random-stream.js';
@@ -30,6 +30,7 @@ export { Layer, randomStateUpdates, stateUpdates, type ApplyOptions, type BuildC
 export { Dense, Flatten, type DenseOptions, type Initializer, type InitializerName } from './layers/dense.js';
 export { Conv1D, Conv2D, type Conv1DOptions, type Conv2DOptions } from './layers/convolution.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
+export { GRU, LSTM, SimpleRNN, type GatedRecurrentOptions, type GRUOptions, type LSTMOptions, type RecurrentOptions } from './layers/recurrent.js';
 export { Reshape } from './layers/reshape.js';
 export {
   MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NDArray } from '@symgrad/core';
-import { constant, fans, glorotNormal, glorotUniform, heNormal, heUniform, normal, uniform, zeros } from './index.js';
+import { constant, fans, glorotNormal, glorotUniform, heNormal, heUniform, normal, orthogonal, uniform, zeros } from './index.js';
 
 function stats(a: NDArray): { mean: number; std: number; min: number; max: number; within1: number } {
   const d = a.data;
@@ -186,5 +186,45 @@ describe('errors', () => {
     expect(() => uniform([2], { low: -Infinity, seed: 1 })).toThrow(/uniform: low must be a finite number/);
     expect(() => normal([2], { std: -1, seed: 1 })).toThrow(/normal: std must be non-negative, got -1/);
     expect(() => constant([2], '1' as unknown as number)).toThrow(/constant: value must be a number, got a string/);
+  });
+});
+
+describe('orthogonal', () => {
+  /** The Gram matrix of the columns (tall) or rows (wide) of a [rows, cols] array, minus gain²·I: its largest |entry|. */
+  const offIdentity = (a: NDArray, rows: number, cols: number, gain = 1): number => {
+    const [n, m, at] = rows >= cols ? [rows, cols, (i: number, j: number) => a.data[i * cols + j]!] : [cols, rows, (i: number, j: number) => a.data[j * cols + i]!];
+    let worst = 0;
+    for (let p = 0; p < m; p++) {
+      for (let q = 0; q < m; q++) {
+        let d = 0;
+        for (let i = 0; i < n; i++) d += at(i, p) * at(i, q);
+        worst = Math.max(worst, Math.abs(d - (p === q ? gain * gain : 0)));
+      }
+    }
+    return worst;
+  };
+
+  it('has orthonormal columns (tall), rows (wide), or both (square), with leading axes flattened and a gain', () => {
+    for (const [shape, rows, cols] of [[[7, 3], 7, 3], [[3, 7], 3, 7], [[5, 5], 5, 5], [[2, 3, 4], 6, 4], [[1, 6], 1, 6], [[64, 256], 64, 256]] as const) {
+      const w = orthogonal(shape, { seed: 4 });
+      expect(w.shape).toEqual(shape);
+      expect(w.dtype).toBe('float32');
+      expect(offIdentity(w, rows, cols), `[${shape.join(', ')}]`).toBeLessThan(2e-6);
+    }
+    const g = orthogonal([4, 6], { seed: 1, gain: 2 });
+    expect(offIdentity(g, 4, 6, 2)).toBeLessThan(1e-5);
+    expect(Array.from(g.data)).toEqual(Array.from(orthogonal([4, 6], { seed: 1 }).data, (v) => Math.fround(2 * v)));
+  });
+
+  it('is fixed by its seed, and differs between seeds', () => {
+    expect(Array.from(orthogonal([5, 3], { seed: 9 }).data)).toEqual(Array.from(orthogonal([5, 3], { seed: 9 }).data));
+    expect(Array.from(orthogonal([5, 3], { seed: 9 }).data)).not.toEqual(Array.from(orthogonal([5, 3], { seed: 10 }).data));
+    expect(orthogonal([0, 3], { seed: 1 }).size).toBe(0);
+  });
+
+  it('names what is wrong', () => {
+    expect(() => orthogonal([5], { seed: 1 })).toThrow('orthogonal: needs a shape of at least 2 axes (a matrix), got [5]');
+    expect(() => orthogonal([2, 2], { seed: 1, gain: Number.NaN })).toThrow('orthogonal: gain must be a finite number, got NaN');
+    expect(() => orthogonal([2, 2], {} as never)).toThrow('orthogonal');
   });
 });

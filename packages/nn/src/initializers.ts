@@ -196,6 +196,60 @@ export function heNormal(shape: readonly number[], options: SeedOptions): NDArra
   return normalWith('heNormal', shape, options, 0, size === 0 ? 0 : Math.sqrt(2 / fanIn));
 }
 
+/** The options of `orthogonal`: a seed and a scale. */
+export interface OrthogonalOptions extends SeedOptions {
+  /** Multiplies the matrix; 1 by default. */
+  readonly gain?: number;
+}
+
+/**
+ * Orthogonal (Saxe et al., Keras's and PyTorch's `orthogonal`): the shape flattened to a
+ * matrix [∏ leading axes, last axis] whose columns (a tall matrix) or rows (a wide one) are
+ * orthonormal, times `gain`: the Q of a standard normal matrix's QR decomposition, with R's
+ * diagonal made positive so Q is uniformly distributed. The default of recurrent kernels,
+ * whose repeated products then neither grow nor shrink at first.
+ *
+ * @example
+ * ```ts
+ * const u = shared(orthogonal([64, 256], { seed: 2 }), 'lstm/recurrent_kernel'); // rows orthonormal
+ * ```
+ */
+export function orthogonal(shape: readonly number[], options: OrthogonalOptions): NDArray {
+  const size = checkShape('orthogonal', shape);
+  const { seed } = checkOptions('orthogonal', options);
+  const gain = options.gain ?? 1;
+  checkFinite('orthogonal', 'gain', gain);
+  if (shape.length < 2) throw new RangeError(`orthogonal: needs a shape of at least 2 axes (a matrix), got ${formatShape(shape)}`);
+  const cols = shape[shape.length - 1]!;
+  const rows = cols === 0 ? 0 : size / cols;
+  // Columns of a tall n×m normal matrix (n ≥ m), orthonormalized in order by modified
+  // Gram–Schmidt twice over (exact to float64 rounding, and R's diagonal is positive).
+  const [n, m] = rows >= cols ? [rows, cols] : [cols, rows];
+  const z = new Float64Array(n * m);
+  fillStandardNormal(z, seed);
+  const q = Array.from({ length: m }, (_, j) => Float64Array.from({ length: n }, (_, i) => z[i * m + j]!));
+  for (let j = 0; j < m; j++) {
+    const v = q[j]!;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let p = 0; p < j; p++) {
+        const u = q[p]!;
+        let d = 0;
+        for (let i = 0; i < n; i++) d += u[i]! * v[i]!;
+        for (let i = 0; i < n; i++) v[i] = v[i]! - d * u[i]!;
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += v[i]! * v[i]!;
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < n; i++) v[i] = norm > 0 ? v[i]! / norm : 0;
+  }
+  const out = new Float32Array(size);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c]![r]! : q[r]![c]!);
+  }
+  return new NDArray('float32', shape, out);
+}
+
 function uniformIn(who: string, shape: readonly number[], options: SeedOptions, low: number, high: number): NDArray {
   const size = checkShape(who, shape);
   const { seed } = checkOptions(who, options);

@@ -2,17 +2,17 @@
  * The fully connected layer: y = activation(x · W + b), W of shape [in, out].
  */
 import { shared, T, type NDArray, type SharedVariable, type Variable } from '@symgrad/core';
-import { glorotNormal, glorotUniform, heNormal, heUniform, uniform, zeros } from '../initializers.js';
+import { glorotNormal, glorotUniform, heNormal, heUniform, orthogonal, uniform, zeros } from '../initializers.js';
 import { deriveSeed } from '../random-stream.js';
 import { activation, type ActivationName } from './activation.js';
 import { formatDims, Layer, type ApplyOptions, type BuildContext } from './layer.js';
 
-/** Initializers by name (`uniform`: in [−0.05, 0.05), Keras's 'uniform'), or a function of a shape and a seed. */
-export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'uniform' | 'zeros';
+/** Initializers by name (`uniform`: in [−0.05, 0.05), Keras's 'uniform'; `orthogonal` needs a matrix), or a function of a shape and a seed. */
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'orthogonal' | 'uniform' | 'zeros';
 export type Initializer = InitializerName | ((shape: readonly number[], options: { seed: number }) => NDArray);
 
 const INITIALIZERS: Record<InitializerName, (shape: readonly number[], options: { seed: number }) => NDArray> = {
-  glorotUniform, glorotNormal, heUniform, heNormal, uniform: (shape, { seed }) => uniform(shape, { low: -0.05, high: 0.05, seed }), zeros: (shape) => zeros(shape),
+  glorotUniform, glorotNormal, heUniform, heNormal, orthogonal, uniform: (shape, { seed }) => uniform(shape, { low: -0.05, high: 0.05, seed }), zeros: (shape) => zeros(shape),
 };
 
 /** The initializer function of a name or function, naming the layer `who` for an unknown name. @internal */

@@ -7,6 +7,7 @@ import { Dense, Flatten, type DenseOptions, type Initializer } from './dense.js'
 import { Conv1D, Conv2D } from './convolution.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
+import { GRU, LSTM, SimpleRNN, type GRUOptions, type LSTMOptions } from './recurrent.js';
 import { Reshape } from './reshape.js';
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type Pooling1DOptions, type Pooling2DOptions } from './pooling.js';
@@ -111,3 +112,17 @@ registerLayer('Embedding', (c) => new Embedding(num(c['inputDim']) ?? NaN, num(c
   ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
   ...name(c),
 }));
+/** The options of a recurrent layer (SimpleRNN, LSTM, GRU) from its config. */
+const recurrent = (c: Record<string, unknown>): LSTMOptions & GRUOptions => {
+  const bool = (k: string) => (typeof c[k] === 'boolean' ? { [k]: c[k] as boolean } : {});
+  const text = (k: string) => (str(c[k]) === undefined ? {} : { [k]: str(c[k]) });
+  return {
+    ...text('activation'), ...text('recurrentActivation'), ...text('kernelInitializer'), ...text('recurrentInitializer'), ...text('biasInitializer'),
+    ...bool('useBias'), ...bool('returnSequences'), ...bool('goBackwards'), ...bool('unitForgetBias'), ...bool('resetAfter'),
+    ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
+    ...name(c),
+  } as LSTMOptions & GRUOptions;
+};
+registerLayer('SimpleRNN', (c) => new SimpleRNN(num(c['units']) ?? NaN, recurrent(c)));
+registerLayer('LSTM', (c) => new LSTM(num(c['units']) ?? NaN, recurrent(c)));
+registerLayer('GRU', (c) => new GRU(num(c['units']) ?? NaN, recurrent(c)));

@@ -96,7 +96,7 @@ describe('Sequential', () => {
     expect(() => new Sequential([new Dense(2)]).apply(T.matrix('x'))).toThrow("cannot infer the input shape from 'x' (float32[?, ?]); give the model an inputShape");
     expect(() => new Dense(0)).toThrow('Dense: units must be a positive integer, got 0');
     expect(() => new Dense(2, { activation: 'gelu' as never })).toThrow('unknown activation "gelu": use one of linear, relu, sigmoid, tanh, softmax');
-    expect(() => new Dense(2, { kernelInitializer: 'ones' as never })).toThrow('Dense: unknown initializer "ones": use one of glorotUniform, glorotNormal, heUniform, heNormal, uniform, zeros, or a function (shape, { seed }) => NDArray');
+    expect(() => new Dense(2, { kernelInitializer: 'ones' as never })).toThrow('Dense: unknown initializer "ones": use one of glorotUniform, glorotNormal, heUniform, heNormal, orthogonal, uniform, zeros, or a function (shape, { seed }) => NDArray');
     expect(() => activation('swish' as never)).toThrow('unknown activation "swish"');
     expect(() => new Dense(2, { name: 'a/b' })).toThrow("layer name must be a non-empty string without '/'");
     expect(() => new Dense(2).kernel).toThrow("Dense is not built yet, so it has no kernel");

@@ -1,0 +1,347 @@
+/**
+ * Recurrent layers (SimpleRNN, LSTM, GRU) with Keras's weights and equations, unrolled over
+ * the static sequence length: the graph holds one cell per time step, all sharing the layer's
+ * weights, so autodiff gives backpropagation through time and the compiler fuses each step's
+ * gate arithmetic. The input projections of all steps are one product before the loop.
+ */
+import { NDArray, shared, T, type SharedVariable, type Variable } from '@symgrad/core';
+import { deriveSeed } from '../random-stream.js';
+import { activation, type ActivationName } from './activation.js';
+import { resolveInitializer, type Initializer } from './dense.js';
+import { formatDims, Layer, type ApplyOptions, type BuildContext } from './layer.js';
+
+/** The options every recurrent layer takes. */
+export interface RecurrentOptions {
+  /** The cell's output activation; 'tanh' by default. */
+  readonly activation?: ActivationName;
+  /** Adds biases; true by default. */
+  readonly useBias?: boolean;
+  /** The input kernel's; 'glorotUniform' by default. */
+  readonly kernelInitializer?: Initializer;
+  /** The recurrent kernel's; 'orthogonal' by default (as Keras). */
+  readonly recurrentInitializer?: Initializer;
+  /** 'zeros' by default. */
+  readonly biasInitializer?: Initializer;
+  /** Return every step's output [batch, timesteps, units] instead of the last [batch, units]; false by default. */
+  readonly returnSequences?: boolean;
+  /** Read the sequence from its end; the outputs then come in that order (as Keras). False by default. */
+  readonly goBackwards?: boolean;
+  /** Seed of the initializers; derived from the model's seed and the layer's position when omitted. */
+  readonly seed?: number;
+  readonly name?: string;
+}
+
+/** The options of a gated layer (LSTM, GRU). */
+export interface GatedRecurrentOptions extends RecurrentOptions {
+  /** The gates' activation; 'sigmoid' by default. */
+  readonly recurrentActivation?: ActivationName;
+}
+
+/** The options of an LSTM. */
+export interface LSTMOptions extends GatedRecurrentOptions {
+  /** Start the forget gate's bias at 1 (Jozefowicz et al.), as Keras; true by default. */
+  readonly unitForgetBias?: boolean;
+}
+
+/** The options of a GRU. */
+export interface GRUOptions extends GatedRecurrentOptions {
+  /**
+   * Apply the reset gate after the recurrent product (the cuDNN and PyTorch form, Keras's
+   * default), with separate input and recurrent biases (bias [2, 3·units]); false gives the
+   * original form (reset before the product, bias [3·units]). True by default.
+   */
+  readonly resetAfter?: boolean;
+}
+
+/** One time step's state: the output h and, for an LSTM, the carry c. */
+interface CellState {
+  readonly h: Variable;
+  readonly c?: Variable;
+}
+
+/**
+ * The base of the recurrent layers: weights `<layer>/kernel` [features, gates·units],
+ * `<layer>/recurrent_kernel` [units, gates·units] and `<layer>/bias`, the gates side by side
+ * in Keras's order; per-example inputs [timesteps, features].
+ */
+abstract class Recurrent extends Layer {
+  readonly units: number;
+  protected abstract readonly gates: number;
+  private w: { kernel: SharedVariable; recurrent: SharedVariable; bias: SharedVariable | undefined } | undefined;
+
+  constructor(units: number, readonly options: RecurrentOptions & { readonly recurrentActivation?: ActivationName }, className: string) {
+    super(options.name);
+    if (!Number.isInteger(units) || units <= 0) throw new RangeError(`${className}: units must be a positive integer, got ${units}`);
+    for (const [key, name] of [['activation', options.activation], ['recurrentActivation', options.recurrentActivation]] as const) {
+      try {
+        if (name !== undefined) activation(name);
+      } catch (err) {
+        throw new TypeError(`${className}: ${key}: ${(err as Error).message}`);
+      }
+    }
+    for (const init of [options.kernelInitializer, options.recurrentInitializer, options.biasInitializer]) if (init !== undefined) resolveInitializer(className, init);
+    this.units = units;
+  }
+
+  /** The input kernel [features, gates·units] (after build). */
+  get kernel(): SharedVariable {
+    return this.weights().kernel;
+  }
+
+  /** The recurrent kernel [units, gates·units] (after build). */
+  get recurrentKernel(): SharedVariable {
+    return this.weights().recurrent;
+  }
+
+  /** The bias (after build; undefined where `useBias` is false). */
+  get bias(): SharedVariable | undefined {
+    return this.weights().bias;
+  }
+
+  protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
+    if (inputShape.length !== 2) {
+      throw new Error(`${this.describe()} expects per-example inputs [timesteps, features], got ${formatDims(inputShape)}`);
+    }
+    const [steps, features] = inputShape as [number, number];
+    const o = this.options;
+    const seed = o.seed ?? ctx.seed;
+    const width = this.gates * this.units;
+    const init = (which: Initializer | undefined, fallback: Initializer) => resolveInitializer(this.describe(), which ?? fallback);
+    const kernel = shared(init(o.kernelInitializer, 'glorotUniform')([features, width], { seed: deriveSeed(seed, 0) }), `${this.name}/kernel`, 'float32');
+    const recurrent = shared(init(o.recurrentInitializer, 'orthogonal')([this.units, width], { seed: deriveSeed(seed, 1) }), `${this.name}/recurrent_kernel`, 'float32');
+    const bias = (o.useBias ?? true)
+      ? shared(this.initialBias(init(o.biasInitializer, 'zeros'), deriveSeed(seed, 2)), `${this.name}/bias`, 'float32')
+      : undefined;
+    this.w = { kernel, recurrent, bias };
+    return o.returnSequences ? [steps, this.units] : [this.units];
+  }
+
+  /** The bias's initial value ([gates·units] unless a layer says otherwise). */
+  protected initialBias(init: ReturnType<typeof resolveInitializer>, seed: number) {
+    return init([this.gates * this.units], { seed });
+  }
+
+  /** The bias added to the input projections (all of it, unless the layer keeps a recurrent part). */
+  protected inputBias(bias: SharedVariable): Variable {
+    return bias;
+  }
+
+  /** One step: the next state from the step's input projection `x` [batch, gates·units] and the previous state (none at the first step). */
+  protected abstract step(x: Variable, prev: CellState | undefined): CellState;
+
+  /** Gate `g`'s slice [batch, units] of a [batch, gates·units] tensor (or [units] of a bias [gates·units]). */
+  protected gate(z: Variable, g: number): Variable {
+    const range: [number, number] = [g * this.units, (g + 1) * this.units];
+    return z.ndim === 1 ? T.slice(z, range) : T.slice(z, null, range);
+  }
+
+  /** The recurrent product h·U [batch, gates·units]. */
+  protected recur(h: Variable): Variable {
+    return T.dot(h, this.like(h, this.weights().recurrent));
+  }
+
+  /** A weight in the dtype of `x`: float64 inputs (a gradient check, say) compute in float64. */
+  protected like(x: Variable, w: SharedVariable | Variable): Variable {
+    return x.dtype === 'float64' && w.dtype !== 'float64' ? T.cast(w, 'float64') : w;
+  }
+
+  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
+    this.requireBatch(x);
+    // The steps are unrolled and the features reshaped by the built shape, so a batch of another known shape is refused here.
+    if (x.shape.slice(1).some((d, i) => d !== null && d !== this.inputShape[i])) {
+      throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(this.inputShape)}, got ${x.describe()}`);
+    }
+    if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`${this.describe()}: expects float inputs, got ${x.describe()}`);
+    const [steps, features] = this.inputShape as [number, number];
+    const { kernel, bias } = this.weights();
+    const width = this.gates * this.units;
+    let projected = T.reshape(T.dot(T.reshape(x, [-1, features]), this.like(x, kernel)), [-1, steps, width]);
+    if (bias) projected = T.add(projected, this.like(x, this.inputBias(bias)));
+    const order = [...Array(steps).keys()];
+    if (this.options.goBackwards) order.reverse();
+    const outputs: Variable[] = [];
+    let state: CellState | undefined;
+    for (const t of order) {
+      state = this.step(T.slice(projected, null, t), state);
+      outputs.push(state.h);
+    }
+    if (!this.options.returnSequences) return state!.h;
+    return T.concat(outputs.map((h) => T.expandDims(h, 1)), 1);
+  }
+
+  override parameters(): SharedVariable[] {
+    if (!this.w) return [];
+    return [this.w.kernel, this.w.recurrent, ...(this.w.bias ? [this.w.bias] : [])];
+  }
+
+  getConfig(): Record<string, unknown> {
+    const o = this.options;
+    const named = (key: string, v: Initializer | undefined) => (typeof v === 'string' ? { [key]: v } : {});
+    return {
+      units: this.units,
+      activation: o.activation ?? 'tanh',
+      ...this.extraConfig(),
+      useBias: o.useBias ?? true,
+      returnSequences: o.returnSequences ?? false,
+      goBackwards: o.goBackwards ?? false,
+      ...named('kernelInitializer', o.kernelInitializer),
+      ...named('recurrentInitializer', o.recurrentInitializer),
+      ...named('biasInitializer', o.biasInitializer),
+      ...(o.seed === undefined ? {} : { seed: o.seed }),
+      ...(this.name === undefined ? {} : { name: this.name }),
+    };
+  }
+
+  /** The layer's own options in its config. */
+  protected extraConfig(): Record<string, unknown> {
+    return {};
+  }
+
+  protected act(v: Variable): Variable {
+    return activation(this.options.activation ?? 'tanh')(v);
+  }
+
+  protected gateAct(v: Variable): Variable {
+    return activation(this.options.recurrentActivation ?? 'sigmoid')(v);
+  }
+
+  private weights() {
+    if (!this.w) throw new Error(`${this.describe()} is not built yet, so it has no weights`);
+    return this.w;
+  }
+}
+
+/**
+ * The Elman cell: hₜ = activation(xₜ·W + hₜ₋₁·U + b), h₀ = 0.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([new SimpleRNN(32), new Dense(1)], { inputShape: [20, 8], seed: 1 });
+ * ```
+ */
+export class SimpleRNN extends Recurrent {
+  readonly className = 'SimpleRNN';
+  protected readonly gates = 1;
+
+  constructor(units: number, options: RecurrentOptions = {}) {
+    super(units, options, 'SimpleRNN');
+  }
+
+  protected step(x: Variable, prev: CellState | undefined): CellState {
+    return { h: this.act(prev ? T.add(x, this.recur(prev.h)) : x) };
+  }
+}
+
+/**
+ * Long short-term memory (Hochreiter & Schmidhuber), Keras's gates i, f, c, o side by side:
+ * with z = xₜ·W + hₜ₋₁·U + b, i = σ(z_i), f = σ(z_f), o = σ(z_o), cₜ = f·cₜ₋₁ + i·tanh(z_c),
+ * hₜ = o·tanh(cₜ) (σ the recurrent activation, tanh the activation), h₀ = c₀ = 0.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Embedding(10000, 64),           // ids [batch, 50] → [batch, 50, 64]
+ *   new LSTM(128),                      // → [batch, 128], the last step's output
+ *   new Dense(2),
+ * ], { inputShape: [50], seed: 1 });
+ * ```
+ */
+export class LSTM extends Recurrent {
+  readonly className = 'LSTM';
+  protected readonly gates = 4;
+  declare readonly options: LSTMOptions;
+
+  constructor(units: number, options: LSTMOptions = {}) {
+    super(units, options, 'LSTM');
+  }
+
+  protected override initialBias(init: ReturnType<typeof resolveInitializer>, seed: number) {
+    const b = init([4 * this.units], { seed });
+    if (!(this.options.unitForgetBias ?? true)) return b;
+    const data = Float32Array.from(b.data as ArrayLike<number>);
+    data.fill(1, this.units, 2 * this.units);
+    return new NDArray('float32', [4 * this.units], data);
+  }
+
+  protected override extraConfig(): Record<string, unknown> {
+    return { recurrentActivation: this.options.recurrentActivation ?? 'sigmoid', unitForgetBias: this.options.unitForgetBias ?? true };
+  }
+
+  protected step(x: Variable, prev: CellState | undefined): CellState {
+    const z = prev ? T.add(x, this.recur(prev.h)) : x;
+    const i = this.gateAct(this.gate(z, 0));
+    const f = this.gateAct(this.gate(z, 1));
+    const g = this.act(this.gate(z, 2));
+    const o = this.gateAct(this.gate(z, 3));
+    const c = prev ? T.add(T.mul(f, prev.c!), T.mul(i, g)) : T.mul(i, g);
+    return { h: T.mul(o, this.act(c)), c };
+  }
+}
+
+/**
+ * Gated recurrent unit (Cho et al.), Keras's gates z, r, h side by side: z = σ(x_z + h·U_z),
+ * r = σ(x_r + h·U_r), then with `resetAfter` (the default) h̃ = tanh(x_h + r·(h·U_h + b'_h)),
+ * else h̃ = tanh(x_h + (r·h)·U_h); hₜ = z·hₜ₋₁ + (1 − z)·h̃, h₀ = 0.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([new GRU(64, { returnSequences: true }), new GRU(32), new Dense(10)], { inputShape: [30, 16], seed: 1 });
+ * ```
+ */
+export class GRU extends Recurrent {
+  readonly className = 'GRU';
+  protected readonly gates = 3;
+  declare readonly options: GRUOptions;
+
+  constructor(units: number, options: GRUOptions = {}) {
+    super(units, options, 'GRU');
+  }
+
+  private get resetAfter(): boolean {
+    return this.options.resetAfter ?? true;
+  }
+
+  protected override initialBias(init: ReturnType<typeof resolveInitializer>, seed: number) {
+    return init(this.resetAfter ? [2, 3 * this.units] : [3 * this.units], { seed });
+  }
+
+  protected override inputBias(bias: SharedVariable): Variable {
+    return this.resetAfter ? T.slice(bias, 0) : bias;
+  }
+
+  protected override extraConfig(): Record<string, unknown> {
+    return { recurrentActivation: this.options.recurrentActivation ?? 'sigmoid', resetAfter: this.resetAfter };
+  }
+
+  protected step(x: Variable, prev: CellState | undefined): CellState {
+    const bias = this.bias;
+    const u = this.units;
+    if (this.resetAfter) {
+      // The recurrent product with its own bias (b'), whose h part the reset gate scales.
+      let rec: Variable | undefined = prev ? this.recur(prev.h) : undefined;
+      const recBias = bias ? this.like(x, T.slice(bias, 1)) : undefined;
+      if (recBias) rec = rec ? T.add(rec, recBias) : recBias;
+      const zr = (g: number) => (rec ? T.add(this.gate(x, g), this.gate(rec, g)) : this.gate(x, g));
+      const z = this.gateAct(zr(0));
+      const r = this.gateAct(zr(1));
+      const cand = this.act(rec ? T.add(this.gate(x, 2), T.mul(r, this.gate(rec, 2))) : this.gate(x, 2));
+      return { h: this.blend(z, cand, prev) };
+    }
+    if (!prev) {
+      const z = this.gateAct(this.gate(x, 0));
+      return { h: this.blend(z, this.act(this.gate(x, 2)), undefined) };
+    }
+    const U = this.like(x, this.recurrentKernel);
+    const recZR = T.dot(prev.h, T.slice(U, null, [0, 2 * u]));
+    const z = this.gateAct(T.add(this.gate(x, 0), T.slice(recZR, null, [0, u])));
+    const r = this.gateAct(T.add(this.gate(x, 1), T.slice(recZR, null, [u, 2 * u])));
+    const cand = this.act(T.add(this.gate(x, 2), T.dot(T.mul(r, prev.h), T.slice(U, null, [2 * u, 3 * u]))));
+    return { h: this.blend(z, cand, prev) };
+  }
+
+  /** z·hₜ₋₁ + (1 − z)·h̃ (the first term 0 at the first step). */
+  private blend(z: Variable, cand: Variable, prev: CellState | undefined): Variable {
+    const kept = T.mul(T.sub(1, z), cand);
+    return prev ? T.add(T.mul(z, prev.h), kept) : kept;
+  }
+}
