@@ -32,6 +32,7 @@ export function activation(name: ActivationName): (x: Variable) => Variable {
 }
 
 abstract class ActivationLayer extends Layer {
+  protected override readonly passesMask = true;
   protected abstract readonly fn: ActivationName;
   protected buildLayer(inputShape: readonly number[]): readonly number[] {
     return inputShape;

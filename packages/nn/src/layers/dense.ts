@@ -70,7 +70,9 @@ export function checkKernelOptions(who: string, o: DenseOptions): void {
 
 /**
  * A fully connected layer with `units` outputs. Its parameters are shared variables named
- * `<layer>/kernel` ([in, units]) and `<layer>/bias` ([units]).
+ * `<layer>/kernel` ([in, units]) and `<layer>/bias` ([units]). Inputs of more axes
+ * ([batch, …, in], a sequence's steps, say) are mapped on their last axis to [batch, …, units],
+ * as Keras's Dense and PyTorch's Linear do.
  *
  * @example
  * ```ts
@@ -81,6 +83,7 @@ export function checkKernelOptions(who: string, o: DenseOptions): void {
  * ```
  */
 export class Dense extends Layer {
+  protected override readonly passesMask = true;
   readonly className = 'Dense';
   readonly units: number;
   readonly options: DenseOptions;
@@ -108,15 +111,18 @@ export class Dense extends Layer {
   }
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    if (inputShape.length !== 1) {
-      throw new Error(`${this.describe()} expects inputs of shape [batch, features], got per-example shape ${formatDims(inputShape)}: add a Flatten layer before it`);
+    if (inputShape.length === 0) {
+      throw new Error(`${this.describe()} expects inputs of shape [batch, …, features], got per-example shape ${formatDims(inputShape)}: reshape scalars to [1]`);
     }
-    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [inputShape[0]!, this.units], this.units, ctx.seed));
-    return [this.units];
+    const features = inputShape[inputShape.length - 1]!;
+    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [features, this.units], this.units, ctx.seed));
+    return [...inputShape.slice(0, -1), this.units];
   }
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    const z = T.dot(x, this.w!);
+    const lead = this.inputShape.slice(0, -1);
+    // Extra axes fold into the rows of one product.
+    const z = lead.length === 0 ? T.dot(x, this.w!) : T.reshape(T.dot(T.reshape(x, [-1, this.w!.shape[0]!]), this.w!), [-1, ...lead, this.units]);
     const affine = this.b ? T.add(z, this.b) : z;
     return activation(this.options.activation ?? 'linear')(affine);
   }

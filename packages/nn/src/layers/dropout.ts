@@ -31,6 +31,7 @@ const TWO_32 = 0x1_0000_0000;
  * ```
  */
 export class Dropout extends Layer {
+  protected override readonly passesMask = true;
   readonly className = 'Dropout';
   readonly rate: number;
   readonly options: DropoutOptions;

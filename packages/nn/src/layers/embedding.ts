@@ -10,6 +10,12 @@ import { formatDims, Layer, type ApplyOptions, type BuildContext } from './layer
 export interface EmbeddingOptions {
   /** 'uniform' (in [−0.05, 0.05), as Keras) by default. */
   readonly embeddingsInitializer?: Initializer;
+  /**
+   * Id 0 is padding (Keras's `mask_zero`): the layer gives the layers after it a mask of the
+   * other ids, which LSTM, GRU, SimpleRNN and GlobalAveragePooling1D use to skip padded steps.
+   * Real ids then start at 1, so inputDim is the vocabulary's size plus one. False by default.
+   */
+  readonly maskZero?: boolean;
   /** Seed of the initializer; derived from the model's seed and the layer's position when omitted. */
   readonly seed?: number;
   readonly name?: string;
@@ -19,7 +25,8 @@ export interface EmbeddingOptions {
  * Maps int32 ids in [0, inputDim) to rows of a trainable table `<layer>/embeddings` of shape
  * [inputDim, outputDim]: a batch of per-example shape [length] becomes [batch, length,
  * outputDim]. It is `T.take` of the table, so its gradient adds each row's gradients back at
- * the ids (repeated ids sum) without a one-hot matrix. An id outside [−inputDim, inputDim)
+ * the ids (repeated ids sum) without a one-hot matrix. With `maskZero`, id 0 marks padding
+ * for the recurrent and averaging layers after it. An id outside [−inputDim, inputDim)
  * gives a row of NaN (a negative id counts from the end, as in `T.take`). The model's inputs
  * are then int32: give the Trainer int32 `x`.
  *
@@ -69,6 +76,12 @@ export class Embedding extends Layer {
     return T.take(this.table!, ids);
   }
 
+  /** With `maskZero`, 1 where an id is not 0, as float32 of the ids' shape; else none. */
+  override computeMask(ids: Variable, mask: Variable | undefined): Variable | undefined {
+    if (mask !== undefined) super.computeMask(ids, mask);
+    return this.options.maskZero ? T.cast(T.ne(ids, 0), 'float32') : undefined;
+  }
+
   override parameters(): SharedVariable[] {
     return this.table ? [this.table] : [];
   }
@@ -79,6 +92,7 @@ export class Embedding extends Layer {
       inputDim: this.inputDim,
       outputDim: this.outputDim,
       ...(typeof init === 'string' ? { embeddingsInitializer: init } : {}),
+      ...(this.options.maskZero ? { maskZero: true } : {}),
       ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
       ...(this.name === undefined ? {} : { name: this.name }),
     };

@@ -2,11 +2,18 @@
  * The layer contract: a layer is built once for a per-example input shape (creating its
  * parameters as named shared variables) and then applied symbolically any number of times.
  */
-import { topoSort, type SharedVariable, type Variable } from '@symgrad/core';
+import { T, topoSort, type SharedVariable, type Variable } from '@symgrad/core';
 
 /** Options of `apply`: `training` switches layers such as Dropout to their training behaviour. */
 export interface ApplyOptions {
   readonly training?: boolean;
+  /**
+   * Which steps of the input are real (1) and which are padding (0), [batch, steps]: what an
+   * Embedding with `maskZero` gives the layers after it. Sequential passes it from layer to
+   * layer (`computeMask`); layers that read sequences (LSTM, GRU, SimpleRNN,
+   * GlobalAveragePooling1D) skip the padded steps.
+   */
+  readonly mask?: Variable;
 }
 
 /** What a model gives a layer when it builds it: its name and the seed of its random streams. */
@@ -144,6 +151,9 @@ export abstract class Layer {
     this.name = name;
   }
 
+  /** Whether the layer works on each step alone (on the last axis), so the steps' mask passes through it (Dense, activations, Dropout, LayerNormalization). */
+  protected readonly passesMask: boolean = false;
+
   /** True once `build` has run. */
   get built(): boolean {
     return this.shapes !== undefined;
@@ -179,12 +189,28 @@ export abstract class Layer {
   /** The symbolic output for a batch `x` of shape [batch, …inputShape]. */
   call(x: Variable, options: ApplyOptions = {}): Variable {
     this.requireBuilt();
+    // A mask given to a layer that cannot use it is refused here, not silently ignored.
+    if (options.mask !== undefined) this.computeMask(x, options.mask);
     return this.callLayer(x, options);
   }
 
   /** The trainable parameters, as named shared variables (empty before build). */
   parameters(): SharedVariable[] {
     return [];
+  }
+
+  /**
+   * The mask of this layer's output, given its input and the input's mask (Keras's
+   * `compute_mask`): undefined where there is none. By default a layer takes no mask, and one
+   * reaching it is an error naming the layer (padded steps would silently count);
+   * step-wise layers (`passesMask`) pass it on, layers that read the steps use it and drop it.
+   */
+  computeMask(_x: Variable, mask: Variable | undefined): Variable | undefined {
+    if (mask !== undefined && this.passesMask) return mask;
+    if (mask !== undefined) {
+      throw new Error(`${this.describe()} does not support masking: the mask of an Embedding with maskZero reaches it; put a layer that reads the mask (LSTM, GRU, SimpleRNN, GlobalAveragePooling1D) before it, or drop maskZero`);
+    }
+    return undefined;
   }
 
   /**
@@ -199,6 +225,18 @@ export abstract class Layer {
   protected requireBatch(x: Variable): void {
     const features = this.inputShape;
     if (x.ndim !== features.length + 1) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(features)}, got ${x.describe()}`);
+  }
+
+  /**
+   * A steps' mask for a batch `x` of sequences (per-example [steps, …]) in `x`'s dtype; throws,
+   * naming the layer, unless it is [batch, steps].
+   */
+  protected stepMask(mask: Variable, x: Variable): Variable {
+    const steps = this.inputShape[0]!;
+    if (mask.ndim !== 2 || (mask.shape[1] !== null && mask.shape[1] !== steps)) {
+      throw new Error(`${this.describe()}: the mask must be [batch, ${steps}] (one value per step), got ${mask.describe()}`);
+    }
+    return mask.dtype === x.dtype ? mask : T.cast(mask, x.dtype);
   }
 
   /** A readable description: `Dense 'dense_0'`. */

@@ -72,6 +72,7 @@ function optionsConfig(layer: Layer, o: NormalizationOptions): Record<string, un
  * ```
  */
 export class LayerNormalization extends Layer {
+  protected override readonly passesMask = true;
   readonly className = 'LayerNormalization';
   readonly options: NormalizationOptions;
   private affine: Affine | undefined;

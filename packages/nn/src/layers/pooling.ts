@@ -258,6 +258,19 @@ export class GlobalAveragePooling1D extends GlobalPooling {
   readonly className = 'GlobalAveragePooling1D';
   protected readonly positions = 'steps';
   protected readonly reduce = (x: Variable, axes: number[]) => T.mean(x, axes);
+
+  /** With a mask (an Embedding's `maskZero`), the mean over the real steps only (0 where a sequence has none). */
+  protected override callLayer(x: Variable, options: ApplyOptions): Variable {
+    if (options.mask === undefined) return super.callLayer(x, options);
+    this.requireBatch(x);
+    const m = T.expandDims(this.stepMask(options.mask, x), 2);
+    return T.div(T.sum(T.mul(x, m), 1), T.maximum(T.sum(m, 1), 1));
+  }
+
+  /** Reads the mask and gives none. */
+  override computeMask(): undefined {
+    return undefined;
+  }
 }
 
 /**

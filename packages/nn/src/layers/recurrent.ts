@@ -2,7 +2,8 @@
  * Recurrent layers (SimpleRNN, LSTM, GRU) with Keras's weights and equations, unrolled over
  * the static sequence length: the graph holds one cell per time step, all sharing the layer's
  * weights, so autodiff gives backpropagation through time and the compiler fuses each step's
- * gate arithmetic. The input projections of all steps are one product before the loop.
+ * gate arithmetic. The input projections of all steps are one product before the loop. With
+ * a mask (an Embedding's `maskZero`), a padded step keeps the previous state.
  */
 import { NDArray, shared, T, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
@@ -24,7 +25,7 @@ export interface RecurrentOptions {
   readonly biasInitializer?: Initializer;
   /** Return every step's output [batch, timesteps, units] instead of the last [batch, units]; false by default. */
   readonly returnSequences?: boolean;
-  /** Read the sequence from its end; the outputs then come in that order (as Keras). False by default. */
+  /** Read the sequence from its end; the outputs (and their mask) then come in that order (as Keras). False by default. */
   readonly goBackwards?: boolean;
   /** Seed of the initializers; derived from the model's seed and the layer's position when omitted. */
   readonly seed?: number;
@@ -145,7 +146,7 @@ abstract class Recurrent extends Layer {
     return x.dtype === 'float64' && w.dtype !== 'float64' ? T.cast(w, 'float64') : w;
   }
 
-  protected callLayer(x: Variable, _options: ApplyOptions): Variable {
+  protected callLayer(x: Variable, options: ApplyOptions): Variable {
     this.requireBatch(x);
     // The steps are unrolled and the features reshaped by the built shape, so a batch of another known shape is refused here.
     if (x.shape.slice(1).some((d, i) => d !== null && d !== this.inputShape[i])) {
@@ -159,14 +160,30 @@ abstract class Recurrent extends Layer {
     if (bias) projected = T.add(projected, this.like(x, this.inputBias(bias)));
     const order = [...Array(steps).keys()];
     if (this.options.goBackwards) order.reverse();
+    const mask = options.mask === undefined ? undefined : this.stepMask(options.mask, x);
     const outputs: Variable[] = [];
     let state: CellState | undefined;
     for (const t of order) {
-      state = this.step(T.slice(projected, null, t), state);
+      const next = this.step(T.slice(projected, null, t), state);
+      // A padded step keeps the previous state (zero before the first real step).
+      state = mask ? this.keep(next, state, T.slice(mask, null, [t, t + 1])) : next;
       outputs.push(state.h);
     }
     if (!this.options.returnSequences) return state!.h;
     return T.concat(outputs.map((h) => T.expandDims(h, 1)), 1);
+  }
+
+  /** The mask of the outputs: the steps' mask (in the outputs' order) with returnSequences, else none. */
+  override computeMask(_x: Variable, mask: Variable | undefined): Variable | undefined {
+    if (!mask || !this.options.returnSequences) return undefined;
+    if (!this.options.goBackwards) return mask;
+    return T.concat([...Array(this.inputShape[0]!).keys()].reverse().map((t) => T.slice(mask, null, [t, t + 1])), 1);
+  }
+
+  /** m·next + (1 − m)·prev for each part of the state, m [batch, 1] (prev zero where there is none). */
+  private keep(next: CellState, prev: CellState | undefined, m: Variable): CellState {
+    const mix = (a: Variable, b: Variable | undefined) => (b ? T.add(b, T.mul(m, T.sub(a, b))) : T.mul(m, a));
+    return { h: mix(next.h, prev?.h), ...(next.c ? { c: mix(next.c, prev?.c) } : {}) };
   }
 
   override parameters(): SharedVariable[] {

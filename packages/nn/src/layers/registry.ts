@@ -109,6 +109,7 @@ registerLayer('GlobalMaxPooling1D', (c) => new GlobalMaxPooling1D(name(c)));
 registerLayer('Reshape', (c) => new Reshape(Array.isArray(c['targetShape']) ? (c['targetShape'] as number[]) : [], name(c)));
 registerLayer('Embedding', (c) => new Embedding(num(c['inputDim']) ?? NaN, num(c['outputDim']) ?? NaN, {
   ...(str(c['embeddingsInitializer']) === undefined ? {} : { embeddingsInitializer: str(c['embeddingsInitializer']) as Initializer }),
+  ...(c['maskZero'] === true ? { maskZero: true } : {}),
   ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
   ...name(c),
 }));

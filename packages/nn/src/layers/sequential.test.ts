@@ -45,6 +45,26 @@ describe('Sequential', () => {
     expect(y.toArray()).toEqual([[3.5, 0], [0.5, 0]]);
   });
 
+  it('Dense maps inputs of more axes on their last axis, as each row alone', async () => {
+    const dense = new Dense(3, { activation: 'tanh' });
+    const model = new Sequential([dense], { inputShape: [2, 5, 4] });
+    expect(model.outputShape).toEqual([2, 5, 3]);
+    expect(dense.kernel.shape).toEqual([4, 3]);
+    dense.bias!.set(new NDArray('float32', [3], Float32Array.from([0.1, -0.2, 0.3])));
+    const x = NDArray.from(Array.from({ length: 3 * 2 * 5 * 4 }, (_, i) => Math.sin(i)), 'float32').reshape([3, 2, 5, 4]);
+    const X = T.tensor('float32', [null, 2, 5, 4], 'x');
+    const got = await fn([X], model.apply(X))(x);
+    expect(got.shape).toEqual([3, 2, 5, 3]);
+    const w = dense.kernel.get().data;
+    for (let r = 0; r < 30; r++) {
+      for (let u = 0; u < 3; u++) {
+        let acc = [0.1, -0.2, 0.3][u]!;
+        for (let f = 0; f < 4; f++) acc += x.data[r * 4 + f]! * w[f * 3 + u]!;
+        expect(got.data[r * 3 + u]).toBeCloseTo(Math.tanh(acc), 6);
+      }
+    }
+  });
+
   it('builds lazily from the first input and flattens', async () => {
     const model = new Sequential([new Flatten(), new Dense(2, { useBias: false, kernelInitializer: 'zeros' })]);
     expect(() => model.parameters()).toThrow("Sequential 'sequential' is not built yet: give it an inputShape");
@@ -89,7 +109,7 @@ describe('Sequential', () => {
     expect(() => new Sequential([new Dense(2)], { seed: 1.5 })).toThrow('Sequential: seed must be a safe integer, got 1.5');
     expect(() => new Sequential([new Dense(2, { name: 'a' }), new Dense(2, { name: 'a' })])).toThrow("Sequential 'sequential': two layers are named 'a'; layer names must be unique");
     expect(() => new Sequential([new Dense(2)], { inputShape: [0] })).toThrow("Sequential 'sequential': inputShape must be an array of positive integers");
-    expect(() => new Sequential([new Dense(2)], { inputShape: [2, 3] })).toThrow("Dense 'dense_0' expects inputs of shape [batch, features], got per-example shape [2, 3]: add a Flatten layer before it");
+    expect(() => new Sequential([new Dense(2)], { inputShape: [] })).toThrow("Dense 'dense_0' expects inputs of shape [batch, …, features], got per-example shape []: reshape scalars to [1]");
     const model = new Sequential([new Dense(2)], { inputShape: [3] });
     expect(() => model.apply(T.matrix('x', { shape: [null, 4] }))).toThrow("Sequential 'sequential': expected input of shape [null, 3], got 'x' (float32[?, 4])");
     expect(() => model.apply(T.vector('v'))).toThrow("Sequential 'sequential': expected input of shape [null, 3]");

@@ -139,7 +139,13 @@ export class Sequential implements Model {
       throw new Error(`${this.describe()}: expected input of shape ${formatDims([null, ...want])}, got ${x.describe()}`);
     }
     let h = x;
-    for (const layer of this.layers) h = layer.call(h, options);
+    const { mask: given, ...rest } = options;
+    let mask = given;
+    for (const layer of this.layers) {
+      const next = layer.call(h, { ...rest, ...(mask ? { mask } : {}) });
+      mask = layer.computeMask(h, mask);
+      h = next;
+    }
     return h;
   }
 
