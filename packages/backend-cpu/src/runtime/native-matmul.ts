@@ -1,10 +1,10 @@
-import { matmulEpiloguePattern, type DType, type ElementwiseKernel, type MatmulEpiloguePattern, type MatmulKernel, type ScalarExpr, type TypedArray } from '@symgrad/core';
+import { contiguousView, matmulEpiloguePattern, sameView, type DType, type ElementwiseKernel, type MatmulEpiloguePattern, type MatmulKernel, type ScalarExpr, type TypedArray } from '@symgrad/core';
 import { compileWriteout } from '../codegen/matmul-epilogue.js';
 import type { NativeCpuAddon, NativeEpilogue } from '../native.js';
 import { versionOf } from './buffer-versions.js';
 import type { BufferTable, KernelStep } from './kernel-step.js';
 import { matrixStrides } from './matmul-views.js';
-import { compileNativeElementwise } from './native-elementwise.js';
+import { compileNativeElementwise, type KernelScratch } from './native-elementwise.js';
 
 /**
  * Matmul kernels on the native GEMM (native/gemm.cc): one addon call per run covers the whole
@@ -16,13 +16,20 @@ import { compileNativeElementwise } from './native-elementwise.js';
  * epilogues of an MLP's training step, relu(x) and where(h > 0, x, 0), run inside the addon
  * instead, on each tile of C while it is in cache.
  *
+ * An output that is also an epilogue input at the same elements (an SGD update fused into its
+ * gradient's product, `w − lr·xᵀg` written over w) gets the product in an array the step owns,
+ * and the epilogue reads it from there and w from the output, element by element in place.
+ *
  * Kernels the addon does not suit return undefined and run on the TypeScript GEMM: other
  * dtypes, operands stored in another dtype, an output with a zero or negative stride (threads
- * would race on shared elements), or an output that aliases an operand or an epilogue input
- * (the product would overwrite what is still to be read).
+ * would race on shared elements), or an output that aliases an operand, or an epilogue input
+ * at other elements (the product would overwrite what is still to be read).
  */
 
 const NO_ACC = new Float64Array(0);
+
+/** The id of a matmul step's own product array in its epilogue's views (no Program buffer is negative). */
+const PRODUCT_SCRATCH = -1;
 
 const NATIVE_EPILOGUES: Readonly<Record<MatmulEpiloguePattern, NativeEpilogue>> = { relu: 1, reluMask: 2, bias: 3, reluBias: 4 };
 
@@ -105,7 +112,9 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
   const epiInputs = k.epilogue?.inputs ?? [];
   if ([k.a, k.b, k.out].some((v) => buffers.dtype(v.buffer) !== k.dtype)) return undefined;
   const outId = k.out.buffer;
-  if (k.a.buffer === outId || k.b.buffer === outId || epiInputs.some((v) => v.buffer === outId)) return undefined;
+  if (k.a.buffer === outId || k.b.buffer === outId) return undefined;
+  const readsOut = epiInputs.some((v) => v.buffer === outId);
+  if (readsOut && (k.beta !== 0 || !epiInputs.every((v) => v.buffer !== outId || sameView(v, k.out)))) return undefined;
   const { batch, m, n } = k;
   const nb = batch.length;
   const sa = matrixStrides(k.a, 'a', batch, k.transA ? k.k : m, k.transA ? m : k.k, buffers, false);
@@ -126,11 +135,20 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
     offsets[3 * t + 1] = bOffs![t]!;
     offsets[3 * t + 2] = outOffs[0]![t]!;
   }
+  // The product's own array (contiguous, batch after batch) where the output is also read.
+  const scratch: KernelScratch | undefined = readsOut
+    ? { id: PRODUCT_SCRATCH, dtype: k.dtype, array: k.dtype === 'float32' ? new Float32Array(count * m * n) : new Float64Array(count * m * n) }
+    : undefined;
+  if (scratch) {
+    for (let t = 0; t < count; t++) offsets[3 * t + 2] = t * m * n;
+    strides[4] = n;
+    strides[5] = 1;
+  }
   const code = k.dtype === 'float32' ? 0 : 1;
   const { alpha, beta, a: av, b: bv } = k;
   const kk = k.k;
   const epi = k.epilogue;
-  const fused = epi ? nativeEpilogueOf(epi.expr, k.dtype, epiInputs[0] ? buffers.dtype(epiInputs[0].buffer) : undefined) : 0;
+  const fused = epi && !scratch ? nativeEpilogueOf(epi.expr, k.dtype, epiInputs[0] ? buffers.dtype(epiInputs[0].buffer) : undefined) : epi ? undefined : 0;
   const withB = keepsPackedB(k, buffers, count) ? packedBKeeper(native, code, n, kk) : NO_PACKING;
   // The epilogue the addon applies in its tiles (code 0: none), with its aux matrix where it
   // reads one; any other epilogue runs after the GEMM, below.
@@ -140,7 +158,7 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
   const gemmStep: KernelStep = (data) => {
     const b = data[bv.buffer] as Float;
     withB(b, (kept, fresh) => native.gemm(
-      code, m, n, kk, data[av.buffer] as Float, b, data[outId] as Float, offsets, strides, alpha, beta,
+      code, m, n, kk, data[av.buffer] as Float, b, (scratch ? scratch.array : data[outId]) as Float, offsets, strides, alpha, beta,
       fused ?? null, aux ? (data[aux.id] as Float) : null, aux?.offsets ?? null, aux?.strides ?? null, kept, fresh,
     ));
   };
@@ -150,10 +168,11 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
   // as the addon's bytecode, multithreaded; input(0) is the output itself.
   const shape = [...batch, m, n];
   const full = (v: { buffer: number; offset: number }, strides: readonly number[]) => ({ buffer: v.buffer, offset: v.offset, shape, strides: [...strides] });
+  const product = scratch ? contiguousView(scratch.id, shape) : full(k.out, so);
   const epiKernel: ElementwiseKernel = {
-    kind: 'elementwise', shape, inputs: [full(k.out, so), ...epiInputs.map((v, i) => full(v, se[i]!))], outputs: [full(k.out, so)], exprs: [epi.expr], label: k.label,
+    kind: 'elementwise', shape, inputs: [product, ...epiInputs.map((v, i) => full(v, se[i]!))], outputs: [full(k.out, so)], exprs: [epi.expr], label: k.label,
   };
-  const nativeEpi = compileNativeElementwise(epiKernel, buffers, native);
+  const nativeEpi = compileNativeElementwise(epiKernel, buffers, native, scratch);
   if ('step' in nativeEpi) {
     const epiStep = nativeEpi.step;
     return (data) => {
@@ -162,6 +181,8 @@ export function compileNativeMatmul(k: MatmulKernel, buffers: BufferTable, nativ
     };
   }
 
+  // The generated loop reads the product from the output only.
+  if (scratch) return undefined;
   // The epilogue, in place over each batch's output block.
   const outViews = [k.out, ...epiInputs];
   const outStrides = [so, ...se];
