@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NDArray } from '@symgrad/core';
 import { relativeError } from '@symgrad/core/testing/reference';
-import { embeddingOperands, kernelFlops, kernelInputShapes, kernelSpecs, largeGemmSkip, prepareSymgradKernel, symgradEmbeddingStep } from './kernels.js';
+import { embeddingOperands, LSTM_LR, lstmOperands, kernelFlops, kernelInputShapes, kernelSpecs, largeGemmSkip, prepareSymgradKernel, symgradEmbeddingStep } from './kernels.js';
 
 describe('the kernel set', () => {
   it('times sgemm at the seed shape and at 2048³, plain and with either operand transposed; --quick keeps two plain ones', () => {
@@ -25,10 +25,10 @@ describe('the kernel set', () => {
     expect(largeGemmSkip(ab2048!, 'typescript')).toMatch(/^skipped at 2048³ \(~4 s a run/);
   });
 
-  it('ends with an embedding step: a lookup, its gradient and the dense SGD update of the table', async () => {
-    const e = kernelSpecs(false).at(-1)!;
+  it('has an embedding step: a lookup, its gradient and the dense SGD update of the table', async () => {
+    const e = kernelSpecs(false).at(-2)!;
     expect(e).toEqual({ kind: 'embedding', name: 'embedding step 50000×64, 4096 ids', vocab: 50000, dim: 64, tokens: 4096 });
-    expect(kernelSpecs(true).at(-1)!.name).toBe('embedding step 10000×32, 1024 ids');
+    expect(kernelSpecs(true).at(-2)!.name).toBe('embedding step 10000×32, 1024 ids');
     expect(kernelInputShapes(e)).toEqual([[50000, 64], [4096], [4096, 64]]);
     expect(kernelFlops(e)).toBe(5 * 4096 * 64);
     // On symgrad: two steps move the table by −0.1 · (the rows' gradients summed at each id) each.
@@ -48,6 +48,26 @@ describe('the kernel set', () => {
     const r = await prepareSymgradKernel(small, 'symgrad cpu', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 });
     expect(r.note).toMatch(/^\d+ kernel\(s\)$/);
     await r.run();
+    r.dispose?.();
+  });
+
+  it('ends with an LSTM step: nn\'s LSTM, backpropagation through time and SGD, its loss Σ h_last · outGrad', async () => {
+    const l = kernelSpecs(false).at(-1)!;
+    expect(l).toEqual({ kind: 'lstm', name: 'LSTM step 32×40×64 → 128', batch: 32, steps: 40, features: 64, units: 128 });
+    expect(kernelSpecs(true).at(-1)!.name).toBe('LSTM step 8×10×16 → 32');
+    expect(kernelInputShapes(l)).toEqual([[32, 40, 64], [32, 128]]);
+    expect(kernelFlops(l)).toBe(6 * 32 * 40 * 4 * 128 * (64 + 128));
+    const small = { kind: 'lstm', name: 'LSTM step 2×3×2 → 3', batch: 2, steps: 3, features: 2, units: 3 } as const;
+    const o = lstmOperands(small);
+    expect([o.x.length, o.outGrad.length]).toEqual([12, 6]);
+    expect(LSTM_LR).toBe(0.01);
+    const r = await prepareSymgradKernel(small, 'symgrad cpu', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 });
+    expect(r.note).toMatch(/^\d+ kernel\(s\)$/);
+    expect(r.flops).toBe(6 * 2 * 3 * 12 * 5);
+    // Each run is an SGD step on a loss that the update lowers: the loss read back falls.
+    const losses: number[] = [];
+    for (let i = 0; i < 3; i++) losses.push(((await r.run()) as NDArray).data[0]!);
+    expect(losses[2]).toBeLessThan(losses[0]!);
     r.dispose?.();
   });
 });

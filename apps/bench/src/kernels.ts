@@ -1,13 +1,14 @@
 /**
  * Kernel microbenchmarks on symgrad cpu through `fn`: sgemm at the seed's shape and at 2048³
  * with the transpose flags, an elementwise chain, a row softmax, a dropout (a fresh
- * random mask a run) and an embedding step (a lookup, its gradient and the SGD update of the
- * table). The same specs drive the
+ * random mask a run), an embedding step (a lookup, its gradient and the SGD update of the
+ * table) and an LSTM step (forward, backpropagation through time, SGD). The same specs drive the
  * peers' kernel runs (tfjs-wasm, numpy), so rows line up in the report.
  */
 import { grad } from '@symgrad/autodiff';
 import { T, fn, NDArray, setBackend, shared, type CompiledFunction, type SharedVariable } from '@symgrad/core';
 import '@symgrad/backend-cpu';
+import { LSTM, Sequential, sgd } from '@symgrad/nn';
 import type { RepeatPolicy, Runnable } from './harness.js';
 import { labelsI32, uniformF32 } from './data.js';
 
@@ -16,7 +17,8 @@ export type KernelSpec =
   | { readonly kind: 'elementwise'; readonly name: string; readonly rows: number; readonly cols: number }
   | { readonly kind: 'softmax'; readonly name: string; readonly rows: number; readonly cols: number }
   | { readonly kind: 'dropout'; readonly name: string; readonly rows: number; readonly cols: number; readonly rate: number }
-  | { readonly kind: 'embedding'; readonly name: string; readonly vocab: number; readonly dim: number; readonly tokens: number };
+  | { readonly kind: 'embedding'; readonly name: string; readonly vocab: number; readonly dim: number; readonly tokens: number }
+  | { readonly kind: 'lstm'; readonly name: string; readonly batch: number; readonly steps: number; readonly features: number; readonly units: number };
 
 function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean): KernelSpec {
   const t = transA ? 'Aᵀ·B' : transB ? 'A·Bᵀ' : 'A·B';
@@ -44,6 +46,8 @@ export function kernelSpecs(quick: boolean): KernelSpec[] {
   specs.push({ kind: 'dropout', name: `dropout ${rows}×1000`, rows, cols: 1000, rate: 0.5 });
   const [vocab, dim, tokens] = quick ? [10000, 32, 1024] : [50000, 64, 4096];
   specs.push({ kind: 'embedding', name: `embedding step ${vocab}×${dim}, ${tokens} ids`, vocab, dim, tokens });
+  const [batch, steps, features, units] = quick ? [8, 10, 16, 32] : [32, 40, 64, 128];
+  specs.push({ kind: 'lstm', name: `LSTM step ${batch}×${steps}×${features} → ${units}`, batch, steps, features, units });
   return specs;
 }
 
@@ -70,7 +74,20 @@ export function kernelFlops(s: KernelSpec): number {
     // the loss's products and sum, the gradient's adds at the ids and the SGD update of the
     // rows looked up: the useful work (numpy and PyTorch also update every other row, by 0)
     case 'embedding': return 5 * s.tokens * s.dim;
+    // the products of every step (input and recurrent, 4 gates), once forward and twice backward
+    case 'lstm': return 6 * s.batch * s.steps * 4 * s.units * (s.features + s.units);
   }
+}
+
+/** The SGD rate of the LSTM step (small: its loss only gives the weights something to move by). */
+export const LSTM_LR = 0.01;
+
+/**
+ * The operands of an LSTM step, shared by the peers: inputs [batch, steps, features] and the
+ * gradient of the last output [batch, units] (the loss is Σ h_last · outGrad).
+ */
+export function lstmOperands(s: Extract<KernelSpec, { kind: 'lstm' }>): { x: Float32Array; outGrad: Float32Array } {
+  return { x: uniformF32(s.batch * s.steps * s.features, 210), outGrad: uniformF32(s.batch * s.units, 211) };
 }
 
 /** The SGD rate of the embedding step. */
@@ -87,6 +104,7 @@ export function embeddingOperands(s: Extract<KernelSpec, { kind: 'embedding' }>)
 /** The input shapes of a spec, as stored (a transposed operand is stored transposed). */
 export function kernelInputShapes(s: KernelSpec): number[][] {
   if (s.kind === 'embedding') return [[s.vocab, s.dim], [s.tokens], [s.tokens, s.dim]];
+  if (s.kind === 'lstm') return [[s.batch, s.steps, s.features], [s.batch, s.units]];
   if (s.kind !== 'gemm') return [[s.rows, s.cols]];
   return [s.transA ? [s.k, s.m] : [s.m, s.k], s.transB ? [s.n, s.k] : [s.k, s.n]];
 }
@@ -95,6 +113,7 @@ export function kernelInputShapes(s: KernelSpec): number[][] {
 export async function prepareSymgradKernel(s: KernelSpec, peer: string, policy: RepeatPolicy): Promise<Runnable> {
   setBackend('cpu');
   if (s.kind === 'embedding') return prepareSymgradEmbedding(s, peer, policy);
+  if (s.kind === 'lstm') return prepareSymgradLstm(s, peer, policy);
   const arrays = kernelInputShapes(s).map((sh, i) => new NDArray('float32', sh, uniformF32(sh[0]! * sh[1]!, 100 + i)));
   const a = T.matrix('a');
   let f;
@@ -141,5 +160,25 @@ async function prepareSymgradEmbedding(s: Extract<KernelSpec, { kind: 'embedding
     group: 'kernel', item: s.name, peer, policy, flops: kernelFlops(s), note: `${f.stats().kernels} kernel(s)`,
     run: () => f(...args),
     dispose: () => { f.dispose(); table.dispose(); },
+  };
+}
+
+/**
+ * The LSTM step on symgrad: @symgrad/nn's LSTM (unrolled over the steps), loss = Σ h_last ·
+ * outGrad, and SGD on its kernel, recurrent kernel and bias; the loss read back each run.
+ */
+async function prepareSymgradLstm(s: Extract<KernelSpec, { kind: 'lstm' }>, peer: string, policy: RepeatPolicy): Promise<Runnable> {
+  const o = lstmOperands(s);
+  const model = new Sequential([new LSTM(s.units)], { inputShape: [s.steps, s.features], seed: 3 });
+  const x = T.tensor('float32', [null, s.steps, s.features], 'x');
+  const g = T.matrix('g');
+  const loss = T.sum(T.mul(model.apply(x), g));
+  const f = fn([x, g], loss, { updates: sgd({ learningRate: LSTM_LR }).updates(loss, model.parameters()) });
+  const args = [new NDArray('float32', [s.batch, s.steps, s.features], o.x), new NDArray('float32', [s.batch, s.units], o.outGrad)] as const;
+  await f(...args);
+  return {
+    group: 'kernel', item: s.name, peer, policy, flops: kernelFlops(s), note: `${f.stats().kernels} kernel(s)`,
+    run: () => f(...args),
+    dispose: () => { f.dispose(); for (const p of model.parameters()) p.dispose(); },
   };
 }

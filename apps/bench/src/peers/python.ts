@@ -8,7 +8,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { RepeatPolicy, Runnable } from '../harness.js';
 import { SEED, type MlpShape } from '../data.js';
-import type { KernelSpec } from '../kernels.js';
+import { LSTM_LR, type KernelSpec } from '../kernels.js';
 
 export type PyLib = 'numpy' | 'torch';
 
@@ -62,6 +62,7 @@ import json, sys, time
 lib = sys.argv[1]
 threads = int(sys.argv[2])
 lr = float(sys.argv[3])
+LSTM_LR = float(sys.argv[4])
 import numpy as np
 rng = np.random.default_rng(0)
 
@@ -75,6 +76,9 @@ def data(s):
     return X, y, [he(f, (f, h)), he(h, (h, h)), he(h, (h, c))]
 
 def operands(k):
+    if k['kind'] == 'lstm':
+        B, T, F, U = k['batch'], k['steps'], k['features'], k['units']
+        return (rng.uniform(-1, 1, (B, T, F)).astype(np.float32), rng.uniform(-1, 1, (B, U)).astype(np.float32))
     if k['kind'] == 'embedding':
         V, D, n = k['vocab'], k['dim'], k['tokens']
         return (rng.uniform(-1, 1, (V, D)).astype(np.float32), rng.integers(0, V, n).astype(np.int32), rng.uniform(-1, 1, (n, D)).astype(np.float32))
@@ -178,6 +182,21 @@ else:
                 return torch.softmax(torch.relu(torch.relu(X @ W1) @ W2) @ W3, dim=1)
         return forward
     def make_kernel(k):
+        if k['kind'] == 'lstm':
+            X, G = [torch.from_numpy(o) for o in operands(k)]
+            torch.manual_seed(3)
+            cell = torch.nn.LSTM(k['features'], k['units'], batch_first=True)
+            params = list(cell.parameters())
+            def lstm():
+                _, (h, _c) = cell(X)
+                loss = (h[-1] * G).sum()
+                loss.backward()
+                with torch.no_grad():
+                    for p in params:
+                        p.sub_(LSTM_LR * p.grad)
+                        p.grad = None
+                return float(loss)
+            return lstm
         if k['kind'] == 'embedding':
             W, ids, G = operands(k)
             W = torch.from_numpy(W).requires_grad_(); ids = torch.from_numpy(ids.astype(np.int64)); G = torch.from_numpy(G)
@@ -253,7 +272,7 @@ export class PythonServer {
   info = '';
 
   private constructor(readonly lib: PyLib, readonly peer: string, readonly threads: number, python: string) {
-    this.child = spawn(python, ['-c', SCRIPT, lib, String(threads), String(SEED.lr)], { env: pythonEnv(threads), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(python, ['-c', SCRIPT, lib, String(threads), String(SEED.lr), String(LSTM_LR)], { env: pythonEnv(threads), stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (c: Buffer) => {
       this.buf += c.toString();
       let nl;

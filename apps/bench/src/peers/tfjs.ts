@@ -3,14 +3,15 @@
  * tfjs-backend-cpu (plain JavaScript). The seed step is the same MLP as symgrad's, with
  * tf.variable weights, softmax, mean categorical cross-entropy against the labels (one-hot
  * once, outside the step) and tf.train.sgd(0.1).minimize. Kernels: tf.matMul with the
- * transpose flags, the elementwise chain, tf.softmax, tf.dropout and an embedding step
- * (tf.gather of a tf.variable table, minimized by tf.train.sgd).
+ * transpose flags, the elementwise chain, tf.softmax, tf.dropout, an embedding step
+ * (tf.gather of a tf.variable table, minimized by tf.train.sgd) and an LSTM step
+ * (tf.layers.lstm's weights, minimized by tf.train.sgd).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { forwardFlops, stepFlops, type RepeatPolicy, type Runnable } from '../harness.js';
 import { SEED, uniformF32, type MlpData } from '../data.js';
-import { EMBEDDING_LR, embeddingOperands, kernelFlops, kernelInputShapes, type KernelSpec } from '../kernels.js';
+import { EMBEDDING_LR, embeddingOperands, kernelFlops, kernelInputShapes, LSTM_LR, lstmOperands, type KernelSpec } from '../kernels.js';
 import { tfjsPeerName, type TfBackend } from './tfjs-name.js';
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -141,6 +142,7 @@ export async function prepareTfjsForward(d: MlpData, backend: TfBackend, policy:
  */
 export async function prepareTfjsKernel(s: KernelSpec, backend: TfBackend, policy: RepeatPolicy, slowPolicy = policy): Promise<Runnable> {
   if (s.kind === 'embedding') return prepareTfjsEmbedding(s, backend, policy);
+  if (s.kind === 'lstm') return prepareTfjsLstm(s, backend, slowPolicy);
   const { tf, version } = await use(backend);
   const inputs = kernelInputShapes(s).map((sh, i) => tf.tensor2d(uniformF32(sh[0]! * sh[1]!, 100 + i), [sh[0]!, sh[1]!]));
   const a = inputs[0]!;
@@ -188,6 +190,36 @@ async function prepareTfjsEmbedding(s: Extract<KernelSpec, { kind: 'embedding' }
   const run = async (): Promise<void> => {
     await current(tf, backend);
     const loss = opt.minimize(() => tf.sum(tf.mul(tf.gather(table, ids), rowGrad)) as ReturnType<Tf['scalar']>, true);
+    loss!.dataSync();
+    loss!.dispose();
+  };
+  try {
+    await run();
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+  return { group: 'kernel', item: s.name, peer: tfjsPeerName(backend, version), policy, flops: kernelFlops(s), note: wasmNote(tf, backend), run, dispose };
+}
+
+/** The LSTM step on tfjs: Σ lstm(x)_last · outGrad minimized by SGD over the layer's weights, the loss read back each run. */
+async function prepareTfjsLstm(s: Extract<KernelSpec, { kind: 'lstm' }>, backend: TfBackend, policy: RepeatPolicy): Promise<Runnable> {
+  const { tf, version } = await use(backend);
+  const o = lstmOperands(s);
+  const x = tf.tensor3d(o.x, [s.batch, s.steps, s.features]);
+  const outGrad = tf.tensor2d(o.outGrad, [s.batch, s.units]);
+  const layer = tf.layers.lstm({ units: s.units, inputShape: [s.steps, s.features] });
+  // Built once outside minimize, so that minimize sees the weights as trainable variables.
+  tf.tidy(() => { layer.apply(x); });
+  const opt = tf.train.sgd(LSTM_LR);
+  const dispose = (): void => {
+    opt.dispose();
+    layer.dispose();
+    for (const t of [x, outGrad]) t.dispose();
+  };
+  const run = async (): Promise<void> => {
+    await current(tf, backend);
+    const loss = opt.minimize(() => tf.sum(tf.mul(layer.apply(x) as ReturnType<Tf['tensor2d']>, outGrad)) as ReturnType<Tf['scalar']>, true);
     loss!.dataSync();
     loss!.dispose();
   };
