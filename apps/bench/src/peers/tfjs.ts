@@ -182,16 +182,26 @@ async function prepareTfjsEmbedding(s: Extract<KernelSpec, { kind: 'embedding' }
   const table = tf.variable(tf.tensor2d(o.table, [s.vocab, s.dim]), true, 'table');
   const ids = tf.tensor1d(o.ids, 'int32');
   const rowGrad = tf.tensor2d(o.rowGrad, [s.tokens, s.dim]);
-  const opt = tf.train.sgd(EMBEDDING_LR);
+  return sgdKernel(tf, version, backend, s, policy, EMBEDDING_LR, () => tf.sum(tf.mul(tf.gather(table, ids), rowGrad)), () => {
+    for (const t of [table, ids, rowGrad]) t.dispose();
+  });
+}
+
+/**
+ * A kernel row that minimizes `loss` by one tf.train.sgd step a run, the loss read back; run
+ * once here (a failure frees everything). `free` releases the operands.
+ */
+async function sgdKernel(tf: Tf, version: string, backend: TfBackend, s: KernelSpec, policy: RepeatPolicy, lr: number, loss: () => ReturnType<Tf['tensor']>, free: () => void): Promise<Runnable> {
+  const opt = tf.train.sgd(lr);
   const dispose = (): void => {
     opt.dispose();
-    for (const t of [table, ids, rowGrad]) t.dispose();
+    free();
   };
   const run = async (): Promise<void> => {
     await current(tf, backend);
-    const loss = opt.minimize(() => tf.sum(tf.mul(tf.gather(table, ids), rowGrad)) as ReturnType<Tf['scalar']>, true);
-    loss!.dataSync();
-    loss!.dispose();
+    const l = opt.minimize(() => loss() as ReturnType<Tf['scalar']>, true);
+    l!.dataSync();
+    l!.dispose();
   };
   try {
     await run();
@@ -211,23 +221,8 @@ async function prepareTfjsLstm(s: Extract<KernelSpec, { kind: 'lstm' }>, backend
   const layer = tf.layers.lstm({ units: s.units, inputShape: [s.steps, s.features] });
   // Built once outside minimize, so that minimize sees the weights as trainable variables.
   tf.tidy(() => { layer.apply(x); });
-  const opt = tf.train.sgd(LSTM_LR);
-  const dispose = (): void => {
-    opt.dispose();
+  return sgdKernel(tf, version, backend, s, policy, LSTM_LR, () => tf.sum(tf.mul(layer.apply(x) as ReturnType<Tf['tensor2d']>, outGrad)), () => {
     layer.dispose();
     for (const t of [x, outGrad]) t.dispose();
-  };
-  const run = async (): Promise<void> => {
-    await current(tf, backend);
-    const loss = opt.minimize(() => tf.sum(tf.mul(layer.apply(x) as ReturnType<Tf['tensor2d']>, outGrad)) as ReturnType<Tf['scalar']>, true);
-    loss!.dataSync();
-    loss!.dispose();
-  };
-  try {
-    await run();
-  } catch (err) {
-    dispose();
-    throw err;
-  }
-  return { group: 'kernel', item: s.name, peer: tfjsPeerName(backend, version), policy, flops: kernelFlops(s), note: wasmNote(tf, backend), run, dispose };
+  });
 }
