@@ -27,6 +27,8 @@ describe('availability', () => {
     const inTextures = (await createGpujsBackendFactory(undefined, { textures: true }).create()) as GpujsBackend;
     const onHost = (await createGpujsBackendFactory(undefined, { textures: false }).create()) as GpujsBackend;
     expect([inTextures.textureMode, onHost.textureMode]).toEqual([true, false]);
+    // Fusion stays within WebGL2's 16 texture units in texture mode; host arrays have no such limit.
+    expect([inTextures.capabilities.maxKernelBuffers, onHost.capabilities.maxKernelBuffers]).toEqual([16, undefined]);
     inTextures.dispose();
     onHost.dispose();
   });

@@ -35,6 +35,9 @@ export interface GpujsBackendOptions {
   readonly textures?: boolean;
 }
 
+/** The texture units a WebGL2 fragment shader is guaranteed (MAX_TEXTURE_IMAGE_UNITS ≥ 16). */
+export const WEBGL2_TEXTURE_UNITS = 16;
+
 /**
  * The gpu.js backend: kernels generated per Program as gpu.js kernel source, run in
  * whatever mode gpu.js picks (WebGL2 in browsers; WebAssembly or plain JS in Node, see
@@ -68,6 +71,8 @@ export class GpujsBackend implements Backend {
       maxBufferElements: GPUJS_MAX_BUFFER_ELEMENTS,
       precisions: ['fp32'],
       syncRead: false,
+      // On WebGL each input is a texture unit: fusion stays within the 16 that WebGL2 guarantees.
+      ...(this.store ? { maxKernelBuffers: WEBGL2_TEXTURE_UNITS } : {}),
       device,
     };
   }

@@ -46,6 +46,10 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('gpu.js in headless Chromium (WebGL2 o
       expect(ix.flatMap((c) => c.failures)).toEqual([]);
       for (const c of ix) expect(c.error, c.name).toBeLessThanOrEqual(INDEXING_TOL);
       for (const e of r.seedStepErrors) expect(e).toBeLessThanOrEqual(1e-4);
+      // 24 inputs and 25 outputs in one function: fused kernels stay within WebGL2's texture units.
+      console.log(`browser wide fusion: ${JSON.stringify(r.wideFusion)}`);
+      expect(r.wideFusion!.kernels).toBeGreaterThan(1);
+      expect(r.wideFusion!.error).toBeLessThanOrEqual(1e-6);
       expect(r.matmulError).toBeLessThanOrEqual(1e-5);
       // Texture pipeline on real WebGL2 textures: per training step one upload per input
       // (x, y) and one read (the loss); in-place updates match a float64 recurrence with no

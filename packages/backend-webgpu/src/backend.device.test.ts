@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { allocTyped, sx, type Kernel, type Program, type View } from '@symgrad/core';
+import { allocTyped, fn, registerBackend, sx, T, unregisterBackend, type Kernel, type NDArray, type Program, type View } from '@symgrad/core';
 import { interpretProgram, relativeError, TestRandom } from '@symgrad/core/testing';
 import { WebGPUBackend } from './backend.js';
 import { deviceTests } from './testing-fixtures/device.js';
@@ -181,6 +181,32 @@ describe('kernels against the float64 interpreter', () => {
       expect(Math.max(...errs)).toBeLessThan(1e-6);
     } finally {
       small.dispose();
+    }
+  });
+});
+
+describe('fusion within the device\'s bindings', () => {
+  deviceIt('fused kernels bind at most maxStorageBuffersPerShaderStage buffers (limits lowered to 4 to force it)', async (b) => {
+    expect(b.capabilities.maxKernelBuffers).toBeGreaterThanOrEqual(8); // WebGPU guarantees 8
+    const small = await WebGPUBackend.create({ limits: { maxStorageBuffersPerShaderStage: 4 } });
+    expect(small.capabilities.maxKernelBuffers).toBe(4);
+    registerBackend('webgpu-4-buffers', { availability: () => ({ ok: true }), create: () => small });
+    try {
+      // Nine inputs summed and each doubled (ten outputs): unlimited fusion would make one
+      // kernel of 19 buffers; here every kernel stays within 4.
+      const rng = new TestRandom(9);
+      const xs = Array.from({ length: 9 }, (_, i) => T.vector(`x${i}`));
+      const outs = [xs.reduce((a, x) => T.add(a, x)), ...xs.map((x) => T.mul(x, 2))];
+      const f = fn(xs, outs, { backend: 'webgpu-4-buffers' });
+      const data = xs.map(() => rng.array([37], 'float32', -1, 1));
+      const got = (await f(...data)) as NDArray[];
+      expect(f.stats().kernels).toBeGreaterThan(1);
+      const sum = Float64Array.from({ length: 37 }, (_, j) => data.reduce((a, d) => a + d.data[j]!, 0));
+      expect(relativeError(got[0]!.data, sum)).toBeLessThan(1e-6);
+      data.forEach((d, i) => expect(Array.from(got[i + 1]!.data)).toEqual(Array.from(d.data, (v) => 2 * v)));
+      f.dispose();
+    } finally {
+      unregisterBackend('webgpu-4-buffers');
     }
   });
 });

@@ -97,6 +97,8 @@ export class WebGPUBackend implements Backend {
       maxBufferElements: Math.min(Math.floor(Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 16) * 4, lower.maxBufferElements ?? Infinity),
       precisions: ['fp32'],
       syncRead: false,
+      // Fusion keeps every kernel within the storage buffers a shader may bind.
+      maxKernelBuffers: Math.min(l.maxStorageBuffersPerShaderStage, lower.maxStorageBuffersPerShaderStage ?? Infinity),
       device: tuning === undefined ? ctx.adapterName
         : `${ctx.adapterName}, ${tunable ? 'matmul configs tuned per shape' : 'matmul tuning unavailable (the device has no timestamp queries)'}`,
     };

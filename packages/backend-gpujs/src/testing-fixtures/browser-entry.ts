@@ -33,6 +33,8 @@ export interface BrowserResults {
   softmax?: SoftmaxCaseResult[];
   /** indexing-cases.ts in texture mode: scatterAdd's gather loop and take's fills on a real shader. */
   indexing?: IndexingCaseResult[];
+  /** 24 inputs summed and each doubled in one function: fusion must stay within the shader's texture units. */
+  wideFusion?: { kernels: number; error: number };
   error?: string;
 }
 
@@ -77,6 +79,16 @@ async function main(): Promise<BrowserResults> {
   const B = mr.array([80, 72]);
   const mm = await fn([a, b], T.dot(a, b), { backend: 'gpujs' })(A, B);
   out.matmulError = relativeError(mm.data, evaluateReference([T.dot(a, b)], new Map<Variable, NDArray>([[a, A], [b, B]]))[0]!.data);
+  const xs = Array.from({ length: 24 }, (_, i) => T.vector(`x${i}`));
+  const wide = fn(xs, [xs.reduce((acc, x) => T.add(acc, x)), ...xs.map((x) => T.mul(x, 2))], { backend: 'gpujs' });
+  const wr = new TestRandom(6);
+  const data = xs.map(() => wr.array([29]));
+  const outs = await wide(...data);
+  const sum = Float64Array.from({ length: 29 }, (_, j) => data.reduce((acc, d) => acc + d.data[j]!, 0));
+  out.wideFusion = {
+    kernels: wide.stats().kernels,
+    error: Math.max(relativeError(outs[0]!.data, sum), ...data.map((d, i) => relativeError(outs[i + 1]!.data, Float64Array.from(d.data, (v) => 2 * v)))),
+  };
   out.precision = await measurePrecision('gpujs');
   out.pipeline = await pipelineChecks();
   return out;
