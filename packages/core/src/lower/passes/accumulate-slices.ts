@@ -1,6 +1,6 @@
 import { sx, type ScalarExpr } from '../../codegen/scalar-expr.js';
 import type { ElementwiseKernel, Kernel, View } from '../program.js';
-import { isTemp, isWhole, usersOf, type ProgramDraft } from './draft.js';
+import { BufferUsers, isTemp, isWhole, type ProgramDraft } from './draft.js';
 import { substituteInputs } from './expr-subst.js';
 
 /**
@@ -47,10 +47,10 @@ interface PaddedSlice {
   readonly source: View;
 }
 
-function paddedSlice(d: ProgramDraft, input: View, reader: number): PaddedSlice | undefined {
+function paddedSlice(d: ProgramDraft, users: BufferUsers, input: View, reader: number): PaddedSlice | undefined {
   const b = input.buffer;
   if (!isTemp(d, b) || !isWhole(d, input)) return undefined;
-  const { readers, writers } = usersOf(d, b);
+  const { readers, writers } = users.of(b);
   if (readers.length !== 1 || readers[0] !== reader || writers.length !== 2) return undefined;
   const [zeros, copy] = writers as [number, number];
   const z = d.kernels[zeros];
@@ -73,7 +73,9 @@ function paddedSlice(d: ProgramDraft, input: View, reader: number): PaddedSlice 
  * the size of the input, nine fills and a nine-way sum.
  */
 export function accumulateSlices(d: ProgramDraft): boolean {
-  for (let i = 0; i < d.kernels.length; i++) {
+  const users = new BufferUsers(d);
+  let any = false;
+  kernels: for (let i = 0; i < d.kernels.length; i++) {
     const k = d.kernels[i];
     if (!isElementwise(k) || k.outputs.length !== 1) continue;
     const root = k.exprs[0]!;
@@ -83,7 +85,7 @@ export function accumulateSlices(d: ProgramDraft): boolean {
       // The sum's terms that are padded slices (each input read here only), of one buffer size.
       const slices = terms.flatMap((e) => {
         if (e.op !== 'input' || inputRefs.get(e.index) !== 1) return [];
-        const p = paddedSlice(d, k.inputs[e.index]!, i);
+        const p = paddedSlice(d, users, k.inputs[e.index]!, i);
         return p && d.buffers[p.buffer]!.dtype === dtype ? [{ ...p, term: e }] : [];
       });
       const size = slices.length > 0 ? d.buffers[slices[0]!.buffer]!.size : 0;
@@ -94,11 +96,14 @@ export function accumulateSlices(d: ProgramDraft): boolean {
       const rest = same.slice(1);
       for (const p of rest) {
         const view: View = { ...p.view, buffer: acc.buffer };
+        users.replace(p.zeros, d.kernels[p.zeros], undefined);
         d.kernels[p.zeros] = undefined;
-        d.kernels[p.copy] = {
+        const copy: ElementwiseKernel = {
           kind: 'elementwise', shape: [...view.shape], inputs: [view, p.source], outputs: [view],
           exprs: [sx.binary('add', sx.input(0, dtype), sx.input(1, dtype), dtype)], label: `${(d.kernels[p.copy] as ElementwiseKernel).label}+accumulate`,
         };
+        users.replace(p.copy, d.kernels[p.copy], copy);
+        d.kernels[p.copy] = copy;
       }
       const gone = new Set<ScalarExpr>(rest.map((p) => p.term));
       const kept = terms.filter((e) => !gone.has(e)).reduce((a, b) => sx.binary('add', a, b, dtype));
@@ -114,9 +119,14 @@ export function accumulateSlices(d: ProgramDraft): boolean {
         return r;
       };
       const expr = substituteInputs(rebuild(root), (t, dt) => sx.input(index.get(t)!, dt));
-      d.kernels[i] = { ...k, inputs: k.inputs.filter((_, t) => !dropped.has(t)), exprs: [expr] };
-      return true;
+      const next: ElementwiseKernel = { ...k, inputs: k.inputs.filter((_, t) => !dropped.has(t)), exprs: [expr] };
+      users.replace(i, k, next);
+      d.kernels[i] = next;
+      any = true;
+      // The same kernel again: its other sums, with the index up to date.
+      i--;
+      continue kernels;
     }
   }
-  return false;
+  return any;
 }

@@ -54,6 +54,55 @@ export function isWhole(d: ProgramDraft, v: View): boolean {
   return v.offset === 0 && isContiguous(v) && sizeOf(v.shape) === d.buffers[v.buffer]!.size;
 }
 
+/**
+ * Which live kernels read and write each buffer, kept up to date by a pass that replaces
+ * kernels (`replace`), so that looking a buffer's users up costs its users, not a scan of the
+ * whole Program: fusing the thousands of kernels of an unrolled recurrent model stays linear.
+ */
+export class BufferUsers {
+  private readonly readers = new Map<number, Set<number>>();
+  private readonly writers = new Map<number, Set<number>>();
+
+  constructor(d: ProgramDraft) {
+    d.kernels.forEach((k, i) => { if (k) this.add(i, k); });
+  }
+
+  /** The kernels reading and writing `buffer`, in Program order (as `usersOf`). */
+  of(buffer: number): { readers: number[]; writers: number[] } {
+    const sorted = (s: Set<number> | undefined) => (s ? [...s].sort((a, b) => a - b) : []);
+    return { readers: sorted(this.readers.get(buffer)), writers: sorted(this.writers.get(buffer)) };
+  }
+
+  /** Whether any kernel strictly between `from` and `to` writes (or, with `alsoReads`, reads) one of `buffers` (as `untouchedBetween`). */
+  untouchedBetween(buffers: Iterable<number>, from: number, to: number, alsoReads = false): boolean {
+    const inside = (s: Set<number> | undefined) => !!s && [...s].some((i) => i > from && i < to);
+    for (const b of buffers) if (inside(this.writers.get(b)) || (alsoReads && inside(this.readers.get(b)))) return false;
+    return true;
+  }
+
+  /** Kernel `i` becomes `next` (undefined: removed); `prev` is what it was. */
+  replace(i: number, prev: Kernel | undefined, next: Kernel | undefined): void {
+    if (prev) this.remove(i, prev);
+    if (next) this.add(i, next);
+  }
+
+  private add(i: number, k: Kernel): void {
+    for (const v of reads(k)) this.entry(this.readers, v.buffer).add(i);
+    for (const v of writes(k)) this.entry(this.writers, v.buffer).add(i);
+  }
+
+  private remove(i: number, k: Kernel): void {
+    for (const v of reads(k)) this.readers.get(v.buffer)?.delete(i);
+    for (const v of writes(k)) this.writers.get(v.buffer)?.delete(i);
+  }
+
+  private entry(m: Map<number, Set<number>>, buffer: number): Set<number> {
+    let s = m.get(buffer);
+    if (!s) m.set(buffer, (s = new Set()));
+    return s;
+  }
+}
+
 /** True when no live kernel strictly between `from` and `to` writes any of `buffers`. */
 export function untouchedBetween(d: ProgramDraft, buffers: Iterable<number>, from: number, to: number, alsoReads = false): boolean {
   const set = new Set(buffers);

@@ -1,6 +1,6 @@
 import { sx } from '../../codegen/scalar-expr.js';
 import type { ElementwiseKernel } from '../program.js';
-import { untouchedBetween, withinBufferLimit, writes, type ProgramDraft } from './draft.js';
+import { BufferUsers, withinBufferLimit, writes, type ProgramDraft } from './draft.js';
 import { InputList, substituteInputs } from './expr-subst.js';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -15,18 +15,21 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  */
 export function fuseSiblings(d: ProgramDraft): boolean {
   let any = false;
+  const users = new BufferUsers(d);
   for (let i = 0; i < d.kernels.length; i++) {
     const a = d.kernels[i];
     if (a?.kind !== 'elementwise' || !a.inputs.length) continue;
-    for (let j = i + 1; j < d.kernels.length; j++) {
+    // Only later readers of one of a's inputs can share one, taken in Program order.
+    const later = [...new Set(a.inputs.flatMap((v) => users.of(v.buffer).readers))].filter((j) => j > i).sort((x, y) => x - y);
+    for (const j of later) {
       const b = d.kernels[j];
       if (b?.kind !== 'elementwise' || !sameShape(a.shape, b.shape)) continue;
       const shares = b.inputs.some((v) => a.inputs.some((w) => w.buffer === v.buffer));
       if (!shares) continue;
       const aOut = new Set(a.outputs.map((v) => v.buffer));
       if (b.inputs.some((v) => aOut.has(v.buffer))) continue;
-      if (!untouchedBetween(d, b.inputs.map((v) => v.buffer), i, j)) continue;
-      if (!untouchedBetween(d, writes(b).map((v) => v.buffer), i, j, true)) continue;
+      if (!users.untouchedBetween(b.inputs.map((v) => v.buffer), i, j)) continue;
+      if (!users.untouchedBetween(writes(b).map((v) => v.buffer), i, j, true)) continue;
       const list = new InputList();
       const aIdx = a.inputs.map((v) => list.add(v));
       const bIdx = b.inputs.map((v) => list.add(v));
@@ -41,6 +44,8 @@ export function fuseSiblings(d: ProgramDraft): boolean {
         label: `${a.label}|${b.label}`,
       };
       if (!withinBufferLimit(d, merged)) continue;
+      users.replace(i, a, merged);
+      users.replace(j, b, undefined);
       d.kernels[i] = merged;
       d.sources[i] = [...d.sources[i]!, ...d.sources[j]!];
       d.kernels[j] = undefined;

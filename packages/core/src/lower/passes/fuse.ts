@@ -1,19 +1,19 @@
 import { sx, type ScalarExpr } from '../../codegen/scalar-expr.js';
 import type { ElementwiseKernel, Kernel, MatmulKernel, ReduceKernel, View } from '../program.js';
 import { composeView } from './compose-view.js';
-import { isTemp, isWhole, reads, sameViewExact, untouchedBetween, usersOf, withinBufferLimit, writes, type ProgramDraft } from './draft.js';
+import { BufferUsers, isTemp, isWhole, reads, sameViewExact, untouchedBetween, usersOf, withinBufferLimit, writes, type ProgramDraft } from './draft.js';
 import { InputList, substituteInputs } from './expr-subst.js';
 
 /** The elementwise producer of a temp buffer that only consumer `j` reads, if fusing it into `j` is legal. */
-function soleElementwiseProducer(d: ProgramDraft, buffer: number, j: number): { i: number; p: ElementwiseKernel } | undefined {
+function soleElementwiseProducer(d: ProgramDraft, users: BufferUsers, buffer: number, j: number): { i: number; p: ElementwiseKernel } | undefined {
   if (!isTemp(d, buffer)) return undefined;
-  const { readers, writers } = usersOf(d, buffer);
+  const { readers, writers } = users.of(buffer);
   if (writers.length !== 1 || readers.length !== 1 || readers[0] !== j) return undefined;
   const i = writers[0]!;
   const p = d.kernels[i]!;
   if (i >= j || p.kind !== 'elementwise' || p.outputs.length !== 1 || !isWhole(d, p.outputs[0]!)) return undefined;
   // The producer's computation moves from i to j: its inputs must hold the same values there.
-  if (!untouchedBetween(d, p.inputs.map((v) => v.buffer), i, j)) return undefined;
+  if (!users.untouchedBetween(p.inputs.map((v) => v.buffer), i, j)) return undefined;
   return { i, p };
 }
 
@@ -21,7 +21,7 @@ function soleElementwiseProducer(d: ProgramDraft, buffer: number, j: number): { 
  * Inlines elementwise producers into the consumer's inputs. Returns the consumer's new
  * input views and a function that rewrites its expressions, or undefined when nothing fused.
  */
-function inlineProducers(d: ProgramDraft, j: number, inputs: readonly View[]): { views: View[]; rewrite: (e: ScalarExpr) => ScalarExpr; fused: number[] } | undefined {
+function inlineProducers(d: ProgramDraft, users: BufferUsers, j: number, inputs: readonly View[]): { views: View[]; rewrite: (e: ScalarExpr) => ScalarExpr; fused: number[] } | undefined {
   const list = new InputList();
   const replacement = new Map<number, ScalarExpr>();
   const fused = new Set<number>();
@@ -34,7 +34,7 @@ function inlineProducers(d: ProgramDraft, j: number, inputs: readonly View[]): {
       replacement.set(k, seen.expr);
       return;
     }
-    const prod = soleElementwiseProducer(d, v.buffer, j);
+    const prod = soleElementwiseProducer(d, users, v.buffer, j);
     const composed = prod && prod.p.inputs.map((inner) => composeView(v, prod.p.shape, inner));
     if (!prod || !composed || composed.some((c) => c === undefined)) {
       const idx = list.add(v);
@@ -52,12 +52,14 @@ function inlineProducers(d: ProgramDraft, j: number, inputs: readonly View[]): {
 }
 
 /** Replaces consumer j by the fused kernel, unless it would bind more buffers than the backend allows. */
-function absorb(d: ProgramDraft, j: number, fused: number[], kernel: Kernel): boolean {
+function absorb(d: ProgramDraft, users: BufferUsers, j: number, fused: number[], kernel: Kernel): boolean {
   if (!withinBufferLimit(d, kernel)) return false;
   for (const i of fused) {
     d.sources[j] = [...d.sources[i]!, ...d.sources[j]!];
+    users.replace(i, d.kernels[i], undefined);
     d.kernels[i] = undefined;
   }
+  users.replace(j, d.kernels[j], kernel);
   d.kernels[j] = kernel;
   return true;
 }
@@ -65,13 +67,14 @@ function absorb(d: ProgramDraft, j: number, fused: number[], kernel: Kernel): bo
 /** Elementwise chains and DAGs become one kernel: producers are evaluated inside their consumer. */
 export function fuseElementwise(d: ProgramDraft): boolean {
   let any = false;
+  const users = new BufferUsers(d);
   for (let j = 0; j < d.kernels.length; j++) {
     for (;;) {
       const c = d.kernels[j];
       if (c?.kind !== 'elementwise') break;
-      const r = inlineProducers(d, j, c.inputs);
+      const r = inlineProducers(d, users, j, c.inputs);
       if (!r) break;
-      if (!absorb(d, j, r.fused, { ...c, inputs: r.views, exprs: c.exprs.map(r.rewrite), label: `${labelsOf(d, r.fused)}+${c.label}` })) break;
+      if (!absorb(d, users, j, r.fused, { ...c, inputs: r.views, exprs: c.exprs.map(r.rewrite), label: `${labelsOf(d, r.fused)}+${c.label}` })) break;
       any = true;
     }
   }
@@ -81,14 +84,15 @@ export function fuseElementwise(d: ProgramDraft): boolean {
 /** Elementwise producers of a reduce's inputs become its prologue. */
 export function fuseReduce(d: ProgramDraft): boolean {
   let any = false;
+  const users = new BufferUsers(d);
   for (let j = 0; j < d.kernels.length; j++) {
     for (;;) {
       const c = d.kernels[j];
       if (c?.kind !== 'reduce') break;
-      const r = inlineProducers(d, j, c.inputs);
+      const r = inlineProducers(d, users, j, c.inputs);
       if (!r) break;
       const next: ReduceKernel = { ...c, inputs: r.views, prologue: r.rewrite(c.prologue), label: `${labelsOf(d, r.fused)}+${c.label}` };
-      if (!absorb(d, j, r.fused, next)) break;
+      if (!absorb(d, users, j, r.fused, next)) break;
       any = true;
     }
   }
@@ -134,10 +138,11 @@ function labelsOf(d: ProgramDraft, ks: number[]): string {
  */
 export function fuseMatmulEpilogue(d: ProgramDraft): boolean {
   let any = false;
+  const users = new BufferUsers(d);
   for (let i = 0; i < d.kernels.length; i++) {
     const m = d.kernels[i];
     if (m?.kind !== 'matmul' || m.beta !== 0 || !isTemp(d, m.out.buffer) || !isWhole(d, m.out)) continue;
-    const { readers, writers } = usersOf(d, m.out.buffer);
+    const { readers, writers } = users.of(m.out.buffer);
     if (writers.length !== 1 || readers.length !== 1) continue;
     const j = readers[0]!;
     const c = d.kernels[j]!;
@@ -151,8 +156,8 @@ export function fuseMatmulEpilogue(d: ProgramDraft): boolean {
     if (m.a.buffer === out.buffer || m.b.buffer === out.buffer) continue;
     if (![...(m.epilogue?.inputs ?? []), ...others].every((v) => v.buffer !== out.buffer || sameViewExact(v, out))) continue;
     // The consumer's work moves from j to i: its other inputs and its output must be untouched in between.
-    if (!untouchedBetween(d, [...others.map((v) => v.buffer), out.buffer], i - 1, j, false)) continue;
-    if (!untouchedBetween(d, [out.buffer], i, j, true)) continue;
+    if (!users.untouchedBetween([...others.map((v) => v.buffer), out.buffer], i - 1, j, false)) continue;
+    if (!users.untouchedBetween([out.buffer], i, j, true)) continue;
     const list = new InputList();
     const prevInputs = m.epilogue?.inputs ?? [];
     const prevIdx = prevInputs.map((v) => list.add(v));
@@ -160,6 +165,8 @@ export function fuseMatmulEpilogue(d: ProgramDraft): boolean {
     const expr = substituteInputs(c.exprs[0]!, (k, dt) => (c.inputs[k]!.buffer === m.out.buffer ? acc : sx.input(list.add(c.inputs[k]!) + 1, dt)));
     const next: MatmulKernel = { ...m, out, epilogue: { expr, inputs: list.views }, label: `${m.label}+${c.label}` };
     if (!withinBufferLimit(d, next)) continue;
+    users.replace(i, m, next);
+    users.replace(j, c, undefined);
     d.kernels[i] = next;
     d.sources[i] = [...d.sources[i]!, ...d.sources[j]!];
     d.kernels[j] = undefined;
