@@ -10,7 +10,7 @@ export interface ApplyOptions {
   /**
    * Which steps of the input are real (1) and which are padding (0), [batch, steps]: what an
    * Embedding with `maskZero` gives the layers after it. Sequential passes it from layer to
-   * layer (`computeMask`); layers that read sequences (LSTM, GRU, SimpleRNN,
+   * layer (`computeMask`); layers that read sequences (LSTM, GRU, SimpleRNN, Bidirectional,
    * GlobalAveragePooling1D) skip the padded steps.
    */
   readonly mask?: Variable;

@@ -61,11 +61,11 @@ interface CellState {
 }
 
 /**
- * The base of the recurrent layers: weights `<layer>/kernel` [features, gates·units],
+ * The base of the recurrent layers (exported for Bidirectional; not part of the package's API): weights `<layer>/kernel` [features, gates·units],
  * `<layer>/recurrent_kernel` [units, gates·units] and `<layer>/bias`, the gates side by side
  * in Keras's order; per-example inputs [timesteps, features].
  */
-abstract class Recurrent extends Layer {
+export abstract class Recurrent extends Layer {
   readonly units: number;
   protected abstract readonly gates: number;
   private w: { kernel: SharedVariable; recurrent: SharedVariable; bias: SharedVariable | undefined } | undefined;
@@ -82,6 +82,12 @@ abstract class Recurrent extends Layer {
     }
     for (const init of [options.kernelInitializer, options.recurrentInitializer, options.biasInitializer]) if (init !== undefined) resolveInitializer(className, init);
     this.units = units;
+  }
+
+  /** A new, unbuilt layer of this kind and units with these options changed (and no name): Bidirectional's backward copy. */
+  withOptions(changes: Partial<RecurrentOptions>): Recurrent {
+    const { name: _name, ...options } = this.options;
+    return new (this.constructor as new (units: number, options: RecurrentOptions) => Recurrent)(this.units, { ...options, ...changes });
   }
 
   /** The input kernel [features, gates·units] (after build). */

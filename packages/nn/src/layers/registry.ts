@@ -8,6 +8,7 @@ import { Conv1D, Conv2D } from './convolution.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { GRU, LSTM, SimpleRNN, type GRUOptions, type LSTMOptions } from './recurrent.js';
+import { Bidirectional, type MergeMode } from './bidirectional.js';
 import { Reshape } from './reshape.js';
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type Pooling1DOptions, type Pooling2DOptions } from './pooling.js';
@@ -127,3 +128,8 @@ const recurrent = (c: Record<string, unknown>): LSTMOptions & GRUOptions => {
 registerLayer('SimpleRNN', (c) => new SimpleRNN(num(c['units']) ?? NaN, recurrent(c)));
 registerLayer('LSTM', (c) => new LSTM(num(c['units']) ?? NaN, recurrent(c)));
 registerLayer('GRU', (c) => new GRU(num(c['units']) ?? NaN, recurrent(c)));
+registerLayer('Bidirectional', (c) => {
+  const inner = c['layer'];
+  if (typeof inner !== 'object' || inner === null) throw new TypeError(`layerFromConfig: Bidirectional needs the wrapped layer's { className, config } in 'layer', got ${JSON.stringify(inner)}`);
+  return new Bidirectional(layerFromConfig(inner as LayerConfig), { ...(str(c['mergeMode']) === undefined ? {} : { mergeMode: str(c['mergeMode']) as MergeMode }), ...name(c) });
+});
