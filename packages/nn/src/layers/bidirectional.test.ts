@@ -3,6 +3,7 @@ import { verifyGrad } from '@symgrad/autodiff';
 import { fn, NDArray, T } from '@symgrad/core';
 import { relativeError, TestRandom } from '@symgrad/core/testing';
 import { describe, expect, it } from 'vitest';
+import { modelFromWeights, saveWeights } from '../io/checkpoint.js';
 import { Bidirectional, type MergeMode } from './bidirectional.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
@@ -100,6 +101,14 @@ describe('Bidirectional', () => {
       config: { layer: { className: 'LSTM', config: { units: 4, activation: 'tanh', recurrentActivation: 'sigmoid', unitForgetBias: true, useBias: true, returnSequences: true, goBackwards: false } }, mergeMode: 'ave', name: 'bidirectional_0' },
     });
     expect(Sequential.fromConfig(JSON.stringify(model.toConfig())).toConfig()).toEqual(model.toConfig());
+  });
+
+  it('a saved recurrent text model loads back with its configuration and computes the same', async () => {
+    const model = new Sequential([new Embedding(9, 4, { maskZero: true }), new Bidirectional(new GRU(3, { returnSequences: true })), new LSTM(2), new Dense(2)], { inputShape: [5], seed: 4 });
+    const copy = modelFromWeights(await saveWeights(model));
+    expect(copy.toConfig()).toEqual(model.toConfig());
+    const ids = new NDArray('int32', [2, 5], Int32Array.from([0, 3, 8, 1, 2, 5, 5, 0, 0, 0]));
+    expect(Array.from((await run(copy, ids)).data)).toEqual(Array.from((await run(model, ids)).data));
   });
 
   it('names what is wrong', () => {
