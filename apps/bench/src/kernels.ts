@@ -165,20 +165,25 @@ async function prepareSymgradEmbedding(s: Extract<KernelSpec, { kind: 'embedding
 
 /**
  * The LSTM step on symgrad: @symgrad/nn's LSTM (unrolled over the steps), loss = Σ h_last ·
- * outGrad, and SGD on its kernel, recurrent kernel and bias; the loss read back each run.
+ * outGrad, and SGD on its kernel, recurrent kernel and bias; with its weights and arguments.
  */
-async function prepareSymgradLstm(s: Extract<KernelSpec, { kind: 'lstm' }>, peer: string, policy: RepeatPolicy): Promise<Runnable> {
+export function symgradLstmStep(s: Extract<KernelSpec, { kind: 'lstm' }>, backend?: string): { step: CompiledFunction; weights: SharedVariable[]; args: readonly [NDArray, NDArray] } {
   const o = lstmOperands(s);
   const model = new Sequential([new LSTM(s.units)], { inputShape: [s.steps, s.features], seed: 3 });
   const x = T.tensor('float32', [null, s.steps, s.features], 'x');
   const g = T.matrix('g');
   const loss = T.sum(T.mul(model.apply(x), g));
-  const f = fn([x, g], loss, { updates: sgd({ learningRate: LSTM_LR }).updates(loss, model.parameters()) });
-  const args = [new NDArray('float32', [s.batch, s.steps, s.features], o.x), new NDArray('float32', [s.batch, s.units], o.outGrad)] as const;
+  const step = fn([x, g], loss, { updates: sgd({ learningRate: LSTM_LR }).updates(loss, model.parameters()), ...(backend ? { backend } : {}) });
+  return { step, weights: model.parameters(), args: [new NDArray('float32', [s.batch, s.steps, s.features], o.x), new NDArray('float32', [s.batch, s.units], o.outGrad)] };
+}
+
+/** The LSTM step as a runnable, the loss read back each run. */
+async function prepareSymgradLstm(s: Extract<KernelSpec, { kind: 'lstm' }>, peer: string, policy: RepeatPolicy): Promise<Runnable> {
+  const { step: f, weights, args } = symgradLstmStep(s);
   await f(...args);
   return {
     group: 'kernel', item: s.name, peer, policy, flops: kernelFlops(s), note: `${f.stats().kernels} kernel(s)`,
     run: () => f(...args),
-    dispose: () => { f.dispose(); for (const p of model.parameters()) p.dispose(); },
+    dispose: () => { f.dispose(); for (const p of weights) p.dispose(); },
   };
 }

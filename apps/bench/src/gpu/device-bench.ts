@@ -2,8 +2,8 @@
  * The GPU benchmark, for a machine with a GPU (an H100 through the device tool here): one
  * part per process, so that an idle Dawn device never shares a run with another part.
  *
- *   node device-bench.mjs --part cuda            symgrad cuda: seed step fp32/tf32, GEMMs and the embedding step
- *   node device-bench.mjs --part webgpu          symgrad webgpu: seed step, GEMMs and the embedding step
+ *   node device-bench.mjs --part cuda            symgrad cuda: seed step fp32/tf32, GEMMs, the embedding and LSTM steps
+ *   node device-bench.mjs --part webgpu          symgrad webgpu: seed step, GEMMs, the embedding and LSTM steps
  *   node device-bench.mjs --part webgpu-gemm     GEMMs only (sweeping SYMGRAD_WEBGPU_MATMUL)
  *   node device-bench.mjs --part webgpu-tuned    the webgpu rows with matmul configs tuned per shape, and the tuning's timings
  *   node device-bench.mjs --part tfjs-webgpu     TensorFlow.js on tfjs-backend-webgpu
@@ -22,7 +22,7 @@ import '@symgrad/backend-cpu';
 import '@symgrad/backend-cuda';
 import { createWebGPUBackendFactory, requestWebGPUAdapter, WEBGPU_BACKEND_PRIORITY, withDawnFeatures, type WebGPUBackend } from '@symgrad/backend-webgpu';
 import { mlpData, SEED_SHAPE, type MlpShape } from '../data.js';
-import { GPU_GEMMS, gemmName, profileSeedStep, SMALL_GEMMS, timeEmbeddingStep, timeGemm, timeSeedStep } from './seed-gpu.js';
+import { GPU_GEMMS, gemmName, profileSeedStep, SMALL_GEMMS, timeEmbeddingStep, timeGemm, timeLstmStep, timeSeedStep } from './seed-gpu.js';
 import { kernelSpecs, type KernelSpec } from '../kernels.js';
 import { timeTfjsWebgpuSeedStep } from './tfjs-webgpu.js';
 
@@ -83,10 +83,14 @@ async function main(): Promise<void> {
       await row(`${gemmName(s)} ${p}`, () => timeGemm(backend, p, s, Math.min(reps, 200), backend === 'webgpu' ? `matmul config ${config}` : ''));
     }
   }
-  // The embedding step of `pnpm bench` (a sparse scatterAdd into the table), checked against the cpu backend.
+  // The embedding step of `pnpm bench` (a sparse scatterAdd into the table) and its LSTM step
+  // (unrolled over 40 steps), each checked against the cpu backend.
   if (part !== 'webgpu-gemm') {
-    const embedding = (values.small ? { kind: 'embedding', name: 'embedding step 101×7, 53 ids', vocab: 101, dim: 7, tokens: 53 } : kernelSpecs(false).at(-1)) as Extract<KernelSpec, { kind: 'embedding' }>;
+    const spec = <K extends KernelSpec['kind']>(kind: K) => kernelSpecs(false).find((k) => k.kind === kind) as Extract<KernelSpec, { kind: K }>;
+    const embedding = values.small ? { kind: 'embedding', name: 'embedding step 101×7, 53 ids', vocab: 101, dim: 7, tokens: 53 } as const : spec('embedding');
     await row(embedding.name, () => timeEmbeddingStep(backend, embedding, Math.min(reps, 300)));
+    const lstm = values.small ? { kind: 'lstm', name: 'LSTM step 3×4×2 → 5', batch: 3, steps: 4, features: 2, units: 5 } as const : spec('lstm');
+    await row(lstm.name, () => timeLstmStep(backend, lstm, Math.min(reps, 100)));
   }
   // Four products per call (one submit), µs per product: against the rows above, what a
   // submit costs the device between calls (WebGPU's wall time per GEMM exceeds its kernel's).

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import '@symgrad/backend-cpu';
 import { mlpData } from '../data.js';
 import { uniformF32 } from '../data.js';
-import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, profileSeedStep, SMALL_GEMMS, timeEmbeddingStep, timeGemm, timeSeedStep } from './seed-gpu.js';
+import '@symgrad/backend-gpujs';
+import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, profileSeedStep, SMALL_GEMMS, timeEmbeddingStep, timeGemm, timeLstmStep, timeSeedStep } from './seed-gpu.js';
 
 // The GPU benchmark's timing code, run on the cpu backend at small sizes: what it measures
 // must be a real training step (the loss falls) and a real product; the numbers are not checked.
@@ -48,6 +49,15 @@ describe('GPU benchmark workloads', () => {
     expect(t).toMatchObject({ peer: 'symgrad cpu', item: 'embedding step 101×7, 53 ids', reps: 3 });
     expect(t.us).toBeGreaterThan(0);
     expect(t.note).toMatch(/^4 kernels; table after two steps vs cpu: 0\.0e\+0$/);
+  });
+
+  it('times the LSTM step after checking its weights against the cpu backend (on gpujs here, whose kernels differ)', async () => {
+    const s = { kind: 'lstm', name: 'LSTM step 3×4×2 → 5', batch: 3, steps: 4, features: 2, units: 5 } as const;
+    const t = await timeLstmStep('gpujs', s, 2);
+    expect(t).toMatchObject({ peer: 'symgrad gpujs', item: s.name, reps: 2 });
+    expect(t.us).toBeGreaterThan(0);
+    expect(t.note).toMatch(/^\d+ kernels; weights after two steps vs cpu: \d\.\de[-+]\d+$/);
+    expect(Number(/vs cpu: (\S+)$/.exec(t.note!)![1])).toBeLessThanOrEqual(1e-4);
   });
 
   it('checks sampled GEMM entries against float64, so a wrong kernel is not timed', () => {

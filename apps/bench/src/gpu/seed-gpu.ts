@@ -10,7 +10,7 @@ import { TestRandom } from '@symgrad/core/testing/reference';
 import { uniformF32, type MlpData } from '../data.js';
 import { seedGraph } from '../seed-symgrad.js';
 import { stepFlops } from '../harness.js';
-import { kernelFlops, symgradEmbeddingStep, type KernelSpec } from '../kernels.js';
+import { kernelFlops, symgradEmbeddingStep, symgradLstmStep, type KernelSpec } from '../kernels.js';
 import { relativeError } from '@symgrad/core/testing/reference';
 
 export interface GpuTiming {
@@ -205,5 +205,28 @@ export async function timeEmbeddingStep(backend: string, s: Extract<KernelSpec, 
     return { peer: `symgrad ${backend}`, item: s.name, us, reps, tflops: kernelFlops(s) / us / 1e6, note: `${gpu.step.stats().kernels} kernels; table after two steps vs cpu: ${err.toExponential(1)}` };
   } finally {
     for (const x of [gpu, cpu]) { x.step.dispose(); x.table.dispose(); }
+  }
+}
+
+/** How far the LSTM's weights after two steps may be from the cpu backend's (float32 sums over 40 steps in other orders). */
+export const LSTM_TOLERANCE = 1e-4;
+
+/**
+ * The LSTM step of `pnpm bench` on a backend, µs per step with the loss read at the end,
+ * after checking its weights after two steps against the cpu backend's.
+ */
+export async function timeLstmStep(backend: string, s: Extract<KernelSpec, { kind: 'lstm' }>, reps: number): Promise<GpuTiming> {
+  const gpu = symgradLstmStep(s, backend);
+  const cpu = symgradLstmStep(s, 'cpu');
+  try {
+    for (const x of [gpu, cpu]) for (let i = 0; i < 2; i++) await x.step(...x.args);
+    let err = 0;
+    for (let w = 0; w < gpu.weights.length; w++) err = Math.max(err, relativeError((await gpu.weights[w]!.read()).data, (await cpu.weights[w]!.read()).data));
+    if (!(err <= LSTM_TOLERANCE)) throw new Error(`${s.name}: the weights after two steps differ from the cpu backend's by ${err.toExponential(2)} (tolerance ${LSTM_TOLERANCE})`);
+    let last: ReturnType<typeof gpu.step.enqueue> | undefined;
+    const us = await throughput(() => { last = gpu.step.enqueue(...gpu.args); }, async () => (Array.isArray(last) ? last[0]! : last!).read(), Math.min(10, reps), reps);
+    return { peer: `symgrad ${backend}`, item: s.name, us, reps, tflops: kernelFlops(s) / us / 1e6, note: `${gpu.step.stats().kernels} kernels; weights after two steps vs cpu: ${err.toExponential(1)}` };
+  } finally {
+    for (const x of [gpu, cpu]) { x.step.dispose(); for (const w of x.weights) w.dispose(); }
   }
 }

@@ -73,6 +73,22 @@ def run_torch():
                             ("sgemm 2048×2048×2048", lambda: A2 @ A2, 2 * 2048 ** 3)):
             us = timed(f, 200)
             emit({"peer": "PyTorch %s" % torch.__version__, "item": name + " " + precision, "us": us, "reps": 200, "note": "%.1f TFLOP/s" % (fl / us / 1e6)})
+        if precision == "fp32":
+            # The LSTM step of `pnpm bench` (32×40×64 → 128, loss Σ h_last · G, SGD 0.01): cuDNN's LSTM.
+            Bt, T, Fi, U = 32, 40, 64, 128
+            lstm = torch.nn.LSTM(Fi, U, batch_first=True).to(dev)
+            Xl = (torch.rand(Bt, T, Fi, generator=g) * 2 - 1).to(dev)
+            Gl = (torch.rand(Bt, U, generator=g) * 2 - 1).to(dev)
+            opt = torch.optim.SGD(lstm.parameters(), lr=0.01)
+
+            def lstm_step():
+                _, (h, _c) = lstm(Xl)
+                loss = (h[-1] * Gl).sum()
+                opt.zero_grad(set_to_none=False)
+                loss.backward()
+                opt.step()
+            us = timed(lstm_step, min(REPS, 300))
+            emit({"peer": "PyTorch %s eager (cuDNN)" % torch.__version__, "item": "LSTM step 32×40×64 → 128", "us": us, "reps": min(REPS, 300), "note": ""})
 
 
 def run_jax():
