@@ -35,7 +35,7 @@ describe('the kernel set', () => {
     const small = { kind: 'embedding', name: 'embedding step 7×3, 11 ids', vocab: 7, dim: 3, tokens: 11 } as const;
     const o = embeddingOperands(small);
     expect(new Set(o.ids).size).toBeLessThan(11); // repeated ids
-    const { step, table, args } = symgradEmbeddingStep(small);
+    const { step, state: [table], args } = symgradEmbeddingStep(small);
     const loss = (await step(...args)) as NDArray;
     await step(...args);
     let first = 0;
@@ -43,7 +43,7 @@ describe('the kernel set', () => {
     const want = Float64Array.from(o.table);
     for (let j = 0; j < 11; j++) for (let d = 0; d < 3; d++) want[o.ids[j]! * 3 + d]! -= 2 * 0.1 * o.rowGrad[j * 3 + d]!;
     expect(relativeError([loss.data[0]!], [first])).toBeLessThan(1e-6);
-    expect(relativeError(table.get().data, want)).toBeLessThan(1e-6);
+    expect(relativeError(table!.get().data, want)).toBeLessThan(1e-6);
     step.dispose();
     const r = await prepareSymgradKernel(small, 'symgrad cpu', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 });
     expect(r.note).toMatch(/^\d+ kernel\(s\)$/);

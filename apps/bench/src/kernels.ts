@@ -112,8 +112,8 @@ export function kernelInputShapes(s: KernelSpec): number[][] {
 /** One kernel on symgrad cpu at O2, compiled and run once. */
 export async function prepareSymgradKernel(s: KernelSpec, peer: string, policy: RepeatPolicy): Promise<Runnable> {
   setBackend('cpu');
-  if (s.kind === 'embedding') return prepareSymgradEmbedding(s, peer, policy);
-  if (s.kind === 'lstm') return prepareSymgradLstm(s, peer, policy);
+  if (s.kind === 'embedding') return prepareSymgradStep(s, peer, policy, symgradEmbeddingStep(s));
+  if (s.kind === 'lstm') return prepareSymgradStep(s, peer, policy, symgradLstmStep(s));
   const arrays = kernelInputShapes(s).map((sh, i) => new NDArray('float32', sh, uniformF32(sh[0]! * sh[1]!, 100 + i)));
   const a = T.matrix('a');
   let f;
@@ -138,52 +138,47 @@ export async function prepareSymgradKernel(s: KernelSpec, peer: string, policy: 
   };
 }
 
+/** A kernel row that trains: the compiled step, the shared variables it updates (what a check compares) and its arguments. */
+export interface SymgradTrainingStep {
+  readonly step: CompiledFunction;
+  readonly state: readonly SharedVariable[];
+  readonly args: readonly NDArray[];
+}
+
 /**
  * The embedding step on symgrad: loss = Σ table[ids] · rowGrad, its gradient with respect to
- * the table (a scatterAdd of rowGrad at the ids) and the SGD update; with its table and arguments.
+ * the table (a scatterAdd of rowGrad at the ids) and the SGD update; its state is the table.
  */
-export function symgradEmbeddingStep(s: Extract<KernelSpec, { kind: 'embedding' }>, backend?: string): { step: CompiledFunction; table: SharedVariable; args: readonly [NDArray, NDArray] } {
+export function symgradEmbeddingStep(s: Extract<KernelSpec, { kind: 'embedding' }>, backend?: string): SymgradTrainingStep {
   const o = embeddingOperands(s);
   const table = shared(new NDArray('float32', [s.vocab, s.dim], o.table), 'table');
   const ids = T.ivector('ids');
   const g = T.tensor('float32', [null, s.dim], 'g');
   const loss = T.sum(T.mul(T.take(table, ids), g));
   const step = fn([ids, g], loss, { updates: [[table, T.sub(table, T.mul(grad(loss, table), EMBEDDING_LR))]], ...(backend ? { backend } : {}) });
-  return { step, table, args: [new NDArray('int32', [s.tokens], o.ids), new NDArray('float32', [s.tokens, s.dim], o.rowGrad)] };
-}
-
-/** The embedding step as a runnable, the loss read back each run. */
-async function prepareSymgradEmbedding(s: Extract<KernelSpec, { kind: 'embedding' }>, peer: string, policy: RepeatPolicy): Promise<Runnable> {
-  const { step: f, table, args } = symgradEmbeddingStep(s);
-  await f(...args);
-  return {
-    group: 'kernel', item: s.name, peer, policy, flops: kernelFlops(s), note: `${f.stats().kernels} kernel(s)`,
-    run: () => f(...args),
-    dispose: () => { f.dispose(); table.dispose(); },
-  };
+  return { step, state: [table], args: [new NDArray('int32', [s.tokens], o.ids), new NDArray('float32', [s.tokens, s.dim], o.rowGrad)] };
 }
 
 /**
  * The LSTM step on symgrad: @symgrad/nn's LSTM (unrolled over the steps), loss = Σ h_last ·
- * outGrad, and SGD on its kernel, recurrent kernel and bias; with its weights and arguments.
+ * outGrad, and SGD on its kernel, recurrent kernel and bias (its state).
  */
-export function symgradLstmStep(s: Extract<KernelSpec, { kind: 'lstm' }>, backend?: string): { step: CompiledFunction; weights: SharedVariable[]; args: readonly [NDArray, NDArray] } {
+export function symgradLstmStep(s: Extract<KernelSpec, { kind: 'lstm' }>, backend?: string): SymgradTrainingStep {
   const o = lstmOperands(s);
   const model = new Sequential([new LSTM(s.units)], { inputShape: [s.steps, s.features], seed: 3 });
   const x = T.tensor('float32', [null, s.steps, s.features], 'x');
   const g = T.matrix('g');
   const loss = T.sum(T.mul(model.apply(x), g));
   const step = fn([x, g], loss, { updates: sgd({ learningRate: LSTM_LR }).updates(loss, model.parameters()), ...(backend ? { backend } : {}) });
-  return { step, weights: model.parameters(), args: [new NDArray('float32', [s.batch, s.steps, s.features], o.x), new NDArray('float32', [s.batch, s.units], o.outGrad)] };
+  return { step, state: model.parameters(), args: [new NDArray('float32', [s.batch, s.steps, s.features], o.x), new NDArray('float32', [s.batch, s.units], o.outGrad)] };
 }
 
-/** The LSTM step as a runnable, the loss read back each run. */
-async function prepareSymgradLstm(s: Extract<KernelSpec, { kind: 'lstm' }>, peer: string, policy: RepeatPolicy): Promise<Runnable> {
-  const { step: f, weights, args } = symgradLstmStep(s);
-  await f(...args);
+/** A training step as a runnable, the loss read back each run. */
+async function prepareSymgradStep(s: KernelSpec, peer: string, policy: RepeatPolicy, t: SymgradTrainingStep): Promise<Runnable> {
+  await t.step(...t.args);
   return {
-    group: 'kernel', item: s.name, peer, policy, flops: kernelFlops(s), note: `${f.stats().kernels} kernel(s)`,
-    run: () => f(...args),
-    dispose: () => { f.dispose(); for (const p of weights) p.dispose(); },
+    group: 'kernel', item: s.name, peer, policy, flops: kernelFlops(s), note: `${t.step.stats().kernels} kernel(s)`,
+    run: () => t.step(...t.args),
+    dispose: () => { t.step.dispose(); for (const v of t.state) v.dispose(); },
   };
 }

@@ -10,7 +10,7 @@ import { TestRandom } from '@symgrad/core/testing/reference';
 import { uniformF32, type MlpData } from '../data.js';
 import { seedGraph } from '../seed-symgrad.js';
 import { stepFlops } from '../harness.js';
-import { kernelFlops, symgradEmbeddingStep, symgradLstmStep, type KernelSpec } from '../kernels.js';
+import { kernelFlops, symgradEmbeddingStep, symgradLstmStep, type KernelSpec, type SymgradTrainingStep } from '../kernels.js';
 import { relativeError } from '@symgrad/core/testing/reference';
 
 export interface GpuTiming {
@@ -188,45 +188,40 @@ export const SMALL_GEMMS: readonly GemmShape[] = [
 /** The table after two embedding steps on the GPU may differ from the cpu backend's by float32 sums in another order. */
 export const EMBEDDING_TOLERANCE = 1e-5;
 
+/** How far the LSTM's weights after two steps may be from the cpu backend's (float32 sums over 40 steps in other orders). */
+export const LSTM_TOLERANCE = 1e-4;
+
 /**
  * The embedding step (a lookup, its gradient and the SGD update, which the compiler makes a
  * scatterAdd into the table) on `backend`: the table after two steps checked against the
  * cpu backend's, then the steps enqueued back to back.
  */
-export async function timeEmbeddingStep(backend: string, s: Extract<KernelSpec, { kind: 'embedding' }>, reps: number): Promise<GpuTiming> {
-  const gpu = symgradEmbeddingStep(s, backend);
-  const cpu = symgradEmbeddingStep(s, 'cpu');
-  try {
-    for (const x of [gpu, cpu]) for (let i = 0; i < 2; i++) await x.step(...x.args);
-    const err = relativeError((await gpu.table.read()).data, (await cpu.table.read()).data);
-    if (!(err <= EMBEDDING_TOLERANCE)) throw new Error(`${s.name}: the table after two steps differs from the cpu backend's by ${err.toExponential(2)} (tolerance ${EMBEDDING_TOLERANCE})`);
-    let last: ReturnType<typeof gpu.step.enqueue> | undefined;
-    const us = await throughput(() => { last = gpu.step.enqueue(...gpu.args); }, async () => (Array.isArray(last) ? last[0]! : last!).read(), Math.min(10, reps), reps);
-    return { peer: `symgrad ${backend}`, item: s.name, us, reps, tflops: kernelFlops(s) / us / 1e6, note: `${gpu.step.stats().kernels} kernels; table after two steps vs cpu: ${err.toExponential(1)}` };
-  } finally {
-    for (const x of [gpu, cpu]) { x.step.dispose(); x.table.dispose(); }
-  }
+export function timeEmbeddingStep(backend: string, s: Extract<KernelSpec, { kind: 'embedding' }>, reps: number): Promise<GpuTiming> {
+  return timeCheckedStep(backend, s, reps, (b) => symgradEmbeddingStep(s, b), 'table', EMBEDDING_TOLERANCE);
 }
 
-/** How far the LSTM's weights after two steps may be from the cpu backend's (float32 sums over 40 steps in other orders). */
-export const LSTM_TOLERANCE = 1e-4;
+/** The LSTM step of `pnpm bench` on `backend`, its weights after two steps checked against the cpu backend's. */
+export function timeLstmStep(backend: string, s: Extract<KernelSpec, { kind: 'lstm' }>, reps: number): Promise<GpuTiming> {
+  return timeCheckedStep(backend, s, reps, (b) => symgradLstmStep(s, b), 'weights', LSTM_TOLERANCE);
+}
 
 /**
- * The LSTM step of `pnpm bench` on a backend, µs per step with the loss read at the end,
- * after checking its weights after two steps against the cpu backend's.
+ * A training step on `backend`, µs per step with the loss read at the end, after checking its
+ * state (`what`) after two steps against the same step's on the cpu backend: a wrong kernel is
+ * never timed.
  */
-export async function timeLstmStep(backend: string, s: Extract<KernelSpec, { kind: 'lstm' }>, reps: number): Promise<GpuTiming> {
-  const gpu = symgradLstmStep(s, backend);
-  const cpu = symgradLstmStep(s, 'cpu');
+async function timeCheckedStep(backend: string, s: KernelSpec, reps: number, build: (backend: string) => SymgradTrainingStep, what: string, tolerance: number): Promise<GpuTiming> {
+  const gpu = build(backend);
+  const cpu = build('cpu');
   try {
     for (const x of [gpu, cpu]) for (let i = 0; i < 2; i++) await x.step(...x.args);
     let err = 0;
-    for (let w = 0; w < gpu.weights.length; w++) err = Math.max(err, relativeError((await gpu.weights[w]!.read()).data, (await cpu.weights[w]!.read()).data));
-    if (!(err <= LSTM_TOLERANCE)) throw new Error(`${s.name}: the weights after two steps differ from the cpu backend's by ${err.toExponential(2)} (tolerance ${LSTM_TOLERANCE})`);
+    for (let v = 0; v < gpu.state.length; v++) err = Math.max(err, relativeError((await gpu.state[v]!.read()).data, (await cpu.state[v]!.read()).data));
+    if (!(err <= tolerance)) throw new Error(`${s.name}: after two steps, this backend's ${what} and the cpu backend's differ by ${err.toExponential(2)} (tolerance ${tolerance})`);
     let last: ReturnType<typeof gpu.step.enqueue> | undefined;
     const us = await throughput(() => { last = gpu.step.enqueue(...gpu.args); }, async () => (Array.isArray(last) ? last[0]! : last!).read(), Math.min(10, reps), reps);
-    return { peer: `symgrad ${backend}`, item: s.name, us, reps, tflops: kernelFlops(s) / us / 1e6, note: `${gpu.step.stats().kernels} kernels; weights after two steps vs cpu: ${err.toExponential(1)}` };
+    return { peer: `symgrad ${backend}`, item: s.name, us, reps, tflops: kernelFlops(s) / us / 1e6, note: `${gpu.step.stats().kernels} kernels; ${what} after two steps vs cpu: ${err.toExponential(1)}` };
   } finally {
-    for (const x of [gpu, cpu]) { x.step.dispose(); for (const w of x.weights) w.dispose(); }
+    for (const x of [gpu, cpu]) { x.step.dispose(); for (const v of x.state) v.dispose(); }
   }
 }
