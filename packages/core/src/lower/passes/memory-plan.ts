@@ -18,6 +18,8 @@ interface Slot {
   readonly id: number;
   readonly dtype: DType;
   size: number;
+  /** The last kernel that uses any buffer placed in the slot so far. */
+  liveUntil: number;
 }
 
 /**
@@ -41,12 +43,27 @@ export function planMemory(d: ProgramDraft, enabled: boolean): { rename: Map<num
   const bytes = (b: number) => d.buffers[b]!.size * bytesPerElement(d.buffers[b]!.dtype);
   const temps = [...first.keys()];
   const unplannedBytes = temps.reduce((a, b) => a + bytes(b), 0);
+  // The live set at each kernel, swept once: a temp counts from its first use to its last.
+  const delta = new Float64Array(d.kernels.length + 1);
+  for (const b of temps) {
+    delta[first.get(b)!]! += bytes(b);
+    delta[last.get(b)! + 1]! -= bytes(b);
+  }
   let liveSetBytes = 0;
+  let running = 0;
   d.kernels.forEach((k, i) => {
-    if (!k) return;
-    const live = temps.filter((b) => first.get(b)! <= i && last.get(b)! >= i).reduce((a, b) => a + bytes(b), 0);
-    liveSetBytes = Math.max(liveSetBytes, live);
+    running += delta[i]!;
+    if (k) liveSetBytes = Math.max(liveSetBytes, running);
   });
+  // The temps whose last use is each kernel (and not their first).
+  const dyingAt = new Map<number, number[]>();
+  for (const b of temps) {
+    const at = last.get(b)!;
+    if (first.get(b)! >= at) continue;
+    const list = dyingAt.get(at);
+    if (list) list.push(b);
+    else dyingAt.set(at, [b]);
+  }
   const rename = new Map<number, number>();
   if (!enabled) {
     for (const b of temps) rename.set(b, b);
@@ -57,7 +74,7 @@ export function planMemory(d: ProgramDraft, enabled: boolean): { rename: Map<num
   let inPlace = 0;
   d.kernels.forEach((k, i) => {
     if (!k) return;
-    const dying = new Set(temps.filter((b) => last.get(b) === i && first.get(b)! < i));
+    const dying = new Set(dyingAt.get(i) ?? []);
     for (const out of writes(k)) {
       const b = out.buffer;
       if (first.get(b) !== i || rename.has(b)) continue;
@@ -65,6 +82,7 @@ export function planMemory(d: ProgramDraft, enabled: boolean): { rename: Map<num
       if (victim !== undefined) {
         const slot = slots.get(victim)!;
         slot.size = Math.max(slot.size, d.buffers[b]!.size);
+        slot.liveUntil = Math.max(slot.liveUntil, last.get(b)!);
         rename.set(b, slot.id);
         slots.set(b, slot);
         dying.delete(victimBuffer(d, k, out)!);
@@ -76,14 +94,15 @@ export function planMemory(d: ProgramDraft, enabled: boolean): { rename: Map<num
       if (slot) {
         free.splice(free.indexOf(slot), 1);
         slot.size = Math.max(slot.size, d.buffers[b]!.size);
+        slot.liveUntil = Math.max(slot.liveUntil, last.get(b)!);
       }
-      const use = slot ?? { id: b, dtype: d.buffers[b]!.dtype, size: d.buffers[b]!.size };
+      const use = slot ?? { id: b, dtype: d.buffers[b]!.dtype, size: d.buffers[b]!.size, liveUntil: last.get(b)! };
       rename.set(b, use.id);
       slots.set(b, use);
     }
     for (const b of dying) {
       const s = slots.get(b);
-      if (s && ![...slots.entries()].some(([other, t]) => t === s && other !== b && last.get(other)! > i)) free.push(s);
+      if (s && s.liveUntil <= i) free.push(s);
     }
   });
   const distinct = new Set(slots.values());
