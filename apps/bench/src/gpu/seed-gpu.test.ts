@@ -3,7 +3,9 @@ import '@symgrad/backend-cpu';
 import { mlpData } from '../data.js';
 import { uniformF32 } from '../data.js';
 import '@symgrad/backend-gpujs';
-import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, profileSeedStep, SMALL_GEMMS, timeEmbeddingStep, timeGemm, timeLstmStep, timeSeedStep } from './seed-gpu.js';
+import { NDArray } from '@symgrad/core';
+import { symgradEmbeddingStep } from '../kernels.js';
+import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, profileSeedStep, SMALL_GEMMS, timeCheckedStep, timeEmbeddingStep, timeGemm, timeLstmStep, timeSeedStep } from './seed-gpu.js';
 
 // The GPU benchmark's timing code, run on the cpu backend at small sizes: what it measures
 // must be a real training step (the loss falls) and a real product; the numbers are not checked.
@@ -58,6 +60,18 @@ describe('GPU benchmark workloads', () => {
     expect(t.us).toBeGreaterThan(0);
     expect(t.note).toMatch(/^\d+ kernels; weights after two steps vs cpu: \d\.\de[-+]\d+$/);
     expect(Number(/vs cpu: (\S+)$/.exec(t.note!)![1])).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('refuses to time a step whose state after two steps differs from the cpu backend\'s, saying by how much', async () => {
+    const s = { kind: 'embedding', name: 'embedding step 101×7, 53 ids', vocab: 101, dim: 7, tokens: 53 } as const;
+    let calls = 0;
+    // The first step built (the backend's) starts from another table.
+    const build = (backend: string) => {
+      const t = symgradEmbeddingStep(s, backend);
+      if (calls++ === 0) t.state[0]!.set(new NDArray('float32', [101, 7], new Float32Array(707)));
+      return t;
+    };
+    await expect(timeCheckedStep('cpu', s, 2, build, 'table', 1e-5)).rejects.toThrow(/^embedding step 101×7, 53 ids: after two steps, this backend's table and the cpu backend's differ by \d\.\d\de[-+]\d+ \(tolerance 0\.00001\)$/);
   });
 
   it('checks sampled GEMM entries against float64, so a wrong kernel is not timed', () => {

@@ -210,7 +210,7 @@ export function timeLstmStep(backend: string, s: Extract<KernelSpec, { kind: 'ls
  * state (`what`) after two steps against the same step's on the cpu backend: a wrong kernel is
  * never timed.
  */
-async function timeCheckedStep(backend: string, s: KernelSpec, reps: number, build: (backend: string) => SymgradTrainingStep, what: string, tolerance: number): Promise<GpuTiming> {
+export async function timeCheckedStep(backend: string, s: KernelSpec, reps: number, build: (backend: string) => SymgradTrainingStep, what: string, tolerance: number): Promise<GpuTiming> {
   const gpu = build(backend);
   const cpu = build('cpu');
   try {
