@@ -12,7 +12,7 @@ export interface EmbeddingOptions {
   readonly embeddingsInitializer?: Initializer;
   /**
    * Id 0 is padding (Keras's `mask_zero`): the layer gives the layers after it a mask of the
-   * other ids, which LSTM, GRU, SimpleRNN and GlobalAveragePooling1D use to skip padded steps.
+   * other ids, which LSTM, GRU, SimpleRNN and the global 1-D poolings use to skip padded steps.
    * Real ids then start at 1, so inputDim is the vocabulary's size plus one. False by default.
    */
   readonly maskZero?: boolean;

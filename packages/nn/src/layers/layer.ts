@@ -11,7 +11,7 @@ export interface ApplyOptions {
    * Which steps of the input are real (1) and which are padding (0), [batch, steps]: what an
    * Embedding with `maskZero` gives the layers after it. Sequential passes it from layer to
    * layer (`computeMask`); layers that read sequences (LSTM, GRU, SimpleRNN, Bidirectional,
-   * GlobalAveragePooling1D) skip the padded steps.
+   * GlobalAveragePooling1D, GlobalMaxPooling1D) skip the padded steps.
    */
   readonly mask?: Variable;
 }
@@ -208,7 +208,7 @@ export abstract class Layer {
   computeMask(_x: Variable, mask: Variable | undefined): Variable | undefined {
     if (mask !== undefined && this.passesMask) return mask;
     if (mask !== undefined) {
-      throw new Error(`${this.describe()} does not support masking: the mask of an Embedding with maskZero reaches it; put a layer that reads the mask (LSTM, GRU, SimpleRNN, GlobalAveragePooling1D) before it, or drop maskZero`);
+      throw new Error(`${this.describe()} does not support masking: the mask of an Embedding with maskZero reaches it; put a layer that reads the mask (LSTM, GRU, SimpleRNN, a global 1-D pooling) before it, or drop maskZero`);
     }
     return undefined;
   }

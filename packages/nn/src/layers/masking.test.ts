@@ -1,4 +1,5 @@
 import '@symgrad/backend-cpu';
+import { grad } from '@symgrad/autodiff';
 import { fn, NDArray, T } from '@symgrad/core';
 import { relativeError, TestRandom } from '@symgrad/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { Conv1D } from './convolution.js';
 import { Dense, Flatten } from './dense.js';
 import { Embedding } from './embedding.js';
 import type { Layer } from './layer.js';
-import { GlobalAveragePooling1D } from './pooling.js';
+import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './pooling.js';
 import { GRU, LSTM, SimpleRNN, type RecurrentOptions } from './recurrent.js';
 import { Sequential } from './sequential.js';
 
@@ -76,6 +77,23 @@ describe('masking: an Embedding with maskZero marks id 0 as padding', () => {
     expect(relativeError((await run(plain, [[2, 0, 5, 0, 0]])).data, mean([2, 0, 5, 0, 0]))).toBeLessThan(1e-6);
   });
 
+  it('GlobalMaxPooling1D takes the maximum of the real steps only (0 for a sequence of padding), with gradients only there', async () => {
+    const model = new Sequential([new Embedding(6, 3, { maskZero: true }), new GlobalMaxPooling1D()], { inputShape: [5], seed: 3 });
+    const table = (model.layers[0] as Embedding).embeddings.get().data;
+    // Row 0 (the padding id) is the largest everywhere, so a padded step that counted would win.
+    const big = Float32Array.from(table);
+    big.fill(10, 0, 3);
+    (model.layers[0] as Embedding).embeddings.set(new NDArray('float32', [6, 3], big));
+    const got = await run(model, [[2, 0, 5, 0, 0], [0, 0, 0, 0, 0], [1, 1, 3, 1, 4]]);
+    const max = (ids: number[]) => [0, 1, 2].map((c) => Math.max(...ids.map((id) => big[id * 3 + c]!)));
+    expect(relativeError(got.data, [...max([2, 5]), 0, 0, 0, ...max([1, 1, 3, 1, 4])])).toBeLessThan(1e-6);
+    const ids = T.tensor('int32', [null, 5], 'ids');
+    const table0 = (model.layers[0] as Embedding).embeddings;
+    const g = (await fn([ids], grad(T.sum(model.apply(ids)), table0))(new NDArray('int32', [1, 5], Int32Array.from([2, 0, 5, 0, 0])))) as NDArray;
+    expect(Array.from(g.data.slice(0, 3))).toEqual([0, 0, 0]); // the padding row gets no gradient
+    expect(Array.from(g.data).reduce((a, b) => a + b, 0)).toBe(3); // one winner per feature
+  });
+
   it('rebuilds from its configuration', () => {
     const model = new Sequential([new Embedding(100, 8, { maskZero: true }), new GRU(4)], { inputShape: [12] });
     expect(model.toConfig().config.layers[0]).toEqual({ className: 'Embedding', config: { inputDim: 100, outputDim: 8, maskZero: true, name: 'embedding_0' } });
@@ -85,7 +103,7 @@ describe('masking: an Embedding with maskZero marks id 0 as padding', () => {
   it('a layer that cannot use the mask says so, naming itself', () => {
     const ids = T.tensor('int32', [null, 6], 'ids');
     expect(() => new Sequential([new Embedding(10, 4, { maskZero: true }), new Flatten(), new Dense(2)], { inputShape: [6] }).apply(ids))
-      .toThrow("Flatten 'flatten_0' does not support masking: the mask of an Embedding with maskZero reaches it; put a layer that reads the mask (LSTM, GRU, SimpleRNN, GlobalAveragePooling1D) before it, or drop maskZero");
+      .toThrow("Flatten 'flatten_0' does not support masking: the mask of an Embedding with maskZero reaches it; put a layer that reads the mask (LSTM, GRU, SimpleRNN, a global 1-D pooling) before it, or drop maskZero");
     expect(() => new Sequential([new Embedding(10, 4, { maskZero: true }), new Conv1D(2, 3)], { inputShape: [6] }).apply(ids))
       .toThrow("Conv1D 'conv1d_0' does not support masking");
     // After a recurrent layer without returnSequences (or the pooling) there is no mask left.

@@ -274,7 +274,8 @@ export class GlobalAveragePooling1D extends GlobalPooling {
 }
 
 /**
- * The maximum over the steps of every feature: [batch, steps, features] → [batch, features].
+ * The maximum over the steps of every feature: [batch, steps, features] → [batch, features];
+ * with a mask, over the real steps.
  *
  * @example
  * ```ts
@@ -285,4 +286,18 @@ export class GlobalMaxPooling1D extends GlobalPooling {
   readonly className = 'GlobalMaxPooling1D';
   protected readonly positions = 'steps';
   protected readonly reduce = (x: Variable, axes: number[]) => T.max(x, axes);
+
+  /** With a mask (an Embedding's `maskZero`), the maximum over the real steps only (0 where a sequence has none). */
+  protected override callLayer(x: Variable, options: ApplyOptions): Variable {
+    if (options.mask === undefined) return super.callLayer(x, options);
+    this.requireBatch(x);
+    const real = T.gt(T.expandDims(this.stepMask(options.mask, x), 2), 0);
+    const max = T.max(T.where(real, x, -Infinity), 1);
+    return T.where(T.gt(T.max(T.cast(real, x.dtype), 1), 0), max, 0);
+  }
+
+  /** Reads the mask and gives none. */
+  override computeMask(): undefined {
+    return undefined;
+  }
 }
