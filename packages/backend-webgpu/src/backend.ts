@@ -90,25 +90,25 @@ export class WebGPUBackend implements Backend {
   private constructor(private readonly ctx: DeviceContext, lower: Partial<ProgramLimits> = {}, private readonly matmulConfig?: MatmulConfigChooser, tuning?: MatmulTuningOptions) {
     const l = ctx.limits;
     const tunable = tuning !== undefined && ctx.timestamps;
-    this.capabilities = {
-      dtypes: WGSL_DTYPES,
-      kernels: WEBGPU_KERNEL_KINDS,
-      // Whole vec4s, since allocations are padded to 16 bytes (byteSizeOf).
-      maxBufferElements: Math.min(Math.floor(Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 16) * 4, lower.maxBufferElements ?? Infinity),
-      precisions: ['fp32'],
-      syncRead: false,
-      // Fusion keeps every kernel within the storage buffers a shader may bind.
-      maxKernelBuffers: Math.min(l.maxStorageBuffersPerShaderStage, lower.maxStorageBuffersPerShaderStage ?? Infinity),
-      device: tuning === undefined ? ctx.adapterName
-        : `${ctx.adapterName}, ${tunable ? 'matmul configs tuned per shape' : 'matmul tuning unavailable (the device has no timestamp queries)'}`,
-    };
     const min = (k: keyof ProgramLimits, v: number) => Math.min(v, lower[k] ?? Infinity);
     this.limits = {
-      maxBufferElements: this.capabilities.maxBufferElements,
+      // Whole vec4s, since allocations are padded to 16 bytes (byteSizeOf).
+      maxBufferElements: min('maxBufferElements', Math.floor(Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 16) * 4),
       maxStorageBuffersPerShaderStage: min('maxStorageBuffersPerShaderStage', l.maxStorageBuffersPerShaderStage),
       maxComputeWorkgroupsPerDimension: min('maxComputeWorkgroupsPerDimension', l.maxComputeWorkgroupsPerDimension),
       maxComputeWorkgroupStorageSize: min('maxComputeWorkgroupStorageSize', l.maxComputeWorkgroupStorageSize),
       maxComputeInvocationsPerWorkgroup: min('maxComputeInvocationsPerWorkgroup', l.maxComputeInvocationsPerWorkgroup),
+    };
+    this.capabilities = {
+      dtypes: WGSL_DTYPES,
+      kernels: WEBGPU_KERNEL_KINDS,
+      maxBufferElements: this.limits.maxBufferElements,
+      precisions: ['fp32'],
+      syncRead: false,
+      // Fusion keeps every kernel within the storage buffers a shader may bind.
+      maxKernelBuffers: this.limits.maxStorageBuffersPerShaderStage,
+      device: tuning === undefined ? ctx.adapterName
+        : `${ctx.adapterName}, ${tunable ? 'matmul configs tuned per shape' : 'matmul tuning unavailable (the device has no timestamp queries)'}`,
     };
     this.tuner = tunable ? new MatmulTuner(ctx, this.limits, tuning) : undefined;
     this.storage = new BufferPool(ctx.device, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, 'symgrad buffer');

@@ -246,6 +246,26 @@ export class GlobalMaxPooling2D extends GlobalPooling {
 }
 
 /**
+ * The global poolings over steps: with a mask (an Embedding's `maskZero`) they pool the real
+ * steps only, 0 where a sequence has none, and give no mask on.
+ */
+abstract class GlobalPooling1D extends GlobalPooling {
+  protected readonly positions = 'steps';
+  /** The pooled [batch, features] of x [batch, steps, features] over the steps where `real` [batch, steps, 1] is 1. */
+  protected abstract maskedReduce(x: Variable, real: Variable): Variable;
+
+  protected override callLayer(x: Variable, options: ApplyOptions): Variable {
+    if (options.mask === undefined) return super.callLayer(x, options);
+    this.requireBatch(x);
+    return this.maskedReduce(x, T.expandDims(this.stepMask(options.mask, x), 2));
+  }
+
+  override computeMask(): undefined {
+    return undefined;
+  }
+}
+
+/**
  * The mean over the steps of every feature: [batch, steps, features] → [batch, features]; with
  * an Embedding before it, a bag of words.
  *
@@ -254,22 +274,11 @@ export class GlobalMaxPooling2D extends GlobalPooling {
  * new Sequential([new Embedding(10000, 16), new GlobalAveragePooling1D(), new Dense(2)], { inputShape: [200] });
  * ```
  */
-export class GlobalAveragePooling1D extends GlobalPooling {
+export class GlobalAveragePooling1D extends GlobalPooling1D {
   readonly className = 'GlobalAveragePooling1D';
-  protected readonly positions = 'steps';
   protected readonly reduce = (x: Variable, axes: number[]) => T.mean(x, axes);
-
-  /** With a mask (an Embedding's `maskZero`), the mean over the real steps only (0 where a sequence has none). */
-  protected override callLayer(x: Variable, options: ApplyOptions): Variable {
-    if (options.mask === undefined) return super.callLayer(x, options);
-    this.requireBatch(x);
-    const m = T.expandDims(this.stepMask(options.mask, x), 2);
-    return T.div(T.sum(T.mul(x, m), 1), T.maximum(T.sum(m, 1), 1));
-  }
-
-  /** Reads the mask and gives none. */
-  override computeMask(): undefined {
-    return undefined;
+  protected maskedReduce(x: Variable, real: Variable): Variable {
+    return T.div(T.sum(T.mul(x, real), 1), T.maximum(T.sum(real, 1), 1));
   }
 }
 
@@ -282,22 +291,11 @@ export class GlobalAveragePooling1D extends GlobalPooling {
  * new Sequential([new Embedding(10000, 16), new GlobalMaxPooling1D(), new Dense(2)], { inputShape: [200] });
  * ```
  */
-export class GlobalMaxPooling1D extends GlobalPooling {
+export class GlobalMaxPooling1D extends GlobalPooling1D {
   readonly className = 'GlobalMaxPooling1D';
-  protected readonly positions = 'steps';
   protected readonly reduce = (x: Variable, axes: number[]) => T.max(x, axes);
-
-  /** With a mask (an Embedding's `maskZero`), the maximum over the real steps only (0 where a sequence has none). */
-  protected override callLayer(x: Variable, options: ApplyOptions): Variable {
-    if (options.mask === undefined) return super.callLayer(x, options);
-    this.requireBatch(x);
-    const real = T.gt(T.expandDims(this.stepMask(options.mask, x), 2), 0);
-    const max = T.max(T.where(real, x, -Infinity), 1);
-    return T.where(T.gt(T.max(T.cast(real, x.dtype), 1), 0), max, 0);
-  }
-
-  /** Reads the mask and gives none. */
-  override computeMask(): undefined {
-    return undefined;
+  protected maskedReduce(x: Variable, real: Variable): Variable {
+    const max = T.max(T.where(T.gt(real, 0), x, -Infinity), 1);
+    return T.where(T.gt(T.sum(real, 1), 0), max, 0);
   }
 }
