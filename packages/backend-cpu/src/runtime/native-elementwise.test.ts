@@ -3,7 +3,7 @@ import { sx, type BufferSpec, type DType, type ElementwiseKernel, type TypedArra
 import { compileElementwise } from '../codegen/elementwise.js';
 import { nativeCpuStatus } from '../native.js';
 import { bufferTable } from './kernel-step.js';
-import { compileNativeElementwise } from './native-elementwise.js';
+import { compileNativeElementwise, splitByOutputs } from './native-elementwise.js';
 import { ALL_DTYPES } from '../testing-fixtures/random-expr.js';
 import { elementwiseReference, randomElementwiseCase, type ElementwiseCase } from '../testing-fixtures/elementwise-cases.js';
 import { relError, Rng } from '../testing-fixtures/random.js';
@@ -159,6 +159,42 @@ describe.skipIf(!addon)('native elementwise kernels', () => {
     expect(Array.from(data[0]!)).toEqual([-1, -2, -3, -4, -5, -6]);
     runNative({ kernel: { kind: 'elementwise', shape: [], inputs: [{ buffer: 0, offset: 4, shape: [], strides: [] }], outputs: [{ buffer: 1, offset: 0, shape: [], strides: [] }], exprs: [sx.unary('square', x)], label: 's' }, buffers, data });
     expect(data[1]![0]).toBe(25);
+  });
+
+  it('cuts a kernel of more than 64 views into kernels by outputs (40 copies into a concat, say), with the same results', () => {
+    const [rows, cols, pieces] = [3, 7, 40];
+    const rng = new Rng(76);
+    // A concat's pieces copied out of one buffer and scaled: 40 inputs, 40 outputs.
+    const data = [typed('float32', Array.from({ length: pieces * rows * cols }, () => rng.uniform(-1, 1))), new Float32Array(pieces * rows * cols)];
+    const buffers: BufferSpec[] = data.map((d, id) => ({ id, dtype: 'float32', size: d.length, role: 'temp' }));
+    const piece = (buffer: number, p: number) => ({ buffer, offset: p * cols, shape: [rows, cols], strides: [pieces * cols, 1] });
+    const kernel: ElementwiseKernel = {
+      kind: 'elementwise', shape: [rows, cols], inputs: Array.from({ length: pieces }, (_, p) => piece(0, pieces - 1 - p)),
+      outputs: Array.from({ length: pieces }, (_, p) => ({ buffer: 1, offset: p * rows * cols, shape: [rows, cols], strides: [cols, 1] })),
+      exprs: Array.from({ length: pieces }, (_, p) => sx.binary('mul', sx.input(p, 'float32'), sx.const(p + 1, 'float32'), 'float32')), label: 'concat',
+    };
+    expect(splitByOutputs(kernel, 64)!.map((k) => [k.inputs.length, k.outputs.length])).toEqual([[32, 32], [8, 8]]);
+    runNative({ kernel, buffers, data });
+    for (let p = 0; p < pieces; p++) {
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const want = Math.fround(data[0]![r * pieces * cols + (pieces - 1 - p) * cols + c]! * (p + 1));
+          expect(data[1]![p * rows * cols + r * cols + c]).toBe(want);
+        }
+      }
+    }
+  });
+
+  it('does not cut where a later part would read what an earlier part wrote, and says why it falls back', () => {
+    const n = 33;
+    const buffers = bufferTable(Array.from({ length: 2 * n }, (_, id) => ({ id, dtype: 'float32' as DType, size: 4, role: 'temp' as const })));
+    const v = (buffer: number) => contiguous(buffer, [4]);
+    // Output k overwrites buffer k in place; output n reads buffer 0, which the first part has written by then.
+    const inputs = [...Array.from({ length: n }, (_, b) => v(b)), ...Array.from({ length: n - 1 }, (_, b) => v(n + b))];
+    const exprs = [...Array.from({ length: n }, (_, b) => sx.unary('neg', sx.input(b, 'float32'))), ...Array.from({ length: n - 1 }, (_, b) => sx.binary('add', sx.input(n + b, 'float32'), sx.input(0, 'float32'), 'float32'))];
+    const kernel: ElementwiseKernel = { kind: 'elementwise', shape: [4], inputs, outputs: [...Array.from({ length: n }, (_, b) => v(b)), ...Array.from({ length: n - 1 }, (_, b) => v(n + b))], exprs, label: 'wide' };
+    expect(splitByOutputs(kernel, 64)).toBeUndefined();
+    expect(compileNativeElementwise(kernel, buffers, addon!)).toEqual({ fallback: '130 views (the addon takes 64)' });
   });
 
   it('falls back, saying why, for kernels beyond the addon (rank > 16 after merging dims)', () => {

@@ -176,3 +176,28 @@ export function formatScalarExpr(e: ScalarExpr): string {
     default: return `${e.op}(${e.args.map(formatScalarExpr).join(', ')})`;
   }
 }
+
+/**
+ * Rebuilds an expression with each input(k) replaced by `replace(k)`, keeping shared
+ * subtrees shared: for renumbering a kernel's inputs when it is split or fused.
+ *
+ * @example
+ * ```ts
+ * const e = sx.binary('add', sx.input(0, 'float32'), sx.input(3, 'float32'), 'float32');
+ * substituteInputs(e, (k, dt) => sx.input(k === 3 ? 1 : k, dt)); // add(in0, in1)
+ * ```
+ */
+export function substituteInputs(expr: ScalarExpr, replace: (index: number, dtype: ScalarExpr['dtype']) => ScalarExpr): ScalarExpr {
+  const memo = new Map<ScalarExpr, ScalarExpr>();
+  const go = (e: ScalarExpr): ScalarExpr => {
+    const hit = memo.get(e);
+    if (hit) return hit;
+    let r: ScalarExpr;
+    if (e.op === 'input') r = replace(e.index, e.dtype);
+    else if (e.op === 'const') r = e;
+    else r = { ...e, args: e.args.map(go) } as unknown as ScalarExpr;
+    memo.set(e, r);
+    return r;
+  };
+  return go(expr);
+}

@@ -2,6 +2,7 @@ import { GraphError } from '../ir/graph.js';
 import { topoSort } from '../ir/graph.js';
 import type { Variable } from '../ir/variable.js';
 import { canonicalize } from './passes/canonicalize.js';
+import { concatSums } from './passes/concat-sums.js';
 import { constantFold } from './passes/constant-fold.js';
 import { createMerge } from './passes/merge.js';
 import { stabilize } from './passes/stabilize.js';
@@ -11,9 +12,9 @@ import { rewriteToFixpoint, type LocalRewrite } from './rewrite-graph.js';
 export type OptLevel = 'O0' | 'O1' | 'O2';
 
 /** Every pass by name, graph passes first, in pipeline order. Program passes run after lowering. */
-export const GRAPH_PASSES = ['canonicalize', 'constantFold', 'merge', 'stabilize'] as const;
+export const GRAPH_PASSES = ['canonicalize', 'constantFold', 'merge', 'stabilize', 'concatSums'] as const;
 /** The Program passes (O2), in the order they run after lowering; name one in `rewrites.exclude` to switch it off. */
-export const PROGRAM_PASSES = ['inlineConstants', 'foldConstantKernels', 'mergeSoftmaxCrossEntropy', 'fuseElementwise', 'accumulateSlices', 'scatterInPlace', 'foldUpdateIntoMatmul', 'fuseMatmulEpilogue', 'specializeMatmul', 'fuseReduce', 'fuseSiblings', 'deadCode', 'memoryPlan'] as const;
+export const PROGRAM_PASSES = ['inlineConstants', 'foldConstantKernels', 'mergeSoftmaxCrossEntropy', 'fuseElementwise', 'accumulateSlices', 'scatterInPlace', 'foldUpdateIntoMatmul', 'fuseMatmulEpilogue', 'specializeMatmul', 'concatInPlace', 'fuseReduce', 'fuseSiblings', 'deadCode', 'memoryPlan'] as const;
 export type PassName = (typeof GRAPH_PASSES)[number] | (typeof PROGRAM_PASSES)[number];
 
 export interface RewriteOptions {
@@ -34,6 +35,7 @@ const LOCAL: Record<(typeof GRAPH_PASSES)[number], () => LocalRewrite> = {
   constantFold: () => constantFold,
   merge: createMerge,
   stabilize: () => stabilize,
+  concatSums: () => concatSums,
 };
 
 /**
@@ -42,7 +44,7 @@ const LOCAL: Record<(typeof GRAPH_PASSES)[number], () => LocalRewrite> = {
  *
  * @example
  * ```ts
- * enabledPasses({ level: 'O1' }); // Set { 'canonicalize', 'constantFold', 'merge', 'stabilize' }
+ * enabledPasses({ level: 'O1' }); // Set { 'canonicalize', 'constantFold', 'merge', 'stabilize', 'concatSums' }
  * enabledPasses({ exclude: ['fuseElementwise'] }).has('memoryPlan'); // true
  * ```
  */
@@ -70,7 +72,7 @@ export function rewriteOutputs(outputs: readonly Variable[], enabled: ReadonlySe
   let cur = [...outputs];
   const report: PassReport[] = [];
   // Stabilize exposes constants and duplicates; a second canonical sweep cleans them.
-  const order: (typeof GRAPH_PASSES)[number][] = ['canonicalize', 'constantFold', 'merge', 'stabilize', 'canonicalize', 'merge'];
+  const order: (typeof GRAPH_PASSES)[number][] = ['canonicalize', 'constantFold', 'merge', 'stabilize', 'concatSums', 'canonicalize', 'merge'];
   for (const name of order) {
     if (!enabled.has(name)) continue;
     const t0 = performance.now();

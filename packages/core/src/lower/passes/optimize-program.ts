@@ -5,6 +5,7 @@ import { reads, writes, type ProgramDraft } from './draft.js';
 import { deadCode, foldUpdateIntoMatmul, fuseElementwise, fuseMatmulEpilogue, fuseReduce, fuseReduceEpilogue } from './fuse.js';
 import { accumulateSlices } from './accumulate-slices.js';
 import { scatterInPlace } from './scatter-in-place.js';
+import { concatInPlace } from './concat-in-place.js';
 import { inlineConstants } from './inline-constants.js';
 import { fuseSiblings } from './fuse-siblings.js';
 import { foldConstantKernels } from './fold-constant-kernels.js';
@@ -29,6 +30,7 @@ const ORDER: [PassName, (d: ProgramDraft) => boolean][] = [
   ['foldUpdateIntoMatmul', foldUpdateIntoMatmul],
   ['fuseMatmulEpilogue', fuseMatmulEpilogue],
   ['specializeMatmul', specializeMatmul],
+  ['concatInPlace', concatInPlace],
   ['fuseReduce', fuseReduce],
   ['fuseReduce', fuseReduceEpilogue],
   ['fuseSiblings', fuseSiblings],

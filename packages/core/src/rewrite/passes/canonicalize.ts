@@ -65,10 +65,10 @@ function sparseUpdate(node: Apply): Variable | undefined {
 
 /**
  * Canonical forms: neutral elements vanish, double negation cancels, transposes compose,
- * reshape chains collapse, casts and reshapes to the same type disappear, and a sum with a
+ * reshape and concat chains collapse, casts and reshapes to the same type disappear, and a sum with a
  * scatterAdd into zeros becomes a scatterAdd (a sparse update).
  */
-export const canonicalize: LocalRewrite = (node) => {
+export const canonicalize: LocalRewrite = (node, graph) => {
   const out = node.outputs[0]!;
   const x = node.inputs[0]!;
   const n = neutral(node);
@@ -97,6 +97,13 @@ export const canonicalize: LocalRewrite = (node) => {
     case 'cast':
     case 'broadcastTo':
       return sameType(x, out) ? [x] : undefined;
+    case 'concat': {
+      // A concat of a concat on the same axis read by nothing else: one concat, each piece copied once.
+      const axis = (node.props as { axis: number }).axis;
+      const inner = (v: Variable) => { const c = producer(v, 'concat'); return c && c.props.axis === axis && graph.uses(v) === 1 ? c : undefined; };
+      if (node.inputs.length === 1 && sameType(x, out)) return [x];
+      return node.inputs.some(inner) ? [apply1('concat', { axis }, node.inputs.flatMap((v) => inner(v)?.inputs ?? [v]))] : undefined;
+    }
     default:
       return undefined;
   }

@@ -27,6 +27,15 @@ describe('graph rewrites, printed before and after', () => {
     expect(strip(show(T.add(w, T.transpose(T.broadcastTo(T.constant(0), [4, 3]))))).split('\n')[0]).toBe('add float32[3, 4]');
     expect(strip(show(T.mul(T.broadcastLike(T.constant(2), w), w))).split('\n')[0]).toBe('mul float32[?, 4]');
   });
+  it('canonicalize collapses a concat of a concat on the same axis, and a concat of one piece', () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => T.tensor('float32', [2, 3], n)) as [Variable, Variable, Variable];
+    expect(strip(show(T.concat([T.concat([a, b], 1), c], 1))).split('\n')).toEqual(['concat {"axis":1} float32[2, 9]', " |input 'a' float32[2, 3]", " |input 'b' float32[2, 3]", " |input 'c' float32[2, 3]"]);
+    expect(strip(show(T.concat([T.concat([a, b], 0), T.concat([c, c], 0)], 1))).split('\n')[0]).toBe('concat {"axis":1} float32[4, 6]');
+    // The inner concat is an output too: it stays, and the outer one copies it.
+    const inner = T.concat([a, b], 1);
+    expect(optimizeGraph([T.concat([inner, c], 1), inner], { level: 'O1' })[0]!.owner!.inputs).toHaveLength(2);
+    expect(strip(show(T.concat([a], 0)))).toBe("input 'a' float32[2, 3]");
+  });
   it('x + 0 keeps the broadcast when 0 widens x', () => {
     const v = T.vector('v');
     const e = T.add(v, T.constant(NDArray.zeros([3, 1])));
@@ -74,6 +83,6 @@ describe('graph rewrites, printed before and after', () => {
   });
   it('passes can be excluded by name, and unknown names are errors', () => {
     expect(strip(debugPrint(optimizeGraph([T.log(T.softmax(x))], { level: 'O1', exclude: ['stabilize'] }))).split('\n')[0]).toBe('log float32[?, ?]');
-    expect(() => optimizeGraph([x], { exclude: ['fusion' as never] })).toThrow(/^unknown rewrite pass 'fusion': passes are canonicalize, constantFold, merge, stabilize, inlineConstants, foldConstantKernels/);
+    expect(() => optimizeGraph([x], { exclude: ['fusion' as never] })).toThrow(/^unknown rewrite pass 'fusion': passes are canonicalize, constantFold, merge, stabilize, concatSums, inlineConstants, foldConstantKernels/);
   });
 });
