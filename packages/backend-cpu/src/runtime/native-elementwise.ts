@@ -59,11 +59,12 @@ export function splitByOutputs(k: ElementwiseKernel, maxViews: number): Elementw
     const order = [...p.inputs].sort((a, b) => a - b);
     if (order.some((i) => written.has(k.inputs[i]!.buffer))) return undefined;
     const index = new Map(order.map((i, n) => [i, n]));
+    const memo = new Map<ScalarExpr, ScalarExpr>();
     kernels.push({
       ...k,
       inputs: order.map((i) => k.inputs[i]!),
       outputs: p.outputs.map((o) => k.outputs[o]!),
-      exprs: p.outputs.map((o) => substituteInputs(k.exprs[o]!, (i, dt) => sx.input(index.get(i)!, dt))),
+      exprs: p.outputs.map((o) => substituteInputs(k.exprs[o]!, (i, dt) => sx.input(index.get(i)!, dt), memo)),
     });
     for (const o of p.outputs) written.add(k.outputs[o]!.buffer);
   }

@@ -179,7 +179,9 @@ export function formatScalarExpr(e: ScalarExpr): string {
 
 /**
  * Rebuilds an expression with each input(k) replaced by `replace(k)`, keeping shared
- * subtrees shared: for renumbering a kernel's inputs when it is split or fused.
+ * subtrees shared: for renumbering a kernel's inputs when it is split or fused. Pass one
+ * `memo` for all of a kernel's expressions, so that subtrees its outputs share stay shared
+ * (each is computed once).
  *
  * @example
  * ```ts
@@ -187,8 +189,7 @@ export function formatScalarExpr(e: ScalarExpr): string {
  * substituteInputs(e, (k, dt) => sx.input(k === 3 ? 1 : k, dt)); // add(in0, in1)
  * ```
  */
-export function substituteInputs(expr: ScalarExpr, replace: (index: number, dtype: ScalarExpr['dtype']) => ScalarExpr): ScalarExpr {
-  const memo = new Map<ScalarExpr, ScalarExpr>();
+export function substituteInputs(expr: ScalarExpr, replace: (index: number, dtype: ScalarExpr['dtype']) => ScalarExpr, memo = new Map<ScalarExpr, ScalarExpr>()): ScalarExpr {
   const go = (e: ScalarExpr): ScalarExpr => {
     const hit = memo.get(e);
     if (hit) return hit;

@@ -1,4 +1,4 @@
-import { sx } from '../../codegen/scalar-expr.js';
+import { sx, type ScalarExpr } from '../../codegen/scalar-expr.js';
 import type { ElementwiseKernel } from '../program.js';
 import { BufferUsers, withinBufferLimit, writes, type ProgramDraft } from './draft.js';
 import { InputList, substituteInputs } from './expr-subst.js';
@@ -33,13 +33,15 @@ export function fuseSiblings(d: ProgramDraft): boolean {
       const list = new InputList();
       const aIdx = a.inputs.map((v) => list.add(v));
       const bIdx = b.inputs.map((v) => list.add(v));
+      // Each kernel's outputs keep the subtrees they share.
+      const [aMemo, bMemo] = [new Map<ScalarExpr, ScalarExpr>(), new Map<ScalarExpr, ScalarExpr>()];
       const merged: ElementwiseKernel = {
         ...a,
         inputs: list.views,
         outputs: [...a.outputs, ...b.outputs],
         exprs: [
-          ...a.exprs.map((e) => substituteInputs(e, (k, dt) => sx.input(aIdx[k]!, dt))),
-          ...b.exprs.map((e) => substituteInputs(e, (k, dt) => sx.input(bIdx[k]!, dt))),
+          ...a.exprs.map((e) => substituteInputs(e, (k, dt) => sx.input(aIdx[k]!, dt), aMemo)),
+          ...b.exprs.map((e) => substituteInputs(e, (k, dt) => sx.input(bIdx[k]!, dt), bMemo)),
         ],
         label: `${a.label}|${b.label}`,
       };

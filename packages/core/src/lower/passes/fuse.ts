@@ -1,5 +1,5 @@
 import { sx, type ScalarExpr } from '../../codegen/scalar-expr.js';
-import type { ElementwiseKernel, Kernel, MatmulKernel, ReduceKernel, View } from '../program.js';
+import { kernelAliasingProblems, type ElementwiseKernel, type Kernel, type MatmulKernel, type ReduceKernel, type View } from '../program.js';
 import { composeView } from './compose-view.js';
 import { BufferUsers, isTemp, isWhole, reads, sameViewExact, untouchedBetween, usersOf, withinBufferLimit, writes, type ProgramDraft } from './draft.js';
 import { InputList, substituteInputs } from './expr-subst.js';
@@ -21,10 +21,82 @@ function soleElementwiseProducer(d: ProgramDraft, users: BufferUsers, buffer: nu
  * Inlines elementwise producers into the consumer's inputs. Returns the consumer's new
  * input views and a function that rewrites its expressions, or undefined when nothing fused.
  */
-function inlineProducers(d: ProgramDraft, users: BufferUsers, j: number, inputs: readonly View[]): { views: View[]; rewrite: (e: ScalarExpr) => ScalarExpr; fused: number[] } | undefined {
+/**
+ * The elementwise producer of `buffer` when later kernels read its outputs too: it may move
+ * into consumer `j` and write its outputs there, if nothing reads them before `j`, its
+ * inputs hold the same values at `j`, and `j` does not overwrite them.
+ */
+function sharedElementwiseProducer(d: ProgramDraft, users: BufferUsers, buffer: number, j: number): number | undefined {
+  if (!isTemp(d, buffer)) return undefined;
+  const { writers } = users.of(buffer);
+  if (writers.length !== 1) return undefined;
+  const i = writers[0]!;
+  const p = d.kernels[i]!;
+  if (i >= j || p.kind !== 'elementwise') return undefined;
+  for (const out of p.outputs) {
+    if (!isTemp(d, out.buffer) || !isWhole(d, out)) return undefined;
+    const u = users.of(out.buffer);
+    if (u.writers.length !== 1 || u.readers.some((r) => r < j)) return undefined;
+  }
+  const inputs = p.inputs.map((v) => v.buffer);
+  if (!users.untouchedBetween(inputs, i, j)) return undefined;
+  const c = d.kernels[j]!;
+  return writes(c).some((v) => inputs.includes(v.buffer)) ? undefined : i;
+}
+
+/** A producer moving into a consumer: its inputs' and outputs' views in the consumer's index space. */
+interface SharedProducer {
+  readonly i: number;
+  readonly p: ElementwiseKernel;
+  readonly inputs: readonly View[];
+  readonly outputs: readonly View[];
+}
+
+/**
+ * The producers that move into elementwise consumer `j` as extra outputs, by the buffers
+ * they write: each one's every output that `j` reads must be read at the element `j`
+ * computes (then the read becomes the producer's expression, evaluated once).
+ */
+function planSharedProducers(d: ProgramDraft, users: BufferUsers, j: number, inputs: readonly View[]): Map<number, { s: SharedProducer; o: number }> {
+  const plan = new Map<number, SharedProducer>();
+  const rejected = new Set<number>();
+  for (const v of inputs) {
+    if (soleElementwiseProducer(d, users, v.buffer, j)) continue;
+    const i = sharedElementwiseProducer(d, users, v.buffer, j);
+    if (i === undefined || rejected.has(i)) continue;
+    const p = d.kernels[i] as ElementwiseKernel;
+    let s = plan.get(i);
+    if (!s) {
+      const ins = p.inputs.map((inner) => composeView(v, p.shape, inner));
+      const outs = p.outputs.map((out) => composeView(v, p.shape, out));
+      if (ins.some((x) => !x) || outs.some((x) => !x)) { rejected.add(i); continue; }
+      s = { i, p, inputs: ins as View[], outputs: outs as View[] };
+      plan.set(i, s);
+    }
+    if (!s.outputs.some((out) => sameViewExact(out, v))) { rejected.add(i); plan.delete(i); }
+  }
+  const byBuffer = new Map<number, { s: SharedProducer; o: number }>();
+  for (const s of plan.values()) s.p.outputs.forEach((out, o) => byBuffer.set(out.buffer, { s, o }));
+  return byBuffer;
+}
+
+function inlineProducers(d: ProgramDraft, users: BufferUsers, j: number, inputs: readonly View[], keepShared = false): { views: View[]; rewrite: (e: ScalarExpr) => ScalarExpr; fused: number[]; outputs: View[]; exprs: ScalarExpr[] } | undefined {
   const list = new InputList();
   const replacement = new Map<number, ScalarExpr>();
   const fused = new Set<number>();
+  const shared = keepShared ? planSharedProducers(d, users, j, inputs) : new Map<number, { s: SharedProducer; o: number }>();
+  // A moved producer's expressions over the consumer's inputs, built once for all its outputs.
+  const movedExprs = new Map<SharedProducer, ScalarExpr[]>();
+  const exprsOf = (s: SharedProducer): ScalarExpr[] => {
+    let e = movedExprs.get(s);
+    if (!e) {
+      const idx = s.inputs.map((c) => list.add(c));
+      const memo = new Map<ScalarExpr, ScalarExpr>();
+      e = s.p.exprs.map((x) => substituteInputs(x, (m, dt) => sx.input(idx[m]!, dt), memo));
+      movedExprs.set(s, e);
+    }
+    return e;
+  };
   // A view read through several inputs (x + x) gets one expression, shared: inlined once per
   // input instead, a chain of such sums would grow exponentially.
   const byView: { view: View; expr: ScalarExpr }[] = [];
@@ -32,6 +104,13 @@ function inlineProducers(d: ProgramDraft, users: BufferUsers, j: number, inputs:
     const seen = byView.find((s) => sameViewExact(s.view, v));
     if (seen) {
       replacement.set(k, seen.expr);
+      return;
+    }
+    const moved = shared.get(v.buffer);
+    if (moved) {
+      replacement.set(k, exprsOf(moved.s)[moved.o]!);
+      byView.push({ view: v, expr: replacement.get(k)! });
+      fused.add(moved.s.i);
       return;
     }
     const prod = soleElementwiseProducer(d, users, v.buffer, j);
@@ -48,12 +127,21 @@ function inlineProducers(d: ProgramDraft, users: BufferUsers, j: number, inputs:
     fused.add(prod.i);
   });
   if (!fused.size) return undefined;
-  return { views: list.views, rewrite: (e) => substituteInputs(e, (k) => replacement.get(k)!), fused: [...fused] };
+  const movedList = [...movedExprs.keys()];
+  const kept = (s: SharedProducer, o: number) => users.of(s.p.outputs[o]!.buffer).readers.some((r) => r !== j);
+  // One memo for all of the consumer's expressions: subtrees its outputs share stay shared.
+  const memo = new Map<ScalarExpr, ScalarExpr>();
+  return {
+    views: list.views, rewrite: (e) => substituteInputs(e, (k) => replacement.get(k)!, memo), fused: [...fused],
+    // Outputs that only this consumer read are inlined and no longer written.
+    outputs: movedList.flatMap((s) => s.outputs.filter((_, o) => kept(s, o))),
+    exprs: movedList.flatMap((s) => movedExprs.get(s)!.filter((_, o) => kept(s, o))),
+  };
 }
 
 /** Replaces consumer j by the fused kernel, unless it would bind more buffers than the backend allows. */
 function absorb(d: ProgramDraft, users: BufferUsers, j: number, fused: number[], kernel: Kernel): boolean {
-  if (!withinBufferLimit(d, kernel)) return false;
+  if (!withinBufferLimit(d, kernel) || kernelAliasingProblems(kernel).length > 0) return false;
   for (const i of fused) {
     d.sources[j] = [...d.sources[i]!, ...d.sources[j]!];
     users.replace(i, d.kernels[i], undefined);
@@ -64,7 +152,12 @@ function absorb(d: ProgramDraft, users: BufferUsers, j: number, fused: number[],
   return true;
 }
 
-/** Elementwise chains and DAGs become one kernel: producers are evaluated inside their consumer. */
+/**
+ * Elementwise chains and DAGs become one kernel: producers are evaluated inside their
+ * consumer. A producer whose outputs later kernels read too moves into the consumer and
+ * writes them there (a multi-output kernel): an LSTM step's gates, cell and state are one
+ * kernel, though the next step and the backward pass read each of them.
+ */
 export function fuseElementwise(d: ProgramDraft): boolean {
   let any = false;
   const users = new BufferUsers(d);
@@ -72,9 +165,10 @@ export function fuseElementwise(d: ProgramDraft): boolean {
     for (;;) {
       const c = d.kernels[j];
       if (c?.kind !== 'elementwise') break;
-      const r = inlineProducers(d, users, j, c.inputs);
+      const r = inlineProducers(d, users, j, c.inputs, true);
       if (!r) break;
-      if (!absorb(d, users, j, r.fused, { ...c, inputs: r.views, exprs: c.exprs.map(r.rewrite), label: `${labelsOf(d, r.fused)}+${c.label}` })) break;
+      const next: ElementwiseKernel = { ...c, inputs: r.views, outputs: [...c.outputs, ...r.outputs], exprs: [...c.exprs.map(r.rewrite), ...r.exprs], label: `${labelsOf(d, r.fused)}+${c.label}` };
+      if (!absorb(d, users, j, r.fused, next)) break;
       any = true;
     }
   }

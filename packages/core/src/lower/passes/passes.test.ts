@@ -107,6 +107,25 @@ describe('program passes', () => {
     expect(e!.get(0, 0)).toBeCloseTo(Math.exp(0.5), 6);
     expect(t!.get(2, 3)).toBeCloseTo(Math.tanh(0.5), 6);
   });
+  it('moves a producer that later kernels also read into its consumer, which writes it as another output', async () => {
+    const w = T.matrix('w');
+    const s1 = T.sigmoid(x);
+    const s2 = T.add(T.mul(s1, 2), x);
+    const s3 = T.mul(T.tanh(s2), s1);
+    const outputs = [T.dot(s3, w), T.dot(s1, w), T.dot(s2, w)];
+    const W = NDArray.from([[0.5, -1], [2, 0.25], [1, 1], [-0.5, 0.75]]);
+    const f = fn([x, w], outputs, { backend: 'ref-passes' });
+    const got = await f(X, W);
+    const kinds = f.program!.kernels.map((k) => (k.kind === 'elementwise' ? `elementwise:${k.outputs.length}` : k.kind));
+    expect(kinds).toEqual(['elementwise:3', 'matmul', 'matmul', 'matmul']);
+    // sigmoid, mul, add, tanh, mul: each computed once for all three outputs.
+    const k = f.program!.kernels[0]!;
+    const ops = k.kind === 'elementwise' ? scalarExprNodes(k.exprs).map((e) => e.op).filter((op) => op !== 'input' && op !== 'const') : [];
+    expect(ops.sort()).toEqual(['add', 'mul', 'mul', 'sigmoid', 'tanh']);
+    const want = await fn([x, w], outputs, { backend: 'ref-passes', optimizer: 'O0' })(X, W);
+    got.forEach((g, i) => expect(Array.from(g.data)).toEqual(Array.from(want[i]!.data)));
+    expect(programAliasingProblems(f.program!)).toEqual([]);
+  });
   it('stops fusing before a kernel would bind more buffers than the backend allows', async () => {
     registerBackend('ref-4-buffers', {
       availability: () => ({ ok: true }),
