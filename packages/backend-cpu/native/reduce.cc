@@ -245,6 +245,96 @@ void run_chunked(const Job& job, ThreadPool& pool) {
   finish_chunks<op>(job, chunks, partial);
 }
 
+// Column order: the same reduction with the reduced dims outermost. Where every input is
+// contiguous (or constant) along the outputs and some input is strided along the reduced
+// dims (a sum over the batch of a [batch, features] tensor: a bias gradient), the row order
+// gathers one element per cache line; this order reads whole rows. Each output's lane
+// r mod kLanes still receives its elements in increasing r, and runs of 2·kChunk or more
+// are merged chunk by chunk as run_chunked merges them, so the results are bit for bit
+// those of the row order, on any number of threads.
+constexpr int64_t kColumnMinOutputs = 64;
+
+struct Columns {
+  const Job* job = nullptr;
+  Shape shape;                   // the reduced dims, then the kept dims
+  StridedView views[kMaxViews];  // the inputs' views over that shape
+};
+
+bool use_columns(const Job& job, Columns& c) {
+  const int kept = job.kept.rank, rank = job.shape.rank, reduced = rank - kept;
+  if (kept == 0 || reduced == 0 || job.outputs < kColumnMinOutputs) return false;
+  bool strided = false;
+  for (int v = 0; v < job.inputs; v++) {
+    if (job.views[v].strides[kept - 1] > 1) return false;
+    strided |= job.views[v].strides[rank - 1] > 1;
+  }
+  if (!strided) return false;
+  c.job = &job;
+  c.shape.rank = rank;
+  auto from = [&](int d) { return d < reduced ? kept + d : d - reduced; };
+  for (int d = 0; d < rank; d++) c.shape.dims[d] = job.shape.dims[from(d)];
+  for (int v = 0; v < job.inputs; v++) {
+    c.views[v].offset = job.views[v].offset;
+    for (int d = 0; d < rank; d++) c.views[v].strides[d] = job.views[v].strides[from(d)];
+  }
+  return true;
+}
+
+template <ReduceOp op>
+void run_columns(const Columns& c, int64_t k0, int64_t k1) {
+  const Job& job = *c.job;
+  const int64_t regs_needed = std::max(job.prologue.regs, job.has_epilogue ? job.epilogue.regs : 0) + 1;
+  double* regs = thread_registers(regs_needed);
+  double* red = regs + (regs_needed - 1) * kBlock;
+  thread_local std::vector<Acc> acc, total;
+  const int64_t K = job.outputs, R = job.reduced;
+  const bool chunked = R >= 2 * kChunk;
+  for (int64_t t0 = k0; t0 < k1; t0 += kBlock) {
+    const int64_t n = std::min(kBlock, k1 - t0);
+    acc.assign(n, fresh_acc(op));
+    total.resize(n);
+    for (int64_t r = 0; r < R; r++) {
+      run_bytecode(job.prologue, regs, n, [&](int32_t v, double* dst, int64_t m) {
+        load_block(job.arrays[v], c.shape, c.views[v], r * K + t0, m, dst);
+      });
+      const double* vals = regs + job.prologue.result_regs[0] * kBlock;
+      if (op == kArgmax) {
+        for (int64_t i = 0; i < n; i++) {
+          const double x = vals[i];
+          if (x > acc[i].acc || (x != x && acc[i].acc == acc[i].acc)) { acc[i].acc = x; acc[i].at = r; }
+        }
+      } else {
+        const int l = static_cast<int>(r % kLanes);
+        for (int64_t i = 0; i < n; i++) fold<op>(acc[i].lane[l], vals[i]);
+      }
+      if (chunked && ((r + 1) % kChunk == 0 || r + 1 == R)) {
+        for (int64_t i = 0; i < n; i++) {
+          if (r < kChunk) total[i] = acc[i];
+          else merge<op>(total[i], acc[i]);
+          acc[i] = fresh_acc(op);
+        }
+      }
+    }
+    for (int64_t i = 0; i < n; i++) {
+      double v = result_of<op>(chunked ? total[i] : acc[i]);
+      if (op != kArgmax) round_block(job.acc_round, &v, 1);
+      red[i] = v;
+    }
+    flush(job, regs, red, t0, n);
+  }
+}
+
+void run_column_job(void* ctx, int tid, int nth) {
+  const Columns& c = *static_cast<const Columns*>(ctx);
+  const int64_t k0 = c.job->outputs * tid / nth, k1 = c.job->outputs * (tid + 1) / nth;
+  switch (c.job->op) {
+    case kSum: run_columns<kSum>(c, k0, k1); break;
+    case kMax: run_columns<kMax>(c, k0, k1); break;
+    case kMin: run_columns<kMin>(c, k0, k1); break;
+    case kArgmax: run_columns<kArgmax>(c, k0, k1); break;
+  }
+}
+
 void run_job(void* ctx, int tid, int nth) {
   const Job& job = *static_cast<const Job*>(ctx);
   const int64_t k0 = job.outputs * tid / nth, k1 = job.outputs * (tid + 1) / nth;
@@ -312,6 +402,13 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   // An output that stays put along a kept dim would be written by several threads.
   bool overlap = false;
   for (int d = 0; d < kept; d++) overlap |= job.kept.dims[d] > 1 && job.views[job.inputs].strides[d] == 0;
+  static Columns columns;  // reused: calls hold the pool's call mutex
+  if (use_columns(job, columns)) {
+    int nth = job.outputs * job.reduced >= kParallelElements && !overlap ? pool.size() : 1;
+    nth = static_cast<int>(std::min<int64_t>(nth, job.outputs / kColumnMinOutputs));
+    pool.run(std::max(nth, 1), run_column_job, &columns);
+    return env.Undefined();
+  }
   if (job.reduced >= 2 * kChunk) {
     // The threads only compute partial results; the stores happen on this thread.
     switch (job.op) {

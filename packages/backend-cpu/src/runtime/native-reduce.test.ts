@@ -132,6 +132,35 @@ describe.skipIf(!addon)('native reduce kernels', () => {
     }
   });
 
+  it('reduces over leading axes (a bias gradient) row by row: the same bits as the same values reduced along rows, on 1, 2 and 3 threads', () => {
+    const rng = new Rng(109);
+    // [R, K] reduced over axis 0 (outputs contiguous, the reduced axis strided) against its transpose reduced over axis 1.
+    const cases = [[1, 64, 'sum', 'float32'], [37, 64, 'sum', 'float64'], [1031, 67, 'sum', 'float32'], [5, 515, 'max', 'float32'], [211, 100, 'min', 'float64'], [97, 130, 'argmax', 'float32'], [2 * 65536 + 5, 64, 'sum', 'float32'], [2 * 65536 + 5, 64, 'argmax', 'float64']] as const;
+    for (const [R, K, op, dtype] of cases) {
+      const values = Array.from({ length: R * K }, () => rng.uniform(-1, 1));
+      // In every column a tie for the maximum, and a NaN in column 3.
+      for (let k = 0; k < K; k++) values[(R - 1) * K + k] = values[k] = 3;
+      values[(R >> 1) * K + 3] = NaN;
+      const transposed = Array.from({ length: R * K }, (_, i) => values[(i % R) * K + Math.floor(i / R)]!);
+      const outDtype = op === 'argmax' ? 'int32' : dtype;
+      const buffers: BufferSpec[] = [{ id: 0, dtype, size: R * K, role: 'temp' }, { id: 1, dtype: outDtype, size: K, role: 'temp' }];
+      const run = (layout: 'columns' | 'rows', threads: number) => {
+        const kernel: ReduceKernel = layout === 'columns'
+          ? { kind: 'reduce', op, shape: [R, K], axes: [0], inputs: [contiguous(0, [R, K])], prologue: sx.binary('mul', sx.input(0, dtype), sx.const(2, dtype), dtype), output: contiguous(1, [K]), label: op }
+          : { kind: 'reduce', op, shape: [K, R], axes: [1], inputs: [contiguous(0, [K, R])], prologue: sx.binary('mul', sx.input(0, dtype), sx.const(2, dtype), dtype), output: contiguous(1, [K]), label: op };
+        addon!.setNumThreads(threads);
+        const data = [typed(dtype, layout === 'columns' ? values : transposed), typed(outDtype, new Array(K).fill(0))];
+        runNative({ kernel, buffers, data });
+        return Array.from(data[1]!);
+      };
+      const rows = run('rows', 1);
+      for (const threads of [1, 2, 3]) expect(run('columns', threads), `${op} ${dtype} [${R}, ${K}] on ${threads} thread(s)`).toEqual(rows);
+      addon!.setNumThreads(initialThreads!);
+      if (op === 'argmax') expect(rows.filter((_, k) => k !== 3)).toEqual(new Array(K - 1).fill(0));
+      if (op !== 'argmax') expect(rows[3]).toBe(NaN);
+    }
+  });
+
   it('empty reductions, NaN propagation and ties as the TypeScript path', () => {
     const buffers: BufferSpec[] = [{ id: 0, dtype: 'float32', size: 0, role: 'temp' }, { id: 1, dtype: 'float32', size: 3, role: 'temp' }, { id: 2, dtype: 'int32', size: 3, role: 'temp' }];
     const got: Record<string, number[]> = {};
