@@ -103,6 +103,32 @@ Object.assign(OP_CASES, {
       return [sum, T.mul(T.add(sum, like), 2)];
     });
   },
+  // What reverse mode makes of an unrolled recurrence, for the compiler's concat passes and
+  // multi-output fusion: states that feed the next step and are stacked (concats written in
+  // place, by elementwise kernels and by matmuls), a sum of products over the steps (one
+  // product over concatenated operands) and a sum of per-step padded slices (one concat).
+  'compile.recurrence': (rng, dt) => {
+    const [batch, units, steps] = [rng.pick([1, 2, 3, 5, 7]), rng.pick([1, 3, 5, 13]), rng.int(2, 4)];
+    const xs = Array.from({ length: steps }, () => input(rng, dt, [batch, 2 * units], -1, 1, [batch, 2 * units]));
+    return one(rng, [input(rng, dt, [units, 2 * units], -1, 1, [units, 2 * units]), input(rng, dt, [batch, units], -1, 1, [batch, units]), ...xs], (w, g, ...x) => {
+      const states: Variable[] = [];
+      const cells: Variable[] = [];
+      let h: Variable | undefined;
+      let c: Variable | undefined;
+      for (const xt of x) {
+        const z = h ? T.add(T.dot(h, w), xt) : xt;
+        const [i, u] = [T.sigmoid(T.slice(z, null, [0, units])), T.tanh(T.slice(z, null, [units, 2 * units]))];
+        c = c ? T.add(T.mul(c, 0.5), T.mul(i, u)) : T.mul(i, u);
+        h = T.tanh(c);
+        states.push(h);
+        cells.push(c);
+      }
+      const grads = states.slice(1).map((_, t) => T.matmul(states[t]!, T.mul(g, cells[t + 1]!), { transA: true }));
+      const like = T.concat(states, 1);
+      const padded = states.map((s, t) => apply1('padSlice', { begin: [0, t * units], end: [null, (t + 1) * units], step: [1, 1] }, [T.mul(s, 2), like]));
+      return [T.concat(states, 0), T.concat(states.map((s) => T.expandDims(s, 1)), 1), grads.reduce((a, b) => T.add(a, b)), padded.reduce((a, b) => T.add(a, b)), T.sum(c!)];
+    }, 1e-4);
+  },
   // Along each axis, with indices of several shapes: repeated, negative (from the end) and
   // out of range (take fills NaN; scatterAdd drops them).
   'indexing.take': (rng, dt) => {
