@@ -18,7 +18,7 @@ const pairOf = (v: number | Pair): Pair => (typeof v === 'number' ? [v, v] : v);
  * float64 windows over x [n, h, w, c]: `combine(values inside the image, window size)` per
  * output element and channel, or with `kernel` [kh, kw, c, f] a convolution.
  */
-function reference(x: NDArray, k: Pair, s: Pair, padding: Padding, op: { conv: { kernel: NDArray; bias: ArrayLike<number>; filters: number } } | { pool: (inside: number[]) => number }, dil: Pair = [1, 1]) {
+function reference(x: NDArray, k: Pair, s: Pair, padding: Padding, op: { conv: { kernel: NDArray; bias: ArrayLike<number>; filters: number; groups?: number } } | { pool: (inside: number[]) => number }, dil: Pair = [1, 1]) {
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const rows = axisWindows(h, (k[0] - 1) * dil[0] + 1, s[0], padding);
   const cols = axisWindows(w, (k[1] - 1) * dil[1] + 1, s[1], padding);
@@ -37,7 +37,11 @@ function reference(x: NDArray, k: Pair, s: Pair, padding: Padding, op: { conv: {
               const z = q * s[1] - cols.before + j * dil[1];
               if (y < 0 || y >= h || z < 0 || z >= w) continue;
               if ('conv' in op) {
-                for (let ch = 0; ch < c; ch++) acc += xs[((b * h + y) * w + z) * c + ch]! * op.conv.kernel.data[((i * k[1] + j) * c + ch) * f + o]!;
+                // Filter o reads the channels of its group only; the kernel holds c / groups of them.
+                const groups = op.conv.groups ?? 1;
+                const per = c / groups;
+                const first = Math.floor(o / (f / groups)) * per;
+                for (let ch = first; ch < first + per; ch++) acc += xs[((b * h + y) * w + z) * c + ch]! * op.conv.kernel.data[((i * k[1] + j) * per + ch - first) * f + o]!;
               } else inside.push(xs[((b * h + y) * w + z) * c + o]!);
             }
           }
@@ -80,6 +84,41 @@ describe('Conv2D', () => {
     });
   }
 
+  // Depthwise (one channel per group, with and without a multiplier) and grouped products, strided, padded and dilated.
+  const groupCases: readonly { n: number; image: [number, number, number]; filters: number; groups: number; kernel: number | Pair; strides: number | Pair; padding: Padding; dilation?: number }[] = [
+    { n: 2, image: [5, 6, 3], filters: 3, groups: 3, kernel: 3, strides: 1, padding: 'valid' },
+    { n: 1, image: [4, 7, 2], filters: 4, groups: 2, kernel: [2, 3], strides: 2, padding: 'same' },
+    { n: 2, image: [6, 5, 4], filters: 6, groups: 2, kernel: [2, 3], strides: 1, padding: 'valid' },
+    { n: 1, image: [7, 7, 6], filters: 9, groups: 3, kernel: 2, strides: [1, 2], padding: 'same', dilation: 2 },
+    { n: 3, image: [1, 5, 5], filters: 5, groups: 5, kernel: 1, strides: 1, padding: 'valid' },
+  ];
+  for (const t of groupCases) {
+    it(`groups: matches a float64 grouped convolution: ${t.n} × [${t.image.join(', ')}], ${t.filters} filters in ${t.groups} groups, kernel ${t.kernel}, strides ${t.strides}, ${t.padding}`, async () => {
+      const rng = new TestRandom(t.image.reduce((a, b) => a * 5 + b, t.groups));
+      const layer = new Conv2D(t.filters, t.kernel, { groups: t.groups, strides: t.strides, padding: t.padding, ...(t.dilation ? { dilationRate: t.dilation } : {}), biasInitializer: 'glorotUniform' });
+      const model = new Sequential([layer], { inputShape: [...t.image] });
+      const [kernel, bias] = layer.parameters();
+      expect(kernel!.shape).toEqual([...pairOf(t.kernel), t.image[2] / t.groups, t.filters]);
+      const x = rng.array([t.n, ...t.image], 'float32', -2, 2);
+      const X = T.tensor('float32', [null, ...t.image], 'x');
+      const got = await fn([X], model.apply(X))(x);
+      const want = reference(x, pairOf(t.kernel), pairOf(t.strides), t.padding, { conv: { kernel: kernel!.get(), bias: bias!.get().data, filters: t.filters, groups: t.groups } }, pairOf(t.dilation ?? 1));
+      expect(got.shape).toEqual(want.shape);
+      expect(relativeError(got.data, want.out)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('groups: gradients match finite differences, depthwise and grouped', async () => {
+    const rng = new TestRandom(12);
+    for (const [filters, groups] of [[4, 2], [6, 3]] as const) {
+      const layer = new Conv2D(filters, [2, 3], { groups, strides: [1, 2], padding: 'same', seed: 6 });
+      new Sequential([layer], { inputShape: [4, 5, groups === 3 ? 3 : 4] });
+      const x = rng.array([2, 4, 5, groups === 3 ? 3 : 4], 'float64', -1, 1);
+      const weights = rng.array([2, 4, 3, filters], 'float64', -1, 1);
+      await verifyGrad((v) => T.sum(T.mul(layer.call(v), T.constant(weights))), [x], { rtol: 1e-4 });
+    }
+  });
+
   it('has gradients that match finite differences, strided, padded and dilated', async () => {
     const layer = new Conv2D(3, 3, { strides: 2, padding: 'same', seed: 4 });
     new Sequential([layer], { inputShape: [5, 4, 2] });
@@ -118,6 +157,11 @@ describe('Conv2D', () => {
     expect(model.toConfig().config.layers[0]).toEqual({ className: 'Conv2D', config: { filters: 8, kernelSize: [3, 2], strides: [1, 2], padding: 'same', dilationRate: [1, 1], activation: 'relu', useBias: true, name: 'conv2d_0' } });
     expect(model.layers.map((l) => l.outputShape)).toEqual([[9, 4, 8], [5, 2, 8], [2, 2, 8], [8]]);
     expect(model.countParameters()).toBe(3 * 2 * 3 * 8 + 8);
+    const depthwise = new Sequential([new Conv2D(6, 3, { groups: 3, padding: 'same' })], { inputShape: [5, 5, 3] });
+    const again = Sequential.fromConfig(JSON.stringify(depthwise.toConfig()));
+    expect(again.toConfig()).toEqual(depthwise.toConfig());
+    expect(depthwise.toConfig().config.layers[0]!.config['groups']).toBe(3);
+    expect(depthwise.countParameters()).toBe(3 * 3 * 1 * 6 + 6);
   });
 
   it('names what is wrong', () => {
@@ -131,6 +175,9 @@ describe('Conv2D', () => {
     expect(() => model.layers[0]!.call(T.matrix('m'))).toThrow("Conv2D 'conv2d_0': expected a batch of per-example shape [5, 5, 1], got 'm' (float32[?, ?])");
     expect(() => new Conv2D(2, 3).kernel).toThrow('Conv2D is not built yet, so it has no kernel');
     expect(() => new Conv2D(2, 3, { dilationRate: [2, 0] })).toThrow('Conv2D: dilationRate must be a positive integer or a pair of them, got [2,0]');
+    expect(() => new Conv2D(2, 3, { groups: 0 })).toThrow('Conv2D: groups must be a positive integer, got 0');
+    expect(() => new Sequential([new Conv2D(4, 3, { groups: 2 })], { inputShape: [5, 5, 3] })).toThrow("Conv2D 'conv2d_0': groups 2 must divide both the input channels (3) and the filters (4)");
+    expect(() => new Sequential([new Conv2D(3, 3, { groups: 2 })], { inputShape: [5, 5, 4] })).toThrow("Conv2D 'conv2d_0': groups 2 must divide both the input channels (4) and the filters (3)");
     expect(() => new Sequential([new Conv2D(2, 3, { dilationRate: 3 })], { inputShape: [6, 9, 1] })).toThrow("Conv2D 'conv2d_0': a 7×7 dilated kernel does not fit in 6×9 inputs with padding 'valid'; use padding 'same' or a smaller dilated kernel");
   });
 });

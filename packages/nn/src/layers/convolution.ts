@@ -19,21 +19,48 @@ export interface Conv2DOptions extends DenseOptions {
   readonly padding?: Padding;
   /** Distance between a kernel's taps, one number or [rows, columns]; 1 by default (an atrous convolution above). */
   readonly dilationRate?: number | readonly [number, number];
+  /**
+   * Splits channels and filters into this many groups, each group's filters reading only its
+   * channels (Keras's `groups`); the kernel is then [kh, kw, channels / groups, filters].
+   * groups = channels is a depthwise convolution. 1 by default.
+   */
+  readonly groups?: number;
 }
 
 /**
  * The convolution of a batch of [h, w, c] images `x`: every window of the kernel (taps in
  * row-major order, channels fastest) as one row, times the kernel `w` as [window · c,
- * filters], plus the bias, through the activation: [batch · positions, filters].
+ * filters], plus the bias, through the activation: [batch · positions, filters]. With
+ * `groups` > 1, group g's filters read only its channels: one product per group, batched,
+ * and for one channel per group (a depthwise convolution) a sum over the taps of products,
+ * which the compiler fuses into one reduce, instead of a product one column wide per group.
  */
-function im2col(x: Variable, w: SharedVariable, b: SharedVariable | undefined, o: DenseOptions, kernel: readonly [number, number], strides: readonly [number, number], dilation: readonly [number, number], g: ImageGeometry, filters: number): Variable {
-  const patches = T.concat(windows(x, kernel, strides, g.rows, g.cols, 0, dilation), 3);
-  const window = kernel[0] * kernel[1] * g.channels;
+function im2col(x: Variable, w: SharedVariable, b: SharedVariable | undefined, o: DenseOptions, kernel: readonly [number, number], strides: readonly [number, number], dilation: readonly [number, number], g: ImageGeometry, filters: number, groups: number): Variable {
+  const taps = kernel[0] * kernel[1];
+  const parts = windows(x, kernel, strides, g.rows, g.cols, 0, dilation);
   // float64 inputs compute in float64 (a gradient check, say): the float32 parameters are cast.
   const inDtype = (p: SharedVariable): Variable => (x.dtype === 'float64' ? T.cast(p, 'float64') : p);
-  const product = T.dot(T.reshape(patches, [-1, window]), T.reshape(inDtype(w), [window, filters]));
+  const [perGroup, filtersPerGroup] = [g.channels / groups, filters / groups];
+  let product: Variable;
+  if (groups === 1) {
+    product = T.dot(T.reshape(T.concat(parts, 3), [-1, taps * g.channels]), T.reshape(inDtype(w), [taps * g.channels, filters]));
+  } else if (perGroup === 1) {
+    const patches = T.reshape(T.concat(parts.map((p) => T.expandDims(p, 3)), 3), [-1, taps, groups, 1]);
+    product = T.reshape(T.sum(T.mul(patches, T.reshape(inDtype(w), [taps, groups, filtersPerGroup])), 1), [-1, filters]);
+  } else {
+    const patches = T.reshape(T.transpose(T.reshape(T.concat(parts, 3), [-1, taps, groups, perGroup]), [2, 0, 1, 3]), [groups, -1, taps * perGroup]);
+    const kernels = T.transpose(T.reshape(inDtype(w), [taps * perGroup, groups, filtersPerGroup]), [1, 0, 2]);
+    product = T.reshape(T.transpose(T.matmul(patches, kernels), [1, 0, 2]), [-1, filters]);
+  }
   const z = b ? T.add(product, inDtype(b)) : product;
   return activation(o.activation ?? 'linear')(z);
+}
+
+/** `groups` checked against the channels and filters when the layer builds: both must be multiples of it. */
+function checkGroups(layer: Layer, groups: number, channels: number, filters: number): void {
+  if (channels % groups !== 0 || filters % groups !== 0) {
+    throw new Error(`${layer.describe()}: groups ${groups} must divide both the input channels (${channels}) and the filters (${filters})`);
+  }
 }
 
 /**
@@ -57,6 +84,7 @@ export class Conv2D extends Layer {
   readonly strides: readonly [number, number];
   readonly padding: Padding;
   readonly dilationRate: readonly [number, number];
+  readonly groups: number;
   readonly options: Conv2DOptions;
   private w: SharedVariable | undefined;
   private b: SharedVariable | undefined;
@@ -70,11 +98,12 @@ export class Conv2D extends Layer {
     this.strides = intPair('Conv2D', 'strides', options.strides ?? 1);
     this.padding = checkPadding('Conv2D', options.padding ?? 'valid');
     this.dilationRate = intPair('Conv2D', 'dilationRate', options.dilationRate ?? 1);
+    this.groups = positiveInt('Conv2D', 'groups', options.groups ?? 1);
     checkKernelOptions('Conv2D', options);
     this.options = { ...options };
   }
 
-  /** The kernel [kh, kw, channels, filters] (after build). */
+  /** The kernel [kh, kw, channels / groups, filters] (after build). */
   get kernel(): SharedVariable {
     if (!this.w) throw new Error(`${this.describe()} is not built yet, so it has no kernel`);
     return this.w;
@@ -83,7 +112,8 @@ export class Conv2D extends Layer {
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
     const dilated = this.dilationRate.some((r) => r > 1);
     const g = imageGeometry(this.describe(), inputShape, dilated ? 'dilated kernel' : 'kernel', dilatedSize(this.kernelSize, this.dilationRate), this.strides, this.padding);
-    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [...this.kernelSize, g.channels, this.filters], this.filters, ctx.seed));
+    checkGroups(this, this.groups, g.channels, this.filters);
+    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [...this.kernelSize, g.channels / this.groups, this.filters], this.filters, ctx.seed));
     this.geometry = g;
     return [g.rows.out, g.cols.out, this.filters];
   }
@@ -91,7 +121,7 @@ export class Conv2D extends Layer {
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
     const { rows, cols } = this.geometry!;
     this.requireBatch(x);
-    const y = im2col(x, this.w!, this.b, this.options, this.kernelSize, this.strides, this.dilationRate, this.geometry!, this.filters);
+    const y = im2col(x, this.w!, this.b, this.options, this.kernelSize, this.strides, this.dilationRate, this.geometry!, this.filters, this.groups);
     return T.reshape(y, [-1, rows.out, cols.out, this.filters]);
   }
 
@@ -102,6 +132,7 @@ export class Conv2D extends Layer {
   getConfig(): Record<string, unknown> {
     return {
       filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides], padding: this.padding, dilationRate: [...this.dilationRate],
+      ...(this.groups === 1 ? {} : { groups: this.groups }),
       ...kernelAndBiasConfig(this, this.options),
     };
   }
@@ -115,10 +146,12 @@ export interface Conv1DOptions extends DenseOptions {
   readonly padding?: Padding;
   /** Distance between a kernel's taps; 1 by default. */
   readonly dilationRate?: number;
+  /** Splits channels and filters into groups, as Conv2D's `groups`; the kernel is then [k, channels / groups, filters]. 1 by default. */
+  readonly groups?: number;
 }
 
-function positiveInt(what: string, v: unknown): number {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`Conv1D: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+function positiveInt(who: string, what: string, v: unknown): number {
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`${who}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
   return v as number;
 }
 
@@ -141,6 +174,7 @@ export class Conv1D extends Layer {
   readonly strides: number;
   readonly padding: Padding;
   readonly dilationRate: number;
+  readonly groups: number;
   readonly options: Conv1DOptions;
   private w: SharedVariable | undefined;
   private b: SharedVariable | undefined;
@@ -148,16 +182,17 @@ export class Conv1D extends Layer {
 
   constructor(filters: number, kernelSize: number, options: Conv1DOptions = {}) {
     super(options.name);
-    this.filters = positiveInt('filters', filters);
-    this.kernelSize = positiveInt('kernelSize', kernelSize);
-    this.strides = positiveInt('strides', options.strides ?? 1);
+    this.filters = positiveInt('Conv1D', 'filters', filters);
+    this.kernelSize = positiveInt('Conv1D', 'kernelSize', kernelSize);
+    this.strides = positiveInt('Conv1D', 'strides', options.strides ?? 1);
     this.padding = checkPadding('Conv1D', options.padding ?? 'valid');
-    this.dilationRate = positiveInt('dilationRate', options.dilationRate ?? 1);
+    this.dilationRate = positiveInt('Conv1D', 'dilationRate', options.dilationRate ?? 1);
+    this.groups = positiveInt('Conv1D', 'groups', options.groups ?? 1);
     checkKernelOptions('Conv1D', options);
     this.options = { ...options };
   }
 
-  /** The kernel [k, channels, filters] (after build). */
+  /** The kernel [k, channels / groups, filters] (after build). */
   get kernel(): SharedVariable {
     if (!this.w) throw new Error(`${this.describe()} is not built yet, so it has no kernel`);
     return this.w;
@@ -172,7 +207,8 @@ export class Conv1D extends Layer {
       throw new Error(`${this.describe()}: a kernel spanning ${span} steps does not fit in ${steps} steps with padding 'valid'; use padding 'same' or a smaller kernel`);
     }
     this.geometry = { rows, cols: axisWindows(1, 1, 1, this.padding), channels };
-    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [this.kernelSize, channels, this.filters], this.filters, ctx.seed));
+    checkGroups(this, this.groups, channels, this.filters);
+    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [this.kernelSize, channels / this.groups, this.filters], this.filters, ctx.seed));
     return [rows.out, this.filters];
   }
 
@@ -180,7 +216,7 @@ export class Conv1D extends Layer {
     this.requireBatch(x);
     const [steps, channels] = this.inputShape as [number, number];
     const images = T.reshape(x, [-1, steps, 1, channels]);
-    const y = im2col(images, this.w!, this.b, this.options, [this.kernelSize, 1], [this.strides, 1], [this.dilationRate, 1], this.geometry!, this.filters);
+    const y = im2col(images, this.w!, this.b, this.options, [this.kernelSize, 1], [this.strides, 1], [this.dilationRate, 1], this.geometry!, this.filters, this.groups);
     return T.reshape(y, [-1, this.geometry!.rows.out, this.filters]);
   }
 
@@ -189,6 +225,9 @@ export class Conv1D extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate, ...kernelAndBiasConfig(this, this.options) };
+    return {
+      filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate,
+      ...(this.groups === 1 ? {} : { groups: this.groups }), ...kernelAndBiasConfig(this, this.options),
+    };
   }
 }

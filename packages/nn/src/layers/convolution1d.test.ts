@@ -13,8 +13,9 @@ import { Sequential } from './sequential.js';
 import { axisWindows, type Padding } from './spatial.js';
 
 /** The convolution of x [n, steps, c] with kernel [k, c, f] and a bias, in float64 ('same' pads as TensorFlow). */
-function reference(x: NDArray, kernel: NDArray, bias: ArrayLike<number>, k: number, s: number, d: number, padding: Padding): { out: Float64Array; shape: number[] } {
+function reference(x: NDArray, kernel: NDArray, bias: ArrayLike<number>, k: number, s: number, d: number, padding: Padding, groups = 1): { out: Float64Array; shape: number[] } {
   const [n, steps, c] = x.shape as [number, number, number];
+  const per = c / groups;
   const f = kernel.shape[2]!;
   const w = axisWindows(steps, (k - 1) * d + 1, s, padding);
   const out = new Float64Array(n * w.out * f);
@@ -25,7 +26,8 @@ function reference(x: NDArray, kernel: NDArray, bias: ArrayLike<number>, k: numb
         for (let i = 0; i < k; i++) {
           const p = t * s - w.before + i * d;
           if (p < 0 || p >= steps) continue;
-          for (let ch = 0; ch < c; ch++) acc += x.data[(b * steps + p) * c + ch]! * kernel.data[(i * c + ch) * f + o]!;
+          const first = Math.floor(o / (f / groups)) * per;
+          for (let ch = first; ch < first + per; ch++) acc += x.data[(b * steps + p) * c + ch]! * kernel.data[(i * per + ch - first) * f + o]!;
         }
         out[(b * w.out + t) * f + o] = acc;
       }
@@ -45,6 +47,25 @@ const CASES: readonly { n: number; steps: number; c: number; filters: number; k:
 ];
 
 describe('Conv1D', () => {
+  it.each([
+    { steps: 9, c: 4, filters: 4, groups: 4, k: 3, s: 1, padding: 'same' as Padding },
+    { steps: 10, c: 6, filters: 4, groups: 2, k: 2, s: 3, padding: 'valid' as Padding },
+  ])('groups: matches a float64 grouped loop: %o', async ({ steps, c, filters, groups, k, s, padding }) => {
+    const rng = new TestRandom(steps * 7 + groups);
+    const layer = new Conv1D(filters, k, { groups, strides: s, padding, biasInitializer: 'glorotUniform' });
+    const model = new Sequential([layer], { inputShape: [steps, c], seed: 4 });
+    expect(layer.kernel.shape).toEqual([k, c / groups, filters]);
+    const x = T.tensor3('x');
+    const xv = rng.array([2, steps, c], 'float32', -1, 1);
+    const got = await fn([x], model.apply(x))(xv);
+    const want = reference(xv, layer.kernel.get(), model.parameters()[1]!.get().data, k, s, 1, padding, groups);
+    expect(got.shape).toEqual(want.shape);
+    expect(relativeError(got.data, want.out)).toBeLessThan(1e-6);
+    expect(Sequential.fromConfig(JSON.stringify(model.toConfig())).toConfig()).toEqual(model.toConfig());
+    expect(() => new Sequential([new Conv1D(3, 2, { groups: 2 })], { inputShape: [5, 4] })).toThrow("Conv1D 'conv1d_0': groups 2 must divide both the input channels (4) and the filters (3)");
+    expect(() => new Conv1D(3, 2, { groups: 1.5 })).toThrow('Conv1D: groups must be a positive integer, got 1.5');
+  });
+
   it.each(CASES)('matches a float64 loop: %o', async ({ n, steps, c, filters, k, s, padding, d }) => {
     const rng = new TestRandom(steps * 31 + k);
     const layer = new Conv1D(filters, k, { strides: s, padding, dilationRate: d ?? 1, biasInitializer: 'glorotUniform' });

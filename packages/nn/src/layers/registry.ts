@@ -85,14 +85,16 @@ const windowOptions = (c: Record<string, unknown>): Pooling2DOptions => ({
   ...(str(c['padding']) === undefined ? {} : { padding: str(c['padding']) as Pooling2DOptions['padding'] }),
   ...name(c),
 });
+const groups = (c: Record<string, unknown>): { groups?: number } => (num(c['groups']) === undefined ? {} : { groups: num(c['groups'])! });
 registerLayer('Conv2D', (c) => new Conv2D(num(c['filters']) ?? NaN, pair(c['kernelSize']) ?? NaN, {
-  ...kernelOptions(c), ...windowOptions(c), ...(pair(c['dilationRate']) === undefined ? {} : { dilationRate: pair(c['dilationRate'])! }),
+  ...kernelOptions(c), ...windowOptions(c), ...(pair(c['dilationRate']) === undefined ? {} : { dilationRate: pair(c['dilationRate'])! }), ...groups(c),
 }));
 registerLayer('Conv1D', (c) => new Conv1D(num(c['filters']) ?? NaN, num(c['kernelSize']) ?? NaN, {
   ...kernelOptions(c),
   ...(num(c['strides']) === undefined ? {} : { strides: num(c['strides'])! }),
   ...(str(c['padding']) === undefined ? {} : { padding: str(c['padding']) as Padding }),
   ...(num(c['dilationRate']) === undefined ? {} : { dilationRate: num(c['dilationRate'])! }),
+  ...groups(c),
 }));
 registerLayer('MaxPooling2D', (c) => new MaxPooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
 registerLayer('AveragePooling2D', (c) => new AveragePooling2D(pair(c['poolSize']) ?? 2, windowOptions(c)));
