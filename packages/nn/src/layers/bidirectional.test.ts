@@ -7,7 +7,7 @@ import { modelFromWeights, saveWeights } from '../io/checkpoint.js';
 import { Bidirectional, type MergeMode } from './bidirectional.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
-import type { Layer } from './layer.js';
+import { randomStateUpdates, type Layer } from './layer.js';
 import { GRU, LSTM, SimpleRNN } from './recurrent.js';
 import { Sequential } from './sequential.js';
 
@@ -84,6 +84,20 @@ describe('Bidirectional', () => {
     const rng = new TestRandom(8);
     const w = rng.array([2, 3, 2], 'float64', -1, 1);
     await verifyGrad((x) => T.sum(T.mul(layer.call(x), T.constant(w))), [rng.array([2, 3, 2], 'float64', -1, 1)], { rtol: 1e-4 });
+  });
+
+  it('with dropout, each direction draws its own masks in training, and none in evaluation', async () => {
+    const layer = new Bidirectional(new LSTM(3, { dropout: 0.3, recurrentDropout: 0.3 }));
+    const model = new Sequential([layer], { inputShape: [4, 2], seed: 2 });
+    const X = T.tensor('float32', [null, 4, 2], 'x');
+    const out = model.apply(X, { training: true });
+    const updates = randomStateUpdates(out);
+    expect(updates.map(([s]) => s.name)).toEqual(['bidirectional_0_forward/rng', 'bidirectional_0_backward/rng']);
+    const x = new TestRandom(3).array([5, 4, 2], 'float32', -1, 1);
+    const trained = await fn([X], out, { updates })(x);
+    const evaluated = await fn([X], model.apply(X))(x);
+    expect(relativeError(trained.data, evaluated.data)).toBeGreaterThan(1e-3);
+    expect(randomStateUpdates(model.apply(X))).toEqual([]);
   });
 
   it('rebuilds from its configuration, names and counts both directions\' weights', () => {

@@ -8,6 +8,7 @@ import { Trainer } from '../train/trainer.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
 import { GRU, LSTM, SimpleRNN, type GRUOptions, type LSTMOptions } from './recurrent.js';
+import { randomStateUpdates } from './layer.js';
 import { Sequential } from './sequential.js';
 
 type Kind = 'SimpleRNN' | 'LSTM' | 'GRU';
@@ -17,7 +18,7 @@ const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
  * Keras's equations in float64, step by step: x [batch, steps, features], kernel
  * [features, gates·units], recurrent [units, gates·units], bias as the layer holds it.
  */
-function reference(kind: Kind, x: NDArray, kernel: NDArray, recurrent: NDArray, bias: NDArray | undefined, o: LSTMOptions & GRUOptions) {
+function reference(kind: Kind, x: NDArray, kernel: NDArray, recurrent: NDArray, bias: NDArray | undefined, o: LSTMOptions & GRUOptions, masks: { input?: NDArray; state?: NDArray } = {}) {
   const [batch, steps, features] = x.shape as [number, number, number];
   const gates = { SimpleRNN: 1, LSTM: 4, GRU: 3 }[kind];
   const units = recurrent.shape[0]!;
@@ -37,12 +38,13 @@ function reference(kind: Kind, x: NDArray, kernel: NDArray, recurrent: NDArray, 
     for (const t of order) {
       const xw = Array.from({ length: width }, (_, j) => {
         let acc = inBias(j);
-        for (let f = 0; f < features; f++) acc += x.data[(b * steps + t) * features + f]! * W[f * width + j]!;
+        for (let f = 0; f < features; f++) acc += x.data[(b * steps + t) * features + f]! * (masks.input?.data[b * features + f] ?? 1) * W[f * width + j]!;
         return acc;
       });
+      // Recurrent dropout: the state as the recurrent product reads it.
       const hU = (v: number[], from: number, to: number) => Array.from({ length: to - from }, (_, j) => {
         let acc = 0;
-        for (let i = 0; i < units; i++) acc += v[i]! * U[i * width + from + j]!;
+        for (let i = 0; i < units; i++) acc += v[i]! * (masks.state?.data[b * units + i] ?? 1) * U[i * width + from + j]!;
         return acc;
       });
       if (kind === 'SimpleRNN') {
@@ -110,6 +112,42 @@ describe('recurrent layers against float64 step-by-step equations', () => {
     });
   }
 
+  const dropoutCases: readonly { kind: Kind; batch: number; steps: number; features: number; units: number; o: LSTMOptions & GRUOptions & { recurrentDropout: number } }[] = [
+    { kind: 'SimpleRNN', batch: 3, steps: 4, features: 5, units: 3, o: { dropout: 0.3, recurrentDropout: 0.5 } },
+    { kind: 'LSTM', batch: 2, steps: 5, features: 3, units: 4, o: { recurrentDropout: 0.4, returnSequences: true } },
+    { kind: 'GRU', batch: 3, steps: 3, features: 4, units: 5, o: { dropout: 0.5, recurrentDropout: 0.25 } },
+    { kind: 'GRU', batch: 2, steps: 4, features: 2, units: 3, o: { dropout: 0.2, recurrentDropout: 0.6, resetAfter: false, goBackwards: true } },
+  ];
+  for (const t of dropoutCases) {
+    it(`in training, ${t.kind} ${JSON.stringify(t.o)} drops inputs and the recurrent state with one mask per sequence (float64 equations with the same draws)`, async () => {
+      const rng = new TestRandom(t.steps * 13 + t.units);
+      const layer = make(t.kind, t.units, { ...t.o, seed: 5 });
+      const model = new Sequential([layer], { inputShape: [t.steps, t.features] });
+      const x = rng.array([t.batch, t.steps, t.features], 'float32', -1.5, 1.5);
+      const X = T.tensor('float32', [null, t.steps, t.features], 'x');
+      const state = layer.dropoutState!;
+      const before = state.get();
+      // The layer's draws, repeated: [batch, features] for the inputs (if dropped), then [batch, units] for the state.
+      const p = t.o.dropout ?? 0;
+      const inputDraw = p > 0 ? T.random.uniform(T.constant(before), [t.batch, t.features]) : undefined;
+      const stateDraw = T.random.uniform(inputDraw?.next ?? T.constant(before), [t.batch, t.units]);
+      const keep = (u: typeof stateDraw, rate: number) => T.where(T.lt(u.values, 1 - rate), 1 / (1 - rate), 0);
+      const [inputMask, stateMask] = await fn([], [inputDraw ? keep(inputDraw, p) : T.constant(0), keep(stateDraw, t.o.recurrentDropout)])();
+      const out = model.apply(X, { training: true });
+      const updates = randomStateUpdates(out);
+      expect(updates.map(([s]) => s)).toEqual([state]);
+      const train = fn([X], out, { updates });
+      const got = await train(x);
+      const want = reference(t.kind, x, layer.kernel.get(), layer.recurrentKernel.get(), layer.bias?.get(), t.o, { ...(p > 0 ? { input: inputMask } : {}), state: stateMask });
+      expect(relativeError(got.data, want.out)).toBeLessThan(1e-5);
+      // The state moved on: the next call draws other masks; evaluation drops nothing.
+      expect(Array.from(state.get().data)).not.toEqual(Array.from(before.data));
+      expect(relativeError((await train(x)).data, got.data)).toBeGreaterThan(1e-3);
+      const evaluated = await fn([X], model.apply(X))(x);
+      expect(relativeError(evaluated.data, reference(t.kind, x, layer.kernel.get(), layer.recurrentKernel.get(), layer.bias?.get(), t.o).out)).toBeLessThan(1e-5);
+    });
+  }
+
   it('start from Keras\'s initial weights: glorot kernels, orthogonal recurrent kernels, the LSTM forget bias at 1', () => {
     const lstm = new LSTM(3, { seed: 2 });
     new Sequential([lstm], { inputShape: [4, 5] });
@@ -169,7 +207,7 @@ describe('recurrent layers against float64 step-by-step equations', () => {
 
   it('rebuild from their configuration, and count their weights', () => {
     const model = new Sequential([
-      new GRU(6, { returnSequences: true, resetAfter: false, seed: 4 }), new LSTM(4, { goBackwards: true, recurrentActivation: 'tanh', returnSequences: true }), new SimpleRNN(2, { activation: 'relu', useBias: false }),
+      new GRU(6, { returnSequences: true, resetAfter: false, seed: 4 }), new LSTM(4, { goBackwards: true, recurrentActivation: 'tanh', returnSequences: true, dropout: 0.25, recurrentDropout: 0.5 }), new SimpleRNN(2, { activation: 'relu', useBias: false }),
     ], { inputShape: [5, 3] });
     expect(() => model.layers[2]!.call(T.tensor('float32', [null, 5, 3], 'x'))).toThrow("SimpleRNN 'simplernn_0': expected a batch of per-example shape [5, 4], got 'x' (float32[?, 5, 3])");
     expect(() => model.layers[2]!.call(T.matrix('m'))).toThrow("SimpleRNN 'simplernn_0': expected a batch of per-example shape [5, 4], got 'm' (float32[?, ?])");
@@ -177,7 +215,7 @@ describe('recurrent layers against float64 step-by-step equations', () => {
     expect(copy.toConfig()).toEqual(model.toConfig());
     expect(model.toConfig().config.layers).toEqual([
       { className: 'GRU', config: { units: 6, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: false, useBias: true, returnSequences: true, goBackwards: false, seed: 4, name: 'gru_0' } },
-      { className: 'LSTM', config: { units: 4, activation: 'tanh', recurrentActivation: 'tanh', unitForgetBias: true, useBias: true, returnSequences: true, goBackwards: true, name: 'lstm_0' } },
+      { className: 'LSTM', config: { units: 4, activation: 'tanh', recurrentActivation: 'tanh', unitForgetBias: true, useBias: true, returnSequences: true, goBackwards: true, dropout: 0.25, recurrentDropout: 0.5, name: 'lstm_0' } },
       { className: 'SimpleRNN', config: { units: 2, activation: 'relu', useBias: false, returnSequences: false, goBackwards: false, name: 'simplernn_0' } },
     ]);
     expect(model.layers.map((l) => l.outputShape)).toEqual([[5, 6], [5, 4], [2]]);
@@ -190,6 +228,8 @@ describe('recurrent layers against float64 step-by-step equations', () => {
   it('name what is wrong', () => {
     expect(() => new LSTM(0)).toThrow('LSTM: units must be a positive integer, got 0');
     expect(() => new GRU(2.5)).toThrow('GRU: units must be a positive integer, got 2.5');
+    expect(() => new LSTM(2, { dropout: 1 })).toThrow('LSTM: dropout must be a number in [0, 1), got 1');
+    expect(() => new SimpleRNN(2, { recurrentDropout: -0.1 })).toThrow('SimpleRNN: recurrentDropout must be a number in [0, 1), got -0.1');
     expect(() => new SimpleRNN(2, { activation: 'swish' as never })).toThrow('SimpleRNN: activation: unknown activation "swish": use one of linear, relu, sigmoid, tanh, softmax');
     expect(() => new LSTM(2, { recurrentActivation: 'hard' as never })).toThrow('LSTM: recurrentActivation: unknown activation "hard"');
     expect(() => new GRU(2, { recurrentInitializer: 'identity' as never })).toThrow('GRU: unknown initializer "identity"');

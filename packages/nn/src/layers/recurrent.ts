@@ -9,7 +9,7 @@ import { NDArray, shared, T, type SharedVariable, type Variable } from '@symgrad
 import { deriveSeed } from '../random-stream.js';
 import { activation, type ActivationName } from './activation.js';
 import { resolveInitializer, type Initializer } from './dense.js';
-import { formatDims, Layer, type ApplyOptions, type BuildContext } from './layer.js';
+import { formatDims, Layer, registerRandomState, type ApplyOptions, type BuildContext } from './layer.js';
 
 /** The options every recurrent layer takes. */
 export interface RecurrentOptions {
@@ -27,6 +27,18 @@ export interface RecurrentOptions {
   readonly returnSequences?: boolean;
   /** Read the sequence from its end; the outputs (and their mask) then come in that order (as Keras). False by default. */
   readonly goBackwards?: boolean;
+  /**
+   * In training, the fraction of input features dropped (inverted dropout), with one mask per
+   * sequence, the same at every step (Gal & Ghahramani's variational dropout, as Keras's
+   * `dropout`). 0 by default.
+   */
+  readonly dropout?: number;
+  /**
+   * In training, the fraction of the previous state's units dropped where the state enters
+   * the recurrent product, one mask per sequence for every step (Keras's
+   * `recurrentDropout`); the carried state itself is not dropped. 0 by default.
+   */
+  readonly recurrentDropout?: number;
   /** Seed of the initializers; derived from the model's seed and the layer's position when omitted. */
   readonly seed?: number;
   readonly name?: string;
@@ -69,6 +81,10 @@ export abstract class Recurrent extends Layer {
   readonly units: number;
   protected abstract readonly gates: number;
   private w: { kernel: SharedVariable; recurrent: SharedVariable; bias: SharedVariable | undefined } | undefined;
+  /** The Philox state of the dropout masks (a layer with dropout only). */
+  private rng: SharedVariable | undefined;
+  /** The recurrent dropout mask of the sequence being built (scaled by 1 / keep), read by `recurrentInput`. */
+  private stateMask: Variable | undefined;
 
   constructor(units: number, readonly options: RecurrentOptions & { readonly recurrentActivation?: ActivationName }, className: string) {
     super(options.name);
@@ -81,6 +97,10 @@ export abstract class Recurrent extends Layer {
       }
     }
     for (const init of [options.kernelInitializer, options.recurrentInitializer, options.biasInitializer]) if (init !== undefined) resolveInitializer(className, init);
+    for (const key of ['dropout', 'recurrentDropout'] as const) {
+      const rate = options[key];
+      if (rate !== undefined && (typeof rate !== 'number' || !(rate >= 0 && rate < 1))) throw new RangeError(`${className}: ${key} must be a number in [0, 1), got ${String(rate)}`);
+    }
     this.units = units;
   }
 
@@ -120,6 +140,7 @@ export abstract class Recurrent extends Layer {
       ? shared(this.initialBias(init(o.biasInitializer, 'zeros'), deriveSeed(seed, 2)), `${this.name}/bias`, 'float32')
       : undefined;
     this.w = { kernel, recurrent, bias };
+    if ((o.dropout ?? 0) > 0 || (o.recurrentDropout ?? 0) > 0) this.rng = T.random.state(deriveSeed(seed, 3), `${this.name}/rng`);
     return o.returnSequences ? [steps, this.units] : [this.units];
   }
 
@@ -142,9 +163,39 @@ export abstract class Recurrent extends Layer {
     return z.ndim === 1 ? T.slice(z, range) : T.slice(z, null, range);
   }
 
+  /** The shared int32[4] Philox state of the dropout masks, `<layer>/rng` (a layer with dropout, after build). */
+  get dropoutState(): SharedVariable | undefined {
+    return this.rng;
+  }
+
   /** The recurrent product h·U [batch, gates·units]. */
   protected recur(h: Variable): Variable {
-    return T.dot(h, this.like(h, this.weights().recurrent));
+    return T.dot(this.recurrentInput(h), this.like(h, this.weights().recurrent));
+  }
+
+  /** The previous state as the recurrent product reads it: with recurrent dropout in training, masked. */
+  protected recurrentInput(h: Variable): Variable {
+    return this.stateMask ? T.mul(h, this.stateMask) : h;
+  }
+
+  /**
+   * In training with dropout, draws the sequence's masks (inverted: kept units scaled by
+   * 1 / keep) one after another from the layer's Philox state; `finish` registers the state's
+   * update for `randomStateUpdates`. Undefined when nothing is dropped.
+   */
+  private dropoutDraws(dtype: 'float32' | 'float64', training: boolean): { draw: (like: Variable, rate: number) => Variable | undefined; finish: () => void } | undefined {
+    const rng = this.rng;
+    if (!training || !rng) return undefined;
+    let state: Variable = rng;
+    return {
+      draw: (like, rate) => {
+        if (rate === 0) return undefined;
+        const { values, next } = T.random.uniform(state, like, dtype);
+        state = next;
+        return T.where(T.lt(values, 1 - rate), 1 / (1 - rate), 0);
+      },
+      finish: () => registerRandomState(state, rng, this.describe()),
+    };
   }
 
   /** A weight in the dtype of `x`: float64 inputs (a gradient check, say) compute in float64. */
@@ -162,11 +213,26 @@ export abstract class Recurrent extends Layer {
     const [steps, features] = this.inputShape as [number, number];
     const { kernel, bias } = this.weights();
     const width = this.gates * this.units;
-    let projected = T.reshape(T.dot(T.reshape(x, [-1, features]), this.like(x, kernel)), [-1, steps, width]);
+    const draws = this.dropoutDraws(x.dtype === 'float64' ? 'float64' : 'float32', options.training === true);
+    // One mask per sequence, the same at every step: [batch, features], then [batch, units].
+    const inputMask = draws?.draw(T.slice(x, null, 0), this.options.dropout ?? 0);
+    const input = inputMask ? T.mul(x, T.expandDims(inputMask, 1)) : x;
+    let projected = T.reshape(T.dot(T.reshape(input, [-1, features]), this.like(x, kernel)), [-1, steps, width]);
     if (bias) projected = T.add(projected, this.like(x, this.inputBias(bias)));
+    this.stateMask = draws?.draw(T.slice(projected, null, 0, [0, this.units]), this.options.recurrentDropout ?? 0);
+    draws?.finish();
+    try {
+      return this.unroll(projected, steps, options);
+    } finally {
+      this.stateMask = undefined;
+    }
+  }
+
+  /** The steps over the input projections [batch, steps, gates·units]: the last state, or every step's. */
+  private unroll(projected: Variable, steps: number, options: ApplyOptions): Variable {
     const order = [...Array(steps).keys()];
     if (this.options.goBackwards) order.reverse();
-    const mask = options.mask === undefined ? undefined : this.stepMask(options.mask, x);
+    const mask = options.mask === undefined ? undefined : this.stepMask(options.mask, projected);
     const outputs: Variable[] = [];
     let state: CellState | undefined;
     for (const t of order) {
@@ -207,6 +273,8 @@ export abstract class Recurrent extends Layer {
       useBias: o.useBias ?? true,
       returnSequences: o.returnSequences ?? false,
       goBackwards: o.goBackwards ?? false,
+      ...(o.dropout ? { dropout: o.dropout } : {}),
+      ...(o.recurrentDropout ? { recurrentDropout: o.recurrentDropout } : {}),
       ...named('kernelInitializer', o.kernelInitializer),
       ...named('recurrentInitializer', o.recurrentInitializer),
       ...named('biasInitializer', o.biasInitializer),
@@ -355,10 +423,11 @@ export class GRU extends Recurrent {
       return { h: this.blend(z, this.act(this.gate(x, 2)), undefined) };
     }
     const U = this.like(x, this.recurrentKernel);
-    const recZR = T.dot(prev.h, T.slice(U, null, [0, 2 * u]));
+    const h = this.recurrentInput(prev.h);
+    const recZR = T.dot(h, T.slice(U, null, [0, 2 * u]));
     const z = this.gateAct(T.add(this.gate(x, 0), T.slice(recZR, null, [0, u])));
     const r = this.gateAct(T.add(this.gate(x, 1), T.slice(recZR, null, [u, 2 * u])));
-    const cand = this.act(T.add(this.gate(x, 2), T.dot(T.mul(r, prev.h), T.slice(U, null, [2 * u, 3 * u]))));
+    const cand = this.act(T.add(this.gate(x, 2), T.dot(T.mul(r, h), T.slice(U, null, [2 * u, 3 * u]))));
     return { h: this.blend(z, cand, prev) };
   }
 

@@ -124,6 +124,8 @@ const recurrent = (c: Record<string, unknown>): LSTMOptions & GRUOptions => {
     ...text('activation'), ...text('recurrentActivation'), ...text('kernelInitializer'), ...text('recurrentInitializer'), ...text('biasInitializer'),
     ...bool('useBias'), ...bool('returnSequences'), ...bool('goBackwards'), ...bool('unitForgetBias'), ...bool('resetAfter'),
     ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
+    ...(num(c['dropout']) === undefined ? {} : { dropout: num(c['dropout'])! }),
+    ...(num(c['recurrentDropout']) === undefined ? {} : { recurrentDropout: num(c['recurrentDropout'])! }),
     ...name(c),
   } as LSTMOptions & GRUOptions;
 };
