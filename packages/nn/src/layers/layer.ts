@@ -236,7 +236,9 @@ export abstract class Layer {
     if (mask.ndim !== 2 || (mask.shape[1] !== null && mask.shape[1] !== steps)) {
       throw new Error(`${this.describe()}: the mask must be [batch, ${steps}] (one value per step), got ${mask.describe()}`);
     }
-    return mask.dtype === x.dtype ? mask : T.cast(mask, x.dtype);
+    // A mask of unknown steps (ids given as T.imatrix) gets the static steps it must have.
+    const sized = mask.shape[1] === null ? T.reshape(mask, [-1, steps]) : mask;
+    return sized.dtype === x.dtype ? sized : T.cast(sized, x.dtype);
   }
 
   /** A readable description: `Dense 'dense_0'`. */

@@ -4,6 +4,7 @@
  */
 import { ReLU, Sigmoid, Softmax, Tanh, type ActivationName } from './activation.js';
 import { Dense, Flatten, type DenseOptions, type Initializer } from './dense.js';
+import { MultiHeadAttention } from './attention.js';
 import { Conv1D, Conv2D } from './convolution.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
@@ -132,6 +133,16 @@ const recurrent = (c: Record<string, unknown>): LSTMOptions & GRUOptions => {
 registerLayer('SimpleRNN', (c) => new SimpleRNN(num(c['units']) ?? NaN, recurrent(c)));
 registerLayer('LSTM', (c) => new LSTM(num(c['units']) ?? NaN, recurrent(c)));
 registerLayer('GRU', (c) => new GRU(num(c['units']) ?? NaN, recurrent(c)));
+registerLayer('MultiHeadAttention', (c) => new MultiHeadAttention(num(c['numHeads']) ?? NaN, num(c['keyDim']) ?? NaN, {
+  ...(num(c['valueDim']) === undefined ? {} : { valueDim: num(c['valueDim'])! }),
+  ...(num(c['dropout']) === undefined ? {} : { dropout: num(c['dropout'])! }),
+  ...(typeof c['causal'] === 'boolean' ? { causal: c['causal'] } : {}),
+  ...(typeof c['useBias'] === 'boolean' ? { useBias: c['useBias'] } : {}),
+  ...(str(c['kernelInitializer']) === undefined ? {} : { kernelInitializer: str(c['kernelInitializer']) as Initializer }),
+  ...(str(c['biasInitializer']) === undefined ? {} : { biasInitializer: str(c['biasInitializer']) as Initializer }),
+  ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
+  ...name(c),
+}));
 registerLayer('Bidirectional', (c) => {
   const inner = c['layer'];
   if (typeof inner !== 'object' || inner === null) throw new TypeError(`layerFromConfig: Bidirectional needs the wrapped layer's { className, config } in 'layer', got ${JSON.stringify(inner)}`);
