@@ -33,6 +33,8 @@ export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { GRU, LSTM, SimpleRNN, type GatedRecurrentOptions, type GRUOptions, type LSTMOptions, type RecurrentOptions } from './layers/recurrent.js';
 export { Bidirectional, type BidirectionalOptions, type MergeMode } from './layers/bidirectional.js';
 export { MultiHeadAttention, type MultiHeadAttentionOptions } from './layers/attention.js';
+export { TransformerEncoder, type TransformerEncoderOptions } from './layers/transformer.js';
+export { PositionEmbedding, type PositionEmbeddingOptions } from './layers/position-embedding.js';
 export { Reshape } from './layers/reshape.js';
 export {
   MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D,

@@ -121,9 +121,12 @@ export class Dense extends Layer {
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
     const lead = this.inputShape.slice(0, -1);
+    // float64 inputs compute in float64 (a gradient check, say): the float32 parameters are cast.
+    const like = (p: SharedVariable): Variable => (x.dtype === 'float64' && p.dtype !== 'float64' ? T.cast(p, 'float64') : p);
+    const w = like(this.w!);
     // Extra axes fold into the rows of one product.
-    const z = lead.length === 0 ? T.dot(x, this.w!) : T.reshape(T.dot(T.reshape(x, [-1, this.w!.shape[0]!]), this.w!), [-1, ...lead, this.units]);
-    const affine = this.b ? T.add(z, this.b) : z;
+    const z = lead.length === 0 ? T.dot(x, w) : T.reshape(T.dot(T.reshape(x, [-1, this.w!.shape[0]!]), w), [-1, ...lead, this.units]);
+    const affine = this.b ? T.add(z, like(this.b)) : z;
     return activation(this.options.activation ?? 'linear')(affine);
   }
 

@@ -5,6 +5,8 @@
 import { ReLU, Sigmoid, Softmax, Tanh, type ActivationName } from './activation.js';
 import { Dense, Flatten, type DenseOptions, type Initializer } from './dense.js';
 import { MultiHeadAttention } from './attention.js';
+import { PositionEmbedding } from './position-embedding.js';
+import { TransformerEncoder } from './transformer.js';
 import { Conv1D, Conv2D } from './convolution.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
@@ -140,6 +142,21 @@ registerLayer('MultiHeadAttention', (c) => new MultiHeadAttention(num(c['numHead
   ...(typeof c['useBias'] === 'boolean' ? { useBias: c['useBias'] } : {}),
   ...(str(c['kernelInitializer']) === undefined ? {} : { kernelInitializer: str(c['kernelInitializer']) as Initializer }),
   ...(str(c['biasInitializer']) === undefined ? {} : { biasInitializer: str(c['biasInitializer']) as Initializer }),
+  ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
+  ...name(c),
+}));
+registerLayer('TransformerEncoder', (c) => new TransformerEncoder(num(c['numHeads']) ?? NaN, num(c['ffDim']) ?? NaN, {
+  ...(num(c['keyDim']) === undefined ? {} : { keyDim: num(c['keyDim'])! }),
+  ...(num(c['dropout']) === undefined ? {} : { dropout: num(c['dropout'])! }),
+  ...(str(c['activation']) === undefined ? {} : { activation: str(c['activation']) as ActivationName }),
+  ...(typeof c['normFirst'] === 'boolean' ? { normFirst: c['normFirst'] } : {}),
+  ...(num(c['epsilon']) === undefined ? {} : { epsilon: num(c['epsilon'])! }),
+  ...(typeof c['causal'] === 'boolean' ? { causal: c['causal'] } : {}),
+  ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
+  ...name(c),
+}));
+registerLayer('PositionEmbedding', (c) => new PositionEmbedding({
+  ...(str(c['initializer']) === undefined ? {} : { initializer: str(c['initializer']) as Initializer }),
   ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
   ...name(c),
 }));
