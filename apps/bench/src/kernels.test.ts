@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NDArray } from '@symgrad/core';
 import { relativeError } from '@symgrad/core/testing/reference';
-import { embeddingOperands, LSTM_LR, lstmOperands, kernelFlops, kernelInputShapes, kernelSpecs, largeGemmSkip, prepareSymgradKernel, symgradEmbeddingStep } from './kernels.js';
+import { prepareTfjsKernel } from './peers/tfjs.js';
+import { embeddingOperands, LSTM_LR, lstmOperands, transformerOperands, kernelFlops, kernelInputShapes, kernelSpecs, largeGemmSkip, prepareSymgradKernel, symgradEmbeddingStep } from './kernels.js';
 
 describe('the kernel set', () => {
   it('times sgemm at the seed shape and at 2048³, plain and with either operand transposed; --quick keeps two plain ones', () => {
@@ -26,9 +27,9 @@ describe('the kernel set', () => {
   });
 
   it('has an embedding step: a lookup, its gradient and the dense SGD update of the table', async () => {
-    const e = kernelSpecs(false).at(-2)!;
+    const e = kernelSpecs(false).find((k) => k.kind === 'embedding')!;
     expect(e).toEqual({ kind: 'embedding', name: 'embedding step 50000×64, 4096 ids', vocab: 50000, dim: 64, tokens: 4096 });
-    expect(kernelSpecs(true).at(-2)!.name).toBe('embedding step 10000×32, 1024 ids');
+    expect(kernelSpecs(true).find((k) => k.kind === 'embedding')!.name).toBe('embedding step 10000×32, 1024 ids');
     expect(kernelInputShapes(e)).toEqual([[50000, 64], [4096], [4096, 64]]);
     expect(kernelFlops(e)).toBe(5 * 4096 * 64);
     // On symgrad: two steps move the table by −0.1 · (the rows' gradients summed at each id) each.
@@ -51,10 +52,10 @@ describe('the kernel set', () => {
     r.dispose?.();
   });
 
-  it('ends with an LSTM step: nn\'s LSTM, backpropagation through time and SGD, its loss Σ h_last · outGrad', async () => {
-    const l = kernelSpecs(false).at(-1)!;
+  it('has an LSTM step: nn\'s LSTM, backpropagation through time and SGD, its loss Σ h_last · outGrad', async () => {
+    const l = kernelSpecs(false).find((k) => k.kind === 'lstm')!;
     expect(l).toEqual({ kind: 'lstm', name: 'LSTM step 32×40×64 → 128', batch: 32, steps: 40, features: 64, units: 128 });
-    expect(kernelSpecs(true).at(-1)!.name).toBe('LSTM step 8×10×16 → 32');
+    expect(kernelSpecs(true).find((k) => k.kind === 'lstm')!.name).toBe('LSTM step 8×10×16 → 32');
     expect(kernelInputShapes(l)).toEqual([[32, 40, 64], [32, 128]]);
     expect(kernelFlops(l)).toBe(6 * 32 * 40 * 4 * 128 * (64 + 128));
     const small = { kind: 'lstm', name: 'LSTM step 2×3×2 → 3', batch: 2, steps: 3, features: 2, units: 3 } as const;
@@ -69,5 +70,23 @@ describe('the kernel set', () => {
     for (let i = 0; i < 3; i++) losses.push(((await r.run()) as NDArray).data[0]!);
     expect(losses[2]).toBeLessThan(losses[0]!);
     r.dispose?.();
+  });
+
+  it('ends with a transformer encoder step: nn\'s TransformerEncoder, SGD, its loss Σ out · outGrad', async () => {
+    const t = kernelSpecs(false).at(-1)!;
+    expect(t).toEqual({ kind: 'transformer', name: 'transformer encoder step 32×40×64, 4 heads, ff 128', batch: 32, steps: 40, features: 64, heads: 4, ffDim: 128 });
+    expect(kernelSpecs(true).at(-1)!.name).toBe('transformer encoder step 8×10×32, 2 heads, ff 64');
+    expect(kernelInputShapes(t)).toEqual([[32, 40, 64], [32, 40, 64]]);
+    expect(kernelFlops(t)).toBe(6 * 32 * 40 * (4 * 64 * 64 + 2 * 40 * 64 + 2 * 64 * 128));
+    const small = { kind: 'transformer', name: 'transformer encoder step 2×3×4, 2 heads, ff 5', batch: 2, steps: 3, features: 4, heads: 2, ffDim: 5 } as const;
+    const o = transformerOperands(small);
+    expect([o.x.length, o.outGrad.length]).toEqual([24, 24]);
+    const r = await prepareSymgradKernel(small, 'symgrad cpu', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 });
+    expect(r.note).toMatch(/^\d+ kernel\(s\)$/);
+    const losses: number[] = [];
+    for (let i = 0; i < 3; i++) losses.push(((await r.run()) as NDArray).data[0]!);
+    expect(losses[2]).toBeLessThan(losses[0]!);
+    r.dispose?.();
+    await expect(prepareTfjsKernel(small, 'wasm', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 })).rejects.toThrow('transformer encoder step 2×3×4, 2 heads, ff 5: tfjs-layers has no attention layer, so tfjs has no transformer step to time');
   });
 });

@@ -8,7 +8,7 @@
 import { grad } from '@symgrad/autodiff';
 import { T, fn, NDArray, setBackend, shared, type CompiledFunction, type SharedVariable } from '@symgrad/core';
 import '@symgrad/backend-cpu';
-import { LSTM, Sequential, sgd } from '@symgrad/nn';
+import { LSTM, Sequential, sgd, TransformerEncoder } from '@symgrad/nn';
 import type { RepeatPolicy, Runnable } from './harness.js';
 import { labelsI32, uniformF32 } from './data.js';
 
@@ -18,7 +18,8 @@ export type KernelSpec =
   | { readonly kind: 'softmax'; readonly name: string; readonly rows: number; readonly cols: number }
   | { readonly kind: 'dropout'; readonly name: string; readonly rows: number; readonly cols: number; readonly rate: number }
   | { readonly kind: 'embedding'; readonly name: string; readonly vocab: number; readonly dim: number; readonly tokens: number }
-  | { readonly kind: 'lstm'; readonly name: string; readonly batch: number; readonly steps: number; readonly features: number; readonly units: number };
+  | { readonly kind: 'lstm'; readonly name: string; readonly batch: number; readonly steps: number; readonly features: number; readonly units: number }
+  | { readonly kind: 'transformer'; readonly name: string; readonly batch: number; readonly steps: number; readonly features: number; readonly heads: number; readonly ffDim: number };
 
 function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean): KernelSpec {
   const t = transA ? 'Aᵀ·B' : transB ? 'A·Bᵀ' : 'A·B';
@@ -48,6 +49,8 @@ export function kernelSpecs(quick: boolean): KernelSpec[] {
   specs.push({ kind: 'embedding', name: `embedding step ${vocab}×${dim}, ${tokens} ids`, vocab, dim, tokens });
   const [batch, steps, features, units] = quick ? [8, 10, 16, 32] : [32, 40, 64, 128];
   specs.push({ kind: 'lstm', name: `LSTM step ${batch}×${steps}×${features} → ${units}`, batch, steps, features, units });
+  const [tb, ts, tf, heads, ffDim] = quick ? [8, 10, 32, 2, 64] : [32, 40, 64, 4, 128];
+  specs.push({ kind: 'transformer', name: `transformer encoder step ${tb}×${ts}×${tf}, ${heads} heads, ff ${ffDim}`, batch: tb, steps: ts, features: tf, heads, ffDim });
   return specs;
 }
 
@@ -76,10 +79,13 @@ export function kernelFlops(s: KernelSpec): number {
     case 'embedding': return 5 * s.tokens * s.dim;
     // the products of every step (input and recurrent, 4 gates), once forward and twice backward
     case 'lstm': return 6 * s.batch * s.steps * 4 * s.units * (s.features + s.units);
+    // the products once forward and twice backward: the four projections, Q·Kᵀ and the
+    // weights · V over all heads, and the feed-forward network's two layers
+    case 'transformer': return 3 * 2 * s.batch * s.steps * (4 * s.features * s.features + 2 * s.steps * s.features + 2 * s.features * s.ffDim);
   }
 }
 
-/** The SGD rate of the LSTM step (small: its loss only gives the weights something to move by). */
+/** The SGD rate of the LSTM and transformer steps (small: their loss only gives the weights something to move by). */
 export const LSTM_LR = 0.01;
 
 /**
@@ -88,6 +94,15 @@ export const LSTM_LR = 0.01;
  */
 export function lstmOperands(s: Extract<KernelSpec, { kind: 'lstm' }>): { x: Float32Array; outGrad: Float32Array } {
   return { x: uniformF32(s.batch * s.steps * s.features, 210), outGrad: uniformF32(s.batch * s.units, 211) };
+}
+
+/**
+ * The operands of a transformer encoder step, shared by the peers: inputs [batch, steps,
+ * features] and the gradient of the output, the same shape (the loss is Σ out · outGrad).
+ */
+export function transformerOperands(s: Extract<KernelSpec, { kind: 'transformer' }>): { x: Float32Array; outGrad: Float32Array } {
+  const n = s.batch * s.steps * s.features;
+  return { x: uniformF32(n, 220), outGrad: uniformF32(n, 221) };
 }
 
 /** The SGD rate of the embedding step. */
@@ -105,6 +120,7 @@ export function embeddingOperands(s: Extract<KernelSpec, { kind: 'embedding' }>)
 export function kernelInputShapes(s: KernelSpec): number[][] {
   if (s.kind === 'embedding') return [[s.vocab, s.dim], [s.tokens], [s.tokens, s.dim]];
   if (s.kind === 'lstm') return [[s.batch, s.steps, s.features], [s.batch, s.units]];
+  if (s.kind === 'transformer') return [[s.batch, s.steps, s.features], [s.batch, s.steps, s.features]];
   if (s.kind !== 'gemm') return [[s.rows, s.cols]];
   return [s.transA ? [s.k, s.m] : [s.m, s.k], s.transB ? [s.n, s.k] : [s.k, s.n]];
 }
@@ -114,6 +130,7 @@ export async function prepareSymgradKernel(s: KernelSpec, peer: string, policy: 
   setBackend('cpu');
   if (s.kind === 'embedding') return prepareSymgradStep(s, peer, policy, symgradEmbeddingStep(s));
   if (s.kind === 'lstm') return prepareSymgradStep(s, peer, policy, symgradLstmStep(s));
+  if (s.kind === 'transformer') return prepareSymgradStep(s, peer, policy, symgradTransformerStep(s));
   const arrays = kernelInputShapes(s).map((sh, i) => new NDArray('float32', sh, uniformF32(sh[0]! * sh[1]!, 100 + i)));
   const a = T.matrix('a');
   let f;
@@ -171,6 +188,21 @@ export function symgradLstmStep(s: Extract<KernelSpec, { kind: 'lstm' }>, backen
   const loss = T.sum(T.mul(model.apply(x), g));
   const step = fn([x, g], loss, { updates: sgd({ learningRate: LSTM_LR }).updates(loss, model.parameters()), ...(backend ? { backend } : {}) });
   return { step, state: model.parameters(), args: [new NDArray('float32', [s.batch, s.steps, s.features], o.x), new NDArray('float32', [s.batch, s.units], o.outGrad)] };
+}
+
+/**
+ * The transformer encoder step on symgrad: @symgrad/nn's TransformerEncoder (post-norm, relu,
+ * no dropout: PyTorch's nn.TransformerEncoderLayer with dropout 0), loss = Σ out · outGrad, SGD.
+ */
+export function symgradTransformerStep(s: Extract<KernelSpec, { kind: 'transformer' }>, backend?: string): SymgradTrainingStep {
+  const o = transformerOperands(s);
+  const model = new Sequential([new TransformerEncoder(s.heads, s.ffDim)], { inputShape: [s.steps, s.features], seed: 3 });
+  const x = T.tensor('float32', [null, s.steps, s.features], 'x');
+  const g = T.tensor('float32', [null, s.steps, s.features], 'g');
+  const loss = T.sum(T.mul(model.apply(x), g));
+  const step = fn([x, g], loss, { updates: sgd({ learningRate: LSTM_LR }).updates(loss, model.parameters()), ...(backend ? { backend } : {}) });
+  const shape = [s.batch, s.steps, s.features];
+  return { step, state: model.parameters(), args: [new NDArray('float32', shape, o.x), new NDArray('float32', shape, o.outGrad)] };
 }
 
 /** A training step as a runnable, the loss read back each run. */

@@ -79,6 +79,9 @@ def operands(k):
     if k['kind'] == 'lstm':
         B, T, F, U = k['batch'], k['steps'], k['features'], k['units']
         return (rng.uniform(-1, 1, (B, T, F)).astype(np.float32), rng.uniform(-1, 1, (B, U)).astype(np.float32))
+    if k['kind'] == 'transformer':
+        shape = (k['batch'], k['steps'], k['features'])
+        return (rng.uniform(-1, 1, shape).astype(np.float32), rng.uniform(-1, 1, shape).astype(np.float32))
     if k['kind'] == 'embedding':
         V, D, n = k['vocab'], k['dim'], k['tokens']
         return (rng.uniform(-1, 1, (V, D)).astype(np.float32), rng.integers(0, V, n).astype(np.int32), rng.uniform(-1, 1, (n, D)).astype(np.float32))
@@ -197,6 +200,20 @@ else:
                         p.grad = None
                 return float(loss)
             return lstm
+        if k['kind'] == 'transformer':
+            X, G = [torch.from_numpy(o) for o in operands(k)]
+            torch.manual_seed(3)
+            layer = torch.nn.TransformerEncoderLayer(k['features'], k['heads'], k['ffDim'], dropout=0.0, batch_first=True)
+            params = list(layer.parameters())
+            def encoder():
+                loss = (layer(X) * G).sum()
+                loss.backward()
+                with torch.no_grad():
+                    for p in params:
+                        p.sub_(LSTM_LR * p.grad)
+                        p.grad = None
+                return float(loss)
+            return encoder
         if k['kind'] == 'embedding':
             W, ids, G = operands(k)
             W = torch.from_numpy(W).requires_grad_(); ids = torch.from_numpy(ids.astype(np.int64)); G = torch.from_numpy(G)
