@@ -208,19 +208,23 @@ export function fuseReduceEpilogue(d: ProgramDraft): boolean {
     const c = d.kernels[j]!;
     if (c.kind !== 'elementwise' || c.outputs.length !== 1 || j <= i) continue;
     const out = c.outputs[0]!;
-    if (!c.inputs.every((v) => sameViewExact(v, { ...r.output, shape: v.shape, strides: v.strides }) && v.offset === 0 && isWhole(d, v))) continue;
-    if (out.shape.length !== r.output.shape.length || out.shape.some((x, k) => x !== r.output.shape[k]) || !isWhole(d, out)) continue;
-    if (!c.inputs.every((v) => v.shape.length === out.shape.length && v.shape.every((x, k) => x === out.shape[k]))) continue;
+    // The same elements in the same order: whole, contiguous, equal shapes but for axes of 1 (a mean with keepdims divides [32, 40, 1]).
+    const kept = squeezed(r.output.shape);
+    const same = (shape: readonly number[]) => { const q = squeezed(shape); return q.length === kept.length && q.every((x, k) => x === kept[k]); };
+    if (!c.inputs.every((v) => v.buffer === r.output.buffer && v.offset === 0 && isWhole(d, v) && same(v.shape))) continue;
+    if (!same(out.shape) || !isWhole(d, out)) continue;
     if (!untouchedBetween(d, [out.buffer], i, j, true)) continue;
     const prev = r.epilogue ?? sx.input(0, r.prologue.dtype);
     const expr = substituteInputs(c.exprs[0]!, () => prev);
-    d.kernels[i] = { ...r, output: out, epilogue: expr, label: `${r.label}+${c.label}` };
+    d.kernels[i] = { ...r, output: { ...r.output, buffer: out.buffer }, epilogue: expr, label: `${r.label}+${c.label}` };
     d.sources[i] = [...d.sources[i]!, ...d.sources[j]!];
     d.kernels[j] = undefined;
     any = true;
   }
   return any;
 }
+
+const squeezed = (shape: readonly number[]): number[] => shape.filter((x) => x !== 1);
 
 function labelsOf(d: ProgramDraft, ks: number[]): string {
   return ks.map((i) => d.kernels[i]!.label).join('+');

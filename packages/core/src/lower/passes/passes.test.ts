@@ -39,6 +39,11 @@ describe('program passes', () => {
   });
   it('fuses elementwise producers into a reduce prologue and a consumer into its epilogue', async () => {
     expect(await kernelsOf([x], [T.mean(T.square(T.sub(x, 1)))], [X])).toEqual(['reduce[sub+square+sum+div]']);
+    // keepdims: the division runs over [3, 1], the sum's [3]: the same elements, so it fuses too.
+    const f = fn([x], [T.sub(x, T.mean(x, 1, true))], { backend: 'ref-passes' });
+    const [centered] = await f(X);
+    expect(f.program!.kernels.map((k) => `${k.kind}[${k.label}]`)).toEqual(['reduce[sum+div]', 'elementwise[sub]']);
+    expect(Array.from(centered!.data)).toEqual(new Array(12).fill(0));
   });
   it('fuses bias and activation into the matmul epilogue', async () => {
     const w = shared(NDArray.full([4, 5], 0.1), 'w');
