@@ -184,36 +184,29 @@ else:
             with torch.no_grad():
                 return torch.softmax(torch.relu(torch.relu(X @ W1) @ W2) @ W3, dim=1)
         return forward
+    def sgd_step(module, loss_of):
+        # One SGD step of a module on the loss loss_of() builds, the loss read back.
+        params = list(module.parameters())
+        def step():
+            loss = loss_of()
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p.sub_(LSTM_LR * p.grad)
+                    p.grad = None
+            return float(loss)
+        return step
     def make_kernel(k):
         if k['kind'] == 'lstm':
             X, G = [torch.from_numpy(o) for o in operands(k)]
             torch.manual_seed(3)
             cell = torch.nn.LSTM(k['features'], k['units'], batch_first=True)
-            params = list(cell.parameters())
-            def lstm():
-                _, (h, _c) = cell(X)
-                loss = (h[-1] * G).sum()
-                loss.backward()
-                with torch.no_grad():
-                    for p in params:
-                        p.sub_(LSTM_LR * p.grad)
-                        p.grad = None
-                return float(loss)
-            return lstm
+            return sgd_step(cell, lambda: (cell(X)[1][0][-1] * G).sum())
         if k['kind'] == 'transformer':
             X, G = [torch.from_numpy(o) for o in operands(k)]
             torch.manual_seed(3)
             layer = torch.nn.TransformerEncoderLayer(k['features'], k['heads'], k['ffDim'], dropout=0.0, batch_first=True)
-            params = list(layer.parameters())
-            def encoder():
-                loss = (layer(X) * G).sum()
-                loss.backward()
-                with torch.no_grad():
-                    for p in params:
-                        p.sub_(LSTM_LR * p.grad)
-                        p.grad = None
-                return float(loss)
-            return encoder
+            return sgd_step(layer, lambda: (layer(X) * G).sum())
         if k['kind'] == 'embedding':
             W, ids, G = operands(k)
             W = torch.from_numpy(W).requires_grad_(); ids = torch.from_numpy(ids.astype(np.int64)); G = torch.from_numpy(G)

@@ -92,8 +92,7 @@ export class MultiHeadAttention extends Layer {
   }
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    if (inputShape.length !== 2) throw new Error(`${this.describe()} expects per-example inputs [steps, features], got ${formatDims(inputShape)}`);
-    const features = inputShape[1]!;
+    const [, features] = this.sequenceShape(inputShape);
     const [h, k, v] = [this.numHeads, this.keyDim, this.valueDim];
     const seed = this.options.seed ?? ctx.seed;
     const kernelInit = resolveInitializer(this.describe(), this.options.kernelInitializer ?? 'glorotUniform');

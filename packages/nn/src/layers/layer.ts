@@ -221,6 +221,12 @@ export abstract class Layer {
     return [];
   }
 
+  /** The [steps, features] of a layer that reads sequences, from the per-example shape it builds for; throws naming the layer otherwise. */
+  protected sequenceShape(inputShape: readonly number[]): [number, number] {
+    if (inputShape.length !== 2) throw new Error(`${this.describe()} expects per-example inputs [steps, features], got ${formatDims(inputShape)}`);
+    return [inputShape[0]!, inputShape[1]!];
+  }
+
   /** Throws, naming the layer and `x`, unless `x` is a batch of this layer's per-example inputs (one more axis). */
   protected requireBatch(x: Variable): void {
     const features = this.inputShape;

@@ -5,7 +5,7 @@
 import { shared, T, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
 import { resolveInitializer, type Initializer } from './dense.js';
-import { formatDims, Layer, type ApplyOptions, type BuildContext } from './layer.js';
+import { Layer, type ApplyOptions, type BuildContext } from './layer.js';
 
 /** The options of a PositionEmbedding layer. */
 export interface PositionEmbeddingOptions {
@@ -48,7 +48,7 @@ export class PositionEmbedding extends Layer {
   }
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    if (inputShape.length !== 2) throw new Error(`${this.describe()} expects per-example inputs [steps, features], got ${formatDims(inputShape)}`);
+    this.sequenceShape(inputShape);
     const init = resolveInitializer(this.describe(), this.options.initializer ?? 'glorotUniform');
     this.table = shared(init([...inputShape], { seed: deriveSeed(this.options.seed ?? ctx.seed, 0) }), `${this.name}/embeddings`, 'float32');
     return [...inputShape];

@@ -10,7 +10,7 @@ import { activation, type ActivationName } from './activation.js';
 import { MultiHeadAttention } from './attention.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
-import { formatDims, Layer, type ApplyOptions, type BuildContext } from './layer.js';
+import { Layer, type ApplyOptions, type BuildContext } from './layer.js';
 import { LayerNormalization } from './normalization.js';
 
 /** The options of a TransformerEncoder. */
@@ -94,8 +94,7 @@ export class TransformerEncoder extends Layer {
   }
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    if (inputShape.length !== 2) throw new Error(`${this.describe()} expects per-example inputs [steps, features], got ${formatDims(inputShape)}`);
-    const features = inputShape[1]!;
+    const [, features] = this.sequenceShape(inputShape);
     const keyDim = this.options.keyDim ?? features / this.numHeads;
     if (!Number.isInteger(keyDim)) {
       throw new Error(`${this.describe()}: ${this.numHeads} heads do not divide ${features} features; give keyDim, each head's key size`);
