@@ -89,6 +89,20 @@ def run_torch():
                 opt.step()
             us = timed(lstm_step, min(REPS, 300))
             emit({"peer": "PyTorch %s eager (cuDNN)" % torch.__version__, "item": "LSTM step 32×40×64 → 128", "us": us, "reps": min(REPS, 300), "note": ""})
+            # The transformer encoder step of `pnpm bench` (32×40×64, 4 heads, ff 128, post-norm,
+            # no dropout; loss Σ out · G, SGD 0.01).
+            enc = torch.nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True).to(dev)
+            Xt = (torch.rand(32, 40, 64, generator=g) * 2 - 1).to(dev)
+            Gt = (torch.rand(32, 40, 64, generator=g) * 2 - 1).to(dev)
+            opt_t = torch.optim.SGD(enc.parameters(), lr=0.01)
+
+            def transformer_step():
+                loss = (enc(Xt) * Gt).sum()
+                opt_t.zero_grad(set_to_none=False)
+                loss.backward()
+                opt_t.step()
+            us = timed(transformer_step, min(REPS, 300))
+            emit({"peer": "PyTorch %s eager" % torch.__version__, "item": "transformer encoder step 32×40×64, 4 heads, ff 128", "us": us, "reps": min(REPS, 300), "note": ""})
 
 
 def run_jax():
