@@ -7,6 +7,7 @@
 import { constant, NDArray, shared, T, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
 import { resolveInitializer, type Initializer } from './dense.js';
+import { checkDropoutRate, dropoutMask } from './dropout.js';
 import { formatDims, Layer, registerRandomState, type ApplyOptions, type BuildContext } from './layer.js';
 
 /** The options of a MultiHeadAttention layer. */
@@ -79,8 +80,7 @@ export class MultiHeadAttention extends Layer {
     this.numHeads = positive('numHeads', numHeads);
     this.keyDim = positive('keyDim', keyDim);
     this.valueDim = positive('valueDim', options.valueDim ?? keyDim);
-    const rate = options.dropout ?? 0;
-    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new RangeError(`MultiHeadAttention: dropout must be a number in [0, 1), got ${String(options.dropout)}`);
+    checkDropoutRate('MultiHeadAttention', 'dropout', options.dropout ?? 0);
     for (const init of [options.kernelInitializer, options.biasInitializer]) if (init !== undefined) resolveInitializer('MultiHeadAttention', init);
     this.options = { ...options };
   }
@@ -142,7 +142,7 @@ export class MultiHeadAttention extends Layer {
     if (options.training === true && this.rng && rate > 0) {
       const { values, next } = T.random.uniform(this.rng, weights, x.dtype === 'float64' ? 'float64' : 'float32');
       registerRandomState(next, this.rng, this.describe());
-      weights = T.mul(weights, T.where(T.lt(values, 1 - rate), 1 / (1 - rate), 0));
+      weights = T.mul(weights, dropoutMask(values, rate));
     }
     // [batch, heads, steps, valueDim] → [batch·steps, heads·valueDim] · [heads·valueDim, features].
     const heads = T.reshape(T.transpose(T.matmul(weights, value), [0, 2, 1, 3]), [-1, h * v]);

@@ -17,6 +17,18 @@ export interface DropoutOptions {
 
 const TWO_32 = 0x1_0000_0000;
 
+/** A dropout rate checked: a number in [0, 1); throws naming the layer and option otherwise. @internal */
+export function checkDropoutRate(who: string, what: string, rate: unknown): number {
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new RangeError(`${who}: ${what} must be a number in [0, 1), got ${String(rate)}`);
+  return rate;
+}
+
+/** Inverted dropout's mask from uniforms `u` in [0, 1): 1 / (1 − rate) where kept, 0 where dropped. @internal */
+export function dropoutMask(u: Variable, rate: number): Variable {
+  const keep = 1 - rate;
+  return T.where(T.lt(u, keep), 1 / keep, 0);
+}
+
 /**
  * Drops each activation with probability `rate` during training (inverted dropout);
  * the identity in evaluation.
@@ -39,10 +51,7 @@ export class Dropout extends Layer {
 
   constructor(rate: number, options: DropoutOptions = {}) {
     super(options.name);
-    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-      throw new RangeError(`Dropout: rate must be a number in [0, 1), got ${String(rate)}`);
-    }
-    this.rate = rate;
+    this.rate = checkDropoutRate('Dropout', 'rate', rate);
     this.options = { ...options };
   }
 
@@ -76,10 +85,9 @@ export class Dropout extends Layer {
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
     if (!options.training || this.rate === 0) return x;
     this.requireBatch(x);
-    const keep = 1 - this.rate;
     const { values: u, next } = T.random.uniform(this.state, x, x.dtype === 'float64' ? 'float64' : 'float32');
     registerRandomState(next, this.state, this.describe());
-    return T.mul(x, T.where(T.lt(u, keep), 1 / keep, 0));
+    return T.mul(x, dropoutMask(u, this.rate));
   }
 
   getConfig(): Record<string, unknown> {

@@ -9,6 +9,7 @@ import { NDArray, shared, T, type SharedVariable, type Variable } from '@symgrad
 import { deriveSeed } from '../random-stream.js';
 import { activation, type ActivationName } from './activation.js';
 import { resolveInitializer, type Initializer } from './dense.js';
+import { checkDropoutRate, dropoutMask } from './dropout.js';
 import { formatDims, Layer, registerRandomState, type ApplyOptions, type BuildContext } from './layer.js';
 
 /** The options every recurrent layer takes. */
@@ -97,10 +98,7 @@ export abstract class Recurrent extends Layer {
       }
     }
     for (const init of [options.kernelInitializer, options.recurrentInitializer, options.biasInitializer]) if (init !== undefined) resolveInitializer(className, init);
-    for (const key of ['dropout', 'recurrentDropout'] as const) {
-      const rate = options[key];
-      if (rate !== undefined && (typeof rate !== 'number' || !(rate >= 0 && rate < 1))) throw new RangeError(`${className}: ${key} must be a number in [0, 1), got ${String(rate)}`);
-    }
+    for (const key of ['dropout', 'recurrentDropout'] as const) if (options[key] !== undefined) checkDropoutRate(className, key, options[key]);
     this.units = units;
   }
 
@@ -192,7 +190,7 @@ export abstract class Recurrent extends Layer {
         if (rate === 0) return undefined;
         const { values, next } = T.random.uniform(state, like, dtype);
         state = next;
-        return T.where(T.lt(values, 1 - rate), 1 / (1 - rate), 0);
+        return dropoutMask(values, rate);
       },
       finish: () => registerRandomState(state, rng, this.describe()),
     };

@@ -9,7 +9,7 @@ import { deriveSeed } from '../random-stream.js';
 import { activation, type ActivationName } from './activation.js';
 import { MultiHeadAttention } from './attention.js';
 import { Dense } from './dense.js';
-import { Dropout } from './dropout.js';
+import { checkDropoutRate, Dropout } from './dropout.js';
 import { Layer, type ApplyOptions, type BuildContext } from './layer.js';
 import { LayerNormalization } from './normalization.js';
 
@@ -73,8 +73,7 @@ export class TransformerEncoder extends Layer {
     for (const [what, v] of [['numHeads', numHeads], ['ffDim', ffDim], ...(options.keyDim === undefined ? [] : [['keyDim', options.keyDim]])] as const) {
       if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`TransformerEncoder: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
     }
-    const rate = options.dropout ?? 0;
-    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new RangeError(`TransformerEncoder: dropout must be a number in [0, 1), got ${String(options.dropout)}`);
+    checkDropoutRate('TransformerEncoder', 'dropout', options.dropout ?? 0);
     if (options.activation !== undefined) {
       try {
         activation(options.activation);

@@ -133,9 +133,9 @@ export function concatInPlace(d: ProgramDraft): boolean {
     // Nothing else may write the piece, nor read it before the copy would have.
     const ud = users.of(into);
     const first = xKernels[0]!;
-    const clash = (i: number, views: View[]) => views.some((w) => w.buffer === into && !disjoint(rowsOf(w) ?? { offset: 0, rows: 1, length: bd.size, pitch: bd.size }, at));
-    if (ud.writers.some((i) => i !== c && clash(i, writes(d.kernels[i]!)))) continue;
-    if (ud.readers.some((i) => i >= first && i < c && clash(i, reads(d.kernels[i]!)))) continue;
+    const clash = (views: View[]) => views.some((w) => w.buffer === into && !disjoint(rowsOf(w) ?? { offset: 0, rows: 1, length: bd.size, pitch: bd.size }, at));
+    if (ud.writers.some((i) => i !== c && clash(writes(d.kernels[i]!)))) continue;
+    if (ud.readers.some((i) => i >= first && i < c && clash(reads(d.kernels[i]!)))) continue;
     if (ux.writers.some((i) => reads(d.kernels[i]!).some((w) => w.buffer === into))) continue;
     const moved = new Map<number, Kernel>();
     let ok = true;

@@ -18,10 +18,6 @@ function soleElementwiseProducer(d: ProgramDraft, users: BufferUsers, buffer: nu
 }
 
 /**
- * Inlines elementwise producers into the consumer's inputs. Returns the consumer's new
- * input views and a function that rewrites its expressions, or undefined when nothing fused.
- */
-/**
  * The elementwise producer of `buffer` when later kernels read its outputs too: it may move
  * into consumer `j` and write its outputs there, if nothing reads them before `j`, its
  * inputs hold the same values at `j`, and `j` does not overwrite them.
@@ -80,6 +76,12 @@ function planSharedProducers(d: ProgramDraft, users: BufferUsers, j: number, inp
   return byBuffer;
 }
 
+/**
+ * Inlines elementwise producers into the consumer's inputs (with `keepShared`, also the ones
+ * that later kernels read, which then write their outputs from the consumer). Returns the
+ * consumer's new input views, a function that rewrites its expressions and the moved
+ * producers' outputs and expressions, or undefined when nothing fused.
+ */
 function inlineProducers(d: ProgramDraft, users: BufferUsers, j: number, inputs: readonly View[], keepShared = false): { views: View[]; rewrite: (e: ScalarExpr) => ScalarExpr; fused: number[]; outputs: View[]; exprs: ScalarExpr[] } | undefined {
   const list = new InputList();
   const replacement = new Map<number, ScalarExpr>();
