@@ -26,7 +26,7 @@ export {
 export { philox4x32, seedToKey, fillUniform01, fillStandardNormal } from './philox.js';
 export { PhiloxStream, deriveSeed, permutation } from './random-stream.js';
 
-export { Layer, randomStateUpdates, stateUpdates, type ApplyOptions, type BuildContext, type LayerConfig } from './layers/layer.js';
+export { Layer, randomStateUpdates, stateUpdates, type ApplyOptions, type BuildContext, type LayerConfig, type MultiApplyOptions } from './layers/layer.js';
 export { Dense, Flatten, type DenseOptions, type Initializer, type InitializerName } from './layers/dense.js';
 export { Conv1D, Conv2D, type Conv1DOptions, type Conv2DOptions } from './layers/convolution.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
@@ -44,7 +44,12 @@ export type { Padding } from './layers/spatial.js';
 export { ReLU, Sigmoid, Tanh, Softmax, activation, type ActivationName } from './layers/activation.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { BatchNormalization, LayerNormalization, type BatchNormalizationOptions, type NormalizationOptions } from './layers/normalization.js';
-export { Sequential, type Model, type ModelConfig, type SequentialOptions } from './layers/sequential.js';
+export { Sequential, type SequentialConfig, type SequentialOptions } from './layers/sequential.js';
+export type { Model } from './layers/model.js';
+export { FunctionalModel, type FunctionalModelConfig, type FunctionalModelOptions, type FunctionalModelSpec, type TensorRef } from './layers/functional.js';
+export { Input, SymbolicTensor, type InputDType, type InputOptions } from './layers/symbolic-tensor.js';
+export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, type ConcatenateOptions } from './layers/merge.js';
+export { modelFromConfig, type ConfigurableModel, type ModelConfig } from './layers/model-config.js';
 export { registerLayer, layerFromConfig } from './layers/registry.js';
 
 export {

@@ -39,9 +39,29 @@ describe('Dataset', () => {
     expect(takeRows(y, Int32Array.from([3, 1])).toArray()).toEqual([3, 1]);
   });
 
+  it('holds one array per input of a model of several, keeping their rows together through batches, shuffles and splits', () => {
+    const ids = NDArray.from(Array.from({ length: 10 }, (_, i) => [i, i + 1, i + 2]), 'int32');
+    const ds = new Dataset([x, ids], y);
+    expect(ds.inputs).toHaveLength(2);
+    for (const b of ds.batches(4, { shuffle: true, seed: 3 })) {
+      const [bx, bids] = b.x;
+      for (let i = 0; i < b.size; i++) {
+        expect(bx!.data[2 * i]).toBe(b.y.data[i]);
+        expect(bids!.data[3 * i]).toBe(b.y.data[i]);
+      }
+    }
+    const [, rest] = ds.shuffle(2).split(6);
+    expect(rest.length).toBe(4);
+    rest.x.forEach((a) => expect(a.shape[0]).toBe(4));
+    expect(rest.x[1]!.data[0]).toBe(rest.y.data[0]);
+    expect(new Dataset(x, y).inputs).toEqual([x]);
+    expect(() => new Dataset([x, NDArray.zeros([4, 2])], y)).toThrow('Dataset: x[1] has 4 rows but y has 10');
+    expect(() => new Dataset([], y)).toThrow('Dataset: x (an NDArray, or a non-empty array of NDArrays, one per model input) and y must be NDArrays');
+  });
+
   it('errors', () => {
     expect(() => new Dataset(x, NDArray.zeros([3]))).toThrow('Dataset: x has 10 rows but y has 3');
-    expect(() => new Dataset([1] as never, y)).toThrow('Dataset: x and y must be NDArrays');
+    expect(() => new Dataset([1] as never, y)).toThrow('Dataset: x (an NDArray, or a non-empty array of NDArrays, one per model input) and y must be NDArrays');
     expect(() => [...new Dataset(x, y).batches(0)]).toThrow('batchSize must be a positive integer, got 0');
     expect(() => new Dataset(x, y).split(11)).toThrow('Dataset.split: n must be an integer in [0, 10], got 11');
     expect(() => new Dataset(NDArray.from(1), NDArray.from(1))).toThrow('Dataset: x and y need a leading row axis');

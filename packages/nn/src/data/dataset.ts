@@ -1,12 +1,16 @@
 /**
- * In-memory datasets of (x, y) NDArrays with seeded shuffling and minibatches.
+ * In-memory datasets of (x, y) NDArrays with seeded shuffling and minibatches. `x` is one
+ * NDArray, or one per input for a model of several inputs (a FunctionalModel's).
  */
 import { NDArray, type TypedArray } from '@symgrad/core';
 import { deriveSeed, permutation } from '../random-stream.js';
 
+/** A model's inputs for some rows: one NDArray, or one per input of a model of several, each with the same rows. */
+export type Features = NDArray | readonly NDArray[];
+
 /** One minibatch. */
-export interface Batch {
-  readonly x: NDArray;
+export interface Batch<X extends Features = NDArray> {
+  readonly x: X;
   readonly y: NDArray;
   /** Rows in this batch (the last batch of an epoch may be smaller). */
   readonly size: number;
@@ -44,31 +48,47 @@ export function takeRows(a: NDArray, rows: Int32Array | { start: number; end: nu
   return new NDArray(a.dtype, [rows.length, ...a.shape.slice(1)], out);
 }
 
+/** The rows of every array of `x` (see `takeRows`). */
+function takeFeatureRows<X extends Features>(x: X, rows: Int32Array | { start: number; end: number }): X {
+  return (Array.isArray(x) ? x.map((a: NDArray) => takeRows(a, rows)) : takeRows(x as NDArray, rows)) as X;
+}
+
 /**
- * Features `x` ([n, …]) and targets `y` ([n, …]) held in memory.
+ * Features `x` ([n, …], or one such NDArray per input of a model of several inputs) and
+ * targets `y` ([n, …]) held in memory.
  *
  * @example
  * ```ts
  * const data = new Dataset(x, y);               // NDArrays with n rows each
  * const [train, test] = data.split(800);
  * for (const batch of train.batches(32, { shuffle: true, seed: 1, epoch: 0 })) { … }
+ * const pairs = new Dataset([source, target], labels);   // two inputs
  * ```
  */
-export class Dataset {
-  readonly x: NDArray;
+export class Dataset<X extends Features = NDArray> {
+  readonly x: X;
   readonly y: NDArray;
 
-  constructor(x: NDArray, y: NDArray) {
-    if (!(x instanceof NDArray) || !(y instanceof NDArray)) throw new TypeError('Dataset: x and y must be NDArrays');
-    if (x.ndim < 1 || y.ndim < 1) throw new Error('Dataset: x and y need a leading row axis');
-    if (x.shape[0] !== y.shape[0]) throw new Error(`Dataset: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
-    this.x = x;
+  constructor(x: X, y: NDArray) {
+    const xs: readonly unknown[] = Array.isArray(x) ? x : [x];
+    if (xs.length === 0 || xs.some((a) => !(a instanceof NDArray)) || !(y instanceof NDArray)) throw new TypeError('Dataset: x (an NDArray, or a non-empty array of NDArrays, one per model input) and y must be NDArrays');
+    const arrays = xs as readonly NDArray[];
+    if (arrays.some((a) => a.ndim < 1) || y.ndim < 1) throw new Error('Dataset: x and y need a leading row axis');
+    arrays.forEach((a, i) => {
+      if (a.shape[0] !== y.shape[0]) throw new Error(`Dataset: x${arrays.length > 1 ? `[${i}]` : ''} has ${a.shape[0]} rows but y has ${y.shape[0]}`);
+    });
+    this.x = (Array.isArray(x) ? [...x] : x) as X;
     this.y = y;
   }
 
   /** The number of rows. */
   get length(): number {
-    return this.x.shape[0]!;
+    return this.y.shape[0]!;
+  }
+
+  /** The arrays of `x` as a list (one for a single input). */
+  get inputs(): readonly NDArray[] {
+    return Array.isArray(this.x) ? this.x : [this.x as NDArray];
   }
 
   /** How many batches an epoch has: ⌈length / batchSize⌉. */
@@ -81,35 +101,35 @@ export class Dataset {
    * The minibatches of one epoch, in order or shuffled by (seed, epoch). The last batch
    * holds the remainder when `batchSize` does not divide the length.
    */
-  *batches(batchSize: number, options: BatchOptions = {}): Generator<Batch> {
+  *batches(batchSize: number, options: BatchOptions = {}): Generator<Batch<X>> {
     checkBatchSize(batchSize);
     const order = options.shuffle ? permutation(this.length, deriveSeed(options.seed ?? 0, options.epoch ?? 0)) : undefined;
     let index = 0;
     for (let start = 0; start < this.length; start += batchSize) {
       const end = Math.min(start + batchSize, this.length);
       const rows = order ? order.subarray(start, end) : { start, end };
-      yield { x: takeRows(this.x, rows), y: takeRows(this.y, rows), size: end - start, index: index++ };
+      yield { x: takeFeatureRows(this.x, rows), y: takeRows(this.y, rows), size: end - start, index: index++ };
     }
   }
 
   /** The rows [start, end). */
-  slice(start: number, end = this.length): Dataset {
+  slice(start: number, end = this.length): Dataset<X> {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > this.length || start > end) {
       throw new RangeError(`Dataset.slice: [${start}, ${end}) is not within [0, ${this.length}]`);
     }
-    return new Dataset(takeRows(this.x, { start, end }), takeRows(this.y, { start, end }));
+    return new Dataset(takeFeatureRows(this.x, { start, end }), takeRows(this.y, { start, end }));
   }
 
   /** The first `n` rows and the rest. */
-  split(n: number): [Dataset, Dataset] {
+  split(n: number): [Dataset<X>, Dataset<X>] {
     if (!Number.isInteger(n) || n < 0 || n > this.length) throw new RangeError(`Dataset.split: n must be an integer in [0, ${this.length}], got ${n}`);
     return [this.slice(0, n), this.slice(n)];
   }
 
   /** The rows in a seeded random order. */
-  shuffle(seed: number): Dataset {
+  shuffle(seed: number): Dataset<X> {
     const order = permutation(this.length, deriveSeed(seed, 0));
-    return new Dataset(takeRows(this.x, order), takeRows(this.y, order));
+    return new Dataset(takeFeatureRows(this.x, order), takeRows(this.y, order));
   }
 }
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Sequential } from '../layers/sequential.js';
+import type { Model } from '../layers/model.js';
 import { softmaxCrossEntropy } from '../losses.js';
 import { adam } from '../optimizers/adam.js';
 import { sgd } from '../optimizers/sgd.js';
@@ -12,7 +13,7 @@ import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 const makeModel = (seed = 1) => new Sequential([new Dense(5, { activation: 'relu' }), new Dropout(0.5), new Dense(3)], { inputShape: [4], seed });
 
-async function trainSteps(model: Sequential, opt: ReturnType<typeof adam>, steps: number): Promise<number[]> {
+async function trainSteps(model: Model, opt: ReturnType<typeof adam>, steps: number): Promise<number[]> {
   const x = T.matrix('x');
   const y = T.ivector('y');
   const loss = softmaxCrossEntropy(model.apply(x), y);
@@ -82,8 +83,8 @@ describe('checkpoints', () => {
     expect(() => loadWeights(a, file({ 'dense_0/bias': NDArray.zeros([5], 'float64') }))).toThrow("loadWeights: tensor 'dense_0/bias' has dtype float64 but the model's variable is float32");
     expect(() => loadWeights(a, file({}), { optimizer: adam({ learningRate: 0.1 }) })).toThrow('(the file holds no optimizer state: save it with saveWeights(model, { optimizer }), or load without { optimizer })');
     expect(() => loadWeights(a, new Uint8Array([1, 2, 3]))).toThrow('truncated file: 3 bytes');
-    expect(() => modelFromWeights(file({}))).toThrow('modelFromWeights: the file has no model configuration in its metadata (it was not written by saveWeights of a Sequential model); build the model and use loadWeights');
-    expect(() => modelToJSON({} as never)).toThrow('modelToJSON: only Sequential models have a JSON configuration');
+    expect(() => modelFromWeights(file({}))).toThrow('modelFromWeights: the file has no model configuration in its metadata (it was not written by saveWeights of a Sequential or FunctionalModel); build the model and use loadWeights');
+    expect(() => modelToJSON({} as never)).toThrow('modelToJSON: only Sequential and FunctionalModel models have a JSON configuration');
     expect(a.parameters().map((p) => [...p.get().data])).toEqual(before);
     expect(() => modelFromJSON(5 as never)).toThrow('modelFromJSON: expected JSON text');
     const unnamed = { apply: a.apply.bind(a), parameters: () => [shared(NDArray.zeros([1]))] };

@@ -9,8 +9,10 @@
  * the model (missing, unexpected, wrong dtype or shape) before it changes anything.
  */
 import type { NDArray, SharedVariable } from '@symgrad/core';
-import type { Model, ModelConfig } from '../layers/sequential.js';
-import { savedVariables, Sequential } from '../layers/sequential.js';
+import { FunctionalModel } from '../layers/functional.js';
+import { savedVariables, type Model } from '../layers/model.js';
+import { modelFromConfig, type ConfigurableModel, type ModelConfig } from '../layers/model-config.js';
+import { Sequential } from '../layers/sequential.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { decodeSafetensors, encodeSafetensors, type DecodeOptions } from './safetensors.js';
 
@@ -125,8 +127,8 @@ export function loadWeights(model: Model, bytes: ArrayBuffer | ArrayBufferView, 
  * const copy = modelFromJSON(json);   // same architecture, fresh weights
  * ```
  */
-export function modelToJSON(model: Sequential): string {
-  if (!(model instanceof Sequential)) throw new TypeError('modelToJSON: only Sequential models have a JSON configuration');
+export function modelToJSON(model: ConfigurableModel): string {
+  if (!(model instanceof Sequential) && !(model instanceof FunctionalModel)) throw new TypeError('modelToJSON: only Sequential and FunctionalModel models have a JSON configuration');
   return JSON.stringify(model.toConfig(), null, 2);
 }
 
@@ -140,9 +142,9 @@ export function modelToJSON(model: Sequential): string {
  * loadWeights(model, bytes);
  * ```
  */
-export function modelFromJSON(json: string): Sequential {
+export function modelFromJSON(json: string): ConfigurableModel {
   if (typeof json !== 'string') throw new TypeError('modelFromJSON: expected JSON text');
-  return Sequential.fromConfig(json);
+  return modelFromConfig(json);
 }
 
 /**
@@ -154,12 +156,12 @@ export function modelFromJSON(json: string): Sequential {
  * const model = modelFromWeights(bytes);
  * ```
  */
-export function modelFromWeights(bytes: ArrayBuffer | ArrayBufferView, options: LoadOptions = {}): Sequential {
+export function modelFromWeights(bytes: ArrayBuffer | ArrayBufferView, options: LoadOptions = {}): ConfigurableModel {
   const { metadata } = decodeSafetensors(bytes, options);
   if (metadata['format'] !== WEIGHTS_FORMAT || metadata['model'] === undefined) {
-    throw new Error('modelFromWeights: the file has no model configuration in its metadata (it was not written by saveWeights of a Sequential model); build the model and use loadWeights');
+    throw new Error('modelFromWeights: the file has no model configuration in its metadata (it was not written by saveWeights of a Sequential or FunctionalModel); build the model and use loadWeights');
   }
-  const model = Sequential.fromConfig(metadata['model']);
+  const model = modelFromConfig(metadata['model']);
   loadWeights(model, bytes, options);
   return model;
 }

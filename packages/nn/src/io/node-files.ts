@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Sequential } from '../layers/sequential.js';
-import type { Model } from '../layers/sequential.js';
+import type { ConfigurableModel } from '../layers/model-config.js';
+import type { Model } from '../layers/model.js';
 import { loadWeights, modelFromJSON, modelToJSON, saveWeights, type LoadOptions, type SaveOptions } from './checkpoint.js';
 
 /**
@@ -64,7 +64,7 @@ export async function loadWeightsFile(path: string, model: Model, options: LoadO
 }
 
 /**
- * Saves a Sequential model to a folder: `model.json` (configuration) and
+ * Saves a Sequential or FunctionalModel to a folder: `model.json` (configuration) and
  * `weights.safetensors` (parameters, and optimizer state when given).
  *
  * @example
@@ -72,7 +72,7 @@ export async function loadWeightsFile(path: string, model: Model, options: LoadO
  * await saveModel('checkpoints/mnist', model, { optimizer });
  * ```
  */
-export async function saveModel(dir: string, model: Sequential, options: SaveOptions = {}): Promise<void> {
+export async function saveModel(dir: string, model: ConfigurableModel, options: SaveOptions = {}): Promise<void> {
   await mkdir(dir, { recursive: true });
   const json = modelToJSON(model);
   await writeFileAtomic(join(dir, 'weights.safetensors'), await saveWeights(model, options));
@@ -87,7 +87,7 @@ export async function saveModel(dir: string, model: Sequential, options: SaveOpt
  * const model = await loadModel('checkpoints/mnist');
  * ```
  */
-export async function loadModel(dir: string, options: LoadOptions = {}): Promise<Sequential> {
+export async function loadModel(dir: string, options: LoadOptions = {}): Promise<ConfigurableModel> {
   const model = modelFromJSON(await readFile(join(dir, 'model.json'), 'utf8'));
   loadWeights(model, await readFile(join(dir, 'weights.safetensors')), options);
   return model;

@@ -6,31 +6,37 @@ import { describe, expect, it } from 'vitest';
 import { MultiHeadAttention } from './attention.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
+import { FunctionalModel } from './functional.js';
 import { randomStateUpdates } from './layer.js';
 import { GlobalAveragePooling1D } from './pooling.js';
 import { Sequential } from './sequential.js';
+import { Input } from './symbolic-tensor.js';
 
-/** Keras's multi-head self-attention in float64 loops, x [batch, steps, features]; `keep(b, i, j)` says whether query i may see key j. */
-function reference(layer: MultiHeadAttention, x: NDArray, keep: (b: number, i: number, j: number) => boolean = () => true): Float64Array {
-  const [batch, steps, features] = x.shape as [number, number, number];
+/**
+ * Keras's multi-head attention in float64 loops: queries from `xq` [batch, queries, features],
+ * keys from `xk` and values from `xv` [batch, keys, …]; `keep(b, i, j)` says whether query i may see key j.
+ */
+function crossReference(layer: MultiHeadAttention, xq: NDArray, xk: NDArray, xv: NDArray, keep: (b: number, i: number, j: number) => boolean = () => true): Float64Array {
+  const [batch, queries, features] = xq.shape as [number, number, number];
+  const keys = xk.shape[1]!;
   const [h, k, v] = [layer.numHeads, layer.keyDim, layer.valueDim];
   const w = layer.weights;
   const [Wq, Wk, Wv, Wo] = [w.query, w.key, w.value, w.output].map((p) => p.get().data);
   const [bq, bk, bv, bo] = w.biases ? [w.biases.query, w.biases.key, w.biases.value, w.biases.output].map((p) => p.get().data) : [undefined, undefined, undefined, undefined];
-  const X = (b: number, s: number, f: number) => x.data[(b * steps + s) * features + f]!;
-  const proj = (W: ArrayLike<number>, bias: ArrayLike<number> | undefined, dim: number, b: number, s: number, head: number, d: number) => {
+  const proj = (x: NDArray, W: ArrayLike<number>, bias: ArrayLike<number> | undefined, dim: number, b: number, s: number, head: number, d: number) => {
+    const [steps, inFeatures] = x.shape.slice(1) as [number, number];
     let acc = bias ? bias[head * dim + d]! : 0;
-    for (let f = 0; f < features; f++) acc += X(b, s, f) * W[(f * h + head) * dim + d]!;
+    for (let f = 0; f < inFeatures; f++) acc += x.data[(b * steps + s) * inFeatures + f]! * W[(f * h + head) * dim + d]!;
     return acc;
   };
-  const out = new Float64Array(batch * steps * features);
+  const out = new Float64Array(batch * queries * features);
   for (let b = 0; b < batch; b++) {
-    const heads = Array.from({ length: steps }, () => new Float64Array(h * v));
+    const heads = Array.from({ length: queries }, () => new Float64Array(h * v));
     for (let head = 0; head < h; head++) {
-      const Q = Array.from({ length: steps }, (_, s) => Array.from({ length: k }, (_, d) => proj(Wq, bq, k, b, s, head, d)));
-      const K = Array.from({ length: steps }, (_, s) => Array.from({ length: k }, (_, d) => proj(Wk, bk, k, b, s, head, d)));
-      const V = Array.from({ length: steps }, (_, s) => Array.from({ length: v }, (_, d) => proj(Wv, bv, v, b, s, head, d)));
-      for (let i = 0; i < steps; i++) {
+      const Q = Array.from({ length: queries }, (_, s) => Array.from({ length: k }, (_, d) => proj(xq, Wq, bq, k, b, s, head, d)));
+      const K = Array.from({ length: keys }, (_, s) => Array.from({ length: k }, (_, d) => proj(xk, Wk, bk, k, b, s, head, d)));
+      const V = Array.from({ length: keys }, (_, s) => Array.from({ length: v }, (_, d) => proj(xv, Wv, bv, v, b, s, head, d)));
+      for (let i = 0; i < queries; i++) {
         const scores = K.map((kj, j) => (keep(b, i, j) ? kj.reduce((a, kd, d) => a + kd * Q[i]![d]!, 0) / Math.sqrt(k) : -Infinity));
         const top = Math.max(...scores);
         const e = scores.map((s) => Math.exp(s - top));
@@ -38,16 +44,19 @@ function reference(layer: MultiHeadAttention, x: NDArray, keep: (b: number, i: n
         for (let d = 0; d < v; d++) heads[i]![head * v + d] = e.reduce((a, ej, j) => a + (ej / z) * V[j]![d]!, 0);
       }
     }
-    for (let s = 0; s < steps; s++) {
+    for (let s = 0; s < queries; s++) {
       for (let f = 0; f < features; f++) {
         let acc = bo ? bo[f]! : 0;
         for (let c = 0; c < h * v; c++) acc += heads[s]![c]! * Wo[c * features + f]!;
-        out[(b * steps + s) * features + f] = acc;
+        out[(b * queries + s) * features + f] = acc;
       }
     }
   }
   return out;
 }
+
+/** Self-attention: queries, keys and values all from x. */
+const reference = (layer: MultiHeadAttention, x: NDArray, keep?: (b: number, i: number, j: number) => boolean): Float64Array => crossReference(layer, x, x, x, keep);
 
 /** Random biases, so the reference checks where they go. */
 function randomizeBiases(layer: MultiHeadAttention, rng: TestRandom): void {
@@ -153,5 +162,75 @@ describe('MultiHeadAttention', () => {
     const model = new Sequential([new MultiHeadAttention(2, 4)], { inputShape: [5, 3] });
     expect(() => model.layers[0]!.call(T.tensor('float32', [null, 4, 3], 'x'))).toThrow("MultiHeadAttention 'multi_head_attention_0': expected a batch of per-example shape [5, 3], got 'x' (float32[?, 4, 3])");
     expect(() => model.layers[0]!.call(T.tensor('int32', [null, 5, 3], 'ids'))).toThrow("MultiHeadAttention 'multi_head_attention_0': expects float inputs, got 'ids' (int32[?, 5, 3])");
+  });
+
+  // Cross-attention: queries of one sequence attend to another's keys and values (a decoder reading an encoder's output).
+  for (const t of [
+    { batch: 2, queries: 3, keys: 5, qf: 4, kf: 6, vf: 6, heads: 2, keyDim: 3, withKey: false, o: {} },
+    { batch: 1, queries: 1, keys: 7, qf: 2, kf: 3, vf: 5, heads: 3, keyDim: 1, withKey: true, o: { valueDim: 2 } },
+    { batch: 3, queries: 6, keys: 4, qf: 5, kf: 5, vf: 5, heads: 1, keyDim: 4, withKey: false, o: { causal: true, useBias: false } },
+  ]) {
+    it(`cross-attention matches float64: ${t.batch} × [${t.queries}, ${t.qf}] to ${t.withKey ? `key [${t.keys}, ${t.kf}] and ` : ''}value [${t.keys}, ${t.vf}] ${JSON.stringify(t.o)}`, async () => {
+      const rng = new TestRandom(t.queries * 7 + t.keys);
+      const layer = new MultiHeadAttention(t.heads, t.keyDim, t.o);
+      const q = new Input([t.queries, t.qf], { name: 'q' });
+      const v = new Input([t.keys, t.vf], { name: 'v' });
+      const k = t.withKey ? new Input([t.keys, t.kf], { name: 'k' }) : undefined;
+      const model = new FunctionalModel({ inputs: k ? [q, v, k] : [q, v], outputs: layer.apply(k ? [q, v, k] : [q, v]) }, { seed: 3 });
+      randomizeBiases(layer, rng);
+      expect(layer.weights.key.shape).toEqual([t.withKey ? t.kf : t.vf, t.heads, t.keyDim]);
+      expect(model.outputShape).toEqual([t.queries, t.qf]);
+      const xq = rng.array([t.batch, t.queries, t.qf], 'float32', -1, 1);
+      const xv = rng.array([t.batch, t.keys, t.vf], 'float32', -1, 1);
+      const xk = t.withKey ? rng.array([t.batch, t.keys, t.kf], 'float32', -1, 1) : xv;
+      const vars = [T.tensor('float32', [null, t.queries, t.qf], 'q'), T.tensor('float32', [null, t.keys, t.vf], 'v'), ...(t.withKey ? [T.tensor('float32', [null, t.keys, t.kf], 'k')] : [])];
+      const got = await fn(vars, model.apply(vars))(...(t.withKey ? [xq, xv, xk] : [xq, xv]));
+      const want = crossReference(layer, xq, xk, xv, 'causal' in t.o ? (_b, i, j) => j <= i : undefined);
+      expect(relativeError(got.data, want)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('cross-attention: the memory\'s mask hides its padded steps, the queries\' mask passes on, and the gradients match finite differences', async () => {
+    const rng = new TestRandom(12);
+    const target = new Input([3], { dtype: 'int32', name: 'target' });
+    const memory = new Input([5], { dtype: 'int32', name: 'memory' });
+    const [embedTarget, embedMemory] = [new Embedding(9, 4, { maskZero: true }), new Embedding(9, 4, { maskZero: true })];
+    const layer = new MultiHeadAttention(2, 3);
+    const pooled = new GlobalAveragePooling1D().apply(layer.apply([embedTarget.apply(target), embedMemory.apply(memory)]));
+    const model = new FunctionalModel({ inputs: [target, memory], outputs: pooled }, { seed: 5 });
+    randomizeBiases(layer, rng);
+    const [t, m] = [T.imatrix('t'), T.imatrix('m')];
+    const f = fn([t, m], model.apply([t, m]));
+    // The same memory with and without padding, and a target whose last step is padding.
+    const ids = (shape: number[], v: number[]) => new NDArray('int32', shape, Int32Array.from(v));
+    const padded = await f(ids([2, 3], [4, 2, 0, 1, 1, 0]), ids([2, 5], [0, 3, 7, 0, 8, 5, 0, 0, 2, 0]));
+    const rows = (e: Embedding, idList: number[]) => {
+      const table = e.parameters()[0]!.get();
+      return new NDArray('float32', [1, idList.length, 4], Float32Array.from(idList.flatMap((id) => Array.from(table.data.subarray(id * 4, id * 4 + 4)))));
+    };
+    // Example 0: the target's real steps [4, 2] attend to the memory's real steps [3, 7, 8]; the output is their mean.
+    const want0 = crossReference(layer, rows(embedTarget, [4, 2]), rows(embedMemory, [3, 7, 8]), rows(embedMemory, [3, 7, 8]));
+    const mean0 = [0, 1, 2, 3].map((f2) => (want0[f2]! + want0[4 + f2]!) / 2);
+    expect(relativeError(padded.data.subarray(0, 4), mean0)).toBeLessThan(1e-5);
+    const want1 = crossReference(layer, rows(embedTarget, [1, 1]), rows(embedMemory, [5, 2]), rows(embedMemory, [5, 2]));
+    const mean1 = [0, 1, 2, 3].map((f2) => (want1[f2]! + want1[4 + f2]!) / 2);
+    expect(relativeError(padded.data.subarray(4, 8), mean1)).toBeLessThan(1e-5);
+    const weights = rng.array([2, 3, 4], 'float64', -1, 1);
+    const memMask = T.constant(new NDArray('float64', [2, 5], Float64Array.of(1, 1, 0, 1, 1, 0, 1, 1, 1, 1)));
+    await verifyGrad((q, mem) => T.sum(T.mul(layer.callInputs([q, mem], { masks: [undefined, memMask] }), T.constant(weights))), [rng.array([2, 3, 4], 'float64', -1, 1), rng.array([2, 5, 4], 'float64', -1, 1)], { rtol: 1e-4 });
+  });
+
+  it('cross-attention names what is wrong', () => {
+    const q = new Input([3, 4], { name: 'q' });
+    expect(() => new MultiHeadAttention(2, 2).apply([q, q, q, q])).toThrow(/^MultiHeadAttention\.apply: takes 1 to 3 inputs, got 4 \(Input 'q' \[null, 3, 4\] float32, /);
+    const key = new Input([6, 2], { name: 'key' });
+    const value = new Input([5, 2], { name: 'value' });
+    expect(() => new FunctionalModel({ inputs: [q, value, key], outputs: new MultiHeadAttention(2, 2).apply([q, value, key]) })).toThrow(/^FunctionalModel 'model': MultiHeadAttention 'multi_head_attention_0': the key and the value must have the same steps, got key \[6, 2\] and value \[5, 2\] \(built at .*attention\.test\.ts/);
+    const layer = new MultiHeadAttention(2, 2);
+    new FunctionalModel({ inputs: [q, value], outputs: layer.apply([q, value]) });
+    expect(() => layer.callInputs([T.tensor('float32', [null, 3, 4], 'a'), T.tensor('float32', [null, 4, 2], 'b')])).toThrow("MultiHeadAttention 'multi_head_attention_0': expected the key as a batch of per-example shape [5, 2], got 'b' (float32[?, 4, 2])");
+    expect(() => layer.callInputs([T.tensor('float32', [null, 3, 4], 'a'), T.tensor('int32', [null, 5, 2], 'b')])).toThrow("MultiHeadAttention 'multi_head_attention_0': expects float inputs, got 'b' (int32[?, 5, 2]) as the key");
+    expect(() => layer.callInputs([T.tensor('float32', [null, 3, 4], 'a'), T.tensor('float32', [null, 5, 2], 'b')], { masks: [undefined, T.matrix('m')] })).not.toThrow();
+    expect(() => layer.callInputs([T.tensor('float32', [null, 3, 4], 'a'), T.tensor('float32', [null, 5, 2], 'b')], { masks: [undefined, T.tensor('float32', [null, 4], 'm')] })).toThrow("MultiHeadAttention 'multi_head_attention_0': the mask of the keys must be [batch, 5] (one value per step), got 'm' (float32[?, 4])");
   });
 });

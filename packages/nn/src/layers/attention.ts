@@ -8,7 +8,7 @@ import { constant, NDArray, shared, T, type SharedVariable, type Variable } from
 import { deriveSeed } from '../random-stream.js';
 import { resolveInitializer, type Initializer } from './dense.js';
 import { checkDropoutRate, dropoutMask } from './dropout.js';
-import { formatDims, Layer, registerRandomState, type ApplyOptions, type BuildContext } from './layer.js';
+import { formatDims, Layer, registerRandomState, type ApplyOptions, type BuildContext, type MultiApplyOptions } from './layer.js';
 
 /** The options of a MultiHeadAttention layer. */
 export interface MultiHeadAttentionOptions {
@@ -91,8 +91,29 @@ export class MultiHeadAttention extends Layer {
     return this.w;
   }
 
+  /** One input (self-attention), or query and value, or query, value and key (cross-attention). */
+  override get inputArity(): readonly [number, number] {
+    return [1, 3];
+  }
+
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    const [, features] = this.sequenceShape(inputShape);
+    return this.buildProjections(inputShape, inputShape, inputShape, ctx);
+  }
+
+  protected override buildManyLayer(shapes: readonly (readonly number[])[], ctx: BuildContext): readonly number[] {
+    const [query, value] = shapes as [readonly number[], readonly number[]];
+    const key = shapes[2] ?? value;
+    const [valueSteps] = this.sequenceShape(value);
+    const [keySteps] = this.sequenceShape(key);
+    if (keySteps !== valueSteps) throw new Error(`${this.describe()}: the key and the value must have the same steps, got key ${formatDims(key)} and value ${formatDims(value)}`);
+    return this.buildProjections(query, key, value, ctx);
+  }
+
+  /** The projections for queries, keys and values of per-example shapes [steps, features]; the output has the query's shape. */
+  private buildProjections(query: readonly number[], key: readonly number[], value: readonly number[], ctx: BuildContext): readonly number[] {
+    const [, features] = this.sequenceShape(query);
+    const [, keyFeatures] = this.sequenceShape(key);
+    const [, valueFeatures] = this.sequenceShape(value);
     const [h, k, v] = [this.numHeads, this.keyDim, this.valueDim];
     const seed = this.options.seed ?? ctx.seed;
     const kernelInit = resolveInitializer(this.describe(), this.options.kernelInitializer ?? 'glorotUniform');
@@ -102,71 +123,104 @@ export class MultiHeadAttention extends Layer {
     const useBias = this.options.useBias ?? true;
     this.w = {
       query: param('query', 'kernel', [features, h, k], 0),
-      key: param('key', 'kernel', [features, h, k], 1),
-      value: param('value', 'kernel', [features, h, v], 2),
+      key: param('key', 'kernel', [keyFeatures, h, k], 1),
+      value: param('value', 'kernel', [valueFeatures, h, v], 2),
       output: param('attention_output', 'kernel', [h, v, features], 3),
       biases: useBias
         ? { query: param('query', 'bias', [h, k], 4), key: param('key', 'bias', [h, k], 5), value: param('value', 'bias', [h, v], 6), output: param('attention_output', 'bias', [features], 7) }
         : undefined,
     };
     if ((this.options.dropout ?? 0) > 0) this.rng = T.random.state(deriveSeed(seed, 8), `${this.name}/rng`);
-    return [...inputShape];
+    return [...query];
   }
 
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
-    this.requireBatch(x);
-    const [steps, features] = this.inputShape as [number, number];
-    if (x.shape.slice(1).some((d, i) => d !== null && d !== this.inputShape[i])) {
-      throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(this.inputShape)}, got ${x.describe()}`);
+    return this.attend([x, x, x], [options.mask, options.mask], options.training === true);
+  }
+
+  protected override callManyLayer(xs: readonly Variable[], options: MultiApplyOptions): Variable {
+    const [query, value] = xs as [Variable, Variable];
+    return this.attend([query, xs[2] ?? value, value], [options.masks?.[0], options.masks?.[2] ?? options.masks?.[1]], options.training === true);
+  }
+
+  /** The output's mask is the query's: padded queries stay padded. */
+  override computeMaskInputs(xs: readonly Variable[], masks: readonly (Variable | undefined)[]): Variable | undefined {
+    return xs.length === 1 ? this.computeMask(xs[0]!, masks[0]) : masks[0];
+  }
+
+  /**
+   * Attention of `query` to `key` with `value` ([batch, steps, features] each): the key's
+   * mask hides padded keys; the query's only passes on.
+   */
+  private attend([query, key, value]: readonly [Variable, Variable, Variable], [, keyMask]: readonly [Variable | undefined, Variable | undefined], training: boolean): Variable {
+    const s = this.inputShapes;
+    const expected = [['query', query, s[0]!], ['key', key, s[2] ?? s[1] ?? s[0]!], ['value', value, s[1] ?? s[0]!]] as const;
+    // Self-attention has one input; cross-attention's messages say which role is wrong.
+    for (const [role, x, shape] of expected.slice(0, s.length === 1 ? 1 : 3)) {
+      if (x.ndim !== 3 || x.shape.slice(1).some((d, j) => d !== null && d !== shape[j])) {
+        throw new Error(`${this.describe()}: expected ${s.length === 1 ? 'a batch' : `the ${role} as a batch`} of per-example shape ${formatDims(shape)}, got ${x.describe()}`);
+      }
+      if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`${this.describe()}: expects float inputs, got ${x.describe()}${s.length === 1 ? '' : ` as the ${role}`}`);
     }
-    if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`${this.describe()}: expects float inputs, got ${x.describe()}`);
+    // The static shapes it was built for: a batch's steps may be unknown (ids given as T.imatrix).
+    const [queries, features] = expected[0][2] as [number, number];
+    const keys = expected[1][2][0]!;
     const [h, k, v] = [this.numHeads, this.keyDim, this.valueDim];
     const w = this.weights;
     // float64 inputs compute in float64 (a gradient check, say): the float32 parameters are cast.
-    const like = (p: SharedVariable): Variable => (x.dtype === 'float64' ? T.cast(p, 'float64') : p);
-    const rows = T.reshape(x, [-1, features]);
+    const like = (p: SharedVariable): Variable => (query.dtype === 'float64' ? T.cast(p, 'float64') : p);
     // [batch·steps, features] · [features, heads·dim] → [batch, heads, steps, dim].
-    const project = (kernel: SharedVariable, bias: SharedVariable | undefined, dim: number): Variable => {
-      let y = T.dot(rows, T.reshape(like(kernel), [features, h * dim]));
+    const project = (x: Variable, shape: readonly number[], kernel: SharedVariable, bias: SharedVariable | undefined, dim: number): Variable => {
+      const [steps, inFeatures] = shape as [number, number];
+      let y = T.dot(T.reshape(x, [-1, inFeatures]), T.reshape(like(kernel), [inFeatures, h * dim]));
       if (bias) y = T.add(y, T.reshape(like(bias), [h * dim]));
       return T.transpose(T.reshape(y, [-1, steps, h, dim]), [0, 2, 1, 3]);
     };
-    const q = project(w.query, w.biases?.query, k);
-    const key = project(w.key, w.biases?.key, k);
-    const value = project(w.value, w.biases?.value, v);
-    let scores = T.mul(T.matmul(q, key, { transB: true }), 1 / Math.sqrt(k));
-    const visible = this.visiblePairs(x, steps, options.mask);
+    const q = project(query, expected[0][2], w.query, w.biases?.query, k);
+    const kk = project(key, expected[1][2], w.key, w.biases?.key, k);
+    const vv = project(value, expected[2][2], w.value, w.biases?.value, v);
+    let scores = T.mul(T.matmul(q, kk, { transB: true }), 1 / Math.sqrt(k));
+    const visible = this.visiblePairs(key, queries, keys, keyMask);
     if (visible) scores = T.where(visible, scores, MASKED);
     let weights = T.softmax(scores, -1);
     const rate = this.options.dropout ?? 0;
-    if (options.training === true && this.rng && rate > 0) {
-      const { values, next } = T.random.uniform(this.rng, weights, x.dtype === 'float64' ? 'float64' : 'float32');
+    if (training && this.rng && rate > 0) {
+      const { values, next } = T.random.uniform(this.rng, weights, query.dtype === 'float64' ? 'float64' : 'float32');
       registerRandomState(next, this.rng, this.describe());
       weights = T.mul(weights, dropoutMask(values, rate));
     }
-    // [batch, heads, steps, valueDim] → [batch·steps, heads·valueDim] · [heads·valueDim, features].
-    const heads = T.reshape(T.transpose(T.matmul(weights, value), [0, 2, 1, 3]), [-1, h * v]);
+    // [batch, heads, queries, valueDim] → [batch·queries, heads·valueDim] · [heads·valueDim, features].
+    const heads = T.reshape(T.transpose(T.matmul(weights, vv), [0, 2, 1, 3]), [-1, h * v]);
     let out = T.dot(heads, T.reshape(like(w.output), [h * v, features]));
     if (w.biases) out = T.add(out, like(w.biases.output));
-    return T.reshape(out, [-1, steps, features]);
+    return T.reshape(out, [-1, queries, features]);
   }
 
   /**
    * Which pairs of [batch, heads, queries, keys] count, or undefined for all: not the padded
-   * keys (a mask [batch, steps]) and, causal, not the later steps. The others' scores are
+   * keys (a mask [batch, keys]) and, causal, not the later steps. The others' scores are
    * replaced (not offset) by a large negative, so their weights are exactly 0, and a query
    * that sees no key at all averages the values with a zero gradient to its scores.
    */
-  private visiblePairs(x: Variable, steps: number, mask: Variable | undefined): Variable | undefined {
+  private visiblePairs(key: Variable, queries: number, keys: number, mask: Variable | undefined): Variable | undefined {
     // 1 where a pair counts, 0 where not; their product is both conditions.
     const parts: Variable[] = [];
-    if (mask) parts.push(T.reshape(this.stepMask(mask, x), [-1, 1, 1, steps]));
+    if (mask) parts.push(T.reshape(this.keyMask(mask, key, keys), [-1, 1, 1, keys]));
     if (this.options.causal) {
-      const earlier = new NDArray(x.dtype, [1, 1, steps, steps]);
-      for (let i = 0; i < steps; i++) for (let j = 0; j <= i; j++) earlier.data[i * steps + j] = 1;
+      const earlier = new NDArray(key.dtype, [1, 1, queries, keys]);
+      for (let i = 0; i < queries; i++) for (let j = 0; j <= Math.min(i, keys - 1); j++) earlier.data[i * keys + j] = 1;
       parts.push(constant(earlier));
     }
     return parts.length === 0 ? undefined : T.gt(parts.reduce((a, b) => T.mul(a, b)), 0.5);
+  }
+
+  /** The keys' mask [batch, keys] in the keys' dtype; throws, naming the layer, for any other shape. */
+  private keyMask(mask: Variable, key: Variable, keys: number): Variable {
+    if (mask.ndim !== 2 || (mask.shape[1] !== null && mask.shape[1] !== keys)) {
+      throw new Error(`${this.describe()}: the mask of the keys must be [batch, ${keys}] (one value per step), got ${mask.describe()}`);
+    }
+    const sized = mask.shape[1] === null ? T.reshape(mask, [-1, keys]) : mask;
+    return sized.dtype === key.dtype ? sized : T.cast(sized, key.dtype);
   }
 
   override parameters(): SharedVariable[] {

@@ -10,9 +10,10 @@ import { Embedding } from './embedding.js';
 import { randomStateUpdates, type Layer } from './layer.js';
 import { GRU, LSTM, SimpleRNN } from './recurrent.js';
 import { Sequential } from './sequential.js';
+import type { Model } from './model.js';
 
 /** The model's output for float inputs x. */
-async function run(model: Sequential, x: NDArray): Promise<NDArray> {
+async function run(model: Model, x: NDArray): Promise<NDArray> {
   const X = T.tensor(x.dtype, [null, ...x.shape.slice(1)], 'x');
   return fn([X], model.apply(X))(x);
 }

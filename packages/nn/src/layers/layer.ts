@@ -3,6 +3,7 @@
  * parameters as named shared variables) and then applied symbolically any number of times.
  */
 import { T, topoSort, type SharedVariable, type Variable } from '@symgrad/core';
+import { applyLayer, type SymbolicTensor } from './symbolic-tensor.js';
 
 /** Options of `apply`: `training` switches layers such as Dropout to their training behaviour. */
 export interface ApplyOptions {
@@ -14,6 +15,15 @@ export interface ApplyOptions {
    * GlobalAveragePooling1D, GlobalMaxPooling1D) skip the padded steps.
    */
   readonly mask?: Variable;
+}
+
+/**
+ * Options of `callInputs`, the call of a layer applied to several inputs in a functional
+ * model: `masks[i]` is the steps' mask of input i, if it has one.
+ */
+export interface MultiApplyOptions {
+  readonly training?: boolean;
+  readonly masks?: readonly (Variable | undefined)[];
 }
 
 /** What a model gives a layer when it builds it: its name and the seed of its random streams. */
@@ -117,6 +127,31 @@ export function nameStem(className: string): string {
   return className.replace(/([a-z0-9])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }
 
+/**
+ * Names a model's unnamed layers by kind and position among the layers of that kind
+ * (`dense_0`, `dense_1`, `dropout_0`), skipping names already taken, after checking that the
+ * given names are unique (they name the parameters). @internal
+ */
+export function nameLayers(layers: readonly Layer[], owner: string, reserved: ReadonlySet<string> = new Set()): void {
+  const taken = new Set<string>(reserved);
+  for (const l of layers) {
+    if (l.name === undefined) continue;
+    if (reserved.has(l.name)) throw new Error(`${owner}: a layer and an Input are both named '${l.name}'; names must be unique (they identify the model's tensors)`);
+    if (taken.has(l.name)) throw new Error(`${owner}: two layers are named '${l.name}'; layer names must be unique (they name the parameters)`);
+    taken.add(l.name);
+  }
+  const next = new Map<string, number>();
+  for (const l of layers) {
+    if (l.name !== undefined) continue;
+    const stem = nameStem(l.className);
+    let k = next.get(stem) ?? 0;
+    while (taken.has(`${stem}_${k}`)) k++;
+    l.name = `${stem}_${k}`;
+    taken.add(l.name);
+    next.set(stem, k + 1);
+  }
+}
+
 /** Formats a shape with `null` for the batch axis: `[null, 256]`. @internal */
 export function formatDims(shape: readonly (number | null)[]): string {
   return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
@@ -142,7 +177,7 @@ export abstract class Layer {
   abstract readonly className: string;
   /** The name given at construction, or the one the model assigns when it builds the layer. */
   name: string | undefined;
-  private shapes: { input: readonly number[]; output: readonly number[] } | undefined;
+  private shapes: { input: readonly number[]; output: readonly number[]; inputs: readonly (readonly number[])[] } | undefined;
 
   constructor(name?: string) {
     if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
@@ -164,6 +199,11 @@ export abstract class Layer {
     return this.requireBuilt().input;
   }
 
+  /** The per-example shape of each input (one for most layers; a merge's several), once built. */
+  get inputShapes(): readonly (readonly number[])[] {
+    return this.requireBuilt().inputs;
+  }
+
   /** The per-example output shape (without the batch axis), once built. */
   get outputShape(): readonly number[] {
     return this.requireBuilt().output;
@@ -182,8 +222,79 @@ export abstract class Layer {
     }
     this.name ??= ctx.name;
     const output = this.buildLayer(inputShape, ctx);
-    this.shapes = { input: [...inputShape], output: [...output] };
+    this.shapes = { input: [...inputShape], output: [...output], inputs: [[...inputShape]] };
     return output;
+  }
+
+  /**
+   * How many inputs the layer takes when applied in a functional model, [least, most]: one
+   * for most layers, two or more for merges (Add, Concatenate), one to three for
+   * MultiHeadAttention (query, value, key).
+   */
+  get inputArity(): readonly [number, number] {
+    return [1, 1];
+  }
+
+  /**
+   * Applies the layer to symbolic inputs while wiring a functional model (Keras's
+   * `layer(x)`): records the call and returns its output. The layer is built, named and
+   * seeded when the model is made, from the shapes of its `Input`s.
+   *
+   * @example
+   * ```ts
+   * const x = new Input([16]);
+   * const h = new Dense(32, { activation: 'relu' }).apply(x);
+   * const y = new Add().apply([x, new Dense(16).apply(h)]);   // a residual connection
+   * const model = new FunctionalModel({ inputs: x, outputs: y }, { seed: 1 });
+   * ```
+   */
+  apply(inputs: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
+  }
+
+  /**
+   * Builds the layer for the per-example shapes of its inputs (one for most layers). A layer
+   * applied more than once (shared weights) must see the same shapes every time.
+   */
+  buildInputs(shapes: readonly (readonly number[])[], ctx: BuildContext): readonly number[] {
+    if (shapes.length === 1) return this.build(shapes[0]!, ctx);
+    if (this.shapes) {
+      const same = this.shapes.inputs.length === shapes.length && shapes.every((s, i) => s.length === this.shapes!.inputs[i]!.length && s.every((d, j) => d === this.shapes!.inputs[i]![j]));
+      if (!same) {
+        throw new Error(`${this.describe()} was built for inputs of per-example shapes ${this.shapes.inputs.map(formatDims).join(', ')}, not ${shapes.map(formatDims).join(', ')}; a shared layer sees the same shapes at every call`);
+      }
+      return this.shapes.output;
+    }
+    this.name ??= ctx.name;
+    const output = this.buildManyLayer(shapes, ctx);
+    this.shapes = { input: [...shapes[0]!], output: [...output], inputs: shapes.map((s) => [...s]) };
+    return output;
+  }
+
+  /** The symbolic output for batches of several inputs (the call of a functional model); one input is `call`. */
+  callInputs(xs: readonly Variable[], options: MultiApplyOptions = {}): Variable {
+    const mask = options.masks?.[0];
+    const training = options.training === undefined ? {} : { training: options.training };
+    if (xs.length === 1) return this.call(xs[0]!, { ...training, ...(mask ? { mask } : {}) });
+    this.requireBuilt();
+    return this.callManyLayer(xs, options);
+  }
+
+  /** The mask of the output of a call on several inputs, given theirs; one input is `computeMask`. */
+  computeMaskInputs(xs: readonly Variable[], masks: readonly (Variable | undefined)[]): Variable | undefined {
+    if (xs.length === 1) return this.computeMask(xs[0]!, masks[0]);
+    if (masks.every((m) => m === undefined)) return undefined;
+    throw new Error(`${this.describe()} does not support masking of several inputs`);
+  }
+
+  /** Builds a layer of several inputs (see `inputArity`); layers of one input never get here. */
+  protected buildManyLayer(shapes: readonly (readonly number[])[], _ctx: BuildContext): readonly number[] {
+    throw new Error(`${this.describe()} takes one input, got ${shapes.length}`);
+  }
+
+  /** The call of a layer of several inputs (see `inputArity`). */
+  protected callManyLayer(xs: readonly Variable[], _options: MultiApplyOptions): Variable {
+    throw new Error(`${this.describe()} takes one input, got ${xs.length}`);
   }
 
   /** The symbolic output for a batch `x` of shape [batch, …inputShape]. */
@@ -258,7 +369,7 @@ export abstract class Layer {
   protected abstract buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[];
   protected abstract callLayer(x: Variable, options: ApplyOptions): Variable;
 
-  private requireBuilt(): { input: readonly number[]; output: readonly number[] } {
+  private requireBuilt(): { input: readonly number[]; output: readonly number[]; inputs: readonly (readonly number[])[] } {
     if (!this.shapes) throw new Error(`${this.describe()} is not built yet: add it to a model with an inputShape, or apply the model once`);
     return this.shapes;
   }

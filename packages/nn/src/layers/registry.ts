@@ -13,6 +13,7 @@ import { Embedding } from './embedding.js';
 import { GRU, LSTM, SimpleRNN, type GRUOptions, type LSTMOptions } from './recurrent.js';
 import { Bidirectional, type MergeMode } from './bidirectional.js';
 import { Reshape } from './reshape.js';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type Pooling1DOptions, type Pooling2DOptions } from './pooling.js';
 import type { Layer, LayerConfig } from './layer.js';
@@ -165,3 +166,10 @@ registerLayer('Bidirectional', (c) => {
   if (typeof inner !== 'object' || inner === null) throw new TypeError(`layerFromConfig: Bidirectional needs the wrapped layer's { className, config } in 'layer', got ${JSON.stringify(inner)}`);
   return new Bidirectional(layerFromConfig(inner as LayerConfig), { ...(str(c['mergeMode']) === undefined ? {} : { mergeMode: str(c['mergeMode']) as MergeMode }), ...name(c) });
 });
+registerLayer('Add', (c) => new Add(name(c)));
+registerLayer('Subtract', (c) => new Subtract(name(c)));
+registerLayer('Multiply', (c) => new Multiply(name(c)));
+registerLayer('Average', (c) => new Average(name(c)));
+registerLayer('Maximum', (c) => new Maximum(name(c)));
+registerLayer('Minimum', (c) => new Minimum(name(c)));
+registerLayer('Concatenate', (c) => new Concatenate({ ...(num(c['axis']) === undefined ? {} : { axis: num(c['axis'])! }), ...name(c) }));

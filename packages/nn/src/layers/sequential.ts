@@ -4,23 +4,9 @@
  */
 import { kindOf, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
-import { formatDims, nameStem, type ApplyOptions, type Layer, type LayerConfig } from './layer.js';
+import { formatDims, nameLayers, type ApplyOptions, type Layer, type LayerConfig } from './layer.js';
+import { countElements, readModelConfig, renderSummary, type Model, type ModelConfigEnvelope } from './model.js';
 import { layerFromConfig } from './registry.js';
-
-/** What the Trainer and save/load need from a model. */
-export interface Model {
-  /** The symbolic output for a batch `x` ([batch, …inputShape]). */
-  apply(x: Variable, options?: ApplyOptions): Variable;
-  /** The trainable parameters: named shared variables, in a stable order. */
-  parameters(): SharedVariable[];
-  /** State saved with the parameters but not trained (moving statistics), if the model has any. */
-  stateVariables?(): SharedVariable[];
-}
-
-/** What a checkpoint holds of a model, and what restoring its best weights sets: its parameters, then its state. @internal */
-export function savedVariables(model: Model): SharedVariable[] {
-  return [...model.parameters(), ...(model.stateVariables?.() ?? [])];
-}
 
 export interface SequentialOptions {
   /** The per-example input shape (without the batch axis), e.g. [784]. Builds the model at once. */
@@ -30,22 +16,13 @@ export interface SequentialOptions {
   readonly name?: string;
 }
 
-/** A saved model configuration (JSON). */
-export interface ModelConfig {
-  readonly format: 'symgrad-nn/model';
-  readonly version: 1;
-  readonly className: 'Sequential';
-  readonly config: {
-    readonly name: string;
-    readonly inputShape: readonly number[] | null;
-    readonly seed: number;
-    readonly layers: readonly LayerConfig[];
-  };
-}
-
-function countElements(vars: readonly SharedVariable[]): number {
-  return vars.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0);
-}
+/** A Sequential model's saved configuration (JSON). */
+export type SequentialConfig = ModelConfigEnvelope<'Sequential', {
+  readonly name: string;
+  readonly inputShape: readonly number[] | null;
+  readonly seed: number;
+  readonly layers: readonly LayerConfig[];
+}>;
 
 /**
  * Layers applied one after the other. Layers without a name are named by kind and position
@@ -81,7 +58,7 @@ export class Sequential implements Model {
     this.layers = [...layers];
     this.name = options.name ?? 'sequential';
     this.seed = seed;
-    this.assignNames();
+    nameLayers(this.layers, this.describe());
     if (options.inputShape !== undefined) this.build(options.inputShape);
   }
 
@@ -126,6 +103,7 @@ export class Sequential implements Model {
    * `{ training: true }` layers such as Dropout act as in training (see `hostFeeds`).
    */
   apply(x: Variable, options: ApplyOptions = {}): Variable {
+    if (Array.isArray(x)) throw new TypeError(`${this.describe()}.apply: a Sequential model takes one input, got an array of ${x.length}; a model of several inputs is a FunctionalModel`);
     if (typeof x !== 'object' || x === null || !('ndim' in x)) throw new TypeError(`${this.describe()}.apply: x must be a symbolic variable`);
     const perExample = x.shape.slice(1);
     if (!this.shapes) {
@@ -185,26 +163,11 @@ export class Sequential implements Model {
       formatDims([null, ...l.outputShape]),
       countElements([...l.parameters(), ...l.stateVariables()]).toLocaleString('en-US'),
     ]);
-    const trainable = this.countParameters();
-    const untrained = countElements(this.stateVariables());
-    const count = (n: number): string => n.toLocaleString('en-US');
-    const header = ['Layer (type)', 'Output shape', 'Params'];
-    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-    const line = (cells: string[]): string => cells.map((s, c) => (c === 2 ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('   ').trimEnd();
-    const rule = widths.map((w) => '-'.repeat(w)).join('   ');
-    return [
-      `Model: ${this.name}`,
-      line(header),
-      rule,
-      ...rows.map(line),
-      rule,
-      `Total params: ${count(trainable + untrained)}`,
-      ...(untrained > 0 ? [`Trainable params: ${count(trainable)}`, `Non-trainable params: ${count(untrained)}`] : []),
-    ].join('\n');
+    return renderSummary(this.name, ['Layer (type)', 'Output shape', 'Params'], rows, this.countParameters(), countElements(this.stateVariables()));
   }
 
   /** The configuration as JSON-ready data; `Sequential.fromConfig` rebuilds the model (weights are saved separately). */
-  toConfig(): ModelConfig {
+  toConfig(): SequentialConfig {
     return {
       format: 'symgrad-nn/model',
       version: 1,
@@ -227,22 +190,10 @@ export class Sequential implements Model {
    * const copy = Sequential.fromConfig(JSON.stringify(model.toConfig()));
    * ```
    */
-  static fromConfig(config: ModelConfig | string): Sequential {
-    let c: unknown = config;
-    if (typeof config === 'string') {
-      try {
-        c = JSON.parse(config);
-      } catch (err) {
-        throw new Error(`Sequential.fromConfig: the model configuration is not valid JSON (${(err as Error).message})`);
-      }
-    }
-    const o = c as Partial<ModelConfig> | null;
-    if (typeof o !== 'object' || o === null || o.format !== 'symgrad-nn/model') {
-      throw new Error("Sequential.fromConfig: not a symgrad-nn model configuration (expected format 'symgrad-nn/model')");
-    }
-    if (o.version !== 1) throw new Error(`Sequential.fromConfig: unsupported configuration version ${JSON.stringify(o.version)} (this release reads version 1)`);
+  static fromConfig(config: SequentialConfig | string): Sequential {
+    const o = readModelConfig('Sequential.fromConfig', config);
     if (o.className !== 'Sequential') throw new Error(`Sequential.fromConfig: unsupported model class ${JSON.stringify(o.className)}`);
-    const body = o.config;
+    const body = o.config as Partial<SequentialConfig['config']> | null;
     if (typeof body !== 'object' || body === null || !Array.isArray(body.layers)) throw new Error('Sequential.fromConfig: config.layers must be an array');
     const layers = body.layers.map((l) => layerFromConfig(l));
     return new Sequential(layers, {
@@ -255,25 +206,6 @@ export class Sequential implements Model {
   /** `Sequential 'name'`. */
   describe(): string {
     return `Sequential '${this.name}'`;
-  }
-
-  private assignNames(): void {
-    const taken = new Set<string>();
-    for (const l of this.layers) {
-      if (l.name === undefined) continue;
-      if (taken.has(l.name)) throw new Error(`${this.describe()}: two layers are named '${l.name}'; layer names must be unique (they name the parameters)`);
-      taken.add(l.name);
-    }
-    const next = new Map<string, number>();
-    for (const l of this.layers) {
-      if (l.name !== undefined) continue;
-      const stem = nameStem(l.className);
-      let k = next.get(stem) ?? 0;
-      while (taken.has(`${stem}_${k}`)) k++;
-      l.name = `${stem}_${k}`;
-      taken.add(l.name);
-      next.set(stem, k + 1);
-    }
   }
 
   private requireBuilt(): { input: readonly number[]; output: readonly number[] } {

@@ -3,7 +3,7 @@
  * order; `control.stop(reason)` ends training after the current batch or epoch.
  */
 import { kindOf, type NDArray, type SharedVariable } from '@symgrad/core';
-import { savedVariables, type Model } from '../layers/sequential.js';
+import { savedVariables, type Model } from '../layers/model.js';
 
 /** Numbers reported for an epoch: `loss`, metrics (`accuracy`), `valLoss`, `valAccuracy`, `learningRate`, … */
 export type Logs = Record<string, number>;

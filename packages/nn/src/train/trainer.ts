@@ -16,9 +16,9 @@ import {
   fn, NDArray, ready, shared, T, tensor, type CompiledFunction, type SharedVariable, type TypedArray, type Variable,
 } from '@symgrad/core';
 import type { Augment } from '../data/augment.js';
-import { Dataset } from '../data/dataset.js';
+import { Dataset, type Batch, type Features } from '../data/dataset.js';
 import { stateUpdates } from '../layers/layer.js';
-import type { Model } from '../layers/sequential.js';
+import type { Model } from '../layers/model.js';
 import { resolveLoss, type Loss } from '../losses.js';
 import { resolveMetric, type Metric } from '../metrics.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
@@ -38,8 +38,11 @@ export interface TrainerOptions {
   readonly mode?: 'normal' | 'debug';
 }
 
-/** Training data: a Dataset or `{ x, y }` NDArrays with one row per example. */
-export type Data = Dataset | { readonly x: NDArray; readonly y: NDArray };
+/**
+ * Training data: a Dataset or `{ x, y }` NDArrays with one row per example; for a model of
+ * several inputs, `x` is one NDArray per input, in the order of the model's inputs.
+ */
+export type Data = Dataset<Features> | { readonly x: Features; readonly y: NDArray };
 
 export interface FitOptions {
   /** 1 by default. */
@@ -65,11 +68,15 @@ interface Compiled {
   readonly accumulators: { readonly loss: SharedVariable; readonly count: SharedVariable; readonly metrics: readonly [Metric, SharedVariable][] };
 }
 
-function toDataset(who: string, data: Data): Dataset {
+function toDataset(who: string, data: Data): Dataset<Features> {
   if (data instanceof Dataset) return data;
-  if (typeof data === 'object' && data !== null && data.x instanceof NDArray && data.y instanceof NDArray) return new Dataset(data.x, data.y);
-  throw new TypeError(`${who}: data must be a Dataset or { x, y } NDArrays`);
+  const isFeatures = (x: unknown): boolean => x instanceof NDArray || (Array.isArray(x) && x.length > 0 && x.every((a) => a instanceof NDArray));
+  if (typeof data === 'object' && data !== null && isFeatures(data.x) && data.y instanceof NDArray) return new Dataset(data.x, data.y);
+  throw new TypeError(`${who}: data must be a Dataset or { x, y } NDArrays (x may be one NDArray per model input)`);
 }
+
+/** The arrays of some features as a list (one for a single input). */
+const listOf = (x: Features): readonly NDArray[] => (Array.isArray(x) ? x : [x as NDArray]);
 
 function checkPositiveInt(who: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${who}: ${name} must be a positive integer, got ${String(v)}`);
@@ -77,7 +84,7 @@ function checkPositiveInt(who: string, name: string, v: unknown): number {
 }
 
 const zero = (): NDArray => NDArray.from(0, 'float32');
-const keyOf = (a: NDArray): string => `${a.dtype}[${a.shape.slice(1).join(',')}]`;
+const keyOf = (x: Features): string => listOf(x).map((a) => `${a.dtype}[${a.shape.slice(1).join(',')}]`).join('|');
 
 /**
  * Trains a model: `fit`, `evaluate`, `predict`, with callbacks and an async event stream.
@@ -204,7 +211,7 @@ export class Trainer {
     let loss = 0;
     const sums = this.metrics.map(() => 0);
     for (const batch of ds.batches(batchSize)) {
-      const [l, out] = await c.evaluate(batch.x, batch.y);
+      const [l, out] = await c.evaluate(...listOf(batch.x), batch.y);
       this.programs.evaluate.add(c.evaluate.program);
       loss += l!.item() * batch.size;
       this.metrics.forEach((m, i) => (sums[i]! += m.compute(out!, batch.y) * batch.size));
@@ -224,21 +231,24 @@ export class Trainer {
    * accuracy(scores, test.y);
    * ```
    */
-  async predict(x: NDArray, options: { batchSize?: number } = {}): Promise<NDArray> {
-    if (!(x instanceof NDArray)) throw new TypeError('Trainer.predict: x must be an NDArray');
+  async predict(x: Features, options: { batchSize?: number } = {}): Promise<NDArray> {
+    const ok = x instanceof NDArray || (Array.isArray(x) && x.length > 0 && x.every((a) => a instanceof NDArray));
+    if (!ok) throw new TypeError('Trainer.predict: x must be an NDArray (or one NDArray per model input)');
     const batchSize = checkPositiveInt('Trainer.predict', 'batchSize', options.batchSize ?? 256);
-    this.checkX('Trainer.predict', x);
+    const xs = listOf(x);
+    xs.forEach((a) => this.checkX('Trainer.predict', a));
     await ready(this.options.backend);
     let f = this.predictors.get(keyOf(x));
     if (!f) {
-      const xv = tensor(x.dtype, [null, ...x.shape.slice(1)], 'x');
-      f = fn([xv], this.model.apply(xv, { training: false }), this.fnOptions());
+      const vs = this.inputVariables(xs);
+      f = fn(vs, this.model.apply(vs.length === 1 ? vs[0]! : vs, { training: false }), this.fnOptions());
       this.predictors.set(keyOf(x), f);
     }
     const parts: NDArray[] = [];
-    const ds = new Dataset(x, new NDArray('int32', [x.shape[0]!]));
+    const rows = xs[0]!.shape[0]!;
+    const ds = new Dataset(x, new NDArray('int32', [rows]));
     for (const batch of ds.batches(batchSize)) {
-      parts.push(await f(batch.x));
+      parts.push(await f(...listOf(batch.x)));
       this.programs.predict.add(f.program);
       await yieldToEventLoop();
     }
@@ -250,7 +260,7 @@ export class Trainer {
       out.set(p.data, at);
       at += p.size;
     }
-    return new NDArray(parts[0]!.dtype, [x.shape[0]!, ...rowShape], out);
+    return new NDArray(parts[0]!.dtype, [rows, ...rowShape], out);
   }
 
   /** Frees the compiled functions. */
@@ -273,17 +283,23 @@ export class Trainer {
     if (x.ndim < 2) throw new Error(`${who}: x must have a row axis and feature axes, got shape [${x.shape.join(', ')}]`);
   }
 
-  private compile(ds: Dataset): Compiled {
+  /** One symbolic batch per input array: `x`, or `x0`, `x1`, … for several. */
+  private inputVariables(xs: readonly NDArray[]): Variable[] {
+    return xs.map((a, i) => tensor(a.dtype, [null, ...a.shape.slice(1)], xs.length === 1 ? 'x' : `x${i}`));
+  }
+
+  private compile(ds: Dataset<Features>): Compiled {
     const key = `${keyOf(ds.x)}|${keyOf(ds.y)}`;
     const hit = this.compiled.get(key);
     if (hit) return hit;
-    this.checkX('Trainer', ds.x);
-    const x = tensor(ds.x.dtype, [null, ...ds.x.shape.slice(1)], 'x');
+    ds.inputs.forEach((a) => this.checkX('Trainer', a));
+    const xs = this.inputVariables(ds.inputs);
+    const x = xs.length === 1 ? xs[0]! : xs;
     const y = tensor(ds.y.dtype, [null, ...ds.y.shape.slice(1)], 'y');
     const out = this.model.apply(x, { training: true });
     const loss = this.lossFn(out, y);
     if (loss.ndim !== 0 || loss.dtype !== 'float32') throw new Error(`Trainer: the loss must be a float32 scalar, got ${loss.describe()}`);
-    const n = T.size(x, 0);
+    const n = T.size(xs[0]!, 0);
     const accLoss = shared(zero(), 'trainer/loss_sum');
     const accCount = shared(zero(), 'trainer/count');
     const metricAccs = this.metrics.flatMap((m) => (m.symbolicSum ? [[m, shared(zero(), `trainer/${m.name}_sum`)] as [Metric, SharedVariable]] : []));
@@ -294,15 +310,15 @@ export class Trainer {
       ...metricAccs.map(([m, s]) => [s, T.add(s, m.symbolicSum!(out, y))] as [SharedVariable, Variable]),
     ];
     updates.push(...stateUpdates([loss, ...updates.map(([, v]) => v)]));
-    const train = fn([x, y], loss, { updates, ...this.fnOptions() });
+    const train = fn([...xs, y], loss, { updates, ...this.fnOptions() });
     const outEval = this.model.apply(x, { training: false });
-    const evaluate = fn([x, y], [this.lossFn(outEval, y), outEval], this.fnOptions());
+    const evaluate = fn([...xs, y], [this.lossFn(outEval, y), outEval], this.fnOptions());
     const c: Compiled = { train, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs } };
     this.compiled.set(key, c);
     return c;
   }
 
-  private async run(ds: Dataset, options: FitOptions, log: EventLog<TrainEvent>): Promise<History> {
+  private async run(ds: Dataset<Features>, options: FitOptions, log: EventLog<TrainEvent>): Promise<History> {
     const epochs = checkPositiveInt('fit', 'epochs', options.epochs ?? 1);
     const batchSize = checkPositiveInt('fit', 'batchSize', options.batchSize ?? 32);
     const lossEvery = options.lossEvery === undefined ? undefined : checkPositiveInt('fit', 'lossEvery', options.lossEvery);
@@ -315,6 +331,7 @@ export class Trainer {
     if (!Number.isSafeInteger(seed)) throw new TypeError(`fit: seed must be a safe integer, got ${String(seed)}`);
     if (ds.length === 0) throw new Error('fit: the training data is empty');
     if (options.augment !== undefined && typeof options.augment !== 'function') throw new TypeError('fit: augment must be a function (batch, { epoch, step }) => batch, such as randomShift({ height: 28, width: 28 })');
+    if (options.augment !== undefined && ds.inputs.length > 1) throw new TypeError(`fit: augment transforms batches of one input, but the data has ${ds.inputs.length} inputs; augment them before fit`);
     const validation = options.validationData === undefined ? undefined : toDataset('fit: validationData', options.validationData);
     // Let the caller subscribe to the events of this run before anything happens.
     await yieldToEventLoop();
@@ -347,8 +364,8 @@ export class Trainer {
       for (const raw of ds.batches(batchSize, { shuffle, seed, epoch: this.epochsDone })) {
         if (schedule?.unit === 'step') schedule.step(this.step);
         const step = raw.index + 1;
-        const batch = options.augment ? options.augment(raw, { epoch: this.epochsDone + 1, step }) : raw;
-        const args = [batch.x, batch.y];
+        const batch = options.augment ? options.augment(raw as Batch, { epoch: this.epochsDone + 1, step }) : raw;
+        const args = [...listOf(batch.x), batch.y];
         const read = lossEvery !== undefined ? step % lossEvery === 0 || step === stepsPerEpoch || debug : listening();
         let loss: number | undefined;
         if (read) {

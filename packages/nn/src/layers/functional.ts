@@ -1,0 +1,361 @@
+/**
+ * Functional models (Keras's functional API): any directed acyclic graph of layer calls
+ * from one or more `Input`s to one or more outputs — residual connections, several inputs
+ * (a decoder's target and the encoder's memory), a layer shared by several branches. The
+ * model builds, names and seeds its layers from its Inputs' shapes as a Sequential does, so
+ * a chain of layers gets the same names and initial weights in both.
+ */
+import { atSite, kindOf, type SharedVariable, type Variable } from '@symgrad/core';
+import { deriveSeed } from '../random-stream.js';
+import { formatDims, nameLayers, type ApplyOptions, type Layer, type LayerConfig } from './layer.js';
+import { countElements, readModelConfig, renderSummary, type Model, type ModelConfigEnvelope } from './model.js';
+import { layerFromConfig } from './registry.js';
+import { describeNonTensor, Input, SymbolicTensor, type InputDType } from './symbolic-tensor.js';
+
+/** A tensor of a saved functional model: [layer or input name, call index]. */
+export type TensorRef = readonly [string, number];
+
+/** A functional model's saved configuration (JSON). */
+export type FunctionalModelConfig = ModelConfigEnvelope<'FunctionalModel', {
+  readonly name: string;
+  readonly seed: number;
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly dtype: InputDType }[];
+  /** Each layer with the inputs of each of its calls, in the order the model calls them. */
+  readonly layers: readonly (LayerConfig & { readonly calls: readonly (readonly TensorRef[])[] })[];
+  readonly outputs: readonly TensorRef[];
+}>;
+
+export interface FunctionalModelOptions {
+  /** Seed from which each layer's initializer and dropout seeds are derived; 0 by default. */
+  readonly seed?: number;
+  readonly name?: string;
+}
+
+/** The model's wiring: its Inputs and the tensors it returns. */
+export interface FunctionalModelSpec {
+  readonly inputs: Input | readonly Input[];
+  readonly outputs: SymbolicTensor | readonly SymbolicTensor[];
+}
+
+const asList = <T>(v: T | readonly T[]): T[] => (Array.isArray(v) ? [...(v as readonly T[])] : [v as T]);
+
+/**
+ * A model wired from `Input`s through layer calls (`layer.apply`). Unnamed layers are named
+ * by kind and position (`dense_0`, …) in the order the model computes them, and unnamed
+ * Inputs `input_0`, `input_1`, … by their position in `inputs`. It is a `Model`: the Trainer,
+ * `saveWeights` and `modelToJSON` take it as they take a Sequential; with several inputs,
+ * `apply` and the data's `x` take one batch per input, in the order of `inputs`.
+ *
+ * @example
+ * ```ts
+ * const x = new Input([64], { name: 'features' });
+ * const h = new Dense(64, { activation: 'relu' }).apply(x);
+ * const y = new LayerNormalization().apply(new Add().apply([x, new Dense(64).apply(h)]));
+ * const model = new FunctionalModel({ inputs: x, outputs: new Dense(10).apply(y) }, { seed: 1 });
+ * const logits = model.apply(T.matrix('x'));          // Variable [null, 10]
+ * console.log(model.summary());
+ * ```
+ */
+export class FunctionalModel implements Model {
+  readonly name: string;
+  readonly seed: number;
+  readonly inputs: readonly Input[];
+  readonly outputs: readonly SymbolicTensor[];
+  /** The distinct layers, in the order the model first calls them. */
+  readonly layers: readonly Layer[];
+  /** The layer calls in an order that computes each after its inputs. */
+  private readonly calls: readonly SymbolicTensor[];
+  private readonly shapes = new Map<SymbolicTensor, readonly number[]>();
+
+  constructor(spec: FunctionalModelSpec, options: FunctionalModelOptions = {}) {
+    this.name = options.name ?? 'model';
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed)) throw new TypeError(`${this.describe()}: seed must be a safe integer, got ${seed}`);
+    this.seed = seed;
+    if (typeof spec !== 'object' || spec === null) throw new TypeError(`${this.describe()}: expected { inputs, outputs }, got ${kindOf(spec)}`);
+    const inputs = asList(spec.inputs);
+    const outputs = asList(spec.outputs);
+    if (inputs.length === 0) throw new Error(`${this.describe()}: inputs is empty; give the model's Input(s)`);
+    if (outputs.length === 0) throw new Error(`${this.describe()}: outputs is empty; give the tensors the model returns`);
+    inputs.forEach((t, i) => {
+      if (!(t instanceof Input)) throw new TypeError(`${this.describe()}: inputs[${i}] must be an Input, got ${(t as unknown) instanceof SymbolicTensor ? (t as SymbolicTensor).describe() : kindOf(t)}`);
+      if (inputs.indexOf(t) !== i) throw new Error(`${this.describe()}: ${t.describe()} is listed twice in inputs`);
+    });
+    outputs.forEach((t, i) => {
+      if (!(t instanceof SymbolicTensor)) throw new TypeError(`${this.describe()}: outputs[${i}] must be an Input or a layer's output (layer.apply(…)), got ${describeNonTensor(t)}`);
+    });
+    this.inputs = inputs;
+    this.outputs = outputs;
+    this.nameInputs();
+    this.calls = this.orderCalls();
+    const layers: Layer[] = [];
+    for (const c of this.calls) if (!layers.includes(c.layer!)) layers.push(c.layer!);
+    this.layers = layers;
+    nameLayers(layers, this.describe(), new Set(inputs.map((t) => t.name!)));
+    this.build();
+  }
+
+  /** The per-example input shapes, in the order of `inputs`. */
+  get inputShapes(): readonly (readonly number[])[] {
+    return this.inputs.map((t) => t.shape);
+  }
+
+  /** The per-example shape of the (first) output. */
+  get outputShape(): readonly number[] {
+    return this.shapeOf(this.outputs[0]!);
+  }
+
+  /** The per-example shape of any tensor of the model (without the batch axis). */
+  shapeOf(t: SymbolicTensor): readonly number[] {
+    const shape = this.shapes.get(t);
+    if (!shape) throw new Error(`${this.describe()}.shapeOf: ${t instanceof SymbolicTensor ? t.describe() : kindOf(t)} is not a tensor of this model`);
+    return shape;
+  }
+
+  /**
+   * The model's symbolic output for batches of its inputs (one Variable, or one per input in
+   * the order of `inputs`). With `{ training: true }` layers such as Dropout act as in
+   * training. A model of several outputs returns them with `applyOutputs`.
+   */
+  apply(x: Variable | readonly Variable[], options: ApplyOptions = {}): Variable {
+    if (this.outputs.length !== 1) throw new Error(`${this.describe()}.apply: the model has ${this.outputs.length} outputs; applyOutputs returns them all`);
+    return this.applyOutputs(x, options)[0]!;
+  }
+
+  /** Every output of the model, in the order of `outputs`, for batches of its inputs. */
+  applyOutputs(x: Variable | readonly Variable[], options: ApplyOptions = {}): Variable[] {
+    const xs = asList(x);
+    if (xs.length !== this.inputs.length) {
+      throw new Error(`${this.describe()}.apply: the model takes ${this.inputs.length} input${this.inputs.length === 1 ? '' : 's'} (${this.inputs.map((t) => t.name).join(', ')}), got ${xs.length}`);
+    }
+    if (options.mask !== undefined && this.inputs.length !== 1) throw new Error(`${this.describe()}.apply: a mask can be given to a model of one input only`);
+    const values = new Map<SymbolicTensor, { v: Variable; mask: Variable | undefined }>();
+    this.inputs.forEach((t, i) => values.set(t, { v: this.checkInput(t, xs[i]), mask: options.mask }));
+    const training = options.training === undefined ? {} : { training: options.training };
+    for (const c of this.calls) {
+      const ins = c.inputs.map((t) => values.get(t)!);
+      const vs = ins.map((e) => e.v);
+      const masks = ins.map((e) => e.mask);
+      const v = c.layer!.callInputs(vs, { ...training, masks });
+      values.set(c, { v, mask: c.layer!.computeMaskInputs(vs, masks) });
+    }
+    return this.outputs.map((t) => values.get(t)!.v);
+  }
+
+  parameters(): SharedVariable[] {
+    return this.layers.flatMap((l) => l.parameters());
+  }
+
+  /** The layers' untrained state (BatchNormalization's moving statistics), saved with the parameters. */
+  stateVariables(): SharedVariable[] {
+    return this.layers.flatMap((l) => l.stateVariables());
+  }
+
+  /** The number of scalar parameters (trainable; `stateVariables()` hold the rest). */
+  countParameters(): number {
+    return countElements(this.parameters());
+  }
+
+  /**
+   * A table of the Inputs and layer calls with their output shapes, parameter counts and the
+   * tensors each call reads (`dense_0`, or `dense_0[1]` for a shared layer's second call).
+   *
+   * @example
+   * ```ts
+   * console.log(model.summary());
+   * // Model: model
+   * // Layer (type)       Output shape   Params   Connected to
+   * // features (Input)   [null, 64]          0
+   * // dense_0 (Dense)    [null, 64]      4,160   features
+   * // …
+   * ```
+   */
+  summary(): string {
+    const seen = new Set<Layer>();
+    const rows = [
+      ...this.inputs.map((t) => [`${t.name} (Input)`, formatDims([null, ...t.shape]), '0', '']),
+      ...this.calls.map((c) => {
+        const first = !seen.has(c.layer!);
+        seen.add(c.layer!);
+        const params = first ? countElements([...c.layer!.parameters(), ...c.layer!.stateVariables()]).toLocaleString('en-US') : 'shared';
+        return [this.label(c), `${formatDims([null, ...this.shapeOf(c)])}`, params, c.inputs.map((t) => this.refName(t)).join(', ')];
+      }),
+    ];
+    return renderSummary(this.name, ['Layer (type)', 'Output shape', 'Params', 'Connected to'], rows, this.countParameters(), countElements(this.stateVariables()));
+  }
+
+  /** The configuration as JSON-ready data; `FunctionalModel.fromConfig` rebuilds the model (weights are saved separately). */
+  toConfig(): FunctionalModelConfig {
+    return {
+      format: 'symgrad-nn/model',
+      version: 1,
+      className: 'FunctionalModel',
+      config: {
+        name: this.name,
+        seed: this.seed,
+        inputs: this.inputs.map((t) => ({ name: t.name!, shape: [...t.shape], dtype: t.dtype })),
+        layers: this.layers.map((l) => ({
+          className: l.className,
+          config: l.getConfig(),
+          calls: this.calls.filter((c) => c.layer === l).map((c) => c.inputs.map((t) => this.ref(t))),
+        })),
+        outputs: this.outputs.map((t) => this.ref(t)),
+      },
+    };
+  }
+
+  /**
+   * Rebuilds a model from `toConfig()` output (or its JSON text), with fresh weights. Checks
+   * the structure and throws a clear Error for anything malformed.
+   *
+   * @example
+   * ```ts
+   * const copy = FunctionalModel.fromConfig(JSON.stringify(model.toConfig()));
+   * ```
+   */
+  static fromConfig(config: FunctionalModelConfig | string): FunctionalModel {
+    const who = 'FunctionalModel.fromConfig';
+    const o = readModelConfig(who, config);
+    if (o.className !== 'FunctionalModel') throw new Error(`${who}: unsupported model class ${JSON.stringify(o.className)}`);
+    const body = o.config as Partial<FunctionalModelConfig['config']> | null;
+    if (typeof body !== 'object' || body === null || !Array.isArray(body.inputs) || !Array.isArray(body.layers) || !Array.isArray(body.outputs)) {
+      throw new Error(`${who}: config must have inputs, layers and outputs arrays`);
+    }
+    const tensors = new Map<string, SymbolicTensor>();
+    const key = (ref: unknown): string => {
+      if (!Array.isArray(ref) || ref.length !== 2 || typeof ref[0] !== 'string' || !Number.isInteger(ref[1])) throw new Error(`${who}: a tensor reference must be [name, call index], got ${JSON.stringify(ref)}`);
+      return `${ref[0]}#${ref[1]}`;
+    };
+    const inputs = body.inputs.map((spec) => {
+      const t = new Input(spec?.shape, { ...(spec?.dtype === undefined ? {} : { dtype: spec.dtype }), ...(spec?.name === undefined ? {} : { name: spec.name }) });
+      tensors.set(`${t.name}#0`, t);
+      return t;
+    });
+    // A shared layer's later calls may read layers listed after it: apply calls as their inputs appear.
+    const pending = body.layers.map((spec) => {
+      if (!Array.isArray(spec?.calls)) throw new Error(`${who}: layer ${JSON.stringify(spec?.config?.['name'] ?? spec?.className)} has no calls array`);
+      return { layer: layerFromConfig(spec), calls: spec.calls, next: 0 };
+    });
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const p of pending) {
+        while (p.next < p.calls.length) {
+          const refs = p.calls[p.next]!;
+          if (!Array.isArray(refs)) throw new Error(`${who}: each call of ${p.layer.describe()} must be an array of tensor references`);
+          const ins = refs.map((r) => tensors.get(key(r)));
+          if (ins.some((t) => t === undefined)) break;
+          tensors.set(`${p.layer.name}#${p.next}`, p.layer.apply(ins as SymbolicTensor[]));
+          p.next++;
+          progress = true;
+        }
+      }
+    }
+    const stuck = pending.find((p) => p.next < p.calls.length);
+    if (stuck) throw new Error(`${who}: call ${stuck.next} of ${stuck.layer.describe()} reads ${JSON.stringify(stuck.calls[stuck.next])}, which no input or layer call gives`);
+    const outputs = body.outputs.map((r) => {
+      const t = tensors.get(key(r));
+      if (!t) throw new Error(`${who}: output ${JSON.stringify(r)} is no input or layer call of the configuration`);
+      return t;
+    });
+    return new FunctionalModel({ inputs, outputs }, {
+      ...(typeof body.name === 'string' ? { name: body.name } : {}),
+      ...(typeof body.seed === 'number' ? { seed: body.seed } : {}),
+    });
+  }
+
+  /** `FunctionalModel 'name'`. */
+  describe(): string {
+    return `FunctionalModel '${this.name}'`;
+  }
+
+  private nameInputs(): void {
+    const taken = new Set<string>();
+    for (const t of this.inputs) {
+      if (t.name === undefined) continue;
+      if (taken.has(t.name)) throw new Error(`${this.describe()}: two Inputs are named '${t.name}'`);
+      taken.add(t.name);
+    }
+    let k = 0;
+    for (const t of this.inputs) {
+      if (t.name !== undefined) continue;
+      while (taken.has(`input_${k}`)) k++;
+      t.name = `input_${k}`;
+      taken.add(t.name);
+    }
+  }
+
+  /** The calls the outputs depend on, each after its inputs (a depth-first walk from the outputs, inputs in order). */
+  private orderCalls(): SymbolicTensor[] {
+    const order: SymbolicTensor[] = [];
+    const state = new Map<SymbolicTensor, 'open' | 'done'>();
+    const visit = (root: SymbolicTensor): void => {
+      // An explicit stack: deep models (hundreds of calls) must not overflow the call stack.
+      const stack: { t: SymbolicTensor; next: number }[] = [{ t: root, next: 0 }];
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        const t = top.t;
+        if (top.next === 0) {
+          if (state.get(t) === 'done') { stack.pop(); continue; }
+          if (t instanceof Input) {
+            if (!this.inputs.includes(t)) throw new Error(`${this.describe()}: the outputs depend on ${t.describe()}, which is not among the model's inputs (${this.inputs.map((i) => i.describe()).join(', ')})`);
+            state.set(t, 'done');
+            stack.pop();
+            continue;
+          }
+          state.set(t, 'open');
+        }
+        if (top.next < t.inputs.length) {
+          // A tensor's inputs exist before it, so the graph has no cycles to guard against.
+          stack.push({ t: t.inputs[top.next++]!, next: 0 });
+          continue;
+        }
+        state.set(t, 'done');
+        order.push(t);
+        stack.pop();
+      }
+    };
+    for (const out of this.outputs) visit(out);
+    return order;
+  }
+
+  private build(): void {
+    for (const t of this.inputs) this.shapes.set(t, t.shape);
+    for (const c of this.calls) {
+      const layer = c.layer!;
+      const shapes = c.inputs.map((t) => this.shapes.get(t)!);
+      try {
+        this.shapes.set(c, layer.buildInputs(shapes, { name: layer.name!, seed: deriveSeed(this.seed, this.layers.indexOf(layer)) }));
+      } catch (err) {
+        const message = `${this.describe()}: ${(err as Error).message}${atSite(c.callSite)}`;
+        throw err instanceof TypeError ? new TypeError(message, { cause: err }) : err instanceof RangeError ? new RangeError(message, { cause: err }) : new Error(message, { cause: err });
+      }
+    }
+  }
+
+  /** A user's batch for Input `t`, checked against its shape and dtype. */
+  private checkInput(t: Input, x: Variable | undefined): Variable {
+    if (typeof x !== 'object' || x === null || !('ndim' in x)) throw new TypeError(`${this.describe()}.apply: the batch of ${t.describe()} must be a symbolic variable, got ${kindOf(x)}`);
+    const perExample = x.shape.slice(1);
+    if (x.ndim !== t.shape.length + 1 || perExample.some((d, i) => d !== null && d !== t.shape[i])) {
+      throw new Error(`${this.describe()}: ${t.describe()} expects batches of shape ${formatDims([null, ...t.shape])}, got ${x.describe()}`);
+    }
+    const isInt = x.dtype === 'int32';
+    if ((t.dtype === 'int32') !== isInt) throw new TypeError(`${this.describe()}: ${t.describe()} expects ${t.dtype === 'int32' ? 'int32 ids' : 'floats'}, got ${x.describe()}`);
+    return x;
+  }
+
+  /** `dense_0 (Dense)`, with the call index for a shared layer's later calls. */
+  private label(c: SymbolicTensor): string {
+    return `${this.refName(c)} (${c.layer!.className})`;
+  }
+
+  private refName(t: SymbolicTensor): string {
+    const [name, index] = this.ref(t);
+    return index === 0 ? name : `${name}[${index}]`;
+  }
+
+  private ref(t: SymbolicTensor): TensorRef {
+    if (t instanceof Input) return [t.name!, 0];
+    return [t.layer!.name!, this.calls.filter((c) => c.layer === t.layer).indexOf(t)];
+  }
+}
