@@ -34,6 +34,7 @@ export { GRU, LSTM, SimpleRNN, type GatedRecurrentOptions, type GRUOptions, type
 export { Bidirectional, type BidirectionalOptions, type MergeMode } from './layers/bidirectional.js';
 export { MultiHeadAttention, type MultiHeadAttentionOptions } from './layers/attention.js';
 export { TransformerEncoder, type TransformerEncoderOptions } from './layers/transformer.js';
+export { TransformerDecoder, type TransformerDecoderOptions } from './layers/transformer-decoder.js';
 export { PositionEmbedding, type PositionEmbeddingOptions } from './layers/position-embedding.js';
 export { Reshape } from './layers/reshape.js';
 export {

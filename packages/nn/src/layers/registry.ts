@@ -6,7 +6,8 @@ import { ReLU, Sigmoid, Softmax, Tanh, type ActivationName } from './activation.
 import { Dense, Flatten, type DenseOptions, type Initializer } from './dense.js';
 import { MultiHeadAttention } from './attention.js';
 import { PositionEmbedding } from './position-embedding.js';
-import { TransformerEncoder } from './transformer.js';
+import { TransformerEncoder, type TransformerEncoderOptions } from './transformer.js';
+import { TransformerDecoder } from './transformer-decoder.js';
 import { Conv1D, Conv2D } from './convolution.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
@@ -146,7 +147,7 @@ registerLayer('MultiHeadAttention', (c) => new MultiHeadAttention(num(c['numHead
   ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
   ...name(c),
 }));
-registerLayer('TransformerEncoder', (c) => new TransformerEncoder(num(c['numHeads']) ?? NaN, num(c['ffDim']) ?? NaN, {
+const transformerOptions = (c: Record<string, unknown>): TransformerEncoderOptions => ({
   ...(num(c['keyDim']) === undefined ? {} : { keyDim: num(c['keyDim'])! }),
   ...(num(c['dropout']) === undefined ? {} : { dropout: num(c['dropout'])! }),
   ...(str(c['activation']) === undefined ? {} : { activation: str(c['activation']) as ActivationName }),
@@ -155,7 +156,9 @@ registerLayer('TransformerEncoder', (c) => new TransformerEncoder(num(c['numHead
   ...(typeof c['causal'] === 'boolean' ? { causal: c['causal'] } : {}),
   ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
   ...name(c),
-}));
+});
+registerLayer('TransformerEncoder', (c) => new TransformerEncoder(num(c['numHeads']) ?? NaN, num(c['ffDim']) ?? NaN, transformerOptions(c)));
+registerLayer('TransformerDecoder', (c) => new TransformerDecoder(num(c['numHeads']) ?? NaN, num(c['ffDim']) ?? NaN, transformerOptions(c)));
 registerLayer('PositionEmbedding', (c) => new PositionEmbedding({
   ...(str(c['initializer']) === undefined ? {} : { initializer: str(c['initializer']) as Initializer }),
   ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),

@@ -11,6 +11,9 @@ import { randomStateUpdates } from './layer.js';
 import { GlobalAveragePooling1D } from './pooling.js';
 import { PositionEmbedding } from './position-embedding.js';
 import { Sequential } from './sequential.js';
+import { FunctionalModel } from './functional.js';
+import { Input } from './symbolic-tensor.js';
+import { TransformerDecoder } from './transformer-decoder.js';
 import { TransformerEncoder } from './transformer.js';
 
 type Rows = number[][];
@@ -173,5 +176,136 @@ describe('TransformerEncoder', () => {
     expect(() => new Sequential([new PositionEmbedding()], { inputShape: [8] })).toThrow("PositionEmbedding 'position_embedding_0' expects per-example inputs [steps, features], got [8]");
     expect(() => new PositionEmbedding().embeddings).toThrow('PositionEmbedding is not built yet, so it has no embeddings');
     expect(() => new PositionEmbedding({ initializer: 'ones' as never })).toThrow('PositionEmbedding: unknown initializer "ones"');
+  });
+});
+
+/** The decoder block's wiring in float64 around its two attentions, which `self` and `cross` compute. */
+async function decoderReference(block: TransformerDecoder, x: NDArray, self: (rows: Rows) => Promise<Rows>, cross: (rows: Rows) => Promise<Rows>): Promise<Float64Array> {
+  const [batch, steps, features] = x.shape as [number, number, number];
+  const p = block.layers;
+  const [g1, b1] = p.selfAttentionNorm.parameters().map((v) => v.get().data);
+  const [g2, b2] = p.crossAttentionNorm.parameters().map((v) => v.get().data);
+  const [g3, b3] = p.outputNorm.parameters().map((v) => v.get().data);
+  const [W1, c1] = p.hidden.parameters().map((v) => v.get().data);
+  const [W2, c2] = p.output.parameters().map((v) => v.get().data);
+  const rows: Rows = Array.from({ length: batch * steps }, (_, r) => Array.from(x.data.slice(r * features, (r + 1) * features)));
+  const eps = block.options.epsilon ?? 1e-5;
+  const feed = (v: Rows) => dense(dense(v, W1!, c1!, block.ffDim, (u) => Math.max(u, 0)), W2!, c2!, features);
+  let out: Rows;
+  if (block.options.normFirst) {
+    const y = add(rows, await self(layerNorm(rows, g1!, b1!, eps)));
+    const z = add(y, await cross(layerNorm(y, g2!, b2!, eps)));
+    out = add(z, feed(layerNorm(z, g3!, b3!, eps)));
+  } else {
+    const y = layerNorm(add(rows, await self(rows)), g1!, b1!, eps);
+    const z = layerNorm(add(y, await cross(y)), g2!, b2!, eps);
+    out = layerNorm(add(z, feed(z)), g3!, b3!, eps);
+  }
+  return Float64Array.from(out.flat());
+}
+
+/** A decoder block in a model of inputs target [steps, features] and memory [memorySteps, memoryFeatures]. */
+function decoderModel(block: TransformerDecoder, steps: number, features: number, memorySteps: number, memoryFeatures: number, seed = 5): FunctionalModel {
+  const target = new Input([steps, features], { name: 'target' });
+  const memory = new Input([memorySteps, memoryFeatures], { name: 'memory' });
+  return new FunctionalModel({ inputs: [target, memory], outputs: block.apply([target, memory]) }, { seed });
+}
+
+describe('TransformerDecoder', () => {
+  for (const t of [
+    { batch: 2, steps: 4, features: 6, memorySteps: 5, memoryFeatures: 3, heads: 2, ffDim: 7, o: {} },
+    { batch: 1, steps: 1, features: 4, memorySteps: 3, memoryFeatures: 4, heads: 4, ffDim: 3, o: { normFirst: true } },
+    { batch: 3, steps: 5, features: 3, memorySteps: 2, memoryFeatures: 7, heads: 2, ffDim: 5, o: { keyDim: 2, causal: false, epsilon: 1e-3 } },
+  ]) {
+    it(`matches its float64 wiring: ${t.batch} × [${t.steps}, ${t.features}] reading [${t.memorySteps}, ${t.memoryFeatures}], ${t.heads} heads, ffDim ${t.ffDim} ${JSON.stringify(t.o)}`, async () => {
+      const rng = new TestRandom(t.steps * 19 + t.memorySteps);
+      const block = new TransformerDecoder(t.heads, t.ffDim, t.o);
+      const model = decoderModel(block, t.steps, t.features, t.memorySteps, t.memoryFeatures);
+      for (const p of block.parameters()) if (p.shape.length === 1) p.set(rng.array(p.shape as number[], 'float32', 0.5, 1.5));
+      expect(block.layers.selfAttention.options.causal).toBe(!('causal' in t.o));
+      const x = rng.array([t.batch, t.steps, t.features], 'float32', -1, 1);
+      const m = rng.array([t.batch, t.memorySteps, t.memoryFeatures], 'float32', -1, 1);
+      const [X, M] = [T.tensor('float32', [null, t.steps, t.features], 'x'), T.tensor('float32', [null, t.memorySteps, t.memoryFeatures], 'm')];
+      const got = await fn([X, M], model.apply([X, M]))(x, m);
+      const viaLayer = (f: (rows: NDArray) => Promise<NDArray>) => async (rows: Rows) => {
+        const a = await f(new NDArray('float32', [t.batch, t.steps, t.features], Float32Array.from(rows.flat())));
+        return Array.from({ length: rows.length }, (_, r) => Array.from(a.data.slice(r * t.features, (r + 1) * t.features)));
+      };
+      const selfAttention = fn([X], block.layers.selfAttention.call(X));
+      const crossAttention = fn([X, M], block.layers.crossAttention.callInputs([X, M]));
+      const want = await decoderReference(block, x, viaLayer((a) => selfAttention(a)), viaLayer((a) => crossAttention(a, m)));
+      expect(relativeError(got.data, want)).toBeLessThan(2e-5);
+    });
+  }
+
+  it('with masks, padded target and memory steps change nothing for the real target steps', async () => {
+    const build = (steps: number, memorySteps: number) => {
+      const target = new Input([steps], { dtype: 'int32' });
+      const source = new Input([memorySteps], { dtype: 'int32' });
+      const memory = new TransformerEncoder(2, 8).apply(new Embedding(10, 4, { maskZero: true }).apply(source));
+      const h = new TransformerDecoder(2, 8).apply([new Embedding(10, 4, { maskZero: true }).apply(target), memory]);
+      return new FunctionalModel({ inputs: [source, target], outputs: new Dense(3).apply(h) }, { seed: 8 });
+    };
+    const [padded, short] = [build(4, 6), build(2, 3)];
+    short.parameters().forEach((p, i) => p.set(padded.parameters()[i]!.get()));
+    const [s, t] = [T.imatrix('s'), T.imatrix('t')];
+    const ids = (shape: number[], v: number[]) => new NDArray('int32', shape, Int32Array.from(v));
+    const p = await fn([s, t], padded.apply([s, t]))(ids([2, 6], [0, 3, 0, 5, 1, 0, 2, 0, 0, 9, 4, 0]), ids([2, 4], [7, 2, 0, 0, 1, 8, 0, 0]));
+    const q = await fn([s, t], short.apply([s, t]))(ids([2, 3], [3, 5, 1, 2, 9, 4]), ids([2, 2], [7, 2, 1, 8]));
+    // The first two target steps of each example ([2, 4, 3] → [2, 2, 3]).
+    const real = Float32Array.from([...p.data.slice(0, 6), ...p.data.slice(12, 18)]);
+    expect(relativeError(real, q.data)).toBeLessThan(1e-5);
+  });
+
+  it('has gradients that match finite differences, post-norm and pre-norm', async () => {
+    const rng = new TestRandom(14);
+    for (const o of [{}, { normFirst: true }]) {
+      const block = new TransformerDecoder(2, 3, { ...o, seed: 4 });
+      decoderModel(block, 3, 4, 2, 3);
+      for (const p of block.parameters()) if (p.shape.length === 1) p.set(rng.array(p.shape as number[], 'float32', 0.5, 1.5));
+      const weights = rng.array([2, 3, 4], 'float64', -1, 1);
+      await verifyGrad((x, m) => T.sum(T.mul(block.callInputs([x, m]), T.constant(weights))), [rng.array([2, 3, 4], 'float64', -1, 1), rng.array([2, 2, 3], 'float64', -1, 1)], { rtol: 1e-4 });
+    }
+  });
+
+  it('draws its dropout masks in training only, rebuilds from its configuration, and names and counts its weights', async () => {
+    const block = new TransformerDecoder(2, 16, { dropout: 0.1, activation: 'tanh' });
+    const model = decoderModel(block, 5, 8, 3, 6, 2);
+    const [X, M] = [T.tensor('float32', [null, 5, 8], 'x'), T.tensor('float32', [null, 3, 6], 'm')];
+    expect(randomStateUpdates(model.apply([X, M], { training: true })).map(([st]) => st.name).sort()).toEqual([
+      'transformer_decoder_0_cross_attention/rng', 'transformer_decoder_0_cross_attention_dropout/rng', 'transformer_decoder_0_ffn_dropout/rng',
+      'transformer_decoder_0_self_attention/rng', 'transformer_decoder_0_self_attention_dropout/rng',
+    ]);
+    expect(randomStateUpdates(model.apply([X, M]))).toEqual([]);
+    const copy = FunctionalModel.fromConfig(JSON.stringify(model.toConfig()));
+    expect(copy.toConfig()).toEqual(model.toConfig());
+    expect(model.toConfig().config.layers[0]).toEqual({
+      className: 'TransformerDecoder', calls: [[['target', 0], ['memory', 0]]],
+      config: { numHeads: 2, ffDim: 16, dropout: 0.1, activation: 'tanh', normFirst: false, epsilon: 1e-5, causal: true, name: 'transformer_decoder_0' },
+    });
+    const attention = (part: string) => ['query/kernel', 'query/bias', 'key/kernel', 'key/bias', 'value/kernel', 'value/bias', 'attention_output/kernel', 'attention_output/bias'].map((w) => `transformer_decoder_0_${part}/${w}`);
+    expect(model.parameters().map((p) => p.name)).toEqual([
+      ...attention('self_attention'), 'transformer_decoder_0_self_attention_norm/gamma', 'transformer_decoder_0_self_attention_norm/beta',
+      ...attention('cross_attention'), 'transformer_decoder_0_cross_attention_norm/gamma', 'transformer_decoder_0_cross_attention_norm/beta',
+      'transformer_decoder_0_ffn_1/kernel', 'transformer_decoder_0_ffn_1/bias', 'transformer_decoder_0_ffn_2/kernel', 'transformer_decoder_0_ffn_2/bias',
+      'transformer_decoder_0_ffn_norm/gamma', 'transformer_decoder_0_ffn_norm/beta',
+    ]);
+    // Self-attention: 4 projections of 8 features; cross-attention: query and output of 8, key and value of the memory's 6.
+    expect(model.countParameters()).toBe(4 * (8 * 8 + 8) + 2 * (8 * 8 + 8) + 2 * (6 * 8 + 8) + 3 * 2 * 8 + (8 * 16 + 16) + (16 * 8 + 8));
+  });
+
+  it('names what is wrong', () => {
+    expect(() => new TransformerDecoder(2, 0)).toThrow('TransformerDecoder: ffDim must be a positive integer, got 0');
+    expect(() => new TransformerDecoder(2, 8, { dropout: 1 })).toThrow('TransformerDecoder: dropout must be a number in [0, 1), got 1');
+    expect(() => new TransformerDecoder(2, 8).layers).toThrow('TransformerDecoder is not built yet, so it has no sublayers');
+    const x = new Input([4, 6], { name: 'x' });
+    expect(() => new TransformerDecoder(2, 8).apply(x)).toThrow("TransformerDecoder.apply: takes 2 inputs, got 1");
+    expect(() => new Sequential([new TransformerDecoder(2, 8)], { inputShape: [4, 6] })).toThrow("TransformerDecoder 'transformer_decoder_0' reads a target and a memory, got one input of per-example shape [4, 6]: apply it to [target, memory] in a FunctionalModel");
+    expect(() => decoderModel(new TransformerDecoder(4, 8), 4, 6, 3, 6)).toThrow(/^FunctionalModel 'model': TransformerDecoder 'transformer_decoder_0': 4 heads do not divide 6 features; give keyDim, each head's key size \(built at /);
+    const flat = new Input([6], { name: 'flat' });
+    expect(() => new FunctionalModel({ inputs: [x, flat], outputs: new TransformerDecoder(2, 8).apply([x, flat]) })).toThrow(/^FunctionalModel 'model': TransformerDecoder 'transformer_decoder_0' expects per-example inputs \[steps, features\], got \[6\]/);
+    const block = new TransformerDecoder(2, 8);
+    decoderModel(block, 4, 6, 3, 6);
+    expect(() => block.call(T.tensor3('x'))).toThrow("TransformerDecoder 'transformer_decoder_0' reads a target and a memory: apply it to [target, memory] in a FunctionalModel, or use callInputs");
   });
 });

@@ -32,6 +32,28 @@ export interface TransformerEncoderOptions {
   readonly name?: string;
 }
 
+/** Checks the numbers and names a transformer block is given, naming the block's class. @internal */
+export function checkTransformerOptions(className: string, numHeads: number, ffDim: number, options: TransformerEncoderOptions): void {
+  for (const [what, v] of [['numHeads', numHeads], ['ffDim', ffDim], ...(options.keyDim === undefined ? [] : [['keyDim', options.keyDim]])] as const) {
+    if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`${className}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  checkDropoutRate(className, 'dropout', options.dropout ?? 0);
+  if (options.activation !== undefined) {
+    try {
+      activation(options.activation);
+    } catch (err) {
+      throw new TypeError(`${className}: activation: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Each head's key size: the one given, or the features split evenly over the heads. @internal */
+export function headKeyDim(block: Layer, features: number, numHeads: number, keyDim: number | undefined): number {
+  const k = keyDim ?? features / numHeads;
+  if (!Number.isInteger(k)) throw new Error(`${block.describe()}: ${numHeads} heads do not divide ${features} features; give keyDim, each head's key size`);
+  return k;
+}
+
 /** The block's sublayers, named `<name>_attention`, `<name>_attention_norm`, `<name>_ffn_1`, `<name>_ffn_2`, `<name>_ffn_norm`. */
 interface Parts {
   readonly attention: MultiHeadAttention;
@@ -70,17 +92,7 @@ export class TransformerEncoder extends Layer {
 
   constructor(numHeads: number, ffDim: number, options: TransformerEncoderOptions = {}) {
     super(options.name);
-    for (const [what, v] of [['numHeads', numHeads], ['ffDim', ffDim], ...(options.keyDim === undefined ? [] : [['keyDim', options.keyDim]])] as const) {
-      if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`TransformerEncoder: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
-    }
-    checkDropoutRate('TransformerEncoder', 'dropout', options.dropout ?? 0);
-    if (options.activation !== undefined) {
-      try {
-        activation(options.activation);
-      } catch (err) {
-        throw new TypeError(`TransformerEncoder: activation: ${(err as Error).message}`);
-      }
-    }
+    checkTransformerOptions('TransformerEncoder', numHeads, ffDim, options);
     this.numHeads = numHeads;
     this.ffDim = ffDim;
     this.options = { ...options };
@@ -94,10 +106,7 @@ export class TransformerEncoder extends Layer {
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
     const [, features] = this.sequenceShape(inputShape);
-    const keyDim = this.options.keyDim ?? features / this.numHeads;
-    if (!Number.isInteger(keyDim)) {
-      throw new Error(`${this.describe()}: ${this.numHeads} heads do not divide ${features} features; give keyDim, each head's key size`);
-    }
+    const keyDim = headKeyDim(this, features, this.numHeads, this.options.keyDim);
     const o = this.options;
     const seed = o.seed ?? ctx.seed;
     const rate = o.dropout ?? 0;
@@ -138,17 +147,21 @@ export class TransformerEncoder extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    const o = this.options;
-    return {
-      numHeads: this.numHeads, ffDim: this.ffDim,
-      ...(o.keyDim === undefined ? {} : { keyDim: o.keyDim }),
-      dropout: o.dropout ?? 0,
-      activation: o.activation ?? 'relu',
-      normFirst: o.normFirst ?? false,
-      epsilon: o.epsilon ?? 1e-5,
-      causal: o.causal ?? false,
-      ...(o.seed === undefined ? {} : { seed: o.seed }),
-      ...(this.name === undefined ? {} : { name: this.name }),
-    };
+    return transformerConfig(this, this.numHeads, this.ffDim, this.options, false);
   }
+}
+
+/** A transformer block's configuration: its numbers and options with their defaults filled in (`causal`'s is the block's). @internal */
+export function transformerConfig(block: Layer, numHeads: number, ffDim: number, o: TransformerEncoderOptions, causalByDefault: boolean): Record<string, unknown> {
+  return {
+    numHeads, ffDim,
+    ...(o.keyDim === undefined ? {} : { keyDim: o.keyDim }),
+    dropout: o.dropout ?? 0,
+    activation: o.activation ?? 'relu',
+    normFirst: o.normFirst ?? false,
+    epsilon: o.epsilon ?? 1e-5,
+    causal: o.causal ?? causalByDefault,
+    ...(o.seed === undefined ? {} : { seed: o.seed }),
+    ...(block.name === undefined ? {} : { name: block.name }),
+  };
 }
