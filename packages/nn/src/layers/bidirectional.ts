@@ -46,6 +46,7 @@ export class Bidirectional extends Layer {
       throw new TypeError(`Bidirectional: wraps a recurrent layer (SimpleRNN, LSTM, GRU), got ${layer instanceof Layer ? layer.describe() : String(layer)}`);
     }
     if (layer.built) throw new Error(`Bidirectional: ${layer.describe()} is already built; wrap a new layer, which the wrapper builds with its copy`);
+    if (layer.options.returnState) throw new Error(`Bidirectional: ${layer.describe()} has returnState, which Bidirectional does not give; wrap it without returnState`);
     const mode = options.mergeMode ?? 'concat';
     if (!MERGE_MODES.includes(mode)) throw new TypeError(`Bidirectional: mergeMode must be one of ${MERGE_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
     this.mergeMode = mode;

@@ -256,7 +256,7 @@ describe('FunctionalModel', () => {
     const inputs = [{ name: 'x', shape: [3], dtype: 'float32' }];
     expect(from(envelope({ inputs, layers: [{ className: 'Dense', config: { units: 2, name: 'd' } }], outputs: [] }))).toThrow('FunctionalModel.fromConfig: layer "d" has no calls array');
     expect(from(envelope({ inputs, layers: [{ className: 'Dense', config: { units: 2, name: 'd' }, calls: [5] }], outputs: [] }))).toThrow("FunctionalModel.fromConfig: each call of Dense 'd' must be an array of tensor references");
-    expect(from(envelope({ inputs, layers: [{ className: 'Dense', config: { units: 2, name: 'd' }, calls: [['x']] }], outputs: [] }))).toThrow('FunctionalModel.fromConfig: a tensor reference must be [name, call index], got "x"');
+    expect(from(envelope({ inputs, layers: [{ className: 'Dense', config: { units: 2, name: 'd' }, calls: [['x']] }], outputs: [] }))).toThrow('FunctionalModel.fromConfig: a tensor reference must be [name, call index] or [name, call index, output index], got "x"');
     expect(from(envelope({ inputs, layers: [{ className: 'Dense', config: { units: 2, name: 'd' }, calls: [[['y', 0]]] }], outputs: [] }))).toThrow("FunctionalModel.fromConfig: call 0 of Dense 'd' reads [[\"y\",0]], which no input or layer call gives");
     expect(from(envelope({ inputs, layers: [{ className: 'Dense', config: { units: 2, name: 'd' }, calls: [[['x', 0]]] }], outputs: [['d', 1]] }))).toThrow('FunctionalModel.fromConfig: output ["d",1] is no input or layer call of the configuration');
     expect(() => modelFromJSON(JSON.stringify({ ...envelope({}), className: 'Graph' }))).toThrow('modelFromConfig: unsupported model class "Graph" (expected \'Sequential\' or \'FunctionalModel\')');

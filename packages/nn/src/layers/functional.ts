@@ -10,10 +10,10 @@ import { deriveSeed } from '../random-stream.js';
 import { formatDims, nameLayers, type ApplyOptions, type Layer, type LayerConfig } from './layer.js';
 import { countElements, readModelConfig, renderSummary, type Model, type ModelConfigEnvelope } from './model.js';
 import { layerFromConfig } from './registry.js';
-import { describeNonTensor, Input, SymbolicTensor, type InputDType } from './symbolic-tensor.js';
+import { describeNonTensor, Input, SymbolicTensor, type InputDType, type LayerCall } from './symbolic-tensor.js';
 
-/** A tensor of a saved functional model: [layer or input name, call index]. */
-export type TensorRef = readonly [string, number];
+/** A tensor of a saved functional model: [layer or input name, call index], and the output's index where a call gives several. */
+export type TensorRef = readonly [string, number] | readonly [string, number, number];
 
 /** A functional model's saved configuration (JSON). */
 export type FunctionalModelConfig = ModelConfigEnvelope<'FunctionalModel', {
@@ -64,7 +64,7 @@ export class FunctionalModel implements Model {
   /** The distinct layers, in the order the model first calls them. */
   readonly layers: readonly Layer[];
   /** The layer calls in an order that computes each after its inputs. */
-  private readonly calls: readonly SymbolicTensor[];
+  private readonly calls: readonly LayerCall[];
   private readonly shapes = new Map<SymbolicTensor, readonly number[]>();
 
   constructor(spec: FunctionalModelSpec, options: FunctionalModelOptions = {}) {
@@ -89,7 +89,7 @@ export class FunctionalModel implements Model {
     this.nameInputs();
     this.calls = this.orderCalls();
     const layers: Layer[] = [];
-    for (const c of this.calls) if (!layers.includes(c.layer!)) layers.push(c.layer!);
+    for (const c of this.calls) if (!layers.includes(c.layer)) layers.push(c.layer);
     this.layers = layers;
     nameLayers(layers, this.describe(), new Set(inputs.map((t) => t.name!)));
     this.build();
@@ -136,8 +136,9 @@ export class FunctionalModel implements Model {
       const ins = c.inputs.map((t) => values.get(t)!);
       const vs = ins.map((e) => e.v);
       const masks = ins.map((e) => e.mask);
-      const v = c.layer!.callInputs(vs, { ...training, masks });
-      values.set(c, { v, mask: c.layer!.computeMaskInputs(vs, masks) });
+      const outs = c.layer.callOutputs(vs, { ...training, masks });
+      const outMasks = c.layer.computeOutputMasks(vs, masks);
+      c.outputs.forEach((t, i) => values.set(t, { v: outs[i]!, mask: outMasks[i] }));
     }
     return this.outputs.map((t) => values.get(t)!.v);
   }
@@ -175,10 +176,10 @@ export class FunctionalModel implements Model {
     const rows = [
       ...this.inputs.map((t) => [`${t.name} (Input)`, formatDims([null, ...t.shape]), '0', '']),
       ...this.calls.map((c) => {
-        const first = !seen.has(c.layer!);
-        seen.add(c.layer!);
-        const params = first ? countElements([...c.layer!.parameters(), ...c.layer!.stateVariables()]).toLocaleString('en-US') : 'shared';
-        return [this.label(c), `${formatDims([null, ...this.shapeOf(c)])}`, params, c.inputs.map((t) => this.refName(t)).join(', ')];
+        const first = !seen.has(c.layer);
+        seen.add(c.layer);
+        const params = first ? countElements([...c.layer.parameters(), ...c.layer.stateVariables()]).toLocaleString('en-US') : 'shared';
+        return [`${this.refName(c.outputs[0]!)} (${c.layer.className})`, c.outputs.map((t) => formatDims([null, ...this.shapeOf(t)])).join(', '), params, c.inputs.map((t) => this.refName(t)).join(', ')];
       }),
     ];
     return renderSummary(this.name, ['Layer (type)', 'Output shape', 'Params', 'Connected to'], rows, this.countParameters(), countElements(this.stateVariables()));
@@ -223,12 +224,13 @@ export class FunctionalModel implements Model {
     }
     const tensors = new Map<string, SymbolicTensor>();
     const key = (ref: unknown): string => {
-      if (!Array.isArray(ref) || ref.length !== 2 || typeof ref[0] !== 'string' || !Number.isInteger(ref[1])) throw new Error(`${who}: a tensor reference must be [name, call index], got ${JSON.stringify(ref)}`);
-      return `${ref[0]}#${ref[1]}`;
+      const ok = Array.isArray(ref) && (ref.length === 2 || ref.length === 3) && typeof ref[0] === 'string' && ref.slice(1).every((i) => Number.isInteger(i));
+      if (!ok) throw new Error(`${who}: a tensor reference must be [name, call index] or [name, call index, output index], got ${JSON.stringify(ref)}`);
+      return `${ref[0]}#${ref[1]}#${ref[2] ?? 0}`;
     };
     const inputs = body.inputs.map((spec) => {
       const t = new Input(spec?.shape, { ...(spec?.dtype === undefined ? {} : { dtype: spec.dtype }), ...(spec?.name === undefined ? {} : { name: spec.name }) });
-      tensors.set(`${t.name}#0`, t);
+      tensors.set(`${t.name}#0#0`, t);
       return t;
     });
     // A shared layer's later calls may read layers listed after it: apply calls as their inputs appear.
@@ -244,7 +246,7 @@ export class FunctionalModel implements Model {
           if (!Array.isArray(refs)) throw new Error(`${who}: each call of ${p.layer.describe()} must be an array of tensor references`);
           const ins = refs.map((r) => tensors.get(key(r)));
           if (ins.some((t) => t === undefined)) break;
-          tensors.set(`${p.layer.name}#${p.next}`, p.layer.apply(ins as SymbolicTensor[]));
+          p.layer.applyAll(ins as SymbolicTensor[]).forEach((t, i) => tensors.set(`${p.layer.name}#${p.next}#${i}`, t));
           p.next++;
           progress = true;
         }
@@ -285,46 +287,49 @@ export class FunctionalModel implements Model {
   }
 
   /** The calls the outputs depend on, each after its inputs (a depth-first walk from the outputs, inputs in order). */
-  private orderCalls(): SymbolicTensor[] {
-    const order: SymbolicTensor[] = [];
-    const state = new Map<SymbolicTensor, 'open' | 'done'>();
-    const visit = (root: SymbolicTensor): void => {
+  private orderCalls(): LayerCall[] {
+    const order: LayerCall[] = [];
+    const seen = new Set<LayerCall>();
+    // The call giving a tensor, or undefined for one of the model's Inputs.
+    const callOf = (t: SymbolicTensor): LayerCall | undefined => {
+      if (t instanceof Input) {
+        if (!this.inputs.includes(t)) throw new Error(`${this.describe()}: the outputs depend on ${t.describe()}, which is not among the model's inputs (${this.inputs.map((i) => i.describe()).join(', ')})`);
+        return undefined;
+      }
+      return t.call!;
+    };
+    for (const out of this.outputs) {
+      const root = callOf(out);
+      if (!root || seen.has(root)) continue;
       // An explicit stack: deep models (hundreds of calls) must not overflow the call stack.
-      const stack: { t: SymbolicTensor; next: number }[] = [{ t: root, next: 0 }];
+      // A tensor's inputs exist before it, so the graph has no cycles to guard against.
+      seen.add(root);
+      const stack: { c: LayerCall; next: number }[] = [{ c: root, next: 0 }];
       while (stack.length > 0) {
         const top = stack[stack.length - 1]!;
-        const t = top.t;
-        if (top.next === 0) {
-          if (state.get(t) === 'done') { stack.pop(); continue; }
-          if (t instanceof Input) {
-            if (!this.inputs.includes(t)) throw new Error(`${this.describe()}: the outputs depend on ${t.describe()}, which is not among the model's inputs (${this.inputs.map((i) => i.describe()).join(', ')})`);
-            state.set(t, 'done');
-            stack.pop();
-            continue;
+        if (top.next < top.c.inputs.length) {
+          const child = callOf(top.c.inputs[top.next++]!);
+          if (child && !seen.has(child)) {
+            seen.add(child);
+            stack.push({ c: child, next: 0 });
           }
-          state.set(t, 'open');
-        }
-        if (top.next < t.inputs.length) {
-          // A tensor's inputs exist before it, so the graph has no cycles to guard against.
-          stack.push({ t: t.inputs[top.next++]!, next: 0 });
           continue;
         }
-        state.set(t, 'done');
-        order.push(t);
+        order.push(top.c);
         stack.pop();
       }
-    };
-    for (const out of this.outputs) visit(out);
+    }
     return order;
   }
 
   private build(): void {
     for (const t of this.inputs) this.shapes.set(t, t.shape);
     for (const c of this.calls) {
-      const layer = c.layer!;
+      const layer = c.layer;
       const shapes = c.inputs.map((t) => this.shapes.get(t)!);
       try {
-        this.shapes.set(c, layer.buildInputs(shapes, { name: layer.name!, seed: deriveSeed(this.seed, this.layers.indexOf(layer)) }));
+        layer.buildInputs(shapes, { name: layer.name!, seed: deriveSeed(this.seed, this.layers.indexOf(layer)) });
+        c.outputs.forEach((t, i) => this.shapes.set(t, layer.outputShapes[i]!));
       } catch (err) {
         const message = `${this.describe()}: ${(err as Error).message}${atSite(c.callSite)}`;
         throw err instanceof TypeError ? new TypeError(message, { cause: err }) : err instanceof RangeError ? new RangeError(message, { cause: err }) : new Error(message, { cause: err });
@@ -344,18 +349,15 @@ export class FunctionalModel implements Model {
     return x;
   }
 
-  /** `dense_0 (Dense)`, with the call index for a shared layer's later calls. */
-  private label(c: SymbolicTensor): string {
-    return `${this.refName(c)} (${c.layer!.className})`;
-  }
-
+  /** `dense_0`, `dense_0[1]` for a shared layer's second call, `lstm_0.2` for a call's third output. */
   private refName(t: SymbolicTensor): string {
-    const [name, index] = this.ref(t);
-    return index === 0 ? name : `${name}[${index}]`;
+    const [name, call, output] = this.ref(t);
+    return `${name}${call === 0 ? '' : `[${call}]`}${output === undefined ? '' : `.${output}`}`;
   }
 
   private ref(t: SymbolicTensor): TensorRef {
     if (t instanceof Input) return [t.name!, 0];
-    return [t.layer!.name!, this.calls.filter((c) => c.layer === t.layer).indexOf(t)];
+    const call = this.calls.filter((c) => c.layer === t.layer).indexOf(t.call!);
+    return t.index === 0 ? [t.layer!.name!, call] : [t.layer!.name!, call, t.index];
   }
 }

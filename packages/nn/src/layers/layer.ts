@@ -249,7 +249,37 @@ export abstract class Layer {
    * ```
    */
   apply(inputs: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
+    if (this.outputCount > 1) throw new Error(`${this.describe()}.apply: the layer gives ${this.outputCount} tensors (${this.outputNames().join(', ')}); applyAll returns them all`);
+    return applyLayer(this, inputs, 'apply')[0]!;
+  }
+
+  /**
+   * `apply` for a layer that gives several tensors (a recurrent layer with `returnState`:
+   * its output and final states): all of them, in order.
+   *
+   * @example
+   * ```ts
+   * const [out, h, c] = new LSTM(64, { returnState: true }).applyAll(encoderInput);
+   * const decoded = new LSTM(64, { returnSequences: true }).apply([decoderInput, h, c]);   // the decoder starts from the encoder's state
+   * ```
+   */
+  applyAll(inputs: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor[] {
+    return applyLayer(this, inputs, 'applyAll');
+  }
+
+  /** How many tensors a call gives: one for most layers; a recurrent layer with `returnState` also gives its final states. */
+  get outputCount(): number {
+    return 1;
+  }
+
+  /** The names of a call's outputs, for messages. */
+  protected outputNames(): string[] {
+    return ['output'];
+  }
+
+  /** The per-example shape of each output of a call, once built. */
+  get outputShapes(): readonly (readonly number[])[] {
+    return [this.outputShape];
   }
 
   /**
@@ -278,6 +308,16 @@ export abstract class Layer {
     if (xs.length === 1) return this.call(xs[0]!, { ...training, ...(mask ? { mask } : {}) });
     this.requireBuilt();
     return this.callManyLayer(xs, options);
+  }
+
+  /** Every output of a call (a functional model's call): for most layers, the one `callInputs` gives. */
+  callOutputs(xs: readonly Variable[], options: MultiApplyOptions = {}): Variable[] {
+    return [this.callInputs(xs, options)];
+  }
+
+  /** The mask of each output of a call (see `callOutputs`), given the inputs'. */
+  computeOutputMasks(xs: readonly Variable[], masks: readonly (Variable | undefined)[]): (Variable | undefined)[] {
+    return [this.computeMaskInputs(xs, masks)];
   }
 
   /** The mask of the output of a call on several inputs, given theirs; one input is `computeMask`. */

@@ -10,7 +10,7 @@ import { deriveSeed } from '../random-stream.js';
 import { activation, type ActivationName } from './activation.js';
 import { resolveInitializer, type Initializer } from './dense.js';
 import { checkDropoutRate, dropoutMask } from './dropout.js';
-import { formatDims, Layer, registerRandomState, type ApplyOptions, type BuildContext } from './layer.js';
+import { formatDims, Layer, registerRandomState, type ApplyOptions, type BuildContext, type MultiApplyOptions } from './layer.js';
 
 /** The options every recurrent layer takes. */
 export interface RecurrentOptions {
@@ -26,6 +26,12 @@ export interface RecurrentOptions {
   readonly biasInitializer?: Initializer;
   /** Return every step's output [batch, timesteps, units] instead of the last [batch, units]; false by default. */
   readonly returnSequences?: boolean;
+  /**
+   * Also give the final state (h, and c for an LSTM) after the output (Keras's
+   * `return_state`): the layer then gives several tensors, so it is applied with `applyAll`
+   * in a FunctionalModel. False by default.
+   */
+  readonly returnState?: boolean;
   /** Read the sequence from its end; the outputs (and their mask) then come in that order (as Keras). False by default. */
   readonly goBackwards?: boolean;
   /**
@@ -76,7 +82,9 @@ interface CellState {
 /**
  * The base of the recurrent layers (exported for Bidirectional; not part of the package's API): weights `<layer>/kernel` [features, gates·units],
  * `<layer>/recurrent_kernel` [units, gates·units] and `<layer>/bias`, the gates side by side
- * in Keras's order; per-example inputs [timesteps, features].
+ * in Keras's order; per-example inputs [timesteps, features]. In a FunctionalModel it also
+ * takes an initial state (`apply([x, h0])`, an LSTM `apply([x, h0, c0])`, each [batch,
+ * units]) and, with `returnState`, gives its final state after its output.
  */
 export abstract class Recurrent extends Layer {
   readonly units: number;
@@ -106,6 +114,28 @@ export abstract class Recurrent extends Layer {
   withOptions(changes: Partial<RecurrentOptions>): Recurrent {
     const { name: _name, ...options } = this.options;
     return new (this.constructor as new (units: number, options: RecurrentOptions) => Recurrent)(this.units, { ...options, ...changes });
+  }
+
+  /** The parts of the state: h, and for an LSTM also its carry c. */
+  protected get stateNames(): readonly string[] {
+    return ['h'];
+  }
+
+  /** The sequence, then optionally an initial state (each part [batch, units]). */
+  override get inputArity(): readonly [number, number] {
+    return [1, 1 + this.stateNames.length];
+  }
+
+  override get outputCount(): number {
+    return this.options.returnState ? 1 + this.stateNames.length : 1;
+  }
+
+  protected override outputNames(): string[] {
+    return this.options.returnState ? ['output', ...this.stateNames] : ['output'];
+  }
+
+  override get outputShapes(): readonly (readonly number[])[] {
+    return [this.outputShape, ...(this.options.returnState ? this.stateNames.map(() => [this.units]) : [])];
   }
 
   /** The input kernel [features, gates·units] (after build). */
@@ -201,7 +231,60 @@ export abstract class Recurrent extends Layer {
     return x.dtype === 'float64' && w.dtype !== 'float64' ? T.cast(w, 'float64') : w;
   }
 
+  /** With an initial state: the sequence's shape, then [units] for each part of the state. */
+  protected override buildManyLayer(shapes: readonly (readonly number[])[], ctx: BuildContext): readonly number[] {
+    const names = this.stateNames;
+    if (shapes.length !== 1 + names.length) {
+      throw new Error(`${this.describe()}: an initial state has ${names.length} part${names.length === 1 ? '' : 's'} (${names.join(', ')}), got ${shapes.length - 1}`);
+    }
+    shapes.slice(1).forEach((shape, i) => {
+      if (shape.length !== 1 || shape[0] !== this.units) throw new Error(`${this.describe()}: the initial state's ${names[i]} must have per-example shape [${this.units}], got ${formatDims(shape)}`);
+    });
+    return this.buildLayer(shapes[0]!, ctx);
+  }
+
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
+    return this.run(x, undefined, options).output;
+  }
+
+  protected override callManyLayer(xs: readonly Variable[], options: MultiApplyOptions): Variable {
+    return this.runInputs(xs, options).output;
+  }
+
+  /** The output and, with `returnState`, the final state's parts. */
+  override callOutputs(xs: readonly Variable[], options: MultiApplyOptions = {}): Variable[] {
+    if (!this.options.returnState) return super.callOutputs(xs, options);
+    const { output, state } = this.runInputs(xs, options);
+    return [output, state.h, ...(state.c ? [state.c] : [])];
+  }
+
+  /** The output's mask (see `computeMask`); an initial state's masks, if any, do not count, and the final state has none. */
+  override computeMaskInputs(xs: readonly Variable[], masks: readonly (Variable | undefined)[]): Variable | undefined {
+    return this.computeMask(xs[0]!, masks[0]);
+  }
+
+  override computeOutputMasks(xs: readonly Variable[], masks: readonly (Variable | undefined)[]): (Variable | undefined)[] {
+    return [this.computeMaskInputs(xs, masks), ...Array.from({ length: this.outputCount - 1 }, () => undefined)];
+  }
+
+  /** A call of the functional model's form: the sequence, then the initial state's parts, if any. */
+  private runInputs(xs: readonly Variable[], options: MultiApplyOptions): { output: Variable; state: CellState } {
+    const [x] = xs as [Variable];
+    const mask = options.masks?.[0];
+    const run = { ...(options.training === undefined ? {} : { training: options.training }), ...(mask ? { mask } : {}) };
+    if (xs.length === 1) return this.run(x, undefined, run);
+    const names = this.stateNames;
+    if (xs.length !== 1 + names.length) throw new Error(`${this.describe()}: an initial state has ${names.length} part${names.length === 1 ? '' : 's'} (${names.join(', ')}), got ${xs.length - 1}`);
+    const parts = xs.slice(1).map((v, i) => {
+      if (v.ndim !== 2 || (v.shape[1] !== null && v.shape[1] !== this.units)) throw new Error(`${this.describe()}: the initial state's ${names[i]} must be [batch, ${this.units}], got ${v.describe()}`);
+      if (v.dtype !== 'float32' && v.dtype !== 'float64') throw new TypeError(`${this.describe()}: the initial state's ${names[i]} must be floats, got ${v.describe()}`);
+      return this.like(x, v);
+    });
+    return this.run(x, { h: parts[0]!, ...(parts[1] ? { c: parts[1] } : {}) }, run);
+  }
+
+  /** The layer over a batch of sequences from an initial state (zero where there is none): its output and final state. */
+  private run(x: Variable, initial: CellState | undefined, options: ApplyOptions): { output: Variable; state: CellState } {
     this.requireBatch(x);
     // The steps are unrolled and the features reshaped by the built shape, so a batch of another known shape is refused here.
     if (x.shape.slice(1).some((d, i) => d !== null && d !== this.inputShape[i])) {
@@ -220,27 +303,27 @@ export abstract class Recurrent extends Layer {
     this.stateMask = draws?.draw(T.slice(projected, null, 0, [0, this.units]), this.options.recurrentDropout ?? 0);
     draws?.finish();
     try {
-      return this.unroll(projected, steps, options);
+      return this.unroll(projected, steps, initial, options);
     } finally {
       this.stateMask = undefined;
     }
   }
 
-  /** The steps over the input projections [batch, steps, gates·units]: the last state, or every step's. */
-  private unroll(projected: Variable, steps: number, options: ApplyOptions): Variable {
+  /** The steps over the input projections [batch, steps, gates·units]: the output (the last step's or every step's) and the final state. */
+  private unroll(projected: Variable, steps: number, initial: CellState | undefined, options: ApplyOptions): { output: Variable; state: CellState } {
     const order = [...Array(steps).keys()];
     if (this.options.goBackwards) order.reverse();
     const mask = options.mask === undefined ? undefined : this.stepMask(options.mask, projected);
     const outputs: Variable[] = [];
-    let state: CellState | undefined;
+    let state: CellState | undefined = initial;
     for (const t of order) {
       const next = this.step(T.slice(projected, null, t), state);
       // A padded step keeps the previous state (zero before the first real step).
       state = mask ? this.keep(next, state, T.slice(mask, null, [t, t + 1])) : next;
       outputs.push(state.h);
     }
-    if (!this.options.returnSequences) return state!.h;
-    return T.concat(outputs.map((h) => T.expandDims(h, 1)), 1);
+    const output = this.options.returnSequences ? T.concat(outputs.map((h) => T.expandDims(h, 1)), 1) : state!.h;
+    return { output, state: state! };
   }
 
   /** The mask of the outputs: the steps' mask (in the outputs' order) with returnSequences, else none. */
@@ -270,6 +353,7 @@ export abstract class Recurrent extends Layer {
       ...this.extraConfig(),
       useBias: o.useBias ?? true,
       returnSequences: o.returnSequences ?? false,
+      ...(o.returnState ? { returnState: true } : {}),
       goBackwards: o.goBackwards ?? false,
       ...(o.dropout ? { dropout: o.dropout } : {}),
       ...(o.recurrentDropout ? { recurrentDropout: o.recurrentDropout } : {}),
@@ -301,7 +385,7 @@ export abstract class Recurrent extends Layer {
 }
 
 /**
- * The Elman cell: hₜ = activation(xₜ·W + hₜ₋₁·U + b), h₀ = 0.
+ * The Elman cell: hₜ = activation(xₜ·W + hₜ₋₁·U + b), h₀ = 0 (or the initial state given).
  *
  * @example
  * ```ts
@@ -324,7 +408,8 @@ export class SimpleRNN extends Recurrent {
 /**
  * Long short-term memory (Hochreiter & Schmidhuber), Keras's gates i, f, c, o side by side:
  * with z = xₜ·W + hₜ₋₁·U + b, i = σ(z_i), f = σ(z_f), o = σ(z_o), cₜ = f·cₜ₋₁ + i·tanh(z_c),
- * hₜ = o·tanh(cₜ) (σ the recurrent activation, tanh the activation), h₀ = c₀ = 0.
+ * hₜ = o·tanh(cₜ) (σ the recurrent activation, tanh the activation), h₀ = c₀ = 0 (or the
+ * initial state given: `apply([x, h0, c0])` in a FunctionalModel).
  *
  * @example
  * ```ts
@@ -342,6 +427,10 @@ export class LSTM extends Recurrent {
 
   constructor(units: number, options: LSTMOptions = {}) {
     super(units, options, 'LSTM');
+  }
+
+  protected override get stateNames(): readonly string[] {
+    return ['h', 'c'];
   }
 
   protected override initialBias(init: ReturnType<typeof resolveInitializer>, seed: number) {
@@ -370,7 +459,7 @@ export class LSTM extends Recurrent {
 /**
  * Gated recurrent unit (Cho et al.), Keras's gates z, r, h side by side: z = σ(x_z + h·U_z),
  * r = σ(x_r + h·U_r), then with `resetAfter` (the default) h̃ = tanh(x_h + r·(h·U_h + b'_h)),
- * else h̃ = tanh(x_h + (r·h)·U_h); hₜ = z·hₜ₋₁ + (1 − z)·h̃, h₀ = 0.
+ * else h̃ = tanh(x_h + (r·h)·U_h); hₜ = z·hₜ₋₁ + (1 − z)·h̃, h₀ = 0 (or the initial state given).
  *
  * @example
  * ```ts

@@ -127,7 +127,7 @@ const recurrent = (c: Record<string, unknown>): LSTMOptions & GRUOptions => {
   const text = (k: string) => (str(c[k]) === undefined ? {} : { [k]: str(c[k]) });
   return {
     ...text('activation'), ...text('recurrentActivation'), ...text('kernelInitializer'), ...text('recurrentInitializer'), ...text('biasInitializer'),
-    ...bool('useBias'), ...bool('returnSequences'), ...bool('goBackwards'), ...bool('unitForgetBias'), ...bool('resetAfter'),
+    ...bool('useBias'), ...bool('returnSequences'), ...bool('returnState'), ...bool('goBackwards'), ...bool('unitForgetBias'), ...bool('resetAfter'),
     ...(num(c['seed']) === undefined ? {} : { seed: num(c['seed'])! }),
     ...(num(c['dropout']) === undefined ? {} : { dropout: num(c['dropout'])! }),
     ...(num(c['recurrentDropout']) === undefined ? {} : { recurrentDropout: num(c['recurrentDropout'])! }),

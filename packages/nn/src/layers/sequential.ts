@@ -91,6 +91,8 @@ export class Sequential implements Model {
       }
       return;
     }
+    const multiple = this.layers.find((l) => l.outputCount > 1);
+    if (multiple) throw new Error(`${this.describe()}: ${multiple.describe()} gives ${multiple.outputCount} tensors (returnState), but each layer of a Sequential gives one; use it in a FunctionalModel with applyAll`);
     let shape: readonly number[] = [...inputShape];
     this.layers.forEach((layer, i) => {
       shape = layer.build(shape, { name: layer.name!, seed: deriveSeed(this.seed, i) });

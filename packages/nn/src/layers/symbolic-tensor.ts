@@ -25,28 +25,44 @@ export type InputDType = 'float32' | 'float64' | 'int32';
  * ```
  */
 export class SymbolicTensor {
-  /** The layer whose call gives this tensor, or undefined for an `Input`. */
-  readonly layer: Layer | undefined;
-  /** The tensors the layer was applied to (empty for an `Input`). */
-  readonly inputs: readonly SymbolicTensor[];
-  /** Where the user applied the layer (file:line:col), for errors at build time. */
-  readonly callSite: string | undefined;
+  /** The layer call that gives this tensor, or undefined for an `Input`. */
+  readonly call: LayerCall | undefined;
+  /** Which of the call's outputs this is (0 but for layers of several outputs, such as a recurrent layer with `returnState`). */
+  readonly index: number;
 
-  protected constructor(layer: Layer | undefined, inputs: readonly SymbolicTensor[], callSite: string | undefined) {
-    this.layer = layer;
-    this.inputs = inputs;
-    this.callSite = callSite;
+  protected constructor(call: LayerCall | undefined, index: number) {
+    this.call = call;
+    this.index = index;
   }
 
-  /** `the output of Dense 'dense_0'`, for messages. */
+  /** The layer whose call gives this tensor, or undefined for an `Input`. */
+  get layer(): Layer | undefined {
+    return this.call?.layer;
+  }
+
+  /** The tensors the layer was applied to (empty for an `Input`). */
+  get inputs(): readonly SymbolicTensor[] {
+    return this.call?.inputs ?? [];
+  }
+
+  /** `the output of Dense 'dense_0'` (`output 1 of …` for a later output), for messages. */
   describe(): string {
-    return `the output of ${this.layer!.describe()}`;
+    return `${this.index === 0 ? 'the output' : `output ${this.index}`} of ${this.layer!.describe()}`;
   }
 
   /** @internal */
-  static ofCall(layer: Layer, inputs: readonly SymbolicTensor[], callSite: string | undefined): SymbolicTensor {
-    return new SymbolicTensor(layer, inputs, callSite);
+  static ofCall(call: LayerCall, index: number): SymbolicTensor {
+    return new SymbolicTensor(call, index);
   }
+}
+
+/** One call of a layer while a functional model is wired: the layer, what it reads, what it gives, and where the user made it. */
+export interface LayerCall {
+  readonly layer: Layer;
+  readonly inputs: readonly SymbolicTensor[];
+  readonly outputs: readonly SymbolicTensor[];
+  /** Where the user applied the layer (file:line:col), for errors at build time. */
+  readonly callSite: string | undefined;
 }
 
 /** The options of an `Input`. */
@@ -74,7 +90,7 @@ export class Input extends SymbolicTensor {
   name: string | undefined;
 
   constructor(shape: readonly number[], options: InputOptions = {}) {
-    super(undefined, [], undefined);
+    super(undefined, 0);
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new RangeError(`Input: shape must be an array of positive integers (without the batch axis), got ${Array.isArray(shape) ? formatDims(shape) : kindOf(shape)}`);
     }
@@ -99,18 +115,21 @@ export function describeNonTensor(v: unknown): string {
   return v instanceof Variable ? `the Variable ${v.describe()}` : kindOf(v);
 }
 
-/** Records a call of `layer` on symbolic tensors (see `Layer.apply`). @internal */
-export function applyLayer(layer: Layer, given: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor {
+/** Records a call of `layer` on symbolic tensors and returns its outputs (see `Layer.apply`, `Layer.applyAll`). @internal */
+export function applyLayer(layer: Layer, given: SymbolicTensor | readonly SymbolicTensor[], who: string): SymbolicTensor[] {
   const inputs = Array.isArray(given) ? [...(given as readonly SymbolicTensor[])] : [given as SymbolicTensor];
   inputs.forEach((t, i) => {
     if (!(t instanceof SymbolicTensor)) {
-      throw new TypeError(`${layer.describe()}.apply: input ${i} must be an Input or another layer's output (a SymbolicTensor), got ${describeNonTensor(t)}; to compute on a symbolic Variable use a model's apply or the layer's call`);
+      throw new TypeError(`${layer.describe()}.${who}: input ${i} must be an Input or another layer's output (a SymbolicTensor), got ${describeNonTensor(t)}; to compute on a symbolic Variable use a model's apply or the layer's call`);
     }
   });
   const [least, most] = layer.inputArity;
   if (inputs.length < least || inputs.length > most) {
     const want = least === most ? `${least}` : most === Infinity ? `at least ${least}` : `${least} to ${most}`;
-    throw new Error(`${layer.describe()}.apply: takes ${want} input${want === '1' ? '' : 's'}, got ${inputs.length}${inputs.length > 1 ? ` (${inputs.map((t) => t.describe()).join(', ')})` : ''}`);
+    throw new Error(`${layer.describe()}.${who}: takes ${want} input${want === '1' ? '' : 's'}, got ${inputs.length}${inputs.length > 1 ? ` (${inputs.map((t) => t.describe()).join(', ')})` : ''}`);
   }
-  return SymbolicTensor.ofCall(layer, inputs, captureCallSite());
+  const outputs: SymbolicTensor[] = [];
+  const call: LayerCall = { layer, inputs, outputs, callSite: captureCallSite() };
+  for (let i = 0; i < layer.outputCount; i++) outputs.push(SymbolicTensor.ofCall(call, i));
+  return outputs;
 }
