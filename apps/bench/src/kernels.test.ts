@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NDArray } from '@symgrad/core';
 import { relativeError } from '@symgrad/core/testing/reference';
 import { prepareTfjsKernel } from './peers/tfjs.js';
-import { embeddingOperands, LSTM_LR, lstmOperands, transformerOperands, kernelFlops, kernelInputShapes, kernelSpecs, largeGemmSkip, prepareSymgradKernel, symgradEmbeddingStep } from './kernels.js';
+import { decoderOperands, embeddingOperands, LSTM_LR, lstmOperands, transformerOperands, kernelFlops, kernelInputShapes, kernelSpecs, largeGemmSkip, prepareSymgradKernel, symgradEmbeddingStep } from './kernels.js';
 
 describe('the kernel set', () => {
   it('times sgemm at the seed shape and at 2048³, plain and with either operand transposed; --quick keeps two plain ones', () => {
@@ -72,10 +72,10 @@ describe('the kernel set', () => {
     r.dispose?.();
   });
 
-  it('ends with a transformer encoder step: nn\'s TransformerEncoder, SGD, its loss Σ out · outGrad', async () => {
-    const t = kernelSpecs(false).at(-1)!;
+  it('has a transformer encoder step: nn\'s TransformerEncoder, SGD, its loss Σ out · outGrad', async () => {
+    const t = kernelSpecs(false).at(-2)!;
     expect(t).toEqual({ kind: 'transformer', name: 'transformer encoder step 32×40×64, 4 heads, ff 128', batch: 32, steps: 40, features: 64, heads: 4, ffDim: 128 });
-    expect(kernelSpecs(true).at(-1)!.name).toBe('transformer encoder step 8×10×32, 2 heads, ff 64');
+    expect(kernelSpecs(true).at(-2)!.name).toBe('transformer encoder step 8×10×32, 2 heads, ff 64');
     expect(kernelInputShapes(t)).toEqual([[32, 40, 64], [32, 40, 64]]);
     expect(kernelFlops(t)).toBe(6 * 32 * 40 * (4 * 64 * 64 + 2 * 40 * 64 + 2 * 64 * 128));
     const small = { kind: 'transformer', name: 'transformer encoder step 2×3×4, 2 heads, ff 5', batch: 2, steps: 3, features: 4, heads: 2, ffDim: 5 } as const;
@@ -88,5 +88,23 @@ describe('the kernel set', () => {
     expect(losses[2]).toBeLessThan(losses[0]!);
     r.dispose?.();
     await expect(prepareTfjsKernel(small, 'wasm', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 })).rejects.toThrow('transformer encoder step 2×3×4, 2 heads, ff 5: tfjs-layers has no attention layer, so tfjs has no transformer step to time');
+  });
+
+  it('ends with a transformer decoder step: nn\'s TransformerDecoder in a FunctionalModel of target and memory, SGD, its loss Σ out · outGrad', async () => {
+    const t = kernelSpecs(false).at(-1)!;
+    expect(t).toEqual({ kind: 'decoder', name: 'transformer decoder step 32×40×64 reading 40 memory steps, 4 heads, ff 128', batch: 32, steps: 40, memorySteps: 40, features: 64, heads: 4, ffDim: 128 });
+    expect(kernelSpecs(true).at(-1)!.name).toBe('transformer decoder step 8×10×32 reading 10 memory steps, 2 heads, ff 64');
+    expect(kernelInputShapes(t)).toEqual([[32, 40, 64], [32, 40, 64], [32, 40, 64]]);
+    expect(kernelFlops(t)).toBe(2 * 32 * (3 * 40 * (6 * 64 * 64 + 2 * 40 * 64 + 2 * 40 * 64 + 2 * 64 * 128) + 2 * 40 * 2 * 64 * 64));
+    const small = { kind: 'decoder', name: 'transformer decoder step 2×3×4 reading 5 memory steps, 2 heads, ff 5', batch: 2, steps: 3, memorySteps: 5, features: 4, heads: 2, ffDim: 5 } as const;
+    const o = decoderOperands(small);
+    expect([o.x.length, o.memory.length, o.outGrad.length]).toEqual([24, 40, 24]);
+    const r = await prepareSymgradKernel(small, 'symgrad cpu', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 });
+    expect(r.note).toMatch(/^\d+ kernel\(s\)$/);
+    const losses: number[] = [];
+    for (let i = 0; i < 3; i++) losses.push(((await r.run()) as NDArray).data[0]!);
+    expect(losses[2]).toBeLessThan(losses[0]!);
+    r.dispose?.();
+    await expect(prepareTfjsKernel(small, 'wasm', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 })).rejects.toThrow('transformer decoder step 2×3×4 reading 5 memory steps, 2 heads, ff 5: tfjs-layers has no attention layer, so tfjs has no transformer step to time');
   });
 });

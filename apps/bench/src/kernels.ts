@@ -8,7 +8,7 @@
 import { grad } from '@symgrad/autodiff';
 import { T, fn, NDArray, setBackend, shared, type CompiledFunction, type SharedVariable } from '@symgrad/core';
 import '@symgrad/backend-cpu';
-import { LSTM, Sequential, sgd, TransformerEncoder } from '@symgrad/nn';
+import { FunctionalModel, Input, LSTM, Sequential, sgd, TransformerDecoder, TransformerEncoder } from '@symgrad/nn';
 import type { RepeatPolicy, Runnable } from './harness.js';
 import { labelsI32, uniformF32 } from './data.js';
 
@@ -19,7 +19,8 @@ export type KernelSpec =
   | { readonly kind: 'dropout'; readonly name: string; readonly rows: number; readonly cols: number; readonly rate: number }
   | { readonly kind: 'embedding'; readonly name: string; readonly vocab: number; readonly dim: number; readonly tokens: number }
   | { readonly kind: 'lstm'; readonly name: string; readonly batch: number; readonly steps: number; readonly features: number; readonly units: number }
-  | { readonly kind: 'transformer'; readonly name: string; readonly batch: number; readonly steps: number; readonly features: number; readonly heads: number; readonly ffDim: number };
+  | { readonly kind: 'transformer'; readonly name: string; readonly batch: number; readonly steps: number; readonly features: number; readonly heads: number; readonly ffDim: number }
+  | { readonly kind: 'decoder'; readonly name: string; readonly batch: number; readonly steps: number; readonly memorySteps: number; readonly features: number; readonly heads: number; readonly ffDim: number };
 
 function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean): KernelSpec {
   const t = transA ? 'Aᵀ·B' : transB ? 'A·Bᵀ' : 'A·B';
@@ -51,6 +52,7 @@ export function kernelSpecs(quick: boolean): KernelSpec[] {
   specs.push({ kind: 'lstm', name: `LSTM step ${batch}×${steps}×${features} → ${units}`, batch, steps, features, units });
   const [tb, ts, tf, heads, ffDim] = quick ? [8, 10, 32, 2, 64] : [32, 40, 64, 4, 128];
   specs.push({ kind: 'transformer', name: `transformer encoder step ${tb}×${ts}×${tf}, ${heads} heads, ff ${ffDim}`, batch: tb, steps: ts, features: tf, heads, ffDim });
+  specs.push({ kind: 'decoder', name: `transformer decoder step ${tb}×${ts}×${tf} reading ${ts} memory steps, ${heads} heads, ff ${ffDim}`, batch: tb, steps: ts, memorySteps: ts, features: tf, heads, ffDim });
   return specs;
 }
 
@@ -82,6 +84,14 @@ export function kernelFlops(s: KernelSpec): number {
     // the products once forward and twice backward: the four projections, Q·Kᵀ and the
     // weights · V over all heads, and the feed-forward network's two layers
     case 'transformer': return 3 * 2 * s.batch * s.steps * (4 * s.features * s.features + 2 * s.steps * s.features + 2 * s.features * s.ffDim);
+    // the same for the target's parts (self-attention's four projections, cross-attention's
+    // query and output projections, both attentions' scores and weighted sums, the
+    // feed-forward network); the memory's key and value projections once forward and once for
+    // their weights' gradients (the memory itself needs none)
+    case 'decoder': {
+      const [f, t, m] = [s.features, s.steps, s.memorySteps];
+      return 2 * s.batch * (3 * t * (6 * f * f + 2 * t * f + 2 * m * f + 2 * f * s.ffDim) + 2 * m * 2 * f * f);
+    }
   }
 }
 
@@ -105,6 +115,16 @@ export function transformerOperands(s: Extract<KernelSpec, { kind: 'transformer'
   return { x: uniformF32(n, 220), outGrad: uniformF32(n, 221) };
 }
 
+/**
+ * The operands of a transformer decoder step, shared by the peers: the target [batch, steps,
+ * features], the memory [batch, memorySteps, features] and the gradient of the output (the
+ * target's shape; the loss is Σ out · outGrad).
+ */
+export function decoderOperands(s: Extract<KernelSpec, { kind: 'decoder' }>): { x: Float32Array; memory: Float32Array; outGrad: Float32Array } {
+  const n = s.batch * s.steps * s.features;
+  return { x: uniformF32(n, 230), memory: uniformF32(s.batch * s.memorySteps * s.features, 231), outGrad: uniformF32(n, 232) };
+}
+
 /** The SGD rate of the embedding step. */
 export const EMBEDDING_LR = 0.1;
 
@@ -121,6 +141,7 @@ export function kernelInputShapes(s: KernelSpec): number[][] {
   if (s.kind === 'embedding') return [[s.vocab, s.dim], [s.tokens], [s.tokens, s.dim]];
   if (s.kind === 'lstm') return [[s.batch, s.steps, s.features], [s.batch, s.units]];
   if (s.kind === 'transformer') return [[s.batch, s.steps, s.features], [s.batch, s.steps, s.features]];
+  if (s.kind === 'decoder') return [[s.batch, s.steps, s.features], [s.batch, s.memorySteps, s.features], [s.batch, s.steps, s.features]];
   if (s.kind !== 'gemm') return [[s.rows, s.cols]];
   return [s.transA ? [s.k, s.m] : [s.m, s.k], s.transB ? [s.n, s.k] : [s.k, s.n]];
 }
@@ -131,6 +152,7 @@ export async function prepareSymgradKernel(s: KernelSpec, peer: string, policy: 
   if (s.kind === 'embedding') return prepareSymgradStep(s, peer, policy, symgradEmbeddingStep(s));
   if (s.kind === 'lstm') return prepareSymgradStep(s, peer, policy, symgradLstmStep(s));
   if (s.kind === 'transformer') return prepareSymgradStep(s, peer, policy, symgradTransformerStep(s));
+  if (s.kind === 'decoder') return prepareSymgradStep(s, peer, policy, symgradDecoderStep(s));
   const arrays = kernelInputShapes(s).map((sh, i) => new NDArray('float32', sh, uniformF32(sh[0]! * sh[1]!, 100 + i)));
   const a = T.matrix('a');
   let f;
@@ -203,6 +225,25 @@ export function symgradTransformerStep(s: Extract<KernelSpec, { kind: 'transform
   const step = fn([x, g], loss, { updates: sgd({ learningRate: LSTM_LR }).updates(loss, model.parameters()), ...(backend ? { backend } : {}) });
   const shape = [s.batch, s.steps, s.features];
   return { step, state: model.parameters(), args: [new NDArray('float32', shape, o.x), new NDArray('float32', shape, o.outGrad)] };
+}
+
+/**
+ * The transformer decoder step on symgrad: @symgrad/nn's TransformerDecoder in a
+ * FunctionalModel of target and memory (post-norm, relu, causal self-attention, no dropout:
+ * PyTorch's nn.TransformerDecoderLayer with dropout 0 and a causal target mask), loss = Σ out ·
+ * outGrad, SGD on the block's weights.
+ */
+export function symgradDecoderStep(s: Extract<KernelSpec, { kind: 'decoder' }>, backend?: string): SymgradTrainingStep {
+  const o = decoderOperands(s);
+  const [target, memory] = [new Input([s.steps, s.features]), new Input([s.memorySteps, s.features])];
+  const model = new FunctionalModel({ inputs: [target, memory], outputs: new TransformerDecoder(s.heads, s.ffDim).apply([target, memory]) }, { seed: 3 });
+  const x = T.tensor('float32', [null, s.steps, s.features], 'x');
+  const m = T.tensor('float32', [null, s.memorySteps, s.features], 'memory');
+  const g = T.tensor('float32', [null, s.steps, s.features], 'g');
+  const loss = T.sum(T.mul(model.apply([x, m]), g));
+  const step = fn([x, m, g], loss, { updates: sgd({ learningRate: LSTM_LR }).updates(loss, model.parameters()), ...(backend ? { backend } : {}) });
+  const shape = [s.batch, s.steps, s.features];
+  return { step, state: model.parameters(), args: [new NDArray('float32', shape, o.x), new NDArray('float32', [s.batch, s.memorySteps, s.features], o.memory), new NDArray('float32', shape, o.outGrad)] };
 }
 
 /** A training step as a runnable, the loss read back each run. */

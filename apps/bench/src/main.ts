@@ -117,10 +117,10 @@ async function comparisons(ctx: Ctx): Promise<Result[]> {
       if (want('symgrad')) preps.push(() => prepared(row.group, row.item, BASE_PEER, row.flops, () => prepareSymgradKernel(k, BASE_PEER, pol.fast)));
       for (const lib of pys) {
         if (k.kind === 'lstm' && lib === 'numpy') preps.push(() => Promise.resolve(skippedResult(row.group, row.item, pyPeerName('numpy'), row.flops, 'numpy has no LSTM (PyTorch\'s is the peer)')));
-        else if (k.kind === 'transformer' && lib === 'numpy') preps.push(() => Promise.resolve(skippedResult(row.group, row.item, pyPeerName('numpy'), row.flops, 'numpy has no attention (PyTorch\'s is the peer)')));
+        else if ((k.kind === 'transformer' || k.kind === 'decoder') && lib === 'numpy') preps.push(() => Promise.resolve(skippedResult(row.group, row.item, pyPeerName('numpy'), row.flops, 'numpy has no attention (PyTorch\'s is the peer)')));
         else preps.push(() => pyPrep(ctx, lib, { kind: 'kernel', kernel: k }, row));
       }
-      const tfSkip = k.kind === 'transformer' ? 'tfjs-layers has no attention layer' : largeGemmSkip(k, 'tfjs-wasm');
+      const tfSkip = k.kind === 'transformer' || k.kind === 'decoder' ? 'tfjs-layers has no attention layer' : largeGemmSkip(k, 'tfjs-wasm');
       if (want('tfjs-wasm') && tfSkip) preps.push(() => Promise.resolve(skippedResult(row.group, row.item, tfjsPeerName('wasm'), row.flops, tfSkip)));
       else if (want('tfjs-wasm')) preps.push(() => prepared(row.group, row.item, tfjsPeerName('wasm'), row.flops, async () => (await tfjs()).prepareTfjsKernel(k, 'wasm', pol.fast, pol.slow)));
       out.push(...await together(k.name, preps));

@@ -48,7 +48,7 @@ export { BatchNormalization, LayerNormalization, type BatchNormalizationOptions,
 export { Sequential, type SequentialConfig, type SequentialOptions } from './layers/sequential.js';
 export type { Model } from './layers/model.js';
 export { FunctionalModel, type FunctionalModelConfig, type FunctionalModelOptions, type FunctionalModelSpec, type TensorRef } from './layers/functional.js';
-export { Input, SymbolicTensor, type InputDType, type InputOptions } from './layers/symbolic-tensor.js';
+export { Input, SymbolicTensor, type InputDType, type InputOptions, type LayerCall } from './layers/symbolic-tensor.js';
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, type ConcatenateOptions } from './layers/merge.js';
 export { modelFromConfig, type ConfigurableModel, type ModelConfig } from './layers/model-config.js';
 export { registerLayer, layerFromConfig } from './layers/registry.js';

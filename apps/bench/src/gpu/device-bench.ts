@@ -22,7 +22,7 @@ import '@symgrad/backend-cpu';
 import '@symgrad/backend-cuda';
 import { createWebGPUBackendFactory, requestWebGPUAdapter, WEBGPU_BACKEND_PRIORITY, withDawnFeatures, type WebGPUBackend } from '@symgrad/backend-webgpu';
 import { mlpData, SEED_SHAPE, type MlpShape } from '../data.js';
-import { GPU_GEMMS, gemmName, profileSeedStep, SMALL_GEMMS, timeEmbeddingStep, timeGemm, timeLstmStep, timeSeedStep, timeTransformerStep } from './seed-gpu.js';
+import { GPU_GEMMS, gemmName, profileSeedStep, SMALL_GEMMS, timeDecoderStep, timeEmbeddingStep, timeGemm, timeLstmStep, timeSeedStep, timeTransformerStep } from './seed-gpu.js';
 import { kernelSpecs, type KernelSpec } from '../kernels.js';
 import { timeTfjsWebgpuSeedStep } from './tfjs-webgpu.js';
 
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     }
   }
   // The embedding step of `pnpm bench` (a sparse scatterAdd into the table), its LSTM step
-  // (unrolled over 40 steps) and its transformer encoder step, each checked against the cpu backend.
+  // (unrolled over 40 steps) and its transformer encoder and decoder steps, each checked against the cpu backend.
   if (part !== 'webgpu-gemm') {
     const spec = <K extends KernelSpec['kind']>(kind: K) => kernelSpecs(false).find((k) => k.kind === kind) as Extract<KernelSpec, { kind: K }>;
     const embedding = values.small ? { kind: 'embedding', name: 'embedding step 101×7, 53 ids', vocab: 101, dim: 7, tokens: 53 } as const : spec('embedding');
@@ -93,6 +93,8 @@ async function main(): Promise<void> {
     await row(lstm.name, () => timeLstmStep(backend, lstm, Math.min(reps, 100)));
     const transformer = values.small ? { kind: 'transformer', name: 'transformer encoder step 3×5×8, 2 heads, ff 6', batch: 3, steps: 5, features: 8, heads: 2, ffDim: 6 } as const : spec('transformer');
     await row(transformer.name, () => timeTransformerStep(backend, transformer, Math.min(reps, 100)));
+    const decoder = values.small ? { kind: 'decoder', name: 'transformer decoder step 3×5×8 reading 4 memory steps, 2 heads, ff 6', batch: 3, steps: 5, memorySteps: 4, features: 8, heads: 2, ffDim: 6 } as const : spec('decoder');
+    await row(decoder.name, () => timeDecoderStep(backend, decoder, Math.min(reps, 100)));
   }
   // Four products per call (one submit), µs per product: against the rows above, what a
   // submit costs the device between calls (WebGPU's wall time per GEMM exceeds its kernel's).

@@ -10,7 +10,7 @@ import { TestRandom } from '@symgrad/core/testing/reference';
 import { uniformF32, type MlpData } from '../data.js';
 import { seedGraph } from '../seed-symgrad.js';
 import { stepFlops } from '../harness.js';
-import { kernelFlops, symgradEmbeddingStep, symgradLstmStep, symgradTransformerStep, type KernelSpec, type SymgradTrainingStep } from '../kernels.js';
+import { kernelFlops, symgradDecoderStep, symgradEmbeddingStep, symgradLstmStep, symgradTransformerStep, type KernelSpec, type SymgradTrainingStep } from '../kernels.js';
 import { relativeError } from '@symgrad/core/testing/reference';
 
 export interface GpuTiming {
@@ -208,6 +208,11 @@ export function timeLstmStep(backend: string, s: Extract<KernelSpec, { kind: 'ls
 /** The transformer encoder step of `pnpm bench` on `backend`, its weights after two steps checked against the cpu backend's. */
 export function timeTransformerStep(backend: string, s: Extract<KernelSpec, { kind: 'transformer' }>, reps: number): Promise<GpuTiming> {
   return timeCheckedStep(backend, s, reps, (b) => symgradTransformerStep(s, b), 'weights', LSTM_TOLERANCE);
+}
+
+/** The transformer decoder step of `pnpm bench` on `backend`, its weights after two steps checked against the cpu backend's. */
+export function timeDecoderStep(backend: string, s: Extract<KernelSpec, { kind: 'decoder' }>, reps: number): Promise<GpuTiming> {
+  return timeCheckedStep(backend, s, reps, (b) => symgradDecoderStep(s, b), 'weights', LSTM_TOLERANCE);
 }
 
 /**

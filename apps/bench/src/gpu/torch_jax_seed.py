@@ -103,6 +103,20 @@ def run_torch():
                 opt_t.step()
             us = timed(transformer_step, min(REPS, 300))
             emit({"peer": "PyTorch %s eager" % torch.__version__, "item": "transformer encoder step 32×40×64, 4 heads, ff 128", "us": us, "reps": min(REPS, 300), "note": ""})
+            # The transformer decoder step: the same sizes, reading a memory of 40 steps, with a
+            # causal target mask (symgrad's TransformerDecoder is causal by default).
+            dec = torch.nn.TransformerDecoderLayer(64, 4, 128, dropout=0.0, batch_first=True).to(dev)
+            Mt = (torch.rand(32, 40, 64, generator=g) * 2 - 1).to(dev)
+            causal = torch.nn.Transformer.generate_square_subsequent_mask(40).to(dev)
+            opt_d = torch.optim.SGD(dec.parameters(), lr=0.01)
+
+            def decoder_step():
+                loss = (dec(Xt, Mt, tgt_mask=causal) * Gt).sum()
+                opt_d.zero_grad(set_to_none=False)
+                loss.backward()
+                opt_d.step()
+            us = timed(decoder_step, min(REPS, 300))
+            emit({"peer": "PyTorch %s eager" % torch.__version__, "item": "transformer decoder step 32×40×64 reading 40 memory steps, 4 heads, ff 128", "us": us, "reps": min(REPS, 300), "note": ""})
 
 
 def run_jax():

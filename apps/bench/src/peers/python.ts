@@ -82,6 +82,10 @@ def operands(k):
     if k['kind'] == 'transformer':
         shape = (k['batch'], k['steps'], k['features'])
         return (rng.uniform(-1, 1, shape).astype(np.float32), rng.uniform(-1, 1, shape).astype(np.float32))
+    if k['kind'] == 'decoder':
+        shape = (k['batch'], k['steps'], k['features'])
+        memory = (k['batch'], k['memorySteps'], k['features'])
+        return (rng.uniform(-1, 1, shape).astype(np.float32), rng.uniform(-1, 1, memory).astype(np.float32), rng.uniform(-1, 1, shape).astype(np.float32))
     if k['kind'] == 'embedding':
         V, D, n = k['vocab'], k['dim'], k['tokens']
         return (rng.uniform(-1, 1, (V, D)).astype(np.float32), rng.integers(0, V, n).astype(np.int32), rng.uniform(-1, 1, (n, D)).astype(np.float32))
@@ -207,6 +211,12 @@ else:
             torch.manual_seed(3)
             layer = torch.nn.TransformerEncoderLayer(k['features'], k['heads'], k['ffDim'], dropout=0.0, batch_first=True)
             return sgd_step(layer, lambda: (layer(X) * G).sum())
+        if k['kind'] == 'decoder':
+            X, M, G = [torch.from_numpy(o) for o in operands(k)]
+            torch.manual_seed(3)
+            layer = torch.nn.TransformerDecoderLayer(k['features'], k['heads'], k['ffDim'], dropout=0.0, batch_first=True)
+            causal = torch.nn.Transformer.generate_square_subsequent_mask(k['steps'])
+            return sgd_step(layer, lambda: (layer(X, M, tgt_mask=causal) * G).sum())
         if k['kind'] == 'embedding':
             W, ids, G = operands(k)
             W = torch.from_numpy(W).requires_grad_(); ids = torch.from_numpy(ids.astype(np.int64)); G = torch.from_numpy(G)

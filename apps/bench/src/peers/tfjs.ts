@@ -143,7 +143,7 @@ export async function prepareTfjsForward(d: MlpData, backend: TfBackend, policy:
 export async function prepareTfjsKernel(s: KernelSpec, backend: TfBackend, policy: RepeatPolicy, slowPolicy = policy): Promise<Runnable> {
   if (s.kind === 'embedding') return prepareTfjsEmbedding(s, backend, policy);
   if (s.kind === 'lstm') return prepareTfjsLstm(s, backend, slowPolicy);
-  if (s.kind === 'transformer') throw new Error(`${s.name}: tfjs-layers has no attention layer, so tfjs has no transformer step to time`);
+  if (s.kind === 'transformer' || s.kind === 'decoder') throw new Error(`${s.name}: tfjs-layers has no attention layer, so tfjs has no transformer step to time`);
   const { tf, version } = await use(backend);
   const inputs = kernelInputShapes(s).map((sh, i) => tf.tensor2d(uniformF32(sh[0]! * sh[1]!, 100 + i), [sh[0]!, sh[1]!]));
   const a = inputs[0]!;
