@@ -186,5 +186,34 @@ describe('the cpu backend under fn', () => {
     cpu.free(buf);
     expect(() => cpu.take(buf)).toThrow(/cpu backend: take: the buffer was not allocated by this cpu backend, or was freed/);
   });
-});
 
+  it('computes exp, softmax and log-softmax of inputs far below exp\'s range (masked attention scores) as libm does: 0 below −745.2, denormals above', async () => {
+    // Every offset of the special values in a vector (8 wide at most) and a tail.
+    const special = [-1e9, -1e300, -Infinity, -745.3, -745.1, -740, -720.5, -708.5, -708.0, -707.9, -1, 0, 2.5, NaN];
+    const data = Float64Array.from({ length: 8 * special.length + 5 }, (_, i) => special[(i * 5) % special.length]!);
+    const x = T.dvector('x');
+    const got = (await fn([x], T.exp(x), { backend: 'cpu' })(new NDArray('float64', [data.length], data))).data;
+    data.forEach((v, i) => {
+      if (Number.isNaN(v)) return expect(got[i]).toBeNaN();
+      if (v < -745.2) return expect(got[i]).toBe(0);
+      // Denormals round alike; elsewhere libmvec is within a few ulps of V8's exp.
+      if (v < -708) return expect(Math.abs(got[i]! - Math.exp(v))).toBeLessThanOrEqual(5e-324);
+      expect(Math.abs(got[i]! - Math.exp(v))).toBeLessThanOrEqual(4e-16 * Math.exp(v));
+    });
+    // A causal mask's rows: the masked weights are exactly 0 and the rest a softmax of the kept scores.
+    const rows = 13, cols = 37;
+    const scores = Float64Array.from({ length: rows * cols }, (_, i) => ((i % cols) > (i / cols | 0) * 3 ? -1e9 : Math.sin(i)));
+    const m = T.dmatrix('m');
+    const [soft, logSoft] = await fn([m], [T.softmax(m), T.logSoftmax(m)], { backend: 'cpu' })(new NDArray('float64', [rows, cols], scores));
+    for (let r = 0; r < rows; r++) {
+      const row = scores.subarray(r * cols, (r + 1) * cols);
+      const top = Math.max(...row);
+      const z = row.reduce((a, v) => a + Math.exp(v - top), 0);
+      row.forEach((v, c) => {
+        if (v === -1e9) expect(soft!.data[r * cols + c]).toBe(0);
+        else expect(Math.abs(soft!.data[r * cols + c]! - Math.exp(v - top) / z)).toBeLessThan(1e-15);
+        expect(relError([logSoft!.data[r * cols + c]!], [v - top - Math.log(z)])).toBeLessThan(1e-14);
+      });
+    }
+  });
+});
