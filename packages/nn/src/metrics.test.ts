@@ -1,5 +1,6 @@
 import '@symgrad/backend-cpu';
 import { fn, NDArray, T } from '@symgrad/core';
+import { TestRandom } from '@symgrad/core/testing';
 import { describe, expect, it } from 'vitest';
 import { accuracy, confusionMatrix, correctCount, labelsOf, resolveMetric, symbolicAccuracy, topK, topKAccuracy } from './metrics.js';
 
@@ -41,13 +42,37 @@ describe('metrics', () => {
     expect((await fn([s, t], correctCount(s, t))(scores, NDArray.from([[0, 1, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0]], 'float32'))).item()).toBe(3);
   });
 
+  it('accuracy of sequences: every position of [n, steps, classes] scores against [n, steps] labels or one-hot targets, on the host and on the device', async () => {
+    const rng = new TestRandom(3);
+    const [n, steps, k] = [5, 7, 3];
+    const seqScores = rng.array([n, steps, k], 'float32', -1, 1);
+    const seqLabels = new NDArray('int32', [n, steps], Int32Array.from({ length: n * steps }, (_, i) => i % k));
+    let hits = 0;
+    for (let i = 0; i < n * steps; i++) {
+      const row = Array.from(seqScores.data.subarray(i * k, (i + 1) * k));
+      if (row.indexOf(Math.max(...row)) === seqLabels.data[i]) hits++;
+    }
+    expect(accuracy(seqScores, seqLabels)).toBeCloseTo(hits / (n * steps), 12);
+    const oneHot = new NDArray('float32', [n, steps, k], Float32Array.from({ length: n * steps * k }, (_, i) => (i % k === seqLabels.data[Math.floor(i / k)] ? 1 : 0)));
+    expect(accuracy(seqScores, oneHot)).toBeCloseTo(hits / (n * steps), 12);
+    expect([...labelsOf(seqScores)]).toHaveLength(n * steps);
+    // The Trainer's accumulator: Σ over examples of each one's fraction right, so its mean over examples is the accuracy.
+    const s3 = T.tensor3('s');
+    const y = T.imatrix('y');
+    const sum = await fn([s3, y], resolveMetric('accuracy').symbolicSum!(s3, y))(seqScores, seqLabels);
+    expect(sum.item() / n).toBeCloseTo(hits / (n * steps), 6);
+    const fixed = T.tensor('float32', [null, steps, k], 'f');
+    expect((await fn([fixed, y], resolveMetric('accuracy').symbolicSum!(fixed, y))(seqScores, seqLabels)).item() / n).toBeCloseTo(hits / (n * steps), 6);
+  });
+
   it('errors', () => {
     expect(() => accuracy([1] as never, labels)).toThrow('accuracy: predictions must be an NDArray, got an array');
     expect(() => accuracy(scores, NDArray.from([1, 2], 'int32'))).toThrow('accuracy: predictions have 4 rows but targets have 2');
     expect(() => accuracy(scores, NDArray.from([0.5, 1, 1, 1]))).toThrow('accuracy: a 1-d array must hold integer labels, element 0 is 0.5');
     expect(() => topKAccuracy(scores, labels, 4)).toThrow('topKAccuracy: k must be an integer in [1, 3], got 4');
     expect(() => confusionMatrix(scores, NDArray.from([1, 1, 5, 1], 'int32'), 3)).toThrow('confusionMatrix: row 2 has class 5, outside [0, 3)');
-    expect(() => labelsOf(NDArray.zeros([2, 2, 2]))).toThrow('labelsOf: expected [n] labels or [n, classes] scores, got shape [2, 2, 2]');
+    expect(() => labelsOf(NDArray.from(3))).toThrow('labelsOf: expected [n] labels or [n, …, classes] scores, got a scalar');
+    expect(() => accuracy(NDArray.zeros([2, 3, 4]), NDArray.zeros([2, 2], 'int32'))).toThrow('accuracy: predictions [2, 3, 4] give 6 labels but targets [2, 2] 4');
     expect(() => resolveMetric('f1' as never)).toThrow("unknown metric \"f1\": use 'accuracy', topK(k), or { name, compute(predictions, targets) }");
     expect(() => topK(0)).toThrow('topK: k must be a positive integer, got 0');
     expect(() => labelsOf(NDArray.zeros([2, 0]))).toThrow('labelsOf: scores have no classes (shape [2, 0])');

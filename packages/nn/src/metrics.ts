@@ -9,8 +9,9 @@ function checkArray(who: string, what: string, a: unknown): asserts a is NDArray
 }
 
 /**
- * Class labels from scores: argmax over the last axis of [n, k] scores; [n] int labels are
- * returned as they are; one-hot [n, k] rows give their hot index.
+ * Class labels from scores: argmax over the last axis of [n, k] scores ([n, …, k]: one label
+ * per position, in row-major order); [n] int labels are returned as they are; one-hot rows
+ * give their hot index.
  *
  * @example
  * ```ts
@@ -28,9 +29,10 @@ export function labelsOf(a: NDArray, who = 'labelsOf'): Int32Array {
     }
     return out;
   }
-  if (a.ndim !== 2) throw new Error(`${who}: expected [n] labels or [n, classes] scores, got shape [${a.shape.join(', ')}]`);
-  const [n, k] = a.shape as [number, number];
-  if (k === 0) throw new Error(`${who}: scores have no classes (shape [${n}, 0])`);
+  if (a.ndim < 1) throw new Error(`${who}: expected [n] labels or [n, …, classes] scores, got a scalar`);
+  const k = a.shape[a.ndim - 1]!;
+  if (k === 0) throw new Error(`${who}: scores have no classes (shape [${a.shape.join(', ')}])`);
+  const n = a.size / k;
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
@@ -54,7 +56,9 @@ function checkRows(who: string, predictions: NDArray, targets: NDArray): number 
 
 /**
  * The fraction of rows whose predicted class (argmax of the scores) equals the target
- * (int labels or one-hot rows). 0 rows give NaN.
+ * (int labels or one-hot rows). 0 rows give NaN. Scores of sequences ([n, steps, classes],
+ * a language model's) are compared at every position with labels [n, steps] (or one-hot
+ * [n, steps, classes]): the fraction of positions right.
  *
  * @example
  * ```ts
@@ -64,12 +68,16 @@ function checkRows(who: string, predictions: NDArray, targets: NDArray): number 
 export function accuracy(predictions: NDArray, targets: NDArray): number {
   checkArray('accuracy', 'predictions', predictions);
   checkArray('accuracy', 'targets', targets);
-  const n = checkRows('accuracy', predictions, targets);
+  checkRows('accuracy', predictions, targets);
   const p = labelsOf(predictions, 'accuracy');
-  const t = labelsOf(targets, 'accuracy');
+  // Labels have one axis fewer than scores; one-hot targets have the scores' shape.
+  const t = predictions.ndim >= 2 && targets.ndim === predictions.ndim - 1 ? labelsOf(targets.reshape([targets.size]), 'accuracy') : labelsOf(targets, 'accuracy');
+  if (p.length !== t.length) {
+    throw new Error(`accuracy: predictions [${predictions.shape.join(', ')}] give ${p.length} labels but targets [${targets.shape.join(', ')}] ${t.length}`);
+  }
   let hits = 0;
-  for (let i = 0; i < n; i++) if (p[i] === t[i]) hits++;
-  return hits / n;
+  for (let i = 0; i < p.length; i++) if (p[i] === t[i]) hits++;
+  return hits / p.length;
 }
 
 /**
@@ -183,7 +191,21 @@ export interface Metric {
  * new Trainer(model, { loss, optimizer, metrics: [accuracyMetric] });
  * ```
  */
-export const accuracyMetric: Metric = { name: 'accuracy', compute: accuracy, symbolicSum: correctCount };
+export const accuracyMetric: Metric = { name: 'accuracy', compute: accuracy, symbolicSum: correctPerExample };
+
+/**
+ * Σ over the examples of the fraction of each one's positions predicted right: `correctCount`
+ * for [n, classes] scores, divided by the positions per example for sequences, so the
+ * Trainer's mean over examples is the fraction of positions right.
+ */
+function correctPerExample(scores: Variable, targets: Variable): Variable {
+  const inner = scores.shape.slice(1, -1);
+  if (inner.length === 0) return correctCount(scores, targets);
+  const positions = inner.every((d) => d !== null)
+    ? T.constant(NDArray.from((inner as number[]).reduce((a, b) => a * b, 1), 'float32'))
+    : inner.map((_, i) => T.size(scores, i + 1)).reduce((a, b) => T.mul(a, b));
+  return T.div(correctCount(scores, targets), positions);
+}
 
 /**
  * Top-k accuracy as a Trainer metric, named `top<k>Accuracy`.
