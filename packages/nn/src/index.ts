@@ -55,10 +55,10 @@ export { registerLayer, layerFromConfig } from './layers/registry.js';
 
 export {
   softmaxCrossEntropy, categoricalCrossentropy, sigmoidCrossEntropy, binaryCrossentropy, meanSquaredError, resolveLoss,
-  type Loss, type LossName,
+  type CrossEntropyOptions, type Loss, type LossName,
 } from './losses.js';
 export {
-  accuracy, topKAccuracy, confusionMatrix, labelsOf, correctCount, symbolicAccuracy, accuracyMetric, topK, resolveMetric,
+  accuracy, topKAccuracy, confusionMatrix, labelsOf, correctCount, symbolicAccuracy, accuracyMetric, accuracyIgnoring, topK, resolveMetric,
   type Metric,
 } from './metrics.js';
 

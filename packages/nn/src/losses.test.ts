@@ -1,5 +1,7 @@
 import '@symgrad/backend-cpu';
-import { fn, T } from '@symgrad/core';
+import { grad } from '@symgrad/autodiff';
+import { fn, NDArray, T } from '@symgrad/core';
+import { relativeError, TestRandom } from '@symgrad/core/testing';
 import { describe, expect, it } from 'vitest';
 import { binaryCrossentropy, categoricalCrossentropy, meanSquaredError, resolveLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from './losses.js';
 
@@ -52,7 +54,40 @@ describe('losses', () => {
     expect((await fn([a, b], meanSquaredError(a, b))([[1, 2], [3, 4]], [[1, 0], [0, 4]])).item()).toBeCloseTo((0 + 4 + 9 + 0) / 4, 6);
   });
 
+  it('cross-entropy of sequences with ignoreIndex: the mean over the other positions, which alone get gradients (float64 reference)', async () => {
+    const rng = new TestRandom(5);
+    const [n, steps, k] = [3, 7, 5];
+    const logits = rng.array([n, steps, k], 'float64', -3, 3);
+    // Label 0 marks padding: the last steps of each sequence, one whole sequence in the middle.
+    const labels = new NDArray('int32', [n, steps], Int32Array.from({ length: n * steps }, (_, i) => (Math.floor(i / steps) === 1 || i % steps >= 5 ? 0 : 1 + (i % (k - 1)))));
+    let sum = 0;
+    let kept = 0;
+    for (let i = 0; i < n * steps; i++) {
+      if (labels.data[i] === 0) continue;
+      const row = Array.from(logits.data.subarray(i * k, (i + 1) * k));
+      const top = Math.max(...row);
+      sum += top + Math.log(row.reduce((a, v) => a + Math.exp(v - top), 0)) - row[labels.data[i]!]!;
+      kept++;
+    }
+    const z = T.dtensor3('z');
+    const y = T.imatrix('y');
+    const loss = softmaxCrossEntropy(z, y, { ignoreIndex: 0 });
+    const [value, g] = await fn([z, y], [loss, grad(loss, z)])(logits, labels);
+    expect(relativeError([value!.item()], [sum / kept])).toBeLessThan(1e-12);
+    for (let i = 0; i < n * steps; i++) {
+      const row = Array.from(g!.data.subarray(i * k, (i + 1) * k));
+      if (labels.data[i] === 0) expect(row.every((v) => v === 0)).toBe(true);
+      else expect(Math.abs(row.reduce((a, v) => a + v, 0))).toBeLessThan(1e-12);
+    }
+    // Through probabilities, the same; every position ignored gives 0.
+    const viaProbs = await fn([z, y], categoricalCrossentropy(T.softmax(z), y, { ignoreIndex: 0 }))(logits, labels);
+    expect(relativeError([viaProbs.item()], [sum / kept])).toBeLessThan(1e-12);
+    expect((await fn([z, y], loss)(logits, new NDArray('int32', [n, steps]))).item()).toBe(0);
+  });
+
   it('errors name the problem', () => {
+    expect(() => softmaxCrossEntropy(T.matrix('z'), T.ivector('y'), { ignoreIndex: 0.5 })).toThrow('softmaxCrossEntropy: ignoreIndex must be an integer label, got 0.5');
+    expect(() => categoricalCrossentropy(T.matrix('p'), T.matrix('t'), { ignoreIndex: 0 })).toThrow("categoricalCrossentropy: ignoreIndex needs int32 labels, got targets 't' (float32[?, ?])");
     const z = T.matrix('z');
     expect(() => softmaxCrossEntropy(z, T.imatrix('y'))).toThrow("softmaxCrossEntropy: int32 labels must have shape [?] (one label per row of logits [?, ?]), got 'y' (int32[?, ?])");
     expect(() => softmaxCrossEntropy(z, T.vector('t'))).toThrow("softmaxCrossEntropy: one-hot targets 't' (float32[?]) must have the shape of logits 'z' (float32[?, ?])");

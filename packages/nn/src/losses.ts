@@ -35,21 +35,50 @@ function checkClassTargets(who: string, scores: Variable, targets: Variable, sco
   }
 }
 
+/** Options of the cross-entropy losses. */
+export interface CrossEntropyOptions {
+  /**
+   * An int32 label that marks a position to leave out (PyTorch's `ignore_index`): padding in
+   * a batch of sequences. The loss is then the mean over the other positions (0 when there
+   * are none). Int labels only.
+   */
+  readonly ignoreIndex?: number;
+}
+
 /**
- * Mean softmax cross-entropy of logits `z` ([batch, classes]) against int32 labels
- * ([batch]) or one-hot / soft float targets ([batch, classes]). With int labels it is
+ * The mean over the positions whose label is not `ignoreIndex` of per-position losses
+ * computed from labels with those positions set to 0 (any class: they are left out).
+ */
+function meanIgnoring(who: string, targets: Variable, ignoreIndex: number | undefined, perPosition: (labels: Variable) => Variable): Variable {
+  if (ignoreIndex === undefined) return T.mean(perPosition(targets));
+  if (!Number.isInteger(ignoreIndex)) throw new TypeError(`${who}: ignoreIndex must be an integer label, got ${JSON.stringify(ignoreIndex)}`);
+  if (targets.dtype !== 'int32') throw new Error(`${who}: ignoreIndex needs int32 labels, got targets ${targets.describe()}`);
+  const keep = T.ne(targets, ignoreIndex);
+  const losses = perPosition(T.where(keep, targets, 0));
+  const kept = T.cast(keep, losses.dtype);
+  return T.div(T.sum(T.mul(losses, kept)), T.maximum(T.sum(kept), 1));
+}
+
+/**
+ * Mean softmax cross-entropy of logits `z` ([batch, classes], or [batch, steps, classes] for
+ * sequences) against int32 labels ([batch] or [batch, steps]) or one-hot / soft float targets
+ * of the logits' shape. With int labels it is
  * `T.mean(T.categoricalCrossentropy(T.softmax(z), y))`, which core rewrites into the fused
- * stable form; with float targets, −Σ t·logSoftmax(z).
+ * stable form; with float targets, −Σ t·logSoftmax(z). `ignoreIndex` leaves out the positions
+ * of one label (padding).
  *
  * @example
  * ```ts
  * const logits = model.apply(x);
  * const loss = softmaxCrossEntropy(logits, T.ivector('y'));
+ * const lm = softmaxCrossEntropy(tokenLogits, T.imatrix('next'), { ignoreIndex: 0 });   // id 0 is padding
  * ```
  */
-export function softmaxCrossEntropy(logits: Variable, targets: Variable): Variable {
+export function softmaxCrossEntropy(logits: Variable, targets: Variable, options: CrossEntropyOptions = {}): Variable {
   checkClassTargets('softmaxCrossEntropy', logits, targets, 'logits');
-  if (targets.dtype === 'int32') return T.mean(T.categoricalCrossentropy(T.softmax(logits, -1), targets));
+  if (targets.dtype === 'int32' || options.ignoreIndex !== undefined) {
+    return meanIgnoring('softmaxCrossEntropy', targets, options.ignoreIndex, (labels) => T.categoricalCrossentropy(T.softmax(logits, -1), labels));
+  }
   const t = targets.dtype === logits.dtype ? targets : T.cast(targets, logits.dtype);
   return T.mean(T.neg(T.sum(T.mul(t, T.logSoftmax(logits, -1)), -1)));
 }
@@ -57,7 +86,8 @@ export function softmaxCrossEntropy(logits: Variable, targets: Variable): Variab
 /**
  * Mean categorical cross-entropy of probabilities `p` (e.g. a model ending in Softmax)
  * against int32 labels or one-hot rows. When `p` is a softmax the stable fused form is used
- * (core's rewrite for int labels; log∘softmax → logSoftmax for one-hot rows).
+ * (core's rewrite for int labels; log∘softmax → logSoftmax for one-hot rows). `ignoreIndex`
+ * as in `softmaxCrossEntropy`.
  *
  * @example
  * ```ts
@@ -65,9 +95,11 @@ export function softmaxCrossEntropy(logits: Variable, targets: Variable): Variab
  * const loss = categoricalCrossentropy(probs, y);
  * ```
  */
-export function categoricalCrossentropy(probabilities: Variable, targets: Variable): Variable {
+export function categoricalCrossentropy(probabilities: Variable, targets: Variable, options: CrossEntropyOptions = {}): Variable {
   checkClassTargets('categoricalCrossentropy', probabilities, targets, 'probabilities');
-  if (targets.dtype === 'int32') return T.mean(T.categoricalCrossentropy(probabilities, targets));
+  if (targets.dtype === 'int32' || options.ignoreIndex !== undefined) {
+    return meanIgnoring('categoricalCrossentropy', targets, options.ignoreIndex, (labels) => T.categoricalCrossentropy(probabilities, labels));
+  }
   const t = targets.dtype === probabilities.dtype ? targets : T.cast(targets, probabilities.dtype);
   return T.mean(T.neg(T.sum(T.mul(t, T.log(probabilities)), -1)));
 }

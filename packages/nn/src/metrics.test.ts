@@ -2,7 +2,7 @@ import '@symgrad/backend-cpu';
 import { fn, NDArray, T } from '@symgrad/core';
 import { TestRandom } from '@symgrad/core/testing';
 import { describe, expect, it } from 'vitest';
-import { accuracy, confusionMatrix, correctCount, labelsOf, resolveMetric, symbolicAccuracy, topK, topKAccuracy } from './metrics.js';
+import { accuracy, accuracyIgnoring, confusionMatrix, correctCount, labelsOf, resolveMetric, symbolicAccuracy, topK, topKAccuracy } from './metrics.js';
 
 const scores = NDArray.from([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.4, 0.4, 0.2]], 'float32');
 const labels = NDArray.from([1, 1, 2, 1], 'int32');
@@ -56,13 +56,29 @@ describe('metrics', () => {
     const oneHot = new NDArray('float32', [n, steps, k], Float32Array.from({ length: n * steps * k }, (_, i) => (i % k === seqLabels.data[Math.floor(i / k)] ? 1 : 0)));
     expect(accuracy(seqScores, oneHot)).toBeCloseTo(hits / (n * steps), 12);
     expect([...labelsOf(seqScores)]).toHaveLength(n * steps);
-    // The Trainer's accumulator: Σ over examples of each one's fraction right, so its mean over examples is the accuracy.
+    // The Trainer's accumulators: the positions right and the positions.
     const s3 = T.tensor3('s');
     const y = T.imatrix('y');
-    const sum = await fn([s3, y], resolveMetric('accuracy').symbolicSum!(s3, y))(seqScores, seqLabels);
-    expect(sum.item() / n).toBeCloseTo(hits / (n * steps), 6);
-    const fixed = T.tensor('float32', [null, steps, k], 'f');
-    expect((await fn([fixed, y], resolveMetric('accuracy').symbolicSum!(fixed, y))(seqScores, seqLabels)).item() / n).toBeCloseTo(hits / (n * steps), 6);
+    const m = resolveMetric('accuracy');
+    const [sum, count] = await fn([s3, y], [m.symbolicSum!(s3, y), m.symbolicCount!(s3, y)!])(seqScores, seqLabels);
+    expect([sum!.item(), count!.item()]).toEqual([hits, n * steps]);
+    expect(m.symbolicCount!(T.matrix('rows'), T.ivector('labels'))).toBeUndefined();
+  });
+
+  it('accuracy ignoring a label: the positions whose target is padding do not count, on the host and on the device', async () => {
+    const seqScores = NDArray.from([[[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]], [[0.3, 0.7], [0.9, 0.1], [0.1, 0.9]]], 'float32');
+    // Targets 1 are real; 0 is padding (predicted right or wrong, it never counts).
+    const seqLabels = NDArray.from([[1, 1, 0], [1, 0, 0]], 'int32');
+    expect(accuracy(seqScores, seqLabels, { ignoreIndex: 0 })).toBe(2 / 3);
+    expect(accuracy(seqScores, seqLabels)).toBe(4 / 6);
+    const metric = accuracyIgnoring(0);
+    expect(metric.name).toBe('accuracy');
+    expect(metric.compute(seqScores, seqLabels)).toBe(2 / 3);
+    const [s3, y] = [T.tensor3('s'), T.imatrix('y')];
+    const [sum, count] = await fn([s3, y], [metric.symbolicSum!(s3, y), metric.symbolicCount!(s3, y)!])(seqScores, seqLabels);
+    expect([sum!.item(), count!.item()]).toEqual([2, 3]);
+    expect(() => accuracyIgnoring(0.5)).toThrow('accuracyIgnoring: ignoreIndex must be an integer label, got 0.5');
+    expect(() => metric.symbolicCount!(s3, T.tensor3('t'))).toThrow("accuracyIgnoring: needs int32 labels, got targets 't' (float32[?, ?, ?])");
   });
 
   it('errors', () => {

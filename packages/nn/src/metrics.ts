@@ -58,14 +58,15 @@ function checkRows(who: string, predictions: NDArray, targets: NDArray): number 
  * The fraction of rows whose predicted class (argmax of the scores) equals the target
  * (int labels or one-hot rows). 0 rows give NaN. Scores of sequences ([n, steps, classes],
  * a language model's) are compared at every position with labels [n, steps] (or one-hot
- * [n, steps, classes]): the fraction of positions right.
+ * [n, steps, classes]): the fraction of positions right. `ignoreIndex` leaves out the
+ * positions whose target is that label (padding).
  *
  * @example
  * ```ts
  * accuracy(await predictFn(xTest), yTest); // 0.97
  * ```
  */
-export function accuracy(predictions: NDArray, targets: NDArray): number {
+export function accuracy(predictions: NDArray, targets: NDArray, options: { readonly ignoreIndex?: number } = {}): number {
   checkArray('accuracy', 'predictions', predictions);
   checkArray('accuracy', 'targets', targets);
   checkRows('accuracy', predictions, targets);
@@ -75,9 +76,15 @@ export function accuracy(predictions: NDArray, targets: NDArray): number {
   if (p.length !== t.length) {
     throw new Error(`accuracy: predictions [${predictions.shape.join(', ')}] give ${p.length} labels but targets [${targets.shape.join(', ')}] ${t.length}`);
   }
+  const ignore = options.ignoreIndex;
   let hits = 0;
-  for (let i = 0; i < p.length; i++) if (p[i] === t[i]) hits++;
-  return hits / p.length;
+  let counted = 0;
+  for (let i = 0; i < p.length; i++) {
+    if (t[i] === ignore) continue;
+    counted++;
+    if (p[i] === t[i]) hits++;
+  }
+  return hits / counted;
 }
 
 /**
@@ -173,13 +180,16 @@ export function symbolicAccuracy(scores: Variable, targets: Variable): Variable 
 }
 
 /**
- * A metric the Trainer reports: `compute` (host, mean over a batch) for evaluation and
- * validation; `symbolicSum` (optional) lets it be accumulated on the device during training.
+ * A metric the Trainer reports: `compute` (host, mean over a batch); `symbolicSum` (optional)
+ * lets it be accumulated on the device instead, divided at the end by the accumulated
+ * `symbolicCount` (the rows when there is none, or when it returns undefined for an output):
+ * accuracy sums the positions right and, for sequences, counts the positions.
  */
 export interface Metric {
   readonly name: string;
   compute(predictions: NDArray, targets: NDArray): number;
   symbolicSum?(output: Variable, targets: Variable): Variable;
+  symbolicCount?(output: Variable, targets: Variable): Variable | undefined;
 }
 
 /**
@@ -191,20 +201,34 @@ export interface Metric {
  * new Trainer(model, { loss, optimizer, metrics: [accuracyMetric] });
  * ```
  */
-export const accuracyMetric: Metric = { name: 'accuracy', compute: accuracy, symbolicSum: correctPerExample };
+export const accuracyMetric: Metric = { name: 'accuracy', compute: accuracy, symbolicSum: correctCount, symbolicCount: positions };
+
+/** The positions scored for sequence scores (rows × steps, a float32 scalar); undefined for [n, classes] scores, whose count is the rows. */
+function positions(scores: Variable): Variable | undefined {
+  return scores.ndim <= 2 ? undefined : T.size(scores, Array.from({ length: scores.ndim - 1 }, (_, i) => i));
+}
 
 /**
- * Σ over the examples of the fraction of each one's positions predicted right: `correctCount`
- * for [n, classes] scores, divided by the positions per example for sequences, so the
- * Trainer's mean over examples is the fraction of positions right.
+ * Accuracy over the positions whose target label is not `ignoreIndex` (padding in a batch of
+ * sequences), as a Trainer metric named `accuracy`; pair it with the loss's `ignoreIndex`.
+ *
+ * @example
+ * ```ts
+ * new Trainer(model, { loss: (o, t) => softmaxCrossEntropy(o, t, { ignoreIndex: 0 }), optimizer, metrics: [accuracyIgnoring(0)] });
+ * ```
  */
-function correctPerExample(scores: Variable, targets: Variable): Variable {
-  const inner = scores.shape.slice(1, -1);
-  if (inner.length === 0) return correctCount(scores, targets);
-  const positions = inner.every((d) => d !== null)
-    ? T.constant(NDArray.from((inner as number[]).reduce((a, b) => a * b, 1), 'float32'))
-    : inner.map((_, i) => T.size(scores, i + 1)).reduce((a, b) => T.mul(a, b));
-  return T.div(correctCount(scores, targets), positions);
+export function accuracyIgnoring(ignoreIndex: number): Metric {
+  if (!Number.isInteger(ignoreIndex)) throw new TypeError(`accuracyIgnoring: ignoreIndex must be an integer label, got ${JSON.stringify(ignoreIndex)}`);
+  const kept = (targets: Variable): Variable => {
+    if (targets.dtype !== 'int32') throw new Error(`accuracyIgnoring: needs int32 labels, got targets ${targets.describe()}`);
+    return T.ne(targets, ignoreIndex);
+  };
+  return {
+    name: 'accuracy',
+    compute: (p, t) => accuracy(p, t, { ignoreIndex }),
+    symbolicSum: (scores, targets) => T.sum(T.mul(T.cast(T.eq(T.argmax(scores, -1), targets), 'float32'), T.cast(kept(targets), 'float32'))),
+    symbolicCount: (_scores, targets) => T.sum(T.cast(kept(targets), 'float32')),
+  };
 }
 
 /**

@@ -65,7 +65,16 @@ export interface FitOptions {
 interface Compiled {
   readonly train: CompiledFunction<Variable>;
   readonly evaluate: CompiledFunction<readonly Variable[]>;
-  readonly accumulators: { readonly loss: SharedVariable; readonly count: SharedVariable; readonly metrics: readonly [Metric, SharedVariable][] };
+  readonly accumulators: { readonly loss: SharedVariable; readonly count: SharedVariable; readonly metrics: readonly MetricAccumulator[] };
+  /** The metrics the evaluation function sums on the device: its outputs after the loss and the model output are their sums, then their counts. */
+  readonly evaluated: readonly Metric[];
+}
+
+/** A metric summed on the device during an epoch, with its count where it has one (else the rows). */
+interface MetricAccumulator {
+  readonly metric: Metric;
+  readonly sum: SharedVariable;
+  readonly count: SharedVariable | undefined;
 }
 
 function toDataset(who: string, data: Data): Dataset<Features> {
@@ -209,16 +218,28 @@ export class Trainer {
     await ready(this.options.backend);
     const c = this.compile(ds);
     let loss = 0;
+    // A metric summed on the device adds its sum and count; a host metric its batch means by rows.
     const sums = this.metrics.map(() => 0);
+    const counts = this.metrics.map(() => 0);
+    const k = c.evaluated.length;
     for (const batch of ds.batches(batchSize)) {
-      const [l, out] = await c.evaluate(...listOf(batch.x), batch.y);
+      const [l, out, ...device] = await c.evaluate(...listOf(batch.x), batch.y);
       this.programs.evaluate.add(c.evaluate.program);
       loss += l!.item() * batch.size;
-      this.metrics.forEach((m, i) => (sums[i]! += m.compute(out!, batch.y) * batch.size));
+      this.metrics.forEach((m, i) => {
+        const j = c.evaluated.indexOf(m);
+        if (j < 0) {
+          sums[i]! += m.compute(out!, batch.y) * batch.size;
+          counts[i]! += batch.size;
+        } else {
+          sums[i]! += device[j]!.item();
+          counts[i]! += device[k + j]!.item();
+        }
+      });
       await yieldToEventLoop();
     }
     const logs: Logs = { loss: loss / ds.length };
-    this.metrics.forEach((m, i) => (logs[m.name] = sums[i]! / ds.length));
+    this.metrics.forEach((m, i) => (logs[m.name] = sums[i]! / counts[i]!));
     return logs;
   }
 
@@ -302,18 +323,31 @@ export class Trainer {
     const n = T.size(xs[0]!, 0);
     const accLoss = shared(zero(), 'trainer/loss_sum');
     const accCount = shared(zero(), 'trainer/count');
-    const metricAccs = this.metrics.flatMap((m) => (m.symbolicSum ? [[m, shared(zero(), `trainer/${m.name}_sum`)] as [Metric, SharedVariable]] : []));
+    // A count only where the metric's mean is not per row, so a classifier's epoch reads no more than before.
+    const counted = (m: Metric, o: Variable): Variable | undefined => m.symbolicCount?.(o, y);
+    const metricAccs: MetricAccumulator[] = this.metrics.flatMap((m) => (m.symbolicSum
+      ? [{ metric: m, sum: shared(zero(), `trainer/${m.name}_sum`), count: counted(m, out) ? shared(zero(), `trainer/${m.name}_count`) : undefined }]
+      : []));
     const updates: [SharedVariable, Variable][] = [
       ...this.optimizer.updates(loss, this.model.parameters()),
       [accLoss, T.add(accLoss, T.mul(loss, n))],
       [accCount, T.add(accCount, n)],
-      ...metricAccs.map(([m, s]) => [s, T.add(s, m.symbolicSum!(out, y))] as [SharedVariable, Variable]),
+      ...metricAccs.flatMap((a): [SharedVariable, Variable][] => [
+        [a.sum, T.add(a.sum, a.metric.symbolicSum!(out, y))],
+        ...(a.count ? [[a.count, T.add(a.count, counted(a.metric, out)!)] as [SharedVariable, Variable]] : []),
+      ]),
     ];
     updates.push(...stateUpdates([loss, ...updates.map(([, v]) => v)]));
     const train = fn([...xs, y], loss, { updates, ...this.fnOptions() });
     const outEval = this.model.apply(x, { training: false });
-    const evaluate = fn([...xs, y], [this.lossFn(outEval, y), outEval], this.fnOptions());
-    const c: Compiled = { train, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs } };
+    const evaluated = this.metrics.filter((m) => m.symbolicSum);
+    const rows = T.size(xs[0]!, 0);
+    const evaluate = fn([...xs, y], [
+      this.lossFn(outEval, y), outEval,
+      ...evaluated.map((m) => m.symbolicSum!(outEval, y)),
+      ...evaluated.map((m) => counted(m, outEval) ?? rows),
+    ], this.fnOptions());
+    const c: Compiled = { train, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs }, evaluated };
     this.compiled.set(key, c);
     return c;
   }
@@ -360,7 +394,7 @@ export class Trainer {
       emit({ type: 'epochBegin', epoch });
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, control);
       const { accumulators: acc } = c;
-      for (const s of [acc.loss, acc.count, ...acc.metrics.map(([, s]) => s)]) s.set(zero());
+      for (const s of [acc.loss, acc.count, ...acc.metrics.flatMap((a) => [a.sum, ...(a.count ? [a.count] : [])])]) s.set(zero());
       for (const raw of ds.batches(batchSize, { shuffle, seed, epoch: this.epochsDone })) {
         if (schedule?.unit === 'step') schedule.step(this.step);
         const step = raw.index + 1;
@@ -386,7 +420,7 @@ export class Trainer {
       const lossValue = (await acc.loss.read()).item() / count;
       if (!Number.isFinite(lossValue)) throw this.nonFinite(lossValue, epoch, undefined, stepsPerEpoch, lossEvery);
       const logs: Logs = { loss: lossValue };
-      for (const [m, s] of acc.metrics) logs[m.name] = (await s.read()).item() / count;
+      for (const a of acc.metrics) logs[a.metric.name] = (await a.sum.read()).item() / (a.count ? (await a.count.read()).item() : count);
       logs['learningRate'] = (await this.optimizer.learningRate.read()).item();
       if (validation) {
         const v = await this.evaluate(validation, { batchSize: Math.max(batchSize, 256) });
