@@ -5,7 +5,7 @@ import { uniformF32 } from '../data.js';
 import '@symgrad/backend-gpujs';
 import { NDArray } from '@symgrad/core';
 import { symgradEmbeddingStep } from '../kernels.js';
-import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, profileSeedStep, SMALL_GEMMS, timeCheckedStep, timeEmbeddingStep, timeGemm, timeLstmStep, timeSeedStep, timeTransformerStep } from './seed-gpu.js';
+import { GEMM_TOLERANCE, gemmName, gemmSampleError, GPU_GEMMS, profileSeedStep, SMALL_GEMMS, timeCheckedStep, timeEmbeddingStep, timeGemm, timeLstmStep, timeSeedStep, timeTransformerStep, timeDecoderStep } from './seed-gpu.js';
 
 // The GPU benchmark's timing code, run on the cpu backend at small sizes: what it measures
 // must be a real training step (the loss falls) and a real product; the numbers are not checked.
@@ -65,6 +65,14 @@ describe('GPU benchmark workloads', () => {
   it('times the transformer step after checking its weights, norm-wise over the whole state (the key bias\'s gradient is 0 in exact arithmetic, noise on any backend)', async () => {
     const s = { kind: 'transformer', name: 'transformer encoder step 3×5×8, 2 heads, ff 6', batch: 3, steps: 5, features: 8, heads: 2, ffDim: 6 } as const;
     const t = await timeTransformerStep('gpujs', s, 2);
+    expect(t).toMatchObject({ peer: 'symgrad gpujs', item: s.name, reps: 2 });
+    expect(t.note).toMatch(/^\d+ kernels; weights after two steps vs cpu: \d\.\de[-+]\d+$/);
+    expect(Number(/vs cpu: (\S+)$/.exec(t.note!)![1])).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('times the transformer decoder step (target attending to a memory of other steps) after checking its weights against the cpu backend', async () => {
+    const s = { kind: 'decoder', name: 'transformer decoder step 3×5×8 reading 4 memory steps, 2 heads, ff 6', batch: 3, steps: 5, memorySteps: 4, features: 8, heads: 2, ffDim: 6 } as const;
+    const t = await timeDecoderStep('gpujs', s, 2);
     expect(t).toMatchObject({ peer: 'symgrad gpujs', item: s.name, reps: 2 });
     expect(t.note).toMatch(/^\d+ kernels; weights after two steps vs cpu: \d\.\de[-+]\d+$/);
     expect(Number(/vs cpu: (\S+)$/.exec(t.note!)![1])).toBeLessThanOrEqual(1e-5);
