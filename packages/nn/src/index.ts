@@ -76,7 +76,7 @@ export { Trainer, fit, type TrainerOptions, type FitOptions, type Data } from '.
 export { FitRun, NonFiniteLossError } from './train/fit-run.js';
 export {
   earlyStopping, callback,
-  type Callback, type TrainControl, type BatchInfo, type History, type Logs, type TrainEvent, type EarlyStoppingOptions,
+  type WatchOptions, type Callback, type TrainControl, type BatchInfo, type History, type Logs, type TrainEvent, type EarlyStoppingOptions,
 } from './train/callbacks.js';
 export { EventLog, yieldToEventLoop } from './train/event-log.js';
 

@@ -14,3 +14,4 @@
 export * from './index.js';
 export { writeFileAtomic, saveWeightsFile, loadWeightsFile, saveModel, loadModel } from './io/node-files.js';
 export { loadMnist, type MnistOptions } from './data/mnist.js';
+export { modelCheckpoint, type ModelCheckpointOptions } from './io/model-checkpoint.js';

@@ -67,15 +67,9 @@ export interface Callback {
   onTrainEnd?(history: History, control: TrainControl): void | Promise<void>;
 }
 
-export interface EarlyStoppingOptions {
-  /** The epoch log to watch; 'valLoss' by default. */
-  readonly monitor?: string;
+export interface EarlyStoppingOptions extends WatchOptions {
   /** Epochs without improvement before stopping; 0 by default. */
   readonly patience?: number;
-  /** The smallest change that counts as an improvement; 0 by default. */
-  readonly minDelta?: number;
-  /** 'min' (losses), 'max' (accuracies) or 'auto' (max when the name contains 'acc'); 'auto' by default. */
-  readonly mode?: 'min' | 'max' | 'auto';
   /** Put back the parameters of the best epoch when stopping or at the end; false by default. */
   readonly restoreBestWeights?: boolean;
 }
@@ -93,16 +87,10 @@ export interface EarlyStoppingOptions {
  * ```
  */
 export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
-  const monitor = options.monitor ?? 'valLoss';
+  const watch = watchLog('earlyStopping', options);
+  const { monitor, minDelta } = watch;
   const patience = options.patience ?? 0;
-  const minDelta = Math.abs(options.minDelta ?? 0);
-  if (typeof monitor !== 'string') throw new TypeError(`earlyStopping: monitor must be the name of an epoch log such as 'valLoss' or 'valAccuracy', got ${kindOf(monitor)}`);
   if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`earlyStopping: patience must be a non-negative integer, got ${String(patience)}`);
-  if (!Number.isFinite(minDelta)) throw new RangeError(`earlyStopping: minDelta must be a finite number, got ${String(options.minDelta)}`);
-  const modeOpt = options.mode ?? 'auto';
-  if (!['min', 'max', 'auto'].includes(modeOpt)) throw new TypeError(`earlyStopping: mode must be 'min', 'max' or 'auto', got ${JSON.stringify(modeOpt)}`);
-  const mode = modeOpt === 'auto' ? (/acc/i.test(monitor) ? 'max' : 'min') : modeOpt;
-  let best = mode === 'min' ? Infinity : -Infinity;
   let wait = 0;
   let bestWeights: Map<SharedVariable, NDArray> | undefined;
   const restore = (model: Model): void => {
@@ -114,18 +102,12 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
   };
   return {
     onTrainBegin() {
-      best = mode === 'min' ? Infinity : -Infinity;
+      watch.reset();
       wait = 0;
       bestWeights = undefined;
     },
-    async onEpochEnd(epoch, logs, control) {
-      const value = logs[monitor];
-      if (value === undefined) {
-        throw new Error(`earlyStopping: monitor '${monitor}' is not among the epoch logs (${Object.keys(logs).join(', ')})${monitor.startsWith('val') ? ': pass validationData to fit, or monitor \'loss\'' : ''}`);
-      }
-      const improved = mode === 'min' ? value < best - minDelta : value > best + minDelta;
-      if (improved) {
-        best = value;
+    async onEpochEnd(_epoch, logs, control) {
+      if (watch.improved(logs)) {
         wait = 0;
         if (options.restoreBestWeights) {
           bestWeights = new Map();
@@ -136,11 +118,52 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
       wait++;
       if (wait >= Math.max(1, patience)) {
         if (options.restoreBestWeights) restore(control.model);
-        control.stop(`early stopping: ${monitor} did not improve by more than ${minDelta} for ${wait} epoch${wait > 1 ? 's' : ''} (best ${best})`);
+        control.stop(`early stopping: ${monitor} did not improve by more than ${minDelta} for ${wait} epoch${wait > 1 ? 's' : ''} (best ${watch.best})`);
       }
     },
     onTrainEnd(_history, control) {
       if (options.restoreBestWeights && !control.stopRequested) restore(control.model);
+    },
+  };
+}
+
+/** What a callback watches: an epoch log, which way is better, and by how much a change counts. */
+export interface WatchOptions {
+  /** The epoch log to watch; 'valLoss' by default. */
+  readonly monitor?: string;
+  /** 'min' (losses), 'max' (accuracies) or 'auto' (max when the name contains 'acc'); 'auto' by default. */
+  readonly mode?: 'min' | 'max' | 'auto';
+  /** The smallest change that counts as an improvement; 0 by default. */
+  readonly minDelta?: number;
+}
+
+/**
+ * The best value of an epoch log so far, for callbacks that act on improvements
+ * (earlyStopping, modelCheckpoint): `improved(logs)` says whether this epoch beat it (and
+ * records it), naming `who` and the logs there are when the monitored one is missing. @internal
+ */
+export function watchLog(who: string, options: WatchOptions): { readonly monitor: string; readonly minDelta: number; readonly best: number; reset(): void; improved(logs: Logs): boolean } {
+  const monitor = options.monitor ?? 'valLoss';
+  const minDelta = Math.abs(options.minDelta ?? 0);
+  if (typeof monitor !== 'string') throw new TypeError(`${who}: monitor must be the name of an epoch log such as 'valLoss' or 'valAccuracy', got ${kindOf(monitor)}`);
+  if (!Number.isFinite(minDelta)) throw new RangeError(`${who}: minDelta must be a finite number, got ${String(options.minDelta)}`);
+  const modeOpt = options.mode ?? 'auto';
+  if (!['min', 'max', 'auto'].includes(modeOpt)) throw new TypeError(`${who}: mode must be 'min', 'max' or 'auto', got ${JSON.stringify(modeOpt)}`);
+  const mode = modeOpt === 'auto' ? (/acc/i.test(monitor) ? 'max' : 'min') : modeOpt;
+  let best = mode === 'min' ? Infinity : -Infinity;
+  return {
+    monitor,
+    minDelta,
+    get best() { return best; },
+    reset() { best = mode === 'min' ? Infinity : -Infinity; },
+    improved(logs) {
+      const value = logs[monitor];
+      if (value === undefined) {
+        throw new Error(`${who}: monitor '${monitor}' is not among the epoch logs (${Object.keys(logs).join(', ')})${monitor.startsWith('val') ? ': pass validationData to fit, or monitor \'loss\'' : ''}`);
+      }
+      const better = mode === 'min' ? value < best - minDelta : value > best + minDelta;
+      if (better) best = value;
+      return better;
     },
   };
 }
