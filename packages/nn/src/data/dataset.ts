@@ -9,9 +9,9 @@ import { deriveSeed, permutation } from '../random-stream.js';
 export type Features = NDArray | readonly NDArray[];
 
 /** One minibatch. */
-export interface Batch<X extends Features = NDArray> {
+export interface Batch<X extends Features = NDArray, Y extends Features = NDArray> {
   readonly x: X;
-  readonly y: NDArray;
+  readonly y: Y;
   /** Rows in this batch (the last batch of an epoch may be smaller). */
   readonly size: number;
   /** 0-based index of the batch within the epoch. */
@@ -55,7 +55,7 @@ function takeFeatureRows<X extends Features>(x: X, rows: Int32Array | { start: n
 
 /**
  * Features `x` ([n, …], or one such NDArray per input of a model of several inputs) and
- * targets `y` ([n, …]) held in memory.
+ * targets `y` ([n, …], or one per output of a model trained on several) held in memory.
  *
  * @example
  * ```ts
@@ -65,25 +65,38 @@ function takeFeatureRows<X extends Features>(x: X, rows: Int32Array | { start: n
  * const pairs = new Dataset([source, target], labels);   // two inputs
  * ```
  */
-export class Dataset<X extends Features = NDArray> {
+export class Dataset<X extends Features = NDArray, Y extends Features = NDArray> {
   readonly x: X;
-  readonly y: NDArray;
+  readonly y: Y;
 
-  constructor(x: X, y: NDArray) {
+  constructor(x: X, y: Y) {
     const xs: readonly unknown[] = Array.isArray(x) ? x : [x];
-    if (xs.length === 0 || xs.some((a) => !(a instanceof NDArray)) || !(y instanceof NDArray)) throw new TypeError('Dataset: x (an NDArray, or a non-empty array of NDArrays, one per model input) and y must be NDArrays');
-    const arrays = xs as readonly NDArray[];
-    if (arrays.some((a) => a.ndim < 1) || y.ndim < 1) throw new Error('Dataset: x and y need a leading row axis');
-    arrays.forEach((a, i) => {
-      if (a.shape[0] !== y.shape[0]) throw new Error(`Dataset: x${arrays.length > 1 ? `[${i}]` : ''} has ${a.shape[0]} rows but y has ${y.shape[0]}`);
+    const ys: readonly unknown[] = Array.isArray(y) ? y : [y];
+    if (xs.length === 0 || xs.some((a) => !(a instanceof NDArray)) || ys.length === 0 || ys.some((a) => !(a instanceof NDArray))) {
+      throw new TypeError('Dataset: x (an NDArray, or a non-empty array of NDArrays, one per model input) and y must be NDArrays');
+    }
+    const [inputs, targets] = [xs as readonly NDArray[], ys as readonly NDArray[]];
+    if (inputs.some((a) => a.ndim < 1) || targets.some((a) => a.ndim < 1)) throw new Error('Dataset: x and y need a leading row axis');
+    const rows = targets[0]!.shape[0];
+    const name = (what: string, list: readonly NDArray[], i: number) => `${what}${list.length > 1 ? `[${i}]` : ''}`;
+    inputs.forEach((a, i) => {
+      if (a.shape[0] !== rows) throw new Error(`Dataset: ${name('x', inputs, i)} has ${a.shape[0]} rows but ${name('y', targets, 0)} has ${rows}`);
+    });
+    targets.forEach((a, i) => {
+      if (a.shape[0] !== rows) throw new Error(`Dataset: ${name('y', targets, i)} has ${a.shape[0]} rows but y[0] has ${rows}`);
     });
     this.x = (Array.isArray(x) ? [...x] : x) as X;
-    this.y = y;
+    this.y = (Array.isArray(y) ? [...y] : y) as Y;
   }
 
   /** The number of rows. */
   get length(): number {
-    return this.y.shape[0]!;
+    return this.targets[0]!.shape[0]!;
+  }
+
+  /** The arrays of `y` as a list (one for a single output). */
+  get targets(): readonly NDArray[] {
+    return Array.isArray(this.y) ? this.y : [this.y as NDArray];
   }
 
   /** The arrays of `x` as a list (one for a single input). */
@@ -101,35 +114,35 @@ export class Dataset<X extends Features = NDArray> {
    * The minibatches of one epoch, in order or shuffled by (seed, epoch). The last batch
    * holds the remainder when `batchSize` does not divide the length.
    */
-  *batches(batchSize: number, options: BatchOptions = {}): Generator<Batch<X>> {
+  *batches(batchSize: number, options: BatchOptions = {}): Generator<Batch<X, Y>> {
     checkBatchSize(batchSize);
     const order = options.shuffle ? permutation(this.length, deriveSeed(options.seed ?? 0, options.epoch ?? 0)) : undefined;
     let index = 0;
     for (let start = 0; start < this.length; start += batchSize) {
       const end = Math.min(start + batchSize, this.length);
       const rows = order ? order.subarray(start, end) : { start, end };
-      yield { x: takeFeatureRows(this.x, rows), y: takeRows(this.y, rows), size: end - start, index: index++ };
+      yield { x: takeFeatureRows(this.x, rows), y: takeFeatureRows(this.y, rows), size: end - start, index: index++ };
     }
   }
 
   /** The rows [start, end). */
-  slice(start: number, end = this.length): Dataset<X> {
+  slice(start: number, end = this.length): Dataset<X, Y> {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > this.length || start > end) {
       throw new RangeError(`Dataset.slice: [${start}, ${end}) is not within [0, ${this.length}]`);
     }
-    return new Dataset(takeFeatureRows(this.x, { start, end }), takeRows(this.y, { start, end }));
+    return new Dataset(takeFeatureRows(this.x, { start, end }), takeFeatureRows(this.y, { start, end }));
   }
 
   /** The first `n` rows and the rest. */
-  split(n: number): [Dataset<X>, Dataset<X>] {
+  split(n: number): [Dataset<X, Y>, Dataset<X, Y>] {
     if (!Number.isInteger(n) || n < 0 || n > this.length) throw new RangeError(`Dataset.split: n must be an integer in [0, ${this.length}], got ${n}`);
     return [this.slice(0, n), this.slice(n)];
   }
 
   /** The rows in a seeded random order. */
-  shuffle(seed: number): Dataset<X> {
+  shuffle(seed: number): Dataset<X, Y> {
     const order = permutation(this.length, deriveSeed(seed, 0));
-    return new Dataset(takeFeatureRows(this.x, order), takeRows(this.y, order));
+    return new Dataset(takeFeatureRows(this.x, order), takeFeatureRows(this.y, order));
   }
 }
 

@@ -12,6 +12,8 @@ export interface Model {
    * of a model of several inputs (a `FunctionalModel`).
    */
   apply(x: Variable | readonly Variable[], options?: ApplyOptions): Variable;
+  /** Every output of a model of several (a FunctionalModel's): what the Trainer applies for a loss per output. */
+  applyOutputs?(x: Variable | readonly Variable[], options?: ApplyOptions): Variable[];
   /** The trainable parameters: named shared variables, in a stable order. */
   parameters(): SharedVariable[];
   /** State saved with the parameters but not trained (moving statistics), if the model has any. */

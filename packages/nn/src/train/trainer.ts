@@ -27,8 +27,14 @@ import { EventLog, yieldToEventLoop } from './event-log.js';
 import { FitRun, NonFiniteLossError } from './fit-run.js';
 
 export interface TrainerOptions {
-  /** A loss by name ('softmaxCrossEntropy', …) or a function (output, targets) → scalar. */
-  readonly loss: Loss;
+  /**
+   * A loss by name ('softmaxCrossEntropy', …) or a function (output, targets) → scalar; for a
+   * model of several outputs (a FunctionalModel's `outputs: [a, b]`), one per output, the data's
+   * `y` then holding one array per output.
+   */
+  readonly loss: Loss | readonly Loss[];
+  /** With a loss per output, the weights of their sum (the loss trained on); 1 each by default. */
+  readonly lossWeights?: readonly number[];
   readonly optimizer: Optimizer;
   /** Metrics to report: 'accuracy', topK(k), or custom `Metric`s. */
   readonly metrics?: readonly ('accuracy' | Metric)[];
@@ -40,9 +46,10 @@ export interface TrainerOptions {
 
 /**
  * Training data: a Dataset or `{ x, y }` NDArrays with one row per example; for a model of
- * several inputs, `x` is one NDArray per input, in the order of the model's inputs.
+ * several inputs, `x` is one NDArray per input, in the order of the model's inputs, and for
+ * one trained on several outputs, `y` one per output.
  */
-export type Data = Dataset<Features> | { readonly x: Features; readonly y: NDArray };
+export type Data = Dataset<Features, Features> | { readonly x: Features; readonly y: Features };
 
 export interface FitOptions {
   /** 1 by default. */
@@ -65,8 +72,12 @@ export interface FitOptions {
 interface Compiled {
   readonly train: CompiledFunction<Variable>;
   readonly evaluate: CompiledFunction<readonly Variable[]>;
-  readonly accumulators: { readonly loss: SharedVariable; readonly count: SharedVariable; readonly metrics: readonly MetricAccumulator[] };
-  /** The metrics the evaluation function sums on the device: its outputs after the loss and the model output are their sums, then their counts. */
+  readonly accumulators: { readonly loss: SharedVariable; readonly count: SharedVariable; readonly metrics: readonly MetricAccumulator[]; readonly outputLosses: readonly SharedVariable[] };
+  /**
+   * The metrics the evaluation function sums on the device: its outputs after the loss and the
+   * model's (first) output are their sums, then their counts, then each output's loss with
+   * several.
+   */
   readonly evaluated: readonly Metric[];
 }
 
@@ -77,11 +88,11 @@ interface MetricAccumulator {
   readonly count: SharedVariable | undefined;
 }
 
-function toDataset(who: string, data: Data): Dataset<Features> {
+function toDataset(who: string, data: Data): Dataset<Features, Features> {
   if (data instanceof Dataset) return data;
   const isFeatures = (x: unknown): boolean => x instanceof NDArray || (Array.isArray(x) && x.length > 0 && x.every((a) => a instanceof NDArray));
-  if (typeof data === 'object' && data !== null && isFeatures(data.x) && data.y instanceof NDArray) return new Dataset(data.x, data.y);
-  throw new TypeError(`${who}: data must be a Dataset or { x, y } NDArrays (x may be one NDArray per model input)`);
+  if (typeof data === 'object' && data !== null && isFeatures(data.x) && isFeatures(data.y)) return new Dataset(data.x, data.y);
+  throw new TypeError(`${who}: data must be a Dataset or { x, y } NDArrays (x may be one NDArray per model input, y one per output)`);
 }
 
 /** The arrays of some features as a list (one for a single input). */
@@ -110,10 +121,13 @@ export class Trainer {
   readonly model: Model;
   readonly optimizer: Optimizer;
   readonly metrics: readonly Metric[];
-  private readonly lossFn: (output: Variable, targets: Variable) => Variable;
+  private readonly lossFns: readonly ((output: Variable, targets: Variable) => Variable)[];
+  /** A loss per output: the model is applied with `applyOutputs` and the losses summed with `lossWeights`. */
+  private readonly perOutput: boolean;
+  private readonly lossWeights: readonly number[];
   private readonly options: TrainerOptions;
   private readonly compiled = new Map<string, Compiled>();
-  private readonly predictors = new Map<string, CompiledFunction<Variable>>();
+  private readonly predictors = new Map<string, CompiledFunction<readonly Variable[]>>();
   private readonly programs = { train: new Set<unknown>(), evaluate: new Set<unknown>(), predict: new Set<unknown>() };
   private readonly subscribers = new Set<EventLog<TrainEvent>>();
   private running = false;
@@ -131,7 +145,17 @@ export class Trainer {
     if (options.mode !== undefined && options.mode !== 'normal' && options.mode !== 'debug') throw new TypeError(`Trainer: mode must be 'normal' or 'debug', got ${JSON.stringify(options.mode)}`);
     this.model = model;
     this.optimizer = options.optimizer;
-    this.lossFn = resolveLoss(options.loss);
+    this.perOutput = Array.isArray(options.loss);
+    this.lossFns = (this.perOutput ? (options.loss as readonly Loss[]) : [options.loss as Loss]).map(resolveLoss);
+    if (this.perOutput) {
+      if (this.lossFns.length === 0) throw new Error('Trainer: loss is an empty array; give one loss per model output');
+      if (typeof model.applyOutputs !== 'function') throw new TypeError('Trainer: a loss per output needs a model of several outputs (a FunctionalModel, whose applyOutputs gives them)');
+    }
+    const weights = options.lossWeights ?? this.lossFns.map(() => 1);
+    if (!Array.isArray(weights) || weights.length !== this.lossFns.length || weights.some((w) => typeof w !== 'number' || !Number.isFinite(w))) {
+      throw new Error(`Trainer: lossWeights must be ${this.lossFns.length} finite number${this.lossFns.length === 1 ? '' : 's'} (one per loss), got ${JSON.stringify(options.lossWeights)}`);
+    }
+    this.lossWeights = weights;
     this.metrics = (options.metrics ?? []).map(resolveMetric);
     const names = new Set<string>();
     for (const m of this.metrics) {
@@ -222,14 +246,16 @@ export class Trainer {
     const sums = this.metrics.map(() => 0);
     const counts = this.metrics.map(() => 0);
     const k = c.evaluated.length;
+    const outputLosses = this.perOutput ? this.lossFns.map(() => 0) : [];
     for (const batch of ds.batches(batchSize)) {
-      const [l, out, ...device] = await c.evaluate(...listOf(batch.x), batch.y);
+      const [l, out, ...device] = await c.evaluate(...listOf(batch.x), ...listOf(batch.y));
       this.programs.evaluate.add(c.evaluate.program);
       loss += l!.item() * batch.size;
+      outputLosses.forEach((_, i) => (outputLosses[i]! += device[2 * k + i]!.item() * batch.size));
       this.metrics.forEach((m, i) => {
         const j = c.evaluated.indexOf(m);
         if (j < 0) {
-          sums[i]! += m.compute(out!, batch.y) * batch.size;
+          sums[i]! += m.compute(out!, listOf(batch.y)[0]!) * batch.size;
           counts[i]! += batch.size;
         } else {
           sums[i]! += device[j]!.item();
@@ -239,6 +265,7 @@ export class Trainer {
       await yieldToEventLoop();
     }
     const logs: Logs = { loss: loss / ds.length };
+    outputLosses.forEach((v, i) => (logs[`output${i}Loss`] = v / ds.length));
     this.metrics.forEach((m, i) => (logs[m.name] = sums[i]! / counts[i]!));
     return logs;
   }
@@ -253,19 +280,39 @@ export class Trainer {
    * ```
    */
   async predict(x: Features, options: { batchSize?: number } = {}): Promise<NDArray> {
+    return (await this.predictWith('Trainer.predict', x, options, false))[0]!;
+  }
+
+  /**
+   * Every output (evaluation mode) of a model of several (a FunctionalModel's `outputs: [a,
+   * b]`) for rows `x`, computed in batches.
+   *
+   * @example
+   * ```ts
+   * const [classes, boxes] = await trainer.predictOutputs(test.x);
+   * ```
+   */
+  async predictOutputs(x: Features, options: { batchSize?: number } = {}): Promise<NDArray[]> {
+    if (typeof this.model.applyOutputs !== 'function') throw new TypeError('Trainer.predictOutputs: the model has one output (no applyOutputs); use predict');
+    return this.predictWith('Trainer.predictOutputs', x, options, true);
+  }
+
+  private async predictWith(who: string, x: Features, options: { batchSize?: number }, all: boolean): Promise<NDArray[]> {
     const ok = x instanceof NDArray || (Array.isArray(x) && x.length > 0 && x.every((a) => a instanceof NDArray));
-    if (!ok) throw new TypeError('Trainer.predict: x must be an NDArray (or one NDArray per model input)');
-    const batchSize = checkPositiveInt('Trainer.predict', 'batchSize', options.batchSize ?? 256);
+    if (!ok) throw new TypeError(`${who}: x must be an NDArray (or one NDArray per model input)`);
+    const batchSize = checkPositiveInt(who, 'batchSize', options.batchSize ?? 256);
     const xs = listOf(x);
-    xs.forEach((a) => this.checkX('Trainer.predict', a));
+    xs.forEach((a) => this.checkX(who, a));
     await ready(this.options.backend);
-    let f = this.predictors.get(keyOf(x));
+    const key = `${all ? 'all' : 'one'}|${keyOf(x)}`;
+    let f = this.predictors.get(key);
     if (!f) {
       const vs = this.inputVariables(xs);
-      f = fn(vs, this.model.apply(vs.length === 1 ? vs[0]! : vs, { training: false }), this.fnOptions());
-      this.predictors.set(keyOf(x), f);
+      const input = vs.length === 1 ? vs[0]! : vs;
+      f = fn(vs, all ? this.model.applyOutputs!(input, { training: false }) : [this.model.apply(input, { training: false })], this.fnOptions());
+      this.predictors.set(key, f);
     }
-    const parts: NDArray[] = [];
+    const parts: NDArray[][] = [];
     const rows = xs[0]!.shape[0]!;
     const ds = new Dataset(x, new NDArray('int32', [rows]));
     for (const batch of ds.batches(batchSize)) {
@@ -273,15 +320,17 @@ export class Trainer {
       this.programs.predict.add(f.program);
       await yieldToEventLoop();
     }
-    if (parts.length === 0) throw new Error('Trainer.predict: x has no rows');
-    const rowShape = parts[0]!.shape.slice(1);
-    const out = new (parts[0]!.data.constructor as new (n: number) => TypedArray)(parts.reduce((n, p) => n + p.size, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p.data, at);
-      at += p.size;
-    }
-    return new NDArray(parts[0]!.dtype, [rows, ...rowShape], out);
+    if (parts.length === 0) throw new Error(`${who}: x has no rows`);
+    // Each output's batches, joined along the rows.
+    return parts[0]!.map((first, o) => {
+      const out = new (first.data.constructor as new (n: number) => TypedArray)(parts.reduce((n, p) => n + p[o]!.size, 0));
+      let at = 0;
+      for (const p of parts) {
+        out.set(p[o]!.data, at);
+        at += p[o]!.size;
+      }
+      return new NDArray(first.dtype, [rows, ...first.shape.slice(1)], out);
+    });
   }
 
   /** Frees the compiled functions. */
@@ -309,20 +358,39 @@ export class Trainer {
     return xs.map((a, i) => tensor(a.dtype, [null, ...a.shape.slice(1)], xs.length === 1 ? 'x' : `x${i}`));
   }
 
-  private compile(ds: Dataset<Features>): Compiled {
+  /**
+   * The model's outputs on a batch and their losses against the targets: one output and loss,
+   * or, with a loss per output, every output, each loss and their weighted sum (`total`).
+   */
+  private lossesOf(x: Variable | Variable[], ys: readonly Variable[], training: boolean): { outs: Variable[]; each: Variable[]; total: Variable } {
+    const outs = this.perOutput ? this.model.applyOutputs!(x, { training }) : [this.model.apply(x, { training })];
+    if (outs.length !== this.lossFns.length || ys.length !== this.lossFns.length) {
+      throw new Error(`Trainer: the model gives ${outs.length} output${outs.length === 1 ? '' : 's'} and the data ${ys.length} target array${ys.length === 1 ? '' : 's'}, but there ${this.lossFns.length === 1 ? 'is 1 loss' : `are ${this.lossFns.length} losses`}: give one loss and one y per output`);
+    }
+    const each = outs.map((o, i) => {
+      const l = this.lossFns[i]!(o, ys[i]!);
+      if (l.ndim !== 0 || l.dtype !== 'float32') throw new Error(`Trainer: the loss${this.perOutput ? ` of output ${i}` : ''} must be a float32 scalar, got ${l.describe()}`);
+      return l;
+    });
+    const total = this.perOutput ? each.map((l, i) => T.mul(l, this.lossWeights[i]!)).reduce((p, q) => T.add(p, q)) : each[0]!;
+    return { outs, each, total };
+  }
+
+  private compile(ds: Dataset<Features, Features>): Compiled {
     const key = `${keyOf(ds.x)}|${keyOf(ds.y)}`;
     const hit = this.compiled.get(key);
     if (hit) return hit;
     ds.inputs.forEach((a) => this.checkX('Trainer', a));
     const xs = this.inputVariables(ds.inputs);
     const x = xs.length === 1 ? xs[0]! : xs;
-    const y = tensor(ds.y.dtype, [null, ...ds.y.shape.slice(1)], 'y');
-    const out = this.model.apply(x, { training: true });
-    const loss = this.lossFn(out, y);
-    if (loss.ndim !== 0 || loss.dtype !== 'float32') throw new Error(`Trainer: the loss must be a float32 scalar, got ${loss.describe()}`);
+    const ys = ds.targets.map((a, i) => tensor(a.dtype, [null, ...a.shape.slice(1)], ds.targets.length === 1 ? 'y' : `y${i}`));
+    const y = ys[0]!;
+    const trained = this.lossesOf(x, ys, true);
+    const [out, loss] = [trained.outs[0]!, trained.total];
     const n = T.size(xs[0]!, 0);
     const accLoss = shared(zero(), 'trainer/loss_sum');
     const accCount = shared(zero(), 'trainer/count');
+    const outputLosses = this.perOutput ? trained.each.map((_, i) => shared(zero(), `trainer/output${i}_loss_sum`)) : [];
     // A count only where the metric's mean is not per row, so a classifier's epoch reads no more than before.
     const counted = (m: Metric, o: Variable): Variable | undefined => m.symbolicCount?.(o, y);
     const metricAccs: MetricAccumulator[] = this.metrics.flatMap((m) => (m.symbolicSum
@@ -332,27 +400,30 @@ export class Trainer {
       ...this.optimizer.updates(loss, this.model.parameters()),
       [accLoss, T.add(accLoss, T.mul(loss, n))],
       [accCount, T.add(accCount, n)],
+      ...outputLosses.map((s, i): [SharedVariable, Variable] => [s, T.add(s, T.mul(trained.each[i]!, n))]),
       ...metricAccs.flatMap((a): [SharedVariable, Variable][] => [
         [a.sum, T.add(a.sum, a.metric.symbolicSum!(out, y))],
         ...(a.count ? [[a.count, T.add(a.count, counted(a.metric, out)!)] as [SharedVariable, Variable]] : []),
       ]),
     ];
     updates.push(...stateUpdates([loss, ...updates.map(([, v]) => v)]));
-    const train = fn([...xs, y], loss, { updates, ...this.fnOptions() });
-    const outEval = this.model.apply(x, { training: false });
+    const train = fn([...xs, ...ys], loss, { updates, ...this.fnOptions() });
+    const evaluation = this.lossesOf(x, ys, false);
+    const outEval = evaluation.outs[0]!;
     const evaluated = this.metrics.filter((m) => m.symbolicSum);
     const rows = T.size(xs[0]!, 0);
-    const evaluate = fn([...xs, y], [
-      this.lossFn(outEval, y), outEval,
+    const evaluate = fn([...xs, ...ys], [
+      evaluation.total, outEval,
       ...evaluated.map((m) => m.symbolicSum!(outEval, y)),
       ...evaluated.map((m) => counted(m, outEval) ?? rows),
+      ...(this.perOutput ? evaluation.each : []),
     ], this.fnOptions());
-    const c: Compiled = { train, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs }, evaluated };
+    const c: Compiled = { train, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs, outputLosses }, evaluated };
     this.compiled.set(key, c);
     return c;
   }
 
-  private async run(ds: Dataset<Features>, options: FitOptions, log: EventLog<TrainEvent>): Promise<History> {
+  private async run(ds: Dataset<Features, Features>, options: FitOptions, log: EventLog<TrainEvent>): Promise<History> {
     const epochs = checkPositiveInt('fit', 'epochs', options.epochs ?? 1);
     const batchSize = checkPositiveInt('fit', 'batchSize', options.batchSize ?? 32);
     const lossEvery = options.lossEvery === undefined ? undefined : checkPositiveInt('fit', 'lossEvery', options.lossEvery);
@@ -394,12 +465,12 @@ export class Trainer {
       emit({ type: 'epochBegin', epoch });
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, control);
       const { accumulators: acc } = c;
-      for (const s of [acc.loss, acc.count, ...acc.metrics.flatMap((a) => [a.sum, ...(a.count ? [a.count] : [])])]) s.set(zero());
+      for (const s of [acc.loss, acc.count, ...acc.outputLosses, ...acc.metrics.flatMap((a) => [a.sum, ...(a.count ? [a.count] : [])])]) s.set(zero());
       for (const raw of ds.batches(batchSize, { shuffle, seed, epoch: this.epochsDone })) {
         if (schedule?.unit === 'step') schedule.step(this.step);
         const step = raw.index + 1;
         const batch = options.augment ? options.augment(raw as Batch, { epoch: this.epochsDone + 1, step }) : raw;
-        const args = [...listOf(batch.x), batch.y];
+        const args = [...listOf(batch.x), ...listOf(batch.y)];
         const read = lossEvery !== undefined ? step % lossEvery === 0 || step === stepsPerEpoch || debug : listening();
         let loss: number | undefined;
         if (read) {
@@ -420,6 +491,7 @@ export class Trainer {
       const lossValue = (await acc.loss.read()).item() / count;
       if (!Number.isFinite(lossValue)) throw this.nonFinite(lossValue, epoch, undefined, stepsPerEpoch, lossEvery);
       const logs: Logs = { loss: lossValue };
+      for (const [i, s] of acc.outputLosses.entries()) logs[`output${i}Loss`] = (await s.read()).item() / count;
       for (const a of acc.metrics) logs[a.metric.name] = (await a.sum.read()).item() / (a.count ? (await a.count.read()).item() : count);
       logs['learningRate'] = (await this.optimizer.learningRate.read()).item();
       if (validation) {
@@ -462,9 +534,9 @@ export class Trainer {
  * ```
  */
 export function fit(model: Model, data: Data, options: TrainerOptions & FitOptions): FitRun {
-  const { loss, optimizer, metrics, backend, mode, ...rest } = options ?? ({} as TrainerOptions & FitOptions);
+  const { loss, lossWeights, optimizer, metrics, backend, mode, ...rest } = options ?? ({} as TrainerOptions & FitOptions);
   const trainer = new Trainer(model, {
-    loss, optimizer,
+    loss, optimizer, ...(lossWeights ? { lossWeights } : {}),
     ...(metrics ? { metrics } : {}), ...(backend ? { backend } : {}), ...(mode ? { mode } : {}),
   });
   return trainer.fit(data, rest);
