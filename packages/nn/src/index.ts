@@ -45,12 +45,13 @@ export type { Padding } from './layers/spatial.js';
 export { ReLU, Sigmoid, Tanh, Softmax, activation, type ActivationName } from './layers/activation.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { BatchNormalization, LayerNormalization, type BatchNormalizationOptions, type NormalizationOptions } from './layers/normalization.js';
-export { Sequential, type SequentialConfig, type SequentialOptions } from './layers/sequential.js';
+export { Sequential, type FunctionalModelLike, type SequentialConfig, type SequentialOptions } from './layers/sequential.js';
 export type { Model } from './layers/model.js';
 export { FunctionalModel, type FunctionalModelConfig, type FunctionalModelOptions, type FunctionalModelSpec, type TensorRef } from './layers/functional.js';
 export { Input, SymbolicTensor, type InputDType, type InputOptions, type LayerCall } from './layers/symbolic-tensor.js';
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, type ConcatenateOptions } from './layers/merge.js';
 export { modelFromConfig, type ConfigurableModel, type ModelConfig } from './layers/model-config.js';
+export { ModelLayer, type NestableModel } from './layers/model-layer.js';
 export { registerLayer, layerFromConfig } from './layers/registry.js';
 
 export {

@@ -56,6 +56,10 @@ describe('Dataset', () => {
     expect(rest.x[1]!.data[0]).toBe(rest.y.data[0]);
     expect(new Dataset(x, y).inputs).toEqual([x]);
     expect(() => new Dataset([x, NDArray.zeros([4, 2])], y)).toThrow('Dataset: x[1] has 4 rows but y has 10');
+    expect(() => new Dataset(x, [y, NDArray.zeros([3])])).toThrow('Dataset: y[1] has 3 rows but y[0] has 10');
+    const twoTargets = new Dataset(x, [y, NDArray.zeros([10, 2])]);
+    expect(twoTargets.targets).toHaveLength(2);
+    expect([...twoTargets.batches(4)].map((b) => b.y.map((a) => a.shape[0]))).toEqual([[4, 4], [4, 4], [2, 2]]);
     expect(() => new Dataset([], y)).toThrow('Dataset: x (an NDArray, or a non-empty array of NDArrays, one per model input) and y must be NDArrays');
   });
 

@@ -7,7 +7,8 @@
  */
 import { atSite, kindOf, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
-import { formatDims, nameLayers, type ApplyOptions, type Layer, type LayerConfig } from './layer.js';
+import { formatDims, nameLayers, type ApplyOptions, type Layer, type LayerConfig, type MultiApplyOptions } from './layer.js';
+import { checkModelInputShapes, ModelLayer, nestedLayerNames } from './model-layer.js';
 import { countElements, readModelConfig, renderSummary, type Model, type ModelConfigEnvelope } from './model.js';
 import { layerFromConfig } from './registry.js';
 import { describeNonTensor, Input, SymbolicTensor, type InputDType, type LayerCall } from './symbolic-tensor.js';
@@ -66,6 +67,7 @@ export class FunctionalModel implements Model {
   /** The layer calls in an order that computes each after its inputs. */
   private readonly calls: readonly LayerCall[];
   private readonly shapes = new Map<SymbolicTensor, readonly number[]>();
+  private layerView: ModelLayer | undefined;
 
   constructor(spec: FunctionalModelSpec, options: FunctionalModelOptions = {}) {
     this.name = options.name ?? 'model';
@@ -91,8 +93,11 @@ export class FunctionalModel implements Model {
     const layers: Layer[] = [];
     for (const c of this.calls) if (!layers.includes(c.layer)) layers.push(c.layer);
     this.layers = layers;
-    nameLayers(layers, this.describe(), new Set(inputs.map((t) => t.name!)));
+    const reserved = nestedLayerNames(layers);
+    for (const t of inputs) reserved.set(t.name!, 'an Input');
+    nameLayers(layers, this.describe(), reserved);
     this.build();
+    this.checkVariableNames();
   }
 
   /** The per-example input shapes, in the order of `inputs`. */
@@ -115,32 +120,70 @@ export class FunctionalModel implements Model {
   /**
    * The model's symbolic output for batches of its inputs (one Variable, or one per input in
    * the order of `inputs`). With `{ training: true }` layers such as Dropout act as in
-   * training. A model of several outputs returns them with `applyOutputs`.
+   * training. A model of several outputs returns them with `applyOutputs`. Applied to
+   * SymbolicTensors while wiring another functional model, the whole model is one call of
+   * that model (its weights shared by every call; `asLayer().applyAll` for several outputs).
    */
-  apply(x: Variable | readonly Variable[], options: ApplyOptions = {}): Variable {
+  apply(x: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor;
+  apply(x: Variable | readonly Variable[], options?: ApplyOptions): Variable;
+  apply(x: Variable | SymbolicTensor | readonly (Variable | SymbolicTensor)[], options: ApplyOptions = {}): Variable | SymbolicTensor {
+    if (asList(x).some((t) => t instanceof SymbolicTensor)) return this.asLayer().apply(x as SymbolicTensor | readonly SymbolicTensor[]);
     if (this.outputs.length !== 1) throw new Error(`${this.describe()}.apply: the model has ${this.outputs.length} outputs; applyOutputs returns them all`);
-    return this.applyOutputs(x, options)[0]!;
+    return this.applyOutputs(x as Variable | readonly Variable[], options)[0]!;
   }
 
   /** Every output of the model, in the order of `outputs`, for batches of its inputs. */
   applyOutputs(x: Variable | readonly Variable[], options: ApplyOptions = {}): Variable[] {
     const xs = asList(x);
+    if (options.mask !== undefined && xs.length !== 1) throw new Error(`${this.describe()}.apply: a mask can be given to a model of one input only`);
+    const training = options.training === undefined ? {} : { training: options.training };
+    return this.runWithMasks(xs, { ...training, masks: xs.map(() => options.mask) }).outputs;
+  }
+
+  /** The model as a layer of other functional models (what `apply` on SymbolicTensors calls): one layer per model, so its weights are shared. */
+  asLayer(): ModelLayer {
+    return (this.layerView ??= new ModelLayer(this));
+  }
+
+  /** Its layers' names, nested models' included. @internal */
+  innerLayerNames(): string[] {
+    return this.layers.flatMap((l) => [l.name!, ...(l instanceof ModelLayer ? l.model.innerLayerNames() : [])]);
+  }
+
+  /** The number of Inputs. @internal */
+  get inputCount(): number {
+    return this.inputs.length;
+  }
+
+  /** The number of outputs. @internal */
+  get outputCount(): number {
+    return this.outputs.length;
+  }
+
+  /** The per-example shape of every output. */
+  get outputShapes(): readonly (readonly number[])[] {
+    return this.outputs.map((t) => this.shapeOf(t));
+  }
+
+  /** Checks per-example input shapes against the Inputs' (a functional model is built when made). @internal */
+  buildFor(shapes: readonly (readonly number[])[]): void {
+    checkModelInputShapes(this.describe(), this.inputShapes, shapes);
+  }
+
+  /** Every output and its mask for batches of the inputs, with a mask per input. @internal */
+  runWithMasks(xs: readonly Variable[], options: MultiApplyOptions): { outputs: Variable[]; masks: (Variable | undefined)[] } {
     if (xs.length !== this.inputs.length) {
       throw new Error(`${this.describe()}.apply: the model takes ${this.inputs.length} input${this.inputs.length === 1 ? '' : 's'} (${this.inputs.map((t) => t.name).join(', ')}), got ${xs.length}`);
     }
-    if (options.mask !== undefined && this.inputs.length !== 1) throw new Error(`${this.describe()}.apply: a mask can be given to a model of one input only`);
     const values = new Map<SymbolicTensor, { v: Variable; mask: Variable | undefined }>();
-    this.inputs.forEach((t, i) => values.set(t, { v: this.checkInput(t, xs[i]), mask: options.mask }));
+    this.inputs.forEach((t, i) => values.set(t, { v: this.checkInput(t, xs[i]), mask: options.masks?.[i] }));
     const training = options.training === undefined ? {} : { training: options.training };
     for (const c of this.calls) {
       const ins = c.inputs.map((t) => values.get(t)!);
-      const vs = ins.map((e) => e.v);
-      const masks = ins.map((e) => e.mask);
-      const outs = c.layer.callOutputs(vs, { ...training, masks });
-      const outMasks = c.layer.computeOutputMasks(vs, masks);
-      c.outputs.forEach((t, i) => values.set(t, { v: outs[i]!, mask: outMasks[i] }));
+      const { outputs, masks } = c.layer.callWithMasks(ins.map((e) => e.v), { ...training, masks: ins.map((e) => e.mask) });
+      c.outputs.forEach((t, i) => values.set(t, { v: outputs[i]!, mask: masks[i] }));
     }
-    return this.outputs.map((t) => values.get(t)!.v);
+    return { outputs: this.outputs.map((t) => values.get(t)!.v), masks: this.outputs.map((t) => values.get(t)!.mask) };
   }
 
   parameters(): SharedVariable[] {
@@ -320,6 +363,20 @@ export class FunctionalModel implements Model {
       }
     }
     return order;
+  }
+
+  /** Parameter names identify tensors in saved files, so two layers (nested models' included) must not share one. */
+  private checkVariableNames(): void {
+    const owner = new Map<string, Layer>();
+    for (const l of this.layers) {
+      for (const v of [...l.parameters(), ...l.stateVariables()]) {
+        const other = owner.get(v.name ?? '');
+        if (other && other !== l) {
+          throw new Error(`${this.describe()}: ${other.describe()} and ${l.describe()} both have a variable named '${v.name}' (nested models whose layers have the same names); name the layers of one of them (new Dense(8, { name: 'head_dense' }))`);
+        }
+        owner.set(v.name ?? '', l);
+      }
+    }
   }
 
   private build(): void {

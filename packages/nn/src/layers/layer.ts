@@ -129,14 +129,16 @@ export function nameStem(className: string): string {
 
 /**
  * Names a model's unnamed layers by kind and position among the layers of that kind
- * (`dense_0`, `dense_1`, `dropout_0`), skipping names already taken, after checking that the
+ * (`dense_0`, `dense_1`, `dropout_0`), skipping names already taken and the `reserved` ones
+ * (an Input's, a nested model's layers', each with what holds it), after checking that the
  * given names are unique (they name the parameters). @internal
  */
-export function nameLayers(layers: readonly Layer[], owner: string, reserved: ReadonlySet<string> = new Set()): void {
-  const taken = new Set<string>(reserved);
+export function nameLayers(layers: readonly Layer[], owner: string, reserved: ReadonlyMap<string, string> = new Map()): void {
+  const taken = new Set<string>(reserved.keys());
   for (const l of layers) {
     if (l.name === undefined) continue;
-    if (reserved.has(l.name)) throw new Error(`${owner}: a layer and an Input are both named '${l.name}'; names must be unique (they identify the model's tensors)`);
+    const holder = reserved.get(l.name);
+    if (holder !== undefined) throw new Error(`${owner}: a layer and ${holder} are both named '${l.name}'; names must be unique (they identify the model's tensors)`);
     if (taken.has(l.name)) throw new Error(`${owner}: two layers are named '${l.name}'; layer names must be unique (they name the parameters)`);
     taken.add(l.name);
   }
@@ -313,6 +315,11 @@ export abstract class Layer {
   /** Every output of a call (a functional model's call): for most layers, the one `callInputs` gives. */
   callOutputs(xs: readonly Variable[], options: MultiApplyOptions = {}): Variable[] {
     return [this.callInputs(xs, options)];
+  }
+
+  /** A call's outputs with their masks, as a functional model runs it: `callOutputs`, then `computeOutputMasks`. */
+  callWithMasks(xs: readonly Variable[], options: MultiApplyOptions = {}): { outputs: Variable[]; masks: (Variable | undefined)[] } {
+    return { outputs: this.callOutputs(xs, options), masks: this.computeOutputMasks(xs, options.masks ?? xs.map(() => undefined)) };
   }
 
   /** The mask of each output of a call (see `callOutputs`), given the inputs'. */

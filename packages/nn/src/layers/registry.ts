@@ -18,6 +18,9 @@ import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from 
 import { BatchNormalization, LayerNormalization, type NormalizationOptions } from './normalization.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type Pooling1DOptions, type Pooling2DOptions } from './pooling.js';
 import type { Layer, LayerConfig } from './layer.js';
+import { FunctionalModel, type FunctionalModelConfig } from './functional.js';
+import { ModelLayer } from './model-layer.js';
+import { Sequential, type SequentialConfig } from './sequential.js';
 import type { Padding } from './spatial.js';
 
 type Factory = (config: Record<string, unknown>) => Layer;
@@ -176,3 +179,6 @@ registerLayer('Average', (c) => new Average(name(c)));
 registerLayer('Maximum', (c) => new Maximum(name(c)));
 registerLayer('Minimum', (c) => new Minimum(name(c)));
 registerLayer('Concatenate', (c) => new Concatenate({ ...(num(c['axis']) === undefined ? {} : { axis: num(c['axis'])! }), ...name(c) }));
+// A model nested in a functional model: its configuration is the model's own.
+registerLayer('Sequential', (c) => new ModelLayer(Sequential.fromConfig({ format: 'symgrad-nn/model', version: 1, className: 'Sequential', config: c as unknown as SequentialConfig['config'] })));
+registerLayer('FunctionalModel', (c) => new ModelLayer(FunctionalModel.fromConfig({ format: 'symgrad-nn/model', version: 1, className: 'FunctionalModel', config: c as unknown as FunctionalModelConfig['config'] })));

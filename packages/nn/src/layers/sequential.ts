@@ -4,9 +4,16 @@
  */
 import { kindOf, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
-import { formatDims, nameLayers, type ApplyOptions, type Layer, type LayerConfig } from './layer.js';
+import { formatDims, nameLayers, type ApplyOptions, type Layer, type LayerConfig, type MultiApplyOptions } from './layer.js';
+import { ModelLayer, nestedLayerNames } from './model-layer.js';
+import { SymbolicTensor } from './symbolic-tensor.js';
 import { countElements, readModelConfig, renderSummary, type Model, type ModelConfigEnvelope } from './model.js';
 import { layerFromConfig } from './registry.js';
+
+/** A model that can stand in a Sequential's list: anything with a layer view (a FunctionalModel). */
+export interface FunctionalModelLike {
+  asLayer(): Layer;
+}
 
 export interface SequentialOptions {
   /** The per-example input shape (without the batch axis), e.g. [784]. Builds the model at once. */
@@ -45,20 +52,23 @@ export class Sequential implements Model {
   readonly name: string;
   readonly seed: number;
   private shapes: { input: readonly number[]; output: readonly number[] } | undefined;
+  private layerView: ModelLayer | undefined;
 
-  constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
+  constructor(layers: readonly (Layer | Sequential | FunctionalModelLike)[], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new TypeError(`Sequential: expected an array of layers, got ${kindOf(layers)}`);
-    layers.forEach((l, i) => {
+    // A model in the list (a pretrained base, say) is its layer view.
+    const asLayers = layers.map((l) => (typeof (l as Partial<{ asLayer(): Layer }>)?.asLayer === 'function' ? (l as unknown as { asLayer(): Layer }).asLayer() : l));
+    asLayers.forEach((l, i) => {
       if (typeof l !== 'object' || l === null || typeof (l as Layer).build !== 'function') {
         throw new TypeError(`Sequential: element ${i} is not a layer`);
       }
     });
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed)) throw new TypeError(`Sequential: seed must be a safe integer, got ${seed}`);
-    this.layers = [...layers];
+    this.layers = asLayers;
     this.name = options.name ?? 'sequential';
     this.seed = seed;
-    nameLayers(this.layers, this.describe());
+    nameLayers(this.layers, this.describe(), nestedLayerNames(this.layers));
     if (options.inputShape !== undefined) this.build(options.inputShape);
   }
 
@@ -103,8 +113,55 @@ export class Sequential implements Model {
   /**
    * The model's symbolic output for a batch `x` of shape [batch, …inputShape]. With
    * `{ training: true }` layers such as Dropout act as in training (see `hostFeeds`).
+   * Applied to a SymbolicTensor while wiring a functional model, the whole model is one call
+   * of that model (its weights shared by every call).
    */
-  apply(x: Variable, options: ApplyOptions = {}): Variable {
+  apply(x: SymbolicTensor): SymbolicTensor;
+  apply(x: Variable, options?: ApplyOptions): Variable;
+  apply(x: Variable | SymbolicTensor, options: ApplyOptions = {}): Variable | SymbolicTensor {
+    if (x instanceof SymbolicTensor) return this.asLayer().apply(x);
+    return this.runWithMasks([x], { ...(options.training === undefined ? {} : { training: options.training }), masks: [options.mask] }).outputs[0]!;
+  }
+
+  /** The model as a layer of functional models (what `apply` on a SymbolicTensor calls): one layer per model, so its weights are shared. */
+  asLayer(): ModelLayer {
+    return (this.layerView ??= new ModelLayer(this));
+  }
+
+  /** Its layers' names, nested models' included. @internal */
+  innerLayerNames(): string[] {
+    return this.layers.flatMap((l) => [l.name!, ...(l instanceof ModelLayer ? l.model.innerLayerNames() : [])]);
+  }
+
+  /** One input. @internal */
+  get inputCount(): number {
+    return 1;
+  }
+
+  /** One output. @internal */
+  get outputCount(): number {
+    return 1;
+  }
+
+  /** [inputShape], once built. @internal */
+  get inputShapes(): readonly (readonly number[])[] {
+    return [this.inputShape];
+  }
+
+  /** [outputShape], once built. @internal */
+  get outputShapes(): readonly (readonly number[])[] {
+    return [this.outputShape];
+  }
+
+  /** Builds for the one per-example shape given, or checks it against the built one. @internal */
+  buildFor(shapes: readonly (readonly number[])[]): void {
+    if (shapes.length !== 1) throw new Error(`${this.describe()} takes one input, got ${shapes.length}`);
+    this.build(shapes[0]!);
+  }
+
+  /** The output and its mask for one batch (see `apply`). @internal */
+  runWithMasks(inputs: readonly Variable[], options: MultiApplyOptions): { outputs: Variable[]; masks: (Variable | undefined)[] } {
+    const x = inputs[0]!;
     if (Array.isArray(x)) throw new TypeError(`${this.describe()}.apply: a Sequential model takes one input, got an array of ${x.length}; a model of several inputs is a FunctionalModel`);
     if (typeof x !== 'object' || x === null || !('ndim' in x)) throw new TypeError(`${this.describe()}.apply: x must be a symbolic variable`);
     const perExample = x.shape.slice(1);
@@ -119,14 +176,14 @@ export class Sequential implements Model {
       throw new Error(`${this.describe()}: expected input of shape ${formatDims([null, ...want])}, got ${x.describe()}`);
     }
     let h = x;
-    const { mask: given, ...rest } = options;
-    let mask = given;
+    let mask = options.masks?.[0];
+    const rest = options.training === undefined ? {} : { training: options.training };
     for (const layer of this.layers) {
       const next = layer.call(h, { ...rest, ...(mask ? { mask } : {}) });
       mask = layer.computeMask(h, mask);
       h = next;
     }
-    return h;
+    return { outputs: [h], masks: [mask] };
   }
 
   parameters(): SharedVariable[] {
