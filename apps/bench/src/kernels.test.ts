@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { NDArray } from '@symgrad/core';
 import { relativeError } from '@symgrad/core/testing/reference';
 import { prepareTfjsKernel } from './peers/tfjs.js';
-import { decoderOperands, embeddingOperands, LSTM_LR, lstmOperands, transformerOperands, kernelFlops, kernelInputShapes, kernelSpecs, largeGemmSkip, prepareSymgradKernel, symgradEmbeddingStep } from './kernels.js';
+import { decoderOperands, embeddingOperands, LSTM_LR, lstmOperands, transformerOperands, kernelFlops, kernelInputShapes, kernelSpecs, largeGemmSkip, prepareSymgradKernel, symgradEmbeddingStep, type KernelSpec } from './kernels.js';
+
+const ONCE = { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 };
+
+/** A training-step row on symgrad cpu: it reports its kernel count, and three runs lower the loss. */
+async function expectTrainingStep(spec: KernelSpec): Promise<void> {
+  const r = await prepareSymgradKernel(spec, 'symgrad cpu', ONCE);
+  expect(r.note).toMatch(/^\d+ kernel\(s\)$/);
+  const losses: number[] = [];
+  for (let i = 0; i < 3; i++) losses.push(((await r.run()) as NDArray).data[0]!);
+  expect(losses[2]).toBeLessThan(losses[0]!);
+  r.dispose?.();
+}
 
 describe('the kernel set', () => {
   it('times sgemm at the seed shape and at 2048³, plain and with either operand transposed; --quick keeps two plain ones', () => {
@@ -81,13 +93,8 @@ describe('the kernel set', () => {
     const small = { kind: 'transformer', name: 'transformer encoder step 2×3×4, 2 heads, ff 5', batch: 2, steps: 3, features: 4, heads: 2, ffDim: 5 } as const;
     const o = transformerOperands(small);
     expect([o.x.length, o.outGrad.length]).toEqual([24, 24]);
-    const r = await prepareSymgradKernel(small, 'symgrad cpu', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 });
-    expect(r.note).toMatch(/^\d+ kernel\(s\)$/);
-    const losses: number[] = [];
-    for (let i = 0; i < 3; i++) losses.push(((await r.run()) as NDArray).data[0]!);
-    expect(losses[2]).toBeLessThan(losses[0]!);
-    r.dispose?.();
-    await expect(prepareTfjsKernel(small, 'wasm', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 })).rejects.toThrow('transformer encoder step 2×3×4, 2 heads, ff 5: tfjs-layers has no attention layer, so tfjs has no transformer step to time');
+    await expectTrainingStep(small);
+    await expect(prepareTfjsKernel(small, 'wasm', ONCE)).rejects.toThrow('transformer encoder step 2×3×4, 2 heads, ff 5: tfjs-layers has no attention layer, so tfjs has no transformer step to time');
   });
 
   it('ends with a transformer decoder step: nn\'s TransformerDecoder in a FunctionalModel of target and memory, SGD, its loss Σ out · outGrad', async () => {
@@ -99,12 +106,7 @@ describe('the kernel set', () => {
     const small = { kind: 'decoder', name: 'transformer decoder step 2×3×4 reading 5 memory steps, 2 heads, ff 5', batch: 2, steps: 3, memorySteps: 5, features: 4, heads: 2, ffDim: 5 } as const;
     const o = decoderOperands(small);
     expect([o.x.length, o.memory.length, o.outGrad.length]).toEqual([24, 40, 24]);
-    const r = await prepareSymgradKernel(small, 'symgrad cpu', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 });
-    expect(r.note).toMatch(/^\d+ kernel\(s\)$/);
-    const losses: number[] = [];
-    for (let i = 0; i < 3; i++) losses.push(((await r.run()) as NDArray).data[0]!);
-    expect(losses[2]).toBeLessThan(losses[0]!);
-    r.dispose?.();
-    await expect(prepareTfjsKernel(small, 'wasm', { warmup: 0, minReps: 1, maxReps: 1, budgetMs: 0 })).rejects.toThrow('transformer decoder step 2×3×4 reading 5 memory steps, 2 heads, ff 5: tfjs-layers has no attention layer, so tfjs has no transformer step to time');
+    await expectTrainingStep(small);
+    await expect(prepareTfjsKernel(small, 'wasm', ONCE)).rejects.toThrow('transformer decoder step 2×3×4 reading 5 memory steps, 2 heads, ff 5: tfjs-layers has no attention layer, so tfjs has no transformer step to time');
   });
 });

@@ -12,7 +12,7 @@ import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { formatDims, Layer, type BuildContext, type MultiApplyOptions } from './layer.js';
 import { LayerNormalization } from './normalization.js';
-import { checkTransformerOptions, headKeyDim, transformerConfig, type TransformerEncoderOptions } from './transformer.js';
+import { headKeyDim, TransformerBlock, type TransformerEncoderOptions } from './transformer.js';
 
 /** The options of a TransformerDecoder: the encoder's, but its self-attention is causal unless `causal: false`. */
 export interface TransformerDecoderOptions extends TransformerEncoderOptions {
@@ -54,19 +54,14 @@ interface DecoderParts {
  * const model = new FunctionalModel({ inputs: [source, target], outputs: logits }, { seed: 1 });
  * ```
  */
-export class TransformerDecoder extends Layer {
+export class TransformerDecoder extends TransformerBlock {
   readonly className = 'TransformerDecoder';
-  readonly numHeads: number;
-  readonly ffDim: number;
-  readonly options: TransformerDecoderOptions;
+  declare readonly options: TransformerDecoderOptions;
+  protected readonly causalByDefault = true;
   private parts: DecoderParts | undefined;
 
   constructor(numHeads: number, ffDim: number, options: TransformerDecoderOptions = {}) {
-    super(options.name);
-    checkTransformerOptions('TransformerDecoder', numHeads, ffDim, options);
-    this.numHeads = numHeads;
-    this.ffDim = ffDim;
-    this.options = { ...options };
+    super('TransformerDecoder', numHeads, ffDim, options);
   }
 
   /** The target and the memory. */
@@ -151,9 +146,5 @@ export class TransformerDecoder extends Layer {
     if (!this.parts) return [];
     const p = this.parts;
     return [p.selfAttention, p.selfAttentionNorm, p.crossAttention, p.crossAttentionNorm, p.hidden, p.output, p.outputNorm].flatMap((l) => l.parameters());
-  }
-
-  getConfig(): Record<string, unknown> {
-    return transformerConfig(this, this.numHeads, this.ffDim, this.options, true);
   }
 }

@@ -15,6 +15,7 @@ import { FunctionalModel } from './functional.js';
 import { Input } from './symbolic-tensor.js';
 import { TransformerDecoder } from './transformer-decoder.js';
 import { TransformerEncoder } from './transformer.js';
+import type { LayerNormalization } from './normalization.js';
 
 type Rows = number[][];
 
@@ -35,28 +36,24 @@ function dense(rows: Rows, W: ArrayLike<number>, b: ArrayLike<number>, out: numb
 const add = (a: Rows, b: Rows): Rows => a.map((r, i) => r.map((v, j) => v + b[i]![j]!));
 
 /**
- * The block's wiring in float64 around its attention, which `attend` computes (the attention
- * layer is checked against its own float64 reference elsewhere): rows are [batch·steps, features].
+ * A transformer block's wiring in float64: each sublayer (its attentions, whose outputs the
+ * callers compute with the attention layers, checked against their own float64 reference
+ * elsewhere; then the feed-forward network) in a residual connection with its normalization,
+ * post-norm or pre-norm. Rows are [batch·steps, features].
  */
-async function reference(block: TransformerEncoder, x: NDArray, attend: (rows: Rows) => Promise<Rows>): Promise<Float64Array> {
+async function blockReference(block: TransformerEncoder | TransformerDecoder, x: NDArray, attentions: readonly ((rows: Rows) => Promise<Rows>)[], norms: readonly LayerNormalization[]): Promise<Float64Array> {
   const [batch, steps, features] = x.shape as [number, number, number];
-  const p = block.layers;
-  const [g1, b1] = p.attentionNorm.parameters().map((v) => v.get().data);
-  const [g2, b2] = p.outputNorm.parameters().map((v) => v.get().data);
-  const [W1, c1] = p.hidden.parameters().map((v) => v.get().data);
-  const [W2, c2] = p.output.parameters().map((v) => v.get().data);
-  const rows: Rows = Array.from({ length: batch * steps }, (_, r) => Array.from(x.data.slice(r * features, (r + 1) * features)));
+  const [W1, c1] = block.layers.hidden.parameters().map((v) => v.get().data);
+  const [W2, c2] = block.layers.output.parameters().map((v) => v.get().data);
+  const feed = async (v: Rows) => dense(dense(v, W1!, c1!, block.ffDim, (u) => Math.max(u, 0)), W2!, c2!, features);
   const eps = block.options.epsilon ?? 1e-5;
-  const feed = (v: Rows) => dense(dense(v, W1!, c1!, block.ffDim, (u) => Math.max(u, 0)), W2!, c2!, features);
-  let out: Rows;
-  if (block.options.normFirst) {
-    const y = add(rows, await attend(layerNorm(rows, g1!, b1!, eps)));
-    out = add(y, feed(layerNorm(y, g2!, b2!, eps)));
-  } else {
-    const y = layerNorm(add(rows, await attend(rows)), g1!, b1!, eps);
-    out = layerNorm(add(y, feed(y)), g2!, b2!, eps);
+  let rows: Rows = Array.from({ length: batch * steps }, (_, r) => Array.from(x.data.slice(r * features, (r + 1) * features)));
+  for (const [i, sublayer] of [...attentions, feed].entries()) {
+    const [g, b] = norms[i]!.parameters().map((v) => v.get().data);
+    const norm = (v: Rows) => layerNorm(v, g!, b!, eps);
+    rows = block.options.normFirst ? add(rows, await sublayer(norm(rows))) : norm(add(rows, await sublayer(rows)));
   }
-  return Float64Array.from(out.flat());
+  return Float64Array.from(rows.flat());
 }
 
 /** Random biases, gammas and betas, so the reference checks where they go. */
@@ -83,7 +80,7 @@ describe('TransformerEncoder', () => {
         const a = await attention(new NDArray('float32', [t.batch, t.steps, t.features], Float32Array.from(rows.flat())));
         return Array.from({ length: rows.length }, (_, r) => Array.from(a.data.slice(r * t.features, (r + 1) * t.features)));
       };
-      expect(relativeError(got.data, await reference(block, x, attend))).toBeLessThan(2e-5);
+      expect(relativeError(got.data, await blockReference(block, x, [attend], [block.layers.attentionNorm, block.layers.outputNorm]))).toBeLessThan(2e-5);
     });
   }
 
@@ -179,31 +176,6 @@ describe('TransformerEncoder', () => {
   });
 });
 
-/** The decoder block's wiring in float64 around its two attentions, which `self` and `cross` compute. */
-async function decoderReference(block: TransformerDecoder, x: NDArray, self: (rows: Rows) => Promise<Rows>, cross: (rows: Rows) => Promise<Rows>): Promise<Float64Array> {
-  const [batch, steps, features] = x.shape as [number, number, number];
-  const p = block.layers;
-  const [g1, b1] = p.selfAttentionNorm.parameters().map((v) => v.get().data);
-  const [g2, b2] = p.crossAttentionNorm.parameters().map((v) => v.get().data);
-  const [g3, b3] = p.outputNorm.parameters().map((v) => v.get().data);
-  const [W1, c1] = p.hidden.parameters().map((v) => v.get().data);
-  const [W2, c2] = p.output.parameters().map((v) => v.get().data);
-  const rows: Rows = Array.from({ length: batch * steps }, (_, r) => Array.from(x.data.slice(r * features, (r + 1) * features)));
-  const eps = block.options.epsilon ?? 1e-5;
-  const feed = (v: Rows) => dense(dense(v, W1!, c1!, block.ffDim, (u) => Math.max(u, 0)), W2!, c2!, features);
-  let out: Rows;
-  if (block.options.normFirst) {
-    const y = add(rows, await self(layerNorm(rows, g1!, b1!, eps)));
-    const z = add(y, await cross(layerNorm(y, g2!, b2!, eps)));
-    out = add(z, feed(layerNorm(z, g3!, b3!, eps)));
-  } else {
-    const y = layerNorm(add(rows, await self(rows)), g1!, b1!, eps);
-    const z = layerNorm(add(y, await cross(y)), g2!, b2!, eps);
-    out = layerNorm(add(z, feed(z)), g3!, b3!, eps);
-  }
-  return Float64Array.from(out.flat());
-}
-
 /** A decoder block in a model of inputs target [steps, features] and memory [memorySteps, memoryFeatures]. */
 function decoderModel(block: TransformerDecoder, steps: number, features: number, memorySteps: number, memoryFeatures: number, seed = 5): FunctionalModel {
   const target = new Input([steps, features], { name: 'target' });
@@ -233,7 +205,8 @@ describe('TransformerDecoder', () => {
       };
       const selfAttention = fn([X], block.layers.selfAttention.call(X));
       const crossAttention = fn([X, M], block.layers.crossAttention.callInputs([X, M]));
-      const want = await decoderReference(block, x, viaLayer((a) => selfAttention(a)), viaLayer((a) => crossAttention(a, m)));
+      const p = block.layers;
+      const want = await blockReference(block, x, [viaLayer((a) => selfAttention(a)), viaLayer((a) => crossAttention(a, m))], [p.selfAttentionNorm, p.crossAttentionNorm, p.outputNorm]);
       expect(relativeError(got.data, want)).toBeLessThan(2e-5);
     });
   }

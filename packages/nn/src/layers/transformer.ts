@@ -32,8 +32,44 @@ export interface TransformerEncoderOptions {
   readonly name?: string;
 }
 
+/**
+ * What the transformer blocks share: heads, the feed-forward width and the options, checked
+ * when made, and their configuration. @internal
+ */
+export abstract class TransformerBlock extends Layer {
+  readonly numHeads: number;
+  readonly ffDim: number;
+  readonly options: TransformerEncoderOptions;
+  /** `causal` when the options leave it out. */
+  protected abstract readonly causalByDefault: boolean;
+
+  constructor(className: string, numHeads: number, ffDim: number, options: TransformerEncoderOptions) {
+    super(options.name);
+    checkTransformerOptions(className, numHeads, ffDim, options);
+    this.numHeads = numHeads;
+    this.ffDim = ffDim;
+    this.options = { ...options };
+  }
+
+  /** The numbers and options with their defaults filled in. */
+  getConfig(): Record<string, unknown> {
+    const o = this.options;
+    return {
+      numHeads: this.numHeads, ffDim: this.ffDim,
+      ...(o.keyDim === undefined ? {} : { keyDim: o.keyDim }),
+      dropout: o.dropout ?? 0,
+      activation: o.activation ?? 'relu',
+      normFirst: o.normFirst ?? false,
+      epsilon: o.epsilon ?? 1e-5,
+      causal: o.causal ?? this.causalByDefault,
+      ...(o.seed === undefined ? {} : { seed: o.seed }),
+      ...(this.name === undefined ? {} : { name: this.name }),
+    };
+  }
+}
+
 /** Checks the numbers and names a transformer block is given, naming the block's class. @internal */
-export function checkTransformerOptions(className: string, numHeads: number, ffDim: number, options: TransformerEncoderOptions): void {
+function checkTransformerOptions(className: string, numHeads: number, ffDim: number, options: TransformerEncoderOptions): void {
   for (const [what, v] of [['numHeads', numHeads], ['ffDim', ffDim], ...(options.keyDim === undefined ? [] : [['keyDim', options.keyDim]])] as const) {
     if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`${className}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
   }
@@ -82,20 +118,14 @@ interface Parts {
  * ], { inputShape: [40], seed: 1 });
  * ```
  */
-export class TransformerEncoder extends Layer {
+export class TransformerEncoder extends TransformerBlock {
   readonly className = 'TransformerEncoder';
   protected override readonly passesMask = true;
-  readonly numHeads: number;
-  readonly ffDim: number;
-  readonly options: TransformerEncoderOptions;
+  protected readonly causalByDefault = false;
   private parts: Parts | undefined;
 
   constructor(numHeads: number, ffDim: number, options: TransformerEncoderOptions = {}) {
-    super(options.name);
-    checkTransformerOptions('TransformerEncoder', numHeads, ffDim, options);
-    this.numHeads = numHeads;
-    this.ffDim = ffDim;
-    this.options = { ...options };
+    super('TransformerEncoder', numHeads, ffDim, options);
   }
 
   /** The sublayers (after build). */
@@ -146,22 +176,4 @@ export class TransformerEncoder extends Layer {
     return [p.attention, p.attentionNorm, p.hidden, p.output, p.outputNorm].flatMap((l) => l.parameters());
   }
 
-  getConfig(): Record<string, unknown> {
-    return transformerConfig(this, this.numHeads, this.ffDim, this.options, false);
-  }
-}
-
-/** A transformer block's configuration: its numbers and options with their defaults filled in (`causal`'s is the block's). @internal */
-export function transformerConfig(block: Layer, numHeads: number, ffDim: number, o: TransformerEncoderOptions, causalByDefault: boolean): Record<string, unknown> {
-  return {
-    numHeads, ffDim,
-    ...(o.keyDim === undefined ? {} : { keyDim: o.keyDim }),
-    dropout: o.dropout ?? 0,
-    activation: o.activation ?? 'relu',
-    normFirst: o.normFirst ?? false,
-    epsilon: o.epsilon ?? 1e-5,
-    causal: o.causal ?? causalByDefault,
-    ...(o.seed === undefined ? {} : { seed: o.seed }),
-    ...(block.name === undefined ? {} : { name: block.name }),
-  };
 }
