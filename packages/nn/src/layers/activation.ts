@@ -40,6 +40,10 @@ abstract class ActivationLayer extends Layer {
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
     return activation(this.fn)(x);
   }
+  /** Elementwise: any shape. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] {
+    return inputShape;
+  }
   getConfig(): Record<string, unknown> {
     return this.name === undefined ? {} : { name: this.name };
   }

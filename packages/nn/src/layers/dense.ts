@@ -119,8 +119,14 @@ export class Dense extends Layer {
     return [...inputShape.slice(0, -1), this.units];
   }
 
+  /** Any leading axes, the same features. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    const features = this.inputShape[this.inputShape.length - 1];
+    return inputShape.length > 0 && inputShape[inputShape.length - 1] === features ? [...inputShape.slice(0, -1), this.units] : undefined;
+  }
+
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    const lead = this.inputShape.slice(0, -1);
+    const lead = this.builtShapeOf(x).slice(0, -1);
     // float64 inputs compute in float64 (a gradient check, say): the float32 parameters are cast.
     const like = (p: SharedVariable): Variable => (x.dtype === 'float64' && p.dtype !== 'float64' ? T.cast(p, 'float64') : p);
     const w = like(this.w!);

@@ -77,6 +77,11 @@ export class Dropout extends Layer {
     s.set(new NDArray('int32', [4], Int32Array.of(key[0]!, key[1]!, p % TWO_32 | 0, Math.floor(p / TWO_32) | 0)));
   }
 
+  /** Elementwise: any shape. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] {
+    return inputShape;
+  }
+
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
     this.rngState = T.random.state(this.options.seed ?? ctx.seed, `${ctx.name}/rng`);
     return inputShape;

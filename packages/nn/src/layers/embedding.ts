@@ -68,6 +68,11 @@ export class Embedding extends Layer {
     return [...inputShape, this.outputDim];
   }
 
+  /** Ids of any shape, one row each. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] {
+    return [...inputShape, this.outputDim];
+  }
+
   protected callLayer(ids: Variable, _options: ApplyOptions): Variable {
     this.requireBatch(ids);
     if (ids.dtype !== 'int32') {

@@ -5,7 +5,7 @@
  * model builds, names and seeds its layers from its Inputs' shapes as a Sequential does, so
  * a chain of layers gets the same names and initial weights in both.
  */
-import { atSite, kindOf, type SharedVariable, type Variable } from '@symgrad/core';
+import { atSite, kindOf, T, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
 import { formatDims, nameLayers, type ApplyOptions, type Layer, type LayerConfig, type MultiApplyOptions } from './layer.js';
 import { checkModelInputShapes, ModelLayer, nestedLayerNames } from './model-layer.js';
@@ -385,8 +385,8 @@ export class FunctionalModel implements Model {
       const layer = c.layer;
       const shapes = c.inputs.map((t) => this.shapes.get(t)!);
       try {
-        layer.buildInputs(shapes, { name: layer.name!, seed: deriveSeed(this.seed, this.layers.indexOf(layer)) });
-        c.outputs.forEach((t, i) => this.shapes.set(t, layer.outputShapes[i]!));
+        const first = layer.buildInputs(shapes, { name: layer.name!, seed: deriveSeed(this.seed, this.layers.indexOf(layer)) });
+        c.outputs.forEach((t, i) => this.shapes.set(t, i === 0 ? first : layer.outputShapes[i]!));
       } catch (err) {
         const message = `${this.describe()}: ${(err as Error).message}${atSite(c.callSite)}`;
         throw err instanceof TypeError ? new TypeError(message, { cause: err }) : err instanceof RangeError ? new RangeError(message, { cause: err }) : new Error(message, { cause: err });
@@ -403,7 +403,8 @@ export class FunctionalModel implements Model {
     }
     const isInt = x.dtype === 'int32';
     if ((t.dtype === 'int32') !== isInt) throw new TypeError(`${this.describe()}: ${t.describe()} expects ${t.dtype === 'int32' ? 'int32 ids' : 'floats'}, got ${x.describe()}`);
-    return x;
+    // The Input's static axes, so layers called on several shapes see which one this is (a view, no copy).
+    return perExample.some((d) => d === null) ? T.reshape(x, [-1, ...t.shape]) : x;
   }
 
   /** `dense_0`, `dense_0[1]` for a shared layer's second call, `lstm_0.2` for a call's third output. */

@@ -122,6 +122,10 @@ export function stateUpdates(outputs: Variable | readonly Variable[]): [SharedVa
   return collectUpdates(outputs, () => true);
 }
 
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 /** The lower-snake-case name stem of a class name: `Dense` → `dense`, `ReLU` → `relu`. @internal */
 export function nameStem(className: string): string {
   return className.replace(/([a-z0-9])([A-Z][a-z])/g, '$1_$2').toLowerCase();
@@ -180,6 +184,8 @@ export abstract class Layer {
   /** The name given at construction, or the one the model assigns when it builds the layer. */
   name: string | undefined;
   private shapes: { input: readonly number[]; output: readonly number[]; inputs: readonly (readonly number[])[] } | undefined;
+  /** Per-example shapes besides the first that the layer was built for (see `outputShapeFor`). */
+  private readonly otherShapes: (readonly number[])[] = [];
 
   constructor(name?: string) {
     if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
@@ -218,6 +224,12 @@ export abstract class Layer {
   build(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
     if (this.shapes) {
       if (inputShape.length !== this.shapes.input.length || inputShape.some((d, i) => d !== this.shapes!.input[i])) {
+        // A layer whose weights fit other shapes too (one on the last axis alone) is shared between them.
+        const other = this.outputShapeFor(inputShape);
+        if (other) {
+          if (!this.otherShapes.some((o) => sameDims(o, inputShape))) this.otherShapes.push([...inputShape]);
+          return other;
+        }
         throw new Error(`${this.describe()} was built for inputs of per-example shape ${formatDims(this.shapes.input)}, not ${formatDims(inputShape)}; a layer cannot be shared between models of different input shapes`);
       }
       return this.shapes.output;
@@ -387,8 +399,38 @@ export abstract class Layer {
 
   /** Throws, naming the layer and `x`, unless `x` is a batch of this layer's per-example inputs (one more axis). */
   protected requireBatch(x: Variable): void {
-    const features = this.inputShape;
-    if (x.ndim !== features.length + 1) throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(features)}, got ${x.describe()}`);
+    const shapes = this.builtShapes;
+    if (!shapes.some((s) => x.ndim === s.length + 1)) throw new Error(`${this.describe()}: expected a batch of per-example shape ${shapes.map(formatDims).join(' or ')}, got ${x.describe()}`);
+  }
+
+  /**
+   * The per-example output shape for inputs of another per-example shape than the one the
+   * layer was first built for, or undefined where its weights do not fit them (the default).
+   * Layers that work on the last axis alone (Dense, Embedding, LayerNormalization,
+   * activations, Dropout) take any leading axes, so one layer serves sequences of several
+   * lengths (a source's and a target's embedding, tied).
+   */
+  protected outputShapeFor(_inputShape: readonly number[]): readonly number[] | undefined {
+    return undefined;
+  }
+
+  /** Every per-example input shape the layer was built for: the first, then the others it took. */
+  protected get builtShapes(): readonly (readonly number[])[] {
+    return [this.inputShape, ...this.otherShapes];
+  }
+
+  /**
+   * The per-example shape among those the layer was built for that a batch `x` has: its own,
+   * where every axis is known, else the one built shape its known axes match; throws, naming
+   * the layer, where several match.
+   */
+  protected builtShapeOf(x: Variable): readonly number[] {
+    const perExample = x.shape.slice(1);
+    if (perExample.every((d) => d !== null)) return perExample as number[];
+    const matches = this.builtShapes.filter((s) => s.length === perExample.length && s.every((d, i) => perExample[i] === null || perExample[i] === d));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length === 0) throw new Error(`${this.describe()}: expected a batch of per-example shape ${this.builtShapes.map(formatDims).join(' or ')}, got ${x.describe()}`);
+    throw new Error(`${this.describe()}: ${x.describe()} has unknown axes, and the layer takes several shapes they fit (${matches.map(formatDims).join(', ')}); give its batch static axes (T.tensor('float32', [null, …]))`);
   }
 
   /**

@@ -89,6 +89,11 @@ export class LayerNormalization extends Layer {
     return inputShape;
   }
 
+  /** Any leading axes, the same features. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    return inputShape.length > 0 && inputShape[inputShape.length - 1] === this.inputShape[this.inputShape.length - 1] ? inputShape : undefined;
+  }
+
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
     const last = x.ndim - 1;
     const centered = T.sub(x, T.mean(x, last, true));
