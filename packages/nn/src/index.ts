@@ -74,6 +74,7 @@ export {
 } from './optimizers/schedules.js';
 
 export { Trainer, fit, type TrainerOptions, type FitOptions, type Data } from './train/trainer.js';
+export { generate, type GenerateOptions } from './generate.js';
 export { FitRun, NonFiniteLossError } from './train/fit-run.js';
 export {
   earlyStopping, callback,
