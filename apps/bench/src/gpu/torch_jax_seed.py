@@ -74,50 +74,35 @@ def run_torch():
             us = timed(f, 200)
             emit({"peer": "PyTorch %s" % torch.__version__, "item": name + " " + precision, "us": us, "reps": 200, "note": "%.1f TFLOP/s" % (fl / us / 1e6)})
         if precision == "fp32":
-            # The LSTM step of `pnpm bench` (32×40×64 → 128, loss Σ h_last · G, SGD 0.01): cuDNN's LSTM.
-            Bt, T, Fi, U = 32, 40, 64, 128
-            lstm = torch.nn.LSTM(Fi, U, batch_first=True).to(dev)
-            Xl = (torch.rand(Bt, T, Fi, generator=g) * 2 - 1).to(dev)
-            Gl = (torch.rand(Bt, U, generator=g) * 2 - 1).to(dev)
-            opt = torch.optim.SGD(lstm.parameters(), lr=0.01)
+            def time_sgd_step(module, loss_of, peer, item):
+                # One SGD step (lr 0.01) on loss_of(), timed back to back; the gradients kept allocated between steps.
+                opt = torch.optim.SGD(module.parameters(), lr=0.01)
 
-            def lstm_step():
-                _, (h, _c) = lstm(Xl)
-                loss = (h[-1] * Gl).sum()
-                opt.zero_grad(set_to_none=False)
-                loss.backward()
-                opt.step()
-            us = timed(lstm_step, min(REPS, 300))
-            emit({"peer": "PyTorch %s eager (cuDNN)" % torch.__version__, "item": "LSTM step 32×40×64 → 128", "us": us, "reps": min(REPS, 300), "note": ""})
+                def step():
+                    loss = loss_of()
+                    opt.zero_grad(set_to_none=False)
+                    loss.backward()
+                    opt.step()
+                us = timed(step, min(REPS, 300))
+                emit({"peer": peer, "item": item, "us": us, "reps": min(REPS, 300), "note": ""})
+            eager = "PyTorch %s eager" % torch.__version__
+            # The LSTM step of `pnpm bench` (32×40×64 → 128, loss Σ h_last · G): cuDNN's LSTM.
+            lstm = torch.nn.LSTM(64, 128, batch_first=True).to(dev)
+            Xl = (torch.rand(32, 40, 64, generator=g) * 2 - 1).to(dev)
+            Gl = (torch.rand(32, 128, generator=g) * 2 - 1).to(dev)
+            time_sgd_step(lstm, lambda: (lstm(Xl)[1][0][-1] * Gl).sum(), eager + " (cuDNN)", "LSTM step 32×40×64 → 128")
             # The transformer encoder step of `pnpm bench` (32×40×64, 4 heads, ff 128, post-norm,
-            # no dropout; loss Σ out · G, SGD 0.01).
+            # no dropout; loss Σ out · G).
             enc = torch.nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True).to(dev)
             Xt = (torch.rand(32, 40, 64, generator=g) * 2 - 1).to(dev)
             Gt = (torch.rand(32, 40, 64, generator=g) * 2 - 1).to(dev)
-            opt_t = torch.optim.SGD(enc.parameters(), lr=0.01)
-
-            def transformer_step():
-                loss = (enc(Xt) * Gt).sum()
-                opt_t.zero_grad(set_to_none=False)
-                loss.backward()
-                opt_t.step()
-            us = timed(transformer_step, min(REPS, 300))
-            emit({"peer": "PyTorch %s eager" % torch.__version__, "item": "transformer encoder step 32×40×64, 4 heads, ff 128", "us": us, "reps": min(REPS, 300), "note": ""})
+            time_sgd_step(enc, lambda: (enc(Xt) * Gt).sum(), eager, "transformer encoder step 32×40×64, 4 heads, ff 128")
             # The transformer decoder step: the same sizes, reading a memory of 40 steps, with a
             # causal target mask (symgrad's TransformerDecoder is causal by default).
             dec = torch.nn.TransformerDecoderLayer(64, 4, 128, dropout=0.0, batch_first=True).to(dev)
             Mt = (torch.rand(32, 40, 64, generator=g) * 2 - 1).to(dev)
             causal = torch.nn.Transformer.generate_square_subsequent_mask(40).to(dev)
-            opt_d = torch.optim.SGD(dec.parameters(), lr=0.01)
-
-            def decoder_step():
-                loss = (dec(Xt, Mt, tgt_mask=causal) * Gt).sum()
-                opt_d.zero_grad(set_to_none=False)
-                loss.backward()
-                opt_d.step()
-            us = timed(decoder_step, min(REPS, 300))
-            emit({"peer": "PyTorch %s eager" % torch.__version__, "item": "transformer decoder step 32×40×64 reading 40 memory steps, 4 heads, ff 128", "us": us, "reps": min(REPS, 300), "note": ""})
-
+            time_sgd_step(dec, lambda: (dec(Xt, Mt, tgt_mask=causal) * Gt).sum(), eager, "transformer decoder step 32×40×64 reading 40 memory steps, 4 heads, ff 128")
 
 def run_jax():
     import jax
