@@ -122,7 +122,8 @@ export function stateUpdates(outputs: Variable | readonly Variable[]): [SharedVa
   return collectUpdates(outputs, () => true);
 }
 
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
+/** Whether two shapes are the same. @internal */
+export function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
@@ -223,7 +224,7 @@ export abstract class Layer {
    */
   build(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
     if (this.shapes) {
-      if (inputShape.length !== this.shapes.input.length || inputShape.some((d, i) => d !== this.shapes!.input[i])) {
+      if (!sameDims(inputShape, this.shapes.input)) {
         // A layer whose weights fit other shapes too (one on the last axis alone) is shared between them.
         const other = this.outputShapeFor(inputShape);
         if (other) {
@@ -303,7 +304,7 @@ export abstract class Layer {
   buildInputs(shapes: readonly (readonly number[])[], ctx: BuildContext): readonly number[] {
     if (shapes.length === 1) return this.build(shapes[0]!, ctx);
     if (this.shapes) {
-      const same = this.shapes.inputs.length === shapes.length && shapes.every((s, i) => s.length === this.shapes!.inputs[i]!.length && s.every((d, j) => d === this.shapes!.inputs[i]![j]));
+      const same = this.shapes.inputs.length === shapes.length && shapes.every((s, i) => sameDims(s, this.shapes!.inputs[i]!));
       if (!same) {
         throw new Error(`${this.describe()} was built for inputs of per-example shapes ${this.shapes.inputs.map(formatDims).join(', ')}, not ${shapes.map(formatDims).join(', ')}; a shared layer sees the same shapes at every call`);
       }

@@ -5,7 +5,7 @@
  * step where every masked input keeps it; a concatenation along the steps joins the masks.
  */
 import { constant, NDArray, T, type Variable } from '@symgrad/core';
-import { formatDims, Layer, type BuildContext, type MultiApplyOptions } from './layer.js';
+import { formatDims, Layer, sameDims, type BuildContext, type MultiApplyOptions } from './layer.js';
 
 /** The common part of the merging layers: two or more inputs, no parameters. */
 abstract class Merge extends Layer {
@@ -51,7 +51,7 @@ abstract class ElementwiseMerge extends Merge {
   protected override buildManyLayer(shapes: readonly (readonly number[])[], _ctx: BuildContext): readonly number[] {
     const first = shapes[0]!;
     shapes.forEach((s, i) => {
-      if (s.length !== first.length || s.some((d, j) => d !== first[j])) {
+      if (!sameDims(s, first)) {
         throw new Error(`${this.describe()}: inputs must have one per-example shape, got ${shapes.map(formatDims).join(', ')} (input ${i} differs from input 0)`);
       }
     });

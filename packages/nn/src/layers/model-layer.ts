@@ -3,7 +3,7 @@
  * symbolic tensors wires the whole model in as one call, its weights shared by every call.
  */
 import type { SharedVariable, Variable } from '@symgrad/core';
-import { formatDims, Layer, type ApplyOptions, type BuildContext, type MultiApplyOptions } from './layer.js';
+import { formatDims, Layer, sameDims, type ApplyOptions, type BuildContext, type MultiApplyOptions } from './layer.js';
 
 /** What a model gives to be a layer: its shapes, and a run that returns its outputs' masks too. @internal */
 export interface NestableModel {
@@ -131,6 +131,6 @@ export function nestedLayerNames(layers: readonly Layer[]): Map<string, string> 
 
 /** Throws unless `shapes` are the per-example shapes `want` a built model takes. @internal */
 export function checkModelInputShapes(who: string, want: readonly (readonly number[])[], shapes: readonly (readonly number[])[]): void {
-  const same = want.length === shapes.length && want.every((w, i) => w.length === shapes[i]!.length && w.every((d, j) => d === shapes[i]![j]));
+  const same = want.length === shapes.length && want.every((w, i) => sameDims(w, shapes[i]!));
   if (!same) throw new Error(`${who} takes per-example inputs ${want.map(formatDims).join(', ')}, got ${shapes.map(formatDims).join(', ')}`);
 }

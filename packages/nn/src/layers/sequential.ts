@@ -4,7 +4,7 @@
  */
 import { kindOf, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
-import { formatDims, nameLayers, type ApplyOptions, type Layer, type LayerConfig, type MultiApplyOptions } from './layer.js';
+import { formatDims, nameLayers, sameDims, type ApplyOptions, type Layer, type LayerConfig, type MultiApplyOptions } from './layer.js';
 import { ModelLayer, nestedLayerNames } from './model-layer.js';
 import { SymbolicTensor } from './symbolic-tensor.js';
 import { countElements, readModelConfig, renderSummary, type Model, type ModelConfigEnvelope } from './model.js';
@@ -96,7 +96,7 @@ export class Sequential implements Model {
       throw new RangeError(`${this.describe()}: inputShape must be an array of positive integers (without the batch axis), got ${Array.isArray(inputShape) ? formatDims(inputShape) : String(inputShape)}`);
     }
     if (this.shapes) {
-      if (inputShape.length !== this.shapes.input.length || inputShape.some((d, i) => d !== this.shapes!.input[i])) {
+      if (!sameDims(inputShape, this.shapes.input)) {
         throw new Error(`${this.describe()} is built for per-example inputs ${formatDims(this.shapes.input)}, not ${formatDims(inputShape)}`);
       }
       return;
