@@ -88,9 +88,11 @@ interface MetricAccumulator {
   readonly count: SharedVariable | undefined;
 }
 
+/** Whether `x` is an NDArray or a non-empty list of them (one per model input or output). */
+const isFeatures = (x: unknown): x is Features => x instanceof NDArray || (Array.isArray(x) && x.length > 0 && x.every((a) => a instanceof NDArray));
+
 function toDataset(who: string, data: Data): Dataset<Features, Features> {
   if (data instanceof Dataset) return data;
-  const isFeatures = (x: unknown): boolean => x instanceof NDArray || (Array.isArray(x) && x.length > 0 && x.every((a) => a instanceof NDArray));
   if (typeof data === 'object' && data !== null && isFeatures(data.x) && isFeatures(data.y)) return new Dataset(data.x, data.y);
   throw new TypeError(`${who}: data must be a Dataset or { x, y } NDArrays (x may be one NDArray per model input, y one per output)`);
 }
@@ -298,8 +300,7 @@ export class Trainer {
   }
 
   private async predictWith(who: string, x: Features, options: { batchSize?: number }, all: boolean): Promise<NDArray[]> {
-    const ok = x instanceof NDArray || (Array.isArray(x) && x.length > 0 && x.every((a) => a instanceof NDArray));
-    if (!ok) throw new TypeError(`${who}: x must be an NDArray (or one NDArray per model input)`);
+    if (!isFeatures(x)) throw new TypeError(`${who}: x must be an NDArray (or one NDArray per model input)`);
     const batchSize = checkPositiveInt(who, 'batchSize', options.batchSize ?? 256);
     const xs = listOf(x);
     xs.forEach((a) => this.checkX(who, a));
@@ -411,11 +412,10 @@ export class Trainer {
     const evaluation = this.lossesOf(x, ys, false);
     const outEval = evaluation.outs[0]!;
     const evaluated = this.metrics.filter((m) => m.symbolicSum);
-    const rows = T.size(xs[0]!, 0);
     const evaluate = fn([...xs, ...ys], [
       evaluation.total, outEval,
       ...evaluated.map((m) => m.symbolicSum!(outEval, y)),
-      ...evaluated.map((m) => counted(m, outEval) ?? rows),
+      ...evaluated.map((m) => counted(m, outEval) ?? n),
       ...(this.perOutput ? evaluation.each : []),
     ], this.fnOptions());
     const c: Compiled = { train, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs, outputLosses }, evaluated };
