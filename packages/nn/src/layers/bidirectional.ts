@@ -4,7 +4,7 @@
  */
 import { T, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
-import { Layer, type ApplyOptions, type BuildContext, type LayerConfig } from './layer.js';
+import { Layer, type ApplyOptions, type BuildContext, type LayerConfig, type MultiApplyOptions } from './layer.js';
 import { Recurrent } from './recurrent.js';
 
 /** How the two directions' outputs combine: side by side on the last axis (the default), or elementwise. */
@@ -23,7 +23,10 @@ export interface BidirectionalOptions {
  * with its own weights and `goBackwards` flipped, backwards; with `returnSequences` the
  * backward outputs are put back in the sequence's order, so step t of the result holds both
  * directions' outputs at t. Parameters are the two layers', named `<name>_forward/…` and
- * `<name>_backward/…`. A mask (an Embedding's `maskZero`) reaches both directions.
+ * `<name>_backward/…`. A mask (an Embedding's `maskZero`) reaches both directions. In a
+ * FunctionalModel it takes an initial state for each direction (`apply([x, fh, fc, bh, bc])`
+ * for an LSTM) and, when the wrapped layer has `returnState`, gives both final states after
+ * the merged output (`applyAll`: output, the forward state, the backward state), as Keras.
  *
  * @example
  * ```ts
@@ -46,7 +49,6 @@ export class Bidirectional extends Layer {
       throw new TypeError(`Bidirectional: wraps a recurrent layer (SimpleRNN, LSTM, GRU), got ${layer instanceof Layer ? layer.describe() : String(layer)}`);
     }
     if (layer.built) throw new Error(`Bidirectional: ${layer.describe()} is already built; wrap a new layer, which the wrapper builds with its copy`);
-    if (layer.options.returnState) throw new Error(`Bidirectional: ${layer.describe()} has returnState, which Bidirectional does not give; wrap it without returnState`);
     const mode = options.mergeMode ?? 'concat';
     if (!MERGE_MODES.includes(mode)) throw new TypeError(`Bidirectional: mergeMode must be one of ${MERGE_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
     this.mergeMode = mode;
@@ -54,20 +56,80 @@ export class Bidirectional extends Layer {
     this.backward = layer.withOptions({ goBackwards: !layer.options.goBackwards });
   }
 
+  /** The sequence, then optionally both directions' initial states (the forward one first). */
+  override get inputArity(): readonly [number, number] {
+    return [1, 1 + 2 * this.forward.stateCount];
+  }
+
+  override get outputCount(): number {
+    return this.forward.outputCount === 1 ? 1 : 1 + 2 * this.forward.stateCount;
+  }
+
+  protected override outputNames(): string[] {
+    return this.outputCount === 1 ? ['output'] : ['output', 'the forward state', 'the backward state'];
+  }
+
+  override get outputShapes(): readonly (readonly number[])[] {
+    return [this.outputShape, ...(this.outputCount === 1 ? [] : Array.from({ length: 2 * this.forward.stateCount }, () => [this.forward.units]))];
+  }
+
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
+    return this.buildDirections([inputShape], ctx);
+  }
+
+  protected override buildManyLayer(shapes: readonly (readonly number[])[], ctx: BuildContext): readonly number[] {
+    const parts = this.forward.stateCount;
+    if (shapes.length !== 1 + 2 * parts) throw new Error(`${this.describe()}: takes an initial state for each direction, ${2 * parts} tensors after the sequence, got ${shapes.length - 1}`);
+    return this.buildDirections(shapes, ctx);
+  }
+
+  /** Builds both directions, each with its part of the initial state's shapes; the merged output's shape. */
+  private buildDirections(shapes: readonly (readonly number[])[], ctx: BuildContext): readonly number[] {
     const name = this.name!;
     // Each direction's own name and seed, so their weights differ and are saved apart.
     this.forward.name ??= `${name}_forward`;
     this.backward.name ??= `${name}_backward`;
-    const out = this.forward.build(inputShape, { name: this.forward.name, seed: deriveSeed(ctx.seed, 0) });
-    this.backward.build(inputShape, { name: this.backward.name, seed: deriveSeed(ctx.seed, 1) });
+    const [x, states] = [shapes[0]!, shapes.slice(1)];
+    const half = states.length / 2;
+    const out = this.forward.buildInputs([x, ...states.slice(0, half)], { name: this.forward.name, seed: deriveSeed(ctx.seed, 0) });
+    this.backward.buildInputs([x, ...states.slice(half)], { name: this.backward.name, seed: deriveSeed(ctx.seed, 1) });
     if (this.mergeMode !== 'concat') return out;
     return [...out.slice(0, -1), 2 * out[out.length - 1]!];
   }
 
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
-    const f = this.forward.call(x, options);
-    let b = this.backward.call(x, options);
+    return this.run([x], { ...(options.training === undefined ? {} : { training: options.training }), masks: [options.mask] })[0]!;
+  }
+
+  protected override callManyLayer(xs: readonly Variable[], options: MultiApplyOptions): Variable {
+    return this.run(xs, options)[0]!;
+  }
+
+  /** The merged output, then (with returnState) the forward state and the backward state. */
+  override callOutputs(xs: readonly Variable[], options: MultiApplyOptions = {}): Variable[] {
+    return this.run(xs, options);
+  }
+
+  /** The output's mask (see `computeMask`); initial states' masks do not count, and states have none. */
+  override computeMaskInputs(xs: readonly Variable[], masks: readonly (Variable | undefined)[]): Variable | undefined {
+    return this.computeMask(xs[0]!, masks[0]);
+  }
+
+  override computeOutputMasks(xs: readonly Variable[], masks: readonly (Variable | undefined)[]): (Variable | undefined)[] {
+    return [this.computeMaskInputs(xs, masks), ...Array.from({ length: this.outputCount - 1 }, () => undefined)];
+  }
+
+  private run(xs: readonly Variable[], options: MultiApplyOptions): Variable[] {
+    const [x, states] = [xs[0]!, xs.slice(1)];
+    const half = states.length / 2;
+    const direction = (layer: Recurrent, initial: readonly Variable[]) => layer.callOutputs([x, ...initial], { ...options, masks: [options.masks?.[0]] });
+    const [f, ...forwardState] = direction(this.forward, states.slice(0, half));
+    const [backwardOut, ...backwardState] = direction(this.backward, states.slice(half));
+    return [this.merge(f!, backwardOut!), ...forwardState, ...backwardState];
+  }
+
+  private merge(f: Variable, backwardOut: Variable): Variable {
+    let b = backwardOut;
     if (this.forward.options.returnSequences) {
       // The backward layer's outputs come from the last step first: put them in step order.
       const steps = this.inputShape[0]!;

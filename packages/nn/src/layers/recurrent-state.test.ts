@@ -114,12 +114,47 @@ describe('recurrent layers: initial state and returnState', () => {
     expect(() => new FunctionalModel({ inputs: [x, h], outputs: new LSTM(3).apply([x, h]) })).toThrow(/^FunctionalModel 'model': LSTM 'lstm_0': an initial state has 2 parts \(h, c\), got 1 \(built at /);
     expect(() => new FunctionalModel({ inputs: [x, h], outputs: new GRU(4).apply([x, h]) })).toThrow(/^FunctionalModel 'model': GRU 'gru_0': the initial state's h must have per-example shape \[4\], got \[3\] \(built at /);
     expect(() => new Sequential([new SimpleRNN(2, { returnState: true })], { inputShape: [3, 2] })).toThrow("Sequential 'sequential': SimpleRNN 'simplernn_0' gives 2 tensors (returnState), but each layer of a Sequential gives one; use it in a FunctionalModel with applyAll");
-    expect(() => new Bidirectional(new LSTM(2, { returnState: true }))).toThrow('Bidirectional: LSTM has returnState, which Bidirectional does not give; wrap it without returnState');
+    const bi = new Bidirectional(new LSTM(3));
+    expect(() => new FunctionalModel({ inputs: [x, h], outputs: bi.apply([x, h]) })).toThrow(/^FunctionalModel 'model': Bidirectional 'bidirectional_0': takes an initial state for each direction, 4 tensors after the sequence, got 1 \(built at /);
+    expect(() => new Bidirectional(new GRU(2, { returnState: true })).apply(x)).toThrow('Bidirectional.apply: the layer gives 3 tensors (output, the forward state, the backward state); applyAll returns them all');
     const gru = new GRU(3);
     new FunctionalModel({ inputs: [x, h], outputs: gru.apply([x, h]) });
     const X = T.tensor('float32', [null, 4, 2], 'x');
     expect(() => gru.callInputs([X, T.vector('v')])).toThrow("GRU 'gru_0': the initial state's h must be [batch, 3], got 'v' (float32[?])");
     expect(() => gru.callInputs([X, T.imatrix('i')])).toThrow("GRU 'gru_0': the initial state's h must be floats, got 'i' (int32[?, ?])");
     expect(() => gru.callInputs([X, T.matrix('a'), T.matrix('b')])).toThrow("GRU 'gru_0': an initial state has 1 part (h), got 2");
+  });
+
+  it('Bidirectional takes each direction\'s initial state and gives both final states (Keras\'s order: output, forward, backward)', async () => {
+    const rng = new TestRandom(9);
+    const [batch, steps, features, units] = [2, 5, 3, 4];
+    const layer = new Bidirectional(new LSTM(units, { returnState: true, returnSequences: true }));
+    const x = new Input([steps, features], { name: 'x' });
+    const states = ['fh', 'fc', 'bh', 'bc'].map((name) => new Input([units], { name }));
+    const outputs = layer.applyAll([x, ...states]);
+    expect(outputs).toHaveLength(5);
+    const model = new FunctionalModel({ inputs: [x, ...states], outputs }, { seed: 4 });
+    expect(outputs.map((o) => model.shapeOf(o))).toEqual([[steps, 2 * units], [units], [units], [units], [units]]);
+    for (const d of [layer.forward, layer.backward]) d.bias!.set(rng.array(d.bias!.shape as number[], 'float32', -0.5, 0.5));
+    const xs = rng.array([batch, steps, features], 'float32', -1, 1);
+    const initial = states.map(() => rng.array([batch, units], 'float32', -1, 1));
+    const vars = [T.tensor('float32', [null, steps, features], 'x'), ...states.map((st) => T.matrix(st.name!))];
+    const [merged, fh, fc, bh, bc] = await fn(vars, model.applyOutputs(vars))(xs, ...initial);
+    const ref = (d: LSTM, o: LSTMOptions, h: NDArray, c: NDArray) => reference('LSTM', xs, d.kernel.get(), d.recurrentKernel.get(), d.bias!.get(), o, {}, { h, c });
+    const fwd = ref(layer.forward as LSTM, { returnSequences: true }, initial[0]!, initial[1]!);
+    const bwd = ref(layer.backward as LSTM, { returnSequences: true, goBackwards: true }, initial[2]!, initial[3]!);
+    expect(relativeError(fh!.data, fwd.h)).toBeLessThan(1e-5);
+    expect(relativeError(fc!.data, fwd.c)).toBeLessThan(1e-5);
+    expect(relativeError(bh!.data, bwd.h)).toBeLessThan(1e-5);
+    expect(relativeError(bc!.data, bwd.c)).toBeLessThan(1e-5);
+    // Step t holds the forward output at t beside the backward one at t (the backward layer read t last-but-…).
+    const want: number[] = [];
+    for (let b = 0; b < batch; b++) {
+      for (let t = 0; t < steps; t++) {
+        want.push(...Array.from(fwd.out.subarray((b * steps + t) * units, (b * steps + t + 1) * units)));
+        want.push(...Array.from(bwd.out.subarray((b * steps + (steps - 1 - t)) * units, (b * steps + (steps - t)) * units)));
+      }
+    }
+    expect(relativeError(merged!.data, want)).toBeLessThan(1e-5);
   });
 });

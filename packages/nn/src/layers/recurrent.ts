@@ -121,6 +121,11 @@ export abstract class Recurrent extends Layer {
     return ['h'];
   }
 
+  /** How many tensors the state has: 1 (h), 2 for an LSTM (h, c). */
+  get stateCount(): number {
+    return this.stateNames.length;
+  }
+
   /** The sequence, then optionally an initial state (each part [batch, units]). */
   override get inputArity(): readonly [number, number] {
     return [1, 1 + this.stateNames.length];
