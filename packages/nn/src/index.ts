@@ -1,8 +1,10 @@
 /**
- * @symgrad/nn — neural networks on symgrad: initializers, layers (Dense, activations,
- * Dropout, Sequential), losses built from core ops, optimizers as symbolic update lists with
- * state in shared variables, learning-rate schedules, a backend-agnostic training loop with
- * callbacks and an async event stream, metrics, datasets, and safetensors save/load.
+ * @symgrad/nn — neural networks on symgrad: initializers, layers (dense, convolutions,
+ * recurrent, attention and transformer blocks, …), Sequential and functional models (several
+ * inputs and outputs, shared layers, nested models), losses built from core ops, optimizers
+ * as symbolic update lists with state in shared variables, learning-rate schedules, a
+ * backend-agnostic training loop with callbacks and an async event stream, metrics, text
+ * generation, datasets, and safetensors save/load.
  *
  * This entry uses no Node built-ins (it runs in browsers); `@symgrad/nn/node` adds files and
  * the MNIST loader.
