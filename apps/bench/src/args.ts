@@ -37,7 +37,7 @@ export const USAGE = `Usage: pnpm bench [options]     (or: node apps/bench/dist/
 
 Times the seed step (MLP 1000 → 1000 → 1000 → 10, 800 rows, SGD; ~8.05 GFLOP) on symgrad's
 cpu backend and on its peers (tfjs-wasm, tfjs-cpu, numpy, PyTorch), the forward pass
-(symgrad vs onnxruntime-node, tfjs-wasm, numpy) and kernels (sgemm, elementwise, softmax, dropout, an embedding step, an LSTM step),
+(symgrad vs onnxruntime-node, tfjs-wasm, numpy) and kernels (sgemm, elementwise, softmax, dropout, an embedding step, LSTM, transformer encoder and decoder steps),
 in one invocation; the gpujs backend (gpu.js's webasm mode in Node) runs a reduced seed step
 beside symgrad cpu at the same shape. Reports medians, ratios against symgrad and GFLOP/s, and writes
 docs/bench/results.json and docs/BENCHMARKS.md.
