@@ -37,6 +37,7 @@ export interface NestableModel {
 export class ModelLayer extends Layer {
   readonly className: string;
   readonly model: NestableModel;
+  private lastRun: { xs: readonly Variable[]; masks: readonly (Variable | undefined)[]; result: { outputs: Variable[]; masks: (Variable | undefined)[] } } | undefined;
 
   constructor(model: NestableModel) {
     super(model.name);
@@ -87,15 +88,15 @@ export class ModelLayer extends Layer {
 
   /** The model's output mask (a Sequential nested in a Sequential computes it apart from the output). */
   override computeMask(x: Variable, mask: Variable | undefined): Variable | undefined {
-    return this.run([x], { masks: [mask] }).masks[0];
+    return this.masksOf([x], [mask])[0];
   }
 
   override computeMaskInputs(xs: readonly Variable[], masks: readonly (Variable | undefined)[]): Variable | undefined {
-    return this.run(xs, { masks }).masks[0];
+    return this.masksOf(xs, masks)[0];
   }
 
   override computeOutputMasks(xs: readonly Variable[], masks: readonly (Variable | undefined)[]): (Variable | undefined)[] {
-    return this.run(xs, { masks }).masks;
+    return this.masksOf(xs, masks);
   }
 
   override parameters(): SharedVariable[] {
@@ -111,9 +112,21 @@ export class ModelLayer extends Layer {
     return this.model.toConfig().config as Record<string, unknown>;
   }
 
+  /**
+   * The output masks for these inputs and masks: those of the last run when it had them (a
+   * Sequential asks for the mask right after the call), so the model's graph is not built twice.
+   */
+  private masksOf(xs: readonly Variable[], masks: readonly (Variable | undefined)[]): (Variable | undefined)[] {
+    const last = this.lastRun;
+    const same = last !== undefined && last.xs.length === xs.length && xs.every((x, i) => x === last.xs[i] && masks[i] === last.masks[i]);
+    return same ? last.result.masks : this.run(xs, { masks }).masks;
+  }
+
   private run(xs: readonly Variable[], options: MultiApplyOptions): { outputs: Variable[]; masks: (Variable | undefined)[] } {
     if (xs.length !== this.model.inputCount) throw new Error(`${this.describe()}: the model takes ${this.model.inputCount} input${this.model.inputCount === 1 ? '' : 's'}, got ${xs.length}`);
-    return this.model.runWithMasks(xs, options);
+    const result = this.model.runWithMasks(xs, options);
+    this.lastRun = { xs: [...xs], masks: xs.map((_, i) => options.masks?.[i]), result };
+    return result;
   }
 }
 
