@@ -3,6 +3,7 @@
 // independent, so threads split rows and results do not depend on the thread count.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -157,58 +158,69 @@ struct RowSoftmax {
   bool log;
 };
 
-// One row in float64 through the vectorized exp: a row fits in L1, so the input is read from
-// memory once. Normalizing multiplies by 1/Σ (as PyTorch does): within an ulp of dividing
-// in float64, so the float32 results match the TypeScript path's division.
+// Rows in float64 through the vectorized exp: a row fits in L1, so the input is read from
+// memory once. Short rows go a block at a time through one exp call, so its fixed cost is not
+// paid per row (5,120 rows of 40, attention's scores: about 0.35 -> 0.29 ms, medians); exp is a
+// function of each value alone, so blocking keeps the bits. Normalizing multiplies by 1/sum
+// (as PyTorch does): within an ulp of dividing in float64, so the float32 results match the
+// TypeScript path's division.
+constexpr int64_t kSoftmaxBlock = 2048;
+
 void softmax_rows(const RowSoftmax& k, int64_t r0, int64_t r1) {
+  const int64_t cols = k.cols;
+  const int64_t block = cols >= kSoftmaxBlock ? 1 : kSoftmaxBlock / cols;
   thread_local std::vector<double> e, t;
-  if ((int64_t)e.size() < k.cols) e.resize(k.cols), t.resize(k.cols);
+  if ((int64_t)e.size() < block * cols) e.resize(block * cols), t.resize(block * cols);
   const int64_t xc = k.xv.strides[1], oc = k.ov.strides[1];
   const VecMath& vm = vec_math();
-  for (int64_t r = r0; r < r1; r++) {
-    const int64_t row = k.xv.offset + r * k.xv.strides[0];
-    if (k.x.storage == kF32 && xc == 1) {
-      vm.widen(static_cast<const float*>(k.x.data) + row, e.data(), k.cols);
-    } else {
-      for (int64_t c = 0; c < k.cols; c++) e[c] = read_at(k.x, row + c * xc);
-    }
-    // Eight running maxima and sums, so the loops vectorize. The maximum skips NaNs; a NaN
-    // still makes the row NaN, through its exp in the sum.
-    double m = -std::numeric_limits<double>::infinity();
-    {
+  for (int64_t b0 = r0; b0 < r1; b0 += block) {
+    const int64_t nb = std::min(block, r1 - b0);
+    for (int64_t i = 0; i < nb; i++) {
+      double* er = e.data() + i * cols;
+      const int64_t row = k.xv.offset + (b0 + i) * k.xv.strides[0];
+      if (k.x.storage == kF32 && xc == 1) {
+        vm.widen(static_cast<const float*>(k.x.data) + row, er, cols);
+      } else {
+        for (int64_t c = 0; c < cols; c++) er[c] = read_at(k.x, row + c * xc);
+      }
+      // Eight running maxima, so the loop vectorizes. The maximum skips NaNs; a NaN still
+      // makes the row NaN, through its exp in the sum.
       double m8[8];
-      for (double& v : m8) v = m;
+      for (double& v : m8) v = -std::numeric_limits<double>::infinity();
       int64_t c = 0;
-      for (; c + 8 <= k.cols; c += 8) {
-        for (int i = 0; i < 8; i++) m8[i] = e[c + i] > m8[i] ? e[c + i] : m8[i];
+      for (; c + 8 <= cols; c += 8) {
+        for (int j = 0; j < 8; j++) m8[j] = er[c + j] > m8[j] ? er[c + j] : m8[j];
       }
-      for (; c < k.cols; c++) m8[0] = e[c] > m8[0] ? e[c] : m8[0];
+      for (; c < cols; c++) m8[0] = er[c] > m8[0] ? er[c] : m8[0];
+      double m = m8[0];
       for (double v : m8) m = v > m ? v : m;
+      for (c = 0; c < cols; c++) er[c] -= m;
     }
-    for (int64_t c = 0; c < k.cols; c++) e[c] -= m;
     double* ex = k.log ? t.data() : e.data();
-    vm.exp(e.data(), ex, k.cols);
-    double s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    {
+    vm.exp(e.data(), ex, nb * cols);
+    for (int64_t i = 0; i < nb; i++) {
+      double* er = e.data() + i * cols;
+      const double* xr = ex + i * cols;
+      double s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
       int64_t c = 0;
-      for (; c + 8 <= k.cols; c += 8) {
-        for (int i = 0; i < 8; i++) s8[i] += ex[c + i];
+      for (; c + 8 <= cols; c += 8) {
+        for (int j = 0; j < 8; j++) s8[j] += xr[c + j];
       }
-      for (; c < k.cols; c++) s8[c & 7] += ex[c];
-    }
-    const double s = ((s8[0] + s8[1]) + (s8[2] + s8[3])) + ((s8[4] + s8[5]) + (s8[6] + s8[7]));
-    if (k.log) {
-      const double ls = std::log(s);
-      for (int64_t c = 0; c < k.cols; c++) e[c] -= ls;
-    } else {
-      const double inv = 1.0 / s;
-      for (int64_t c = 0; c < k.cols; c++) e[c] *= inv;
-    }
-    const int64_t orow = k.ov.offset + r * k.ov.strides[0];
-    if (k.out.storage == kF32 && oc == 1) {
-      vm.narrow(e.data(), static_cast<float*>(k.out.data) + orow, k.cols);
-    } else {
-      for (int64_t c = 0; c < k.cols; c++) write_at(k.out, orow + c * oc, e[c]);
+      for (; c < cols; c++) s8[c & 7] += xr[c];
+      const double s = ((s8[0] + s8[1]) + (s8[2] + s8[3])) + ((s8[4] + s8[5]) + (s8[6] + s8[7]));
+      if (k.log) {
+        const double ls = std::log(s);
+        for (c = 0; c < cols; c++) er[c] -= ls;
+      } else {
+        const double inv = 1.0 / s;
+        for (c = 0; c < cols; c++) er[c] *= inv;
+      }
+      const int64_t orow = k.ov.offset + (b0 + i) * k.ov.strides[0];
+      if (k.out.storage == kF32 && oc == 1) {
+        vm.narrow(er, static_cast<float*>(k.out.data) + orow, cols);
+      } else {
+        for (c = 0; c < cols; c++) write_at(k.out, orow + c * oc, er[c]);
+      }
     }
   }
 }

@@ -111,18 +111,47 @@ describe.skipIf(!addon)('native specials', () => {
     }
   });
 
+  it('row softmax of many short rows (blocks of rows share one exp call) gives each row the bits it gets alone, and the float64 reference', () => {
+    const rng = new Rng(86);
+    for (const [rows, cols] of [[1031, 40], [613, 7], [5, 2047], [3, 2049]] as const) {
+      const dtype = 'float32';
+      const b = new TestBuffers();
+      // Masked attention scores: some entries far below exp's range.
+      const input = b.layout(rng, dtype, [rows, cols], () => (rng.bool(0.2) ? -1e9 : rng.uniform(-8, 8)));
+      const output = b.layout(rng, dtype, [rows, cols], () => 0);
+      for (const log of [false, true]) {
+        const k: SoftmaxKernel = { kind: 'softmax', input, output, log, dtype, label: 'sm' };
+        step(compileNativeSoftmax(k, addon!))(b.data);
+        const read = (d: TypedArray, v: View, idx: number[]) => d[offsetOf(v, idx)]!;
+        for (const r of [0, 1, rows >> 1, rows - 2, rows - 1].filter((i) => i >= 0)) {
+          const x = Array.from({ length: cols }, (_, c) => read(b.data[input.buffer]!, input, [r, c]));
+          const one = new Float32Array(cols);
+          addon!.softmax(Float32Array.from(x), one, Int32Array.from([1, cols, 0, cols, 1, 0, cols, 1, log ? 1 : 0]));
+          const got = Array.from({ length: cols }, (_, c) => read(b.data[output.buffer]!, output, [r, c]));
+          expect(got, `${rows}x${cols} row ${r}: differs from the row alone`).toEqual(Array.from(one));
+          const m = Math.max(...x);
+          const s = x.reduce((a, v) => a + Math.exp(v - m), 0);
+          const bad = x.findIndex((v, c) => !close(got[c]!, log ? v - m - Math.log(s) : Math.exp(v - m) / s, 1e-5));
+          expect(bad, `${rows}x${cols} row ${r}: column ${bad} differs from the float64 reference`).toBe(-1);
+        }
+      }
+    }
+  });
+
   it('row softmax gives bit-identical results on 1 and 2 threads, and rejects bad arguments', () => {
     const rng = new Rng(85);
-    const b = new TestBuffers();
-    const input = b.layout(rng, 'float32', [257, 1000], () => rng.uniform(-5, 5));
-    const output = b.layout(rng, 'float32', [257, 1000], () => 0);
-    const k: SoftmaxKernel = { kind: 'softmax', input, output, log: false, dtype: 'float32', label: 'sm' };
-    const two = b.copy();
-    addon!.setNumThreads(1);
-    step(compileNativeSoftmax(k, addon!))(b.data);
-    addon!.setNumThreads(2);
-    step(compileNativeSoftmax(k, addon!))(two);
-    b.data.forEach((d, i) => expect(Array.from(d)).toEqual(Array.from(two[i]!)));
+    for (const [rows, cols] of [[257, 1000], [1031, 40]] as const) {
+      const b = new TestBuffers();
+      const input = b.layout(rng, 'float32', [rows, cols], () => rng.uniform(-5, 5));
+      const output = b.layout(rng, 'float32', [rows, cols], () => 0);
+      const k: SoftmaxKernel = { kind: 'softmax', input, output, log: false, dtype: 'float32', label: 'sm' };
+      const two = b.copy();
+      addon!.setNumThreads(1);
+      step(compileNativeSoftmax(k, addon!))(b.data);
+      addon!.setNumThreads(2);
+      step(compileNativeSoftmax(k, addon!))(two);
+      b.data.forEach((d, i) => expect(Array.from(d)).toEqual(Array.from(two[i]!)));
+    }
     const f = (n: number) => new Float32Array(n);
     expect(() => addon!.softmax(f(5), f(6), Int32Array.from([2, 3, 0, 3, 1, 0, 3, 1, 0]))).toThrow('softmax: input reaches element 5 of an array of 5');
     expect(() => addon!.softmax(f(6), new Int32Array(6), Int32Array.from([2, 3, 0, 3, 1, 0, 3, 1, 0]))).toThrow('softmax: input and output must be float32 or float64 arrays');
