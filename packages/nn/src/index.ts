@@ -61,9 +61,11 @@ export {
   type CrossEntropyOptions, type Loss, type LossName,
 } from './losses.js';
 export {
-  accuracy, topKAccuracy, confusionMatrix, labelsOf, correctCount, symbolicAccuracy, accuracyMetric, accuracyIgnoring, topK, resolveMetric,
-  type Metric,
+  accuracy, topKAccuracy, binaryAccuracy, confusionMatrix, labelsOf, correctCount, symbolicAccuracy, accuracyMetric, accuracyIgnoring, topK,
+  binaryAccuracyMetric, meanAbsoluteErrorMetric, meanSquaredErrorMetric, resolveMetric,
+  type Metric, type MetricName,
 } from './metrics.js';
+export type { MetricSpec, ScoredMetric } from './train/scored-metrics.js';
 
 export { Optimizer, type OptimizerOptions, type UpdatePair } from './optimizers/optimizer.js';
 export { Sgd, sgd, momentum, nesterov, type SgdOptions } from './optimizers/sgd.js';

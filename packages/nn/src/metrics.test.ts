@@ -2,7 +2,11 @@ import '@symgrad/backend-cpu';
 import { fn, NDArray, T } from '@symgrad/core';
 import { TestRandom } from '@symgrad/core/testing';
 import { describe, expect, it } from 'vitest';
-import { accuracy, accuracyIgnoring, confusionMatrix, correctCount, labelsOf, resolveMetric, symbolicAccuracy, topK, topKAccuracy } from './metrics.js';
+import { binaryCrossentropy, sigmoidCrossEntropy } from './losses.js';
+import {
+  accuracy, accuracyIgnoring, accuracyMetric, binaryAccuracy, binaryAccuracyMetric, confusionMatrix, correctCount, labelsOf, meanAbsoluteErrorMetric,
+  meanSquaredErrorMetric, resolveMetric, symbolicAccuracy, topK, topKAccuracy,
+} from './metrics.js';
 
 const scores = NDArray.from([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.4, 0.4, 0.2]], 'float32');
 const labels = NDArray.from([1, 1, 2, 1], 'int32');
@@ -81,6 +85,80 @@ describe('metrics', () => {
     expect(() => metric.symbolicCount!(s3, T.tensor3('t'))).toThrow("accuracyIgnoring: needs int32 labels, got targets 't' (float32[?, ?, ?])");
   });
 
+  it('binary accuracy: each value on the right side of the threshold, on the host and on the device, [n, 1] outputs against [n] targets', async () => {
+    const rng = new TestRandom(61);
+    for (const shape of [[1, 1], [13, 1], [7, 5], [3, 4, 2]]) {
+      const p = rng.array(shape, 'float32', -2, 2);
+      const t = new NDArray('float32', shape, Float32Array.from({ length: p.size }, () => (rng.uniform(0, 1) < 0.5 ? 0 : 1)));
+      for (const threshold of [0, 0.5]) {
+        let hits = 0;
+        for (let i = 0; i < p.size; i++) if ((p.data[i]! > threshold ? 1 : 0) === t.data[i]) hits++;
+        expect(binaryAccuracy(p, t, { threshold })).toBe(hits / p.size);
+        const m = binaryAccuracyMetric({ threshold });
+        expect(m.compute(p, t)).toBe(hits / p.size);
+        const [o, y] = [T.tensor('float32', shape.map(() => null), 'o'), T.tensor('float32', shape.map(() => null), 'y')];
+        const [sum, count] = await fn([o, y], [m.symbolicSum!(o, y), m.symbolicCount!(o, y)!])(p, t);
+        expect([sum!.item(), count!.item()]).toEqual([hits, p.size]);
+      }
+    }
+    const column = NDArray.from([[0.9], [0.2], [0.7]], 'float32');
+    const targets = NDArray.from([1, 1, 0], 'int32');
+    expect(binaryAccuracy(column, targets)).toBe(1 / 3);
+    const m = binaryAccuracyMetric();
+    expect(m.name).toBe('binaryAccuracy');
+    const [o, y] = [T.tensor('float32', [null, 1], 'o'), T.ivector('y')];
+    expect((await fn([o, y], m.symbolicSum!(o, y))(column, targets)).item()).toBe(1);
+    expect(() => binaryAccuracy(column, NDArray.from([1, 1], 'int32'))).toThrow('binaryAccuracy: predictions have 3 rows but targets have 2');
+    expect(() => binaryAccuracy(NDArray.zeros([3, 2]), targets)).toThrow('binaryAccuracy: predictions [3, 2] and targets [3] must hold as many values');
+    expect(() => binaryAccuracy(column, targets, { threshold: NaN })).toThrow('binaryAccuracy: threshold must be a finite number, got null');
+    expect(() => binaryAccuracyMetric({ threshold: '0' as never })).toThrow('binaryAccuracyMetric: threshold must be a finite number, got "0"');
+    expect(() => m.symbolicSum!(T.matrix('scores'), T.tensor3('t'))).toThrow("binaryAccuracy: output 'scores' (float32[?, ?]) and targets 't' (float32[?, ?, ?]) must have the same rank (or [n] targets for an [n, 1] output)");
+  });
+
+  it('mean absolute and squared error over every value, against float64 sums, on the host and on the device', async () => {
+    const rng = new TestRandom(62);
+    for (const shape of [[1, 1], [17, 3], [5, 1], [2, 3, 7]]) {
+      const [p, t] = [rng.array(shape, 'float32', -3, 3), rng.array(shape, 'float32', -3, 3)];
+      let [abs, sq] = [0, 0];
+      for (let i = 0; i < p.size; i++) {
+        const d = p.data[i]! - t.data[i]!;
+        abs += Math.abs(d);
+        sq += d * d;
+      }
+      const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+      expect(rel(meanAbsoluteErrorMetric.compute(p, t), abs / p.size)).toBeLessThan(1e-12);
+      expect(rel(meanSquaredErrorMetric.compute(p, t), sq / p.size)).toBeLessThan(1e-12);
+      const [o, y] = [T.tensor('float32', shape.map(() => null), 'o'), T.tensor('float32', shape.map(() => null), 'y')];
+      const [sa, ss, count] = await fn([o, y], [meanAbsoluteErrorMetric.symbolicSum!(o, y), meanSquaredErrorMetric.symbolicSum!(o, y), meanSquaredErrorMetric.symbolicCount!(o, y)!])(p, t);
+      // float32 sums on the device.
+      expect(rel(sa!.item(), abs)).toBeLessThan(1e-5);
+      expect(rel(ss!.item(), sq)).toBeLessThan(1e-5);
+      expect(count!.item()).toBe(p.size);
+    }
+    // An [n, 1] output against [n] targets (int32 ones too).
+    const [o, y] = [T.tensor('float32', [null, 1], 'o'), T.ivector('y')];
+    expect((await fn([o, y], meanAbsoluteErrorMetric.symbolicSum!(o, y))(NDArray.from([[0.5], [3]], 'float32'), NDArray.from([1, 1], 'int32'))).item()).toBe(2.5);
+    expect(meanAbsoluteErrorMetric.compute(NDArray.from([[0.5], [3]], 'float32'), NDArray.from([1, 1], 'int32'))).toBe(1.25);
+    expect(() => meanSquaredErrorMetric.compute(NDArray.zeros([2, 3]), NDArray.zeros([2, 2]))).toThrow('meanSquaredError: predictions [2, 3] and targets [2, 2] must hold as many values');
+    expect(() => meanAbsoluteErrorMetric.symbolicSum!(T.matrix('scores'), T.ivector('labels'))).toThrow("meanAbsoluteError: output 'scores' (float32[?, ?]) and targets 'labels' (int32[?]) must have the same rank (or [n] targets for an [n, 1] output)");
+  });
+
+  it("'accuracy' follows the loss it scores, as Keras's does; 'mae' and 'mse' name the error metrics", () => {
+    for (const loss of ['sigmoidCrossEntropy', sigmoidCrossEntropy] as const) {
+      const m = resolveMetric('accuracy', loss);
+      expect(m.name).toBe('accuracy');
+      // Logits: threshold 0.
+      expect(m.compute(NDArray.from([[0.1], [-0.1]]), NDArray.from([1, 0]))).toBe(1);
+    }
+    for (const loss of ['binaryCrossentropy', binaryCrossentropy] as const) {
+      expect(resolveMetric('accuracy', loss).compute(NDArray.from([[0.4], [0.6]]), NDArray.from([0, 1]))).toBe(1);
+    }
+    expect(resolveMetric('accuracy', 'softmaxCrossEntropy')).toBe(accuracyMetric);
+    expect(resolveMetric('accuracy')).toBe(accuracyMetric);
+    expect(resolveMetric('mae')).toBe(meanAbsoluteErrorMetric);
+    expect(resolveMetric('mse').name).toBe('mse');
+  });
+
   it('errors', () => {
     expect(() => accuracy([1] as never, labels)).toThrow('accuracy: predictions must be an NDArray, got an array');
     expect(() => accuracy(scores, NDArray.from([1, 2], 'int32'))).toThrow('accuracy: predictions have 4 rows but targets have 2');
@@ -89,7 +167,7 @@ describe('metrics', () => {
     expect(() => confusionMatrix(scores, NDArray.from([1, 1, 5, 1], 'int32'), 3)).toThrow('confusionMatrix: row 2 has class 5, outside [0, 3)');
     expect(() => labelsOf(NDArray.from(3))).toThrow('labelsOf: expected [n] labels or [n, …, classes] scores, got a scalar');
     expect(() => accuracy(NDArray.zeros([2, 3, 4]), NDArray.zeros([2, 2], 'int32'))).toThrow('accuracy: predictions [2, 3, 4] give 6 labels but targets [2, 2] 4');
-    expect(() => resolveMetric('f1' as never)).toThrow("unknown metric \"f1\": use 'accuracy', topK(k), or { name, compute(predictions, targets) }");
+    expect(() => resolveMetric('f1' as never)).toThrow("unknown metric \"f1\": use 'accuracy', 'mae', 'mse', topK(k), binaryAccuracyMetric(), or { name, compute(predictions, targets) }");
     expect(() => topK(0)).toThrow('topK: k must be a positive integer, got 0');
     expect(() => labelsOf(NDArray.zeros([2, 0]))).toThrow('labelsOf: scores have no classes (shape [2, 0])');
     expect(() => accuracy(NDArray.zeros([4, 0]), labels)).toThrow('accuracy: scores have no classes (shape [4, 0])');

@@ -3,6 +3,7 @@
  * matrix) and symbolic (accuracy as part of an evaluation function).
  */
 import { kindOf, NDArray, T, type Variable } from '@symgrad/core';
+import { binaryCrossentropy, sigmoidCrossEntropy, type Loss } from './losses.js';
 
 function checkArray(who: string, what: string, a: unknown): asserts a is NDArray {
   if (!(a instanceof NDArray)) throw new TypeError(`${who}: ${what} must be an NDArray, got ${kindOf(a)}`);
@@ -244,16 +245,134 @@ export function topK(k: number): Metric {
   return { name: `top${k}Accuracy`, compute: (p, t) => topKAccuracy(p, t, k) };
 }
 
+/** Predictions and targets with one value each, row for row ([n, 1] scores against [n] targets are fine). */
+function checkSameSize(who: string, predictions: NDArray, targets: NDArray): void {
+  checkArray(who, 'predictions', predictions);
+  checkArray(who, 'targets', targets);
+  checkRows(who, predictions, targets);
+  if (predictions.size !== targets.size) {
+    throw new Error(`${who}: predictions [${predictions.shape.join(', ')}] and targets [${targets.shape.join(', ')}] must hold as many values`);
+  }
+}
+
 /**
- * A metric by name ('accuracy') or the metric itself; throws for unknown names.
+ * The fraction of values on the right side of `threshold` (0.5 by default: probabilities; 0
+ * for logits): a prediction above it counts as 1, a target above 0.5 as 1. Every value of a
+ * multi-label output counts.
+ *
+ * @example
+ * ```ts
+ * binaryAccuracy(NDArray.from([[0.9], [0.2]]), NDArray.from([1, 1])); // 0.5
+ * ```
+ */
+export function binaryAccuracy(predictions: NDArray, targets: NDArray, options: { readonly threshold?: number } = {}): number {
+  checkSameSize('binaryAccuracy', predictions, targets);
+  const threshold = checkThreshold('binaryAccuracy', options.threshold);
+  let hits = 0;
+  for (let i = 0; i < predictions.size; i++) if (predictions.data[i]! > threshold === targets.data[i]! > 0.5) hits++;
+  return hits / predictions.size;
+}
+
+function checkThreshold(who: string, threshold: number | undefined): number {
+  if (threshold !== undefined && (typeof threshold !== 'number' || !Number.isFinite(threshold))) throw new TypeError(`${who}: threshold must be a finite number, got ${JSON.stringify(threshold)}`);
+  return threshold ?? 0.5;
+}
+
+/** Every value of an output (a float32 scalar), the count of a metric averaged over values. */
+function values(output: Variable): Variable {
+  return T.size(output, Array.from({ length: output.ndim }, (_, i) => i));
+}
+
+/** The targets as the output's shape and dtype, so [n] targets score an [n, 1] output. */
+function alike(who: string, output: Variable, targets: Variable): Variable {
+  const t = targets.dtype === output.dtype ? targets : T.cast(targets, output.dtype);
+  if (t.ndim === output.ndim) return t;
+  if (t.ndim === output.ndim - 1 && output.shape[output.ndim - 1] === 1) return T.expandDims(t, -1);
+  throw new Error(`${who}: output ${output.describe()} and targets ${targets.describe()} must have the same rank (or [n] targets for an [n, 1] output)`);
+}
+
+/**
+ * Binary accuracy as a Trainer metric: `threshold` 0.5 for probabilities (a sigmoid output), 0
+ * for logits. `metrics: ['accuracy']` with the loss 'sigmoidCrossEntropy' (logits) or
+ * 'binaryCrossentropy' (probabilities) stands for it, named `accuracy`.
+ *
+ * @example
+ * ```ts
+ * new Trainer(model, { loss: 'sigmoidCrossEntropy', optimizer, metrics: [binaryAccuracyMetric({ threshold: 0 })] });
+ * ```
+ */
+export function binaryAccuracyMetric(options: { readonly threshold?: number; readonly name?: string } = {}): Metric {
+  const threshold = checkThreshold('binaryAccuracyMetric', options.threshold);
+  return {
+    name: options.name ?? 'binaryAccuracy',
+    compute: (p, t) => binaryAccuracy(p, t, { threshold }),
+    symbolicSum: (output, targets) => {
+      const t = alike('binaryAccuracy', output, targets);
+      return T.sum(T.cast(T.eq(T.gt(output, threshold), T.gt(t, 0.5)), 'float32'));
+    },
+    symbolicCount: values,
+  };
+}
+
+/** A mean over every value of an output of a function of output − target. */
+function errorMetric(name: string, who: string, of: (d: Variable) => Variable, host: (d: number) => number): Metric {
+  return {
+    name,
+    compute: (p, t) => {
+      checkSameSize(who, p, t);
+      let s = 0;
+      for (let i = 0; i < p.size; i++) s += host(p.data[i]! - t.data[i]!);
+      return s / p.size;
+    },
+    symbolicSum: (output, targets) => T.sum(of(T.sub(output, alike(who, output, targets)))),
+    symbolicCount: values,
+  };
+}
+
+/**
+ * Mean absolute error over every value, as a Trainer metric named `mae` (Keras's); the string
+ * 'mae' stands for it.
+ *
+ * @example
+ * ```ts
+ * new Trainer(model, { loss: 'meanSquaredError', optimizer, metrics: ['mae'] }); // logs mae, valMae
+ * ```
+ */
+export const meanAbsoluteErrorMetric: Metric = errorMetric('mae', 'meanAbsoluteError', (d) => T.abs(d), Math.abs);
+
+/**
+ * Mean squared error over every value, as a Trainer metric named `mse`; the string 'mse'
+ * stands for it.
+ *
+ * @example
+ * ```ts
+ * new Trainer(model, { loss: 'meanSquaredError', optimizer, metrics: ['mse'] });
+ * ```
+ */
+export const meanSquaredErrorMetric: Metric = errorMetric('mse', 'meanSquaredError', (d) => T.square(d), (d) => d * d);
+
+/** A metric's name in `TrainerOptions.metrics`. */
+export type MetricName = 'accuracy' | 'mae' | 'mse';
+
+/**
+ * A metric by name or the metric itself; throws for unknown names. 'accuracy' follows the
+ * loss it scores, as in Keras: binary accuracy for 'sigmoidCrossEntropy' (logits, threshold 0)
+ * and 'binaryCrossentropy' (probabilities, threshold 0.5), the argmax's otherwise.
  *
  * @example
  * ```ts
  * resolveMetric('accuracy').compute(scores, labels); // 0.97
+ * resolveMetric('accuracy', 'sigmoidCrossEntropy').compute(logits, targets);
  * ```
  */
-export function resolveMetric(m: 'accuracy' | Metric): Metric {
-  if (m === 'accuracy') return accuracyMetric;
+export function resolveMetric(m: MetricName | Metric, loss?: Loss): Metric {
+  if (m === 'accuracy') {
+    if (loss === 'sigmoidCrossEntropy' || loss === sigmoidCrossEntropy) return binaryAccuracyMetric({ threshold: 0, name: 'accuracy' });
+    if (loss === 'binaryCrossentropy' || loss === binaryCrossentropy) return binaryAccuracyMetric({ threshold: 0.5, name: 'accuracy' });
+    return accuracyMetric;
+  }
+  if (m === 'mae') return meanAbsoluteErrorMetric;
+  if (m === 'mse') return meanSquaredErrorMetric;
   if (typeof m === 'object' && m !== null && typeof m.name === 'string' && typeof m.compute === 'function') return m;
-  throw new TypeError(`unknown metric ${JSON.stringify(m)}: use 'accuracy', topK(k), or { name, compute(predictions, targets) }`);
+  throw new TypeError(`unknown metric ${JSON.stringify(m)}: use 'accuracy', 'mae', 'mse', topK(k), binaryAccuracyMetric(), or { name, compute(predictions, targets) }`);
 }

@@ -8,6 +8,7 @@ import { Sequential } from '../layers/sequential.js';
 import { Input } from '../layers/symbolic-tensor.js';
 import { adam } from '../optimizers/adam.js';
 import { sgd } from '../optimizers/sgd.js';
+import { accuracy, topK } from '../metrics.js';
 import { fit, Trainer } from './trainer.js';
 
 /** Features [n, 4]; a class (which feature is largest of the first three) and a number (the sum) per row. */
@@ -35,7 +36,7 @@ describe('training a model of several outputs', () => {
   it('trains each output on its own loss and targets; the loss is their weighted sum, and each is reported', async () => {
     const { x, labels, sums } = twoTasks(256, 1);
     const { model } = twoHeads();
-    const trainer = new Trainer(model, { loss: ['softmaxCrossEntropy', 'meanSquaredError'], lossWeights: [1, 0.5], optimizer: adam({ learningRate: 0.02 }), metrics: ['accuracy'] });
+    const trainer = new Trainer(model, { loss: ['softmaxCrossEntropy', 'meanSquaredError'], lossWeights: [1, 0.5], optimizer: adam({ learningRate: 0.02 }), metrics: [['accuracy'], ['mae']] });
     const val = twoTasks(64, 2);
     const history = await trainer.fit({ x, y: [labels, sums] }, { epochs: 25, batchSize: 32, seed: 3, validationData: { x: val.x, y: [val.labels, val.sums] } });
     const [first, last] = [history.epochs[0]!, history.epochs.at(-1)!];
@@ -45,15 +46,42 @@ describe('training a model of several outputs', () => {
     }
     expect(last['output0Loss']).toBeLessThan(first['output0Loss']! * 0.5);
     expect(last['output1Loss']).toBeLessThan(first['output1Loss']! * 0.1);
-    // The metrics score the first output.
-    expect(last.accuracy).toBeGreaterThan(0.85);
+    // Each output's metrics score that output.
+    expect(last['output0Accuracy']).toBeGreaterThan(0.85);
+    expect(last['valOutput0Accuracy']).toBeGreaterThan(0.8);
+    expect(last['output1Mae']).toBeLessThan(first['output1Mae']! * 0.4);
     const logs = await trainer.evaluate({ x, y: [labels, sums] }, { batchSize: 100 });
-    expect(Object.keys(logs).sort()).toEqual(['accuracy', 'loss', 'output0Loss', 'output1Loss']);
+    expect(Object.keys(logs).sort()).toEqual(['loss', 'output0Accuracy', 'output0Loss', 'output1Loss', 'output1Mae']);
     const [scores, predicted] = await trainer.predictOutputs(x, { batchSize: 100 });
     expect([scores!.shape, predicted!.shape]).toEqual([[256, 3], [256, 1]]);
     const mse = Array.from(predicted!.data).reduce((a, v, i) => a + (v - sums.data[i]!) ** 2, 0) / 256;
     expect(mse).toBeCloseTo(logs['output1Loss']!, 4);
+    const mae = Array.from(predicted!.data).reduce((a, v, i) => a + Math.abs(v - sums.data[i]!), 0) / 256;
+    expect(Math.abs(logs['output1Mae']! - mae) / mae).toBeLessThan(1e-5);
+    expect(logs['output0Accuracy']).toBeCloseTo(accuracy(scores!, labels), 10);
     await expect(trainer.predict(x)).rejects.toThrow("FunctionalModel 'model'.apply: the model has 2 outputs; applyOutputs returns them all");
+    trainer.dispose();
+  });
+
+  it('one list of metrics scores every output, on the device and on the host', async () => {
+    const { x, labels } = twoTasks(256, 6);
+    // A second classification: whether the row's sum is positive.
+    const positive = new NDArray('int32', [256], Int32Array.from({ length: 256 }, (_, r) => (Array.from(x.data.subarray(r * 4, r * 4 + 4)).reduce((a, b) => a + b, 0) > 0 ? 1 : 0)));
+    const input = new Input([4]);
+    const trunk = new Dense(32, { activation: 'relu' }).apply(input);
+    const model = new FunctionalModel({ inputs: input, outputs: [new Dense(3).apply(trunk), new Dense(2).apply(trunk)] }, { seed: 4 });
+    const trainer = new Trainer(model, { loss: ['softmaxCrossEntropy', 'softmaxCrossEntropy'], optimizer: adam({ learningRate: 0.02 }), metrics: ['accuracy', topK(1)] });
+    expect(trainer.metrics.map((m) => [m.name, m.output])).toEqual([['output0Accuracy', 0], ['output0Top1Accuracy', 0], ['output1Accuracy', 1], ['output1Top1Accuracy', 1]]);
+    const history = await trainer.fit({ x, y: [labels, positive] }, { epochs: 20, batchSize: 32, seed: 1 });
+    expect(history.epochs.at(-1)!['output0Accuracy']).toBeGreaterThan(0.8);
+    expect(history.epochs.at(-1)!['output1Accuracy']).toBeGreaterThan(0.8);
+    const logs = await trainer.evaluate({ x, y: [labels, positive] }, { batchSize: 100 });
+    const [a, b] = await trainer.predictOutputs(x);
+    // The device's sums and the host's top-1 (computed from the outputs read back) agree with the outputs.
+    expect(logs['output0Accuracy']).toBeCloseTo(accuracy(a!, labels), 10);
+    expect(logs['output1Accuracy']).toBeCloseTo(accuracy(b!, positive), 10);
+    expect(logs['output0Top1Accuracy']).toBeCloseTo(logs['output0Accuracy']!, 10);
+    expect(logs['output1Top1Accuracy']).toBeCloseTo(logs['output1Accuracy']!, 10);
     trainer.dispose();
   });
 
@@ -81,6 +109,14 @@ describe('training a model of several outputs', () => {
     await expect(single.predictOutputs(x)).rejects.toThrow('Trainer.predictOutputs: the model has one output (no applyOutputs); use predict');
     const scalarLoss = new Trainer(model, { loss: ['softmaxCrossEntropy', (o) => o], optimizer });
     await expect(scalarLoss.fit({ x, y: [labels, sums] })).rejects.toThrow(/^Trainer: the loss of output 1 must be a float32 scalar, got /);
+    const losses = ['softmaxCrossEntropy', 'meanSquaredError'] as const;
+    expect(() => new Trainer(model, { loss: [...losses], optimizer, metrics: [['accuracy']] })).toThrow('Trainer: metrics has 1 list but the model is trained on 2 outputs; give one list per output');
+    expect(() => new Trainer(model, { loss: [...losses], optimizer, metrics: [['accuracy'], 'mae'] as never })).toThrow('Trainer: metrics mixes metrics and lists; give one list for every output, or one list per output');
+    expect(() => new Trainer(model, { loss: [...losses], optimizer, metrics: [[], [{ name: 'loss', compute: () => 0 }]] })).toThrow("Trainer: metric name 'output1Loss' is used twice (or clashes with the loss's logs)");
+    expect(() => new Trainer(model, { loss: [...losses], optimizer, metrics: 'accuracy' as never })).toThrow('Trainer: metrics must be a list such as [\'accuracy\'] (or one list per output), got "accuracy"');
+    // A metric that cannot score an output says which.
+    const mseEverywhere = new Trainer(model, { loss: [...losses], optimizer, metrics: ['mse'] });
+    await expect(mseEverywhere.fit({ x, y: [labels, sums] })).rejects.toThrow(/^meanSquaredError: output .* and targets 'y0' \(int32\[\?\]\) must have the same rank \(or \[n\] targets for an \[n, 1\] output\)$/);
     await expect(trainer.fit({ x, y: [labels, 5 as never] })).rejects.toThrow('Trainer.fit: data must be a Dataset or { x, y } NDArrays (x may be one NDArray per model input, y one per output)');
   });
 });

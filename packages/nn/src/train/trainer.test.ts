@@ -6,7 +6,7 @@ import { randomClassification } from '../data/synthetic.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Sequential } from '../layers/sequential.js';
-import { accuracy, topK } from '../metrics.js';
+import { accuracy, binaryAccuracy, topK } from '../metrics.js';
 import { adam } from '../optimizers/adam.js';
 import { stepDecay } from '../optimizers/schedules.js';
 import { sgd } from '../optimizers/sgd.js';
@@ -175,11 +175,35 @@ describe('Trainer', () => {
     expect(history.epochs.length).toBe(2);
   });
 
+  it("'accuracy' of a sigmoid classifier is its binary accuracy (logits above 0), and 'mae' of a regressor its mean absolute error", async () => {
+    const rows = 120;
+    const x = new NDArray('float32', [rows, 4], Float32Array.from({ length: rows * 4 }, (_, i) => Math.sin(i * 1.7)));
+    const sumOf = (r: number) => Array.from(x.data.subarray(r * 4, r * 4 + 4)).reduce((a, b) => a + b, 0);
+    const positive = new NDArray('float32', [rows, 1], Float32Array.from({ length: rows }, (_, r) => (sumOf(r) > 0 ? 1 : 0)));
+    const binary = new Trainer(new Sequential([new Dense(8, { activation: 'tanh' }), new Dense(1)], { inputShape: [4], seed: 2 }), { loss: 'sigmoidCrossEntropy', optimizer: adam({ learningRate: 0.05 }), metrics: ['accuracy'] });
+    const history = await binary.fit({ x, y: positive }, { epochs: 15, batchSize: 16, validationData: { x, y: positive } });
+    expect(history.epochs.at(-1)!.accuracy).toBeGreaterThan(0.9);
+    const logits = await binary.predict(x);
+    expect(history.epochs.at(-1)!['valAccuracy']).toBeCloseTo(binaryAccuracy(logits, positive, { threshold: 0 }), 10);
+    const sums = new NDArray('float32', [rows, 1], Float32Array.from({ length: rows }, (_, r) => sumOf(r)));
+    const regressor = new Trainer(new Sequential([new Dense(1)], { inputShape: [4], seed: 3 }), { loss: 'meanSquaredError', optimizer: adam({ learningRate: 0.05 }), metrics: ['mae', 'mse'] });
+    const logs = (await regressor.fit({ x, y: sums }, { epochs: 3, batchSize: 32 })).epochs.at(-1)!;
+    expect(Object.keys(logs)).toEqual(['loss', 'mae', 'mse', 'learningRate']);
+    const predicted = await regressor.predict(x);
+    const evaluated = await regressor.evaluate({ x, y: sums });
+    const mae = Array.from(predicted.data).reduce((a, v, i) => a + Math.abs(v - sums.data[i]!), 0) / rows;
+    expect(Math.abs(evaluated['mae']! - mae) / mae).toBeLessThan(1e-5);
+    expect(evaluated['mse']).toBeCloseTo(evaluated.loss!, 5);
+    binary.dispose();
+    regressor.dispose();
+  });
+
   it('errors name the problem', async () => {
     expect(() => new Trainer({} as never, { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.1 }) })).toThrow('Trainer: model must have apply(x, options) and parameters() (e.g. a Sequential)');
     expect(() => new Trainer(model(), { loss: 'softmaxCrossEntropy' } as never)).toThrow('Trainer: options.optimizer must be an optimizer such as sgd({ learningRate: 0.1 })');
     expect(() => new Trainer(model(), { loss: 'nope' as never, optimizer: sgd({ learningRate: 0.1 }) })).toThrow('unknown loss "nope"');
-    expect(() => new Trainer(model(), { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.1 }), metrics: ['accuracy', 'accuracy'] })).toThrow("Trainer: metric name 'accuracy' is used twice");
+    expect(() => new Trainer(model(), { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.1 }), metrics: ['accuracy', 'accuracy'] })).toThrow("Trainer: metric name 'accuracy' is used twice (or clashes with the loss's logs)");
+    expect(() => new Trainer(model(), { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.1 }), metrics: [{ name: 'learningRate', compute: () => 0 }] })).toThrow("Trainer: metric name 'learningRate' is used twice (or clashes with the loss's logs)");
     const t = trainer();
     await expect(t.fit(data, { epochs: 0 })).rejects.toThrow('fit: epochs must be a positive integer, got 0');
     await expect(t.fit(data, { batchSize: 2.5 })).rejects.toThrow('fit: batchSize must be a positive integer, got 2.5');

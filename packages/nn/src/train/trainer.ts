@@ -20,7 +20,7 @@ import { Dataset, type Batch, type Features } from '../data/dataset.js';
 import { stateUpdates } from '../layers/layer.js';
 import type { Model } from '../layers/model.js';
 import { resolveLoss, type Loss } from '../losses.js';
-import { resolveMetric, type Metric } from '../metrics.js';
+import { scoredMetrics, type MetricSpec, type ScoredMetric } from './scored-metrics.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { BatchInfo, Callback, History, Logs, TrainControl, TrainEvent } from './callbacks.js';
 import { EventLog, yieldToEventLoop } from './event-log.js';
@@ -36,8 +36,13 @@ export interface TrainerOptions {
   /** With a loss per output, the weights of their sum (the loss trained on); 1 each by default. */
   readonly lossWeights?: readonly number[];
   readonly optimizer: Optimizer;
-  /** Metrics to report: 'accuracy', topK(k), or custom `Metric`s. */
-  readonly metrics?: readonly ('accuracy' | Metric)[];
+  /**
+   * Metrics to report: 'accuracy' (binary accuracy for a sigmoid loss, as in Keras), 'mae',
+   * 'mse', topK(k), or custom `Metric`s. With a loss per output, one list scores every output
+   * and one list per output (`[['accuracy'], ['mae']]`) each its own, reported as
+   * `output0Accuracy`, `output1Mae`, …
+   */
+  readonly metrics?: readonly MetricSpec[] | readonly (readonly MetricSpec[])[];
   /** The backend to compile for; the default backend when omitted. */
   readonly backend?: string;
   /** 'debug' compiles with fn's debug mode (every kernel checked for NaN/Inf) and reads every step. */
@@ -73,17 +78,18 @@ interface Compiled {
   readonly train: CompiledFunction<Variable>;
   readonly evaluate: CompiledFunction<readonly Variable[]>;
   readonly accumulators: { readonly loss: SharedVariable; readonly count: SharedVariable; readonly metrics: readonly MetricAccumulator[]; readonly outputLosses: readonly SharedVariable[] };
+  /** The outputs the evaluation function returns after the loss, for the metrics computed on the host. */
+  readonly hostOutputs: readonly number[];
   /**
    * The metrics the evaluation function sums on the device: its outputs after the loss and the
-   * model's (first) output are their sums, then their counts, then each output's loss with
-   * several.
+   * host outputs are their sums, then their counts, then each output's loss with several.
    */
-  readonly evaluated: readonly Metric[];
+  readonly evaluated: readonly ScoredMetric[];
 }
 
 /** A metric summed on the device during an epoch, with its count where it has one (else the rows). */
 interface MetricAccumulator {
-  readonly metric: Metric;
+  readonly scored: ScoredMetric;
   readonly sum: SharedVariable;
   readonly count: SharedVariable | undefined;
 }
@@ -122,7 +128,8 @@ const keyOf = (x: Features): string => listOf(x).map((a) => `${a.dtype}[${a.shap
 export class Trainer {
   readonly model: Model;
   readonly optimizer: Optimizer;
-  readonly metrics: readonly Metric[];
+  /** The metrics reported, each with the output it scores and its name in the logs. */
+  readonly metrics: readonly ScoredMetric[];
   private readonly lossFns: readonly ((output: Variable, targets: Variable) => Variable)[];
   /** A loss per output: the model is applied with `applyOutputs` and the losses summed with `lossWeights`. */
   private readonly perOutput: boolean;
@@ -158,12 +165,7 @@ export class Trainer {
       throw new Error(`Trainer: lossWeights must be ${this.lossFns.length} finite number${this.lossFns.length === 1 ? '' : 's'} (one per loss), got ${JSON.stringify(options.lossWeights)}`);
     }
     this.lossWeights = weights;
-    this.metrics = (options.metrics ?? []).map(resolveMetric);
-    const names = new Set<string>();
-    for (const m of this.metrics) {
-      if (names.has(m.name) || m.name === 'loss') throw new Error(`Trainer: metric name '${m.name}' is used twice (or clashes with 'loss')`);
-      names.add(m.name);
-    }
+    this.metrics = scoredMetrics(options.metrics ?? [], this.perOutput ? (options.loss as readonly Loss[]) : [options.loss as Loss], this.perOutput);
     this.options = options;
   }
 
@@ -250,14 +252,16 @@ export class Trainer {
     const k = c.evaluated.length;
     const outputLosses = this.perOutput ? this.lossFns.map(() => 0) : [];
     for (const batch of ds.batches(batchSize)) {
-      const [l, out, ...device] = await c.evaluate(...listOf(batch.x), ...listOf(batch.y));
+      const [l, ...rest] = await c.evaluate(...listOf(batch.x), ...listOf(batch.y));
+      const outs = rest.slice(0, c.hostOutputs.length);
+      const device = rest.slice(c.hostOutputs.length);
       this.programs.evaluate.add(c.evaluate.program);
       loss += l!.item() * batch.size;
       outputLosses.forEach((_, i) => (outputLosses[i]! += device[2 * k + i]!.item() * batch.size));
       this.metrics.forEach((m, i) => {
         const j = c.evaluated.indexOf(m);
         if (j < 0) {
-          sums[i]! += m.compute(out!, listOf(batch.y)[0]!) * batch.size;
+          sums[i]! += m.metric.compute(outs[c.hostOutputs.indexOf(m.output)]!, listOf(batch.y)[m.output]!) * batch.size;
           counts[i]! += batch.size;
         } else {
           sums[i]! += device[j]!.item();
@@ -385,17 +389,17 @@ export class Trainer {
     const xs = this.inputVariables(ds.inputs);
     const x = xs.length === 1 ? xs[0]! : xs;
     const ys = ds.targets.map((a, i) => tensor(a.dtype, [null, ...a.shape.slice(1)], ds.targets.length === 1 ? 'y' : `y${i}`));
-    const y = ys[0]!;
     const trained = this.lossesOf(x, ys, true);
-    const [out, loss] = [trained.outs[0]!, trained.total];
+    const loss = trained.total;
     const n = T.size(xs[0]!, 0);
     const accLoss = shared(zero(), 'trainer/loss_sum');
     const accCount = shared(zero(), 'trainer/count');
     const outputLosses = this.perOutput ? trained.each.map((_, i) => shared(zero(), `trainer/output${i}_loss_sum`)) : [];
     // A count only where the metric's mean is not per row, so a classifier's epoch reads no more than before.
-    const counted = (m: Metric, o: Variable): Variable | undefined => m.symbolicCount?.(o, y);
-    const metricAccs: MetricAccumulator[] = this.metrics.flatMap((m) => (m.symbolicSum
-      ? [{ metric: m, sum: shared(zero(), `trainer/${m.name}_sum`), count: counted(m, out) ? shared(zero(), `trainer/${m.name}_count`) : undefined }]
+    const counted = (m: ScoredMetric, outs: readonly Variable[]): Variable | undefined => m.metric.symbolicCount?.(outs[m.output]!, ys[m.output]!);
+    const summed = (m: ScoredMetric, outs: readonly Variable[]): Variable => m.metric.symbolicSum!(outs[m.output]!, ys[m.output]!);
+    const metricAccs: MetricAccumulator[] = this.metrics.flatMap((m) => (m.metric.symbolicSum
+      ? [{ scored: m, sum: shared(zero(), `trainer/${m.name}_sum`), count: counted(m, trained.outs) ? shared(zero(), `trainer/${m.name}_count`) : undefined }]
       : []));
     const updates: [SharedVariable, Variable][] = [
       ...this.optimizer.updates(loss, this.model.parameters()),
@@ -403,22 +407,23 @@ export class Trainer {
       [accCount, T.add(accCount, n)],
       ...outputLosses.map((s, i): [SharedVariable, Variable] => [s, T.add(s, T.mul(trained.each[i]!, n))]),
       ...metricAccs.flatMap((a): [SharedVariable, Variable][] => [
-        [a.sum, T.add(a.sum, a.metric.symbolicSum!(out, y))],
-        ...(a.count ? [[a.count, T.add(a.count, counted(a.metric, out)!)] as [SharedVariable, Variable]] : []),
+        [a.sum, T.add(a.sum, summed(a.scored, trained.outs))],
+        ...(a.count ? [[a.count, T.add(a.count, counted(a.scored, trained.outs)!)] as [SharedVariable, Variable]] : []),
       ]),
     ];
     updates.push(...stateUpdates([loss, ...updates.map(([, v]) => v)]));
     const train = fn([...xs, ...ys], loss, { updates, ...this.fnOptions() });
     const evaluation = this.lossesOf(x, ys, false);
-    const outEval = evaluation.outs[0]!;
-    const evaluated = this.metrics.filter((m) => m.symbolicSum);
+    const evaluated = this.metrics.filter((m) => m.metric.symbolicSum);
+    const hostOutputs = [...new Set(this.metrics.filter((m) => !m.metric.symbolicSum).map((m) => m.output))];
     const evaluate = fn([...xs, ...ys], [
-      evaluation.total, outEval,
-      ...evaluated.map((m) => m.symbolicSum!(outEval, y)),
-      ...evaluated.map((m) => counted(m, outEval) ?? n),
+      evaluation.total,
+      ...hostOutputs.map((i) => evaluation.outs[i]!),
+      ...evaluated.map((m) => summed(m, evaluation.outs)),
+      ...evaluated.map((m) => counted(m, evaluation.outs) ?? n),
       ...(this.perOutput ? evaluation.each : []),
     ], this.fnOptions());
-    const c: Compiled = { train, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs, outputLosses }, evaluated };
+    const c: Compiled = { train, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs, outputLosses }, hostOutputs, evaluated };
     this.compiled.set(key, c);
     return c;
   }
@@ -492,7 +497,7 @@ export class Trainer {
       if (!Number.isFinite(lossValue)) throw this.nonFinite(lossValue, epoch, undefined, stepsPerEpoch, lossEvery);
       const logs: Logs = { loss: lossValue };
       for (const [i, s] of acc.outputLosses.entries()) logs[`output${i}Loss`] = (await s.read()).item() / count;
-      for (const a of acc.metrics) logs[a.metric.name] = (await a.sum.read()).item() / (a.count ? (await a.count.read()).item() : count);
+      for (const a of acc.metrics) logs[a.scored.name] = (await a.sum.read()).item() / (a.count ? (await a.count.read()).item() : count);
       logs['learningRate'] = (await this.optimizer.learningRate.read()).item();
       if (validation) {
         const v = await this.evaluate(validation, { batchSize: Math.max(batchSize, 256) });
