@@ -160,7 +160,7 @@ describe('MultiHeadAttention', () => {
     expect(() => new Sequential([new MultiHeadAttention(2, 4)], { inputShape: [10] })).toThrow("MultiHeadAttention 'multi_head_attention_0' expects per-example inputs [steps, features], got [10]");
     expect(() => new MultiHeadAttention(2, 4).weights).toThrow('MultiHeadAttention is not built yet, so it has no weights');
     const model = new Sequential([new MultiHeadAttention(2, 4)], { inputShape: [5, 3] });
-    expect(() => model.layers[0]!.call(T.tensor('float32', [null, 4, 3], 'x'))).toThrow("MultiHeadAttention 'multi_head_attention_0': expected a batch of per-example shape [5, 3], got 'x' (float32[?, 4, 3])");
+    expect(() => model.layers[0]!.call(T.tensor('float32', [null, 5, 2], 'x'))).toThrow("MultiHeadAttention 'multi_head_attention_0': expected a batch of per-example shape [null, 3] (any steps), got 'x' (float32[?, 5, 2])");
     expect(() => model.layers[0]!.call(T.tensor('int32', [null, 5, 3], 'ids'))).toThrow("MultiHeadAttention 'multi_head_attention_0': expects float inputs, got 'ids' (int32[?, 5, 3])");
   });
 
@@ -228,7 +228,8 @@ describe('MultiHeadAttention', () => {
     expect(() => new FunctionalModel({ inputs: [q, value, key], outputs: new MultiHeadAttention(2, 2).apply([q, value, key]) })).toThrow(/^FunctionalModel 'model': MultiHeadAttention 'multi_head_attention_0': the key and the value must have the same steps, got key \[6, 2\] and value \[5, 2\] \(built at .*attention\.test\.ts/);
     const layer = new MultiHeadAttention(2, 2);
     new FunctionalModel({ inputs: [q, value], outputs: layer.apply([q, value]) });
-    expect(() => layer.callInputs([T.tensor('float32', [null, 3, 4], 'a'), T.tensor('float32', [null, 4, 2], 'b')])).toThrow("MultiHeadAttention 'multi_head_attention_0': expected the key as a batch of per-example shape [5, 2], got 'b' (float32[?, 4, 2])");
+    expect(() => layer.callInputs([T.tensor('float32', [null, 3, 4], 'a'), T.tensor('float32', [null, 5, 3], 'b')])).toThrow("MultiHeadAttention 'multi_head_attention_0': expected the key as a batch of per-example shape [null, 2] (any steps), got 'b' (float32[?, 5, 3])");
+    expect(() => layer.callInputs([T.tensor('float32', [null, 3, 4], 'a'), T.tensor('float32', [null, 4, 2], 'v'), T.tensor('float32', [null, 5, 2], 'k')])).toThrow("MultiHeadAttention 'multi_head_attention_0': the key and the value must have the same steps, got key 'k' (float32[?, 5, 2]) and value 'v' (float32[?, 4, 2])");
     expect(() => layer.callInputs([T.tensor('float32', [null, 3, 4], 'a'), T.tensor('int32', [null, 5, 2], 'b')])).toThrow("MultiHeadAttention 'multi_head_attention_0': expects float inputs, got 'b' (int32[?, 5, 2]) as the key");
     expect(() => layer.callInputs([T.tensor('float32', [null, 3, 4], 'a'), T.tensor('float32', [null, 5, 2], 'b')], { masks: [undefined, T.matrix('m')] })).not.toThrow();
     expect(() => layer.callInputs([T.tensor('float32', [null, 3, 4], 'a'), T.tensor('float32', [null, 5, 2], 'b')], { masks: [undefined, T.tensor('float32', [null, 4], 'm')] })).toThrow("MultiHeadAttention 'multi_head_attention_0': the mask of the keys must be [batch, 5] (one value per step), got 'm' (float32[?, 4])");

@@ -157,14 +157,16 @@ export class MultiHeadAttention extends Layer {
     const expected = [['query', query, s[0]!], ['key', key, s[2] ?? s[1] ?? s[0]!], ['value', value, s[1] ?? s[0]!]] as const;
     // Self-attention has one input; cross-attention's messages say which role is wrong.
     for (const [role, x, shape] of expected.slice(0, s.length === 1 ? 1 : 3)) {
-      if (x.ndim !== 3 || x.shape.slice(1).some((d, j) => d !== null && d !== shape[j])) {
-        throw new Error(`${this.describe()}: expected ${s.length === 1 ? 'a batch' : `the ${role} as a batch`} of per-example shape ${formatDims(shape)}, got ${x.describe()}`);
+      if (x.ndim !== 3 || (x.shape[2] !== null && x.shape[2] !== shape[1])) {
+        throw new Error(`${this.describe()}: expected ${s.length === 1 ? 'a batch' : `the ${role} as a batch`} of per-example shape ${formatDims([null, shape[1]!])} (any steps), got ${x.describe()}`);
       }
       if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`${this.describe()}: expects float inputs, got ${x.describe()}${s.length === 1 ? '' : ` as the ${role}`}`);
     }
-    // The static shapes it was built for: a batch's steps may be unknown (ids given as T.imatrix).
-    const [queries, features] = expected[0][2] as [number, number];
-    const keys = expected[1][2][0]!;
+    // Each batch's own steps; unknown ones (ids given as T.imatrix) are the one length built for.
+    const sized = expected.map(([, x, shape]) => [this.stepsOf(x, shape), shape[1]!] as const);
+    const [queries, features] = sized[0];
+    const keys = sized[1][0];
+    if (keys !== sized[2][0]) throw new Error(`${this.describe()}: the key and the value must have the same steps, got key ${key.describe()} and value ${value.describe()}`);
     const [h, k, v] = [this.numHeads, this.keyDim, this.valueDim];
     const w = this.weights;
     // float64 inputs compute in float64 (a gradient check, say): the float32 parameters are cast.
@@ -176,9 +178,9 @@ export class MultiHeadAttention extends Layer {
       if (bias) y = T.add(y, T.reshape(like(bias), [h * dim]));
       return T.transpose(T.reshape(y, [-1, steps, h, dim]), [0, 2, 1, 3]);
     };
-    const q = project(query, expected[0][2], w.query, w.biases?.query, k);
-    const kk = project(key, expected[1][2], w.key, w.biases?.key, k);
-    const vv = project(value, expected[2][2], w.value, w.biases?.value, v);
+    const q = project(query, sized[0], w.query, w.biases?.query, k);
+    const kk = project(key, sized[1], w.key, w.biases?.key, k);
+    const vv = project(value, sized[2], w.value, w.biases?.value, v);
     let scores = T.mul(T.matmul(q, kk, { transB: true }), 1 / Math.sqrt(k));
     const visible = this.visiblePairs(key, queries, keys, keyMask);
     if (visible) scores = T.where(visible, scores, MASKED);
@@ -194,6 +196,25 @@ export class MultiHeadAttention extends Layer {
     let out = T.dot(heads, T.reshape(like(w.output), [h * v, features]));
     if (w.biases) out = T.add(out, like(w.biases.output));
     return T.reshape(out, [-1, queries, features]);
+  }
+
+  /** The steps of a batch: its own where known, else those built for (`built`), while the layer has taken one length only. */
+  private stepsOf(x: Variable, built: readonly number[]): number {
+    if (x.shape[1] !== null) return x.shape[1]!;
+    if (this.builtShapes.length === 1) return built[0]!;
+    throw new Error(`${this.describe()}: ${x.describe()} has unknown steps, and the layer takes sequences of several lengths; give its batch static steps (T.tensor('float32', [null, steps, features]))`);
+  }
+
+  /** Sequences of other lengths: the projections fit any steps of the built features. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    return inputShape.length === 2 && inputShape[1] === this.inputShape[1] ? [...inputShape] : undefined;
+  }
+
+  protected override outputShapeForInputs(shapes: readonly (readonly number[])[]): readonly number[] | undefined {
+    const built = this.inputShapes;
+    const fits = shapes.every((s, i) => s.length === 2 && s[1] === built[i]![1]);
+    const [value, key] = [shapes[1]!, shapes[2] ?? shapes[1]!];
+    return fits && key[0] === value[0] ? [...shapes[0]!] : undefined;
   }
 
   /**

@@ -97,6 +97,20 @@ export class Bidirectional extends Layer {
     return [...out.slice(0, -1), 2 * out[out.length - 1]!];
   }
 
+  /** Sequences of other lengths, as its directions take them. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    return this.outputShapeForInputs([inputShape]);
+  }
+
+  protected override outputShapeForInputs(shapes: readonly (readonly number[])[]): readonly number[] | undefined {
+    try {
+      // Built directions only check the shapes (and note another length): the context goes unused.
+      return this.buildDirections(shapes, { name: this.name!, seed: 0 });
+    } catch {
+      return undefined;
+    }
+  }
+
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
     return this.run([x], { ...(options.training === undefined ? {} : { training: options.training }), masks: [options.mask] })[0]!;
   }
@@ -132,7 +146,7 @@ export class Bidirectional extends Layer {
     let b = backwardOut;
     if (this.forward.options.returnSequences) {
       // The backward layer's outputs come from the last step first: put them in step order.
-      const steps = this.inputShape[0]!;
+      const steps = b.shape[1]!;
       b = T.concat([...Array(steps).keys()].reverse().map((t) => T.slice(b, null, [t, t + 1])), 1);
     }
     switch (this.mergeMode) {

@@ -88,7 +88,6 @@ export class Conv2D extends Layer {
   readonly options: Conv2DOptions;
   private w: SharedVariable | undefined;
   private b: SharedVariable | undefined;
-  private geometry: ImageGeometry | undefined;
 
   constructor(filters: number, kernelSize: number | readonly [number, number], options: Conv2DOptions = {}) {
     super(options.name);
@@ -110,19 +109,30 @@ export class Conv2D extends Layer {
   }
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    const dilated = this.dilationRate.some((r) => r > 1);
-    const g = imageGeometry(this.describe(), inputShape, dilated ? 'dilated kernel' : 'kernel', dilatedSize(this.kernelSize, this.dilationRate), this.strides, this.padding);
+    const g = this.geometryOf(inputShape);
     checkGroups(this, this.groups, g.channels, this.filters);
     ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [...this.kernelSize, g.channels / this.groups, this.filters], this.filters, ctx.seed));
-    this.geometry = g;
+    return [g.rows.out, g.cols.out, this.filters];
+  }
+
+  /** The windows over images of a per-example shape [h, w, channels]; throws, naming the layer, where the kernel does not fit. */
+  private geometryOf(inputShape: readonly number[]): ImageGeometry {
+    const dilated = this.dilationRate.some((r) => r > 1);
+    return imageGeometry(this.describe(), inputShape, dilated ? 'dilated kernel' : 'kernel', dilatedSize(this.kernelSize, this.dilationRate), this.strides, this.padding);
+  }
+
+  /** Images of other sizes with the built channels (a fully convolutional model). */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    if (inputShape.length !== 3 || inputShape[2] !== this.inputShape[2]) return undefined;
+    const g = this.geometryOf(inputShape);
     return [g.rows.out, g.cols.out, this.filters];
   }
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    const { rows, cols } = this.geometry!;
     this.requireBatch(x);
-    const y = im2col(x, this.w!, this.b, this.options, this.kernelSize, this.strides, this.dilationRate, this.geometry!, this.filters, this.groups);
-    return T.reshape(y, [-1, rows.out, cols.out, this.filters]);
+    const g = this.geometryOf(this.builtShapeOf(x));
+    const y = im2col(x, this.w!, this.b, this.options, this.kernelSize, this.strides, this.dilationRate, g, this.filters, this.groups);
+    return T.reshape(y, [-1, g.rows.out, g.cols.out, this.filters]);
   }
 
   override parameters(): SharedVariable[] {
@@ -178,7 +188,6 @@ export class Conv1D extends Layer {
   readonly options: Conv1DOptions;
   private w: SharedVariable | undefined;
   private b: SharedVariable | undefined;
-  private geometry: ImageGeometry | undefined;
 
   constructor(filters: number, kernelSize: number, options: Conv1DOptions = {}) {
     super(options.name);
@@ -199,6 +208,14 @@ export class Conv1D extends Layer {
   }
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
+    const { channels } = this.geometryOf(inputShape);
+    checkGroups(this, this.groups, channels, this.filters);
+    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [this.kernelSize, channels / this.groups, this.filters], this.filters, ctx.seed));
+    return [this.geometryOf(inputShape).rows.out, this.filters];
+  }
+
+  /** The windows over sequences of a per-example shape [steps, channels] (as images of one column); throws, naming the layer, where the kernel does not fit. */
+  private geometryOf(inputShape: readonly number[]): ImageGeometry {
     if (inputShape.length !== 2) throw new Error(`${this.describe()} expects per-example inputs [steps, channels], got [${inputShape.join(', ')}]`);
     const [steps, channels] = inputShape as [number, number];
     const span = (this.kernelSize - 1) * this.dilationRate + 1;
@@ -206,18 +223,22 @@ export class Conv1D extends Layer {
     if (rows.out === 0) {
       throw new Error(`${this.describe()}: a kernel spanning ${span} steps does not fit in ${steps} steps with padding 'valid'; use padding 'same' or a smaller kernel`);
     }
-    this.geometry = { rows, cols: axisWindows(1, 1, 1, this.padding), channels };
-    checkGroups(this, this.groups, channels, this.filters);
-    ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [this.kernelSize, channels / this.groups, this.filters], this.filters, ctx.seed));
-    return [rows.out, this.filters];
+    return { rows, cols: axisWindows(1, 1, 1, this.padding), channels };
+  }
+
+  /** Sequences of other lengths with the built channels. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    if (inputShape.length !== 2 || inputShape[1] !== this.inputShape[1]) return undefined;
+    return [this.geometryOf(inputShape).rows.out, this.filters];
   }
 
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
     this.requireBatch(x);
-    const [steps, channels] = this.inputShape as [number, number];
+    const [steps, channels] = this.builtShapeOf(x) as [number, number];
+    const g = this.geometryOf([steps, channels]);
     const images = T.reshape(x, [-1, steps, 1, channels]);
-    const y = im2col(images, this.w!, this.b, this.options, [this.kernelSize, 1], [this.strides, 1], [this.dilationRate, 1], this.geometry!, this.filters, this.groups);
-    return T.reshape(y, [-1, this.geometry!.rows.out, this.filters]);
+    const y = im2col(images, this.w!, this.b, this.options, [this.kernelSize, 1], [this.strides, 1], [this.dilationRate, 1], g, this.filters, this.groups);
+    return T.reshape(y, [-1, g.rows.out, this.filters]);
   }
 
   override parameters(): SharedVariable[] {

@@ -161,8 +161,12 @@ export class Flatten extends Layer {
   protected buildLayer(inputShape: readonly number[]): readonly number[] {
     return [inputShape.reduce((a, b) => a * b, 1)];
   }
+  /** Any shape flattens (the next layer's weights may not fit it). */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    return this.buildLayer(inputShape);
+  }
   protected callLayer(x: Variable): Variable {
-    return x.ndim === 2 ? x : T.reshape(x, [-1, this.outputShape[0]!]);
+    return x.ndim === 2 ? x : T.reshape(x, [-1, ...this.buildLayer(this.builtShapeOf(x))]);
   }
   getConfig(): Record<string, unknown> {
     return this.name === undefined ? {} : { name: this.name };

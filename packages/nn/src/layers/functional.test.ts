@@ -228,7 +228,7 @@ describe('FunctionalModel', () => {
     expect(() => new FunctionalModel({ inputs: x, outputs: new Add().apply([x, new Dense(3).apply(x)]) })).toThrow(/^FunctionalModel 'model': Add 'add_0': inputs must have one per-example shape, got \[4\], \[3\] \(input 1 differs from input 0\) \(built at .*functional\.test\.ts:\d+:\d+\)$/);
     const seq = new Dense(2);
     new Sequential([seq], { inputShape: [6] });
-    expect(() => new FunctionalModel({ inputs: x, outputs: seq.apply(x) })).toThrow(/^FunctionalModel 'model': Dense 'dense_0' was built for inputs of per-example shape \[6\], not \[4\]; a layer cannot be shared between models of different input shapes \(built at /);
+    expect(() => new FunctionalModel({ inputs: x, outputs: seq.apply(x) })).toThrow(/^FunctionalModel 'model': Dense 'dense_0' was built for inputs of per-example shape \[6\], not \[4\]; its weights do not fit inputs of that shape \(built at /);
   });
 
   it('names what is wrong when applied', () => {

@@ -7,7 +7,7 @@
  */
 import { atSite, kindOf, T, type SharedVariable, type Variable } from '@symgrad/core';
 import { deriveSeed } from '../random-stream.js';
-import { formatDims, nameLayers, type ApplyOptions, type Layer, type LayerConfig, type MultiApplyOptions } from './layer.js';
+import { formatDims, nameLayers, sameDims, type ApplyOptions, type Layer, type LayerConfig, type MultiApplyOptions } from './layer.js';
 import { checkModelInputShapes, ModelLayer, nestedLayerNames } from './model-layer.js';
 import { countElements, readModelConfig, renderSummary, type Model, type ModelConfigEnvelope } from './model.js';
 import { layerFromConfig } from './registry.js';
@@ -165,9 +165,42 @@ export class FunctionalModel implements Model {
     return this.outputs.map((t) => this.shapeOf(t));
   }
 
+  /**
+   * The per-example shape of every output for inputs of other per-example shapes than the
+   * Inputs' (sequences of other lengths), where every layer's weights fit them; throws naming
+   * the first call they do not fit, with its call site.
+   *
+   * @example
+   * ```ts
+   * const x = new Input([40, 8]);
+   * const model = new FunctionalModel({ inputs: x, outputs: new LSTM(16).apply(x) });
+   * model.outputShapesFor([[100, 8]]); // [[16]]
+   * ```
+   */
+  outputShapesFor(shapes: readonly (readonly number[])[], what?: string): readonly (readonly number[])[] {
+    if (shapes.length !== this.inputs.length) throw new Error(`${this.describe()} takes ${this.inputs.length} input${this.inputs.length === 1 ? '' : 's'}, got ${shapes.length} shapes`);
+    const known = new Map<SymbolicTensor, readonly number[]>();
+    this.inputs.forEach((t, i) => known.set(t, shapes[i]!));
+    for (const c of this.calls) {
+      const layer = c.layer;
+      try {
+        // Built layers only check the shapes (and note them): the context goes unused.
+        const first = layer.buildInputs(c.inputs.map((t) => known.get(t)!), { name: layer.name!, seed: 0 });
+        c.outputs.forEach((t, i) => known.set(t, i === 0 ? first : layer.outputShapes[i]!));
+      } catch (err) {
+        const given = what ?? `inputs of per-example shape${shapes.length === 1 ? '' : 's'} ${shapes.map(formatDims).join(', ')}`;
+        throw new Error(`${this.describe()}: cannot take ${given} (built for ${this.inputs.map((t) => formatDims(t.shape)).join(', ')}): ${(err as Error).message}${atSite(c.callSite)}`, { cause: err });
+      }
+    }
+    return this.outputs.map((t) => known.get(t)!);
+  }
+
   /** Checks per-example input shapes against the Inputs' (a functional model is built when made). @internal */
   buildFor(shapes: readonly (readonly number[])[]): void {
-    checkModelInputShapes(this.describe(), this.inputShapes, shapes);
+    // Inputs of other shapes (and rank) are checked against every layer (sequences of other lengths).
+    const ranks = shapes.length === this.inputs.length && shapes.every((s, i) => s.length === this.inputs[i]!.shape.length);
+    if (ranks) this.outputShapesFor(shapes);
+    else checkModelInputShapes(this.describe(), this.inputShapes, shapes);
   }
 
   /** Every output and its mask for batches of the inputs, with a mask per input. @internal */
@@ -177,6 +210,9 @@ export class FunctionalModel implements Model {
     }
     const values = new Map<SymbolicTensor, { v: Variable; mask: Variable | undefined }>();
     this.inputs.forEach((t, i) => values.set(t, { v: this.checkInput(t, xs[i]), mask: options.masks?.[i] }));
+    // Batches of other known shapes (longer sequences) run where every layer's weights fit them.
+    const given = this.inputs.map((t) => values.get(t)!.v.shape.slice(1) as number[]);
+    if (given.some((s, i) => !sameDims(s, this.inputs[i]!.shape))) this.outputShapesFor(given, xs.map((x) => x.describe()).join(', '));
     const training = options.training === undefined ? {} : { training: options.training };
     for (const c of this.calls) {
       const ins = c.inputs.map((t) => values.get(t)!);
@@ -398,7 +434,8 @@ export class FunctionalModel implements Model {
   private checkInput(t: Input, x: Variable | undefined): Variable {
     if (typeof x !== 'object' || x === null || !('ndim' in x)) throw new TypeError(`${this.describe()}.apply: the batch of ${t.describe()} must be a symbolic variable, got ${kindOf(x)}`);
     const perExample = x.shape.slice(1);
-    if (x.ndim !== t.shape.length + 1 || perExample.some((d, i) => d !== null && d !== t.shape[i])) {
+    const other = x.ndim === t.shape.length + 1 && perExample.every((d) => d !== null);
+    if (!other && (x.ndim !== t.shape.length + 1 || perExample.some((d, i) => d !== null && d !== t.shape[i]))) {
       throw new Error(`${this.describe()}: ${t.describe()} expects batches of shape ${formatDims([null, ...t.shape])}, got ${x.describe()}`);
     }
     const isInt = x.dtype === 'int32';

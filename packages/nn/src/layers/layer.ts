@@ -231,7 +231,7 @@ export abstract class Layer {
           if (!this.otherShapes.some((o) => sameDims(o, inputShape))) this.otherShapes.push([...inputShape]);
           return other;
         }
-        throw new Error(`${this.describe()} was built for inputs of per-example shape ${formatDims(this.shapes.input)}, not ${formatDims(inputShape)}; a layer cannot be shared between models of different input shapes`);
+        throw new Error(`${this.describe()} was built for inputs of per-example shape ${formatDims(this.shapes.input)}, not ${formatDims(inputShape)}; its weights do not fit inputs of that shape`);
       }
       return this.shapes.output;
     }
@@ -299,13 +299,19 @@ export abstract class Layer {
 
   /**
    * Builds the layer for the per-example shapes of its inputs (one for most layers). A layer
-   * applied more than once (shared weights) must see the same shapes every time.
+   * applied more than once (shared weights) sees the same shapes every time, or others its
+   * weights fit (`outputShapeForInputs`: attention over sequences of other lengths).
    */
   buildInputs(shapes: readonly (readonly number[])[], ctx: BuildContext): readonly number[] {
     if (shapes.length === 1) return this.build(shapes[0]!, ctx);
     if (this.shapes) {
       const same = this.shapes.inputs.length === shapes.length && shapes.every((s, i) => sameDims(s, this.shapes!.inputs[i]!));
       if (!same) {
+        const other = this.shapes.inputs.length === shapes.length ? this.outputShapeForInputs(shapes) : undefined;
+        if (other) {
+          if (!this.otherShapes.some((o) => sameDims(o, shapes[0]!))) this.otherShapes.push([...shapes[0]!]);
+          return other;
+        }
         throw new Error(`${this.describe()} was built for inputs of per-example shapes ${this.shapes.inputs.map(formatDims).join(', ')}, not ${shapes.map(formatDims).join(', ')}; a shared layer sees the same shapes at every call`);
       }
       return this.shapes.output;
@@ -415,6 +421,29 @@ export abstract class Layer {
     return undefined;
   }
 
+  /**
+   * `outputShapeFor` for a call of several inputs (a query and a memory of other lengths, a
+   * sequence and its initial state): the per-example output shape where the weights fit these
+   * input shapes, else undefined (the default).
+   */
+  protected outputShapeForInputs(_shapes: readonly (readonly number[])[]): readonly number[] | undefined {
+    return undefined;
+  }
+
+  /**
+   * The per-example shape of a batch `x` of sequences, [steps, features], for a layer that
+   * reads the steps: `x`'s own where its steps are known, else the built one (ids given as
+   * T.imatrix); throws, naming the layer, where the features are not those it was built for.
+   */
+  protected sequenceShapeOf(x: Variable): [number, number] {
+    const built = this.inputShape;
+    if (x.ndim !== 3 || (x.shape[2] !== null && x.shape[2] !== built[1])) {
+      throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims([null, built[1]!])} (any steps), got ${x.describe()}`);
+    }
+    const steps = x.shape[1] ?? this.builtShapeOf(x)[0]!;
+    return [steps, built[1]!];
+  }
+
   /** Every per-example input shape the layer was built for: the first, then the others it took. */
   protected get builtShapes(): readonly (readonly number[])[] {
     return [this.inputShape, ...this.otherShapes];
@@ -439,7 +468,7 @@ export abstract class Layer {
    * naming the layer, unless it is [batch, steps].
    */
   protected stepMask(mask: Variable, x: Variable): Variable {
-    const steps = this.inputShape[0]!;
+    const steps = x.shape[1] ?? this.builtShapeOf(x)[0]!;
     if (mask.ndim !== 2 || (mask.shape[1] !== null && mask.shape[1] !== steps)) {
       throw new Error(`${this.describe()}: the mask must be [batch, ${steps}] (one value per step), got ${mask.describe()}`);
     }

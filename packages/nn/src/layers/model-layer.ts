@@ -14,6 +14,8 @@ export interface NestableModel {
   buildFor(shapes: readonly (readonly number[])[]): void;
   readonly inputShapes: readonly (readonly number[])[];
   readonly outputShapes: readonly (readonly number[])[];
+  /** The output shapes for inputs of other shapes (sequences of other lengths) where its layers' weights fit them; throws otherwise. */
+  outputShapesFor(shapes: readonly (readonly number[])[]): readonly (readonly number[])[];
   runWithMasks(xs: readonly Variable[], options: MultiApplyOptions): { outputs: Variable[]; masks: (Variable | undefined)[] };
   parameters(): SharedVariable[];
   stateVariables(): SharedVariable[];
@@ -67,7 +69,16 @@ export class ModelLayer extends Layer {
 
   protected override buildManyLayer(shapes: readonly (readonly number[])[], _ctx: BuildContext): readonly number[] {
     this.model.buildFor(shapes);
-    return this.model.outputShapes[0]!;
+    return this.model.outputShapesFor(shapes)[0]!;
+  }
+
+  /** Inputs of other shapes, where the model's layers take them (sequences of other lengths). */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    return this.model.outputShapesFor([inputShape])[0];
+  }
+
+  protected override outputShapeForInputs(shapes: readonly (readonly number[])[]): readonly number[] | undefined {
+    return this.model.outputShapesFor(shapes)[0];
   }
 
   protected callLayer(x: Variable, options: ApplyOptions): Variable {

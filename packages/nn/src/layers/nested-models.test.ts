@@ -95,11 +95,12 @@ describe('models as layers', () => {
     const [s1, s2] = [new Sequential([new Dense(2, { name: 'u' })], { inputShape: [5] }), new Sequential([new Dense(2, { name: 'w' })], { inputShape: [5] })];
     expect(() => new FunctionalModel({ inputs: x, outputs: new Concatenate().apply([s1.apply(x), s2.apply(x)]) })).toThrow("FunctionalModel 'model': two layers are named 'sequential'; layer names must be unique (they name the parameters)");
     const wide = new Input([7], { name: 'wide' });
-    expect(() => new FunctionalModel({ inputs: wide, outputs: p.apply(wide) })).toThrow(/^FunctionalModel 'model': Sequential 'p' was built for inputs of per-example shape \[5\], not \[7\]; a layer cannot be shared between models of different input shapes \(built at /);
+    expect(() => new FunctionalModel({ inputs: wide, outputs: p.apply(wide) })).toThrow(/^FunctionalModel 'model': Sequential 'p': cannot take inputs of per-example shape \[7\] \(built for \[5\]\): Dense 'dense_0' was built for inputs of per-example shape \[5\], not \[7\]; its weights do not fit inputs of that shape \(built at /);
     // An outer layer named like a layer of a nested model would share its parameters' names.
     expect(() => new FunctionalModel({ inputs: x, outputs: new Dense(1, { name: 'dense_0' }).apply(p.apply(x)) })).toThrow("FunctionalModel 'model': a layer and a layer of Sequential 'p' are both named 'dense_0'; names must be unique (they identify the model's tensors)");
     const two = new FunctionalModel({ inputs: [x, new Input([3], { name: 'y' })], outputs: x }, { name: 'two' });
-    expect(() => new FunctionalModel({ inputs: wide, outputs: two.apply([wide, wide]) })).toThrow(/^FunctionalModel 'model': FunctionalModel 'two' takes per-example inputs \[5\], \[3\], got \[7\], \[7\] \(built at /);
+    const grid = new Input([7, 2], { name: 'grid' });
+    expect(() => new FunctionalModel({ inputs: grid, outputs: two.apply([grid, grid]) })).toThrow(/^FunctionalModel 'model': FunctionalModel 'two' takes per-example inputs \[5\], \[3\], got \[7, 2\], \[7, 2\] \(built at /);
     expect(() => two.apply(wide)).toThrow("FunctionalModel 'two'.apply: takes 2 inputs, got 1");
     expect(() => two.asLayer().callOutputs([T.matrix('m')])).toThrow("FunctionalModel 'two': the model takes 2 inputs, got 1");
   });

@@ -159,6 +159,11 @@ export class BatchNormalization extends Layer {
     return inputShape;
   }
 
+  /** Inputs of other leading shapes (images of other sizes) with the built features: the statistics are per feature. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    return inputShape.length === this.inputShape.length && inputShape.at(-1) === this.inputShape.at(-1) ? inputShape : undefined;
+  }
+
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
     this.requireBatch(x);
     const eps = this.options.epsilon ?? 1e-3;

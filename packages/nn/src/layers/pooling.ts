@@ -37,7 +37,6 @@ abstract class WindowPooling extends Layer {
   readonly poolSize: readonly [number, number];
   readonly strides: readonly [number, number];
   readonly padding: Padding;
-  protected geometry: ImageGeometry | undefined;
 
   constructor(who: string, poolSize: number | readonly [number, number], options: Pooling2DOptions, private readonly sequences = false) {
     super(options.name);
@@ -52,51 +51,64 @@ abstract class WindowPooling extends Layer {
     this.padding = checkPadding(who, options.padding ?? 'valid');
   }
 
-  /** The per-example input as an image: a sequence [steps, c] is [steps, 1, c]. */
-  protected get image(): [number, number, number] {
-    const s = this.inputShape;
+  /** A per-example input as an image: a sequence [steps, c] is [steps, 1, c]. */
+  private imageOf(s: readonly number[]): [number, number, number] {
     return (this.sequences ? [s[0]!, 1, s[1]!] : s) as [number, number, number];
   }
 
   protected buildLayer(inputShape: readonly number[]): readonly number[] {
+    const { rows, cols, channels } = this.geometryOf(inputShape);
+    return this.sequences ? [rows.out, channels] : [rows.out, cols.out, channels];
+  }
+
+  /** The windows over inputs of a per-example shape; throws, naming the layer, where the pool does not fit. */
+  private geometryOf(inputShape: readonly number[]): ImageGeometry {
     if (this.sequences && inputShape.length !== 2) throw new Error(`${this.describe()} expects per-example inputs [steps, channels], got ${formatDims(inputShape)}`);
     if (this.sequences && this.padding === 'valid' && this.poolSize[0] > inputShape[0]!) {
       throw new Error(`${this.describe()}: a pool of ${this.poolSize[0]} steps does not fit in ${inputShape[0]} steps with padding 'valid'; use padding 'same' or a smaller pool`);
     }
-    const image = this.sequences ? [inputShape[0]!, 1, inputShape[1]!] : inputShape;
-    this.geometry = imageGeometry(this.describe(), image, 'pool', this.poolSize, this.strides, this.padding);
-    const { rows, cols, channels } = this.geometry;
-    return this.sequences ? [rows.out, channels] : [rows.out, cols.out, channels];
+    return imageGeometry(this.describe(), this.imageOf(inputShape), 'pool', this.poolSize, this.strides, this.padding);
   }
 
-  /** The pool-sized windows of a batch, padded with `value` for 'same'. */
-  protected windowsOf(x: Variable, value: number): Variable[] {
+  /** Inputs of other sizes (sequences, images) with the built channels. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    const built = this.inputShape;
+    if (inputShape.length !== built.length || inputShape.at(-1) !== built.at(-1)) return undefined;
+    return this.buildLayer(inputShape);
+  }
+
+  /** The pool-sized windows of a batch, padded with `value` for 'same', and their geometry. */
+  protected windowsOf(x: Variable, value: number): { windows: Variable[]; geometry: ImageGeometry; image: [number, number, number] } {
     this.requireBatch(x);
-    const images = this.sequences ? T.reshape(x, [-1, ...this.image]) : x;
-    return windows(images, this.poolSize, this.strides, this.geometry!.rows, this.geometry!.cols, value);
+    const image = this.imageOf(this.builtShapeOf(x));
+    const geometry = this.geometryOf(this.builtShapeOf(x));
+    const images = this.sequences ? T.reshape(x, [-1, ...image]) : x;
+    return { windows: windows(images, this.poolSize, this.strides, geometry.rows, geometry.cols, value), geometry, image };
   }
 
   /** The maximum of each window of a batch (padding, with 'same', never wins), as the layer's output. */
   protected maxPool(x: Variable): Variable {
-    return this.output(this.windowsOf(x, -Infinity).reduce((a, b) => T.maximum(a, b)));
+    const { windows: w, geometry } = this.windowsOf(x, -Infinity);
+    return this.output(w.reduce((a, b) => T.maximum(a, b)), geometry);
   }
 
   /** The mean of each window of a batch over its elements inside the input (the pool size, except at padded edges), as the layer's output. */
   protected meanPool(x: Variable): Variable {
-    const sum = this.windowsOf(x, 0).reduce((a, b) => T.add(a, b));
-    const { rows, cols } = this.geometry!;
-    const [h, w] = this.image;
+    const { windows: ws, geometry, image } = this.windowsOf(x, 0);
+    const sum = ws.reduce((a, b) => T.add(a, b));
+    const { rows, cols } = geometry;
+    const [h, w] = image;
     const inside = (a: AxisWindows, size: number, k: number, s: number, o: number): number => Math.min(o * s - a.before + k, size) - Math.max(o * s - a.before, 0);
     const counts = new Float64Array(rows.out * cols.out);
     for (let r = 0; r < rows.out; r++) {
       for (let c = 0; c < cols.out; c++) counts[r * cols.out + c] = inside(rows, h, this.poolSize[0], this.strides[0], r) * inside(cols, w, this.poolSize[1], this.strides[1], c);
     }
-    return this.output(T.div(sum, T.constant(new NDArray('float64', [rows.out, cols.out, 1], counts).astype(x.dtype))));
+    return this.output(T.div(sum, T.constant(new NDArray('float64', [rows.out, cols.out, 1], counts).astype(x.dtype))), geometry);
   }
 
   /** A pooled batch of images as the layer's output (sequences lose the column axis). */
-  private output(y: Variable): Variable {
-    return this.sequences ? T.reshape(y, [-1, ...this.outputShape]) : y;
+  private output(y: Variable, g: ImageGeometry): Variable {
+    return this.sequences ? T.reshape(y, [-1, g.rows.out, g.channels]) : y;
   }
 
   getConfig(): Record<string, unknown> {
@@ -199,6 +211,12 @@ abstract class GlobalPooling extends Layer {
 
   constructor(options: { name?: string } = {}) {
     super(options.name);
+  }
+
+  /** Inputs of other sizes with the built channels: the pool covers them all. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    const built = this.inputShape;
+    return inputShape.length === built.length && inputShape.at(-1) === built.at(-1) ? [built.at(-1)!] : undefined;
   }
 
   protected buildLayer(inputShape: readonly number[]): readonly number[] {

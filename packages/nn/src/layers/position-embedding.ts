@@ -54,9 +54,24 @@ export class PositionEmbedding extends Layer {
     return [...inputShape];
   }
 
+  /** Shorter sequences of the built features take the table's first positions (Keras's `sequence_length` is the longest). */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    const [steps, features] = this.inputShape as [number, number];
+    if (inputShape.length !== 2 || inputShape[1] !== features) return undefined;
+    this.checkSteps(inputShape[0]!, steps);
+    return [...inputShape];
+  }
+
   protected callLayer(x: Variable, _options: ApplyOptions): Variable {
-    this.requireBatch(x);
-    return T.add(x, x.dtype === 'float64' ? T.cast(this.embeddings, 'float64') : this.embeddings);
+    const [steps] = this.sequenceShapeOf(x);
+    const built = this.inputShape[0]!;
+    this.checkSteps(steps, built);
+    const table = steps === built ? this.embeddings : T.slice(this.embeddings, [0, steps]);
+    return T.add(x, x.dtype === 'float64' ? T.cast(table, 'float64') : table);
+  }
+
+  private checkSteps(steps: number, built: number): void {
+    if (steps > built) throw new Error(`${this.describe()} has positions for ${built} steps, not ${steps}: build it for the longest sequences`);
   }
 
   override parameters(): SharedVariable[] {

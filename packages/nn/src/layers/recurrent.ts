@@ -10,7 +10,7 @@ import { deriveSeed } from '../random-stream.js';
 import { activation, type ActivationName } from './activation.js';
 import { resolveInitializer, type Initializer } from './dense.js';
 import { checkDropoutRate, dropoutMask } from './dropout.js';
-import { formatDims, Layer, registerRandomState, type ApplyOptions, type BuildContext, type MultiApplyOptions } from './layer.js';
+import { formatDims, Layer, registerRandomState, sameDims, type ApplyOptions, type BuildContext, type MultiApplyOptions } from './layer.js';
 
 /** The options every recurrent layer takes. */
 export interface RecurrentOptions {
@@ -248,6 +248,17 @@ export abstract class Recurrent extends Layer {
     return this.buildLayer(shapes[0]!, ctx);
   }
 
+  /** Sequences of other lengths: the weights fit any steps of the built features. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    if (inputShape.length !== 2 || inputShape[1] !== this.inputShape[1]) return undefined;
+    return this.options.returnSequences ? [inputShape[0]!, this.units] : [this.units];
+  }
+
+  protected override outputShapeForInputs(shapes: readonly (readonly number[])[]): readonly number[] | undefined {
+    const same = shapes.slice(1).every((s, i) => sameDims(s, this.inputShapes[i + 1]!));
+    return same ? this.outputShapeFor(shapes[0]!) : undefined;
+  }
+
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
     return this.run(x, undefined, options).output;
   }
@@ -290,13 +301,9 @@ export abstract class Recurrent extends Layer {
 
   /** The layer over a batch of sequences from an initial state (zero where there is none): its output and final state. */
   private run(x: Variable, initial: CellState | undefined, options: ApplyOptions): { output: Variable; state: CellState } {
-    this.requireBatch(x);
-    // The steps are unrolled and the features reshaped by the built shape, so a batch of another known shape is refused here.
-    if (x.shape.slice(1).some((d, i) => d !== null && d !== this.inputShape[i])) {
-      throw new Error(`${this.describe()}: expected a batch of per-example shape ${formatDims(this.inputShape)}, got ${x.describe()}`);
-    }
+    // The steps are unrolled, so they are the batch's own (known), or the one length built for.
+    const [steps, features] = this.sequenceShapeOf(x);
     if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`${this.describe()}: expects float inputs, got ${x.describe()}`);
-    const [steps, features] = this.inputShape as [number, number];
     const { kernel, bias } = this.weights();
     const width = this.gates * this.units;
     const draws = this.dropoutDraws(x.dtype === 'float64' ? 'float64' : 'float32', options.training === true);
@@ -332,10 +339,10 @@ export abstract class Recurrent extends Layer {
   }
 
   /** The mask of the outputs: the steps' mask (in the outputs' order) with returnSequences, else none. */
-  override computeMask(_x: Variable, mask: Variable | undefined): Variable | undefined {
+  override computeMask(x: Variable, mask: Variable | undefined): Variable | undefined {
     if (!mask || !this.options.returnSequences) return undefined;
     if (!this.options.goBackwards) return mask;
-    return T.concat([...Array(this.inputShape[0]!).keys()].reverse().map((t) => T.slice(mask, null, [t, t + 1])), 1);
+    return T.concat([...Array(this.sequenceShapeOf(x)[0]).keys()].reverse().map((t) => T.slice(mask, null, [t, t + 1])), 1);
   }
 
   /** m·next + (1 − m)·prev for each part of the state, m [batch, 1] (prev zero where there is none). */

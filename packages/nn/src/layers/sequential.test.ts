@@ -111,7 +111,7 @@ describe('Sequential', () => {
     expect(() => new Sequential([new Dense(2)], { inputShape: [0] })).toThrow("Sequential 'sequential': inputShape must be an array of positive integers");
     expect(() => new Sequential([new Dense(2)], { inputShape: [] })).toThrow("Dense 'dense_0' expects inputs of shape [batch, …, features], got per-example shape []: reshape scalars to [1]");
     const model = new Sequential([new Dense(2)], { inputShape: [3] });
-    expect(() => model.apply(T.matrix('x', { shape: [null, 4] }))).toThrow("Sequential 'sequential': expected input of shape [null, 3], got 'x' (float32[?, 4])");
+    expect(() => model.apply(T.matrix('x', { shape: [null, 4] }))).toThrow("Sequential 'sequential': cannot take 'x' (float32[?, 4]) (built for [3]): Dense 'dense_0' was built for inputs of per-example shape [3], not [4]; its weights do not fit inputs of that shape");
     expect(() => model.apply(T.vector('v'))).toThrow("Sequential 'sequential': expected input of shape [null, 3]");
     expect(() => new Sequential([new Dense(2)]).apply(T.matrix('x'))).toThrow("cannot infer the input shape from 'x' (float32[?, ?]); give the model an inputShape");
     expect(() => new Dense(0)).toThrow('Dense: units must be a positive integer, got 0');
@@ -129,7 +129,7 @@ describe('Sequential', () => {
     expect(() => Sequential.fromConfig('{"format":"symgrad-nn/model","version":1,"className":"Sequential","config":{}}')).toThrow('Sequential.fromConfig: config.layers must be an array');
     const shared = new Dense(2);
     new Sequential([shared], { inputShape: [3] });
-    expect(() => new Sequential([shared], { inputShape: [4] })).toThrow("Dense 'dense_0' was built for inputs of per-example shape [3], not [4]; a layer cannot be shared between models of different input shapes");
+    expect(() => new Sequential([shared], { inputShape: [4] })).toThrow("Dense 'dense_0' was built for inputs of per-example shape [3], not [4]; its weights do not fit inputs of that shape");
     expect(() => model.build([4])).toThrow("Sequential 'sequential' is built for per-example inputs [3], not [4]");
     expect(() => model.build([3, 0])).toThrow("Sequential 'sequential': inputShape must be an array of positive integers (without the batch axis), got [3, 0]");
     expect(() => Sequential.fromConfig('{"format":"symgrad-nn/model","version":2}')).toThrow('Sequential.fromConfig: unsupported configuration version 2 (this release reads version 1)');

@@ -153,10 +153,39 @@ export class Sequential implements Model {
     return [this.outputShape];
   }
 
+  /**
+   * The per-example output shapes for inputs of another per-example shape than the built one
+   * (sequences of another length), where every layer's weights fit them; throws naming the
+   * first layer they do not fit.
+   *
+   * @example
+   * ```ts
+   * const model = new Sequential([new LSTM(32, { returnSequences: true }), new Dense(4)], { inputShape: [40, 8] });
+   * model.outputShapesFor([[100, 8]]); // [[100, 4]]
+   * ```
+   */
+  outputShapesFor(shapes: readonly (readonly number[])[], what?: string): readonly (readonly number[])[] {
+    this.requireBuilt();
+    if (shapes.length !== 1) throw new Error(`${this.describe()} takes one input, got ${shapes.length}`);
+    let shape = shapes[0]!;
+    for (const layer of this.layers) {
+      try {
+        // A built layer only checks the shape (and notes it): the context goes unused.
+        shape = layer.build(shape, { name: layer.name!, seed: 0 });
+      } catch (err) {
+        const given = what ?? `inputs of per-example shape ${formatDims(shapes[0]!)}`;
+        throw new Error(`${this.describe()}: cannot take ${given} (built for ${formatDims(this.inputShape)}): ${(err as Error).message}`, { cause: err });
+      }
+    }
+    return [shape];
+  }
+
   /** Builds for the one per-example shape given, or checks it against the built one. @internal */
   buildFor(shapes: readonly (readonly number[])[]): void {
     if (shapes.length !== 1) throw new Error(`${this.describe()} takes one input, got ${shapes.length}`);
-    this.build(shapes[0]!);
+    // Built: inputs of another shape are checked against every layer (sequences of another length).
+    if (this.shapes && !sameDims(shapes[0]!, this.shapes.input) && shapes[0]!.length === this.shapes.input.length) this.outputShapesFor(shapes);
+    else this.build(shapes[0]!);
   }
 
   /** The output and its mask for one batch (see `apply`). @internal */
@@ -172,7 +201,10 @@ export class Sequential implements Model {
       this.build(perExample as number[]);
     }
     const want = this.shapes!.input;
-    if (x.ndim !== want.length + 1 || perExample.some((d, i) => d !== null && d !== want[i])) {
+    const other = x.ndim === want.length + 1 && perExample.every((d) => d !== null) && !sameDims(perExample as number[], want);
+    // A batch of another known shape (longer sequences) runs where every layer's weights fit it.
+    if (other) this.outputShapesFor([perExample as number[]], x.describe());
+    else if (x.ndim !== want.length + 1 || perExample.some((d, i) => d !== null && d !== want[i])) {
       throw new Error(`${this.describe()}: expected input of shape ${formatDims([null, ...want])}, got ${x.describe()}`);
     }
     let h = x;

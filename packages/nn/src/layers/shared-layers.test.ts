@@ -68,10 +68,11 @@ describe('a layer shared between inputs of different shapes', () => {
     const x = new Input([6, 4], { name: 'x' });
     const y = new Input([6, 3], { name: 'y' });
     const dense = new Dense(2);
-    expect(() => new FunctionalModel({ inputs: [x, y], outputs: new Concatenate().apply([dense.apply(x), dense.apply(y)]) })).toThrow(/^FunctionalModel 'model': Dense 'dense_0' was built for inputs of per-example shape \[6, 4\], not \[6, 3\]; a layer cannot be shared between models of different input shapes \(built at /);
+    expect(() => new FunctionalModel({ inputs: [x, y], outputs: new Concatenate().apply([dense.apply(x), dense.apply(y)]) })).toThrow(/^FunctionalModel 'model': Dense 'dense_0' was built for inputs of per-example shape \[6, 4\], not \[6, 3\]; its weights do not fit inputs of that shape \(built at /);
     const positions = new PositionEmbedding();
     const z = new Input([5, 4], { name: 'z' });
-    expect(() => new FunctionalModel({ inputs: [x, z], outputs: new Concatenate({ axis: 1 }).apply([positions.apply(x), positions.apply(z)]) })).toThrow(/^FunctionalModel 'model': PositionEmbedding 'position_embedding_0' was built for inputs of per-example shape \[6, 4\], not \[5, 4\]/);
+    const longer = new Input([7, 4], { name: 'longer' });
+    expect(() => new FunctionalModel({ inputs: [x, longer], outputs: new Concatenate({ axis: 1 }).apply([positions.apply(x), positions.apply(longer)]) })).toThrow(/^FunctionalModel 'model': PositionEmbedding 'position_embedding_0' has positions for 6 steps, not 7: build it for the longest sequences \(built at /);
     const shared = new Dense(3, { name: 'shared' });
     new FunctionalModel({ inputs: [x, z], outputs: new Concatenate({ axis: 1 }).apply([shared.apply(x), shared.apply(z)]) });
     expect(() => shared.call(T.tensor('float32', [null, null, 4], 'w'))).toThrow("Dense 'shared': 'w' (float32[?, ?, 4]) has unknown axes, and the layer takes several shapes they fit ([6, 4], [5, 4]); give its batch static axes (T.tensor('float32', [null, …]))");

@@ -114,6 +114,12 @@ export class TransformerDecoder extends TransformerBlock {
     return [...target];
   }
 
+  /** A target and a memory of other lengths: every sublayer's weights fit any steps of the built features. */
+  protected override outputShapeForInputs(shapes: readonly (readonly number[])[]): readonly number[] | undefined {
+    const built = this.inputShapes;
+    return shapes.length === 2 && shapes.every((s, i) => s.length === 2 && s[1] === built[i]![1]) ? [...shapes[0]!] : undefined;
+  }
+
   protected callLayer(): Variable {
     throw new Error(`${this.describe()} reads a target and a memory: apply it to [target, memory] in a FunctionalModel, or use callInputs`);
   }

@@ -156,6 +156,11 @@ export class TransformerEncoder extends TransformerBlock {
     return [...inputShape];
   }
 
+  /** Sequences of other lengths: every sublayer's weights fit any steps of the built features. */
+  protected override outputShapeFor(inputShape: readonly number[]): readonly number[] | undefined {
+    return inputShape.length === 2 && inputShape[1] === this.inputShape[1] ? [...inputShape] : undefined;
+  }
+
   protected callLayer(x: Variable, options: ApplyOptions): Variable {
     const p = this.layers;
     const training = { training: options.training === true };
