@@ -202,8 +202,8 @@ describe('FunctionalModel', () => {
 
   it('names what is wrong while wiring', () => {
     const x = new Input([4], { name: 'x' });
-    expect(() => new Input([0])).toThrow('Input: shape must be an array of positive integers (without the batch axis), got [0]');
-    expect(() => new Input(5 as never)).toThrow('Input: shape must be an array of positive integers (without the batch axis), got a number');
+    expect(() => new Input([0])).toThrow('Input: shape must be an array of positive integers or null (an axis of any size), without the batch axis, got [0]');
+    expect(() => new Input(5 as never)).toThrow('Input: shape must be an array of positive integers or null (an axis of any size), without the batch axis, got a number');
     expect(() => new Input([2], { dtype: 'int8' as never })).toThrow('Input: dtype must be \'float32\', \'float64\' or \'int32\', got "int8"');
     expect(() => new Input([2], { name: 'a/b' })).toThrow('Input: name must be a non-empty string without \'/\', got "a/b"');
     expect(() => new Dense(2).apply(T.matrix('m') as never)).toThrow("Dense.apply: input 0 must be an Input or another layer's output (a SymbolicTensor), got the Variable 'm' (float32[?, ?]); to compute on a symbolic Variable use a model's apply or the layer's call");

@@ -20,7 +20,9 @@ export type TensorRef = readonly [string, number] | readonly [string, number, nu
 export type FunctionalModelConfig = ModelConfigEnvelope<'FunctionalModel', {
   readonly name: string;
   readonly seed: number;
-  readonly inputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly dtype: InputDType }[];
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | null)[]; readonly dtype: InputDType }[];
+  /** The shapes a model of Inputs with unknown axes was built for, so a loaded model has its weights. */
+  readonly buildShapes?: readonly (readonly number[])[];
   /** Each layer with the inputs of each of its calls, in the order the model calls them. */
   readonly layers: readonly (LayerConfig & { readonly calls: readonly (readonly TensorRef[])[] })[];
   readonly outputs: readonly TensorRef[];
@@ -67,6 +69,8 @@ export class FunctionalModel implements Model {
   /** The layer calls in an order that computes each after its inputs. */
   private readonly calls: readonly LayerCall[];
   private readonly shapes = new Map<SymbolicTensor, readonly number[]>();
+  /** The per-example input shapes it was built for; undefined until then (Inputs with unknown axes build at the first batch). */
+  private built: readonly (readonly number[])[] | undefined;
   private layerView: ModelLayer | undefined;
 
   constructor(spec: FunctionalModelSpec, options: FunctionalModelOptions = {}) {
@@ -96,13 +100,45 @@ export class FunctionalModel implements Model {
     const reserved = nestedLayerNames(layers);
     for (const t of inputs) reserved.set(t.name!, 'an Input');
     nameLayers(layers, this.describe(), reserved);
-    this.build();
-    this.checkVariableNames();
+    if (inputs.every((t) => t.shape.every((d) => d !== null))) this.buildAt(inputs.map((t) => t.shape as number[]));
   }
 
-  /** The per-example input shapes, in the order of `inputs`. */
+  /**
+   * Builds a model whose Inputs have unknown axes (`new Input([null, 8])`) for per-example
+   * input shapes that fill them in (Keras's `model.build`); its first batch does this by
+   * itself. A built model checks the shapes, as `outputShapesFor` does.
+   *
+   * @example
+   * ```ts
+   * const ids = new Input([null], { dtype: 'int32' });
+   * const model = new FunctionalModel({ inputs: ids, outputs: new LSTM(8).apply(new Embedding(100, 4).apply(ids)) });
+   * model.build([[40]]);
+   * console.log(model.summary());
+   * ```
+   */
+  build(shapes: readonly (readonly number[])[]): void {
+    if (!Array.isArray(shapes) || shapes.length !== this.inputs.length) {
+      throw new Error(`${this.describe()}.build: give one per-example shape per input (${this.inputs.length}), got ${JSON.stringify(shapes)}`);
+    }
+    this.inputs.forEach((t, i) => {
+      const s = shapes[i];
+      const fits = Array.isArray(s) && s.length === t.shape.length && s.every((d, j) => Number.isInteger(d) && d > 0 && (t.shape[j] === null || t.shape[j] === d));
+      if (!fits) throw new Error(`${this.describe()}.build: ${t.describe()} cannot take per-example shape ${Array.isArray(s) ? formatDims(s) : JSON.stringify(s)}`);
+    });
+    if (this.built) this.outputShapesFor(shapes);
+    else this.buildAt(shapes);
+  }
+
+  /** The per-example input shapes, in the order of `inputs` (those it was built for). */
   get inputShapes(): readonly (readonly number[])[] {
-    return this.inputs.map((t) => t.shape);
+    return this.requireBuilt();
+  }
+
+  /** The shapes it was built for; throws, naming the Inputs of unknown axes, before. */
+  private requireBuilt(): readonly (readonly number[])[] {
+    if (this.built) return this.built;
+    const open = this.inputs.filter((t) => t.shape.includes(null)).map((t) => t.describe()).join(', ');
+    throw new Error(`${this.describe()} is not built yet: ${open} ${open.includes(', Input') ? 'have' : 'has'} unknown axes; apply it to a batch, or give the shapes with model.build([[…]])`);
   }
 
   /** The per-example shape of the (first) output. */
@@ -112,6 +148,7 @@ export class FunctionalModel implements Model {
 
   /** The per-example shape of any tensor of the model (without the batch axis). */
   shapeOf(t: SymbolicTensor): readonly number[] {
+    this.requireBuilt();
     const shape = this.shapes.get(t);
     if (!shape) throw new Error(`${this.describe()}.shapeOf: ${t instanceof SymbolicTensor ? t.describe() : kindOf(t)} is not a tensor of this model`);
     return shape;
@@ -178,6 +215,7 @@ export class FunctionalModel implements Model {
    * ```
    */
   outputShapesFor(shapes: readonly (readonly number[])[], what?: string): readonly (readonly number[])[] {
+    this.requireBuilt();
     if (shapes.length !== this.inputs.length) throw new Error(`${this.describe()} takes ${this.inputs.length} input${this.inputs.length === 1 ? '' : 's'}, got ${shapes.length} shapes`);
     const known = new Map<SymbolicTensor, readonly number[]>();
     this.inputs.forEach((t, i) => known.set(t, shapes[i]!));
@@ -189,7 +227,7 @@ export class FunctionalModel implements Model {
         c.outputs.forEach((t, i) => known.set(t, i === 0 ? first : layer.outputShapes[i]!));
       } catch (err) {
         const given = what ?? `inputs of per-example shape${shapes.length === 1 ? '' : 's'} ${shapes.map(formatDims).join(', ')}`;
-        throw new Error(`${this.describe()}: cannot take ${given} (built for ${this.inputs.map((t) => formatDims(t.shape)).join(', ')}): ${(err as Error).message}${atSite(c.callSite)}`, { cause: err });
+        throw new Error(`${this.describe()}: cannot take ${given} (built for ${this.built!.map(formatDims).join(', ')}): ${(err as Error).message}${atSite(c.callSite)}`, { cause: err });
       }
     }
     return this.outputs.map((t) => known.get(t)!);
@@ -199,8 +237,9 @@ export class FunctionalModel implements Model {
   buildFor(shapes: readonly (readonly number[])[]): void {
     // Inputs of other shapes (and rank) are checked against every layer (sequences of other lengths).
     const ranks = shapes.length === this.inputs.length && shapes.every((s, i) => s.length === this.inputs[i]!.shape.length);
-    if (ranks) this.outputShapesFor(shapes);
-    else checkModelInputShapes(this.describe(), this.inputShapes, shapes);
+    if (ranks && !this.built) this.build(shapes);
+    else if (ranks) this.outputShapesFor(shapes);
+    else checkModelInputShapes(this.describe(), this.inputs.map((t) => t.shape), shapes);
   }
 
   /** Every output and its mask for batches of the inputs, with a mask per input. @internal */
@@ -208,11 +247,12 @@ export class FunctionalModel implements Model {
     if (xs.length !== this.inputs.length) {
       throw new Error(`${this.describe()}.apply: the model takes ${this.inputs.length} input${this.inputs.length === 1 ? '' : 's'} (${this.inputs.map((t) => t.name).join(', ')}), got ${xs.length}`);
     }
+    if (!this.built) this.buildFromBatches(xs);
     const values = new Map<SymbolicTensor, { v: Variable; mask: Variable | undefined }>();
-    this.inputs.forEach((t, i) => values.set(t, { v: this.checkInput(t, xs[i]), mask: options.masks?.[i] }));
+    this.inputs.forEach((t, i) => values.set(t, { v: this.checkInput(t, i, xs[i]), mask: options.masks?.[i] }));
     // Batches of other known shapes (longer sequences) run where every layer's weights fit them.
     const given = this.inputs.map((t) => values.get(t)!.v.shape.slice(1) as number[]);
-    if (given.some((s, i) => !sameDims(s, this.inputs[i]!.shape))) this.outputShapesFor(given, xs.map((x) => x.describe()).join(', '));
+    if (given.some((s, i) => !sameDims(s, this.built![i]!))) this.outputShapesFor(given, xs.map((x) => x.describe()).join(', '));
     const training = options.training === undefined ? {} : { training: options.training };
     for (const c of this.calls) {
       const ins = c.inputs.map((t) => values.get(t)!);
@@ -274,6 +314,7 @@ export class FunctionalModel implements Model {
         name: this.name,
         seed: this.seed,
         inputs: this.inputs.map((t) => ({ name: t.name!, shape: [...t.shape], dtype: t.dtype })),
+        ...(this.built && this.inputs.some((t) => t.shape.includes(null)) ? { buildShapes: this.built.map((s) => [...s]) } : {}),
         layers: this.layers.map((l) => ({
           className: l.className,
           config: l.getConfig(),
@@ -338,10 +379,12 @@ export class FunctionalModel implements Model {
       if (!t) throw new Error(`${who}: output ${JSON.stringify(r)} is no input or layer call of the configuration`);
       return t;
     });
-    return new FunctionalModel({ inputs, outputs }, {
+    const model = new FunctionalModel({ inputs, outputs }, {
       ...(typeof body.name === 'string' ? { name: body.name } : {}),
       ...(typeof body.seed === 'number' ? { seed: body.seed } : {}),
     });
+    if (body.buildShapes !== undefined) model.build(body.buildShapes);
+    return model;
   }
 
   /** `FunctionalModel 'name'`. */
@@ -415,8 +458,23 @@ export class FunctionalModel implements Model {
     }
   }
 
-  private build(): void {
-    for (const t of this.inputs) this.shapes.set(t, t.shape);
+  /** Builds a model of Inputs with unknown axes for the shapes of its first batches, which must fill them in. */
+  private buildFromBatches(xs: readonly Variable[]): void {
+    const shapes = this.inputs.map((t, i) => {
+      const x = xs[i];
+      if (typeof x !== 'object' || x === null || !('ndim' in x)) throw new TypeError(`${this.describe()}.apply: the batch of ${t.describe()} must be a symbolic variable, got ${kindOf(x)}`);
+      const perExample = x.shape.slice(1).map((d, j) => d ?? t.shape[j] ?? null);
+      if (x.ndim !== t.shape.length + 1 || perExample.some((d) => d === null)) {
+        throw new Error(`${this.describe()}: ${t.describe()} has unknown axes, so the model is built by its first batch, which must fill them in; got ${x.describe()} (give it static axes: T.tensor('int32', [null, 40]), or call model.build([[40]]) first)`);
+      }
+      return perExample as number[];
+    });
+    this.build(shapes);
+  }
+
+  /** Builds every layer for per-example input shapes (the Inputs', or shapes filling in their unknown axes). */
+  private buildAt(inputShapes: readonly (readonly number[])[]): void {
+    this.inputs.forEach((t, i) => this.shapes.set(t, inputShapes[i]!));
     for (const c of this.calls) {
       const layer = c.layer;
       const shapes = c.inputs.map((t) => this.shapes.get(t)!);
@@ -428,10 +486,12 @@ export class FunctionalModel implements Model {
         throw err instanceof TypeError ? new TypeError(message, { cause: err }) : err instanceof RangeError ? new RangeError(message, { cause: err }) : new Error(message, { cause: err });
       }
     }
+    this.built = inputShapes.map((s) => [...s]);
+    this.checkVariableNames();
   }
 
   /** A user's batch for Input `t`, checked against its shape and dtype. */
-  private checkInput(t: Input, x: Variable | undefined): Variable {
+  private checkInput(t: Input, index: number, x: Variable | undefined): Variable {
     if (typeof x !== 'object' || x === null || !('ndim' in x)) throw new TypeError(`${this.describe()}.apply: the batch of ${t.describe()} must be a symbolic variable, got ${kindOf(x)}`);
     const perExample = x.shape.slice(1);
     const other = x.ndim === t.shape.length + 1 && perExample.every((d) => d !== null);
@@ -440,8 +500,8 @@ export class FunctionalModel implements Model {
     }
     const isInt = x.dtype === 'int32';
     if ((t.dtype === 'int32') !== isInt) throw new TypeError(`${this.describe()}: ${t.describe()} expects ${t.dtype === 'int32' ? 'int32 ids' : 'floats'}, got ${x.describe()}`);
-    // The Input's static axes, so layers called on several shapes see which one this is (a view, no copy).
-    return perExample.some((d) => d === null) ? T.reshape(x, [-1, ...t.shape]) : x;
+    // The static axes it was built for, so layers called on several shapes see which one this is (a view, no copy).
+    return perExample.some((d) => d === null) ? T.reshape(x, [-1, ...perExample.map((d, j) => d ?? this.built![index]![j]!)]) : x;
   }
 
   /** `dense_0`, `dense_0[1]` for a shared layer's second call, `lstm_0.2` for a call's third output. */

@@ -123,7 +123,7 @@ export function stateUpdates(outputs: Variable | readonly Variable[]): [SharedVa
 }
 
 /** Whether two shapes are the same. @internal */
-export function sameDims(a: readonly number[], b: readonly number[]): boolean {
+export function sameDims(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 

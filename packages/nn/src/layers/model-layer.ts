@@ -154,7 +154,7 @@ export function nestedLayerNames(layers: readonly Layer[]): Map<string, string> 
 }
 
 /** Throws unless `shapes` are the per-example shapes `want` a built model takes. @internal */
-export function checkModelInputShapes(who: string, want: readonly (readonly number[])[], shapes: readonly (readonly number[])[]): void {
+export function checkModelInputShapes(who: string, want: readonly (readonly (number | null)[])[], shapes: readonly (readonly number[])[]): void {
   const same = want.length === shapes.length && want.every((w, i) => sameDims(w, shapes[i]!));
   if (!same) throw new Error(`${who} takes per-example inputs ${want.map(formatDims).join(', ')}, got ${shapes.map(formatDims).join(', ')}`);
 }

@@ -167,3 +167,86 @@ describe('models and layers on sequences of other lengths than they were built f
     expect(() => lstm.call(T.tensor('float32', [null, null, 3], 'h'))).not.toThrow();
   });
 });
+
+describe('Inputs of unknown steps (Keras\'s Input((None, …)))', () => {
+  const textModel = () => {
+    const ids = new Input([null], { dtype: 'int32', name: 'ids' });
+    const h = new LSTM(6, { returnSequences: true }).apply(new Embedding(12, 4, { maskZero: true }).apply(ids));
+    return new FunctionalModel({ inputs: ids, outputs: new Dense(3).apply(h) }, { seed: 16 });
+  };
+
+  it('builds at its first batch, then runs on any length, as the same model with static steps does', async () => {
+    const model = textModel();
+    expect(() => model.summary()).toThrow("FunctionalModel 'model' is not built yet: Input 'ids' [null, null] int32 has unknown axes; apply it to a batch, or give the shapes with model.build([[…]])");
+    expect(model.parameters()).toEqual([]);
+    const static6 = (() => {
+      const ids = new Input([6], { dtype: 'int32' });
+      const h = new LSTM(6, { returnSequences: true }).apply(new Embedding(12, 4, { maskZero: true }).apply(ids));
+      return new FunctionalModel({ inputs: ids, outputs: new Dense(3).apply(h) }, { seed: 16 });
+    })();
+    for (const steps of [6, 3, 10]) {
+      const x = ids(2, steps, 12);
+      const v = batchOf(x, 'ids');
+      const got = await fn([v], model.apply(v))(x);
+      const want = await fn([v], static6.apply(v))(x);
+      expect(relativeError(got.data, want.data), `${steps} steps`).toBeLessThan(1e-6);
+    }
+    // Built for the first batch's 6 steps, with the same weights as the static model.
+    expect(model.inputShapes).toEqual([[6]]);
+    expect(model.parameters().map((p) => [...p.get().data])).toEqual(static6.parameters().map((p) => [...p.get().data]));
+    // The summary shows the Input's unknown steps, and the layers' shapes as built.
+    expect(model.summary()).toMatch(/ids \(Input\) +\[null, null\]/);
+    expect(model.summary()).toMatch(/lstm_0 \(LSTM\) +\[null, 6, 6\]/);
+  });
+
+  it('model.build gives it shapes first; its configuration keeps the unknown axes and the shapes it was built for', () => {
+    const model = textModel();
+    model.build([[8]]);
+    expect(model.outputShape).toEqual([8, 3]);
+    const config = model.toConfig();
+    expect(config.config.inputs[0]!.shape).toEqual([null]);
+    expect(config.config.buildShapes).toEqual([[8]]);
+    const copy = FunctionalModel.fromConfig(JSON.stringify(config));
+    expect(copy.inputShapes).toEqual([[8]]);
+    expect(copy.parameters().map((p) => p.name)).toEqual(model.parameters().map((p) => p.name));
+    expect(() => textModel().build([[0]])).toThrow("FunctionalModel 'model'.build: Input 'ids' [null, null] int32 cannot take per-example shape [0]");
+    expect(() => textModel().build([[4], [4]])).toThrow("FunctionalModel 'model'.build: give one per-example shape per input (1), got [[4],[4]]");
+    expect(() => textModel().apply(T.imatrix('unknown'))).toThrow("FunctionalModel 'model': Input 'ids' [null, null] int32 has unknown axes, so the model is built by its first batch, which must fill them in; got 'unknown' (int32[?, ?]) (give it static axes: T.tensor('int32', [null, 40]), or call model.build([[40]]) first)");
+  });
+
+  it('the Trainer trains it (the data fills in the steps)', async () => {
+    const model = textModel();
+    const x = ids(64, 7, 12);
+    const y = new NDArray('int32', [64, 7], Int32Array.from(x.data, (v) => v % 3));
+    const trainer = new Trainer(model, { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.5 }) });
+    const history = await trainer.fit({ x, y }, { epochs: 3, batchSize: 16 });
+    expect(history.epochs[2]!.loss).toBeLessThan(history.epochs[0]!.loss!);
+    expect(model.inputShapes).toEqual([[7]]);
+    trainer.dispose();
+  });
+});
+
+describe('a Sequential of inputShape [null] (ids of any length)', () => {
+  it('builds at its first batch, runs on other lengths, and names what does not fit', async () => {
+    const make = (shape: readonly (number | null)[]) => new Sequential([new Embedding(10, 4), new GRU(5), new Dense(2)], { inputShape: shape, seed: 17 });
+    const open = make([null]);
+    expect(open.built).toBe(false);
+    expect(() => open.summary()).toThrow("Sequential 'sequential' is not built yet: its inputShape [null] has unknown axes; apply it to a batch, or give the shape with model.build([…])");
+    const fixed = make([5]);
+    for (const steps of [5, 2, 9]) {
+      const x = ids(3, steps, 10);
+      const v = batchOf(x, 'ids');
+      const got = await fn([v], open.apply(v))(x);
+      const want = await fn([v], fixed.apply(v))(x);
+      expect(relativeError(got.data, want.data), `${steps} steps`).toBeLessThan(1e-6);
+    }
+    expect(open.inputShape).toEqual([5]);
+    expect(() => make([null]).apply(T.imatrix('unknown'))).toThrow("Sequential 'sequential': its inputShape [null] has unknown axes, so it is built by its first batch, which must fill them in; got 'unknown' (int32[?, ?]) (give it static axes, or call model.build([…]) first)");
+    const features = () => new Sequential([new GRU(5, { returnSequences: true })], { inputShape: [null, 3], seed: 18 });
+    expect(() => features().build([4, 2])).toThrow("Sequential 'sequential': per-example inputs [4, 2] do not fill in its inputShape [null, 3]");
+    const built = features();
+    built.build([4, 3]);
+    expect(built.outputShape).toEqual([4, 5]);
+    expect(built.outputShapesFor([[11, 3]])).toEqual([[11, 5]]);
+  });
+});

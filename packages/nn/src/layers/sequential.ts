@@ -16,8 +16,12 @@ export interface FunctionalModelLike {
 }
 
 export interface SequentialOptions {
-  /** The per-example input shape (without the batch axis), e.g. [784]. Builds the model at once. */
-  readonly inputShape?: readonly number[];
+  /**
+   * The per-example input shape (without the batch axis), e.g. [784]. Builds the model at
+   * once; with an unknown axis (`[null]`, ids of any length) the first batch builds it, and it
+   * runs on other lengths after.
+   */
+  readonly inputShape?: readonly (number | null)[];
   /** Seed from which each layer's initializer and dropout seeds are derived; 0 by default. */
   readonly seed?: number;
   readonly name?: string;
@@ -52,6 +56,8 @@ export class Sequential implements Model {
   readonly name: string;
   readonly seed: number;
   private shapes: { input: readonly number[]; output: readonly number[] } | undefined;
+  /** An `inputShape` with unknown axes (`[null]`: sequences of any length), which the first batch fills in. */
+  private readonly declared: readonly (number | null)[] | undefined;
   private layerView: ModelLayer | undefined;
 
   constructor(layers: readonly (Layer | Sequential | FunctionalModelLike)[], options: SequentialOptions = {}) {
@@ -69,7 +75,9 @@ export class Sequential implements Model {
     this.name = options.name ?? 'sequential';
     this.seed = seed;
     nameLayers(this.layers, this.describe(), nestedLayerNames(this.layers));
-    if (options.inputShape !== undefined) this.build(options.inputShape);
+    const open = Array.isArray(options.inputShape) && options.inputShape.includes(null);
+    this.declared = open ? [...options.inputShape!] : undefined;
+    if (options.inputShape !== undefined && !open) this.build(options.inputShape as number[]);
   }
 
   /** True once every layer has its parameters. */
@@ -94,6 +102,10 @@ export class Sequential implements Model {
   build(inputShape: readonly number[]): void {
     if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new RangeError(`${this.describe()}: inputShape must be an array of positive integers (without the batch axis), got ${Array.isArray(inputShape) ? formatDims(inputShape) : String(inputShape)}`);
+    }
+    const d = this.declared;
+    if (!this.shapes && d && (inputShape.length !== d.length || inputShape.some((n, i) => d[i] !== null && d[i] !== n))) {
+      throw new Error(`${this.describe()}: per-example inputs ${formatDims(inputShape)} do not fill in its inputShape ${formatDims(d)}`);
     }
     if (this.shapes) {
       if (!sameDims(inputShape, this.shapes.input)) {
@@ -194,6 +206,14 @@ export class Sequential implements Model {
     if (Array.isArray(x)) throw new TypeError(`${this.describe()}.apply: a Sequential model takes one input, got an array of ${x.length}; a model of several inputs is a FunctionalModel`);
     if (typeof x !== 'object' || x === null || !('ndim' in x)) throw new TypeError(`${this.describe()}.apply: x must be a symbolic variable`);
     const perExample = x.shape.slice(1);
+    if (!this.shapes && this.declared) {
+      const d = this.declared;
+      const filled = perExample.map((n, i) => n ?? d[i] ?? null);
+      if (x.ndim !== d.length + 1 || filled.some((n, i) => n === null || (d[i] !== null && d[i] !== n))) {
+        throw new Error(`${this.describe()}: its inputShape ${formatDims(d)} has unknown axes, so it is built by its first batch, which must fill them in; got ${x.describe()} (give it static axes, or call model.build([…]) first)`);
+      }
+      this.build(filled as number[]);
+    }
     if (!this.shapes) {
       if (x.ndim < 2 || perExample.some((d) => d === null)) {
         throw new Error(`${this.describe()}: cannot infer the input shape from ${x.describe()}; give the model an inputShape, e.g. new Sequential(layers, { inputShape: [784] })`);
@@ -300,6 +320,7 @@ export class Sequential implements Model {
   }
 
   private requireBuilt(): { input: readonly number[]; output: readonly number[] } {
+    if (!this.shapes && this.declared) throw new Error(`${this.describe()} is not built yet: its inputShape ${formatDims(this.declared)} has unknown axes; apply it to a batch, or give the shape with model.build([…])`);
     if (!this.shapes) throw new Error(`${this.describe()} is not built yet: give it an inputShape (new Sequential(layers, { inputShape: [784] })) or apply it to an input once`);
     return this.shapes;
   }

@@ -75,24 +75,26 @@ export interface InputOptions {
 
 /**
  * A batch of one of a functional model's inputs, of per-example `shape` (no batch axis):
- * Keras's `Input(shape=…)`.
+ * Keras's `Input(shape=…)`. An axis may be `null` (sequences of any length): the model is then
+ * built by its first batch (or `model.build(shapes)`), and runs on other lengths after.
  *
  * @example
  * ```ts
  * const tokens = new Input([40], { dtype: 'int32', name: 'tokens' });
  * const h = new Embedding(5000, 32).apply(tokens);
+ * const text = new Input([null], { dtype: 'int32' });   // any length
  * ```
  */
 export class Input extends SymbolicTensor {
-  readonly shape: readonly number[];
+  readonly shape: readonly (number | null)[];
   readonly dtype: InputDType;
   /** The given name, or the one the model assigns by position. */
   name: string | undefined;
 
-  constructor(shape: readonly number[], options: InputOptions = {}) {
+  constructor(shape: readonly (number | null)[], options: InputOptions = {}) {
     super(undefined, 0);
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw new RangeError(`Input: shape must be an array of positive integers (without the batch axis), got ${Array.isArray(shape) ? formatDims(shape) : kindOf(shape)}`);
+    if (!Array.isArray(shape) || shape.some((d) => d !== null && (!Number.isInteger(d) || d <= 0))) {
+      throw new RangeError(`Input: shape must be an array of positive integers or null (an axis of any size), without the batch axis, got ${Array.isArray(shape) ? formatDims(shape) : kindOf(shape)}`);
     }
     const dtype = options.dtype ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') throw new TypeError(`Input: dtype must be 'float32', 'float64' or 'int32', got ${JSON.stringify(dtype)}`);
