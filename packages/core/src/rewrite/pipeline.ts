@@ -14,7 +14,7 @@ export type OptLevel = 'O0' | 'O1' | 'O2';
 /** Every pass by name, graph passes first, in pipeline order. Program passes run after lowering. */
 export const GRAPH_PASSES = ['canonicalize', 'constantFold', 'merge', 'stabilize', 'concatSums'] as const;
 /** The Program passes (O2), in the order they run after lowering; name one in `rewrites.exclude` to switch it off. */
-export const PROGRAM_PASSES = ['inlineConstants', 'foldConstantKernels', 'mergeSoftmaxCrossEntropy', 'fuseElementwise', 'accumulateSlices', 'scatterInPlace', 'foldUpdateIntoMatmul', 'fuseMatmulEpilogue', 'specializeMatmul', 'concatInPlace', 'fuseReduce', 'fuseSiblings', 'deadCode', 'memoryPlan'] as const;
+export const PROGRAM_PASSES = ['inlineConstants', 'foldConstantKernels', 'mergeSoftmaxCrossEntropy', 'fuseElementwise', 'accumulateSlices', 'scatterInPlace', 'foldUpdateIntoMatmul', 'fuseMatmulEpilogue', 'specializeMatmul', 'concatInPlace', 'permuteInPlace', 'fuseReduce', 'fuseSiblings', 'deadCode', 'memoryPlan'] as const;
 export type PassName = (typeof GRAPH_PASSES)[number] | (typeof PROGRAM_PASSES)[number];
 
 export interface RewriteOptions {

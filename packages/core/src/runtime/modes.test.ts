@@ -104,6 +104,6 @@ describe('debug and profile modes', () => {
     const s = f.stats();
     expect(s.kernels).toBe(1);
     expect(s.flops).toBe(2 * 4 * 4 * 3);
-    expect(s.passes.map((p) => p.pass)).toEqual(['canonicalize', 'constantFold', 'merge', 'stabilize', 'concatSums', 'canonicalize', 'merge', 'lower', 'inlineConstants', 'foldConstantKernels', 'mergeSoftmaxCrossEntropy', 'fuseElementwise', 'accumulateSlices', 'scatterInPlace', 'foldUpdateIntoMatmul', 'fuseMatmulEpilogue', 'specializeMatmul', 'concatInPlace', 'fuseReduce', 'fuseReduce', 'fuseSiblings', 'deadCode', 'memoryPlan']);
+    expect(s.passes.map((p) => p.pass)).toEqual(['canonicalize', 'constantFold', 'merge', 'stabilize', 'concatSums', 'canonicalize', 'merge', 'lower', 'inlineConstants', 'foldConstantKernels', 'mergeSoftmaxCrossEntropy', 'fuseElementwise', 'accumulateSlices', 'scatterInPlace', 'foldUpdateIntoMatmul', 'fuseMatmulEpilogue', 'specializeMatmul', 'concatInPlace', 'permuteInPlace', 'fuseReduce', 'fuseReduce', 'fuseSiblings', 'deadCode', 'memoryPlan']);
   });
 });

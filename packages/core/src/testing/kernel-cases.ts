@@ -123,6 +123,17 @@ export const KERNEL_CASES: Record<string, (rng: TestRandom) => KernelCase> = {
       transA: false, transB: false, alpha: 1, beta: 0, out: contiguousView(o, [2, 5, 3]), dtype: 'float32', label: 'test',
     }], 2e-5);
   },
+  // An attention's heads written back in step order (the permuteInPlace pass): [2, 3 heads] batches of 4×5 into a [2, 4, 3, 5] buffer.
+  'kernel.matmul.permuted-output': (rng) => {
+    const b = new Builder(rng);
+    const a = b.buf('float32', 2 * 3 * 4 * 6);
+    const bb = b.buf('float32', 2 * 3 * 6 * 5);
+    const o = b.buf('float32', 2 * 4 * 3 * 5);
+    return b.done([{
+      kind: 'matmul', batch: [2, 3], m: 4, n: 5, k: 6, a: contiguousView(a, [2, 3, 4, 6]), b: contiguousView(bb, [2, 3, 6, 5]),
+      transA: false, transB: false, alpha: 1, beta: 0, out: { buffer: o, offset: 0, shape: [2, 3, 4, 5], strides: [60, 5, 15, 1] }, dtype: 'float32', label: 'test',
+    }], 2e-5);
+  },
   'kernel.gather-onehot': (rng) => {
     const b = new Builder(rng);
     const x = b.buf('float32', 9 * 4);

@@ -1,24 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fn, programAliasingProblems, registerBackend, T, type Variable } from '../../index.js';
-import type { NDArray } from '../../host/ndarray.js';
-import { relativeError, TestRandom } from '../../testing/random.js';
+import { registerBackend, T, type Variable } from '../../index.js';
+import { TestRandom } from '../../testing/random.js';
 import { referenceBackendFactory } from '../../testing/reference-backend.js';
+import { checkProgramPass, type BuildGraph as Build } from '../../testing-fixtures/program-pass-check.js';
 
 beforeAll(() => registerBackend('ref-concat', referenceBackendFactory('ref-concat'), -5));
 
-type Build = (dtype: 'float32' | 'float64') => { inputs: Variable[]; outputs: Variable[] };
-
-/** The Program at O2 (float32), and its largest relative error against O0 in float64. */
-async function check(build: Build, values: NDArray[], exclude: 'concatInPlace'[] = []) {
-  const f32 = build('float32');
-  const f64 = build('float64');
-  const f = fn(f32.inputs, f32.outputs, { backend: 'ref-concat', rewrites: { exclude } });
-  const got = await f(...values);
-  const want = await fn(f64.inputs, f64.outputs, { backend: 'ref-concat', optimizer: 'O0' })(...values.map((v) => v.astype('float64')));
-  const error = Math.max(...got.map((g, i) => relativeError(g.data, want[i]!.data)));
-  expect(programAliasingProblems(f.program!)).toEqual([]);
-  return { error, labels: f.program!.kernels.map((k) => k.label) };
-}
+const check = (build: Build, values: Parameters<typeof checkProgramPass>[2], exclude: 'concatInPlace'[] = []) => checkProgramPass('ref-concat', build, values, exclude);
 
 /** Copies into a concat still in the Program (sibling copies fused into one kernel count one each). */
 const copies = (labels: string[]) => labels.flatMap((l) => l.split('|')).filter((part) => part === 'concat').length;

@@ -74,7 +74,7 @@ function relocate(w: View, at: Rows, into: number): View | undefined {
 }
 
 /** The layout rule of a matmul's operands and output (last stride 1, rows at least a row apart), which a relocated view must keep. */
-function matmulOperandOk(v: View): boolean {
+export function matmulOperandOk(v: View): boolean {
   const r = v.shape.length;
   const [rows, cols] = [v.shape[r - 2]!, v.shape[r - 1]!];
   return (cols === 1 || v.strides[r - 1] === 1) && (rows === 1 || v.strides[r - 2]! >= cols);

@@ -6,6 +6,7 @@ import { deadCode, foldUpdateIntoMatmul, fuseElementwise, fuseMatmulEpilogue, fu
 import { accumulateSlices } from './accumulate-slices.js';
 import { scatterInPlace } from './scatter-in-place.js';
 import { concatInPlace } from './concat-in-place.js';
+import { permuteInPlace } from './permute-in-place.js';
 import { inlineConstants } from './inline-constants.js';
 import { fuseSiblings } from './fuse-siblings.js';
 import { foldConstantKernels } from './fold-constant-kernels.js';
@@ -31,6 +32,7 @@ const ORDER: [PassName, (d: ProgramDraft) => boolean][] = [
   ['fuseMatmulEpilogue', fuseMatmulEpilogue],
   ['specializeMatmul', specializeMatmul],
   ['concatInPlace', concatInPlace],
+  ['permuteInPlace', permuteInPlace],
   ['fuseReduce', fuseReduce],
   ['fuseReduce', fuseReduceEpilogue],
   ['fuseSiblings', fuseSiblings],
