@@ -1,9 +1,9 @@
 /**
  * Text generation with a language model: a model of int32 ids [batch, steps] to next-token
  * scores [batch, steps, vocab] (a causal transformer, an LSTM with `returnSequences`) extends
- * a prompt one token at a time, greedily or by sampling. The model runs on a window of its
- * static steps: the tokens so far, left-aligned and padded, the last `steps` of them once the
- * text is longer; the scores at the last real position choose the next token. One function is
+ * a prompt one token at a time, greedily or by sampling. The model runs on a window of
+ * `window` tokens (the steps it was built for by default): the tokens so far, left-aligned and
+ * padded, the last `window` of them once the text is longer; the scores at the last real position choose the next token. One function is
  * compiled for the window and run once per token.
  */
 import { fn, NDArray, T, tensor } from '@symgrad/core';
@@ -26,6 +26,12 @@ export interface GenerateOptions {
   readonly endId?: number;
   /** The backend to run on; the default backend when omitted. */
   readonly backend?: string;
+  /**
+   * How many tokens the model reads at a time: the steps it was built for by default. A model
+   * runs on other lengths where its layers take them (a PositionEmbedding up to its table's),
+   * and one with open steps (`new Input([null])`) needs it.
+   */
+  readonly window?: number;
 }
 
 /** The window length a model takes: its per-example input shape must be [steps]. */
@@ -33,7 +39,7 @@ function windowOf(model: Model): number {
   const m = model as Partial<{ built: boolean; inputShape: readonly number[]; inputShapes: readonly (readonly number[])[] }>;
   const shapes = m.built === false ? undefined : m.inputShapes ?? (m.inputShape ? [m.inputShape] : undefined);
   if (!shapes || shapes.length !== 1 || shapes[0]!.length !== 1) {
-    throw new Error(`generate: the model must take one input of per-example shape [steps] (ids), got ${shapes ? shapes.map((s) => `[${s.join(', ')}]`).join(', ') : 'a model of unknown input shape (build it with an inputShape)'}`);
+    throw new Error(`generate: the model must take one input of per-example shape [steps] (ids), got ${shapes ? shapes.map((s) => `[${s.join(', ')}]`).join(', ') : 'a model of unknown input shape (give options.window, or build it with an inputShape)'}`);
   }
   return shapes[0]![0]!;
 }
@@ -81,7 +87,8 @@ export async function generate(model: Model, prompt: ArrayLike<number>, options:
   if (options.topK !== undefined && (!Number.isInteger(options.topK) || options.topK < 1)) throw new RangeError(`generate: topK must be a positive integer, got ${String(options.topK)}`);
   const ids = Array.from(prompt ?? [], Number);
   if (ids.length === 0 || ids.some((v) => !Number.isInteger(v) || v < 0)) throw new Error(`generate: the prompt must be one or more non-negative integer ids, got [${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}]`);
-  const window = windowOf(model);
+  if (options.window !== undefined && (!Number.isInteger(options.window) || options.window < 1)) throw new RangeError(`generate: window must be a positive integer, got ${String(options.window)}`);
+  const window = options.window ?? windowOf(model);
   const padId = options.padId ?? 0;
   const x = tensor('int32', [1, window], 'ids');
   const scores = model.apply(x, { training: false });

@@ -91,6 +91,9 @@ describe('a language model', () => {
     const sampled = await generate(model, [4, 1], { steps: 6, temperature: 1, topK: 3, seed: 7 });
     expect(Array.from(await generate(model, [4, 1], { steps: 6, temperature: 1, topK: 3, seed: 7 }))).toEqual(Array.from(sampled));
     expect(sampled).toHaveLength(8);
+    // A shorter window than the model was built for (its PositionEmbedding's first rows); a longer one does not fit.
+    expect(Array.from(await generate(model, [3, 5], { steps: 6, window: 4 }))).toEqual([3, 5, 3, 5, 3, 5, 3, 5]);
+    await expect(generate(model, [3, 5], { steps: 1, window: 9 })).rejects.toThrow("Sequential 'sequential': cannot take 'ids' (int32[1, 9]) (built for [8]): PositionEmbedding 'position_embedding_0' has positions for 8 steps, not 9: build it for the longest sequences");
     trainer.dispose();
   });
 
@@ -103,7 +106,12 @@ describe('a language model', () => {
     await expect(generate(lm, [1.5], { steps: 2 })).rejects.toThrow('generate: the prompt must be one or more non-negative integer ids, got [1.5]');
     await expect(generate({} as never, [1], { steps: 2 })).rejects.toThrow('generate: model must be a model (a Sequential or FunctionalModel)');
     await expect(generate(new Sequential([new Dense(3)], { inputShape: [4, 2] }), [1], { steps: 1 })).rejects.toThrow('generate: the model must take one input of per-example shape [steps] (ids), got [4, 2]');
-    await expect(generate(new Sequential([new Dense(3)]), [1], { steps: 1 })).rejects.toThrow('generate: the model must take one input of per-example shape [steps] (ids), got a model of unknown input shape (build it with an inputShape)');
+    await expect(generate(new Sequential([new Dense(3)]), [1], { steps: 1 })).rejects.toThrow('generate: the model must take one input of per-example shape [steps] (ids), got a model of unknown input shape (give options.window, or build it with an inputShape)');
+    await expect(generate(lm, [1], { steps: 1, window: 0 })).rejects.toThrow('generate: window must be a positive integer, got 0');
+    // Open steps: the window builds the model.
+    const open = new Sequential([new Embedding(5, 4), new Dense(5)], { inputShape: [null], seed: 2 });
+    expect(await generate(open, [1, 2], { steps: 3, window: 3 })).toHaveLength(5);
+    expect(open.inputShape).toEqual([3]);
     await expect(generate(new Sequential([new Embedding(5, 4), new GlobalAveragePooling1D(), new Dense(5)], { inputShape: [6] }), [1], { steps: 1 })).rejects.toThrow("generate: the model must give next-token scores [batch, 6, vocab] (one row per position), got");
   });
 });
