@@ -78,6 +78,7 @@ export {
 } from './optimizers/schedules.js';
 
 export { Trainer, fit, type TrainerOptions, type FitOptions, type Data } from './train/trainer.js';
+export type { TrimPaddingOptions } from './train/trim-padding.js';
 export { generate, type GenerateOptions } from './generate.js';
 export { FitRun, NonFiniteLossError } from './train/fit-run.js';
 export {

@@ -21,6 +21,7 @@ import { stateUpdates } from '../layers/layer.js';
 import type { Model } from '../layers/model.js';
 import { resolveLoss, type Loss } from '../losses.js';
 import { scoredMetrics, type MetricSpec, type ScoredMetric } from './scored-metrics.js';
+import { checkTrimPadding, trimBatch, type TrimPaddingOptions } from './trim-padding.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { BatchInfo, Callback, History, Logs, TrainControl, TrainEvent } from './callbacks.js';
 import { EventLog, yieldToEventLoop } from './event-log.js';
@@ -72,12 +73,26 @@ export interface FitOptions {
   readonly lossEvery?: number;
   /** Transforms each training batch on the host (e.g. `randomShift`); not applied to validation. */
   readonly augment?: Augment;
+  /**
+   * Cuts each batch of padded ids (x int32 [n, steps]) to its longest sequence: the trailing
+   * steps that are `padId` in every row go, from x and from targets of as many steps (validation
+   * too). With a mask (an Embedding's `maskZero`) the results are those of the padded batch;
+   * one function is compiled per length met (`multiple` rounds lengths up to bound them).
+   */
+  readonly trimPadding?: TrimPaddingOptions;
+}
+
+/** The epoch's sums on the device, shared by the training functions of every batch shape. */
+interface Accumulators {
+  readonly loss: SharedVariable;
+  readonly count: SharedVariable;
+  readonly metrics: readonly MetricAccumulator[];
+  readonly outputLosses: readonly SharedVariable[];
 }
 
 interface Compiled {
   readonly train: CompiledFunction<Variable>;
   readonly evaluate: CompiledFunction<readonly Variable[]>;
-  readonly accumulators: { readonly loss: SharedVariable; readonly count: SharedVariable; readonly metrics: readonly MetricAccumulator[]; readonly outputLosses: readonly SharedVariable[] };
   /** The outputs the evaluation function returns after the loss, for the metrics computed on the host. */
   readonly hostOutputs: readonly number[];
   /**
@@ -136,6 +151,7 @@ export class Trainer {
   private readonly lossWeights: readonly number[];
   private readonly options: TrainerOptions;
   private readonly compiled = new Map<string, Compiled>();
+  private accumulators: Accumulators | undefined;
   private readonly predictors = new Map<string, CompiledFunction<readonly Variable[]>>();
   private readonly programs = { train: new Set<unknown>(), evaluate: new Set<unknown>(), predict: new Set<unknown>() };
   private readonly subscribers = new Set<EventLog<TrainEvent>>();
@@ -239,19 +255,21 @@ export class Trainer {
    * const { loss, accuracy } = await trainer.evaluate(test, { batchSize: 500 });
    * ```
    */
-  async evaluate(data: Data, options: { batchSize?: number } = {}): Promise<Logs> {
+  async evaluate(data: Data, options: { batchSize?: number; trimPadding?: TrimPaddingOptions } = {}): Promise<Logs> {
     const ds = toDataset('Trainer.evaluate', data);
     const batchSize = checkPositiveInt('Trainer.evaluate', 'batchSize', options.batchSize ?? 256);
+    const trim = checkTrimPadding('Trainer.evaluate', options.trimPadding);
     if (ds.length === 0) throw new Error('Trainer.evaluate: the dataset is empty');
     await ready(this.options.backend);
-    const c = this.compile(ds);
     let loss = 0;
     // A metric summed on the device adds its sum and count; a host metric its batch means by rows.
     const sums = this.metrics.map(() => 0);
     const counts = this.metrics.map(() => 0);
-    const k = c.evaluated.length;
     const outputLosses = this.perOutput ? this.lossFns.map(() => 0) : [];
-    for (const batch of ds.batches(batchSize)) {
+    for (const raw of ds.batches(batchSize)) {
+      const batch = trim ? trimBatch('Trainer.evaluate', raw, trim) : raw;
+      const c = this.compile(batch.x, batch.y);
+      const k = c.evaluated.length;
       const [l, ...rest] = await c.evaluate(...listOf(batch.x), ...listOf(batch.y));
       const outs = rest.slice(0, c.hostOutputs.length);
       const device = rest.slice(c.hostOutputs.length);
@@ -381,26 +399,32 @@ export class Trainer {
     return { outs, each, total };
   }
 
-  private compile(ds: Dataset<Features, Features>): Compiled {
-    const key = `${keyOf(ds.x)}|${keyOf(ds.y)}`;
+  /** The functions for batches of the per-example shapes of `dataX` and `dataY` (compiled once per shape). */
+  private compile(dataX: Features, dataY: Features): Compiled {
+    const key = `${keyOf(dataX)}|${keyOf(dataY)}`;
     const hit = this.compiled.get(key);
     if (hit) return hit;
-    ds.inputs.forEach((a) => this.checkX('Trainer', a));
-    const xs = this.inputVariables(ds.inputs);
+    const [inputs, targets] = [listOf(dataX), listOf(dataY)];
+    inputs.forEach((a) => this.checkX('Trainer', a));
+    const xs = this.inputVariables(inputs);
     const x = xs.length === 1 ? xs[0]! : xs;
-    const ys = ds.targets.map((a, i) => tensor(a.dtype, [null, ...a.shape.slice(1)], ds.targets.length === 1 ? 'y' : `y${i}`));
+    const ys = targets.map((a, i) => tensor(a.dtype, [null, ...a.shape.slice(1)], targets.length === 1 ? 'y' : `y${i}`));
     const trained = this.lossesOf(x, ys, true);
     const loss = trained.total;
     const n = T.size(xs[0]!, 0);
-    const accLoss = shared(zero(), 'trainer/loss_sum');
-    const accCount = shared(zero(), 'trainer/count');
-    const outputLosses = this.perOutput ? trained.each.map((_, i) => shared(zero(), `trainer/output${i}_loss_sum`)) : [];
     // A count only where the metric's mean is not per row, so a classifier's epoch reads no more than before.
     const counted = (m: ScoredMetric, outs: readonly Variable[]): Variable | undefined => m.metric.symbolicCount?.(outs[m.output]!, ys[m.output]!);
     const summed = (m: ScoredMetric, outs: readonly Variable[]): Variable => m.metric.symbolicSum!(outs[m.output]!, ys[m.output]!);
-    const metricAccs: MetricAccumulator[] = this.metrics.flatMap((m) => (m.metric.symbolicSum
-      ? [{ scored: m, sum: shared(zero(), `trainer/${m.name}_sum`), count: counted(m, trained.outs) ? shared(zero(), `trainer/${m.name}_count`) : undefined }]
-      : []));
+    // One set of sums for every batch shape, so an epoch of batches of several lengths adds up in one place.
+    const acc = this.accumulators ??= {
+      loss: shared(zero(), 'trainer/loss_sum'),
+      count: shared(zero(), 'trainer/count'),
+      outputLosses: this.perOutput ? trained.each.map((_, i) => shared(zero(), `trainer/output${i}_loss_sum`)) : [],
+      metrics: this.metrics.flatMap((m) => (m.metric.symbolicSum
+        ? [{ scored: m, sum: shared(zero(), `trainer/${m.name}_sum`), count: counted(m, trained.outs) ? shared(zero(), `trainer/${m.name}_count`) : undefined }]
+        : [])),
+    };
+    const { loss: accLoss, count: accCount, outputLosses, metrics: metricAccs } = acc;
     const updates: [SharedVariable, Variable][] = [
       ...this.optimizer.updates(loss, this.model.parameters()),
       [accLoss, T.add(accLoss, T.mul(loss, n))],
@@ -423,7 +447,7 @@ export class Trainer {
       ...evaluated.map((m) => counted(m, evaluation.outs) ?? n),
       ...(this.perOutput ? evaluation.each : []),
     ], this.fnOptions());
-    const c: Compiled = { train, evaluate, accumulators: { loss: accLoss, count: accCount, metrics: metricAccs, outputLosses }, hostOutputs, evaluated };
+    const c: Compiled = { train, evaluate, hostOutputs, evaluated };
     this.compiled.set(key, c);
     return c;
   }
@@ -443,10 +467,10 @@ export class Trainer {
     if (options.augment !== undefined && typeof options.augment !== 'function') throw new TypeError('fit: augment must be a function (batch, { epoch, step }) => batch, such as randomShift({ height: 28, width: 28 })');
     if (options.augment !== undefined && ds.inputs.length > 1) throw new TypeError(`fit: augment transforms batches of one input, but the data has ${ds.inputs.length} inputs; augment them before fit`);
     const validation = options.validationData === undefined ? undefined : toDataset('fit: validationData', options.validationData);
+    const trim = checkTrimPadding('fit', options.trimPadding);
     // Let the caller subscribe to the events of this run before anything happens.
     await yieldToEventLoop();
     await ready(this.options.backend);
-    const c = this.compile(ds);
     const stepsPerEpoch = ds.numBatches(batchSize);
     const debug = this.options.mode === 'debug';
     let stopReason: string | undefined;
@@ -469,12 +493,17 @@ export class Trainer {
       if (schedule?.unit === 'epoch') schedule.step(this.epochsDone);
       emit({ type: 'epochBegin', epoch });
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, control);
-      const { accumulators: acc } = c;
-      for (const s of [acc.loss, acc.count, ...acc.outputLosses, ...acc.metrics.flatMap((a) => [a.sum, ...(a.count ? [a.count] : [])])]) s.set(zero());
+      let acc: Accumulators | undefined;
       for (const raw of ds.batches(batchSize, { shuffle, seed, epoch: this.epochsDone })) {
         if (schedule?.unit === 'step') schedule.step(this.step);
         const step = raw.index + 1;
-        const batch = options.augment ? options.augment(raw as Batch, { epoch: this.epochsDone + 1, step }) : raw;
+        const augmented = options.augment ? options.augment(raw as Batch, { epoch: this.epochsDone + 1, step }) : raw;
+        const batch = trim ? trimBatch('fit', augmented, trim) : augmented;
+        const c = this.compile(batch.x, batch.y);
+        if (!acc) {
+          acc = this.accumulators!;
+          for (const s of [acc.loss, acc.count, ...acc.outputLosses, ...acc.metrics.flatMap((a) => [a.sum, ...(a.count ? [a.count] : [])])]) s.set(zero());
+        }
         const args = [...listOf(batch.x), ...listOf(batch.y)];
         const read = lossEvery !== undefined ? step % lossEvery === 0 || step === stepsPerEpoch || debug : listening();
         let loss: number | undefined;
@@ -492,6 +521,7 @@ export class Trainer {
         if (stopReason !== undefined) break;
         await yieldToEventLoop();
       }
+      if (!acc) break;
       const count = (await acc.count.read()).item();
       const lossValue = (await acc.loss.read()).item() / count;
       if (!Number.isFinite(lossValue)) throw this.nonFinite(lossValue, epoch, undefined, stepsPerEpoch, lossEvery);
@@ -500,7 +530,7 @@ export class Trainer {
       for (const a of acc.metrics) logs[a.scored.name] = (await a.sum.read()).item() / (a.count ? (await a.count.read()).item() : count);
       logs['learningRate'] = (await this.optimizer.learningRate.read()).item();
       if (validation) {
-        const v = await this.evaluate(validation, { batchSize: Math.max(batchSize, 256) });
+        const v = await this.evaluate(validation, { batchSize: Math.max(batchSize, 256), ...(options.trimPadding ? { trimPadding: options.trimPadding } : {}) });
         for (const [k, value] of Object.entries(v)) logs[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = value;
       }
       this.epochsDone++;

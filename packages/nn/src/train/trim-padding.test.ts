@@ -1,0 +1,75 @@
+import '@symgrad/backend-cpu';
+import { NDArray } from '@symgrad/core';
+import { relativeError, TestRandom } from '@symgrad/core/testing';
+import { describe, expect, it } from 'vitest';
+import { Dense } from '../layers/dense.js';
+import { Embedding } from '../layers/embedding.js';
+import { LSTM } from '../layers/recurrent.js';
+import { Sequential } from '../layers/sequential.js';
+import { sgd } from '../optimizers/sgd.js';
+import { Trainer } from './trainer.js';
+import { checkTrimPadding, trimBatch } from './trim-padding.js';
+
+const ids = (rows: number[][]) => new NDArray('int32', [rows.length, rows[0]!.length], Int32Array.from(rows.flat()));
+
+describe('trimPadding', () => {
+  it('cuts a batch to its longest sequence, from the ids and from targets of as many steps', () => {
+    const x = ids([[5, 3, 0, 0], [7, 0, 0, 0]]);
+    const perStep = new NDArray('float32', [2, 4, 2], Float32Array.from({ length: 16 }, (_, i) => i));
+    const perRow = NDArray.from([1, 0], 'int32');
+    const cut = trimBatch('fit', { x, y: [perStep, perRow], size: 2, index: 0 }, { padId: 0, multiple: 1 });
+    expect(cut.x.shape).toEqual([2, 2]);
+    expect(Array.from(cut.x.data)).toEqual([5, 3, 7, 0]);
+    expect(cut.y[0]!.shape).toEqual([2, 2, 2]);
+    expect(Array.from(cut.y[0]!.data)).toEqual([0, 1, 2, 3, 8, 9, 10, 11]);
+    expect(cut.y[1]).toBe(perRow);
+    // Rounded up to a multiple; never below one step; a batch without padding stays as it is.
+    expect(trimBatch('fit', { x, y: perRow, size: 2, index: 0 }, { padId: 0, multiple: 3 }).x.shape).toEqual([2, 3]);
+    expect(trimBatch('fit', { x: ids([[0, 0, 0]]), y: perRow, size: 1, index: 0 }, { padId: 0, multiple: 1 }).x.shape).toEqual([1, 1]);
+    const full = { x: ids([[1, 2], [3, 4]]), y: perRow, size: 2, index: 0 };
+    expect(trimBatch('fit', full, { padId: 0, multiple: 1 })).toBe(full);
+    expect(trimBatch('fit', { x: ids([[9, 9, 1], [1, 9, 9]]), y: perRow, size: 2, index: 0 }, { padId: 9, multiple: 1 }).x.shape).toEqual([2, 3]);
+  });
+
+  it('names what is wrong', () => {
+    expect(() => trimBatch('fit', { x: NDArray.zeros([2, 3]), y: NDArray.zeros([2]), size: 2, index: 0 }, { padId: 0, multiple: 1 })).toThrow('fit: trimPadding cuts batches of one int32 array of ids [n, steps], got x float32 [2, 3]');
+    expect(() => trimBatch('fit', { x: [ids([[1]]), ids([[1]])], y: NDArray.zeros([1]), size: 1, index: 0 }, { padId: 0, multiple: 1 })).toThrow('fit: trimPadding cuts batches of one int32 array of ids [n, steps], got x of 2 arrays');
+    expect(() => checkTrimPadding('fit', 3 as never)).toThrow('fit: trimPadding must be { padId, multiple }, got 3');
+    expect(() => checkTrimPadding('fit', { padId: 0.5 })).toThrow('fit: trimPadding.padId must be an integer id, got 0.5');
+    expect(() => checkTrimPadding('Trainer.evaluate', { multiple: 0 })).toThrow('Trainer.evaluate: trimPadding.multiple must be a positive integer, got 0');
+    expect(checkTrimPadding('fit', {})).toEqual({ padId: 0, multiple: 1 });
+  });
+
+  it('training on cut batches of a masked LSTM gives the losses and weights of training on the padded ones, compiling a function per length', async () => {
+    const rng = new TestRandom(41);
+    const [n, steps, vocab] = [96, 12, 9];
+    const x = new NDArray('int32', [n, steps]);
+    const y = new NDArray('int32', [n]);
+    for (let r = 0; r < n; r++) {
+      // Short texts mostly, so some batches are cut.
+      const len = rng.bool(0.8) ? rng.int(1, 4) : rng.int(5, steps);
+      for (let t = 0; t < len; t++) x.data[r * steps + t] = rng.int(1, vocab - 1);
+      y.data[r] = x.data[r * steps]! % 2;
+    }
+    const run = async (trim: boolean) => {
+      const model = new Sequential([new Embedding(vocab, 6, { maskZero: true }), new LSTM(8), new Dense(2)], { inputShape: [steps], seed: 3 });
+      const trainer = new Trainer(model, { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.3 }), metrics: ['accuracy'] });
+      const options = trim ? { trimPadding: { padId: 0, multiple: 2 } } : {};
+      const history = await trainer.fit({ x, y }, { epochs: 3, batchSize: 8, seed: 2, validationData: { x, y }, ...options });
+      const evaluated = await trainer.evaluate({ x, y }, { batchSize: 16, ...options });
+      const weights = model.parameters().map((p) => p.get().data);
+      const signatures = trainer.compiledSignatures();
+      trainer.dispose();
+      return { history, evaluated, weights, signatures };
+    };
+    const [cut, padded] = [await run(true), await run(false)];
+    expect(padded.signatures.train).toBe(1);
+    expect(cut.signatures.train).toBeGreaterThan(1);
+    expect(cut.signatures.train).toBeLessThanOrEqual(steps / 2);
+    cut.history.epochs.forEach((logs, e) => {
+      for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy']) expect(relativeError([logs[key]!], [padded.history.epochs[e]![key]!]), `epoch ${e + 1} ${key}`).toBeLessThan(1e-5);
+    });
+    expect(relativeError([cut.evaluated.loss!], [padded.evaluated.loss!])).toBeLessThan(1e-5);
+    cut.weights.forEach((w, i) => expect(relativeError(w, padded.weights[i]!)).toBeLessThan(1e-5));
+  });
+});
