@@ -88,6 +88,7 @@ export {
 export { EventLog, yieldToEventLoop } from './train/event-log.js';
 
 export { Dataset, takeRows, type Batch, type BatchOptions } from './data/dataset.js';
+export { padSequences, type PadSequencesOptions } from './data/sequences.js';
 export { randomClassification, type RandomClassificationOptions } from './data/synthetic.js';
 export { randomShift, type Augment, type AugmentInfo, type RandomShiftOptions } from './data/augment.js';
 
