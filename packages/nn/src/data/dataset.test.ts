@@ -63,6 +63,28 @@ describe('Dataset', () => {
     expect(() => new Dataset([], y)).toThrow('Dataset: x (an NDArray, or a non-empty array of NDArrays, one per model input) and y must be NDArrays');
   });
 
+  it('buckets rows of similar lengths into batches: every row once an epoch, sorted runs, shuffled batches, less padding', () => {
+    const n = 103;
+    const lengths = Int32Array.from({ length: n }, (_, i) => (i * 37) % 23 + 1);
+    const ds = new Dataset(new NDArray('float32', [n, 1], Float32Array.from({ length: n }, (_, i) => i)), new NDArray('int32', [n]));
+    const padded = (batches: { x: NDArray }[]) => batches.reduce((sum, b) => sum + b.x.size * Math.max(...Array.from(b.x.data, (r) => lengths[r]!)), 0);
+    for (const epoch of [0, 1]) {
+      const batches = [...ds.batches(8, { shuffle: true, seed: 3, epoch, bucket: { lengths, batches: 4 } })];
+      const rows = batches.flatMap((b) => Array.from(b.x.data));
+      expect([...rows].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+      expect(batches.map((b) => b.index)).toEqual(batches.map((_, i) => i));
+      // Each batch's rows come sorted by length out of a run of 32 rows.
+      for (const b of batches) expect(Array.from(b.x.data, (r) => lengths[r]!)).toEqual(Array.from(b.x.data, (r) => lengths[r]!).sort((p, q) => p - q));
+      const plain = [...ds.batches(8, { shuffle: true, seed: 3, epoch })];
+      expect(padded(batches)).toBeLessThan(padded(plain));
+    }
+    const again = (epoch: number) => [...ds.batches(8, { shuffle: true, seed: 3, epoch, bucket: { lengths, batches: 4 } })].map((b) => Array.from(b.x.data));
+    expect(again(0)).toEqual(again(0));
+    expect(again(0)).not.toEqual(again(1));
+    expect(() => [...ds.batches(8, { bucket: { lengths: [1, 2], batches: 4 } })]).toThrow('Dataset.batches: bucket.lengths must hold a non-negative integer length per row (103)');
+    expect(() => [...ds.batches(8, { bucket: { lengths, batches: 0 } })]).toThrow('Dataset.batches: bucket.batches must be a positive integer, got 0');
+  });
+
   it('errors', () => {
     expect(() => new Dataset(x, NDArray.zeros([3]))).toThrow('Dataset: x has 10 rows but y has 3');
     expect(() => new Dataset([1] as never, y)).toThrow('Dataset: x (an NDArray, or a non-empty array of NDArrays, one per model input) and y must be NDArrays');

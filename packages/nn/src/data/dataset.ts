@@ -25,6 +25,13 @@ export interface BatchOptions {
   readonly seed?: number;
   /** Epoch number: with the seed, picks the order. */
   readonly epoch?: number;
+  /**
+   * Groups rows of similar `lengths` (one per row: a text's ids before its padding) in batches,
+   * as a bucket iterator does: each run of `bucket.batches` batches' rows (in the shuffled
+   * order) is sorted by length and cut into batches, whose order is then shuffled. With
+   * `trimPadding`, batches of short texts run short.
+   */
+  readonly bucket?: { readonly lengths: ArrayLike<number>; readonly batches: number };
 }
 
 /**
@@ -117,11 +124,37 @@ export class Dataset<X extends Features = NDArray, Y extends Features = NDArray>
   *batches(batchSize: number, options: BatchOptions = {}): Generator<Batch<X, Y>> {
     checkBatchSize(batchSize);
     const order = options.shuffle ? permutation(this.length, deriveSeed(options.seed ?? 0, options.epoch ?? 0)) : undefined;
+    if (options.bucket !== undefined) {
+      yield* this.bucketBatches(batchSize, order ?? Int32Array.from({ length: this.length }, (_, i) => i), options);
+      return;
+    }
     let index = 0;
     for (let start = 0; start < this.length; start += batchSize) {
       const end = Math.min(start + batchSize, this.length);
       const rows = order ? order.subarray(start, end) : { start, end };
       yield { x: takeFeatureRows(this.x, rows), y: takeFeatureRows(this.y, rows), size: end - start, index: index++ };
+    }
+  }
+
+  /** Batches of rows of similar lengths (see `BatchOptions.bucket`), from rows in `order`. */
+  private *bucketBatches(batchSize: number, order: Int32Array, options: BatchOptions): Generator<Batch<X, Y>> {
+    const { lengths, batches: per } = options.bucket!;
+    if (typeof lengths !== 'object' || lengths === null || lengths.length !== this.length || !Array.from(lengths).every((v) => Number.isInteger(v) && v >= 0)) {
+      throw new RangeError(`Dataset.batches: bucket.lengths must hold a non-negative integer length per row (${this.length})`);
+    }
+    if (!Number.isInteger(per) || per < 1) throw new RangeError(`Dataset.batches: bucket.batches must be a positive integer, got ${JSON.stringify(per)}`);
+    const groups: Int32Array[] = [];
+    const run = batchSize * per;
+    for (let start = 0; start < order.length; start += run) {
+      // Stable: rows of one length keep the shuffled order.
+      const rows = Array.from(order.subarray(start, Math.min(start + run, order.length))).sort((a, b) => lengths[a]! - lengths[b]!);
+      for (let b = 0; b < rows.length; b += batchSize) groups.push(Int32Array.from(rows.slice(b, b + batchSize)));
+    }
+    const shuffled = options.shuffle ? permutation(groups.length, deriveSeed(deriveSeed(options.seed ?? 0, options.epoch ?? 0), 1)) : Int32Array.from(groups.keys());
+    let index = 0;
+    for (const g of shuffled) {
+      const rows = groups[g]!;
+      yield { x: takeFeatureRows(this.x, rows), y: takeFeatureRows(this.y, rows), size: rows.length, index: index++ };
     }
   }
 

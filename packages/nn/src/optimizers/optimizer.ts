@@ -71,16 +71,22 @@ export abstract class Optimizer {
   /**
    * The updates of one training step for `loss` with respect to `params`: gradients by
    * `grad`, clipped when `clipNorm` is set, then the optimizer's rule. Pass the result to
-   * `fn(..., { updates })`.
+   * `fn(..., { updates })`. A parameter the loss does not depend on is an error, or, with
+   * `{ disconnected: 'skip' }`, left as it is (PyTorch skips a parameter without a gradient):
+   * a recurrent kernel in a step over sequences of one step, say.
    *
    * @example
    * ```ts
    * const step = fn([x, y], loss, { updates: sgd({ learningRate: 0.1 }).updates(loss, params) });
    * ```
    */
-  updates(loss: Variable, params: readonly SharedVariable[]): UpdatePair[] {
+  updates(loss: Variable, params: readonly SharedVariable[], options: { readonly disconnected?: 'raise' | 'skip' } = {}): UpdatePair[] {
     this.checkParams(params);
-    return this.applyGradients(params, grad(loss, [...params]));
+    if (options.disconnected === undefined || options.disconnected === 'raise') return this.applyGradients(params, grad(loss, [...params]));
+    if (options.disconnected !== 'skip') throw new TypeError(`${this.className}.updates: disconnected must be 'raise' or 'skip', got ${JSON.stringify(options.disconnected)}`);
+    const grads = grad(loss, [...params], { disconnected: 'ignore' });
+    const kept = params.flatMap((p, i) => (grads[i] ? [[p, grads[i]] as const] : []));
+    return this.applyGradients(kept.map(([p]) => p), kept.map(([, g]) => g));
   }
 
   /** The updates for given gradients (one per parameter, same shapes). */

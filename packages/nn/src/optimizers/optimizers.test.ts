@@ -120,6 +120,21 @@ describe('optimizer state and learning rate', () => {
     expect(step.program).toBe(program);
   });
 
+  it("a parameter the loss does not reach is an error, or with { disconnected: 'skip' } keeps its value (Adam's other slots step on)", async () => {
+    const w = shared(NDArray.from([1, -2], 'float32'), 'w');
+    const unused = shared(NDArray.from([3], 'float32'), 'unused');
+    const loss = T.mul(T.sum(T.square(w)), 0.5);
+    const opt = adam({ learningRate: 0.1 });
+    expect(() => opt.updates(loss, [w, unused])).toThrow(/^grad: the cost .* does not depend on wrt\[1\] 'unused'/);
+    expect(() => opt.updates(loss, [w, unused], { disconnected: 'zero' as never })).toThrow('Adam.updates: disconnected must be \'raise\' or \'skip\', got "zero"');
+    const updates = opt.updates(loss, [w, unused], { disconnected: 'skip' });
+    expect(updates.map(([v]) => v.name)).not.toContain('unused');
+    const step = fn([], loss, { updates });
+    await step();
+    expect(Array.from(unused.get().data)).toEqual([3]);
+    expect(Array.from(w.get().data)[0]).toBeCloseTo(0.9, 5);
+  });
+
   it('clipNorm scales the gradients to the global norm before the update', async () => {
     // ‖g‖ = ‖[3, 4]‖ = 5, clipped to 1 → [0.6, 0.8]; SGD lr 1 → w = [3, 4] − [0.6, 0.8].
     const w = shared(NDArray.from([3, 4], 'float32'), 'w');

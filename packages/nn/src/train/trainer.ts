@@ -21,7 +21,7 @@ import { stateUpdates } from '../layers/layer.js';
 import type { Model } from '../layers/model.js';
 import { resolveLoss, type Loss } from '../losses.js';
 import { scoredMetrics, type MetricSpec, type ScoredMetric } from './scored-metrics.js';
-import { checkTrimPadding, trimBatch, type TrimPaddingOptions } from './trim-padding.js';
+import { checkTrimPadding, idLengths, trimBatch, type TrimPaddingOptions } from './trim-padding.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { BatchInfo, Callback, History, Logs, TrainControl, TrainEvent } from './callbacks.js';
 import { EventLog, yieldToEventLoop } from './event-log.js';
@@ -268,7 +268,7 @@ export class Trainer {
     const outputLosses = this.perOutput ? this.lossFns.map(() => 0) : [];
     for (const raw of ds.batches(batchSize)) {
       const batch = trim ? trimBatch('Trainer.evaluate', raw, trim) : raw;
-      const c = this.compile(batch.x, batch.y);
+      const c = this.compile(batch.x, batch.y, batch !== raw);
       const k = c.evaluated.length;
       const [l, ...rest] = await c.evaluate(...listOf(batch.x), ...listOf(batch.y));
       const outs = rest.slice(0, c.hostOutputs.length);
@@ -399,9 +399,13 @@ export class Trainer {
     return { outs, each, total };
   }
 
-  /** The functions for batches of the per-example shapes of `dataX` and `dataY` (compiled once per shape). */
-  private compile(dataX: Features, dataY: Features): Compiled {
-    const key = `${keyOf(dataX)}|${keyOf(dataY)}`;
+  /**
+   * The functions for batches of the per-example shapes of `dataX` and `dataY` (compiled once
+   * per shape). For batches `cut` by trimPadding, a parameter the shorter batch does not reach
+   * (a recurrent kernel over one step) is left as it is, as PyTorch leaves one without a gradient.
+   */
+  private compile(dataX: Features, dataY: Features, cut = false): Compiled {
+    const key = `${keyOf(dataX)}|${keyOf(dataY)}${cut ? '|cut' : ''}`;
     const hit = this.compiled.get(key);
     if (hit) return hit;
     const [inputs, targets] = [listOf(dataX), listOf(dataY)];
@@ -426,7 +430,7 @@ export class Trainer {
     };
     const { loss: accLoss, count: accCount, outputLosses, metrics: metricAccs } = acc;
     const updates: [SharedVariable, Variable][] = [
-      ...this.optimizer.updates(loss, this.model.parameters()),
+      ...this.optimizer.updates(loss, this.model.parameters(), cut ? { disconnected: 'skip' } : {}),
       [accLoss, T.add(accLoss, T.mul(loss, n))],
       [accCount, T.add(accCount, n)],
       ...outputLosses.map((s, i): [SharedVariable, Variable] => [s, T.add(s, T.mul(trained.each[i]!, n))]),
@@ -468,6 +472,7 @@ export class Trainer {
     if (options.augment !== undefined && ds.inputs.length > 1) throw new TypeError(`fit: augment transforms batches of one input, but the data has ${ds.inputs.length} inputs; augment them before fit`);
     const validation = options.validationData === undefined ? undefined : toDataset('fit: validationData', options.validationData);
     const trim = checkTrimPadding('fit', options.trimPadding);
+    const bucket = trim?.bucket === undefined ? undefined : { lengths: idLengths('fit', ds.x, trim.padId), batches: trim.bucket };
     // Let the caller subscribe to the events of this run before anything happens.
     await yieldToEventLoop();
     await ready(this.options.backend);
@@ -494,12 +499,12 @@ export class Trainer {
       emit({ type: 'epochBegin', epoch });
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, control);
       let acc: Accumulators | undefined;
-      for (const raw of ds.batches(batchSize, { shuffle, seed, epoch: this.epochsDone })) {
+      for (const raw of ds.batches(batchSize, { shuffle, seed, epoch: this.epochsDone, ...(bucket ? { bucket } : {}) })) {
         if (schedule?.unit === 'step') schedule.step(this.step);
         const step = raw.index + 1;
         const augmented = options.augment ? options.augment(raw as Batch, { epoch: this.epochsDone + 1, step }) : raw;
         const batch = trim ? trimBatch('fit', augmented, trim) : augmented;
-        const c = this.compile(batch.x, batch.y);
+        const c = this.compile(batch.x, batch.y, batch !== augmented);
         if (!acc) {
           acc = this.accumulators!;
           for (const s of [acc.loss, acc.count, ...acc.outputLosses, ...acc.metrics.flatMap((a) => [a.sum, ...(a.count ? [a.count] : [])])]) s.set(zero());

@@ -8,7 +8,7 @@ import { LSTM } from '../layers/recurrent.js';
 import { Sequential } from '../layers/sequential.js';
 import { sgd } from '../optimizers/sgd.js';
 import { Trainer } from './trainer.js';
-import { checkTrimPadding, trimBatch } from './trim-padding.js';
+import { checkTrimPadding, idLengths, trimBatch } from './trim-padding.js';
 
 const ids = (rows: number[][]) => new NDArray('int32', [rows.length, rows[0]!.length], Int32Array.from(rows.flat()));
 
@@ -38,6 +38,9 @@ describe('trimPadding', () => {
     expect(() => checkTrimPadding('fit', { padId: 0.5 })).toThrow('fit: trimPadding.padId must be an integer id, got 0.5');
     expect(() => checkTrimPadding('Trainer.evaluate', { multiple: 0 })).toThrow('Trainer.evaluate: trimPadding.multiple must be a positive integer, got 0');
     expect(checkTrimPadding('fit', {})).toEqual({ padId: 0, multiple: 1 });
+    expect(() => checkTrimPadding('fit', { bucket: 1.5 })).toThrow('fit: trimPadding.bucket must be a positive integer (batches per bucket), got 1.5');
+    expect(() => idLengths('fit', NDArray.zeros([2, 3]), 0)).toThrow('fit: trimPadding.bucket groups texts of one int32 array of ids [n, steps], got x float32 [2, 3]');
+    expect(Array.from(idLengths('fit', ids([[5, 0, 3, 0], [0, 0, 0, 0], [1, 1, 1, 1]]), 0))).toEqual([3, 0, 4]);
   });
 
   it('training on cut batches of a masked LSTM gives the losses and weights of training on the padded ones, compiling a function per length', async () => {
@@ -63,6 +66,11 @@ describe('trimPadding', () => {
       return { history, evaluated, weights, signatures };
     };
     const [cut, padded] = [await run(true), await run(false)];
+    // Bucketed, batches of short texts are shorter still; it trains as well.
+    const bucketed = new Trainer(new Sequential([new Embedding(vocab, 6, { maskZero: true }), new LSTM(8), new Dense(2)], { inputShape: [steps], seed: 3 }), { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.3 }) });
+    const history = await bucketed.fit({ x, y }, { epochs: 3, batchSize: 8, seed: 2, trimPadding: { padId: 0, bucket: 4 } });
+    expect(history.epochs[2]!.loss).toBeLessThan(history.epochs[0]!.loss!);
+    bucketed.dispose();
     expect(padded.signatures.train).toBe(1);
     expect(cut.signatures.train).toBeGreaterThan(1);
     expect(cut.signatures.train).toBeLessThanOrEqual(steps / 2);

@@ -13,17 +13,37 @@ export interface TrimPaddingOptions {
   readonly padId?: number;
   /** Cut lengths are rounded up to a multiple of this (fewer lengths, fewer compiled functions); 1 by default. */
   readonly multiple?: number;
+  /**
+   * In training, batch texts of similar lengths together: each run of `bucket` batches' rows
+   * (shuffled) is sorted by length before it is cut into batches, whose order is shuffled
+   * (`Dataset.batches`'s `bucket`). Off by default.
+   */
+  readonly bucket?: number;
 }
 
 /** The options checked, with their defaults; throws naming `who`. */
-export function checkTrimPadding(who: string, o: TrimPaddingOptions | undefined): Required<TrimPaddingOptions> | undefined {
+export function checkTrimPadding(who: string, o: TrimPaddingOptions | undefined): (Required<Omit<TrimPaddingOptions, 'bucket'>> & { bucket?: number }) | undefined {
   if (o === undefined) return undefined;
   if (typeof o !== 'object' || o === null) throw new TypeError(`${who}: trimPadding must be { padId, multiple }, got ${JSON.stringify(o)}`);
   const padId = o.padId ?? 0;
   const multiple = o.multiple ?? 1;
   if (!Number.isInteger(padId)) throw new TypeError(`${who}: trimPadding.padId must be an integer id, got ${JSON.stringify(o.padId)}`);
   if (!Number.isInteger(multiple) || multiple < 1) throw new RangeError(`${who}: trimPadding.multiple must be a positive integer, got ${JSON.stringify(o.multiple)}`);
-  return { padId, multiple };
+  if (o.bucket !== undefined && (!Number.isInteger(o.bucket) || o.bucket < 1)) throw new RangeError(`${who}: trimPadding.bucket must be a positive integer (batches per bucket), got ${JSON.stringify(o.bucket)}`);
+  return { padId, multiple, ...(o.bucket === undefined ? {} : { bucket: o.bucket }) };
+}
+
+/** Each row's length: the steps up to its last id that is not `padId`. */
+export function idLengths(who: string, x: Features, padId: number): Int32Array {
+  if (!(x instanceof NDArray) || x.dtype !== 'int32' || x.ndim !== 2) throw new TypeError(`${who}: trimPadding.bucket groups texts of one int32 array of ids [n, steps], got x ${x instanceof NDArray ? `${x.dtype} [${x.shape.join(', ')}]` : `of ${(x as readonly NDArray[]).length} arrays`}`);
+  const [n, steps] = [x.shape[0]!, x.shape[1]!];
+  const out = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    let t = steps;
+    while (t > 0 && x.data[r * steps + t - 1] === padId) t--;
+    out[r] = t;
+  }
+  return out;
 }
 
 /** The first `steps` steps of every row of `a` ([n, steps, …]). */
@@ -45,7 +65,7 @@ function firstSteps(a: NDArray, steps: number): NDArray {
  * trimBatch('fit', { x: ids, y: labels, size: 2, index: 0 }, { padId: 0, multiple: 1 }); // ids [[5, 3, 0, 0], [7, 0, 0, 0]] → [[5, 3], [7, 0]]
  * ```
  */
-export function trimBatch<X extends Features, Y extends Features>(who: string, batch: Batch<X, Y>, o: Required<TrimPaddingOptions>): Batch<X, Y> {
+export function trimBatch<X extends Features, Y extends Features>(who: string, batch: Batch<X, Y>, o: { readonly padId: number; readonly multiple: number }): Batch<X, Y> {
   const x = batch.x as Features;
   if (!(x instanceof NDArray) || x.dtype !== 'int32' || x.ndim !== 2) {
     throw new TypeError(`${who}: trimPadding cuts batches of one int32 array of ids [n, steps], got x ${x instanceof NDArray ? `${x.dtype} [${x.shape.join(', ')}]` : `of ${(x as readonly NDArray[]).length} arrays`}`);
