@@ -1,7 +1,7 @@
 import type { ElementwiseKernel, Kernel, View } from '../program.js';
 import { kernelAliasingProblems, mapKernelViews } from '../program.js';
 import { sameView } from '../view.js';
-import { BufferUsers, isWhole, reads, writes, type ProgramDraft } from './draft.js';
+import { BufferUsers, isWhole, plainCopy, reads, writes, type ProgramDraft } from './draft.js';
 
 /**
  * Where a view's elements lie, as rows: `rows` runs of `length` consecutive elements,
@@ -82,11 +82,8 @@ export function matmulOperandOk(v: View): boolean {
 
 /** The copy kernel `k` when it is one: out = in0 over a whole buffer, same dtype. */
 function wholeCopy(d: ProgramDraft, k: Kernel | undefined): ElementwiseKernel | undefined {
-  if (k?.kind !== 'elementwise' || k.inputs.length !== 1 || k.outputs.length !== 1) return undefined;
-  const e = k.exprs[0]!;
-  const [from, to] = [k.inputs[0]!, k.outputs[0]!];
-  const [bf, bt] = [d.buffers[from.buffer]!, d.buffers[to.buffer]!];
-  return e.op === 'input' && e.dtype === bf.dtype && bf.dtype === bt.dtype && from.buffer !== to.buffer && isWhole(d, from) ? k : undefined;
+  const copy = plainCopy(d, k);
+  return copy && isWhole(d, copy.inputs[0]!) ? copy : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { TypedArray } from '../../ir/dtype.js';
 import { sizeOf } from '../../ir/type.js';
-import { kernelViews, type BufferSpec, type Kernel, type View } from '../program.js';
+import { kernelViews, type BufferSpec, type ElementwiseKernel, type Kernel, type View } from '../program.js';
 import { isContiguous, sameView } from '../view.js';
 
 /** Where a kernel came from: the ops and the user's call sites, for profiles and debug mode. */
@@ -113,6 +113,15 @@ export function untouchedBetween(d: ProgramDraft, buffers: Iterable<number>, fro
     if (alsoReads && reads(k).some((v) => set.has(v.buffer))) return false;
   }
   return true;
+}
+
+/** The kernel `k` when it is a plain copy: `out = in0` from one buffer into another of the same dtype. */
+export function plainCopy(d: ProgramDraft, k: Kernel | undefined): ElementwiseKernel | undefined {
+  if (k?.kind !== 'elementwise' || k.inputs.length !== 1 || k.outputs.length !== 1) return undefined;
+  const e = k.exprs[0]!;
+  const [from, to] = [k.inputs[0]!, k.outputs[0]!];
+  const [bf, bt] = [d.buffers[from.buffer]!, d.buffers[to.buffer]!];
+  return e.op === 'input' && e.dtype === bf.dtype && bf.dtype === bt.dtype && from.buffer !== to.buffer ? k : undefined;
 }
 
 export function isTemp(d: ProgramDraft, buffer: number): boolean {

@@ -1,19 +1,17 @@
 import type { ElementwiseKernel, Kernel, View } from '../program.js';
 import { kernelAliasingProblems, mapKernelViews } from '../program.js';
 import { matmulOperandOk } from './concat-in-place.js';
-import { BufferUsers, isWhole, reads, writes, type ProgramDraft } from './draft.js';
+import { BufferUsers, isWhole, plainCopy, reads, writes, type ProgramDraft } from './draft.js';
 
 /**
  * A copy that reorders a whole buffer X into a whole buffer D: `out = in0`, same dtype, the
  * output D contiguous and the input a view of all of X (a transpose before a reshape).
  */
 function permutingCopy(d: ProgramDraft, k: Kernel | undefined): ElementwiseKernel | undefined {
-  if (k?.kind !== 'elementwise' || k.inputs.length !== 1 || k.outputs.length !== 1) return undefined;
-  const e = k.exprs[0]!;
-  const [from, to] = [k.inputs[0]!, k.outputs[0]!];
-  const [bf, bt] = [d.buffers[from.buffer]!, d.buffers[to.buffer]!];
-  if (e.op !== 'input' || e.dtype !== bf.dtype || bf.dtype !== bt.dtype || from.buffer === to.buffer) return undefined;
-  return isWhole(d, to) && from.offset === 0 && bf.size === bt.size ? k : undefined;
+  const copy = plainCopy(d, k);
+  if (!copy) return undefined;
+  const [from, to] = [copy.inputs[0]!, copy.outputs[0]!];
+  return isWhole(d, to) && from.offset === 0 && d.buffers[from.buffer]!.size === d.buffers[to.buffer]!.size ? copy : undefined;
 }
 
 /**
