@@ -17,6 +17,7 @@ import { Sequential } from './sequential.js';
 import { Input } from './symbolic-tensor.js';
 import { TransformerDecoder } from './transformer-decoder.js';
 import { TransformerEncoder } from './transformer.js';
+import { modelFromWeights, saveWeights } from '../io/checkpoint.js';
 import { sgd } from '../optimizers/sgd.js';
 import { Trainer } from '../train/trainer.js';
 
@@ -212,6 +213,21 @@ describe('Inputs of unknown steps (Keras\'s Input((None, …)))', () => {
     expect(() => textModel().build([[0]])).toThrow("FunctionalModel 'model'.build: Input 'ids' [null, null] int32 cannot take per-example shape [0]");
     expect(() => textModel().build([[4], [4]])).toThrow("FunctionalModel 'model'.build: give one per-example shape per input (1), got [[4],[4]]");
     expect(() => textModel().apply(T.imatrix('unknown'))).toThrow("FunctionalModel 'model': Input 'ids' [null, null] int32 has unknown axes, so the model is built by its first batch, which must fill them in; got 'unknown' (int32[?, ?]) (give it static axes: T.tensor('int32', [null, 40]), or call model.build([[40]]) first)");
+  });
+
+  it('saved with its weights, it loads with them and its open steps', async () => {
+    const model = textModel();
+    const x = ids(2, 5, 12);
+    const v = batchOf(x, 'ids');
+    const want = await fn([v], model.apply(v))(x);
+    const copy = modelFromWeights(await saveWeights(model)) as FunctionalModel;
+    expect(copy.inputs[0]!.shape).toEqual([null]);
+    expect(copy.inputShapes).toEqual([[5]]);
+    const got = await fn([v], copy.apply(v))(x);
+    expect(Array.from(got.data)).toEqual(Array.from(want.data));
+    const longer = ids(2, 9, 12);
+    const w = batchOf(longer, 'ids');
+    expect(Array.from((await fn([w], copy.apply(w))(longer)).data)).toEqual(Array.from((await fn([w], model.apply(w))(longer)).data));
   });
 
   it('the Trainer trains it (the data fills in the steps)', async () => {
