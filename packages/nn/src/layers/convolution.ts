@@ -208,10 +208,10 @@ export class Conv1D extends Layer {
   }
 
   protected buildLayer(inputShape: readonly number[], ctx: BuildContext): readonly number[] {
-    const { channels } = this.geometryOf(inputShape);
+    const { rows, channels } = this.geometryOf(inputShape);
     checkGroups(this, this.groups, channels, this.filters);
     ({ w: this.w, b: this.b } = kernelAndBias(this, this.options, [this.kernelSize, channels / this.groups, this.filters], this.filters, ctx.seed));
-    return [this.geometryOf(inputShape).rows.out, this.filters];
+    return [rows.out, this.filters];
   }
 
   /** The windows over sequences of a per-example shape [steps, channels] (as images of one column); throws, naming the layer, where the kernel does not fit. */

@@ -80,8 +80,9 @@ abstract class WindowPooling extends Layer {
   /** The pool-sized windows of a batch, padded with `value` for 'same', and their geometry. */
   protected windowsOf(x: Variable, value: number): { windows: Variable[]; geometry: ImageGeometry; image: [number, number, number] } {
     this.requireBatch(x);
-    const image = this.imageOf(this.builtShapeOf(x));
-    const geometry = this.geometryOf(this.builtShapeOf(x));
+    const shape = this.builtShapeOf(x);
+    const image = this.imageOf(shape);
+    const geometry = this.geometryOf(shape);
     const images = this.sequences ? T.reshape(x, [-1, ...image]) : x;
     return { windows: windows(images, this.poolSize, this.strides, geometry.rows, geometry.cols, value), geometry, image };
   }
