@@ -2,6 +2,7 @@
 #include "vmath.h"
 
 #include "bytecode.h"
+#include "row_softmax.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -50,7 +51,8 @@ VecMath choose() {
   (void)avx2_cap;
 #endif
   return VecMath{exp_generic, log_generic, tanh_generic, log1p_generic, expm1_generic,
-                 exec_instr<exp_generic, log_generic, tanh_generic, log1p_generic, expm1_generic>, widen, narrow, "generic"};
+                 exec_instr<exp_generic, log_generic, tanh_generic, log1p_generic, expm1_generic>, widen, narrow,
+                 softmax_rows_f32<exp_generic>, "generic"};
 }
 
 }  // namespace

@@ -23,6 +23,10 @@ using VecMathExecFn = void (*)(const int32_t* instr, const double* consts, doubl
 // Contiguous float32 → float64 and float64 → float32 conversions (loads and stores of blocks).
 using WidenFn = void (*)(const float* src, double* dst, int64_t n);
 using NarrowFn = void (*)(const double* src, float* dst, int64_t n);
+// Row softmax (or log-softmax) of `rows` contiguous float32 rows of `cols` values
+// (row_softmax.h): x and out advance by their row strides.
+using SoftmaxRowsF32Fn = void (*)(const float* x, int64_t x_row_stride, float* out, int64_t out_row_stride, int64_t rows,
+                                  int64_t cols, bool log);
 
 struct VecMath {
   VecMathFn exp;
@@ -33,6 +37,7 @@ struct VecMath {
   VecMathExecFn exec;
   WidenFn widen;
   NarrowFn narrow;
+  SoftmaxRowsF32Fn softmax_rows_f32;
   const char* isa;
 };
 

@@ -10,6 +10,7 @@
 
 #include "bytecode.h"
 #include "libmvec.h"
+#include "row_softmax.h"
 #include "vmath.h"
 
 namespace symgrad {
@@ -91,7 +92,8 @@ VecMath tier_vec_math() {
   constexpr VecMathFn exp = run_exp<Tier>, log = run<Tier, Tier::log>;
   constexpr VecMathFn tanh = run_optional<Tier, Tier::kTanh, scalar_tanh>, log1p = run_optional<Tier, Tier::kLog1p, scalar_log1p>,
                       expm1 = run_optional<Tier, Tier::kExpm1, scalar_expm1>;
-  return VecMath{exp, log, tanh, log1p, expm1, exec_instr<exp, log, tanh, log1p, expm1>, widen, narrow, Tier::kName};
+  return VecMath{exp, log, tanh, log1p, expm1, exec_instr<exp, log, tanh, log1p, expm1>, widen, narrow,
+                 softmax_rows_f32<exp>, Tier::kName};
 }
 
 }  // namespace

@@ -138,6 +138,24 @@ describe.skipIf(!addon)('native specials', () => {
     }
   });
 
+  it('row softmax of contiguous float32 rows (the vmath tier loop) gives the bits of the strided loop, NaN and masked rows included', () => {
+    const rng = new Rng(87);
+    for (const [rows, cols] of [[1, 1], [7, 1], [3, 2049], [61, 1000], [613, 7], [1031, 40], [2, 8], [5, 9]] as const) {
+      const x = Float32Array.from({ length: rows * cols }, () => (rng.bool(0.01) ? rng.pick([NaN, Infinity, -Infinity, -1e9]) : rng.uniform(-30, 30)));
+      // The same values every other element: a column stride of 2 takes specials.cc's own loop.
+      const spread = new Float32Array(rows * cols * 2);
+      x.forEach((v, i) => (spread[2 * i] = v));
+      for (const log of [0, 1]) {
+        const fast = new Float32Array(rows * cols);
+        addon!.softmax(x, fast, Int32Array.from([rows, cols, 0, cols, 1, 0, cols, 1, log]));
+        const strided = new Float32Array(rows * cols * 2);
+        addon!.softmax(spread, strided, Int32Array.from([rows, cols, 0, 2 * cols, 2, 0, 2 * cols, 2, log]));
+        const bad = Array.from(fast).findIndex((v, i) => !Object.is(v, strided[2 * i]));
+        expect(bad, `${rows}x${cols} log ${log}: element ${bad} is ${fast[bad]} contiguous, ${strided[2 * bad]} strided`).toBe(-1);
+      }
+    }
+  });
+
   it('row softmax gives bit-identical results on 1 and 2 threads, and rejects bad arguments', () => {
     const rng = new Rng(85);
     for (const [rows, cols] of [[257, 1000], [1031, 40]] as const) {
