@@ -4,7 +4,7 @@ import { PEERS, UsageError, parseBenchArgs, policies } from './args.js';
 describe('parseBenchArgs', () => {
   it('runs every section but the sweep, and every peer, by default', () => {
     const o = parseBenchArgs([]);
-    expect([...o.sections]).toEqual(['seed', 'forward', 'kernels']);
+    expect([...o.sections]).toEqual(['seed', 'forward', 'kernels', 'webgl']);
     expect([...o.peers]).toEqual([...PEERS]);
     expect(o).toMatchObject({ quick: false, sweep: false, partial: false, noWrite: false, help: false });
   });
@@ -21,7 +21,7 @@ describe('parseBenchArgs', () => {
   });
   it('keeps all peers when --only names sections only, and all sections when it names peers only', () => {
     expect(parseBenchArgs(['--only', 'kernels']).peers.size).toBe(PEERS.length);
-    expect([...parseBenchArgs(['--only', 'onnx']).sections]).toEqual(['seed', 'forward', 'kernels']);
+    expect([...parseBenchArgs(['--only', 'onnx']).sections]).toEqual(['seed', 'forward', 'kernels', 'webgl']);
   });
   it('--only sweep runs the sweep alone', () => {
     const o = parseBenchArgs(['--only', 'sweep']);
@@ -30,7 +30,7 @@ describe('parseBenchArgs', () => {
   });
   it('rejects unknown names, options and positionals', () => {
     expect(() => parseBenchArgs(['--only', 'seed,jax'])).toThrow(
-      "--only: unknown name 'jax' (sections: seed, forward, kernels, sweep; peers: symgrad, tfjs-wasm, tfjs-cpu, onnx, numpy, torch, gpujs)");
+      "--only: unknown name 'jax' (sections: seed, forward, kernels, webgl, sweep; peers: symgrad, tfjs-wasm, tfjs-cpu, onnx, numpy, torch, gpujs, tfjs-webgl)");
     expect(() => parseBenchArgs(['--only', ','])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--only', ' , '])).toThrow('--only needs at least one name');
     expect(() => parseBenchArgs(['--fast'])).toThrow(UsageError);

@@ -3,14 +3,15 @@ import { parseArgs } from 'node:util';
 import type { RepeatPolicy } from './harness.js';
 
 /** Sections of the run; `--only` takes these and peer names, comma-separated. */
-export const SECTIONS = ['seed', 'forward', 'kernels', 'sweep'] as const;
+export const SECTIONS = ['seed', 'forward', 'kernels', 'webgl', 'sweep'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /**
  * Peers; `symgrad` covers every symgrad variant (O2, O0, native and TypeScript paths);
- * `gpujs` is symgrad's gpujs backend (gpu.js webasm mode in Node) on a reduced seed step.
+ * `gpujs` is symgrad's gpujs backend (gpu.js webasm mode in Node on a reduced seed step, and
+ * WebGL2 in the webgl section); `tfjs-webgl` is tfjs-backend-webgl in the webgl section.
  */
-export const PEERS = ['symgrad', 'tfjs-wasm', 'tfjs-cpu', 'onnx', 'numpy', 'torch', 'gpujs'] as const;
+export const PEERS = ['symgrad', 'tfjs-wasm', 'tfjs-cpu', 'onnx', 'numpy', 'torch', 'gpujs', 'tfjs-webgl'] as const;
 export type Peer = (typeof PEERS)[number];
 
 export interface BenchOptions {
@@ -39,7 +40,8 @@ Times the seed step (MLP 1000 → 1000 → 1000 → 10, 800 rows, SGD; ~8.05 GFL
 cpu backend and on its peers (tfjs-wasm, tfjs-cpu, numpy, PyTorch), the forward pass
 (symgrad vs onnxruntime-node, tfjs-wasm, numpy) and kernels (sgemm, elementwise, softmax, dropout, an embedding step, LSTM, transformer encoder and decoder steps),
 in one invocation; the gpujs backend (gpu.js's webasm mode in Node) runs a reduced seed step
-beside symgrad cpu at the same shape. Reports medians, ratios against symgrad and GFLOP/s, and writes
+beside symgrad cpu at the same shape; in headless Chromium (WebGL2, SwiftShader without a GPU)
+symgrad's gpujs backend and tfjs-webgl run a reduced seed step and kernels in one page. Reports medians, ratios against symgrad and GFLOP/s, and writes
 docs/bench/results.json and docs/BENCHMARKS.md.
 
 Options:

@@ -164,9 +164,12 @@ async function symgradAlone(opts: BenchOptions, d: MlpData, peer: string): Promi
   return out;
 }
 
+/** Sections whose symgrad rows run on the cpu backend in Node, beside the Python peers (not the sweep, not the browser's). */
+const inNode = (s: Section): boolean => s !== 'sweep' && s !== 'webgl';
+
 /** The same symgrad items in a child process with the native addon switched off. */
 async function typescriptPathChild(opts: BenchOptions): Promise<Result[]> {
-  const sections = [...opts.sections].filter((s) => s !== 'sweep');
+  const sections = [...opts.sections].filter(inNode);
   if (sections.length === 0) return [];
   const tmp = path.join(os.tmpdir(), `symgrad-bench-${process.pid}.json`);
   const args = [fileURLToPath(import.meta.url), '--only', [...sections, 'symgrad'].join(','), ...(opts.quick ? ['--quick'] : []), '--child-out', tmp];
@@ -189,7 +192,7 @@ async function typescriptPathChild(opts: BenchOptions): Promise<Result[]> {
 /** Starts the wanted Python children (a failure is kept as the reason for their rows). */
 async function startPython(opts: BenchOptions): Promise<Map<PyLib, PythonServer | string>> {
   const py = new Map<PyLib, PythonServer | string>();
-  if (![...opts.sections].some((s) => s !== 'sweep')) return py;
+  if (![...opts.sections].some(inNode)) return py;
   for (const lib of ['numpy', 'torch'] as const) {
     if (!opts.peers.has(lib)) continue;
     try {
@@ -268,6 +271,15 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     for (const s of py.values()) if (typeof s !== 'string') await s.close();
   }
+  let webglRenderer: string | undefined;
+  if (opts.sections.has('webgl') && (opts.peers.has('gpujs') || opts.peers.has('tfjs-webgl'))) {
+    // A browser of its own after the Node peers: its rows compare with each other, not with symgrad cpu.
+    log('webgl: symgrad gpujs and tfjs-webgl in headless Chromium');
+    const w = await (await import('./webgl/webgl-bench.js')).webglResults(opts.quick, opts.peers.has('gpujs'), opts.peers.has('tfjs-webgl'));
+    for (const r of w.results) log(`  ${r.item} | ${r.peer} | ${r.medianMs?.toFixed(2) ?? r.skipped}`);
+    results.push(...w.results);
+    webglRenderer = w.renderer;
+  }
   if (opts.peers.has('symgrad') && opts.sections.has('sweep')) results.push(...await sweep(opts));
   if (opts.peers.has('symgrad') && isNative(device)) results.push(...await typescriptPathChild(opts));
 
@@ -280,6 +292,7 @@ async function main(argv: readonly string[]): Promise<number> {
     basePeer: BASE_PEER,
     wallSeconds: (performance.now() - start) / 1000,
     loadAverage: { before: loadBefore, after: loadavg() },
+    ...(webglRenderer ? { webglRenderer } : {}),
     results: orderResults(results),
   };
   console.log(consoleTable(rec));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summarize, skippedResult, type Result } from './harness.js';
+import { SYMGRAD_WEBGL_PEER, TFJS_WEBGL_PEER, WEBGL_GROUP } from './webgl/webgl-items.js';
 import { benchmarksMarkdown, cell, consoleTable, formatMs, formatNumber, formatRatio, groupRows, markdownTable, orderResults, runMarkdown, type RunRecord } from './report.js';
 
 const row = (group: string, item: string, peer: string, times: number[], flops = 8e9): Result => summarize({ group, item, peer, flops }, times);
@@ -42,6 +43,19 @@ describe('Markdown tables', () => {
   it('writes a header, a rule and the rows', () => {
     expect(markdownTable(['a', 'b'], [['1', '2']])).toBe('| a | b |\n| --- | --- |\n| 1 | 2 |');
   });
+  it('divides the webgl rows by symgrad gpujs in the page, not by symgrad cpu, and names the renderer', () => {
+    const web = [
+      ...results,
+      row(WEBGL_GROUP, 'softmax 7×13', TFJS_WEBGL_PEER, [30, 30, 30], 1e6),
+      row(WEBGL_GROUP, 'softmax 7×13', SYMGRAD_WEBGL_PEER, [60, 60, 60], 1e6),
+    ];
+    const rows = groupRows(web, WEBGL_GROUP, 'symgrad cpu O2');
+    expect(rows.map((r) => [r[1], r[6]])).toEqual([[TFJS_WEBGL_PEER, '×0.500'], [SYMGRAD_WEBGL_PEER, '×1.00']]);
+    const md = runMarkdown({ ...rec, results: orderResults(web), webglRenderer: 'SwiftShader; gpu.js (WebGL2)' });
+    expect(md).toContain('- webgl section: SwiftShader; gpu.js (WebGL2)');
+    expect(md.indexOf('#### Kernels')).toBeLessThan(md.indexOf('#### WebGL2 in headless Chromium'));
+  });
+
   it('puts medians, GFLOP/s and ratios against the base peer in a group', () => {
     const rows = groupRows(results, 'seed', 'symgrad cpu O2');
     expect(rows[0]).toEqual(['seed step', 'symgrad cpu O2', '110', '100–120', '3', '72.7', '×1.00', '']);

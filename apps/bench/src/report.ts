@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { gflops, ratio, type Result } from './harness.js';
+import { SYMGRAD_WEBGL_PEER, WEBGL_GROUP } from './webgl/webgl-items.js';
 
 export interface MachineInfo {
   /** lscpu's "Model name" line (or os.cpus()'s model). */
@@ -28,6 +29,8 @@ export interface RunRecord {
   readonly wallSeconds: number;
   /** The machine's 1-minute load average when the run started and ended. */
   readonly loadAverage?: { readonly before: number; readonly after: number };
+  /** The webgl section's renderer and gpu.js device, and how far the two peers' first results were apart. */
+  readonly webglRenderer?: string;
   readonly results: readonly Result[];
 }
 
@@ -78,12 +81,17 @@ const GROUP_TITLES: Record<string, string> = {
   seed: 'The seed step (train: forward + backward + SGD update)',
   forward: 'Forward pass of the seed MLP (inference)',
   kernel: 'Kernels',
+  [WEBGL_GROUP]: 'WebGL2 in headless Chromium: symgrad gpujs and tfjs-webgl in one page (ratios against symgrad gpujs)',
   sweep: 'Sweep: the seed step across batch sizes and hidden widths (symgrad cpu)',
 };
 
-/** The base row for `r`: the same item measured by `basePeer`. */
+/** Groups whose ratios divide by another peer than the run's base (both their peers run in a browser). */
+const GROUP_BASE: Record<string, string> = { [WEBGL_GROUP]: SYMGRAD_WEBGL_PEER };
+
+/** The base row for `r`: the same item measured by its group's base peer, or else `basePeer`. */
 function baseOf(results: readonly Result[], r: Result, basePeer: string): Result | undefined {
-  return results.find((b) => b.group === r.group && b.item === r.item && b.peer === basePeer);
+  const base = GROUP_BASE[r.group] ?? basePeer;
+  return results.find((b) => b.group === r.group && b.item === r.item && b.peer === base);
 }
 
 /** The table rows of one group, in run order, with ratios against `basePeer`. */
@@ -111,6 +119,7 @@ export function runMarkdown(rec: RunRecord): string {
     `- ratios: each row's median ÷ the median of \`${rec.basePeer}\` on the same item, same run (×0.5 = twice as fast as symgrad, ×2 = half as fast)`,
     `- wall time of the run: ${rec.wallSeconds.toFixed(0)} s` +
       (rec.loadAverage ? `; 1-minute load average ${rec.loadAverage.before} at the start, ${rec.loadAverage.after} at the end (2 cores)` : ''),
+    ...(rec.webglRenderer ? [`- webgl section: ${rec.webglRenderer}`] : []),
   ];
   for (const g of groups) {
     parts.push('', `#### ${GROUP_TITLES[g] ?? g}`, '');
@@ -135,8 +144,13 @@ floating-point work (the seed step ≈ 8.05 GFLOP: forward 3.22, backward 4.83),
 an implementation actually executes. Raw numbers: [bench/results.json](bench/results.json)
 (latest run), bench/results-full.json and bench/results-quick.json.
 
+The webgl section runs in headless Chromium (Debian's \`chromium\`; without a GPU, SwiftShader
+renders its WebGL2 on the CPU, so it compares the two libraries on one software renderer, not
+on a GPU): symgrad's gpujs backend and tfjs-webgl share one page, their inputs and weights on
+the GPU side of each, and take turns as above; its ratios divide by symgrad gpujs.
+
 How to run: \`pnpm bench\` (full), \`pnpm bench --quick\` (< 3 minutes, no tfjs-cpu),
-\`pnpm bench --sweep\`, \`pnpm bench --only seed,symgrad,numpy\`, \`pnpm bench --help\`.
+\`pnpm bench --sweep\`, \`pnpm bench --only seed,symgrad,numpy\`, \`pnpm bench --only webgl\`, \`pnpm bench --help\`.
 CI never runs it; \`pnpm test\` runs only the harness's unit tests.
 
 The numbers to beat in PERFORMANCE-NOTES (shared/) — tfjs-cpu 13,750 ms/step, tfjs-wasm 2,748,
@@ -165,9 +179,9 @@ export function consoleTable(rec: RunRecord): string {
   return lines.join('\n');
 }
 
-const GROUP_ORDER = ['seed', 'forward', 'kernel', 'sweep'];
+const GROUP_ORDER = ['seed', 'forward', 'kernel', WEBGL_GROUP, 'sweep'];
 
-/** Orders rows by group (seed, forward, kernel, sweep), then by item, keeping run order within. */
+/** Orders rows by group (seed, forward, kernel, webgl, sweep), then by item, keeping run order within. */
 export function orderResults(results: readonly Result[]): Result[] {
   const items = [...new Set(results.map((r) => `${r.group}\u0000${r.item}`))];
   const g = (r: Result): number => { const i = GROUP_ORDER.indexOf(r.group); return i < 0 ? GROUP_ORDER.length : i; };

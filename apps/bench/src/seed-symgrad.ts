@@ -2,11 +2,11 @@
  * symgrad's side of the seed workload: the training step (O2 and O0), the forward pass,
  * and the sweep over batch sizes and hidden widths — all on the cpu backend.
  */
-import { T, fn, shared, NDArray, getBackend, setBackend, type SharedVariable, type Variable, type CompiledFunction, type FunctionStats, type OptLevel } from '@symgrad/core';
-import { grad } from '@symgrad/autodiff';
+import { T, fn, NDArray, getBackend, setBackend, type Variable, type CompiledFunction, type FunctionStats, type OptLevel } from '@symgrad/core';
 import '@symgrad/backend-cpu';
 import { forwardFlops, stepFlops, type RepeatPolicy, type Runnable } from './harness.js';
 import { SEED, type MlpData, type MlpShape } from './data.js';
+import { seedGraph } from './seed-graph.js';
 
 /** The cpu backend's device string; it names a native addon when one loaded. */
 export async function cpuDevice(): Promise<string> {
@@ -24,21 +24,6 @@ export interface Built {
   readonly forward: CompiledFunction<Variable>;
   readonly x: NDArray;
   readonly y: NDArray;
-}
-
-/** The seed MLP on inputs `x`, `y` (placeholders or shared variables): weights from `d`, prediction, loss and SGD updates. */
-export function seedGraph(d: MlpData, x: Variable, y: Variable): { weights: SharedVariable[]; yPred: Variable; loss: Variable; updates: [SharedVariable, Variable][] } {
-  const { features, hidden, classes } = d.shape;
-  const w1 = shared(new NDArray('float32', [features, hidden], d.w1.slice()), 'w1');
-  const w2 = shared(new NDArray('float32', [hidden, hidden], d.w2.slice()), 'w2');
-  const w3 = shared(new NDArray('float32', [hidden, classes], d.w3.slice()), 'w3');
-  const h1 = T.relu(T.dot(x, w1));
-  const h2 = T.relu(T.dot(h1, w2));
-  const yPred = T.softmax(T.dot(h2, w3));
-  const loss = T.mean(T.categoricalCrossentropy(yPred, y));
-  const weights = [w1, w2, w3];
-  const grads = grad(loss, weights);
-  return { weights, yPred, loss, updates: weights.map((w, i) => [w, w.sub(grads[i]!.mul(SEED.lr))]) };
 }
 
 /** The seed MLP's train and forward functions on symgrad cpu at one optimizer level. */

@@ -8,7 +8,7 @@
 import { T, fn, shared, NDArray, type Precision } from '@symgrad/core';
 import { TestRandom } from '@symgrad/core/testing/reference';
 import { uniformF32, type MlpData } from '../data.js';
-import { seedGraph } from '../seed-symgrad.js';
+import { seedGraph } from '../seed-graph.js';
 import { stepFlops } from '../harness.js';
 import { kernelFlops, symgradDecoderStep, symgradEmbeddingStep, symgradLstmStep, symgradTransformerStep, type KernelSpec, type SymgradTrainingStep } from '../kernels.js';
 import { relativeError } from '@symgrad/core/testing/reference';

@@ -9,7 +9,7 @@
 import { T, fn, NDArray, getBackend, type CompiledFunction, type Variable } from '@symgrad/core';
 import '@symgrad/backend-cpu';
 import '@symgrad/backend-gpujs';
-import { seedGraph } from '../seed-symgrad.js';
+import { seedGraph } from '../seed-graph.js';
 import { SEED, mlpData, type MlpShape } from '../data.js';
 import { prepared, reason, skippedResult, stepFlops, type RepeatPolicy, type Result, type Runnable } from '../harness.js';
 

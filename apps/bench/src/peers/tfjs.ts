@@ -10,9 +10,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { forwardFlops, stepFlops, type RepeatPolicy, type Runnable } from '../harness.js';
-import { SEED, uniformF32, type MlpData } from '../data.js';
+import { uniformF32, type MlpData } from '../data.js';
 import { EMBEDDING_LR, embeddingOperands, kernelFlops, kernelInputShapes, LSTM_LR, lstmOperands, type KernelSpec } from '../kernels.js';
 import { tfjsPeerName, type TfBackend } from './tfjs-name.js';
+import { tfjsSeedStep } from './tfjs-seed-step.js';
 
 type Tf = typeof import('@tensorflow/tfjs');
 
@@ -68,28 +69,11 @@ async function current(tf: Tf, backend: TfBackend): Promise<void> {
 export async function prepareTfjsSeedStep(d: MlpData, backend: TfBackend, policy: RepeatPolicy): Promise<Runnable> {
   const { tf, version } = await use(backend);
   const { rows, features, hidden, classes } = d.shape;
-  const w1 = tf.variable(tf.tensor2d(d.w1, [features, hidden]), true, 'w1');
-  const w2 = tf.variable(tf.tensor2d(d.w2, [hidden, hidden]), true, 'w2');
-  const w3 = tf.variable(tf.tensor2d(d.w3, [hidden, classes]), true, 'w3');
-  const x = tf.tensor2d(d.x, [rows, features]);
-  const labels = tf.tensor1d(d.y, 'int32');
-  const oneHot = tf.oneHot(labels, classes).toFloat();
-  const opt = tf.train.sgd(SEED.lr);
-  const dispose = (): void => {
-    opt.dispose();
-    for (const t of [w1, w2, w3, x, labels, oneHot]) t.dispose();
-  };
+  const s = tfjsSeedStep(tf, d);
+  const dispose = (): void => s.dispose();
   const step = async (): Promise<number> => {
     await current(tf, backend);
-    const loss = opt.minimize(() => {
-      const h1 = tf.relu(tf.matMul(x, w1));
-      const h2 = tf.relu(tf.matMul(h1, w2));
-      const yPred = tf.softmax(tf.matMul(h2, w3));
-      return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(yPred)), 1))) as ReturnType<Tf['scalar']>;
-    }, true);
-    const v = loss!.dataSync()[0]!;
-    loss!.dispose();
-    return v;
+    return s.step();
   };
   try {
     const t0 = performance.now();
