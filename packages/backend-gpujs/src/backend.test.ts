@@ -4,7 +4,7 @@ import { createGpujsBackendFactory, GpujsBackend, registerGpujsBackend } from '.
 import { GPUJS_KERNEL_KINDS } from './codegen/generate.js';
 import { describeMode, loadGpu, type GpuLike } from './runtime/gpu-loader.js';
 import type { TextureLike } from './runtime/textures.js';
-import { fakeTextureGpu } from './testing-fixtures/fake-texture-gpu.js';
+import { FAKE_TEXTURE_DEVICE, fakeTextureGpu, fakeTextureGpuOverCpu } from './testing-fixtures/fake-texture-gpu.js';
 import './index.js';
 
 describe('availability', () => {
@@ -122,9 +122,7 @@ describe('in-place multi-output kernels', () => {
   };
   it('host-array mode', async () => check(await GpujsBackend.create()));
   it('texture mode', async () => {
-    const p = await loadGpu();
-    if (!p.ok) throw new Error(p.reason);
-    await check(new GpujsBackend(fakeTextureGpu(p.gpu).gpu, 'gpu.js (fake textures over webasm)', { textures: true }));
+    await check(new GpujsBackend((await fakeTextureGpuOverCpu()).gpu, FAKE_TEXTURE_DEVICE, { textures: true }));
   });
 });
 

@@ -3,8 +3,7 @@ import { fn, getBackend, registerBackend, shared, sx, T, unregisterBackend, type
 import { runConformanceSuite } from '@symgrad/core/testing';
 import { runKernelCase } from '@symgrad/core/testing/reference';
 import { GpujsBackend } from './backend.js';
-import { loadGpu } from './runtime/gpu-loader.js';
-import { fakeTextureGpu, type FakeCounters } from './testing-fixtures/fake-texture-gpu.js';
+import { FAKE_TEXTURE_DEVICE, fakeTextureGpuOverCpu, type FakeCounters } from './testing-fixtures/fake-texture-gpu.js';
 import { partialViewsCase } from './testing-fixtures/partial-views.js';
 import './index.js';
 
@@ -17,11 +16,9 @@ let counters: FakeCounters | undefined;
 registerBackend(NAME, {
   availability: () => ({ ok: true }),
   async create() {
-    const p = await loadGpu();
-    if (!p.ok) throw new Error(p.reason);
-    const fake = fakeTextureGpu(p.gpu);
+    const fake = await fakeTextureGpuOverCpu();
     counters = fake.counters;
-    return new GpujsBackend(fake.gpu, 'gpu.js (fake textures over webasm)', { textures: true });
+    return new GpujsBackend(fake.gpu, FAKE_TEXTURE_DEVICE, { textures: true });
   },
 }, -100);
 
@@ -122,10 +119,8 @@ describe('texture pipeline', () => {
   });
 
   it('deletes textures on free() and every texture on dispose()', async () => {
-    const p = await loadGpu();
-    if (!p.ok) throw new Error(p.reason);
-    const fake = fakeTextureGpu(p.gpu);
-    const b = new GpujsBackend(fake.gpu, 'gpu.js (fake textures over webasm)', { textures: true });
+    const fake = await fakeTextureGpuOverCpu();
+    const b = new GpujsBackend(fake.gpu, FAKE_TEXTURE_DEVICE, { textures: true });
     const v = (buffer: number, size: number) => ({ buffer, offset: 0, shape: [size], strides: [1] });
     const program: Program = {
       buffers: [{ id: 0, dtype: 'float32', size: 8, role: 'input' }, { id: 1, dtype: 'float32', size: 8, role: 'output' }, { id: 2, dtype: 'float32', size: 1, role: 'output' }],

@@ -107,6 +107,56 @@ describe('whole-buffer launches (texture mode)', () => {
   });
 });
 
+// Texture mode's matmul through packed operands (codegen/packed-matmul.ts).
+describe('packed matmul (texture mode)', () => {
+  // Batch 2 over a broadcast B, op(A) = Aᵀ read from a strided view, k = 11 (a padded texel).
+  const batched: Kernel & { kind: 'matmul' } = {
+    kind: 'matmul', batch: [2], m: 3, n: 5, k: 11, transA: true, transB: false, alpha: 0.5, beta: 1, label: 'bgemm',
+    a: view(0, [2, 11, 3], [30, 4, 1], 2), b: view(1, [2, 11, 5], [0, 5, 1]), out: view(2, [2, 3, 5], [15, 5, 1]), dtype: 'float32',
+    epilogue: { expr: sx.unary('tanh', sx.input(0, 'float32')), inputs: [] },
+  };
+
+  it('packs op(A) and op(B) into scratch buffers, then reads a texel of each per four steps', async () => {
+    const launches = generateKernel(batched, f32, undefined, { packMatmul: true }) as KernelLaunch[];
+    expect(launches.map((l) => [l.label, l.stage, l.scratch ?? false, l.output.buffer, l.size])).toEqual([
+      ['bgemm [pack A]', 0, true, 3, 2 * 3 * 3], ['bgemm [pack B]', 0, true, 4, 2 * 5 * 3], ['bgemm', 1, false, 2, 2 * 3 * 5],
+    ]);
+    const text = launches.map((l) => `// ${l.label}: ${l.size} threads → buffer ${l.output.buffer}\n${l.source}\n`).join('\n');
+    await expect(text).toMatchFileSnapshot('__snapshots__/matmul-packed-batch-transA-k-tail.gpujs.txt');
+  });
+
+  // Run the generated sources as plain JavaScript (as gpu.js's cpu mode would): the packed
+  // launches give the plain launch's bits, tails, transposes, strides and broadcasts included.
+  const runLaunch = (l: KernelLaunch, buffers: Map<number, unknown>): unknown[] => {
+    const f = new Function(`return ${l.source}`)() as (this: { thread: { x: number } }, ...b: unknown[]) => unknown;
+    return Array.from({ length: l.size }, (_, x) => f.call({ thread: { x } }, ...l.params.map((p) => buffers.get(p))));
+  };
+  const cases: (Kernel & { kind: 'matmul' })[] = [
+    batched,
+    { ...batched, batch: [], m: 4, n: 3, k: 16, transA: false, transB: true, alpha: 1, beta: 0, a: view(0, [4, 16], [16, 1]), b: view(1, [3, 16], [16, 1]), out: view(2, [4, 3], [3, 1]), epilogue: undefined },
+    { ...batched, batch: [3], m: 2, n: 2, k: 9, transA: false, transB: false, beta: 0, a: view(0, [3, 2, 9], [18, 9, 1]), b: view(1, [3, 9, 2], [18, 2, 1]), out: view(2, [3, 2, 2], [1, 6, 3]) },
+  ];
+  it.each(cases.map((k, i) => [i, k] as const))('case %i: the packed launches give the plain launch\'s bits', (_, k) => {
+    const seeded = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 12.9898 + s) * 3));
+    const inputs = new Map<number, unknown>([[0, seeded(80, 1)], [1, seeded(80, 2)], [2, seeded(40, 3)]]);
+    const plain = generateKernel(k, f32) as KernelLaunch[];
+    expect(plain).toHaveLength(1);
+    const want = runLaunch(plain[0]!, inputs).map((v) => Math.fround(v as number));
+    const packed = generateKernel(k, f32, undefined, { packMatmul: true }) as KernelLaunch[];
+    const buffers = new Map(inputs);
+    for (const l of packed.slice(0, 2)) buffers.set(l.output.buffer, runLaunch(l, buffers).map((v) => Float32Array.from(v as number[])));
+    const got = runLaunch(packed[2]!, buffers).map((v) => Math.fround(v as number));
+    expect(got).toEqual(want);
+  });
+
+  it('keeps the plain kernel where packing does not pay (k < 8, a vector) and in the host modes', () => {
+    for (const k of [{ ...batched, k: 7 }, { ...batched, m: 1 }, { ...batched, n: 1 }] as Kernel[]) {
+      expect(generateKernel(k, f32, undefined, { packMatmul: true })).toHaveLength(1);
+    }
+    expect(generateKernel(batched, f32)).toHaveLength(1);
+  });
+});
+
 describe('kernel source builder', () => {
   it('refuses to finish a body that does not start with the thread binding, naming the kernel', () => {
     const b = new KernelSourceBuilder();

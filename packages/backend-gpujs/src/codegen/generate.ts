@@ -2,6 +2,7 @@ import { KERNEL_KINDS, kernelViews, type DType, type Kernel, type KernelKind, ty
 import { scatterAddLaunch, takeLaunch } from './indexing.js';
 import { elementwiseLaunches, gatherLaunch, matmulLaunch, oneHotLaunch, reduceLaunch, softmaxCrossEntropyLaunches, type DTypeOf } from './kernels.js';
 import { randomLaunch, type HostRandomLaunch } from './random.js';
+import { packedMatmulLaunches, packsMatmul } from './packed-matmul.js';
 import { softmaxLaunches } from './softmax.js';
 import type { KernelLaunch } from './source.js';
 
@@ -72,11 +73,20 @@ export function programProblems(program: Program, maxBufferElements: number): st
   return problems;
 }
 
+/** How launches are generated. */
+export interface GenerateOptions {
+  /**
+   * Matmuls through packed operands (packed-matmul.ts): texture mode's, where a read is a
+   * texel fetch. Off by default (the host modes).
+   */
+  readonly packMatmul?: boolean;
+}
+
 /**
  * The launches of one kernel (gpu.js kernels; one host launch for `random`). `scratch` gives
  * the id of a new scratch buffer (see `KernelLaunch.scratch`) where a kind needs one
- * (softmax); by default the first id past every buffer the kernel itself names. Unlike
- * `generateProgram`, it checks nothing: for inspecting one kernel's source.
+ * (softmax, a packed matmul); by default ids past every buffer the kernel itself names.
+ * Unlike `generateProgram`, it checks nothing: for inspecting one kernel's source.
  *
  * @example
  * ```ts
@@ -85,11 +95,11 @@ export function programProblems(program: Program, maxBufferElements: number): st
  * }
  * ```
  */
-export function generateKernel(k: Kernel, dtypeOf: DTypeOf, scratch: () => number = () => nextBufferId([k])): Launch[] {
+export function generateKernel(k: Kernel, dtypeOf: DTypeOf, scratch: () => number = counterFrom(nextBufferId([k])), options: GenerateOptions = {}): Launch[] {
   switch (k.kind) {
     case 'elementwise': return elementwiseLaunches(k, dtypeOf);
     case 'reduce': return [reduceLaunch(k, dtypeOf)];
-    case 'matmul': return [matmulLaunch(k, dtypeOf)];
+    case 'matmul': return options.packMatmul && packsMatmul(k) ? packedMatmulLaunches(k, dtypeOf, scratch) : [matmulLaunch(k, dtypeOf)];
     case 'gather': return [gatherLaunch(k, dtypeOf)];
     case 'take': return [takeLaunch(k, dtypeOf)];
     case 'scatterAdd': return [scatterAddLaunch(k, dtypeOf)];
@@ -109,13 +119,19 @@ export function generateKernel(k: Kernel, dtypeOf: DTypeOf, scratch: () => numbe
  * launches[0].source; // 'function (b0, b1) { … }'
  * ```
  */
-export function generateProgram(program: Program, maxBufferElements: number): Launch[] {
+export function generateProgram(program: Program, maxBufferElements: number, options: GenerateOptions = {}): Launch[] {
   const problems = programProblems(program, maxBufferElements);
   if (problems.length) throw new Error(`gpujs backend cannot run this program:\n  ${problems.join('\n  ')}`);
   const dtypes = new Map(program.buffers.map((b) => [b.id, b.dtype]));
   const dtypeOf = (id: number): DType => dtypes.get(id) ?? 'float32';
-  let next = Math.max(nextBufferId(program.kernels), ...program.buffers.map((b) => b.id + 1));
-  return program.kernels.flatMap((k, i) => generateKernel(k, dtypeOf, () => next++).map((l) => ({ ...l, kernel: i })));
+  const scratch = counterFrom(Math.max(nextBufferId(program.kernels), ...program.buffers.map((b) => b.id + 1)));
+  return program.kernels.flatMap((k, i) => generateKernel(k, dtypeOf, scratch, options).map((l) => ({ ...l, kernel: i })));
+}
+
+/** Fresh ids from `first` on. */
+function counterFrom(first: number): () => number {
+  let next = first;
+  return () => next++;
 }
 
 /** The first buffer id past every buffer the kernels read or write. */

@@ -70,7 +70,7 @@ export function reduceLaunch(k: ReduceKernel, dtypeOf: DTypeOf): KernelLaunch {
 }
 
 /** Batch strides of a stored matrix view, aligned to the kernel's batch dims. */
-function batchStrides(v: View, batchRank: number): number[] {
+export function batchStrides(v: View, batchRank: number): number[] {
   const s = v.strides.slice(0, -2);
   return [...Array<number>(Math.max(0, batchRank - s.length)).fill(0), ...s.slice(Math.max(0, s.length - batchRank))];
 }
@@ -103,20 +103,16 @@ function unrolledDot(b: KernelSourceBuilder, aBuf: number, ao: string, aK: numbe
   return b.let('s', `(${acc[0]} + ${acc[1]}) + (${acc[2]} + ${acc[3]})`);
 }
 
-/** One output element per thread: alpha·op(A)·op(B) + beta·out, then the epilogue. */
-export function matmulLaunch(k: MatmulKernel, dtypeOf: DTypeOf): KernelLaunch {
-  const { b, flat } = threadBuilder();
-  const idx = b.decompose(flat, [...k.batch, k.m, k.n]);
-  const bi = idx.slice(0, k.batch.length);
-  const [mi, ni] = idx.slice(k.batch.length) as [string, string];
+/** Strides of op(A) along m and k and of op(B) along k and n, the transposes applied. */
+export function matmulOperandStrides(k: MatmulKernel): { aM: number; aK: number; bK: number; bN: number } {
   const as = k.a.strides, bs = k.b.strides;
   const [aM, aK] = k.transA ? [as[as.length - 1]!, as[as.length - 2]!] : [as[as.length - 2]!, as[as.length - 1]!];
   const [bK, bN] = k.transB ? [bs[bs.length - 1]!, bs[bs.length - 2]!] : [bs[bs.length - 2]!, bs[bs.length - 1]!];
-  const base = (v: View, strides: number[], inner: string): string =>
-    [num(v.offset), ...strides.flatMap((s, d) => (s !== 0 && k.batch[d] !== 1 ? [`${bi[d]} * ${num(s)}`] : [])), inner].join(' + ');
-  const ao = b.let('ao', base(k.a, batchStrides(k.a, k.batch.length), `${mi} * ${num(aM)}`));
-  const bo = b.let('bo', base(k.b, batchStrides(k.b, k.batch.length), `${ni} * ${num(bN)}`));
-  const s = unrolledDot(b, k.a.buffer, ao, aK, k.b.buffer, bo, bK, k.k);
+  return { aM, aK, bK, bN };
+}
+
+/** alpha·s + beta·out, then the epilogue, at output index `idx`: the variable holding the stored value. */
+export function matmulEpilogue(b: KernelSourceBuilder, k: MatmulKernel, idx: readonly string[], s: string): string {
   let v = b.let('v', k.alpha === 1 ? s : `${num(k.alpha)} * ${s}`);
   if (k.beta !== 0) v = b.let('v', `${v} + ${num(k.beta)} * ${b.read(k.out, idx)}`);
   if (k.epilogue) {
@@ -126,7 +122,22 @@ export function matmulLaunch(k: MatmulKernel, dtypeOf: DTypeOf): KernelLaunch {
     b.lines.push(...r.statements);
     v = r.results[0]!;
   }
-  return b.finish(k.label, v, k.out, dtypeOf(k.out.buffer));
+  return v;
+}
+
+/** One output element per thread: alpha·op(A)·op(B) + beta·out, then the epilogue. */
+export function matmulLaunch(k: MatmulKernel, dtypeOf: DTypeOf): KernelLaunch {
+  const { b, flat } = threadBuilder();
+  const idx = b.decompose(flat, [...k.batch, k.m, k.n]);
+  const bi = idx.slice(0, k.batch.length);
+  const [mi, ni] = idx.slice(k.batch.length) as [string, string];
+  const { aM, aK, bK, bN } = matmulOperandStrides(k);
+  const base = (v: View, strides: number[], inner: string): string =>
+    [num(v.offset), ...strides.flatMap((s, d) => (s !== 0 && k.batch[d] !== 1 ? [`${bi[d]} * ${num(s)}`] : [])), inner].join(' + ');
+  const ao = b.let('ao', base(k.a, batchStrides(k.a, k.batch.length), `${mi} * ${num(aM)}`));
+  const bo = b.let('bo', base(k.b, batchStrides(k.b, k.batch.length), `${ni} * ${num(bN)}`));
+  const s = unrolledDot(b, k.a.buffer, ao, aK, k.b.buffer, bo, bK, k.k);
+  return b.finish(k.label, matmulEpilogue(b, k, idx, s), k.out, dtypeOf(k.out.buffer));
 }
 
 /** output[r] = input[r, indices[r]]; NaN for an index out of range. */

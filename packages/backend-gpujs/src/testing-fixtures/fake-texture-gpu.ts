@@ -7,7 +7,7 @@
  * made (gpu.js deletes its texture cache whatever the reference count). The browser test
  * runs the same runtime on real WebGL2 textures.
  */
-import type { GpuKernelLike, GpuLike } from '../runtime/gpu-loader.js';
+import { loadGpu, type GpuKernelLike, type GpuLike } from '../runtime/gpu-loader.js';
 import type { TextureLike } from '../runtime/textures.js';
 
 export interface FakeCounters {
@@ -26,21 +26,27 @@ export class FakeTexture implements TextureLike {
   private deleted = false;
   /** Set when the kernel that made it was destroyed (gpu.js's texture cache). */
   killed = false;
-  constructor(private readonly values: Float32Array, private readonly counters: FakeCounters) {
+  /**
+   * @param channels values per texel: 1, or 4 for a kernel returning `[x, y, z, w]` (gpu.js's
+   * `Array(4)`, a packed matmul operand), which kernels read a texel at a time.
+   */
+  constructor(private readonly values: Float32Array, private readonly counters: FakeCounters, readonly channels: 1 | 4 = 1) {
     counters.live++;
     counters.created++;
   }
 
   /** The values a kernel sees; throws on use after delete, as a dead GL texture would be garbage. */
-  read(): Float32Array {
+  read(): Float32Array | Float32Array[] {
     if (this.deleted) throw new Error('fake gpu: a kernel read a deleted texture');
     if (this.killed) throw new Error('fake gpu: a kernel read a texture whose kernel was destroyed');
-    return this.values;
+    if (this.channels === 1) return this.values;
+    return Array.from({ length: this.values.length / 4 }, (_, i) => this.values.subarray(4 * i, 4 * i + 4));
   }
 
   toArray(): Float32Array {
     this.counters.toArray++;
-    return this.read().slice();
+    if (this.channels !== 1) throw new Error('fake gpu: toArray() of a packed texture (the runtime never reads one back)');
+    return this.values.slice();
   }
 
   delete(): void {
@@ -62,13 +68,16 @@ export function fakeTextureGpu(real: GpuLike): { gpu: GpuLike; counters: FakeCou
       let first: FakeTexture | undefined;
       const run = (...args: unknown[]): unknown => {
         const raw = args.map((a) => (a instanceof FakeTexture ? a.read() : a));
-        const r = inner(...raw) as ArrayLike<number>;
+        const r = inner(...raw) as ArrayLike<number> | ArrayLike<ArrayLike<number>>;
         if (!pipeline) {
           counters.arrayCalls++;
           return r;
         }
         counters.pipelineCalls++;
-        const t = new FakeTexture(Float32Array.from(r), counters);
+        const packed = r.length > 0 && typeof r[0] !== 'number';
+        const t = packed
+          ? new FakeTexture(Float32Array.from(Array.from(r as ArrayLike<ArrayLike<number>>, (v) => Array.from(v)).flat()), counters, 4)
+          : new FakeTexture(Float32Array.from(r as ArrayLike<number>), counters);
         first ??= t;
         return t;
       };
@@ -86,4 +95,21 @@ export function fakeTextureGpu(real: GpuLike): { gpu: GpuLike; counters: FakeCou
     destroy: () => real.destroy?.(),
   };
   return { gpu, counters };
+}
+
+/** The device string of a backend over `fakeTextureGpuOverCpu`. */
+export const FAKE_TEXTURE_DEVICE = 'gpu.js (fake textures over cpu)';
+
+/**
+ * gpu.js in its cpu mode, wrapped with fake textures. The cpu mode, not webasm (Node's
+ * default): a packed matmul reads an operand's vec4 texel into a local (packed-matmul.ts),
+ * which gpu.js's webasm mode cannot hold, as WebGL2 can.
+ */
+export async function fakeTextureGpuOverCpu(): Promise<{ gpu: GpuLike; counters: FakeCounters }> {
+  const p = await loadGpu(async () => {
+    const m = (await import('gpu.js')) as unknown as { GPU: new (settings: object) => object };
+    return { GPU: class extends m.GPU { constructor(settings: object = {}) { super({ ...settings, mode: 'cpu' }); } } };
+  });
+  if (!p.ok) throw new Error(p.reason);
+  return fakeTextureGpu(p.gpu);
 }

@@ -1,7 +1,6 @@
 import { afterAll } from 'vitest';
 import { GpujsBackend } from '../backend.js';
-import { loadGpu } from '../runtime/gpu-loader.js';
-import { fakeTextureGpu } from './fake-texture-gpu.js';
+import { FAKE_TEXTURE_DEVICE, fakeTextureGpuOverCpu } from './fake-texture-gpu.js';
 
 /**
  * A texture-mode backend over stand-in textures (gpu.js's CPU mode underneath), made on
@@ -12,8 +11,6 @@ export function textureBackendForTests(): () => Promise<GpujsBackend> {
   afterAll(() => backend?.dispose());
   return async () => {
     if (backend) return backend;
-    const p = await loadGpu();
-    if (!p.ok) throw new Error(p.reason);
-    return (backend = new GpujsBackend(fakeTextureGpu(p.gpu).gpu, 'gpu.js (fake textures over webasm)', { textures: true }));
+    return (backend = new GpujsBackend((await fakeTextureGpuOverCpu()).gpu, FAKE_TEXTURE_DEVICE, { textures: true }));
   };
 }
