@@ -72,6 +72,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('gpu.js in headless Chromium (WebGL2 o
       expect(p.glLiveDelta).toBe(0);
       expect(p.partialViewErrors).toEqual([0, 0, 0, 0]);
       expect(p.partialViewFallbacks).toBe(1);
+      for (const [size, e] of Object.entries(p.readBackErrors)) expect(e, `read-back of ${size} values`).toBe(0);
     } finally {
       await browser.close();
     }

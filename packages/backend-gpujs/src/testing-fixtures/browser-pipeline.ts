@@ -29,6 +29,8 @@ export interface PipelineResults {
   /** partial-views.ts: worst relative error per buffer, and launches that used the host fallback (expected 1). */
   partialViewErrors: number[];
   partialViewFallbacks: number;
+  /** Read-backs (packed four values to a texel, textures.ts) of results of awkward sizes, in turn: the largest absolute error of each (expected 0). */
+  readBackErrors: Record<string, number>;
 }
 
 /** GL textures created since the counter was (re)started and not deleted yet. */
@@ -125,6 +127,17 @@ export async function pipelineChecks(): Promise<PipelineResults> {
   f.dispose();
   w.dispose();
   v.dispose();
+  // Sizes below, at and past a texel of four, primes, and sizes that pack to the same texel count.
+  const readBackErrors: Record<string, number> = {};
+  for (const size of [1, 3, 4, 5, 13, 16, 14, 13, 17, 4099]) {
+    const data = Float32Array.from({ length: size }, (_, i) => Math.fround(Math.sin(i + size) * 100));
+    const u = shared({ data, shape: [size] }, 'u', 'float32');
+    const g = fn([], u.mul(2).add(1), { backend: TEX });
+    const got = (await g()).data;
+    readBackErrors[`${size}`] = Math.max(readBackErrors[`${size}`] ?? 0, ...Array.from(data, (d, i) => Math.abs(got[i]! - Math.fround(d * 2 + 1))));
+    g.dispose();
+    u.dispose();
+  }
   const fb0 = b.textureStats().fallbacks;
   const partialViewErrors = await runKernelCase(b, partialViewsCase());
   const partialViewFallbacks = b.textureStats().fallbacks - fb0;
@@ -135,6 +148,6 @@ export async function pipelineChecks(): Promise<PipelineResults> {
     hostReadsPerStep: tex.reads, uploadsPerStep: tex.uploads, glTexturesPerStep: tex.glPerStep, hostFallbacks: tex.fallbacks,
     trainRelDiff: tex.weights.map((wt, i) => relativeError(wt, host.weights[i]!)),
     inPlaceRelError, inPlaceHostReads, liveAfterDispose, glLiveDelta: glLive.size,
-    msPerStep: { textures: tex.ms, host: host.ms }, partialViewErrors, partialViewFallbacks,
+    msPerStep: { textures: tex.ms, host: host.ms }, partialViewErrors, partialViewFallbacks, readBackErrors,
   };
 }

@@ -45,7 +45,14 @@ export class FakeTexture implements TextureLike {
 
   toArray(): Float32Array {
     this.counters.toArray++;
-    if (this.channels !== 1) throw new Error('fake gpu: toArray() of a packed texture (the runtime never reads one back)');
+    if (this.channels !== 1) throw new Error('fake gpu: toArray() of a packed texture (the runtime reads those raw)');
+    return this.values.slice();
+  }
+
+  /** Every channel of every texel, as gpu.js's GL textures give them (counted as a read-back). */
+  renderRawOutput(): Float32Array {
+    this.counters.toArray++;
+    this.read();
     return this.values.slice();
   }
 
