@@ -116,10 +116,11 @@ describe('packed matmul (texture mode)', () => {
     epilogue: { expr: sx.unary('tanh', sx.input(0, 'float32')), inputs: [] },
   };
 
-  it('packs op(A) and op(B) into scratch buffers, then reads a texel of each per four steps', async () => {
+  it('packs op(A) and op(B) into scratch buffers, computes 2×2 blocks from them, then unpacks the elements', async () => {
     const launches = generateKernel(batched, f32, undefined, { packMatmul: true }) as KernelLaunch[];
     expect(launches.map((l) => [l.label, l.stage, l.scratch ?? false, l.output.buffer, l.size])).toEqual([
-      ['bgemm [pack A]', 0, true, 3, 2 * 3 * 3], ['bgemm [pack B]', 0, true, 4, 2 * 5 * 3], ['bgemm', 1, false, 2, 2 * 3 * 5],
+      ['bgemm [pack A]', 0, true, 3, 2 * 3 * 3], ['bgemm [pack B]', 0, true, 4, 2 * 5 * 3],
+      ['bgemm [2×2 blocks]', 1, true, 5, 2 * 2 * 3], ['bgemm', 2, false, 2, 2 * 3 * 5],
     ]);
     const text = launches.map((l) => `// ${l.label}: ${l.size} threads → buffer ${l.output.buffer}\n${l.source}\n`).join('\n');
     await expect(text).toMatchFileSnapshot('__snapshots__/matmul-packed-batch-transA-k-tail.gpujs.txt');
@@ -135,18 +136,34 @@ describe('packed matmul (texture mode)', () => {
     batched,
     { ...batched, batch: [], m: 4, n: 3, k: 16, transA: false, transB: true, alpha: 1, beta: 0, a: view(0, [4, 16], [16, 1]), b: view(1, [3, 16], [16, 1]), out: view(2, [4, 3], [3, 1]), epilogue: undefined },
     { ...batched, batch: [3], m: 2, n: 2, k: 9, transA: false, transB: false, beta: 0, a: view(0, [3, 2, 9], [18, 9, 1]), b: view(1, [3, 9, 2], [18, 2, 1]), out: view(2, [3, 2, 2], [1, 6, 3]) },
+    // Odd m and n: the last blocks repeat the last row and column.
+    { ...batched, batch: [], m: 5, n: 7, k: 8, transA: false, transB: false, a: view(0, [5, 8], [8, 1]), b: view(1, [8, 7], [7, 1]), out: view(2, [5, 7], [7, 1]) },
   ];
-  it.each(cases.map((k, i) => [i, k] as const))('case %i: the packed launches give the plain launch\'s bits', (_, k) => {
-    const seeded = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 12.9898 + s) * 3));
-    const inputs = new Map<number, unknown>([[0, seeded(80, 1)], [1, seeded(80, 2)], [2, seeded(40, 3)]]);
+  const seeded = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 12.9898 + s) * 3));
+  const inputs = new Map<number, unknown>([[0, seeded(80, 1)], [1, seeded(80, 2)], [2, seeded(40, 3)]]);
+  const plainResult = (k: Kernel): number[] => {
     const plain = generateKernel(k, f32) as KernelLaunch[];
     expect(plain).toHaveLength(1);
-    const want = runLaunch(plain[0]!, inputs).map((v) => Math.fround(v as number));
+    return runLaunch(plain[0]!, inputs).map((v) => Math.fround(v as number));
+  };
+  const packedResult = (k: Kernel): number[] => {
     const packed = generateKernel(k, f32, undefined, { packMatmul: true }) as KernelLaunch[];
+    expect(packed).toHaveLength(4);
     const buffers = new Map(inputs);
-    for (const l of packed.slice(0, 2)) buffers.set(l.output.buffer, runLaunch(l, buffers).map((v) => Float32Array.from(v as number[])));
-    const got = runLaunch(packed[2]!, buffers).map((v) => Math.fround(v as number));
-    expect(got).toEqual(want);
+    // Scratch buffers hold float32 vec4s, as the textures do.
+    for (const l of packed.slice(0, -1)) buffers.set(l.output.buffer, runLaunch(l, buffers).map((v) => Float32Array.from(v as number[])));
+    return runLaunch(packed[3]!, buffers).map((v) => Math.fround(v as number));
+  };
+  it.each(cases.map((k, i) => [i, k] as const))('case %i: the packed launches sum as the plain launch, bit for bit, and give its results', (_, k) => {
+    // The sums alone: the same bits (plain JavaScript sums in float64 where a GPU sums in
+    // float32, in the same order either way).
+    const sums = { ...k, alpha: 1, beta: 0, epilogue: undefined };
+    expect(packedResult(sums)).toEqual(plainResult(sums));
+    // alpha, beta and the epilogue: JavaScript applies them to the float64 sum in the plain
+    // launch and to the float32 one stored in the blocks (on a GPU both are float32).
+    const want = plainResult(k);
+    const got = packedResult(k);
+    got.forEach((g, i) => expect(Math.abs(g - want[i]!), `element ${i}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want[i]!))));
   });
 
   it('keeps the plain kernel where packing does not pay (k < 8, a vector) and in the host modes', () => {
