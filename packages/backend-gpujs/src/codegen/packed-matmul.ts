@@ -73,19 +73,30 @@ function blockLaunch(k: MatmulKernel, pa: View, pb: View, out: View, label: stri
   const b1 = b.let('bp', `(${batch} * ${num(k.n)} + ${row(`${bj} * 2.0 + 1.0`, k.n - 1)}) * ${num(k4)}`);
   // acc[e][c]: element e of the block (00, 01, 10, 11), lane c (k ≡ c mod 4).
   const acc = [0, 1, 2, 3].map(() => [0, 1, 2, 3].map(() => b.let('s', '0.0')));
-  const n = b.fresh('n');
-  const [x0, x1, y0, y1] = ['x', 'x', 'y', 'y'].map((p) => b.fresh(p)) as [string, string, string, string];
-  const pairs: [string, string][] = [[x0, y0], [x0, y1], [x1, y0], [x1, y1]];
-  b.lines.push(
-    `for (let ${n} = 0; ${n} < ${k4}; ${n}++) {`,
-    `  let ${x0} = ${b.readAt(pa.buffer, a0)};`,
-    `  let ${x1} = ${b.readAt(pa.buffer, a1)};`,
-    `  let ${y0} = ${b.readAt(pb.buffer, b0)};`,
-    `  let ${y1} = ${b.readAt(pb.buffer, b1)};`,
-    ...acc.flatMap((lanes, e) => lanes.map((lane, c) => `  ${lane} = ${lane} + ${pairs[e]![0]}[${c}] * ${pairs[e]![1]}[${c}];`)),
-    ...[a0, a1, b0, b1].map((p) => `  ${p} = ${p} + 1.0;`),
-    '}',
-  );
+  // Two texel steps per iteration (SwiftShader: 25.7 -> 22.6 ms on the product above), and
+  // a last step after the loop when the texel count is odd.
+  const step = (u: number): string[] => {
+    const [x0, x1, y0, y1] = ['x', 'x', 'y', 'y'].map((p) => b.fresh(p)) as [string, string, string, string];
+    const at = (p: string): string => (u ? `${p} + ${num(u)}` : p);
+    const pairs: [string, string][] = [[x0, y0], [x0, y1], [x1, y0], [x1, y1]];
+    return [
+      `let ${x0} = ${b.readAt(pa.buffer, at(a0))};`,
+      `let ${x1} = ${b.readAt(pa.buffer, at(a1))};`,
+      `let ${y0} = ${b.readAt(pb.buffer, at(b0))};`,
+      `let ${y1} = ${b.readAt(pb.buffer, at(b1))};`,
+      ...acc.flatMap((lanes, e) => lanes.map((lane, c) => `${lane} = ${lane} + ${pairs[e]![0]}[${c}] * ${pairs[e]![1]}[${c}];`)),
+    ];
+  };
+  if (k4 >= 2) {
+    const n = b.fresh('n');
+    b.lines.push(
+      `for (let ${n} = 0; ${n} < ${Math.floor(k4 / 2)}; ${n}++) {`,
+      ...[...step(0), ...step(1)].map((l) => `  ${l}`),
+      ...[a0, a1, b0, b1].map((p) => `  ${p} = ${p} + 2.0;`),
+      '}',
+    );
+  }
+  if (k4 % 2) b.lines.push(...step(0));
   const sums = acc.map((l) => b.let('s', `(${l[0]} + ${l[1]}) + (${l[2]} + ${l[3]})`));
   return { ...b.finish(label, `[${sums.join(', ')}]`, out, 'float32'), stage: 1, scratch: true };
 }
