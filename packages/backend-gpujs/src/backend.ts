@@ -154,7 +154,7 @@ export class GpujsBackend implements Backend {
   /** Generates every kernel's gpu.js source; throws listing every unsupported dtype or kernel at once. */
   compile(program: Program, _options: CompileOptions): GpujsExecutable | GpujsTextureExecutable {
     if (this.disposed) throw new Error('gpujs backend: the backend was disposed');
-    const launches = generateProgram(program, this.capabilities.maxBufferElements, { packMatmul: !!this.store });
+    const launches = generateProgram(program, this.capabilities.maxBufferElements, { packed: !!this.store });
     const own = (b: DeviceBuffer): b is GpujsBuffer => this.live.has(b);
     const exe = this.store
       ? new GpujsTextureExecutable(this.gpu, this.store, launches, new Map(program.buffers.map((b) => [b.id, b.size])), own)

@@ -117,7 +117,7 @@ describe('packed matmul (texture mode)', () => {
   };
 
   it('packs op(A) and op(B) into scratch buffers, computes 2×2 blocks from them, then unpacks the elements', async () => {
-    const launches = generateKernel(batched, f32, undefined, { packMatmul: true }) as KernelLaunch[];
+    const launches = generateKernel(batched, f32, undefined, { packed: true }) as KernelLaunch[];
     expect(launches.map((l) => [l.label, l.stage, l.scratch ?? false, l.output.buffer, l.size])).toEqual([
       ['bgemm [pack A]', 0, true, 3, 2 * 3 * 3], ['bgemm [pack B]', 0, true, 4, 2 * 5 * 3],
       ['bgemm [2×2 blocks]', 1, true, 5, 2 * 2 * 3], ['bgemm', 2, false, 2, 2 * 3 * 5],
@@ -147,7 +147,7 @@ describe('packed matmul (texture mode)', () => {
     return runLaunch(plain[0]!, inputs).map((v) => Math.fround(v as number));
   };
   const packedResult = (k: Kernel): number[] => {
-    const packed = generateKernel(k, f32, undefined, { packMatmul: true }) as KernelLaunch[];
+    const packed = generateKernel(k, f32, undefined, { packed: true }) as KernelLaunch[];
     expect(packed).toHaveLength(4);
     const buffers = new Map(inputs);
     // Scratch buffers hold float32 vec4s, as the textures do.
@@ -168,9 +168,48 @@ describe('packed matmul (texture mode)', () => {
 
   it('keeps the plain kernel where packing does not pay (k < 8, a vector) and in the host modes', () => {
     for (const k of [{ ...batched, k: 7 }, { ...batched, m: 1 }, { ...batched, n: 1 }] as Kernel[]) {
-      expect(generateKernel(k, f32, undefined, { packMatmul: true })).toHaveLength(1);
+      expect(generateKernel(k, f32, undefined, { packed: true })).toHaveLength(1);
     }
     expect(generateKernel(batched, f32)).toHaveLength(1);
+  });
+});
+
+// Texture mode's softmax: row statistics a vec4 texel a row (codegen/softmax.ts).
+describe('packed softmax statistics (texture mode)', () => {
+  const runLaunch = (l: KernelLaunch, buffers: Map<number, unknown>): unknown[] => {
+    const f = new Function(`return ${l.source}`)() as (this: { thread: { x: number } }, ...b: unknown[]) => unknown;
+    return Array.from({ length: l.size }, (_, x) => f.call({ thread: { x } }, ...l.params.map((p) => buffers.get(p))));
+  };
+  // Scratch buffers hold float32 values (or vec4s of them), as the textures do.
+  const run = (launches: KernelLaunch[], input: Float32Array, outSize: number): Float32Array => {
+    const buffers = new Map<number, unknown>([[0, input], [1, new Float32Array(outSize)]]);
+    for (const l of launches.slice(0, -1)) {
+      const v = runLaunch(l, buffers);
+      buffers.set(l.output.buffer, typeof v[0] === 'number' ? Float32Array.from(v as number[]) : v.map((t) => Float32Array.from(t as number[])));
+    }
+    return Float32Array.from(runLaunch(launches[launches.length - 1]!, buffers) as number[]);
+  };
+
+  it('one thread a row writes [max, sum, 0, 0]; the elements fetch one texel: the host launches\' bits, NaN, ±∞ and masked rows included', async () => {
+    const [rows, cols] = [6, 7];
+    const input = Float32Array.from({ length: rows * cols }, (_, i) => Math.fround(Math.sin(i * 3.1) * 20));
+    input.set([-1e9, -1e9], 7); // a masked row start
+    input[15] = Number.NaN;
+    input.fill(Number.NEGATIVE_INFINITY, 21, 28); // a row of −∞
+    input[30] = Number.POSITIVE_INFINITY;
+    for (const log of [false, true]) {
+      const k: Kernel = { kind: 'softmax', input: view(0, [rows, cols], [cols, 1]), output: view(1, [rows, cols], [cols, 1]), log, dtype: 'float32', label: 'sm' };
+      const packed = generateKernel(k, f32, undefined, { packed: true }) as KernelLaunch[];
+      expect(packed.map((l) => [l.stage, l.scratch ?? false, l.size])).toEqual([[0, true, rows], [1, false, rows * cols]]);
+      const got = Array.from(run(packed, input, rows * cols));
+      const want = Array.from(run(generateKernel(k, f32) as KernelLaunch[], input, rows * cols));
+      expect(got).toEqual(want);
+      expect(want.slice(14, 21).every(Number.isNaN) && want.slice(21, 35).every(Number.isNaN)).toBe(true);
+      if (!log) {
+        const text = packed.map((l) => `// ${l.label}: ${l.size} threads → buffer ${l.output.buffer}\n${l.source}\n`).join('\n');
+        await expect(text).toMatchFileSnapshot('__snapshots__/softmax-packed-stats.gpujs.txt');
+      }
+    }
   });
 });
 

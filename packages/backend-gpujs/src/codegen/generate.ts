@@ -76,10 +76,11 @@ export function programProblems(program: Program, maxBufferElements: number): st
 /** How launches are generated. */
 export interface GenerateOptions {
   /**
-   * Matmuls through packed operands (packed-matmul.ts): texture mode's, where a read is a
-   * texel fetch. Off by default (the host modes).
+   * Launches that keep vec4 texels in scratch buffers (gpu.js's `Array(4)`), where a read is
+   * a texel fetch: texture mode's matmuls through packed operands (packed-matmul.ts) and
+   * softmax row statistics a texel a row (softmax.ts). Off by default (the host modes).
    */
-  readonly packMatmul?: boolean;
+  readonly packed?: boolean;
 }
 
 /**
@@ -99,14 +100,14 @@ export function generateKernel(k: Kernel, dtypeOf: DTypeOf, scratch: () => numbe
   switch (k.kind) {
     case 'elementwise': return elementwiseLaunches(k, dtypeOf);
     case 'reduce': return [reduceLaunch(k, dtypeOf)];
-    case 'matmul': return options.packMatmul && packsMatmul(k) ? packedMatmulLaunches(k, dtypeOf, scratch) : [matmulLaunch(k, dtypeOf)];
+    case 'matmul': return options.packed && packsMatmul(k) ? packedMatmulLaunches(k, dtypeOf, scratch) : [matmulLaunch(k, dtypeOf)];
     case 'gather': return [gatherLaunch(k, dtypeOf)];
     case 'take': return [takeLaunch(k, dtypeOf)];
     case 'scatterAdd': return [scatterAddLaunch(k, dtypeOf)];
     case 'oneHot': return [oneHotLaunch(k, dtypeOf)];
     case 'softmaxCrossEntropy': return softmaxCrossEntropyLaunches(k, dtypeOf);
     case 'random': return [randomLaunch(k)];
-    case 'softmax': return softmaxLaunches(k, dtypeOf, scratch());
+    case 'softmax': return softmaxLaunches(k, dtypeOf, scratch(), options.packed);
   }
 }
 
