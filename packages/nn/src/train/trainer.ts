@@ -76,8 +76,10 @@ export interface FitOptions {
   /**
    * Cuts each batch of padded ids (x int32 [n, steps]) to its longest sequence: the trailing
    * steps that are `padId` in every row go, from x and from targets of as many steps (validation
-   * too). With a mask (an Embedding's `maskZero`) the results are those of the padded batch;
-   * one function is compiled per length met (`multiple` rounds lengths up to bound them).
+   * too). Several inputs of ids (a translation model's source and target texts) are each cut
+   * to their own longest, with the inputs and targets of their number of steps. With a mask
+   * (an Embedding's `maskZero`) the results are those of the padded batch; one function is
+   * compiled per length met (`multiple` rounds lengths up to bound them).
    */
   readonly trimPadding?: TrimPaddingOptions;
 }

@@ -1,7 +1,8 @@
 /**
  * Batches of padded sequences cut to their longest sequence (PyTorch's padding per batch,
  * Keras's bucketing by length): the steps after the last real id of every row go, so a batch
- * of short texts runs short. Models run on any length their layers take, and the Trainer
+ * of short texts runs short; several inputs of ids (a translation model's two texts) are
+ * each cut to their own longest. Models run on any length their layers take, and the Trainer
  * compiles one function per length it meets (`multiple` rounds lengths up to bound them).
  */
 import { NDArray } from '@symgrad/core';
@@ -33,16 +34,33 @@ export function checkTrimPadding(who: string, o: TrimPaddingOptions | undefined)
   return { padId, multiple, ...(o.bucket === undefined ? {} : { bucket: o.bucket }) };
 }
 
-/** Each row's length: the steps up to its last id that is not `padId`. */
-export function idLengths(who: string, x: Features, padId: number): Int32Array {
-  if (!(x instanceof NDArray) || x.dtype !== 'int32' || x.ndim !== 2) throw new TypeError(`${who}: trimPadding.bucket groups texts of one int32 array of ids [n, steps], got x ${x instanceof NDArray ? `${x.dtype} [${x.shape.join(', ')}]` : `of ${(x as readonly NDArray[]).length} arrays`}`);
-  const [n, steps] = [x.shape[0]!, x.shape[1]!];
-  const out = new Int32Array(n);
-  for (let r = 0; r < n; r++) {
-    let t = steps;
-    while (t > 0 && x.data[r * steps + t - 1] === padId) t--;
-    out[r] = t;
+/** The int32 arrays of ids [n, steps] among `x`'s arrays; throws naming `who` when there are none. */
+function idArrays(who: string, what: string, x: Features): NDArray[] {
+  const arrays = x instanceof NDArray ? [x] : [...(x as readonly NDArray[])];
+  const ids = arrays.filter((a) => a instanceof NDArray && a.dtype === 'int32' && a.ndim === 2);
+  if (ids.length === 0) {
+    const got = arrays.map((a) => (a instanceof NDArray ? `${a.dtype} [${a.shape.join(', ')}]` : typeof a)).join(', ');
+    throw new TypeError(`${who}: trimPadding ${what} int32 arrays of ids [n, steps], and x has none: ${got || 'no arrays'}`);
   }
+  return ids;
+}
+
+/** Row r's length in `ids`: the steps up to its last id that is not `padId`. */
+function rowLength(ids: NDArray, r: number, padId: number): number {
+  const steps = ids.shape[1]!;
+  let t = steps;
+  while (t > 0 && ids.data[r * steps + t - 1] === padId) t--;
+  return t;
+}
+
+/**
+ * Each row's length: the steps up to its last id that is not `padId`, summed over the
+ * inputs of ids when there are several (an encoder's and a decoder's texts).
+ */
+export function idLengths(who: string, x: Features, padId: number): Int32Array {
+  const ids = idArrays(who, 'buckets texts of', x);
+  const out = new Int32Array(ids[0]!.shape[0]!);
+  for (let r = 0; r < out.length; r++) for (const a of ids) out[r]! += rowLength(a, r, padId);
   return out;
 }
 
@@ -56,9 +74,12 @@ function firstSteps(a: NDArray, steps: number): NDArray {
 }
 
 /**
- * `batch` with the trailing steps that are `padId` in every row of its ids cut off (rounded up
- * to a multiple of `multiple`), from the ids and from each target with as many steps (per-step
- * labels). The ids must be one int32 array [n, steps]; throws naming `who` otherwise.
+ * `batch` with the trailing steps that are `padId` in every row of its ids cut off (rounded
+ * up to a multiple of `multiple`). Every int32 input of ids [n, steps] is cut to the longest
+ * sequence among the inputs of ids with its number of steps (a translation model's source and
+ * target texts are cut each to its own longest); the other inputs and the targets with that
+ * many steps (per-step features, per-step labels) are cut with them. Throws naming `who`
+ * when x holds no ids.
  *
  * @example
  * ```ts
@@ -66,23 +87,21 @@ function firstSteps(a: NDArray, steps: number): NDArray {
  * ```
  */
 export function trimBatch<X extends Features, Y extends Features>(who: string, batch: Batch<X, Y>, o: { readonly padId: number; readonly multiple: number }): Batch<X, Y> {
-  const x = batch.x as Features;
-  if (!(x instanceof NDArray) || x.dtype !== 'int32' || x.ndim !== 2) {
-    throw new TypeError(`${who}: trimPadding cuts batches of one int32 array of ids [n, steps], got x ${x instanceof NDArray ? `${x.dtype} [${x.shape.join(', ')}]` : `of ${(x as readonly NDArray[]).length} arrays`}`);
+  const ids = idArrays(who, 'cuts batches with', batch.x as Features);
+  // Steps kept per step count of the inputs of ids.
+  const keep = new Map<number, number>();
+  for (const a of ids) {
+    const [n, steps] = [a.shape[0]!, a.shape[1]!];
+    let used = keep.get(steps) ?? 0;
+    for (let r = 0; r < n && used < steps; r++) used = Math.max(used, rowLength(a, r, o.padId));
+    keep.set(steps, used);
   }
-  const [n, steps] = [x.shape[0]!, x.shape[1]!];
-  let used = 0;
-  for (let r = 0; r < n; r++) {
-    for (let t = steps - 1; t >= used; t--) {
-      if (x.data[r * steps + t] !== o.padId) {
-        used = t + 1;
-        break;
-      }
-    }
-  }
-  const keep = Math.min(steps, Math.max(1, Math.ceil(used / o.multiple) * o.multiple));
-  if (keep === steps) return batch;
-  const cut = (a: NDArray): NDArray => (a.ndim >= 2 && a.shape[1] === steps ? firstSteps(a, keep) : a);
-  const y = Array.isArray(batch.y) ? (batch.y as readonly NDArray[]).map(cut) : cut(batch.y as NDArray);
-  return { ...batch, x: firstSteps(x, keep) as X, y: y as Y };
+  for (const [steps, used] of keep) keep.set(steps, Math.min(steps, Math.max(1, Math.ceil(used / o.multiple) * o.multiple)));
+  if ([...keep].every(([steps, k]) => k === steps)) return batch;
+  const cut = (a: NDArray): NDArray => {
+    const k = a.ndim >= 2 ? keep.get(a.shape[1]!) : undefined;
+    return k === undefined || k === a.shape[1] ? a : firstSteps(a, k);
+  };
+  const each = (f: Features): Features => (f instanceof NDArray ? cut(f) : (f as readonly NDArray[]).map(cut));
+  return { ...batch, x: each(batch.x as Features) as X, y: each(batch.y as Features) as Y };
 }
