@@ -8,7 +8,7 @@ import { kindOf, NDArray } from '@symgrad/core';
 export interface PadSequencesOptions {
   /** The steps of the result; the longest sequence's by default. */
   readonly maxLength?: number;
-  /** Where the padding goes: 'post' (after the ids, the default, as PyTorch; what `trimPadding` cuts) or 'pre' (Keras's default). */
+  /** Where the padding goes: 'post' (after the ids, the default, as PyTorch) or 'pre' (Keras's default); `trimPadding` cuts either (its `padding`). */
   readonly padding?: 'pre' | 'post';
   /** Which end of a longer sequence is dropped: 'post' (its end, the default) or 'pre' (its start, as Keras's default). */
   readonly truncating?: 'pre' | 'post';

@@ -75,8 +75,8 @@ export interface FitOptions {
   readonly augment?: Augment;
   /**
    * Cuts each batch of padded ids (x int32 [n, steps]) to its longest sequence: the trailing
-   * steps that are `padId` in every row go, from x and from targets of as many steps (validation
-   * too). Several inputs of ids (a translation model's source and target texts) are each cut
+   * steps that are `padId` in every row go (the leading ones with `padding: 'pre'`), from x and
+   * from targets of as many steps (validation too). Several inputs of ids (a translation model's source and target texts) are each cut
    * to their own longest, with the inputs and targets of their number of steps. With a mask
    * (an Embedding's `maskZero`) the results are those of the padded batch; one function is
    * compiled per length met (`multiple` rounds lengths up to bound them).
@@ -474,7 +474,7 @@ export class Trainer {
     if (options.augment !== undefined && ds.inputs.length > 1) throw new TypeError(`fit: augment transforms batches of one input, but the data has ${ds.inputs.length} inputs; augment them before fit`);
     const validation = options.validationData === undefined ? undefined : toDataset('fit: validationData', options.validationData);
     const trim = checkTrimPadding('fit', options.trimPadding);
-    const bucket = trim?.bucket === undefined ? undefined : { lengths: idLengths('fit', ds.x, trim.padId), batches: trim.bucket };
+    const bucket = trim?.bucket === undefined ? undefined : { lengths: idLengths('fit', ds.x, trim.padId, trim.padding), batches: trim.bucket };
     // Let the caller subscribe to the events of this run before anything happens.
     await yieldToEventLoop();
     await ready(this.options.backend);

@@ -34,6 +34,18 @@ describe('trimPadding', () => {
     expect(trimBatch('fit', { x: ids([[9, 9, 1], [1, 9, 9]]), y: perRow, size: 2, index: 0 }, { padId: 9, multiple: 1 }).x.shape).toEqual([2, 3]);
   });
 
+  it("cuts leading steps with padding: 'pre' (Keras's pad_sequences default), from the ids and from per-step targets", () => {
+    const x = ids([[0, 0, 5, 3], [0, 0, 0, 7]]);
+    const perStep = new NDArray('float32', [2, 4], Float32Array.from({ length: 8 }, (_, i) => i));
+    const cut = trimBatch('fit', { x, y: perStep, size: 2, index: 0 }, { padId: 0, multiple: 1, padding: 'pre' });
+    expect(Array.from(cut.x.data)).toEqual([5, 3, 0, 7]);
+    expect(Array.from(cut.y.data)).toEqual([2, 3, 6, 7]);
+    // A pad id inside a text stays; rounded up to a multiple, the kept steps are the last ones.
+    expect(Array.from(trimBatch('fit', { x: ids([[0, 4, 0, 3]]), y: perStep, size: 1, index: 0 }, { padId: 0, multiple: 1, padding: 'pre' }).x.data)).toEqual([4, 0, 3]);
+    expect(Array.from(trimBatch('fit', { x, y: perStep, size: 2, index: 0 }, { padId: 0, multiple: 3, padding: 'pre' }).x.data)).toEqual([0, 5, 3, 0, 0, 7]);
+    expect(Array.from(idLengths('fit', ids([[0, 0, 5, 3], [0, 0, 0, 0], [1, 0, 0, 0]]), 0, 'pre'))).toEqual([2, 0, 4]);
+  });
+
   it('cuts several inputs of ids each to its own longest, with the inputs and targets of its number of steps', () => {
     const source = ids([[5, 3, 0, 0, 0], [7, 0, 0, 0, 0]]);
     const target = ids([[1, 2, 0, 0], [1, 2, 3, 0]]);
@@ -62,7 +74,8 @@ describe('trimPadding', () => {
     expect(() => checkTrimPadding('fit', 3 as never)).toThrow('fit: trimPadding must be { padId, multiple }, got 3');
     expect(() => checkTrimPadding('fit', { padId: 0.5 })).toThrow('fit: trimPadding.padId must be an integer id, got 0.5');
     expect(() => checkTrimPadding('Trainer.evaluate', { multiple: 0 })).toThrow('Trainer.evaluate: trimPadding.multiple must be a positive integer, got 0');
-    expect(checkTrimPadding('fit', {})).toEqual({ padId: 0, multiple: 1 });
+    expect(checkTrimPadding('fit', {})).toEqual({ padId: 0, multiple: 1, padding: 'post' });
+    expect(() => checkTrimPadding('fit', { padding: 'left' as never })).toThrow("fit: trimPadding.padding must be 'post' or 'pre', got \"left\"");
     expect(() => checkTrimPadding('fit', { bucket: 1.5 })).toThrow('fit: trimPadding.bucket must be a positive integer (batches per bucket), got 1.5');
     expect(() => idLengths('fit', NDArray.zeros([2, 3]), 0)).toThrow('fit: trimPadding buckets texts of int32 arrays of ids [n, steps], and x has none: float32 [2, 3]');
     expect(Array.from(idLengths('fit', ids([[5, 0, 3, 0], [0, 0, 0, 0], [1, 1, 1, 1]]), 0))).toEqual([3, 0, 4]);
@@ -136,6 +149,31 @@ describe('trimPadding', () => {
     const [cut, padded] = [await run(true), await run(false)];
     expect(padded.signatures.train).toBe(1);
     expect(cut.signatures.train).toBeGreaterThan(2);
+    cut.history.epochs.forEach((logs, e) => expect(relativeError([logs.loss!], [padded.history.epochs[e]!.loss!]), `epoch ${e + 1}`).toBeLessThan(1e-5));
+    cut.weights.forEach((w, i) => expect(relativeError(w, padded.weights[i]!), `weight ${i}`).toBeLessThan(1e-5));
+  });
+
+  it("training a masked LSTM on batches padded before the ids and cut (padding: 'pre') gives the losses and weights of the padded batches", async () => {
+    const rng = new TestRandom(45);
+    const [n, steps, vocab] = [48, 10, 7];
+    const x = new NDArray('int32', [n, steps]);
+    const y = new NDArray('int32', [n]);
+    for (let r = 0; r < n; r++) {
+      const len = rng.bool(0.8) ? rng.int(1, 3) : rng.int(4, steps);
+      for (let t = steps - len; t < steps; t++) x.data[r * steps + t] = rng.int(1, vocab - 1);
+      y.data[r] = x.data[r * steps + steps - 1]! % 2;
+    }
+    const run = async (trim: boolean) => {
+      const model = new Sequential([new Embedding(vocab, 4, { maskZero: true }), new LSTM(6), new Dense(2)], { inputShape: [steps], seed: 7 });
+      const trainer = new Trainer(model, { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.3 }) });
+      const history = await trainer.fit({ x, y }, { epochs: 2, batchSize: 8, seed: 4, ...(trim ? { trimPadding: { padding: 'pre' as const } } : {}) });
+      const weights = model.parameters().map((p) => p.get().data);
+      const signatures = trainer.compiledSignatures();
+      trainer.dispose();
+      return { history, weights, signatures };
+    };
+    const [cut, padded] = [await run(true), await run(false)];
+    expect(cut.signatures.train).toBeGreaterThan(1);
     cut.history.epochs.forEach((logs, e) => expect(relativeError([logs.loss!], [padded.history.epochs[e]!.loss!]), `epoch ${e + 1}`).toBeLessThan(1e-5));
     cut.weights.forEach((w, i) => expect(relativeError(w, padded.weights[i]!), `weight ${i}`).toBeLessThan(1e-5));
   });
