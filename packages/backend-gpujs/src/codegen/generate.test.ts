@@ -213,6 +213,61 @@ describe('packed softmax statistics (texture mode)', () => {
   });
 });
 
+describe('softmaxCrossEntropy row statistics', () => {
+  const runLaunch = (l: KernelLaunch, buffers: Map<number, unknown>): unknown[] => {
+    const f = new Function(`return ${l.source}`)() as (this: { thread: { x: number } }, ...b: unknown[]) => unknown;
+    return Array.from({ length: l.size }, (_, x) => f.call({ thread: { x } }, ...l.params.map((p) => buffers.get(p))));
+  };
+  const [rows, classes] = [5, 37];
+  const logits = Float32Array.from({ length: rows * classes }, (_, i) => Math.fround(Math.sin(i * 1.7) * 30));
+  logits[classes * 3 + 4] = Number.NaN;
+  const labels = Float32Array.from([3, 36, -1, 5, 37]);
+  const k: Kernel = {
+    kind: 'softmaxCrossEntropy', logits: view(0, [rows, classes], [classes, 1]), labels: view(1, [rows], [1]), loss: view(2, [rows], [1]),
+    grad: { output: view(3, [rows, classes], [classes, 1]), scale: view(4, [rows], [0]) }, dtype: 'float32', label: 'sce',
+  };
+  const run = (packed: boolean): { launches: KernelLaunch[]; loss: number[]; grad: number[] } => {
+    const launches = generateKernel(k, f32, undefined, { packed }) as KernelLaunch[];
+    const buffers = new Map<number, unknown>([[0, logits], [1, labels], [4, Float32Array.from([0.5])]]);
+    const [stats, loss, grad] = launches as [KernelLaunch, KernelLaunch, KernelLaunch];
+    const st = runLaunch(stats, buffers);
+    buffers.set(stats.output.buffer, packed ? st.map((v) => Float32Array.from(v as number[])) : Float32Array.from(st as number[]));
+    const round = (l: KernelLaunch) => runLaunch(l, buffers).map((v) => Math.fround(v as number));
+    return { launches, loss: round(loss), grad: round(grad) };
+  };
+
+  it('reads the statistics a stage-0 launch wrote (one logit read per gradient element), in both layouts, with the float64 reference\'s values', () => {
+    const [host, packed] = [run(false), run(true)];
+    for (const r of [host, packed]) {
+      expect(r.launches.map((l) => [l.label, l.stage, l.scratch ?? false])).toEqual([['sce [row max, sum]', 0, true], ['sce [loss]', 1, false], ['sce [grad]', 1, false]]);
+      expect(r.launches[2]!.source.match(/b0\[/g)).toHaveLength(1);
+    }
+    expect(host.launches[0]!.size).toBe(2 * rows);
+    expect(packed.launches[0]!.size).toBe(rows);
+    expect(packed.loss).toEqual(host.loss);
+    expect(packed.grad).toEqual(host.grad);
+    for (let r = 0; r < rows; r++) {
+      const z = Array.from(logits.subarray(r * classes, (r + 1) * classes));
+      const m = Math.max(...z.filter((v) => !Number.isNaN(v)));
+      const sum = z.reduce((a, v) => a + Math.exp(v - m), 0);
+      const y = labels[r]!;
+      const want = y >= 0 && y < classes && !Number.isNaN(sum) ? m + Math.log(sum) - z[y]! : Number.NaN;
+      if (Number.isNaN(want)) expect(host.loss[r], `row ${r}`).toBeNaN();
+      else expect(Math.abs(host.loss[r]! - want), `row ${r}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want)));
+      z.forEach((v, c) => {
+        const g = (Math.exp(v - m) / sum - (c === y ? 1 : 0)) * 0.5;
+        if (Number.isNaN(g)) expect(host.grad[r * classes + c]).toBeNaN();
+        else expect(Math.abs(host.grad[r * classes + c]! - g), `row ${r} class ${c}`).toBeLessThanOrEqual(1e-6);
+      });
+    }
+  });
+
+  it('computes the loss alone in one launch when there is no gradient', () => {
+    const launches = generateKernel({ ...k, grad: undefined } as Kernel, f32, undefined, { packed: true }) as KernelLaunch[];
+    expect(launches.map((l) => [l.label, l.stage ?? 0])).toEqual([['sce [loss]', 0]]);
+  });
+});
+
 describe('kernel source builder', () => {
   it('refuses to finish a body that does not start with the thread binding, naming the kernel', () => {
     const b = new KernelSourceBuilder();

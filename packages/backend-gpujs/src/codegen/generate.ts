@@ -1,6 +1,7 @@
 import { KERNEL_KINDS, kernelViews, type DType, type Kernel, type KernelKind, type Program } from '@symgrad/core';
 import { scatterAddLaunch, takeLaunch } from './indexing.js';
-import { elementwiseLaunches, gatherLaunch, matmulLaunch, oneHotLaunch, reduceLaunch, softmaxCrossEntropyLaunches, type DTypeOf } from './kernels.js';
+import { softmaxCrossEntropyLaunches } from './cross-entropy.js';
+import { elementwiseLaunches, gatherLaunch, matmulLaunch, oneHotLaunch, reduceLaunch, type DTypeOf } from './kernels.js';
 import { randomLaunch, type HostRandomLaunch } from './random.js';
 import { packedMatmulLaunches, packsMatmul } from './packed-matmul.js';
 import { softmaxLaunches } from './softmax.js';
@@ -77,8 +78,9 @@ export function programProblems(program: Program, maxBufferElements: number): st
 export interface GenerateOptions {
   /**
    * Launches that keep vec4 texels in scratch buffers (gpu.js's `Array(4)`), where a read is
-   * a texel fetch: texture mode's matmuls through packed operands (packed-matmul.ts) and
-   * softmax row statistics a texel a row (softmax.ts). Off by default (the host modes).
+   * a texel fetch: texture mode's matmuls through packed operands (packed-matmul.ts), and
+   * softmax's and softmaxCrossEntropy's row statistics a texel a row (softmax.ts,
+   * cross-entropy.ts). Off by default (the host modes).
    */
   readonly packed?: boolean;
 }
@@ -105,7 +107,7 @@ export function generateKernel(k: Kernel, dtypeOf: DTypeOf, scratch: () => numbe
     case 'take': return [takeLaunch(k, dtypeOf)];
     case 'scatterAdd': return [scatterAddLaunch(k, dtypeOf)];
     case 'oneHot': return [oneHotLaunch(k, dtypeOf)];
-    case 'softmaxCrossEntropy': return softmaxCrossEntropyLaunches(k, dtypeOf);
+    case 'softmaxCrossEntropy': return softmaxCrossEntropyLaunches(k, dtypeOf, scratch, options.packed);
     case 'random': return [randomLaunch(k)];
     case 'softmax': return softmaxLaunches(k, dtypeOf, scratch(), options.packed);
   }

@@ -1,4 +1,4 @@
-import type { DType, ElementwiseKernel, GatherKernel, MatmulKernel, OneHotKernel, ReduceKernel, ScalarExpr, SoftmaxCrossEntropyKernel, View } from '@symgrad/core';
+import type { DType, ElementwiseKernel, GatherKernel, MatmulKernel, OneHotKernel, ReduceKernel, ScalarExpr, View } from '@symgrad/core';
 import { scalarExprNodes } from '@symgrad/core';
 import { floatLiteral as num, renderExprs } from './expr.js';
 import { threadBuilder, type KernelLaunch, type KernelSourceBuilder } from './source.js';
@@ -156,42 +156,4 @@ export function oneHotLaunch(k: OneHotKernel, dtypeOf: DTypeOf): KernelLaunch {
   const idx = b.decompose(flat, k.output.shape);
   const v = b.let('y', b.read(k.indices, idx.slice(0, -1)));
   return b.finish(k.label, `(${v} == ${idx[idx.length - 1]} ? 1.0 : 0.0)`, k.output, dtypeOf(k.output.buffer));
-}
-
-/** Loss per row, and the gradient per element (each thread recomputes its row's max and sum). */
-export function softmaxCrossEntropyLaunches(k: SoftmaxCrossEntropyKernel, dtypeOf: DTypeOf): KernelLaunch[] {
-  const classes = k.logits.shape[1]!;
-  const rowStats = (b: ReturnType<typeof threadBuilder>['b'], row: string): { m: string; s: string } => {
-    const m = b.let('m', num(-Infinity));
-    b.loop(classes, (c) => {
-      const z = b.let('z', b.read(k.logits, [row, c]));
-      b.lines.push(`if (${z} > ${m}) {`, `  ${m} = ${z};`, '}');
-    });
-    const s = b.let('s', '0.0');
-    b.loop(classes, (c) => b.lines.push(`${s} = ${s} + Math.exp(${b.read(k.logits, [row, c])} - ${m});`));
-    return { m, s };
-  };
-  const label = (b: ReturnType<typeof threadBuilder>['b'], row: string): { y: string; yc: string } => {
-    const y = b.let('y', b.read(k.labels, [row]));
-    const yc = b.let('y', `Math.min(Math.max(${y}, 0.0), ${num(Math.max(0, classes - 1))})`);
-    return { y, yc };
-  };
-  const out: KernelLaunch[] = [];
-  {
-    const { b, flat } = threadBuilder();
-    const { m, s } = rowStats(b, flat);
-    const { y, yc } = label(b, flat);
-    const zy = b.let('z', b.read(k.logits, [flat, yc]));
-    out.push(b.finish(`${k.label} [loss]`, `(${y} >= 0.0 && ${y} < ${num(classes)} ? ${m} + Math.log(${s}) - ${zy} : ${num(NaN)})`, k.loss, dtypeOf(k.loss.buffer)));
-  }
-  if (k.grad) {
-    const { b, flat } = threadBuilder();
-    const [row, col] = b.decompose(flat, k.grad.output.shape) as [string, string];
-    const { m, s } = rowStats(b, row);
-    const { y } = label(b, row);
-    const p = b.let('g', `Math.exp(${b.read(k.logits, [row, col])} - ${m}) / ${s}`);
-    const g = `(${p} - (${col} == ${y} ? 1.0 : 0.0)) * ${b.read(k.grad.scale, [row])}`;
-    out.push(b.finish(`${k.label} [grad]`, g, k.grad.output, dtypeOf(k.grad.output.buffer)));
-  }
-  return out;
 }
