@@ -268,6 +268,55 @@ describe('softmaxCrossEntropy row statistics', () => {
   });
 });
 
+// Texture mode's scatterAdd over many indices, through a sorted list (codegen/sorted-scatter.ts).
+describe('sorted scatterAdd (texture mode)', () => {
+  const runLaunch = (l: KernelLaunch, buffers: Map<number, unknown>): unknown[] => {
+    const f = new Function(`return ${l.source}`)() as (this: { thread: { x: number } }, ...b: unknown[]) => unknown;
+    return Array.from({ length: l.size }, (_, x) => f.call({ thread: { x } }, ...l.params.map((p) => buffers.get(p))));
+  };
+  const run = (launches: KernelLaunch[], inputs: Map<number, unknown>): number[] => {
+    const buffers = new Map(inputs);
+    for (const l of launches.slice(0, -1)) buffers.set(l.output.buffer, runLaunch(l, buffers).map((v) => Float32Array.from(v as number[])));
+    return runLaunch(launches[launches.length - 1]!, buffers).map((v) => Math.fround(v as number));
+  };
+  const seeded = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 7.31 + s) * 2));
+
+  it.each([[150, 41], [64, 64], [257, 47]])('%i indices into %i rows: the plain launch\'s bits (repeats, negatives, dropped ones, NaN updates where dropped)', async (n, size) => {
+    const [outer, inner] = [2, 3];
+    // Indices in [−size − 2, size + 1]: some count from the end, some fall out and are dropped.
+    const idx = Float32Array.from({ length: n }, (_, j) => Math.floor(((Math.sin(j * 12.9898) + 1) / 2) * (2 * size + 4)) - size - 2);
+    const upd = seeded(outer * n * inner + 5, 1);
+    idx.forEach((y, j) => { if (y < -size || y >= size) upd[5 + (n + j) * inner] = Number.NaN; }); // dropped: must not leak
+    const k: Kernel = {
+      kind: 'scatterAdd', label: 'scatterAdd',
+      updates: view(0, [outer, n, inner], [n * inner, inner, 1], 5), indices: view(1, [n], [1]), output: view(2, [outer, size, inner], [size * inner, inner, 1]),
+    };
+    const inputs = new Map<number, unknown>([[0, upd], [1, idx], [2, seeded(outer * size * inner, 2)]]);
+    const plain = generateKernel(k, f32) as KernelLaunch[];
+    const sorted = generateKernel(k, f32, undefined, { packed: true }) as KernelLaunch[];
+    expect(plain).toHaveLength(1);
+    expect(sorted.map((l) => [l.label, l.stage, l.scratch ?? false, l.size])).toEqual([
+      ['scatterAdd [keys]', 0, true, Math.ceil(n / 4)], ['scatterAdd [ranks]', 1, true, Math.ceil(n / 4)], ['scatterAdd [sorted]', 2, true, n], ['scatterAdd', 3, false, outer * size * inner],
+    ]);
+    const want = run(plain, inputs);
+    expect(want.some(Number.isNaN)).toBe(false);
+    expect(run(sorted, inputs)).toEqual(want);
+    if (n === 150) {
+      const text = sorted.map((l) => `// ${l.label}: ${l.size} threads → buffer ${l.output.buffer}\n${l.source}\n`).join('\n');
+      await expect(text).toMatchFileSnapshot('__snapshots__/scatter-add-sorted.gpujs.txt');
+    }
+  });
+
+  it('keeps the plain launch for few indices or a table smaller than them', () => {
+    const k = (n: number, size: number): Kernel => ({
+      kind: 'scatterAdd', label: 's', updates: view(0, [1, n, 1], [n, 1, 1]), indices: view(1, [n], [1]), output: view(2, [1, size, 1], [size, 1, 1]),
+    });
+    expect(generateKernel(k(63, 100), f32, undefined, { packed: true })).toHaveLength(1);
+    expect(generateKernel(k(200, 199), f32, undefined, { packed: true })).toHaveLength(1);
+    expect(generateKernel(k(200, 200), f32, undefined, { packed: true })).toHaveLength(4);
+  });
+});
+
 describe('kernel source builder', () => {
   it('refuses to finish a body that does not start with the thread binding, naming the kernel', () => {
     const b = new KernelSourceBuilder();

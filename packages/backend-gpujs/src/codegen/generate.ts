@@ -5,6 +5,7 @@ import { elementwiseLaunches, gatherLaunch, matmulLaunch, oneHotLaunch, reduceLa
 import { randomLaunch, type HostRandomLaunch } from './random.js';
 import { packedMatmulLaunches, packsMatmul } from './packed-matmul.js';
 import { softmaxLaunches } from './softmax.js';
+import { sortedScatterAddLaunches, sortsScatter } from './sorted-scatter.js';
 import type { KernelLaunch } from './source.js';
 
 /** What a compiled Program runs, in order: gpu.js kernels, and host launches for `random` (see random.ts). */
@@ -78,9 +79,10 @@ export function programProblems(program: Program, maxBufferElements: number): st
 export interface GenerateOptions {
   /**
    * Launches that keep vec4 texels in scratch buffers (gpu.js's `Array(4)`), where a read is
-   * a texel fetch: texture mode's matmuls through packed operands (packed-matmul.ts), and
+   * a texel fetch: texture mode's matmuls through packed operands (packed-matmul.ts),
    * softmax's and softmaxCrossEntropy's row statistics a texel a row (softmax.ts,
-   * cross-entropy.ts). Off by default (the host modes).
+   * cross-entropy.ts), and scatterAdds over many indices through a sorted list
+   * (sorted-scatter.ts). Off by default (the host modes).
    */
   readonly packed?: boolean;
 }
@@ -105,7 +107,7 @@ export function generateKernel(k: Kernel, dtypeOf: DTypeOf, scratch: () => numbe
     case 'matmul': return options.packed && packsMatmul(k) ? packedMatmulLaunches(k, dtypeOf, scratch) : [matmulLaunch(k, dtypeOf)];
     case 'gather': return [gatherLaunch(k, dtypeOf)];
     case 'take': return [takeLaunch(k, dtypeOf)];
-    case 'scatterAdd': return [scatterAddLaunch(k, dtypeOf)];
+    case 'scatterAdd': return options.packed && sortsScatter(k) ? sortedScatterAddLaunches(k, dtypeOf, scratch) : [scatterAddLaunch(k, dtypeOf)];
     case 'oneHot': return [oneHotLaunch(k, dtypeOf)];
     case 'softmaxCrossEntropy': return softmaxCrossEntropyLaunches(k, dtypeOf, scratch, options.packed);
     case 'random': return [randomLaunch(k)];

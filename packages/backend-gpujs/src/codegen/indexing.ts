@@ -11,7 +11,7 @@ import { threadBuilder, type KernelLaunch, type KernelSourceBuilder } from './so
  */
 
 /** Checks the [outer, size, inner] / [n] / [outer, n, inner] geometry both kinds share. */
-function checkGeometry(kind: string, label: string, table: View, indices: View, slices: View): void {
+export function checkGeometry(kind: string, label: string, table: View, indices: View, slices: View): void {
   const [outer, , inner] = table.shape;
   const n = indices.shape[0];
   const ok = table.shape.length === 3 && indices.shape.length === 1 && slices.shape.length === 3
@@ -26,7 +26,7 @@ function checkGeometry(kind: string, label: string, table: View, indices: View, 
  * The index of slice `j` resolved against the axis as core's `takeIndex` does: a negative one
  * counts from the end. Returns the variable holding it; it may still lie outside [0, size).
  */
-function resolvedIndex(b: KernelSourceBuilder, indices: View, j: string, size: number): string {
+export function resolvedIndex(b: KernelSourceBuilder, indices: View, j: string, size: number): string {
   const y = b.let('y', b.read(indices, [j]));
   return b.let('y', `(${y} < 0.0 ? ${y} + ${num(size)} : ${y})`);
 }

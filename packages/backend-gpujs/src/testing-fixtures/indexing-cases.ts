@@ -79,6 +79,17 @@ export function indexingCases(): IndexingCase[] {
     ]));
   }
   {
+    // An embedding table's gradient: 301 slices into 97 rows (texture mode sorts the indices
+    // first: codegen/sorted-scatter.ts), indices in [−100, 99] so some are dropped.
+    const b = new CaseBuilder();
+    const out = b.buf(floats(rng, 97 * 5));
+    const idx = b.buf(ints(rng, 301, -100, 99));
+    const upd = b.buf(floats(rng, 301 * 5));
+    cases.push(b.done('301 updates into an embedding table of 97 rows', [
+      scatterAdd(contiguous(upd, [1, 301, 5]), contiguous(idx, [301]), contiguous(out, [1, 97, 5])),
+    ]));
+  }
+  {
     // One index (−2, so row 1 of 3) read 1500 times through a stride-0 view: a loop longer
     // than gpu.js's default loopMaxIterations (1000), which a constant bound must escape.
     const b = new CaseBuilder();
