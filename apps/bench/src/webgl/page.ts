@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { T, fn, getBackend, NDArray, shared, type CompiledFunction, type Variable } from '@symgrad/core';
+import { grad } from '@symgrad/autodiff';
 import '@symgrad/backend-gpujs';
 import { mlpData, uniformF32 } from '../data.js';
 import { interleave, type RepeatPolicy, type Result, type Runnable } from '../harness.js';
@@ -140,6 +141,64 @@ async function kernelItem(c: WebglConfig, item: string, flops: number, shapes: r
   return { runnables, ...(mine && theirs ? { check: { item, relError: relError(mine, theirs) } } : {}) };
 }
 
+/**
+ * The embedding step (the kernels section's): loss = Σ table[ids] · rowGrad, and the table
+ * updated by SGD from its sparse gradient; the table on the GPU side of each peer, the loss
+ * read every step. The check compares the second step's losses, which read the updated table. symgrad's update is a scatterAdd into the table; tfjs's an
+ * unsortedSegmentSum, applied by tf.train.sgd.
+ */
+async function embeddingItem(c: WebglConfig, item: string, flops: number): Promise<Item> {
+  const { vocab, dim, tokens } = c.embedding;
+  const init = uniformF32(vocab * dim, 200);
+  const ids = Int32Array.from({ length: tokens }, (_, i) => Math.floor(((Math.sin(i * 12.9898) + 1) / 2) * vocab) % vocab);
+  const rowGrad = uniformF32(tokens * dim, 202);
+  const lr = 0.1;
+  const runnables: Runnable[] = [];
+  let mine: number | undefined;
+  let theirs: number | undefined;
+  if (c.symgrad) {
+    const table = shared(new NDArray('float32', [vocab, dim], init.slice()), 'table');
+    const idv = shared(new NDArray('int32', [tokens], ids), 'ids');
+    const g = shared(new NDArray('float32', [tokens, dim], rowGrad), 'g');
+    const loss = T.sum(T.mul(T.take(table, idv), g));
+    const step = fn([], loss, { backend: 'gpujs', updates: [[table, T.sub(table, T.mul(grad(loss, table), lr))]] });
+    const t0 = performance.now();
+    await step();
+    const firstMs = performance.now() - t0;
+    // The second step's loss reads the table the first step's sparse update wrote.
+    mine = (await step()).item();
+    runnables.push({
+      group: GROUP, item, peer: SYMGRAD_WEBGL_PEER, policy: c.policy, flops,
+      note: `${step.stats().kernels} kernels, first call ${firstMs.toFixed(0)} ms; loss read every step`,
+      run: async () => { (await step()).item(); },
+      dispose: () => { step.dispose(); for (const v of [table, idv, g]) v.dispose(); },
+    });
+  }
+  if (c.tfjs) {
+    const table = tf.variable(tf.tensor2d(init, [vocab, dim]), true, 'table');
+    const idt = tf.tensor1d(ids, 'int32');
+    const g = tf.tensor2d(rowGrad, [tokens, dim]);
+    const opt = tf.train.sgd(lr);
+    const run = (): number => {
+      const l = opt.minimize(() => tf.sum(tf.mul(tf.gather(table, idt), g)) as ReturnType<typeof tf.scalar>, true)!;
+      const v = l.dataSync()[0]!;
+      l.dispose();
+      return v;
+    };
+    const t0 = performance.now();
+    run();
+    const firstMs = performance.now() - t0;
+    theirs = run();
+    runnables.push({
+      group: GROUP, item, peer: TFJS_WEBGL_PEER, policy: c.policy, flops,
+      note: `first call ${firstMs.toFixed(0)} ms; loss read every step`,
+      run: () => { run(); },
+      dispose: () => { opt.dispose(); for (const t of [table, idt, g]) t.dispose(); },
+    });
+  }
+  return { runnables, ...(mine !== undefined && theirs !== undefined ? { check: { item, relError: Math.abs(mine - theirs) / Math.abs(theirs) } } : {}) };
+}
+
 /** Every item of `c`, each measured by its peers together. */
 export async function webglBench(c: WebglConfig): Promise<WebglReport> {
   const device = c.symgrad ? (await getBackend('gpujs')).capabilities.device : 'not measured';
@@ -156,6 +215,7 @@ export async function webglBench(c: WebglConfig): Promise<WebglReport> {
       case 'softmax': return kernelItem(c, item, flops, [[rows, cols]], ([a]) => T.softmax(a!), ([a]) => tf.softmax(a!));
       case 'elementwise': return kernelItem(c, item, flops, [[rows, cols]],
         ([a]) => a!.relu().add(a!.square().neg().exp().mul(0.5)), ([a]) => tf.add(tf.relu(a!), tf.mul(tf.exp(tf.neg(tf.square(a!))), 0.5)));
+      case 'embedding': return embeddingItem(c, item, flops);
     }
   };
   const results: Result[] = [];

@@ -6,7 +6,7 @@ import { SYMGRAD_WEBGL_PEER, TFJS_WEBGL_PEER, WEBGL_GROUP, webglItems, type Webg
 import type { WebglConfig } from './page.js';
 
 // Small shapes (awkward sizes: primes, a batch of 5): SwiftShader renders WebGL2 on the CPU.
-const SHAPES: WebglShapes = { seed: { rows: 5, features: 31, hidden: 13, classes: 10 }, gemm: [17, 13, 19], rows: 7, cols: 13 };
+const SHAPES: WebglShapes = { seed: { rows: 5, features: 31, hidden: 13, classes: 10 }, gemm: [17, 13, 19], rows: 7, cols: 13, embedding: { vocab: 101, dim: 3, tokens: 67 } };
 const CONFIG: WebglConfig = { ...SHAPES, policy: { warmup: 1, minReps: 2, maxReps: 2, budgetMs: 0 }, symgrad: true, tfjs: true };
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -19,12 +19,13 @@ describe('webgl section', () => {
       ['gemm', 'sgemm A·B 17×13×19', 2 * 17 * 13 * 19],
       ['softmax', 'softmax 7×13', 5 * 7 * 13],
       ['elementwise', 'elementwise chain 7×13', 6 * 7 * 13],
+      ['embedding', 'embedding step 101×3, 67 ids', 5 * 67 * 3],
     ]);
   });
 
   it('skips every row with the reason when there is no Chromium', async () => {
     const run = await runWebglBench(CONFIG, { chromium: '/nonexistent/chromium' });
-    expect(run.results).toHaveLength(8);
+    expect(run.results).toHaveLength(10);
     for (const r of run.results) {
       expect(r.group).toBe(WEBGL_GROUP);
       expect(r.times).toEqual([]);
@@ -47,7 +48,7 @@ describe('webgl section', () => {
     expect(run.renderer).toMatch(/; gpu\.js \(WebGL2\)$/);
     expect(run.checks.map((c) => c.item)).toEqual(webglItems(SHAPES).map((i) => i.item));
     for (const c of run.checks) expect(c.relError, c.item).toBeLessThanOrEqual(1e-5);
-    expect(run.results).toHaveLength(8);
+    expect(run.results).toHaveLength(10);
     for (const r of run.results) {
       expect(r.skipped, `${r.item} ${r.peer}`).toBeUndefined();
       expect(r.times, `${r.item} ${r.peer}`).toHaveLength(2);

@@ -20,15 +20,19 @@ export interface WebglShapes {
   /** Rows and columns of the softmax and the elementwise chain. */
   readonly rows: number;
   readonly cols: number;
+  /** The embedding step: a [vocab, dim] table, `tokens` ids. */
+  readonly embedding: { readonly vocab: number; readonly dim: number; readonly tokens: number };
 }
 
 /** The gpujs seed row's reduced step, and kernels sized for a software renderer. */
 export function webglShapes(quick: boolean): WebglShapes {
   const seed: MlpShape = { rows: 128, features: 1000, hidden: 256, classes: 10 };
-  return quick ? { seed, gemm: [256, 256, 256], rows: 256, cols: 1000 } : { seed, gemm: [512, 512, 512], rows: 1024, cols: 1000 };
+  return quick
+    ? { seed, gemm: [256, 256, 256], rows: 256, cols: 1000, embedding: { vocab: 5000, dim: 64, tokens: 1024 } }
+    : { seed, gemm: [512, 512, 512], rows: 1024, cols: 1000, embedding: { vocab: 20000, dim: 64, tokens: 2048 } };
 }
 
-export type WebglItemKind = 'seed' | 'gemm' | 'softmax' | 'elementwise';
+export type WebglItemKind = 'seed' | 'gemm' | 'softmax' | 'elementwise' | 'embedding';
 
 /** The items of `s` in run order, named as the report names them. */
 export function webglItems(s: WebglShapes): { kind: WebglItemKind; item: string; flops: number }[] {
@@ -39,5 +43,8 @@ export function webglItems(s: WebglShapes): { kind: WebglItemKind; item: string;
     { kind: 'softmax', item: `softmax ${s.rows}×${s.cols}`, flops: 5 * s.rows * s.cols },
     // relu, square, neg, exp, mul, add: kernels.ts's ELEMENTWISE_OPS.
     { kind: 'elementwise', item: `elementwise chain ${s.rows}×${s.cols}`, flops: 6 * s.rows * s.cols },
+    // The kernels section's embedding step (the loss's products and sum, the sparse SGD
+    // update): its useful work is the rows the ids touch, as kernels.ts counts it.
+    { kind: 'embedding', item: `embedding step ${s.embedding.vocab}×${s.embedding.dim}, ${s.embedding.tokens} ids`, flops: 5 * s.embedding.tokens * s.embedding.dim },
   ];
 }
