@@ -15,6 +15,12 @@ const gpuLaunches = (k: Kernel, dtypeOf: (id: number) => DType): KernelLaunch[] 
     return l;
   });
 
+/** Runs a launch's source as plain JavaScript, as gpu.js's cpu mode would: its value per thread. */
+const runLaunch = (l: KernelLaunch, buffers: Map<number, unknown>): unknown[] => {
+  const f = new Function(`return ${l.source}`)() as (this: { thread: { x: number } }, ...b: unknown[]) => unknown;
+  return Array.from({ length: l.size }, (_, x) => f.call({ thread: { x } }, ...l.params.map((p) => buffers.get(p))));
+};
+
 const KERNELS: Record<string, Kernel> = {
   'elementwise-strided': {
     kind: 'elementwise', shape: [2, 3], label: 'relu(add)',
@@ -128,10 +134,6 @@ describe('packed matmul (texture mode)', () => {
 
   // Run the generated sources as plain JavaScript (as gpu.js's cpu mode would): the packed
   // launches give the plain launch's bits, tails, transposes, strides and broadcasts included.
-  const runLaunch = (l: KernelLaunch, buffers: Map<number, unknown>): unknown[] => {
-    const f = new Function(`return ${l.source}`)() as (this: { thread: { x: number } }, ...b: unknown[]) => unknown;
-    return Array.from({ length: l.size }, (_, x) => f.call({ thread: { x } }, ...l.params.map((p) => buffers.get(p))));
-  };
   const cases: (Kernel & { kind: 'matmul' })[] = [
     batched,
     { ...batched, batch: [], m: 4, n: 3, k: 16, transA: false, transB: true, alpha: 1, beta: 0, a: view(0, [4, 16], [16, 1]), b: view(1, [3, 16], [16, 1]), out: view(2, [4, 3], [3, 1]), epilogue: undefined },
@@ -176,10 +178,6 @@ describe('packed matmul (texture mode)', () => {
 
 // Texture mode's softmax: row statistics a vec4 texel a row (codegen/softmax.ts).
 describe('packed softmax statistics (texture mode)', () => {
-  const runLaunch = (l: KernelLaunch, buffers: Map<number, unknown>): unknown[] => {
-    const f = new Function(`return ${l.source}`)() as (this: { thread: { x: number } }, ...b: unknown[]) => unknown;
-    return Array.from({ length: l.size }, (_, x) => f.call({ thread: { x } }, ...l.params.map((p) => buffers.get(p))));
-  };
   // Scratch buffers hold float32 values (or vec4s of them), as the textures do.
   const run = (launches: KernelLaunch[], input: Float32Array, outSize: number): Float32Array => {
     const buffers = new Map<number, unknown>([[0, input], [1, new Float32Array(outSize)]]);
@@ -214,10 +212,6 @@ describe('packed softmax statistics (texture mode)', () => {
 });
 
 describe('softmaxCrossEntropy row statistics', () => {
-  const runLaunch = (l: KernelLaunch, buffers: Map<number, unknown>): unknown[] => {
-    const f = new Function(`return ${l.source}`)() as (this: { thread: { x: number } }, ...b: unknown[]) => unknown;
-    return Array.from({ length: l.size }, (_, x) => f.call({ thread: { x } }, ...l.params.map((p) => buffers.get(p))));
-  };
   const [rows, classes] = [5, 37];
   const logits = Float32Array.from({ length: rows * classes }, (_, i) => Math.fround(Math.sin(i * 1.7) * 30));
   logits[classes * 3 + 4] = Number.NaN;
@@ -270,10 +264,6 @@ describe('softmaxCrossEntropy row statistics', () => {
 
 // Texture mode's scatterAdd over many indices, through a sorted list (codegen/sorted-scatter.ts).
 describe('sorted scatterAdd (texture mode)', () => {
-  const runLaunch = (l: KernelLaunch, buffers: Map<number, unknown>): unknown[] => {
-    const f = new Function(`return ${l.source}`)() as (this: { thread: { x: number } }, ...b: unknown[]) => unknown;
-    return Array.from({ length: l.size }, (_, x) => f.call({ thread: { x } }, ...l.params.map((p) => buffers.get(p))));
-  };
   const run = (launches: KernelLaunch[], inputs: Map<number, unknown>): number[] => {
     const buffers = new Map(inputs);
     for (const l of launches.slice(0, -1)) buffers.set(l.output.buffer, runLaunch(l, buffers).map((v) => Float32Array.from(v as number[])));
