@@ -29,7 +29,7 @@ export function webglShapes(quick: boolean): WebglShapes {
   const seed: MlpShape = { rows: 128, features: 1000, hidden: 256, classes: 10 };
   return quick
     ? { seed, gemm: [256, 256, 256], rows: 256, cols: 1000, embedding: { vocab: 5000, dim: 64, tokens: 1024 } }
-    : { seed, gemm: [512, 512, 512], rows: 1024, cols: 1000, embedding: { vocab: 20000, dim: 64, tokens: 2048 } };
+    : { seed, gemm: [512, 512, 512], rows: 1024, cols: 1000, embedding: { vocab: 5000, dim: 64, tokens: 1024 } };
 }
 
 export type WebglItemKind = 'seed' | 'gemm' | 'softmax' | 'elementwise' | 'embedding';
