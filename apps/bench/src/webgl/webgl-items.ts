@@ -24,7 +24,7 @@ export interface WebglShapes {
   readonly embedding: { readonly vocab: number; readonly dim: number; readonly tokens: number };
 }
 
-/** The gpujs seed row's reduced step, and kernels sized for a software renderer. */
+/** The gpujs seed row's reduced step, and kernels sized for a software renderer (the embedding step one size: tfjs-webgl takes about a second a step). */
 export function webglShapes(quick: boolean): WebglShapes {
   const seed: MlpShape = { rows: 128, features: 1000, hidden: 256, classes: 10 };
   return quick
