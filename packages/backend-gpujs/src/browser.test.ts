@@ -73,6 +73,14 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('gpu.js in headless Chromium (WebGL2 o
       expect(p.partialViewErrors).toEqual([0, 0, 0, 0]);
       expect(p.partialViewFallbacks).toBe(1);
       for (const [size, e] of Object.entries(p.readBackErrors)) expect(e, `read-back of ${size} values`).toBe(0);
+      // WebGL 1 (GLSL ES 1.00) in texture mode: the same cases, the same bounds.
+      const w1 = r.webgl1!;
+      console.log(`browser webgl1: ${w1.device}; kernel cases ${JSON.stringify(w1.kernelErrors)}; indexing worst ${w1.indexingWorst.toExponential(2)}`);
+      expect(w1.device).toBe('gpu.js (WebGL)');
+      for (const [name, err] of Object.entries(w1.kernelErrors)) expect(err, `webgl1 ${name}`).toBeLessThanOrEqual(1e-5);
+      expect(w1.softmaxFailures).toEqual([]);
+      expect(w1.indexingFailures).toEqual([]);
+      expect(w1.indexingWorst).toBeLessThanOrEqual(INDEXING_TOL);
     } finally {
       await browser.close();
     }

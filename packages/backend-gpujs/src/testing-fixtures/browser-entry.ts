@@ -5,7 +5,10 @@
  */
 import { fn, T, type NDArray, type Variable } from '@symgrad/core';
 import { buildSeedStep, evaluateReference, kernelCasesFor, relativeError, runKernelCase, TestRandom } from '@symgrad/core/testing/reference';
+import * as GpuJs from 'gpu.js';
+import { GPU } from 'gpu.js';
 import { GpujsBackend } from '../index.js';
+import { describeMode, type GpuLike } from '../runtime/gpu-loader.js';
 import { close, evalOnBackend, evalReference } from './expr-harness.js';
 import { exprCases } from './expr-cases.js';
 import { installGlTextureCounter, pipelineChecks, type PipelineResults } from './browser-pipeline.js';
@@ -33,6 +36,12 @@ export interface BrowserResults {
   softmax?: SoftmaxCaseResult[];
   /** indexing-cases.ts in texture mode: scatterAdd's gather loop and take's fills on a real shader. */
   indexing?: IndexingCaseResult[];
+  /**
+   * The kernel, softmax and indexing cases again on WebGL 1 (gpu.js's 'webgl' mode, texture
+   * mode too): GLSL ES 1.00's limits (constant loop bounds and vector indices) on the
+   * generated sources, packed scratch textures included.
+   */
+  webgl1?: { device: string; kernelErrors: Record<string, number>; softmaxFailures: string[]; indexingFailures: string[]; indexingWorst: number };
   /** 24 inputs summed and each doubled in one function: fusion must stay within the shader's texture units. */
   wideFusion?: { kernels: number; error: number };
   error?: string;
@@ -91,7 +100,29 @@ async function main(): Promise<BrowserResults> {
   };
   out.precision = await measurePrecision('gpujs');
   out.pipeline = await pipelineChecks();
+  out.webgl1 = await webgl1Checks();
   return out;
+}
+
+async function webgl1Checks(): Promise<NonNullable<BrowserResults['webgl1']>> {
+  const gpu = new GPU({ mode: 'webgl' }) as unknown as GpuLike;
+  const backend = new GpujsBackend(gpu, describeMode(gpu, GpuJs as unknown as Record<string, unknown>), { textures: true });
+  const kernelErrors: Record<string, number> = {};
+  for (const [name, make] of kernelCasesFor(backend.capabilities.kernels)) {
+    kernelErrors[name] = Math.max(...(await runKernelCase(backend, make(new TestRandom(1234)))));
+  }
+  const softmaxFailures: string[] = [];
+  for (const c of softmaxCases()) softmaxFailures.push(...(await runSoftmaxCase(backend, c)).failures.map((f) => `${c.name}: ${f}`));
+  const indexingFailures: string[] = [];
+  let indexingWorst = 0;
+  for (const c of indexingCases()) {
+    const r = await runIndexingCase(backend, c);
+    indexingFailures.push(...r.failures.map((f) => `${c.name}: ${f}`));
+    indexingWorst = Math.max(indexingWorst, r.error);
+  }
+  const device = backend.capabilities.device;
+  backend.dispose();
+  return { device, kernelErrors, softmaxFailures, indexingFailures, indexingWorst };
 }
 
 (window as unknown as { gpujsResults: Promise<BrowserResults> }).gpujsResults = main().catch((err: Error) => ({
