@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { T, fn, getBackend, NDArray, shared, type CompiledFunction, type Variable } from '@symgrad/core';
 import { grad } from '@symgrad/autodiff';
 import '@symgrad/backend-gpujs';
+import { relativeError } from '@symgrad/core/testing/reference';
 import { mlpData, uniformF32 } from '../data.js';
 import { interleave, type RepeatPolicy, type Result, type Runnable } from '../harness.js';
 import { seedGraph } from '../seed-graph.js';
@@ -36,17 +37,6 @@ export interface WebglReport {
   readonly results: readonly Result[];
   readonly checks: readonly WebglCheck[];
   readonly error?: string;
-}
-
-/** Normwise relative distance of `got` from `want`. */
-function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < want.length; i++) {
-    num += (got[i]! - want[i]!) ** 2;
-    den += want[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
 }
 
 function renderer(): string {
@@ -138,7 +128,7 @@ async function kernelItem(c: WebglConfig, item: string, flops: number, shapes: r
       dispose: () => { for (const t of inputs) t.dispose(); },
     });
   }
-  return { runnables, ...(mine && theirs ? { check: { item, relError: relError(mine, theirs) } } : {}) };
+  return { runnables, ...(mine && theirs ? { check: { item, relError: relativeError(mine, theirs) } } : {}) };
 }
 
 /**

@@ -9,11 +9,33 @@ import { FunctionalModel } from '../layers/functional.js';
 import { Concatenate } from '../layers/merge.js';
 import { Sequential } from '../layers/sequential.js';
 import { Input } from '../layers/symbolic-tensor.js';
+import type { Model } from '../layers/model.js';
 import { sgd } from '../optimizers/sgd.js';
 import { Trainer } from './trainer.js';
-import { checkTrimPadding, idLengths, trimBatch } from './trim-padding.js';
+import { checkTrimPadding, idLengths, trimBatch, type TrimPaddingOptions } from './trim-padding.js';
 
 const ids = (rows: number[][]) => new NDArray('int32', [rows.length, rows[0]!.length], Int32Array.from(rows.flat()));
+
+/**
+ * Trains a fresh `model()` two epochs by SGD on `data`, once with `trimPadding` and once
+ * without; expects the same losses and weights within 1e-5, and returns how many training
+ * functions each run compiled.
+ */
+async function expectCutTrainsAsPadded(model: () => Model, data: { x: NDArray | NDArray[]; y: NDArray }, seed: number, trimPadding: TrimPaddingOptions): Promise<{ cut: number; padded: number }> {
+  const run = async (trim: boolean) => {
+    const m = model();
+    const trainer = new Trainer(m, { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.3 }) });
+    const history = await trainer.fit(data, { epochs: 2, batchSize: 8, seed, ...(trim ? { trimPadding } : {}) });
+    const weights = m.parameters().map((p) => p.get().data);
+    const signatures = trainer.compiledSignatures().train;
+    trainer.dispose();
+    return { history, weights, signatures };
+  };
+  const [cut, padded] = [await run(true), await run(false)];
+  cut.history.epochs.forEach((logs, e) => expect(relativeError([logs.loss!], [padded.history.epochs[e]!.loss!]), `epoch ${e + 1}`).toBeLessThan(1e-5));
+  cut.weights.forEach((w, i) => expect(relativeError(w, padded.weights[i]!), `weight ${i}`).toBeLessThan(1e-5));
+  return { cut: cut.signatures, padded: padded.signatures };
+}
 
 describe('trimPadding', () => {
   it('cuts a batch to its longest sequence, from the ids and from targets of as many steps', () => {
@@ -132,25 +154,16 @@ describe('trimPadding', () => {
       for (let t = 0; t < lt; t++) tgt.data[r * tSteps + t] = rng.int(1, vocab - 1);
       y.data[r] = (src.data[r * sSteps]! + tgt.data[r * tSteps]!) % 2;
     }
-    const run = async (trim: boolean) => {
+    const model = () => {
       const a = new Input([sSteps], { dtype: 'int32', name: 'source' });
       const b = new Input([tSteps], { dtype: 'int32', name: 'target' });
       const ha = new LSTM(5).apply(new Embedding(vocab, 4, { maskZero: true }).apply(a));
       const hb = new LSTM(5).apply(new Embedding(vocab, 4, { maskZero: true }).apply(b));
-      const model = new FunctionalModel({ inputs: [a, b], outputs: new Dense(2).apply(new Concatenate().apply([ha, hb])) }, { seed: 5 });
-      const trainer = new Trainer(model, { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.3 }) });
-      const options = trim ? { trimPadding: { padId: 0 } } : {};
-      const history = await trainer.fit({ x: [src, tgt], y }, { epochs: 2, batchSize: 8, seed: 1, ...options });
-      const weights = model.parameters().map((p) => p.get().data);
-      const signatures = trainer.compiledSignatures();
-      trainer.dispose();
-      return { history, weights, signatures };
+      return new FunctionalModel({ inputs: [a, b], outputs: new Dense(2).apply(new Concatenate().apply([ha, hb])) }, { seed: 5 });
     };
-    const [cut, padded] = [await run(true), await run(false)];
-    expect(padded.signatures.train).toBe(1);
-    expect(cut.signatures.train).toBeGreaterThan(2);
-    cut.history.epochs.forEach((logs, e) => expect(relativeError([logs.loss!], [padded.history.epochs[e]!.loss!]), `epoch ${e + 1}`).toBeLessThan(1e-5));
-    cut.weights.forEach((w, i) => expect(relativeError(w, padded.weights[i]!), `weight ${i}`).toBeLessThan(1e-5));
+    const signatures = await expectCutTrainsAsPadded(model, { x: [src, tgt], y }, 1, { padId: 0 });
+    expect(signatures.padded).toBe(1);
+    expect(signatures.cut).toBeGreaterThan(2);
   });
 
   it("training a masked LSTM on batches padded before the ids and cut (padding: 'pre') gives the losses and weights of the padded batches", async () => {
@@ -163,18 +176,8 @@ describe('trimPadding', () => {
       for (let t = steps - len; t < steps; t++) x.data[r * steps + t] = rng.int(1, vocab - 1);
       y.data[r] = x.data[r * steps + steps - 1]! % 2;
     }
-    const run = async (trim: boolean) => {
-      const model = new Sequential([new Embedding(vocab, 4, { maskZero: true }), new LSTM(6), new Dense(2)], { inputShape: [steps], seed: 7 });
-      const trainer = new Trainer(model, { loss: 'softmaxCrossEntropy', optimizer: sgd({ learningRate: 0.3 }) });
-      const history = await trainer.fit({ x, y }, { epochs: 2, batchSize: 8, seed: 4, ...(trim ? { trimPadding: { padding: 'pre' as const } } : {}) });
-      const weights = model.parameters().map((p) => p.get().data);
-      const signatures = trainer.compiledSignatures();
-      trainer.dispose();
-      return { history, weights, signatures };
-    };
-    const [cut, padded] = [await run(true), await run(false)];
-    expect(cut.signatures.train).toBeGreaterThan(1);
-    cut.history.epochs.forEach((logs, e) => expect(relativeError([logs.loss!], [padded.history.epochs[e]!.loss!]), `epoch ${e + 1}`).toBeLessThan(1e-5));
-    cut.weights.forEach((w, i) => expect(relativeError(w, padded.weights[i]!), `weight ${i}`).toBeLessThan(1e-5));
+    const model = () => new Sequential([new Embedding(vocab, 4, { maskZero: true }), new LSTM(6), new Dense(2)], { inputShape: [steps], seed: 7 });
+    const signatures = await expectCutTrainsAsPadded(model, { x, y }, 4, { padding: 'pre' });
+    expect(signatures.cut).toBeGreaterThan(1);
   });
 });
