@@ -65,10 +65,12 @@ fi
 if [ -z "${SKIP_BENCH:-}${SKIP_WEBGPU:-}" ]; then
   # Core's conformance cases (float32) on the webgpu backend, on this GPU.
   [ -z "${SKIP_CHECK:-}" ] && part webgpu-check 90 $B --part check --backend webgpu
-  VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300
+  # WEBGPU_RUNS=n: the webgpu part in n processes one after another (their spread is the noise).
+  for _ in $(seq "${WEBGPU_RUNS:-1}"); do VK_LOADER_DEBUG=error part webgpu 60 $B --part webgpu --reps 300; done
   # The webgpu rows again with every matmul shape's config timed on this GPU first (the
   # tuning's timings of every candidate config in the 'matmul tuning' row).
-  part webgpu-tuned 180 $B --part webgpu-tuned --reps 300
+  # TUNED_ARGS=--seed-only: the tuning times the seed step's and the GEMM rows' shapes alone.
+  part webgpu-tuned 240 $B --part webgpu-tuned --reps 300 ${TUNED_ARGS:-}
   part tfjs-webgpu 60 $B --part tfjs-webgpu --reps 50
   # What the adapter offers beyond what the backend uses (experimental features, subgroup
   # matrix configurations): a few seconds.

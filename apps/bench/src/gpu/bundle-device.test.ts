@@ -30,6 +30,10 @@ describe('the device bundle', () => {
     const rows = bench.stdout.trim().split('\n').map((l) => JSON.parse(l) as { item: string; us?: number; error?: string; kernels?: { us: number }[] });
     expect(rows.map((r) => r.item)).toEqual(['device', 'seed step fp32', 'seed step fp32 profile', 'sgemm 37×50×41 fp32', 'sgemm 37×50×41 Bᵀ fp32', 'sgemm 50×50×37 Aᵀ fp32', 'embedding step 101×7, 53 ids', 'LSTM step 3×4×2 → 5', 'transformer encoder step 3×5×8, 2 heads, ff 6', 'transformer decoder step 3×5×8 reading 4 memory steps, 2 heads, ff 6']);
     expect(rows.slice(1).every((r) => r.error === undefined && (r.us! > 0 || r.kernels!.length > 0))).toBe(true);
+    // --seed-only: the seed step and the GEMMs, not the other steps (a tuning then times their shapes alone).
+    const seedOnly = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'cpu', '--small', '--reps', '2', '--seed-only']);
+    expect(seedOnly.status, seedOnly.stderr).toBe(0);
+    expect(seedOnly.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { item: string }).item)).toEqual(rows.slice(0, 6).map((r) => r.item));
 
     const bad = node([join(dir, 'bench', 'device-bench.mjs'), '--part', 'tpu']);
     expect(bad.status).toBe(1);

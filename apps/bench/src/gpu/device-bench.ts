@@ -12,7 +12,8 @@
  *   node device-bench.mjs --part check [--backend webgpu]  core's conformance cases (float32) on a backend, outside vitest
  *
  * Prints one JSON line per row (GpuTiming, SeedProfile, or {peer, item, error}); `--reps` sets the steps
- * timed, `--small` checks the benchmark itself at small sizes, `--dawn-features a,b` enables
+ * timed, `--small` checks the benchmark itself at small sizes, `--seed-only` leaves out the
+ * embedding, LSTM and transformer steps (a tuning then times the seed's shapes alone), `--dawn-features a,b` enables
  * Dawn features (toggles) for the webgpu parts, whose rows then name them. The rows are collected into docs/BENCHMARKS.md (GPU section) with the command.
  */
 import { parseArgs } from 'node:util';
@@ -41,7 +42,7 @@ async function guarded(peer: string, item: string, f: () => Promise<object>): Pr
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { part: { type: 'string' }, backend: { type: 'string', default: 'webgpu' }, reps: { type: 'string', default: '500' }, small: { type: 'boolean', default: false }, 'dawn-features': { type: 'string' } } });
+  const { values } = parseArgs({ options: { part: { type: 'string' }, backend: { type: 'string', default: 'webgpu' }, reps: { type: 'string', default: '500' }, small: { type: 'boolean', default: false }, 'seed-only': { type: 'boolean', default: false }, 'dawn-features': { type: 'string' } } });
   const part = values.part as Part;
   if (!PARTS.includes(part)) throw new Error(`--part must be one of ${PARTS.join(', ')} (got ${String(values.part)})`);
   const reps = Number(values.reps);
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   }
   // The embedding step of `pnpm bench` (a sparse scatterAdd into the table), its LSTM step
   // (unrolled over 40 steps) and its transformer encoder and decoder steps, each checked against the cpu backend.
-  if (part !== 'webgpu-gemm') {
+  if (part !== 'webgpu-gemm' && !values['seed-only']) {
     const spec = <K extends KernelSpec['kind']>(kind: K) => kernelSpecs(false).find((k) => k.kind === kind) as Extract<KernelSpec, { kind: K }>;
     const embedding = values.small ? { kind: 'embedding', name: 'embedding step 101×7, 53 ids', vocab: 101, dim: 7, tokens: 53 } as const : spec('embedding');
     await row(embedding.name, () => timeEmbeddingStep(backend, embedding, Math.min(reps, 300)));
@@ -138,10 +139,15 @@ async function describeWebGPUAdapter(): Promise<object> {
   };
 }
 
+// Dawn's instance keeps Node alive, so the process is ended here, once stdout has taken every
+// row: process.exit() drops what a full pipe (64 KiB) has not taken yet, a tuning row is larger.
+const exitAfterOutput = (code: number): void => {
+  process.stdout.write('', () => process.exit(code));
+};
 main().then(
-  () => process.exit(0), // Dawn's instance keeps Node alive; every row is printed by now
+  () => exitAfterOutput(0),
   (e) => {
     emit({ peer: 'device-bench', error: message(e) });
-    process.exit(1);
+    exitAfterOutput(1);
   },
 );
