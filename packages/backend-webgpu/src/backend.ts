@@ -221,7 +221,7 @@ export class WebGPUBackend implements Backend {
     // The kernels with each product's tuned config (the checked defaults name the buffers meanwhile).
     const tuned = Promise.all(products.map(async (k) => [k, await tuner.choose(k)] as const)).then((chosen) => {
       const configs = new Map<MatmulKernel, MatmulConfig>(chosen);
-      const t = checkAndGenerate(program, this.limits, options?.precision, (m, n, kk, batch, kernel) => configs.get(kernel!) ?? defaultMatmulConfigFor(m, n, kk, batch, this.limits));
+      const t = checkAndGenerate(program, this.limits, options?.precision, (m, n, kk, batch, kernel) => configs.get(kernel!) ?? defaultMatmulConfigFor(m, n, kk, batch, this.limits, kernel));
       if (!t.ok) throw new Error(`webgpu backend: a tuned matmul config does not fit:\n  ${t.problems.join('\n  ')}`);
       return t.kernels;
     });

@@ -30,7 +30,7 @@ export { renderExprs, castValue } from './codegen/wgsl-expr.js';
 export { Helpers } from './codegen/wgsl-types.js';
 export { DEFAULT_CODEGEN_LIMITS, type GeneratedKernel, type CodegenLimits, type CodegenContext } from './codegen/kernel.js';
 export {
-  DEFAULT_MATMUL_CONFIG, LARGE_MATMUL_CONFIG, HUGE_MATMUL_CONFIG, HUGE_PADDED_MATMUL_CONFIG, defaultMatmulConfigFor, matmulConfigCandidates, MAX_MATMUL_INVOCATIONS, MATMUL_ENV_VAR, MATMUL_FLAGS, MATMUL_TUNE_VALUE, parseMatmulConfig, formatMatmulConfig, matmulConfigProblems,
+  DEFAULT_MATMUL_CONFIG, LARGE_MATMUL_CONFIG, HUGE_MATMUL_CONFIG, HUGE_PADDED_MATMUL_CONFIG, SPLIT_HUGE_MATMUL_CONFIG, SPLIT_HUGE_K32_MATMUL_CONFIG, defaultMatmulConfigFor, matmulConfigCandidates, MAX_MATMUL_INVOCATIONS, MATMUL_ENV_VAR, MATMUL_FLAGS, MATMUL_TUNE_VALUE, parseMatmulConfig, formatMatmulConfig, matmulConfigProblems,
   type MatmulConfig, type MatmulConfigChooser,
 } from './codegen/matmul-config.js';
 export { matmulMismatch, matmulShapeKey, MATMUL_TUNING_TOLERANCE, type MatmulTuningOptions, type MatmulTuningRecord } from './runtime/matmul-tuner.js';

@@ -7,7 +7,7 @@ import { splitPlan } from './matmul.js';
 import { generateProgram } from './generate.js';
 import { DEFAULT_CODEGEN_LIMITS, launchesOf, SCRATCH_BUFFER } from './kernel.js';
 import {
-  DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, HUGE_MATMUL_CONFIG, HUGE_PADDED_MATMUL_CONFIG, LARGE_MATMUL_CONFIG, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, parseMatmulConfig, type MatmulConfig,
+  DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, HUGE_MATMUL_CONFIG, HUGE_PADDED_MATMUL_CONFIG, LARGE_MATMUL_CONFIG, SPLIT_HUGE_K32_MATMUL_CONFIG, SPLIT_HUGE_MATMUL_CONFIG, MATMUL_ENV_VAR, matmulConfigCandidates, matmulConfigProblems, matmulWorkgroupBytes, parseMatmulConfig, type MatmulConfig,
 } from './matmul-config.js';
 
 // Pure (no device): config rules, SYMGRAD_WEBGPU_MATMUL parsing, and the chooser reaching codegen.
@@ -17,7 +17,7 @@ const matmulProgram = () => KERNEL_CASES['kernel.matmul.alpha-beta-epilogue']!(n
 afterEach(() => { vi.unstubAllEnvs(); });
 
 describe('matmul configs', () => {
-  it('every candidate fits an H100 through Dawn, all but six SwiftShader, all but the large ones WebGPU default limits; the default is the first', () => {
+  it('every candidate fits an H100 through Dawn, all but nineteen SwiftShader, all but the large ones WebGPU default limits; the default is the first', () => {
     expect(matmulConfigCandidates[0]).toEqual(DEFAULT_MATMUL_CONFIG);
     const h100 = { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 49152, maxComputeInvocationsPerWorkgroup: 1024 };
     const swiftShader = { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 32768 };
@@ -27,12 +27,18 @@ describe('matmul configs', () => {
       '128,128,16,8,8,unroll,vec4,double,pad,split2', '128,128,32,8,8,unroll,vec4,prefetch,pad,split2',
       '128,64,16,4,4,unroll,vec4,prefetch,pad', '128,64,16,4,4,unroll,vec4,prefetch,pad,split2',
       '128,128,16,8,4,unroll,vec4,prefetch,pad,split2', '128,128,16,4,4,unroll,vec4,prefetch,pad,split2',
+      '100,128,16,4,8,unroll,vec4,prefetch,pad,split2', '200,64,32,8,8,unroll,vec4,prefetch,pad,split2', '200,128,16,8,8,unroll,vec4,prefetch,pad,split4', '200,128,32,8,8,unroll,vec4,prefetch,pad,split4',
+      '160,128,16,8,8,unroll,vec4,prefetch,pad,split3', '200,128,16,8,8,unroll,vec4,prefetch,pad,split3', '200,128,32,8,8,unroll,vec4,prefetch,pad,split3',
+      '128,200,16,8,8,unroll,vec4,prefetch,pad,split3',
+      '128,128,16,8,8,unroll,vec4,prefetch,pad,split2,slice2', '128,128,8,8,8,unroll,vec4,prefetch,pad,split2,slice2',
+      '128,64,8,8,8,unroll,vec4,prefetch,pad,slice4', '128,64,16,8,4,unroll,vec4,prefetch,pad,slice2', '128,64,8,8,4,unroll,vec4,prefetch,pad,slice3',
     ];
     expect(beyond(swiftShader)).toEqual(wide);
     expect(beyond(DEFAULT_CODEGEN_LIMITS)).toEqual([
       '128,128,16,8,8,unroll,vec4,prefetch,pad', '128,128,16,8,8,unroll,vec4,prefetch,pad,split2', '128,128,16,8,8,unroll,vec4,prefetch,pad,split3',
       '128,64,16,8,8,unroll,vec4,double,pad,split2', '128,64,32,8,8,unroll,vec4,prefetch,pad,split2', '128,64,32,8,4,unroll,vec4,prefetch,pad',
-      ...wide,
+      ...wide.slice(0, 6), '200,64,16,8,8,unroll,vec4,prefetch,pad,split2', ...wide.slice(6, 17),
+      '128,64,16,8,8,unroll,vec4,prefetch,pad,split2,slice2', ...wide.slice(17),
     ]);
     expect(matmulConfigCandidates.map(formatMatmulConfig)).toEqual([
       '64,64,16,4,4', '64,64,16,8,8', '128,64,16,8,4', '64,128,16,4,8', '128,128,8,8,8', '128,128,16,8,8',
@@ -46,21 +52,22 @@ describe('matmul configs', () => {
       '128,128,16,8,8,unroll,vec4,prefetch,pad', '128,128,16,8,8,unroll,vec4,prefetch,pad,split2',
       '128,64,16,8,4,unroll,vec4,prefetch,pad,split2', '64,64,16,4,4,unroll,vec4,prefetch,pad,split2', '128,128,16,8,8,unroll,vec4,prefetch,pad,split3',
       '128,64,16,8,8,unroll,vec4,double,pad,split2', '128,64,32,8,8,unroll,vec4,prefetch,pad,split2', '128,64,32,8,4,unroll,vec4,prefetch,pad',
-      ...wide,
+      ...wide.slice(0, 6), '200,64,16,8,8,unroll,vec4,prefetch,pad,split2', ...wide.slice(6, 17),
+      '128,64,16,8,8,unroll,vec4,prefetch,pad,split2,slice2', ...wide.slice(17),
     ]);
     for (const c of matmulConfigCandidates) expect(parseMatmulConfig(formatMatmulConfig(c))).toEqual({ ...c });
   });
 
   it('parses SYMGRAD_WEBGPU_MATMUL, and names the variable and the broken rule when invalid', () => {
     expect(parseMatmulConfig(' 128, 64,16,8,4')).toEqual({ tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 });
-    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", "prefetch", "double", "pad", "split<N>", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
+    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", "prefetch", "double", "pad", "split<N>", "slice<N>", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
     expect(() => parseMatmulConfig('64,64,16')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16" is invalid: it has 3 comma-separated values, not 5 ${hint}`);
     expect(parseMatmulConfig('64,64,16,4,4, unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true });
     expect(parseMatmulConfig('64,64,16,4,4,vec4')).toEqual({ ...DEFAULT_MATMUL_CONFIG, vec4Loads: true });
     expect(parseMatmulConfig('64,64,16,4,4,vec4,unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true, vec4Loads: true });
-    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>") ${hint}`);
-    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>")');
-    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>", "slice<N>") ${hint}`);
+    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>", "slice<N>")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>", "slice<N>")');
     expect(() => parseMatmulConfig('64,64,16,4,4,vec4,vec4')).toThrow('is invalid: flag "vec4" is given twice');
     expect(parseMatmulConfig('64,64,16,4,4,double,prefetch')).toEqual({ ...DEFAULT_MATMUL_CONFIG, prefetch: true, doubleBuffer: true });
     expect(parseMatmulConfig('64,64,16,4,4,split3')).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 3 });
@@ -68,6 +75,18 @@ describe('matmul configs', () => {
     expect(() => parseMatmulConfig('64,64,16,4,4,split65')).toThrow('is invalid: splitK (65) must be an integer from 2 to 64');
     expect(() => parseMatmulConfig('64,64,16,4,4,split2,split4')).toThrow('is invalid: flag "split" is given twice');
     expect(() => parseMatmulConfig('64,64,16,4,4,split')).toThrow('is invalid: unknown flag "split"');
+    expect(parseMatmulConfig('128,64,8,8,4,slice4,split2')).toEqual({ tileM: 128, tileN: 64, tileK: 8, threadM: 8, threadN: 4, slices: 4, splitK: 2 });
+    expect(formatMatmulConfig({ tileM: 128, tileN: 64, tileK: 8, threadM: 8, threadN: 4, slices: 4, splitK: 2 })).toBe('128,64,8,8,4,split2,slice4');
+    expect(() => parseMatmulConfig('64,64,16,4,4,slice1')).toThrow('is invalid: slices (1) must be an integer from 2 to 8');
+    expect(() => parseMatmulConfig('64,64,16,4,4,slice9')).toThrow('is invalid: slices (9) must be an integer from 2 to 8');
+    expect(() => parseMatmulConfig('64,64,16,4,4,slice2,slice2')).toThrow('is invalid: flag "slice" is given twice');
+    expect(() => parseMatmulConfig('64,64,16,4,4,slice8')).toThrow('is invalid: slices·(tileM/threadM)·(tileN/threadN) = 2048 invocations must be at most 1024');
+    // Each slice has its own tiles, and the others hand their sums over through a buffer of two accumulators per invocation.
+    expect(matmulConfigProblems(parseMatmulConfig('128,128,16,8,8,pad,slice2'), DEFAULT_CODEGEN_LIMITS)).toEqual([
+      'needs 512 invocations per workgroup; the device allows 256',
+      'needs 41984 bytes of workgroup memory ((tileM+tileN+8)·tileK·4, rows padded; 2 K slices with their tiles and the buffer for their sums); the device allows 16384',
+    ]);
+    expect(matmulWorkgroupBytes(parseMatmulConfig('32,32,16,4,2,slice3'))).toBe(3 * 64 * 16 * 4 + 2 * 128 * 2 * 4); // f32 accumulators
     expect(() => parseMatmulConfig('64,64,16,unroll')).toThrow('is invalid: it has 4 comma-separated values, not 5');
     expect(() => parseMatmulConfig('64,64,16,4,x')).toThrow('SYMGRAD_WEBGPU_MATMUL="64,64,16,4,x" is invalid: every value must be a positive integer');
     expect(() => parseMatmulConfig('64,64,16,-4,4')).toThrow('every value must be a positive integer');
@@ -77,7 +96,9 @@ describe('matmul configs', () => {
     expect(() => parseMatmulConfig('128,128,16,2,4')).toThrow('is invalid: (tileM/threadM)·(tileN/threadN) = 2048 invocations must be at most 1024');
     expect(parseMatmulConfig('128,128,16,4,4')).toEqual({ tileM: 128, tileN: 128, tileK: 16, threadM: 4, threadN: 4 });
     expect(matmulConfigProblems(parseMatmulConfig('128,128,16,4,4'), DEFAULT_CODEGEN_LIMITS)).toEqual(['needs 1024 invocations per workgroup; the device allows 256']);
-    expect(() => parseMatmulConfig('64,64,2,4,4')).toThrow('is invalid: tileM·tileK (128) must be a multiple of the 256 invocations; tileN·tileK (128) must be a multiple of the 256 invocations');
+    // Tiles with fewer elements than invocations (or not a multiple of them) load with guarded copies.
+    expect(parseMatmulConfig('64,64,2,4,4')).toEqual({ tileM: 64, tileN: 64, tileK: 2, threadM: 4, threadN: 4 });
+    expect(parseMatmulConfig('200,64,16,8,8,pad,split2')).toEqual({ tileM: 200, tileN: 64, tileK: 16, threadM: 8, threadN: 8, padTiles: true, splitK: 2 });
   });
 
   it('checks workgroup memory and invocations against the device limits', () => {
@@ -306,13 +327,35 @@ describe('defaultMatmulConfigFor', () => {
     expect(defaultMatmulConfigFor(2048, 2048, 2048, 1, { maxComputeWorkgroupStorageSize: 16895 })).toBe(HUGE_MATMUL_CONFIG);
     expect(defaultMatmulConfigFor(2048, 2048, 2048, 1, DEFAULT_CODEGEN_LIMITS)).toBe(HUGE_MATMUL_CONFIG);
     // The other classes are the same with or without the memory.
-    expect(defaultMatmulConfigFor(800, 1000, 1000, 1, big)).toBe(LARGE_MATMUL_CONFIG);
     expect(defaultMatmulConfigFor(1408, 2048, 256, 1, big)).toBe(LARGE_MATMUL_CONFIG);
     expect(defaultMatmulConfigFor(800, 10, 1000, 1, big)).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 8 });
     expect(defaultMatmulConfigFor(800, 1000, 10, 1, big)).toBe(DEFAULT_MATMUL_CONFIG);
     expect(formatMatmulConfig(HUGE_PADDED_MATMUL_CONFIG)).toBe('128,128,16,8,8,unroll,vec4,prefetch,pad');
     expect(matmulConfigProblems(HUGE_PADDED_MATMUL_CONFIG, { ...DEFAULT_CODEGEN_LIMITS, ...exact })).toEqual([]);
     expect(matmulConfigProblems(HUGE_PADDED_MATMUL_CONFIG, DEFAULT_CODEGEN_LIMITS)[0]).toContain('needs 16896 bytes of workgroup memory');
+  });
+
+  it('splits padded 128×128 tiles in two where that makes 96 to 256 workgroups, K is long and the memory is there; K tiles of 32 unless B is transposed', () => {
+    const h100 = { maxComputeWorkgroupStorageSize: 49152 };
+    const swiftShader = { maxComputeWorkgroupStorageSize: 32768 };
+    // The seed's three large products: 56, 56 and 64 tiles of 128×128.
+    expect(defaultMatmulConfigFor(800, 1000, 1000, 1, h100)).toBe(SPLIT_HUGE_K32_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(800, 1000, 1000, 1, h100, { transB: true })).toBe(SPLIT_HUGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(1000, 1000, 800, 1, h100, { transB: false })).toBe(SPLIT_HUGE_K32_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(800, 1000, 1000, 1, swiftShader)).toBe(SPLIT_HUGE_MATMUL_CONFIG); // 33,792 bytes do not fit
+    expect(defaultMatmulConfigFor(800, 1000, 1000, 1, { maxComputeWorkgroupStorageSize: 16896 })).toBe(SPLIT_HUGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(800, 1000, 1000, 1, DEFAULT_CODEGEN_LIMITS)).toBe(LARGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(800, 1000, 1000, 1)).toBe(LARGE_MATMUL_CONFIG); // no limits known
+    // The bounds: 48 and 128 tiles, K of 512; 47 tiles or K 511 take the 128×64 tiles (or the 64×64 default), 129 too.
+    expect(defaultMatmulConfigFor(768, 1024, 512, 1, h100)).toBe(SPLIT_HUGE_K32_MATMUL_CONFIG); // 6×8
+    expect(defaultMatmulConfigFor(1024, 2048, 512, 1, h100)).toBe(SPLIT_HUGE_K32_MATMUL_CONFIG); // 8×16
+    expect(defaultMatmulConfigFor(1152, 1920, 512, 1, h100)).toBe(LARGE_MATMUL_CONFIG); // 9×15 = 135
+    expect(defaultMatmulConfigFor(768, 1024, 511, 1, h100)).toBe(LARGE_MATMUL_CONFIG);
+    expect(defaultMatmulConfigFor(128, 128, 512, 47, h100)).toEqual(DEFAULT_MATMUL_CONFIG); // a batch of 47 single tiles: 47×2 128×64 tiles
+    expect(defaultMatmulConfigFor(128, 128, 512, 48, h100)).toBe(SPLIT_HUGE_K32_MATMUL_CONFIG);
+    expect(formatMatmulConfig(SPLIT_HUGE_K32_MATMUL_CONFIG)).toBe('128,128,32,8,8,unroll,vec4,prefetch,pad,split2');
+    expect(formatMatmulConfig(SPLIT_HUGE_MATMUL_CONFIG)).toBe('128,128,16,8,8,unroll,vec4,prefetch,pad,split2');
+    expect(matmulConfigProblems(SPLIT_HUGE_K32_MATMUL_CONFIG, { ...DEFAULT_CODEGEN_LIMITS, ...swiftShader })[0]).toContain('needs 33792 bytes of workgroup memory');
   });
 
   it('code generation passes the device limits to the default: padded tiles only where they fit', () => {

@@ -49,9 +49,17 @@ export interface MatmulConfig {
    * and operand (default false).
    */
   readonly padTiles?: boolean;
+  /**
+   * Split each K tile range this many ways (2…8) inside the workgroup: `slices` groups of
+   * (tileM/threadM)·(tileN/threadN) invocations, each with its own operand tiles, take every
+   * `slices`-th K tile, and at the end the other groups hand their sums to the first through
+   * workgroup memory, added in group order. More warps per SM without split K's scratch
+   * memory and second launch, where an output has about one tile per SM (default: none).
+   */
+  readonly slices?: number;
 }
 
-/** The flags SYMGRAD_WEBGPU_MATMUL accepts after the five numbers, and the fields they set (besides `split<N>`, splitK). */
+/** The flags SYMGRAD_WEBGPU_MATMUL accepts after the five numbers, and the fields they set (besides `split<N>`, splitK, and `slice<N>`, slices). */
 export const MATMUL_FLAGS = Object.freeze({ unroll: 'unrollK', vec4: 'vec4Loads', prefetch: 'prefetch', double: 'doubleBuffer', pad: 'padTiles' } as const);
 type MatmulFlag = keyof typeof MATMUL_FLAGS;
 
@@ -73,6 +81,16 @@ export const HUGE_MATMUL_CONFIG: MatmulConfig = Object.freeze({ tileM: 128, tile
  */
 export const HUGE_PADDED_MATMUL_CONFIG: MatmulConfig = Object.freeze({ ...HUGE_MATMUL_CONFIG, padTiles: true });
 
+/**
+ * HUGE_PADDED_MATMUL_CONFIG with K split in two, for products with about one 128×128 tile per
+ * SM of a big GPU (the seed's 800×1000 and 1000×1000: 112 and 128 workgroups), here for Bᵀ:
+ * 16,896 bytes of workgroup memory.
+ */
+export const SPLIT_HUGE_MATMUL_CONFIG: MatmulConfig = Object.freeze({ ...HUGE_PADDED_MATMUL_CONFIG, splitK: 2 });
+
+/** SPLIT_HUGE_MATMUL_CONFIG with K tiles of 32 (half the barriers), for A·B and Aᵀ·B: 33,792 bytes of workgroup memory. */
+export const SPLIT_HUGE_K32_MATMUL_CONFIG: MatmulConfig = Object.freeze({ ...SPLIT_HUGE_MATMUL_CONFIG, tileK: 32 });
+
 /** The default config with K split `splits` ways (2…8), one frozen object per count. */
 const SPLIT_DEFAULTS: readonly MatmulConfig[] = Object.freeze([2, 3, 4, 5, 6, 7, 8].map((splitK) => Object.freeze({ ...DEFAULT_MATMUL_CONFIG, splitK })));
 
@@ -84,14 +102,16 @@ const SPLIT_DEFAULTS: readonly MatmulConfig[] = Object.freeze([2, 3, 4, 5, 6, 7,
  *   455–457 µs padded against 515–535 unpadded, 540 for 128×64 and 720 for 64×64 (run 13's
  *   tunings); as the default, four 2048³ products per call at 475–491 µs each against 528
  *   unpadded (runs 14 and 13);
+ * - else padded 128×128 tiles with K split in two where that makes 96 to 256 workgroups, K ≥
+ *   512 and the device has the workgroup memory (16,896 bytes; A·B and Aᵀ·B take K tiles of
+ *   32 where it has 33,792): on an H100 the seed's 800×1000×1000, its Bᵀ form and 1000×1000×800
+ *   took 75, 70 and 60 µs alone against 92, 81 and 65 for 128×64 tiles (two tunings, runs 17
+ *   and 18), and the seed step 440 and 452 µs against 471 with the configs these tunings chose;
  * - else 128×64 tiles with prefetch where there are enough of them to occupy a big GPU (≥ 96
  *   workgroups) and K ≥ 256: on an H100 the seed step's three 800×1000-sized products took
  *   91, 80 and 64 µs (A·B, A·Bᵀ, Aᵀ·B) against 89, 97 and 70 without prefetch and 90–104 with
  *   64×64 tiles; on the seed step's 10-column products its 7 workgroups made the step slower
- *   (636 vs 579 µs on an H200), hence the threshold. Padded 128×128 tiles with K split in two
- *   timed as fast or faster alone (75, 70–74 and 63–64 µs, run 13) but not inside the step,
- *   where the dW products with their fused SGD update took 82–90 µs against 74–78 (device
- *   profiles of runs 13 and 14), so they are left to the tuner;
+ *   (636 vs 579 µs on an H200), hence the threshold;
  * - 64×64 tiles with K split where the output has fewer than 32 of them and K has at least 16
  *   tiles (the seed step's 800×10×1000 and 1000×10×800 products: 13 and 16 workgroups, each
  *   looping over all of K): enough splits for about 128 workgroups, at most 8, each at least 4
@@ -102,18 +122,28 @@ const SPLIT_DEFAULTS: readonly MatmulConfig[] = Object.freeze([2, 3, 4, 5, 6, 7,
  * @example
  * ```ts
  * defaultMatmulConfigFor(800, 1000, 1000, 1);                 // LARGE_MATMUL_CONFIG
+ * defaultMatmulConfigFor(800, 1000, 1000, 1, device.limits);  // SPLIT_HUGE_K32_MATMUL_CONFIG where the device has 33,792 bytes of workgroup memory
+ * defaultMatmulConfigFor(800, 1000, 1000, 1, device.limits, { transB: true }); // SPLIT_HUGE_MATMUL_CONFIG
  * defaultMatmulConfigFor(2048, 2048, 2048, 1, device.limits); // HUGE_PADDED_MATMUL_CONFIG where the device has 16,896 bytes of workgroup memory
  * defaultMatmulConfigFor(800, 10, 1000, 1);                   // DEFAULT_MATMUL_CONFIG with splitK 8
  * defaultMatmulConfigFor(800, 1000, 10, 1);                   // DEFAULT_MATMUL_CONFIG
  * ```
  */
-export function defaultMatmulConfigFor(m: number, n: number, k: number, batch: number, limits?: Pick<CodegenLimits, 'maxComputeWorkgroupStorageSize'>): MatmulConfig {
+export function defaultMatmulConfigFor(
+  m: number, n: number, k: number, batch: number,
+  limits?: Pick<CodegenLimits, 'maxComputeWorkgroupStorageSize'>, layout?: { readonly transB?: boolean },
+): MatmulConfig {
   const L = LARGE_MATMUL_CONFIG;
   const D = DEFAULT_MATMUL_CONFIG;
   const b = Math.max(1, batch);
   const H = HUGE_MATMUL_CONFIG;
-  const padded = limits !== undefined && matmulWorkgroupBytes(HUGE_PADDED_MATMUL_CONFIG) <= limits.maxComputeWorkgroupStorageSize;
-  if (Math.ceil(m / H.tileM) * Math.ceil(n / H.tileN) * b >= 192 && k >= 256) return padded ? HUGE_PADDED_MATMUL_CONFIG : H;
+  const fits = (c: MatmulConfig) => limits !== undefined && matmulWorkgroupBytes(c) <= limits.maxComputeWorkgroupStorageSize;
+  const padded = fits(HUGE_PADDED_MATMUL_CONFIG);
+  const hugeTiles = Math.ceil(m / H.tileM) * Math.ceil(n / H.tileN) * b;
+  if (hugeTiles >= 192 && k >= 256) return padded ? HUGE_PADDED_MATMUL_CONFIG : H;
+  if (padded && hugeTiles >= 48 && hugeTiles <= 128 && k >= 512) {
+    return !layout?.transB && fits(SPLIT_HUGE_K32_MATMUL_CONFIG) ? SPLIT_HUGE_K32_MATMUL_CONFIG : SPLIT_HUGE_MATMUL_CONFIG;
+  }
   if (Math.ceil(m / L.tileM) * Math.ceil(n / L.tileN) * b >= 96 && k >= 256) return L;
   const tiles = Math.ceil(m / D.tileM) * Math.ceil(n / D.tileN) * b;
   const kTiles = Math.ceil(k / D.tileK);
@@ -182,6 +212,27 @@ export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   { tileM: 128, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
   { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
   { tileM: 128, tileN: 128, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  // Tiles that divide the seed's 800 rows (128-row tiles compute 896, 12% of them wasted) and
+  // with their K splits fill about 128 of an H100's 132 SMs instead of 112: 200×64 split in two
+  // and 200×128 in four (128 workgroups for 800×1000), 100×128 (4×8 per invocation) in two,
+  // 160×128 in three (120), and for the 1000×1000 dW products 200×128 or 128×200 split in three (120).
+  { tileM: 200, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 100, tileN: 128, tileK: 16, threadM: 4, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 200, tileN: 64, tileK: 32, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 200, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 4 },
+  { tileM: 200, tileN: 128, tileK: 32, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 4 },
+  { tileM: 160, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 3 },
+  { tileM: 200, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 3 },
+  { tileM: 200, tileN: 128, tileK: 32, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 3 },
+  { tileM: 128, tileN: 200, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 3 },
+  // K slices: 16 to 24 warps per workgroup on the seed's products (one workgroup per SM),
+  // with neither scratch memory nor a second launch where K is not split as well.
+  { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2, slices: 2 },
+  { tileM: 128, tileN: 128, tileK: 8, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2, slices: 2 },
+  { tileM: 128, tileN: 64, tileK: 8, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, slices: 4 },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2, slices: 2 },
+  { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, slices: 2 },
+  { tileM: 128, tileN: 64, tileK: 8, threadM: 8, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, slices: 3 },
 ].map((c) => Object.freeze(c)));
 
 /** The name of the environment variable that overrides the config in Node (for sweeps). */
@@ -194,11 +245,28 @@ export const MATMUL_ENV_VAR = 'SYMGRAD_WEBGPU_MATMUL';
  */
 export const MAX_MATMUL_INVOCATIONS = 1024;
 
-/** Invocations per workgroup of a config. */
-export const matmulInvocations = (c: MatmulConfig): number => (c.tileM / c.threadM) * (c.tileN / c.threadN);
+/** Invocations of one K slice of a workgroup (the whole workgroup without `slices`). */
+export const matmulSliceInvocations = (c: MatmulConfig): number => (c.tileM / c.threadM) * (c.tileN / c.threadN);
 
-/** Workgroup memory of a config's two operand tiles (twice that when double-buffered; with both padded where padTiles), in bytes. */
-export const matmulWorkgroupBytes = (c: MatmulConfig): number => (c.doubleBuffer ? 2 : 1) * (c.tileM + c.tileN + (c.padTiles ? 8 : 0)) * c.tileK * 4;
+/** Invocations per workgroup of a config. */
+export const matmulInvocations = (c: MatmulConfig): number => (c.slices ?? 1) * matmulSliceInvocations(c);
+
+/** Accumulators (f32 or vec4) each K slice hands over per round of the slices' final sum. */
+export const MATMUL_SLICE_ROUND = 2;
+
+/**
+ * Workgroup memory of a config, in bytes: its two operand tiles (twice that when
+ * double-buffered; with both padded where padTiles), once per K slice, and with slices the
+ * buffer through which the slices' sums go to the first, MATMUL_SLICE_ROUND accumulators per
+ * invocation of each other slice.
+ */
+export const matmulWorkgroupBytes = (c: MatmulConfig): number => {
+  const slices = c.slices ?? 1;
+  const tiles = slices * (c.doubleBuffer ? 2 : 1) * (c.tileM + c.tileN + (c.padTiles ? 8 : 0)) * c.tileK * 4;
+  // Accumulators per invocation: a vec4 per row and group of 4 columns where threadN is a multiple of 4, else one f32 per result.
+  const [accs, accBytes] = c.threadN % 4 === 0 ? [c.threadM * (c.threadN / 4), 16] : [c.threadM * c.threadN, 4];
+  return tiles + (slices > 1 ? (slices - 1) * matmulSliceInvocations(c) * Math.min(MATMUL_SLICE_ROUND, accs) * accBytes : 0);
+};
 
 /** The rules a config itself breaks, whatever the device (empty when none). */
 export function matmulConfigRules(c: MatmulConfig): string[] {
@@ -207,14 +275,12 @@ export function matmulConfigRules(c: MatmulConfig): string[] {
   const bad = names.filter((k) => !Number.isInteger(c[k]) || c[k] < 1);
   if (bad.length) return [`${bad.join(', ')} must be ${bad.length > 1 ? 'positive integers' : 'a positive integer'}`];
   if (c.splitK !== undefined && !(Number.isInteger(c.splitK) && c.splitK >= 2 && c.splitK <= 64)) p.push(`splitK (${c.splitK}) must be an integer from 2 to 64`);
+  if (c.slices !== undefined && !(Number.isInteger(c.slices) && c.slices >= 2 && c.slices <= 8)) p.push(`slices (${c.slices}) must be an integer from 2 to 8`);
   if (c.tileM % c.threadM) p.push(`tileM (${c.tileM}) must be a multiple of threadM (${c.threadM})`);
   if (c.tileN % c.threadN) p.push(`tileN (${c.tileN}) must be a multiple of threadN (${c.threadN})`);
   if (p.length) return p;
   const inv = matmulInvocations(c);
-  if (inv > MAX_MATMUL_INVOCATIONS) p.push(`(tileM/threadM)·(tileN/threadN) = ${inv} invocations must be at most ${MAX_MATMUL_INVOCATIONS}`);
-  // Every invocation loads the same number of tile elements, so the load loop has no guard.
-  if ((c.tileM * c.tileK) % inv) p.push(`tileM·tileK (${c.tileM * c.tileK}) must be a multiple of the ${inv} invocations`);
-  if ((c.tileN * c.tileK) % inv) p.push(`tileN·tileK (${c.tileN * c.tileK}) must be a multiple of the ${inv} invocations`);
+  if (inv > MAX_MATMUL_INVOCATIONS) p.push(`${c.slices ? `slices·` : ''}(tileM/threadM)·(tileN/threadN) = ${inv} invocations must be at most ${MAX_MATMUL_INVOCATIONS}`);
   return p;
 }
 
@@ -237,14 +303,15 @@ export function matmulConfigProblems(c: MatmulConfig, limits: CodegenLimits): st
   const bytes = matmulWorkgroupBytes(c);
   if (bytes > limits.maxComputeWorkgroupStorageSize) {
     const tiles = `(tileM+tileN${c.padTiles ? '+8' : ''})·tileK·4`;
-    p.push(`needs ${bytes} bytes of workgroup memory (${c.doubleBuffer ? `2·${tiles}, double-buffered` : tiles}${c.padTiles ? ', rows padded' : ''}); the device allows ${limits.maxComputeWorkgroupStorageSize}`);
+    const slices = c.slices ? `; ${c.slices} K slices with their tiles and the buffer for their sums` : '';
+    p.push(`needs ${bytes} bytes of workgroup memory (${c.doubleBuffer ? `2·${tiles}, double-buffered` : tiles}${c.padTiles ? ', rows padded' : ''}${slices}); the device allows ${limits.maxComputeWorkgroupStorageSize}`);
   }
   return p;
 }
 
 /**
  * `"tileM,tileN,tileK,threadM,threadN"` then the config's flags (unroll, vec4, prefetch,
- * double, pad) and `splitN` for a K split: the format SYMGRAD_WEBGPU_MATMUL takes.
+ * double, pad), `splitN` for a K split and `sliceN` for K slices: the format SYMGRAD_WEBGPU_MATMUL takes.
  *
  * @example
  * ```ts
@@ -253,7 +320,7 @@ export function matmulConfigProblems(c: MatmulConfig, limits: CodegenLimits): st
  */
 export const formatMatmulConfig = (c: MatmulConfig): string =>
   [c.tileM, c.tileN, c.tileK, c.threadM, c.threadN, ...(Object.keys(MATMUL_FLAGS) as MatmulFlag[]).filter((f) => c[MATMUL_FLAGS[f]]),
-    ...(c.splitK !== undefined && c.splitK > 1 ? [`split${c.splitK}`] : [])].join(',');
+    ...(c.splitK !== undefined && c.splitK > 1 ? [`split${c.splitK}`] : []), ...(c.slices !== undefined && c.slices > 1 ? [`slice${c.slices}`] : [])].join(',');
 
 /**
  * Parses SYMGRAD_WEBGPU_MATMUL's value; throws naming the variable and the rule broken.
@@ -268,7 +335,7 @@ export function parseMatmulConfig(text: string): MatmulConfig {
   const fail = (why: string): never => {
     throw new Error(`${MATMUL_ENV_VAR}="${text}" is invalid: ${why} (expected "tileM,tileN,tileK,threadM,threadN" then optional flags ${flagList}, e.g. "${formatMatmulConfig(DEFAULT_MATMUL_CONFIG)}" or "${formatMatmulConfig(DEFAULT_MATMUL_CONFIG)},unroll,vec4")`);
   };
-  const flagList = [...Object.keys(MATMUL_FLAGS), 'split<N>'].map((f) => `"${f}"`).join(', ');
+  const flagList = [...Object.keys(MATMUL_FLAGS), 'split<N>', 'slice<N>'].map((f) => `"${f}"`).join(', ');
   const all = text.split(',').map((s) => s.trim());
   const parts = all.slice(0, 5);
   if (all.length < 5) fail(`it has ${all.length} comma-separated values, not 5`);
@@ -280,6 +347,12 @@ export function parseMatmulConfig(text: string): MatmulConfig {
     if (sp) {
       if (c.splitK !== undefined) fail(`flag "split" is given twice`);
       c.splitK = Number(sp[1]);
+      continue;
+    }
+    const sl = /^slice(\d+)$/.exec(f);
+    if (sl) {
+      if (c.slices !== undefined) fail(`flag "slice" is given twice`);
+      c.slices = Number(sl[1]);
       continue;
     }
     if (!Object.hasOwn(MATMUL_FLAGS, f)) fail(`unknown flag "${f}" (valid flags: ${flagList})`);

@@ -15,6 +15,9 @@ import { DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, formatMatmulConfig, matm
 // and again staged through registers (prefetch; double-buffered, with the guarded vec4 copy),
 // and with K split (its double-buffered slots then count from the split's first K tile),
 // and with padded tiles (scalar copies into them; vec4 copies, double-buffered and split).
+// SwiftShader's compiler takes minutes on a kernel with many staged copies per invocation
+// (a 40×32 tile of 8×8 per invocation: 20 invocations staging 15 vec4s each), so the small
+// forms below keep their invocations many.
 // Configs with vec4Loads must actually take the vec4 path on the shapes made for it (checked).
 // Candidates beyond SwiftShader's 256 invocations and 32 KiB, and those with an unrolled K tile
 // of 32 (SwiftShader's compiler takes minutes on their pipelines), run their code paths here in
@@ -36,6 +39,17 @@ const CONFIGS: MatmulConfig[] = [
   { tileM: 64, tileN: 32, tileK: 8, threadM: 4, threadN: 4, vec4Loads: true, doubleBuffer: true, padTiles: true, splitK: 2 },
   { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, doubleBuffer: true, padTiles: true, splitK: 2 },
   { tileM: 64, tileN: 64, tileK: 32, threadM: 4, threadN: 4, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  // Widths that are not multiples of 32 (padded, not swizzled) and tiles whose element counts
+  // are not multiples of the invocations (guarded copies, scalar and vec4).
+  { tileM: 40, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
+  { tileM: 40, tileN: 24, tileK: 8, threadM: 8, threadN: 4, padTiles: true },
+  { tileM: 40, tileN: 24, tileK: 8, threadM: 8, threadN: 4, vec4Loads: true, doubleBuffer: true, padTiles: true },
+  // K slices: plain, staged and split (a slice past the split's end loads zeros),
+  // double-buffered, and with f32 accumulators (threadN 2).
+  { tileM: 32, tileN: 32, tileK: 8, threadM: 4, threadN: 4, slices: 4 },
+  { tileM: 64, tileN: 32, tileK: 8, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2, slices: 2 },
+  { tileM: 32, tileN: 64, tileK: 8, threadM: 4, threadN: 4, vec4Loads: true, doubleBuffer: true, splitK: 3, slices: 2 },
+  { tileM: 24, tileN: 16, tileK: 8, threadM: 3, threadN: 2, slices: 3 },
 ];
 
 let current: MatmulConfig = DEFAULT_MATMUL_CONFIG;

@@ -1,6 +1,6 @@
 import type { MatmulKernel, View } from '@symgrad/core';
 import { linearIndex, type CodegenContext, type GeneratedKernel } from './kernel.js';
-import { DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, matmulConfigProblems, matmulInvocations, type MatmulConfig } from './matmul-config.js';
+import { DEFAULT_MATMUL_CONFIG, defaultMatmulConfigFor, MATMUL_SLICE_ROUND, matmulConfigProblems, matmulSliceInvocations, type MatmulConfig } from './matmul-config.js';
 import { renderExprs } from './wgsl-expr.js';
 import { BindingTable, castValue, ELEMENT_WORKGROUP, f32Literal, Helpers, splitDispatch, unravel, viewOffset } from './wgsl-exports.js';
 
@@ -10,7 +10,7 @@ export const MATMUL_TILE = { m: DEFAULT_MATMUL_CONFIG.tileM, n: DEFAULT_MATMUL_C
 /** The config this kernel is generated with: the context's chooser, else the default. */
 export function matmulConfigFor(k: MatmulKernel, ctx: CodegenContext): MatmulConfig {
   const batch = k.batch.reduce((a, b) => a * b, 1);
-  return ctx.matmulConfig?.(k.m, k.n, k.k, batch, k) ?? defaultMatmulConfigFor(k.m, k.n, k.k, batch, ctx.limits);
+  return ctx.matmulConfig?.(k.m, k.n, k.k, batch, k) ?? defaultMatmulConfigFor(k.m, k.n, k.k, batch, ctx.limits, k);
 }
 
 /** The offset of a batched view's matrix for batch indices `b0…`, as WGSL. */
@@ -101,10 +101,15 @@ interface WorkgroupTile {
   readonly padded: boolean;
 }
 
-/** The tile layout of one operand: a K-fastest loaded tile is swizzled, or padded by a vec4 per K row (`pad`). */
+/**
+ * The tile layout of one operand: a K-fastest loaded vec4 tile is padded by a vec4 per K row
+ * (`pad`), else swizzled where its width is a multiple of 32 (XORing a vec4 index below
+ * tile/4 with p % 8 stays below it only then).
+ */
 function workgroupTile(name: string, l: ReturnType<typeof layout>, tile: number, tileK: number, kFastest: boolean, pad: boolean): WorkgroupTile {
-  const stride = tile / l.w + (kFastest && pad ? 1 : 0);
-  return { name, l, stride, size: stride * tileK, swizzle: kFastest && !pad, padded: kFastest && pad };
+  const padded = kFastest && l.w === 4 && pad;
+  const stride = tile / l.w + (padded ? 1 : 0);
+  return { name, l, stride, size: stride * tileK, swizzle: kFastest && l.w === 4 && !pad && tile % 32 === 0, padded };
 }
 
 /**
@@ -119,7 +124,11 @@ function workgroupTile(name: string, l: ReturnType<typeof layout>, tile: number,
 export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedKernel {
   const cfg = matmulConfigFor(k, ctx);
   const { tileM: TM, tileN: TN, tileK: TK } = cfg;
-  const THREADS = matmulInvocations(cfg);
+  // With K slices (cfg.slices), THREADS counts one slice's invocations: each slice copies and
+  // multiplies its own tiles as a whole workgroup would, at its own offsets `sa`/`sb` there.
+  const SL = cfg.slices ?? 1;
+  const THREADS = matmulSliceInvocations(cfg);
+  const lidE = SL > 1 ? 'li' : 'i32(lid.x)';
   const lm = layout(cfg.threadM, TM);
   const ln = layout(cfg.threadN, TN);
   const h = new Helpers();
@@ -177,6 +186,9 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     ]
     : storeFunction(t, h);
   const upto = (n: number) => [...Array(n).keys()];
+  // The K bound of the operand reads: K, or with K slices and a split the split's end (a
+  // slice past it must load zeros, not the next split's tile).
+  const kBound = SL > 1 && S > 1 ? 'kEnd' : `${k.k}`;
   // vec4 loads per operand, where exact (vec4Operand) and where no other use of the same
   // buffer in this kernel needs it as array<f32> (A and B may share one, then both must qualify).
   const others = S > 1 ? [] : [k.out.buffer, ...epiInputs.map((v) => v.buffer)];
@@ -187,14 +199,14 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   // One accumulator per (row, column group): a vec4 when columns come in 4s.
   const accs = (f: (i: number, g: number) => string) => upto(cfg.threadM).flatMap((i) => upto(ln.groups).map((g) => f(i, g)));
   // Where a tile is loaded K-fastest (A not transposed, B transposed), a warp's stores hit
-  // one K-major column: every address in the same bank (TM, TN are multiples of 32). Either
-  // XORing the vec4 index with p % 8 spreads them over 8 vec4s, or (padTiles) one vec4 of
-  // padding per K row shifts each row by 4 banks: 2-way instead of 16-way conflicts both.
+  // one K-major column: with TM, TN multiples of 32 every address in the same bank. Either
+  // XORing the vec4 index with p % 8 spreads them over 8 vec4s, or (padTiles, any width) one
+  // vec4 of padding per K row shifts each row by 4 banks: 2-way instead of 16-way conflicts both.
   // Reads of one p row stay conflict-free; padded ones need no index arithmetic per read
   // (constant offsets once the K tile is unrolled, which Dawn's robustness clamps can prove
   // in range), swizzled ones an XOR and, from Dawn, a clamp each.
-  const kFastA = !k.transA && lm.w === 4 && TM % 32 === 0;
-  const kFastB = k.transB && ln.w === 4 && TN % 32 === 0;
+  const kFastA = !k.transA;
+  const kFastB = k.transB;
   const tileA = workgroupTile('As', lm, TM, TK, kFastA, !!cfg.padTiles);
   const tileB = workgroupTile('Bs', ln, TN, TK, kFastB, !!cfg.padTiles);
   // A workgroup tile element at K-major position (p, x) (vec4 arrays take a lane); `base`
@@ -219,18 +231,21 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     : [`  for (var p = 0; p < ${TK}; p = p + 1) {`, ...step('p', baseA, baseB), '  }']);
   // Neighbouring invocations load neighbouring addresses: along K where K is the stored
   // matrix's contiguous dim (A not transposed, B transposed), else along M / N.
+  // Tiles whose element count is not a multiple of the invocations (tiles of 200 rows for
+  // an 800-row product, say) leave the last iteration's tail of invocations idle (`guard`).
+  const scalarIters = (n: number) => ({ iters: Math.ceil(n / THREADS), guard: n % THREADS !== 0 ? n : undefined });
   const scalarA: TileCopy = {
-    iters: (TM * TK) / THREADS, elem: 'f32',
+    ...scalarIters(TM * TK), elem: 'f32',
     at: k.transA ? [`let mm = e % ${TM};`, `let pa = e / ${TM};`] : [`let mm = e / ${TK};`, `let pa = e % ${TK};`],
     read: (kb, r, decl) => [`let row = i32(wid.y) * ${TM} + mm;`, decl ? `var ${r} = 0.0f;` : `${r} = 0.0f;`,
-      `if (row < ${k.m} && ${kb} + pa < ${k.k}) { ${r} = ${A}[aBase + ${aAt('row', `(${kb} + pa)`)}]; }`],
+      `if (row < ${k.m} && ${kb} + pa < ${kBound}) { ${r} = ${A}[aBase + ${aAt('row', `(${kb} + pa)`)}]; }`],
     write: (r, base) => [`${tileAt(tileA, 'pa', 'mm', base)} = ${r};`],
   };
   const scalarB: TileCopy = {
-    iters: (TN * TK) / THREADS, elem: 'f32',
+    ...scalarIters(TN * TK), elem: 'f32',
     at: k.transB ? [`let nn = e / ${TK};`, `let pb = e % ${TK};`] : [`let nn = e % ${TN};`, `let pb = e / ${TN};`],
     read: (kb, r, decl) => [`let col = i32(wid.x) * ${TN} + nn;`, decl ? `var ${r} = 0.0f;` : `${r} = 0.0f;`,
-      `if (col < ${k.n} && ${kb} + pb < ${k.k}) { ${r} = ${B}[bBase + ${bAt(`(${kb} + pb)`, 'col')}]; }`],
+      `if (col < ${k.n} && ${kb} + pb < ${kBound}) { ${r} = ${B}[bBase + ${bAt(`(${kb} + pb)`, 'col')}]; }`],
     write: (r, base) => [`${tileAt(tileB, 'pb', 'nn', base)} = ${r};`],
   };
   // vec4 loads: each invocation reads 4 elements contiguous in memory (along the stored
@@ -248,7 +263,7 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
       read: (kb, r, decl) => [
         `let g = i32(wid.${o.t.name === 'As' ? 'y' : 'x'}) * ${o.tile} + ${o.i};`,
         decl ? `var ${r} = vec4<f32>(0.0f);` : `${r} = vec4<f32>(0.0f);`,
-        `if (g < ${o.limit} && ${kb} + ${o.pk} < ${k.k}) { ${r} = ${o.buf}[(${o.base} + ${o.at('g', `(${kb} + ${o.pk})`)}) / 4]; }`,
+        `if (g < ${o.limit} && ${kb} + ${o.pk} < ${kBound}) { ${r} = ${o.buf}[(${o.base} + ${o.at('g', `(${kb} + ${o.pk})`)}) / 4]; }`,
       ],
       // Along M/N into a vec4 tile the 4 values are one aligned vec4 of it (no swizzle there).
       write: (r, base) => (o.along === 'mn' && o.t.l.w === 4
@@ -266,11 +281,11 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     ? vec4Copy({ t: tileB, buf: B, base: 'bBase', tile: TN, along: k.transB ? 'k' : 'mn', i: 'nn', pk: 'pb', at: (c, p) => bAt(p, c), limit: k.n })
     : scalarB;
   // Straight from memory into the tile, one loop over the copy's elements.
-  const loadLoop = (c: TileCopy, r: string) => [
+  const loadLoop = (c: TileCopy, r: string, base: string) => [
     `  for (var l = 0; l < ${c.iters}; l = l + 1) {`,
-    `    let e = i32(lid.x) + l * ${THREADS};`,
+    `    let e = ${lidE} + l * ${THREADS};`,
     ...(c.guard !== undefined ? [`    if (e < ${c.guard}) {`] : []),
-    ...[...c.at, ...c.read('k0', r, true), ...c.write(r, '')].map((l) => `    ${l}`),
+    ...[...c.at, ...c.read('k0', r, true), ...c.write(r, base)].map((l) => `    ${l}`),
     ...(c.guard !== undefined ? ['    }'] : []),
     '  }',
   ];
@@ -279,7 +294,7 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   // its write into workgroup memory.
   const staged = (c: TileCopy, body: (l: number) => string[]) => upto(c.iters).flatMap((l) => [
     '  {',
-    `    let e = i32(lid.x)${l ? ` + ${l * THREADS}` : ''};`,
+    `    let e = ${lidE}${l ? ` + ${l * THREADS}` : ''};`,
     ...(c.guard !== undefined ? [`    if (e < ${c.guard}) {`] : []),
     ...[...c.at, ...body(l)].map((x) => `    ${x}`),
     ...(c.guard !== undefined ? ['    }'] : []),
@@ -293,56 +308,86 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   const double = !!cfg.doubleBuffer;
   // The K range this workgroup sums: all of K, or its split's span.
   const [kFirst, kLimit] = S > 1 ? ['kBegin', 'kEnd'] : ['0', `${k.k}`];
-  const slot = S > 1 ? `(((k0 - kBegin) / ${TK}) & 1)` : `((k0 / ${TK}) & 1)`;
+  // K slices: the loop steps over SL K tiles at once (the same count in every slice, so the
+  // barriers stay uniform), slice `sl` taking the tile at k0 = kt + sl·TK; a slice past the
+  // range loads zeros (the reads' bound is then the range's end), and whether there is a next
+  // step is decided by the first slice's tile, for all.
+  const kStep = SL * TK;
+  const kv = SL > 1 ? 'kt' : 'k0';
+  const head = `for (var ${kv} = ${kFirst}; ${kv} < ${kLimit}; ${kv} = ${kv} + ${kStep}) {`;
+  const k0Line = SL > 1 ? [`  let k0 = kt + sl * ${TK};`] : [];
+  const next = SL > 1 ? `kt + ${kStep} < ${kLimit}` : `kn < ${kLimit}`;
+  const [sa, sb] = SL > 1 ? ['sa + ', 'sb + '] : ['', ''];
+  const slot = SL > 1 ? `(((kt - ${kFirst}) / ${kStep}) & 1)` : S > 1 ? `(((k0 - kBegin) / ${TK}) & 1)` : `((k0 / ${TK}) & 1)`;
   const kLoop = !cfg.prefetch && !double
     ? [
-      `for (var k0 = ${kFirst}; k0 < ${kLimit}; k0 = k0 + ${TK}) {`,
-      ...loadLoop(copyA, 'x'),
-      ...loadLoop(copyB, 'y'),
+      head,
+      ...k0Line,
+      ...loadLoop(copyA, 'x', sa),
+      ...loadLoop(copyB, 'y', sb),
       '  workgroupBarrier();',
-      ...compute(),
+      ...compute(sa, sb),
       '  workgroupBarrier();',
       '}',
     ]
     : [
       ...upto(copyA.iters).map((l) => `var xa${l} = ${copyA.elem}(0.0f);`),
       ...upto(copyB.iters).map((l) => `var yb${l} = ${copyB.elem}(0.0f);`),
-      ...fetch(kFirst).map((l) => l.slice(2)),
+      ...fetch(SL > 1 ? `${kFirst} + sl * ${TK}` : kFirst).map((l) => l.slice(2)),
       ...(double
         // Two tiles per operand: the FMAs read one while the next K tile is written to the
         // other, so one barrier per K step suffices.
         ? [
-          ...commit('', '').map((l) => l.slice(2)),
+          ...commit(sa, sb).map((l) => l.slice(2)),
           'workgroupBarrier();',
-          `for (var k0 = ${kFirst}; k0 < ${kLimit}; k0 = k0 + ${TK}) {`,
+          head,
+          ...k0Line,
           `  let oa = ${slot} * ${sizeA};`,
           `  let ob = ${slot} * ${sizeB};`,
-          `  let kn = k0 + ${TK};`,
-          `  if (kn < ${kLimit}) {`,
+          `  let kn = k0 + ${kStep};`,
+          `  if (${next}) {`,
           ...indent(fetch('kn')),
           '  }',
-          ...compute('oa + ', 'ob + '),
-          `  if (kn < ${kLimit}) {`,
+          ...compute(`${sa}oa + `, `${sb}ob + `),
+          `  if (${next}) {`,
           `    let na = ${sizeA} - oa;`,
           `    let nb = ${sizeB} - ob;`,
-          ...indent(commit('na + ', 'nb + ')),
+          ...indent(commit(`${sa}na + `, `${sb}nb + `)),
           '  }',
           '  workgroupBarrier();',
           '}',
         ]
         : [
-          `for (var k0 = ${kFirst}; k0 < ${kLimit}; k0 = k0 + ${TK}) {`,
-          ...commit('', ''),
+          head,
+          ...k0Line,
+          ...commit(sa, sb),
           '  workgroupBarrier();',
-          `  let kn = k0 + ${TK};`,
-          `  if (kn < ${kLimit}) {`,
+          `  let kn = k0 + ${kStep};`,
+          `  if (${next}) {`,
           ...indent(fetch('kn')),
           '  }',
-          ...compute(),
+          ...compute(sa, sb),
           '  workgroupBarrier();',
           '}',
         ]),
     ];
+  // The other slices hand their sums to the first through Rs, MATMUL_SLICE_ROUND accumulators
+  // per invocation at a time; the first adds them in slice order (a fixed order: the same bits
+  // every run) and alone stores the results.
+  const accNames = accs((i, g) => `c${i}_${g}`);
+  const R = Math.min(MATMUL_SLICE_ROUND, accNames.length);
+  const rounds = upto(Math.ceil(accNames.length / R)).map((r) => accNames.slice(r * R, r * R + R));
+  const rsAt = (q: number | 'sl', j: number) => (q === 'sl' ? `Rs[((sl - 1) * ${R} + ${j}) * ${THREADS} + li]` : `Rs[${(q * R + j) * THREADS} + li]`);
+  const sliceSum = SL > 1 ? rounds.flatMap((names, r) => [
+    `if (sl > 0) {`,
+    ...names.map((c, j) => `  ${rsAt('sl', j)} = ${c};`),
+    '}',
+    'workgroupBarrier();',
+    `if (sl == 0) {`,
+    ...names.map((c, j) => `  ${c} = ${[c, ...upto(SL - 1).map((q) => rsAt(q, j))].join(' + ')};`),
+    '}',
+    ...(r < rounds.length - 1 ? ['workgroupBarrier();'] : []),
+  ]) : [];
   // Scalar (or vec4) registers, not private arrays: dynamically indexed private arrays are
   // slow to compile and to run on some drivers (SwiftShader takes seconds per pipeline).
   const body = [
@@ -355,25 +400,35 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     ...unravel(k.batch, S > 1 ? 'bz' : 'wid.z', 'bi'),
     `let aBase = ${batchBase(k.a, nb)};`,
     `let bBase = ${batchBase(k.b, nb)};`,
-    `let tx = i32(lid.x % ${ln.threads}u);`,
-    `let ty = i32(lid.x / ${ln.threads}u);`,
+    ...(SL > 1 ? [
+      `let li = i32(lid.x % ${THREADS}u);`,
+      `let sl = i32(lid.x / ${THREADS}u);`,
+      `let sa = sl * ${double ? 2 * sizeA : sizeA};`,
+      `let sb = sl * ${double ? 2 * sizeB : sizeB};`,
+    ] : []),
+    `let tx = ${SL > 1 ? `li % ${ln.threads}` : `i32(lid.x % ${ln.threads}u)`};`,
+    `let ty = ${SL > 1 ? `li / ${ln.threads}` : `i32(lid.x / ${ln.threads}u)`};`,
     `let row0 = i32(wid.y) * ${TM} + ty * ${lm.w};`,
     `let col0 = i32(wid.x) * ${TN} + tx * ${ln.w};`,
     ...accs((i, g) => `var c${i}_${g} = ${ln.elem}(0.0f);`),
     ...kLoop,
+    ...sliceSum,
+    ...(SL > 1 ? ['if (sl == 0) {'] : []),
     ...upto(cfg.threadM).flatMap((i) => upto(cfg.threadN).map((j) =>
-      `store(wid.z, row0 + ${lm.offset(i)}, col0 + ${ln.offset(j)}, ${ln.reg(`c${i}_`, j)});`)),
+      `${SL > 1 ? '  ' : ''}store(wid.z, row0 + ${lm.offset(i)}, col0 + ${ln.offset(j)}, ${ln.reg(`c${i}_`, j)});`)),
+    ...(SL > 1 ? ['}'] : []),
   ];
   const dispatch: [number, number, number] = [Math.max(1, Math.ceil(k.n / TN)), Math.max(1, Math.ceil(k.m / TM)), Math.max(1, batchN) * S];
   const paddedTiles = [tileA, tileB].filter((x) => x.padded).map((x) => x.name);
   const code = [
-    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : ''}${double ? ', double-buffered through registers' : cfg.prefetch ? ', next K tile prefetched into registers' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''}${paddedTiles.length ? `, K rows of ${paddedTiles.join(' and ')} padded` : ''}${S > 1 ? `; K split ${S} ways of ${split.span}, partial products to scratch` : ''})`,
+    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : ''}${double ? ', double-buffered through registers' : cfg.prefetch ? ', next K tile prefetched into registers' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''}${paddedTiles.length ? `, K rows of ${paddedTiles.join(' and ')} padded` : ''}${S > 1 ? `; K split ${S} ways of ${split.span}, partial products to scratch` : ''}${SL > 1 ? `; ${SL} K slices, summed in workgroup memory` : ''})`,
     vecA || vecB ? vec4Declarations(t.declarations(), [...(vecA ? [A] : []), ...(vecB ? [B] : [])]) : t.declarations(),
     h.render(),
-    `var<workgroup> As: array<${lm.elem}, ${double ? 2 * sizeA : sizeA}>;`,
-    `var<workgroup> Bs: array<${ln.elem}, ${double ? 2 * sizeB : sizeB}>;`,
+    `var<workgroup> As: array<${lm.elem}, ${SL * (double ? 2 * sizeA : sizeA)}>;`,
+    `var<workgroup> Bs: array<${ln.elem}, ${SL * (double ? 2 * sizeB : sizeB)}>;`,
+    ...(SL > 1 ? [`var<workgroup> Rs: array<${ln.elem}, ${(SL - 1) * R * THREADS}>;`] : []),
     ...storeFn,
-    `@compute @workgroup_size(${THREADS})`,
+    `@compute @workgroup_size(${SL * THREADS})`,
     'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {',
     ...body.map((l) => `  ${l}`),
     '}',

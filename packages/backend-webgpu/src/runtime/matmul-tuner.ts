@@ -115,7 +115,7 @@ export class MatmulTuner {
 
   private async tune(k: MatmulKernel, key: string): Promise<MatmulConfig> {
     const batch = k.batch.reduce((a, b) => a * b, 1);
-    const fallback = defaultMatmulConfigFor(k.m, k.n, k.k, batch, this.limits);
+    const fallback = defaultMatmulConfigFor(k.m, k.n, k.k, batch, this.limits, k);
     const lead = batch > 1 ? [batch] : [];
     const product: MatmulKernel = {
       kind: 'matmul', label: `tuning ${key}`, batch: lead, m: k.m, n: k.n, k: k.k, transA: k.transA, transB: k.transB, alpha: 1, beta: 0, dtype: 'float32',
