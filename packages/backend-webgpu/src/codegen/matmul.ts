@@ -210,7 +210,8 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   const tileA = workgroupTile('As', lm, TM, TK, kFastA, !!cfg.padTiles);
   const tileB = workgroupTile('Bs', ln, TN, TK, kFastB, !!cfg.padTiles);
   // A workgroup tile element at K-major position (p, x) (vec4 arrays take a lane); `base`
-  // ('' or 'o + ') selects the half of a double-buffered array.
+  // ('', or a sum such as 'sa + oa + ') selects the K slice's tiles and the half of a
+  // double-buffered array.
   const tileAt = (t: WorkgroupTile, p: string, x: string, base = '') =>
     (t.l.w === 4 ? `${t.name}[${base}${p} * ${t.stride} + ${t.swizzle ? `((${x} / 4) ^ (${p} & 7))` : `${x} / 4`}][${x} % 4]` : `${t.name}[${base}${p} * ${t.stride} + ${x}]`);
   // p is the loop variable, or a number where the K loop is unrolled (then folded in).
