@@ -215,7 +215,9 @@ export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   // Tiles that divide the seed's 800 rows (128-row tiles compute 896, 12% of them wasted) and
   // with their K splits fill about 128 of an H100's 132 SMs instead of 112: 200×64 split in two
   // and 200×128 in four (128 workgroups for 800×1000), 100×128 (4×8 per invocation) in two,
-  // 160×128 in three (120), and for the 1000×1000 dW products 200×128 or 128×200 split in three (120).
+  // 160×128 in three (120), and for the 1000×1000 dW products 200×128 or 128×200 split in three
+  // (120). On an H100 none beat the padded 128×128 tiles split in two (run 18: 77–113 µs
+  // against 60–75); they stay for GPUs with other SM counts.
   { tileM: 200, tileN: 64, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
   { tileM: 100, tileN: 128, tileK: 16, threadM: 4, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
   { tileM: 200, tileN: 64, tileK: 32, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2 },
@@ -225,8 +227,8 @@ export const matmulConfigCandidates: readonly MatmulConfig[] = Object.freeze([
   { tileM: 200, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 3 },
   { tileM: 200, tileN: 128, tileK: 32, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 3 },
   { tileM: 128, tileN: 200, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 3 },
-  // K slices: 16 to 24 warps per workgroup on the seed's products (one workgroup per SM),
-  // with neither scratch memory nor a second launch where K is not split as well.
+  // K slices: 16 to 24 warps per SM on the seed's products (workgroups of 16 or 24 warps, one
+  // per SM, or two of 8), with neither scratch memory nor a second launch where K is not split.
   { tileM: 128, tileN: 128, tileK: 16, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2, slices: 2 },
   { tileM: 128, tileN: 128, tileK: 8, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2, slices: 2 },
   { tileM: 128, tileN: 64, tileK: 8, threadM: 8, threadN: 8, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, slices: 4 },
