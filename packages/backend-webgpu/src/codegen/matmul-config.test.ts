@@ -17,7 +17,7 @@ const matmulProgram = () => KERNEL_CASES['kernel.matmul.alpha-beta-epilogue']!(n
 afterEach(() => { vi.unstubAllEnvs(); });
 
 describe('matmul configs', () => {
-  it('every candidate fits an H100 through Dawn, all but nineteen SwiftShader, all but the large ones WebGPU default limits; the default is the first', () => {
+  it('every candidate fits an H100 through Dawn, all but sixteen SwiftShader, all but the large ones WebGPU default limits; the default is the first', () => {
     expect(matmulConfigCandidates[0]).toEqual(DEFAULT_MATMUL_CONFIG);
     const h100 = { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 49152, maxComputeInvocationsPerWorkgroup: 1024 };
     const swiftShader = { ...DEFAULT_CODEGEN_LIMITS, maxComputeWorkgroupStorageSize: 32768 };
@@ -29,16 +29,15 @@ describe('matmul configs', () => {
       '128,128,16,8,4,unroll,vec4,prefetch,pad,split2', '128,128,16,4,4,unroll,vec4,prefetch,pad,split2',
       '100,128,16,4,8,unroll,vec4,prefetch,pad,split2', '200,64,32,8,8,unroll,vec4,prefetch,pad,split2', '200,128,16,8,8,unroll,vec4,prefetch,pad,split4', '200,128,32,8,8,unroll,vec4,prefetch,pad,split4',
       '160,128,16,8,8,unroll,vec4,prefetch,pad,split3', '200,128,16,8,8,unroll,vec4,prefetch,pad,split3', '200,128,32,8,8,unroll,vec4,prefetch,pad,split3',
-      '128,200,16,8,8,unroll,vec4,prefetch,pad,split3',
-      '128,128,16,8,8,unroll,vec4,prefetch,pad,split2,slice2', '128,128,8,8,8,unroll,vec4,prefetch,pad,split2,slice2',
-      '128,64,8,8,8,unroll,vec4,prefetch,pad,slice4', '128,64,16,8,4,unroll,vec4,prefetch,pad,slice2', '128,64,8,8,4,unroll,vec4,prefetch,pad,slice3',
+      '128,200,16,8,8,unroll,vec4,prefetch,pad,split3', '128,64,16,8,4,unroll,vec4,prefetch,pad,slice2', '128,128,32,8,8,unroll8,vec4,prefetch,pad,split2',
     ];
     expect(beyond(swiftShader)).toEqual(wide);
+    // A 128×128 K tile of 16 unrolled 4 steps at a time fits SwiftShader's 32 KiB, not WebGPU's default 16 KiB.
+    const tail = [...wide.slice(0, 6), '200,64,16,8,8,unroll,vec4,prefetch,pad,split2', ...wide.slice(6), '128,128,16,8,8,unroll4,vec4,prefetch,pad'];
     expect(beyond(DEFAULT_CODEGEN_LIMITS)).toEqual([
       '128,128,16,8,8,unroll,vec4,prefetch,pad', '128,128,16,8,8,unroll,vec4,prefetch,pad,split2', '128,128,16,8,8,unroll,vec4,prefetch,pad,split3',
       '128,64,16,8,8,unroll,vec4,double,pad,split2', '128,64,32,8,8,unroll,vec4,prefetch,pad,split2', '128,64,32,8,4,unroll,vec4,prefetch,pad',
-      ...wide.slice(0, 6), '200,64,16,8,8,unroll,vec4,prefetch,pad,split2', ...wide.slice(6, 17),
-      '128,64,16,8,8,unroll,vec4,prefetch,pad,split2,slice2', ...wide.slice(17),
+      ...tail,
     ]);
     expect(matmulConfigCandidates.map(formatMatmulConfig)).toEqual([
       '64,64,16,4,4', '64,64,16,8,8', '128,64,16,8,4', '64,128,16,4,8', '128,128,8,8,8', '128,128,16,8,8',
@@ -52,22 +51,21 @@ describe('matmul configs', () => {
       '128,128,16,8,8,unroll,vec4,prefetch,pad', '128,128,16,8,8,unroll,vec4,prefetch,pad,split2',
       '128,64,16,8,4,unroll,vec4,prefetch,pad,split2', '64,64,16,4,4,unroll,vec4,prefetch,pad,split2', '128,128,16,8,8,unroll,vec4,prefetch,pad,split3',
       '128,64,16,8,8,unroll,vec4,double,pad,split2', '128,64,32,8,8,unroll,vec4,prefetch,pad,split2', '128,64,32,8,4,unroll,vec4,prefetch,pad',
-      ...wide.slice(0, 6), '200,64,16,8,8,unroll,vec4,prefetch,pad,split2', ...wide.slice(6, 17),
-      '128,64,16,8,8,unroll,vec4,prefetch,pad,split2,slice2', ...wide.slice(17),
+      ...tail,
     ]);
     for (const c of matmulConfigCandidates) expect(parseMatmulConfig(formatMatmulConfig(c))).toEqual({ ...c });
   });
 
   it('parses SYMGRAD_WEBGPU_MATMUL, and names the variable and the broken rule when invalid', () => {
     expect(parseMatmulConfig(' 128, 64,16,8,4')).toEqual({ tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 4 });
-    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", "prefetch", "double", "pad", "split<N>", "slice<N>", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
+    const hint = '(expected "tileM,tileN,tileK,threadM,threadN" then optional flags "unroll", "vec4", "prefetch", "double", "pad", "unroll<N>", "split<N>", "slice<N>", e.g. "64,64,16,4,4" or "64,64,16,4,4,unroll,vec4")';
     expect(() => parseMatmulConfig('64,64,16')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16" is invalid: it has 3 comma-separated values, not 5 ${hint}`);
     expect(parseMatmulConfig('64,64,16,4,4, unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true });
     expect(parseMatmulConfig('64,64,16,4,4,vec4')).toEqual({ ...DEFAULT_MATMUL_CONFIG, vec4Loads: true });
     expect(parseMatmulConfig('64,64,16,4,4,vec4,unroll')).toEqual({ ...DEFAULT_MATMUL_CONFIG, unrollK: true, vec4Loads: true });
-    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>", "slice<N>") ${hint}`);
-    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>", "slice<N>")');
-    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "split<N>", "slice<N>")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,unrol')).toThrow(`SYMGRAD_WEBGPU_MATMUL="64,64,16,4,4,unrol" is invalid: unknown flag "unrol" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "unroll<N>", "split<N>", "slice<N>") ${hint}`);
+    expect(() => parseMatmulConfig('64,64,16,4,4,4')).toThrow('is invalid: unknown flag "4" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "unroll<N>", "split<N>", "slice<N>")');
+    expect(() => parseMatmulConfig('64,64,16,4,4,')).toThrow('is invalid: unknown flag "" (valid flags: "unroll", "vec4", "prefetch", "double", "pad", "unroll<N>", "split<N>", "slice<N>")');
     expect(() => parseMatmulConfig('64,64,16,4,4,vec4,vec4')).toThrow('is invalid: flag "vec4" is given twice');
     expect(parseMatmulConfig('64,64,16,4,4,double,prefetch')).toEqual({ ...DEFAULT_MATMUL_CONFIG, prefetch: true, doubleBuffer: true });
     expect(parseMatmulConfig('64,64,16,4,4,split3')).toEqual({ ...DEFAULT_MATMUL_CONFIG, splitK: 3 });
@@ -77,6 +75,13 @@ describe('matmul configs', () => {
     expect(() => parseMatmulConfig('64,64,16,4,4,split')).toThrow('is invalid: unknown flag "split"');
     expect(parseMatmulConfig('128,64,8,8,4,slice4,split2')).toEqual({ tileM: 128, tileN: 64, tileK: 8, threadM: 8, threadN: 4, slices: 4, splitK: 2 });
     expect(formatMatmulConfig({ tileM: 128, tileN: 64, tileK: 8, threadM: 8, threadN: 4, slices: 4, splitK: 2 })).toBe('128,64,8,8,4,split2,slice4');
+    expect(parseMatmulConfig('128,128,32,8,8,vec4,unroll8,pad')).toEqual({ tileM: 128, tileN: 128, tileK: 32, threadM: 8, threadN: 8, unrollBy: 8, vec4Loads: true, padTiles: true });
+    expect(formatMatmulConfig({ tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollBy: 4, prefetch: true })).toBe('64,64,16,4,4,unroll4,prefetch');
+    expect(() => parseMatmulConfig('64,64,16,4,4,unroll1')).toThrow('is invalid: unrollBy (1) must be an integer from 2 to tileK/2 that divides tileK (16)');
+    expect(() => parseMatmulConfig('64,64,16,4,4,unroll16')).toThrow('is invalid: unrollBy (16) must be an integer from 2 to tileK/2 that divides tileK (16)');
+    expect(() => parseMatmulConfig('64,64,16,4,4,unroll3')).toThrow('is invalid: unrollBy (3) must be an integer from 2 to tileK/2 that divides tileK (16)');
+    expect(() => parseMatmulConfig('64,64,16,4,4,unroll,unroll4')).toThrow('is invalid: unrollBy (4) and unrollK exclude each other (unrollK unrolls the whole K tile)');
+    expect(() => parseMatmulConfig('64,64,16,4,4,unroll4,unroll2')).toThrow('is invalid: flag "unroll<N>" is given twice');
     expect(() => parseMatmulConfig('64,64,16,4,4,slice1')).toThrow('is invalid: slices (1) must be an integer from 2 to 8');
     expect(() => parseMatmulConfig('64,64,16,4,4,slice9')).toThrow('is invalid: slices (9) must be an integer from 2 to 8');
     expect(() => parseMatmulConfig('64,64,16,4,4,slice2,slice2')).toThrow('is invalid: flag "slice" is given twice');
@@ -131,6 +136,15 @@ describe('matmul configs', () => {
     const [s] = generateProgram(matmulProgram(), DEFAULT_CODEGEN_LIMITS, () => ({ tileM: 32, tileN: 32, tileK: 8, threadM: 2, threadN: 2 }));
     expect(s!.code).toContain('var<workgroup> As: array<f32, 256>;');
     expect(s!.code).toContain('for (var p = 0; p < 8; p = p + 1)');
+  });
+
+  it('unrollBy unrolls the loop over a K tile that many steps at a time, each step with its own p', () => {
+    const [u] = generateProgram(matmulProgram(), DEFAULT_CODEGEN_LIMITS, () => ({ ...DEFAULT_MATMUL_CONFIG, unrollBy: 4 }));
+    expect(u!.code).toContain('for (var p0 = 0; p0 < 16; p0 = p0 + 4) {');
+    expect(u!.code).not.toContain('for (var p = 0;');
+    expect(u!.code).toContain('K tile unrolled 4 steps at a time');
+    expect(u!.code.match(/let p = p0( \+ \d)?;/g)).toEqual(['let p = p0;', 'let p = p0 + 1;', 'let p = p0 + 2;', 'let p = p0 + 3;']);
+    expect(u!.code.match(/let ra0 = /g)).toHaveLength(4);
   });
 
   it('unrollK emits the K tile as straight-line code; vec4Loads widens only operands that qualify', () => {

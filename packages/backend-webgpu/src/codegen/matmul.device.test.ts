@@ -50,6 +50,11 @@ const CONFIGS: MatmulConfig[] = [
   { tileM: 64, tileN: 32, tileK: 8, threadM: 4, threadN: 4, unrollK: true, vec4Loads: true, prefetch: true, padTiles: true, splitK: 2, slices: 2 },
   { tileM: 32, tileN: 64, tileK: 8, threadM: 4, threadN: 4, vec4Loads: true, doubleBuffer: true, splitK: 3, slices: 2 },
   { tileM: 24, tileN: 16, tileK: 8, threadM: 3, threadN: 2, slices: 3 },
+  // K tiles unrolled a few steps at a time: swizzled reads (p from the loop), double-buffered
+  // and split, and in K slices.
+  { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, unrollBy: 4, vec4Loads: true, prefetch: true },
+  { tileM: 48, tileN: 64, tileK: 16, threadM: 3, threadN: 4, unrollBy: 8, vec4Loads: true, doubleBuffer: true, splitK: 2 },
+  { tileM: 32, tileN: 32, tileK: 8, threadM: 4, threadN: 4, unrollBy: 2, padTiles: true, slices: 2 },
 ];
 
 let current: MatmulConfig = DEFAULT_MATMUL_CONFIG;

@@ -227,9 +227,14 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
     ...upto(ln.groups).map((g) => `    let rb${g} = ${tileRead(tileB, g, 'tx', p, baseB)};`),
     ...accs((i, g) => `    c${i}_${g} = fma(${ln.w === 4 ? `vec4<f32>(${lm.reg('ra', i)})` : lm.reg('ra', i)}, rb${g}, c${i}_${g});`),
   ];
+  // Partly unrolled (unrollBy), each step of a loop iteration binds its own p.
+  const U = cfg.unrollBy;
   const compute = (baseA = '', baseB = '') => (cfg.unrollK
     ? upto(TK).flatMap((p) => ['  {', ...step(p, baseA, baseB), '  }'])
-    : [`  for (var p = 0; p < ${TK}; p = p + 1) {`, ...step('p', baseA, baseB), '  }']);
+    : U
+      ? [`  for (var p0 = 0; p0 < ${TK}; p0 = p0 + ${U}) {`,
+        ...upto(U).flatMap((j) => ['  {', `    let p = p0${j ? ` + ${j}` : ''};`, ...step('p', baseA, baseB), '  }']), '  }']
+      : [`  for (var p = 0; p < ${TK}; p = p + 1) {`, ...step('p', baseA, baseB), '  }']);
   // Neighbouring invocations load neighbouring addresses: along K where K is the stored
   // matrix's contiguous dim (A not transposed, B transposed), else along M / N.
   // Tiles whose element count is not a multiple of the invocations (tiles of 200 rows for
@@ -422,7 +427,7 @@ export function generateMatmul(k: MatmulKernel, ctx: CodegenContext): GeneratedK
   const dispatch: [number, number, number] = [Math.max(1, Math.ceil(k.n / TN)), Math.max(1, Math.ceil(k.m / TM)), Math.max(1, batchN) * S];
   const paddedTiles = [tileA, tileB].filter((x) => x.padded).map((x) => x.name);
   const code = [
-    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : ''}${double ? ', double-buffered through registers' : cfg.prefetch ? ', next K tile prefetched into registers' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''}${paddedTiles.length ? `, K rows of ${paddedTiles.join(' and ')} padded` : ''}${S > 1 ? `; K split ${S} ways of ${split.span}, partial products to scratch` : ''}${SL > 1 ? `; ${SL} K slices, summed in workgroup memory` : ''})`,
+    `// ${k.label} (matmul ${k.transA ? 'Aᵀ' : 'A'}·${k.transB ? 'Bᵀ' : 'B'}, ${k.m}×${k.n}×${k.k}${nb ? `, batch ${k.batch.join('×')}` : ''}; tile ${TM}×${TN}×${TK}, ${cfg.threadM}×${cfg.threadN} per invocation${cfg.unrollK ? ', K tile unrolled' : U ? `, K tile unrolled ${U} steps at a time` : ''}${double ? ', double-buffered through registers' : cfg.prefetch ? ', next K tile prefetched into registers' : ''}${vecA || vecB ? `, vec4 loads of ${vecA && vecB ? 'A and B' : vecA ? 'A' : 'B'}` : ''}${paddedTiles.length ? `, K rows of ${paddedTiles.join(' and ')} padded` : ''}${S > 1 ? `; K split ${S} ways of ${split.span}, partial products to scratch` : ''}${SL > 1 ? `; ${SL} K slices, summed in workgroup memory` : ''})`,
     vecA || vecB ? vec4Declarations(t.declarations(), [...(vecA ? [A] : []), ...(vecB ? [B] : [])]) : t.declarations(),
     h.render(),
     `var<workgroup> As: array<${lm.elem}, ${SL * (double ? 2 * sizeA : sizeA)}>;`,
