@@ -18,9 +18,10 @@
 
 // WARP: a warp's 32 threads cover 4 thread rows × 8 thread columns (its reads of a K row of
 // the tiles: 4 distinct vec4s of A, 8 of B) instead of 2 × 16 (2 of A, 16 of B). DBUF: two
-// tiles per operand in shared memory, one barrier per K tile.
-template <int TM, int TN, int TK, int RM, int RN, bool WARP, bool DBUF>
-__global__ void __launch_bounds__((TM / RM) * (TN / RN))
+// tiles per operand in shared memory, one barrier per K tile. MINB: blocks per SM the compiler
+// must leave registers for (2 caps a 256-thread block's kernel at 128 registers).
+template <int TM, int TN, int TK, int RM, int RN, bool WARP, bool DBUF, int MINB>
+__global__ void __launch_bounds__((TM / RM) * (TN / RN), MINB)
 tiled(const float* __restrict__ A, const float* __restrict__ B, float* __restrict__ C, int M, int N, int K, int kSpan) {
   constexpr int THREADS = (TM / RM) * (TN / RN), TX = TN / RN, TY = TM / RM;
   constexpr int SA = TM + 4, SB = TN;
@@ -111,9 +112,9 @@ __global__ void addParts(const float* __restrict__ P, float* __restrict__ C, int
   C[i] = s;
 }
 
-template <int TM, int TN, int TK, int RM, int RN, bool WARP = false, bool DBUF = false>
+template <int TM, int TN, int TK, int RM, int RN, bool WARP = false, bool DBUF = false, int MINB = 1>
 void probe(const char* name, int M, int N, int K, int split, const float* A, const float* B, float* P, float* C, const float* want, cudaEvent_t t0, cudaEvent_t t1) {
-  auto kernel = tiled<TM, TN, TK, RM, RN, WARP, DBUF>;
+  auto kernel = tiled<TM, TN, TK, RM, RN, WARP, DBUF, MINB>;
   cudaFuncAttributes attr;
   CHECK(cudaFuncGetAttributes(&attr, kernel));
   int tiles = (K + TK - 1) / TK, span = ((tiles + split - 1) / split) * TK;
@@ -190,11 +191,16 @@ int main() {
       probe<128, 64, 16, 8, 8, true>("simt 128x64x16 8x8 warp4x8 split2", M, N, K, 2, A, B, P, C, W, t0, t1);
       probe<128, 64, 16, 8, 8, true, true>("simt 128x64x16 8x8 warp4x8 double split2", M, N, K, 2, A, B, P, C, W, t0, t1);
       probe<128, 128, 8, 8, 8, true, true>("simt 128x128x8 8x8 warp4x8 double split2", M, N, K, 2, A, B, P, C, W, t0, t1);
+      probe<128, 128, 16, 8, 8, false, false, 2>("simt 128x128x16 8x8 split2 128 registers", M, N, K, 2, A, B, P, C, W, t0, t1);
+      probe<128, 128, 32, 8, 8, false, false, 2>("simt 128x128x32 8x8 split2 128 registers", M, N, K, 2, A, B, P, C, W, t0, t1);
+      probe<128, 128, 16, 8, 8, false, true, 2>("simt 128x128x16 8x8 double split2 128 registers", M, N, K, 2, A, B, P, C, W, t0, t1);
     } else {
       probe<128, 128, 16, 8, 8>("simt 128x128x16 8x8", M, N, K, 1, A, B, P, C, W, t0, t1);
       probe<128, 128, 16, 8, 8, true>("simt 128x128x16 8x8 warp4x8", M, N, K, 1, A, B, P, C, W, t0, t1);
       probe<128, 128, 16, 8, 8, true, true>("simt 128x128x16 8x8 warp4x8 double", M, N, K, 1, A, B, P, C, W, t0, t1);
       probe<128, 128, 8, 8, 8, true, true>("simt 128x128x8 8x8 warp4x8 double", M, N, K, 1, A, B, P, C, W, t0, t1);
+      probe<128, 128, 16, 8, 8, false, false, 2>("simt 128x128x16 8x8 128 registers", M, N, K, 1, A, B, P, C, W, t0, t1);
+      probe<128, 128, 32, 8, 8, false, false, 2>("simt 128x128x32 8x8 128 registers", M, N, K, 1, A, B, P, C, W, t0, t1);
     }
     cudaFree(A); cudaFree(B); cudaFree(C); cudaFree(W); cudaFree(P);
   }
