@@ -16,9 +16,9 @@ export interface MatmulConfig {
   readonly unrollK?: boolean;
   /**
    * Unroll the loop over a K tile this many p steps at a time (2 to tileK/2, dividing tileK;
-   * not with unrollK): a loop body a few KiB long where the whole K tile unrolled (unrollK)
-   * is tens of KiB of machine code, more than a GPU's first-level instruction cache holds
-   * (default: none).
+   * not with unrollK): a loop body of a few KiB where the whole K tile unrolled (unrollK) is
+   * tens of KiB of machine code, for GPUs whose instruction caches hold less than that (on an
+   * H100 the whole tile unrolled was faster) (default: none).
    */
   readonly unrollBy?: number;
   /**
